@@ -1,0 +1,159 @@
+"""Command line: ``python -m pipeline SUBCOMMAND``.
+
+Errors the user can fix print one line (``error: <what and where>``) and exit
+non-zero; ``--debug`` shows the traceback instead.  Logs and progress go to
+stderr, results to files (or stdout for ``repair``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or log lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Arabic policy-text analysis: repair, normalise, tokenise, themes, stakeholder positions.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    p = sub.add_parser("run", help="run the pipeline described by a config file")
+    p.add_argument("--config", required=True, type=Path, help="YAML config (e.g. configs/default.yaml)")
+    _add_common(p)
+
+    p = sub.add_parser("repair", help="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept")
+    p.add_argument("files", nargs="*", type=Path, help="text files (UTF-8, UTF-16, cp1256, ISO-8859-6); none = stdin")
+    p.add_argument("--config", type=Path, help="take the repair options from this config's stages.repair")
+    _add_common(p)
+
+    p = sub.add_parser("check-config", help="validate a config file and print its stages")
+    p.add_argument("--config", required=True, type=Path)
+    _add_common(p)
+
+    p = sub.add_parser("evaluate-themes", help="score a run's themes against gold labels (per-theme P/R/F1/AUROC)")
+    p.add_argument("--gold", required=True, type=Path, help='JSONL of {"unit_id": ..., "themes": [...]}')
+    p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="the config whose run to score")
+    _add_common(p)
+
+    p = sub.add_parser("reanalyse", help="incremental re-run for schedules: reuse unchanged documents")
+    p.add_argument("--config", required=True, type=Path)
+    _add_common(p)
+
+    p = sub.add_parser("history", help="how theme shares and positions moved across runs")
+    p.add_argument("--config", required=True, type=Path)
+    _add_common(p)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+    from pipeline import runner
+
+    config = config_module.load(args.config)
+    summary = runner.run(config, quiet=args.quiet)
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+
+    config = config_module.load(args.config)
+    print(f"{args.config}: ok: name={config.name} corpus={config.corpus} output={config.output}")
+    for slot, spec in config.stages.items():
+        print(f"  {slot}: {spec.impl} {spec.options}")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+    from pipeline.ingest import decode_text
+    from pipeline.repair import repair_lines
+
+    options = {}
+    if args.config is not None:
+        spec = config_module.load(args.config).stages.get("repair")
+        options = dict(spec.options) if spec else {}
+    if args.files:
+        sources = []
+        for path in args.files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise PipelineError(f"{path}: cannot read file: {exc.strerror}") from None
+            sources.append(decode_text(data, str(path))[0])
+        lines = (line for text in sources for line in text.splitlines())
+    else:
+        lines = (line.rstrip("\n") for line in sys.stdin)
+    out = sys.stdout
+    for line in repair_lines(lines, **options):
+        out.write(line)
+        out.write("\n")
+    out.flush()
+    return 0
+
+
+def cmd_evaluate_themes(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+    from pipeline.themes import evaluate_run
+
+    config = config_module.load(args.config)
+    print(evaluate_run(config.output, args.gold))
+    return 0
+
+
+def cmd_reanalyse(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+    from pipeline import incremental
+
+    config = config_module.load(args.config)
+    for line in incremental.reanalyse(config, quiet=args.quiet):
+        print(line)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from pipeline import config as config_module
+    from pipeline import history
+
+    config = config_module.load(args.config)
+    print(history.describe(config.output))
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "repair": cmd_repair,
+    "check-config": cmd_check_config,
+    "evaluate-themes": cmd_evaluate_themes,
+    "reanalyse": cmd_reanalyse,
+    "history": cmd_history,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PipelineError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

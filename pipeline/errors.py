@@ -1,0 +1,26 @@
+"""Errors a user can act on.
+
+Every error the pipeline raises on purpose is a :class:`PipelineError` whose
+``str()`` is one line saying *what* went wrong and *where*.  The CLI prints that
+line and exits non-zero; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class: one-line, user-facing message; ``exit_code`` for the CLI."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """A config file is missing, malformed, or does not match the schema."""
+
+    exit_code = 2
+
+
+class InputError(PipelineError):
+    """One input document cannot be read (empty, binary, no text layer, ...)."""
+
+    exit_code = 1

@@ -1,0 +1,142 @@
+"""Ingestion: find the corpus files and decode each into a :class:`Document`.
+
+Text files may come in any common Arabic encoding (UTF-8 with or without BOM,
+UTF-16, Windows-1256, ISO-8859-6); PDF files are read through their text layer
+(:mod:`pipeline.pdf_text`).  A file that cannot be read is reported with a
+reason and skipped -- one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.records import Document
+from pipeline.registry import register
+
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+PDF_SUFFIXES = (".pdf",)
+METADATA_NAMES = ("metadata.yaml", "metadata.yml")
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+# Control characters other than tab/newline/CR/form feed mean "binary", not text.
+BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# charset-normalizer guesses by name; these are the names of the Arabic code pages.
+ARABIC_CODEPAGES = ("cp1256", "iso8859_6")
+
+
+def find_corpus_files(spec: str) -> list[Path]:
+    """Files named by a corpus spec (folder, file or glob), sorted, metadata excluded."""
+    path = Path(spec)
+    if path.is_dir():
+        found = [p for p in path.rglob("*") if p.is_file()]
+    elif path.is_file():
+        found = [path]
+    elif any(ch in spec for ch in "*?["):
+        found = [Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file()]
+    else:
+        raise InputError(f"{spec}: corpus not found (expected a folder, a file or a glob)")
+    files = sorted(
+        p for p in found if p.name not in METADATA_NAMES and not p.name.startswith(".") and p.suffix.lower() != ".yaml"
+    )
+    if not files:
+        raise InputError(f"{spec}: corpus has no files")
+    return files
+
+
+def decode_text(data: bytes, where: str) -> tuple[str, str]:
+    """Decode the bytes of a text file; returns (text, encoding name).
+
+    BOMs decide first; then strict UTF-8; then UTF-16 without BOM (many NULs);
+    then charset-normalizer, restricted to the Arabic code pages when the bytes
+    are 8-bit, because its generic guess confuses cp1256 with other Latin pages.
+    """
+    if not data.strip():
+        raise InputError(f"{where}: file is empty")
+    if data.startswith(codecs.BOM_UTF8):
+        return _checked(data[3:].decode("utf-8", errors="strict"), "utf-8-sig", where)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _checked(data.decode("utf-16"), "utf-16", where)
+    try:
+        return _checked(data.decode("utf-8"), "utf-8", where)
+    except UnicodeDecodeError:
+        pass
+    if data.count(0) > len(data) // 4:  # UTF-16 without a BOM: every other byte is NUL for Arabic/ASCII
+        for name in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if not BINARY_CONTROL.search(text):
+                return _checked(text, name, where)
+        raise InputError(f"{where}: binary file (not text)")
+    return _checked(*_guess_codepage(data, where), where)
+
+
+def _guess_codepage(data: bytes, where: str) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(ARABIC_CODEPAGES)).best()
+    if best is None:
+        raise InputError(f"{where}: cannot decode: not UTF-8, UTF-16, Windows-1256 or ISO-8859-6 text")
+    return str(best), best.encoding
+
+
+def _checked(text: str, encoding: str, where: str) -> tuple[str, str]:
+    if BINARY_CONTROL.search(text):
+        raise InputError(f"{where}: binary file (not text)")
+    if not text.strip():
+        raise InputError(f"{where}: file is empty")
+    return text, encoding
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable, readable id: the file name without extension."""
+    return path.stem
+
+
+def load_metadata(folder: Path) -> dict[str, dict]:
+    """Per-file metadata from ``metadata.yaml`` beside the documents, if any."""
+    from pipeline.config import load_yaml
+
+    for name in METADATA_NAMES:
+        path = folder / name
+        if path.is_file():
+            data = load_yaml(path, "corpus metadata file") or {}
+            if not isinstance(data, dict):
+                raise InputError(f"{path}: expected a mapping of file name -> metadata")
+            return {str(k): v for k, v in data.items() if isinstance(v, dict)}
+    return {}
+
+
+@register("ingest", "files")
+@dataclass
+class FileIngestor:
+    """Reads .txt (any common Arabic encoding) and .pdf (text layer) files."""
+
+    min_arabic_letters: int = 1  # a "document" with fewer Arabic letters is reported, not analysed
+
+    def read(self, path: Path) -> Document:
+        """Decode one file; raises InputError with the reason when it cannot."""
+        where = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{where}: cannot read file: {exc.strerror}") from None
+        sha = hashlib.sha256(data).hexdigest()
+        suffix = path.suffix.lower()
+        if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
+            from pipeline.pdf_text import extract_pdf_text
+
+            text, encoding = extract_pdf_text(path), "pdf"
+        else:
+            text, encoding = decode_text(data, where)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if len(ARABIC_LETTER.findall(text, 0, 200_000)) < self.min_arabic_letters:
+            raise InputError(f"{where}: no Arabic text found")
+        meta = load_metadata(path.parent).get(path.name, {})
+        return Document(doc_id=doc_id_for(path), source=where, text=text, encoding=encoding, sha256=sha, meta=meta)

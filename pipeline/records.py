@@ -1,0 +1,113 @@
+"""The records that flow between stages: document -> units -> tokens -> themes/statements.
+
+Stages take and return these typed records; nothing else is passed between
+them.  ``Unit.to_json`` fixes the field order of ``units.jsonl`` so outputs are
+byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+UNIT_KINDS = ("front", "summary", "heading", "paragraph", "footnote", "table")
+
+
+@dataclass
+class Document:
+    """One input file after decoding: logical-order text plus provenance."""
+
+    doc_id: str
+    source: str  # path of the file, as given by the corpus spec
+    text: str
+    encoding: str  # e.g. "utf-8", "cp1256", "pdf"
+    sha256: str  # hash of the raw bytes: the cache key of per-document work
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TableRow:
+    label: str
+    printed: list[str]  # cells as printed, in reading order (right to left)
+    values: list[int | None]  # parsed values (None when unparseable)
+    flags: list[str] = field(default_factory=list)
+    implied: list[int | None] = field(default_factory=list)  # value the sums imply, where flagged
+
+
+@dataclass
+class Table:
+    doc_id: str
+    unit_id: str
+    title: str
+    columns: list[str]
+    rows: list[TableRow]
+    flags: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "unit_id": self.unit_id,
+            "title": self.title,
+            "columns": self.columns,
+            "rows": [asdict(row) for row in self.rows],
+            "flags": self.flags,
+        }
+
+
+@dataclass
+class Unit:
+    """A structural unit of a document (paragraph, heading, footnote, ...)."""
+
+    doc_id: str
+    unit_id: str
+    kind: str
+    number: int | None
+    section: str | None
+    text: str  # display text: repaired, letters unfolded
+    raw: str = ""  # text as extracted, before repair
+    norm: str = ""  # normalised (folded) text that feeds the models
+    tokens: list[str] = field(default_factory=list)  # model features
+    themes: list[str] = field(default_factory=list)
+    theme_scores: dict[str, float] = field(default_factory=dict)
+    speakers: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "unit_id": self.unit_id,
+            "kind": self.kind,
+            "number": self.number,
+            "section": self.section,
+            "text": self.text,
+            "tokens": self.tokens,
+            "themes": self.themes,
+            "theme_scores": self.theme_scores,
+            "speakers": self.speakers,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Unit:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+@dataclass
+class DocStructure:
+    """What the structure stage returns for one document."""
+
+    units: list[Unit]
+    tables: list[Table]
+
+
+@dataclass
+class Statement:
+    doc_id: str
+    unit_id: str
+    speaker: str
+    text: str
+    cue: str
+    themes: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,75 @@
+"""Stage registry: implementations are registered by *slot* and *name*.
+
+A slot is a step of the pipeline (``ingest``, ``structure``, ``repair``, ...).
+The config picks an implementation per slot by name (``impl:``), so switching an
+implementation is a YAML edit, not a code edit -- the same idea as spaCy's
+registered factories.  An implementation is a class whose ``__init__`` takes the
+stage options as keyword arguments (scikit-learn style); dataclasses are the
+norm, because the config loader validates option names and types against their
+fields.
+
+Modules that define implementations are imported lazily (see ``_PROVIDERS``) so
+importing :mod:`pipeline` does no work and touches no heavy dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from pipeline.errors import ConfigError
+
+# slot -> module(s) that register implementations for it.  Importing a module
+# runs its ``@register`` decorators.
+_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "ingest": ("pipeline.ingest",),
+    "structure": ("pipeline.structure",),
+    "repair": ("pipeline.repair",),
+    "normalise": ("pipeline.normalise",),
+    "tokenise": ("pipeline.tokenise",),
+    "themes": ("pipeline.themes",),
+    "stakeholders": ("pipeline.stakeholders",),
+    "report": ("pipeline.report",),
+}
+
+_REGISTRY: dict[str, dict[str, type]] = {}
+
+
+def register(slot: str, name: str) -> Callable[[type], type]:
+    """Class decorator: make ``cls`` available as ``impl: name`` for ``slot``."""
+
+    def decorate(cls: type) -> type:
+        _REGISTRY.setdefault(slot, {})[name] = cls
+        cls.registered_name = name
+        cls.registered_slot = slot
+        return cls
+
+    return decorate
+
+
+def slots() -> list[str]:
+    """The known slots, in pipeline order."""
+    return list(_PROVIDERS)
+
+
+def _load(slot: str) -> None:
+    for module in _PROVIDERS.get(slot, ()):
+        importlib.import_module(module)
+
+
+def available(slot: str) -> list[str]:
+    """Names registered for ``slot`` (imports its provider modules)."""
+    _load(slot)
+    return sorted(_REGISTRY.get(slot, {}))
+
+
+def lookup(slot: str, name: str, where: str = "") -> type:
+    """The class registered as ``name`` for ``slot``; ConfigError if unknown."""
+    if slot not in _PROVIDERS:
+        raise ConfigError(f"{where}: unknown stage {slot!r}; expected one of {', '.join(_PROVIDERS)}")
+    _load(slot)
+    found = _REGISTRY.get(slot, {}).get(name)
+    if found is None:
+        names = ", ".join(sorted(_REGISTRY.get(slot, {}))) or "none"
+        raise ConfigError(f"{where}: unknown implementation {name!r} for stage {slot!r}; expected one of: {names}")
+    return found

@@ -1,0 +1,26 @@
+"""Shared test fixtures: paths to the bundled corpus and to ../shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The bundled corpus document: raw extracted text of A/66/77 (damaged)."""
+    return SEED.read_text(encoding="utf-8")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test with a reason when it is absent."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available (../shared is not beside the project)")
+    return path
