@@ -32,6 +32,8 @@ class TableRow:
     values: list[int | None]  # parsed values (None when unparseable)
     flags: list[str] = field(default_factory=list)
     implied: list[int | None] = field(default_factory=list)  # value the sums imply, where flagged
+    label_en: str | None = None  # English label of a known row («الحكومات» -> "Governments")
+    group: str | None = None  # stakeholder group id of a known row («الحكومات» -> "governments")
 
 
 @dataclass

@@ -149,6 +149,12 @@ class DocumentProcessor:
         return tokeniser.transform(tokeniser.features(text))
 
 
+def _write_results(folder: Path, units: list[Unit], tables: list[Table], info: dict[str, Any]) -> None:
+    atomic.write_jsonl(folder / "units.jsonl", (u.to_json() for u in units))
+    atomic.write_jsonl(folder / "tables.jsonl", (t.to_json() for t in tables))
+    atomic.write_json(folder / "run.json", info)
+
+
 def _move_into_place(source: Path, target: Path) -> None:
     """Rename a finished file (or folder) over its old version."""
     if source.is_dir() and target.exists():
@@ -269,47 +275,49 @@ def finish(
     staging.mkdir(parents=True)
     try:
         corpus = Corpus(units, tables, good, processor.featurize, config.seed, staging, config)
+
+        def run_info() -> dict[str, Any]:
+            return {
+                "name": config.name,
+                "config": str(config.path),
+                "config_hash": config.content_hash,
+                "versions": package_versions(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                "seconds_total": round(time.time() - started, 3),
+                "documents": [
+                    {
+                        "doc_id": r.doc_id,
+                        "source": r.source,
+                        "sha256": r.sha256,
+                        "encoding": r.encoding,
+                        "units": len(r.units),
+                    }
+                    for r in good
+                ],
+                "failed": failed,
+                "stages": {
+                    slot: {
+                        "impl": spec.impl,
+                        "fingerprint": spec.fingerprint(),
+                        "seconds": round(seconds.get(slot, 0.0), 4),
+                        "counts": dict(sorted(counts.get(slot, Counter()).items())),
+                    }
+                    for slot, spec in config.stages.items()
+                },
+            }
+
         for slot in CORPUS_SLOTS:
             spec = config.stages.get(slot)
             if spec is None:
                 continue
+            if slot == "report":  # the report reads the finished result files of this run
+                _write_results(staging, units, tables, run_info())
             t = time.perf_counter()
             log(f"stage {slot} ({spec.impl})", quiet)
             stage_counts = spec.build().apply(corpus) or {}
             counts[slot] = Counter(stage_counts)
             seconds[slot] = time.perf_counter() - t
-
-        atomic.write_jsonl(staging / "units.jsonl", (u.to_json() for u in units))
-        atomic.write_jsonl(staging / "tables.jsonl", (t.to_json() for t in tables))
-        run_info = {
-            "name": config.name,
-            "config": str(config.path),
-            "config_hash": config.content_hash,
-            "versions": package_versions(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "seconds_total": round(time.time() - started, 3),
-            "documents": [
-                {
-                    "doc_id": r.doc_id,
-                    "source": r.source,
-                    "sha256": r.sha256,
-                    "encoding": r.encoding,
-                    "units": len(r.units),
-                }
-                for r in good
-            ],
-            "failed": failed,
-            "stages": {
-                slot: {
-                    "impl": spec.impl,
-                    "fingerprint": spec.fingerprint(),
-                    "seconds": round(seconds.get(slot, 0.0), 4),
-                    "counts": dict(sorted(counts.get(slot, Counter()).items())),
-                }
-                for slot, spec in config.stages.items()
-            },
-        }
-        atomic.write_json(staging / "run.json", run_info)
+        _write_results(staging, units, tables, run_info())
         config.output.mkdir(parents=True, exist_ok=True)
         for path in sorted(staging.iterdir()):
             _move_into_place(path, config.output / path.name)

@@ -365,6 +365,7 @@ class UnDocumentStructure:
             known = {**KNOWN_ROW_LABELS}
             for row in rows:
                 row.label = unrotate_label(row.label, known)
+                row.label_en, row.group = row_group(row.label)
             width = len(rows[0].printed)
             columns = [header[i] if i < len(header) else f"column {i + 1}" for i in range(width - 1)] + ["total"]
             table = Table("", "", title, columns, rows)
