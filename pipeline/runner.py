@@ -59,6 +59,7 @@ class Corpus:
     tables: list[Table]
     documents: list[DocumentResult]
     featurize: Callable[[str], list[str]]  # natural Arabic -> model features, through the same stages as the text
+    normalize: Callable[[str], str]  # natural Arabic -> repaired + normalised (folded) text, as in ``Unit.norm``
     seed: int
     output: Path  # the staging folder: write result files here
     config: Config
@@ -135,14 +136,17 @@ class DocumentProcessor:
             result.counts["tokenise"] = {"features": n_tokens}
             self._timed(result, "tokenise", t)
 
-    def featurize(self, text: str) -> list[str]:
-        """Natural Arabic (e.g. a seed term) -> features, through repair, normalise, tokenise."""
+    def normalize(self, text: str) -> str:
+        """Natural Arabic (e.g. an actor alias) -> repaired, normalised text, as in ``Unit.norm``."""
         repair = self.built.get("repair")
         if repair is not None:
-            text = repair.repair(text)
+            text = " ".join(repair.repair(text).split())
         normaliser = self.built.get("normalise")
-        if normaliser is not None:
-            text = normaliser.normalise(text)
+        return normaliser.normalise(text) if normaliser is not None else text
+
+    def featurize(self, text: str) -> list[str]:
+        """Natural Arabic (e.g. a seed term) -> features, through repair, normalise, tokenise."""
+        text = self.normalize(text)
         tokeniser = self.built.get("tokenise")
         if tokeniser is None:
             return text.split()
@@ -274,7 +278,7 @@ def finish(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        corpus = Corpus(units, tables, good, processor.featurize, config.seed, staging, config)
+        corpus = Corpus(units, tables, good, processor.featurize, processor.normalize, config.seed, staging, config)
 
         def run_info() -> dict[str, Any]:
             return {
