@@ -1,0 +1,457 @@
+"""Repair the glyph-mapping damage that some Arabic PDFs leave in their text layer.
+
+The seed document (UN report A/66/77, Arabic) was typeset with a font whose
+ToUnicode map is wrong for a few glyphs, so the extracted text is damaged in
+regular, explainable ways.  Each pattern below is a separately switchable step
+of :class:`PdfArtefactRepair` and counts what it changes:
+
+``fold_presentation_forms``
+    Some PDFs yield presentation-form code points (U+FB50-U+FDFF, U+FE70-U+FEFF)
+    instead of base letters, e.g. ``ﻛﺎﻧﺖ`` for ``كانت``; they are folded (NFKC).
+``strip_kashida``
+    The justification kashida glyph came out as Cyrillic ``ѧ`` (U+0467):
+    ``تسѧѧѧѧخير`` is ``تسخير``.  Runs of it inside Arabic words, and real tatweel
+    (U+0640, ``تنفيـذ``), are removed.
+``repair_yeh``
+    The *initial* form of yeh came out as Farsi yeh ``ی`` (U+06CC): ``تعزیز`` is
+    ``تعزيز``, ``یمكن`` is ``يمكن``.
+``repair_kaf``
+    The *initial* form of kaf came out as alef madda ``آ``: ``آانت`` is ``كانت``,
+    ``مشارآة`` is ``مشاركة``, ``وأآدت`` is ``وأكدت`` -- but ``آليات`` and
+    ``الآراء`` are genuine.  Each ``آ`` that stands where an initial-form kaf could
+    stand (word start or after a letter that does not join leftwards, and followed
+    by a letter) is decided from three kinds of evidence, strongest first:
+
+    * glyph logic: a following ``ی`` (damaged initial yeh) means the ``آ`` did not
+      join, so it is a real alef madda (``آیات``); a following kashida or intact
+      medial ``ي`` means it joined, so it is a kaf (``آيف`` is ``كيف``);
+    * the document itself: a stem seen with a certainly intact kaf or alef madda
+      (one preceded by a joining letter, e.g. ``الكيانات``, ``الآليات``);
+    * the ``wordfreq`` Arabic lexicon: ``كانت`` (zipf 6.3) against ``آانت`` (1.4).
+
+    A ``آ`` after a joining letter (``الآليات``) is never touched: a kaf there
+    would have been the intact medial form.
+``split_glued_words``
+    Words glued across a column gap, ``الاجتماعيالمجلس`` and ``آافةشيء``, are
+    split where both halves are common words and the whole is not a word.
+``rejoin_lam_alef``
+    The lam-alef ligature sometimes lands away from its word:
+    ``لكترونية  لإت والتجارة ا`` holds ``الإلكترونية`` (and the ``ت`` of
+    ``المعلومات``); the ligature is put back where the lexicon confirms the word.
+
+The kaf, glued-word and lam-alef steps only run on text that shows this font's
+damage (an ``ѧ`` touching a letter, or more ``ی`` than ``ي`` in initial
+position), either in the unit itself or in the document given to
+:meth:`PdfArtefactRepair.fit`.  Clean text therefore only loses tatweel and
+presentation forms, and repairing repaired text changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.registry import register
+
+KASHIDA_GLYPH = "\u0467"  # Cyrillic small little yus: the seed font's kashida
+TATWEEL = "\u0640"
+FARSI_YEH = "\u06cc"
+YEH = "\u064a"
+KAF = "\u0643"
+ALEF_MADDA = "\u0622"
+LAM = "\u0644"
+
+# Letters after which the next letter takes its initial (or isolated) form.
+NON_JOINERS = frozenset("ءآأؤإاةدذرزوى")
+MARKS = frozenset(chr(code) for code in range(0x064B, 0x0660)) | {"\u0670"}
+_LETTER_CLASS = "\u0621-\u063a\u0641-\u064a"
+_NON_JOINER_CLASS = "".join(sorted(NON_JOINERS))
+
+# For counting intact initial yehs, آ is no evidence: in damaged text it is often a joining kaf.
+_YEH_NON_JOINER_CLASS = _NON_JOINER_CLASS.replace(ALEF_MADDA, "")
+# An Arabic word as extracted: letters, marks, tatweel and the two damaged glyphs.
+_WORD_RE = re.compile(f"[{_LETTER_CLASS}\u0640-\u065f\u0670{KASHIDA_GLYPH}{FARSI_YEH}]+")
+_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+_KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}]+")
+_KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
+# A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
+_INITIAL_YEH_RE = re.compile(
+    f"(?:(?<![{_LETTER_CLASS}{FARSI_YEH}])|(?<=[{_YEH_NON_JOINER_CLASS}]))([{YEH}{FARSI_YEH}])(?=[{_LETTER_CLASS}{FARSI_YEH}])"
+)
+_MARKS_TABLE = {ord(mark): None for mark in MARKS}
+_LAM_ALEF_LIGATURES = ("لإ", "لأ")
+
+STEPS = (
+    "fold_presentation_forms",
+    "strip_kashida",
+    "repair_yeh",
+    "repair_kaf",
+    "split_glued_words",
+    "rejoin_lam_alef",
+)
+
+
+@lru_cache(maxsize=1)
+def _presentation_table() -> dict[int, str]:
+    """Presentation form -> base letters (NFKC), for the Arabic presentation-form blocks."""
+    table: dict[int, str] = {}
+    for code in itertools.chain(range(0xFB50, 0xFE00), range(0xFE70, 0xFEFF)):
+        folded = unicodedata.normalize("NFKC", chr(code))
+        # Isolated harakat forms fold to "space + mark"; keep just the mark.
+        folded = folded.lstrip(" ")
+        if folded and folded != chr(code) and all("\u0600" <= ch <= "\u06ff" or ch == " " for ch in folded):
+            table[code] = folded
+    return table
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, float]:
+    """wordfreq's Arabic word -> frequency table (~620,000 forms; loaded once, ~0.4 s)."""
+    import wordfreq  # deferred: loading the table is the expensive part of this module
+
+    return wordfreq.get_frequency_dict("ar")
+
+
+def zipf(word: str) -> float:
+    """Zipf frequency of ``word`` in the Arabic lexicon (0.0 when unknown); marks are ignored."""
+    frequency = _lexicon().get(word.translate(_MARKS_TABLE))
+    return math.log10(frequency) + 9.0 if frequency else 0.0
+
+
+def _lexical_score(key: str) -> float:
+    """Zipf of ``key``, backing off to the word without a leading wa-/fa- conjunction."""
+    score = zipf(key)
+    if score == 0.0 and len(key) > 3 and key[0] in "وف":
+        score = max(0.0, zipf(key[1:]) - 0.5)
+    return score
+
+
+def _clean_key(word: str) -> str:
+    """The lexicon form of an (undamaged) word: no kashida, no marks, Arabic yeh."""
+    return _KASHIDA_RE.sub("", word).replace(FARSI_YEH, YEH).translate(_MARKS_TABLE)
+
+
+@dataclass
+class DamageEvidence:
+    """How strongly a text shows the seed font's damage."""
+
+    farsi_initial_yeh: int = 0  # ی where an initial-form yeh stands
+    arabic_initial_yeh: int = 0  # ي where an initial-form yeh stands (intact)
+    kashida_glyphs: int = 0  # ѧ touching an Arabic letter
+
+    @classmethod
+    def of(cls, text: str) -> DamageEvidence:
+        stripped = _KASHIDA_RE.sub("", text) if (KASHIDA_GLYPH in text or TATWEEL in text) else text
+        farsi = arabic = 0
+        if FARSI_YEH in stripped:
+            for match in _INITIAL_YEH_RE.finditer(stripped):
+                if match.group(1) == FARSI_YEH:
+                    farsi += 1
+                else:
+                    arabic += 1
+        kashida = len(_KASHIDA_IN_WORD_RE.findall(text)) if KASHIDA_GLYPH in text else 0
+        return cls(farsi, arabic, kashida)
+
+    @property
+    def yeh_damaged(self) -> bool:
+        return self.farsi_initial_yeh > self.arabic_initial_yeh
+
+    @property
+    def damaged(self) -> bool:
+        return self.yeh_damaged or self.kashida_glyphs > 0
+
+
+@dataclass
+class _KafSlot:
+    raw_index: int  # index of the آ in the raw word
+    key_index: int  # index of the آ in the lexicon key
+    forced: str | None  # ALEF_MADDA / KAF when glyph logic decides, else None
+
+
+@register("repair", "pdf_artefacts")
+@dataclass
+class PdfArtefactRepair:
+    """Undo the PDF text-layer damage described in the module docstring.
+
+    Call :meth:`fit` with the whole document (optional) so that paragraph-sized
+    units are repaired with document-level evidence, then :meth:`repair` per unit.
+    """
+
+    fold_presentation_forms: bool = True
+    strip_kashida: bool = True  # ѧ runs and U+0640 tatweel
+    repair_yeh: bool = True  # ی -> ي
+    repair_kaf: bool = True  # the آ -> ك decision
+    split_glued_words: bool = True
+    rejoin_lam_alef: bool = True
+    kaf_margin: float = 0.5  # zipf a kaf reading must win by before a آ is changed
+    document_weight: float = 1.0  # weight of log(1 + count) of the document's certain stems
+    glued_max_zipf: float = 1.5  # a word at or above this zipf is never split
+    glued_min_zipf: float = 3.5  # both halves of a split need at least this zipf
+
+    counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
+    _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
+    _stems: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
+    _heads: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
+    _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def fit(self, text: str) -> PdfArtefactRepair:
+        """Gather document evidence: whether it is damaged, and stems with a certain kaf or alef madda."""
+        self._document = DamageEvidence.of(text)
+        self._stems = Counter()
+        self._heads = Counter()
+        self._word_cache = {}
+        if self._document.damaged:
+            for word in _WORD_RE.findall(text):
+                key = _clean_key(word)
+                for index in range(1, len(key) - 2):
+                    if key[index] in (KAF, ALEF_MADDA) and key[index - 1] not in NON_JOINERS:
+                        self._stems[key[index:]] += 1
+                        self._heads[key[index : index + 3]] += 1
+        return self
+
+    def repair(self, text: str) -> str:
+        """The repaired text, with the same number of lines; adds to :attr:`counts`."""
+        unit = DamageEvidence.of(text)
+        yeh_damaged = unit.yeh_damaged or self._document.yeh_damaged
+        damaged = unit.damaged or self._document.damaged
+        return "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
+
+    # -- lines ------------------------------------------------------------------------------
+
+    def _repair_line(self, line: str, damaged: bool, yeh_damaged: bool) -> str:
+        if self.fold_presentation_forms and _PRESENTATION_RE.search(line):
+            folded = line.translate(_presentation_table())
+            self.counts["fold_presentation_forms"] += sum(1 for a, b in zip(line, folded, strict=False) if a != b)
+            line = folded
+        if not damaged:
+            # Fast path for clean text: only real tatweel goes.
+            if self.strip_kashida and TATWEEL in line:
+                self.counts["strip_kashida"] += line.count(TATWEEL)
+                line = line.replace(TATWEEL, "")
+            return line
+        line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
+        if self.rejoin_lam_alef and any(ligature in line for ligature in _LAM_ALEF_LIGATURES):
+            line = self._rejoin_lam_alef(line)
+        return line
+
+    # -- words ------------------------------------------------------------------------------
+
+    def _repair_word(self, raw: str, yeh_damaged: bool) -> str:
+        cached = self._word_cache.get((raw, yeh_damaged))
+        if cached is None:
+            changes: Counter = Counter()
+            word = self._repair_glued(raw, yeh_damaged, changes)
+            cached = (word, tuple(changes.items()))
+            self._word_cache[(raw, yeh_damaged)] = cached
+        word, changes = cached
+        for step, number in changes:
+            self.counts[step] += number
+        return word
+
+    def _repair_glued(self, raw: str, yeh_damaged: bool, changes: Counter) -> str:
+        """Repair one word; split it in two first when it is two words glued together."""
+        word, score = self._repair_single(raw, yeh_damaged, changes)
+        if not self.split_glued_words or score >= self.glued_max_zipf or len(word) < 7:
+            return word
+        best, best_parts = self.glued_min_zipf, None
+        for cut in range(4, len(raw) - 2):
+            if raw[cut] in MARKS or raw[cut] in (KASHIDA_GLYPH, TATWEEL) or raw[cut - 1] in (KASHIDA_GLYPH, TATWEEL):
+                continue
+            left_changes, right_changes = Counter(), Counter()
+            left, left_score = self._repair_single(raw[:cut], yeh_damaged, left_changes)
+            right, right_score = self._repair_single(raw[cut:], yeh_damaged, right_changes)
+            if not _plausible_split(_clean_key(left), _clean_key(right)):
+                continue
+            if min(left_score, right_score) > best:
+                best, best_parts = min(left_score, right_score), (left, right, left_changes + right_changes)
+        if best_parts is None:
+            return word
+        left, right, part_changes = best_parts
+        changes.clear()
+        changes.update(part_changes)
+        changes["split_glued_words"] += 1
+        return f"{left} {right}"
+
+    def _repair_single(self, raw: str, yeh_damaged: bool, changes: Counter) -> tuple[str, float]:
+        """Repair the glyphs of one word; returns it with the zipf of its repaired form."""
+        chars = list(raw)
+        if self.repair_kaf and ALEF_MADDA in raw:
+            for slot in self._decide_kaf(raw, yeh_damaged):
+                chars[slot] = KAF
+                changes["repair_kaf"] += 1
+        if self.repair_yeh and FARSI_YEH in raw:
+            changes["repair_yeh"] += raw.count(FARSI_YEH)
+            chars = [YEH if ch == FARSI_YEH else ch for ch in chars]
+        word = "".join(chars)
+        if self.strip_kashida and (KASHIDA_GLYPH in word or TATWEEL in word):
+            if any(ch not in (KASHIDA_GLYPH, TATWEEL) for ch in word):  # a lone ѧ run is not Arabic
+                changes["strip_kashida"] += len(_KASHIDA_RE.findall(word))
+                word = _KASHIDA_RE.sub("", word)
+        return word, zipf(_clean_key(word))
+
+    def _kaf_slots(self, raw: str, yeh_damaged: bool) -> list[_KafSlot]:
+        """The آ of ``raw`` that stand where a damaged initial-form kaf could stand."""
+        slots = []
+        key_index = -1
+        previous = None  # previous non-mark character of the raw word
+        for index, ch in enumerate(raw):
+            if ch in MARKS:
+                continue
+            if ch not in (KASHIDA_GLYPH, TATWEEL):
+                key_index += 1
+            if ch == ALEF_MADDA and (previous is None or previous in NON_JOINERS):
+                following = next((c for c in raw[index + 1 :] if c not in MARKS), None)
+                if following is not None:
+                    forced = None
+                    if following == FARSI_YEH:
+                        forced = ALEF_MADDA  # the next letter is initial: this glyph did not join
+                    elif following in (KASHIDA_GLYPH, TATWEEL) or (following == YEH and yeh_damaged):
+                        forced = KAF  # the next glyph is joined: only a kaf joins here
+                    slots.append(_KafSlot(index, key_index, forced))
+            previous = ch
+        return slots
+
+    def _decide_kaf(self, raw: str, yeh_damaged: bool) -> list[int]:
+        """Raw indices of the آ in ``raw`` that are damaged kafs."""
+        slots = self._kaf_slots(raw, yeh_damaged)
+        if not slots:
+            return []
+        free = [slot for slot in slots if slot.forced is None]
+        if len(free) > 4:  # implausible for a real word; leave it
+            free = []
+        key = list(_clean_key(raw))
+        for slot in slots:
+            if slot.forced is not None:
+                key[slot.key_index] = slot.forced
+        best_choice: tuple[str, ...] = (ALEF_MADDA,) * len(free)
+        best_score = self._kaf_score(key, free, best_choice)
+        baseline = best_score
+        for choice in itertools.product((ALEF_MADDA, KAF), repeat=len(free)):
+            if KAF not in choice:
+                continue
+            score = self._kaf_score(key, free, choice)
+            if score > best_score:
+                best_choice, best_score = choice, score
+        if best_score < baseline + self.kaf_margin:
+            best_choice = (ALEF_MADDA,) * len(free)
+        kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
+        kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
+        return sorted(kaf_slots)
+
+    def _kaf_score(self, key: list[str], free: list[_KafSlot], choice: tuple[str, ...]) -> float:
+        candidate = list(key)
+        for slot, letter in zip(free, choice, strict=True):
+            candidate[slot.key_index] = letter
+        word = "".join(candidate)
+        score = _lexical_score(word)
+        for slot in free:
+            # The same stem with a certain letter elsewhere in the document (``الآليات`` for
+            # ``آليات``), or at least the same first three letters (``الآليات`` for ``آلية``).
+            seen = self._stems.get(word[slot.key_index :], 0)
+            heads = self._heads.get(word[slot.key_index : slot.key_index + 3], 0)
+            score += self.document_weight * (math.log1p(seen) + 0.5 * math.log1p(heads))
+        return score
+
+    # -- lam-alef ---------------------------------------------------------------------------
+
+    def _rejoin_lam_alef(self, line: str) -> str:
+        """Put a displaced lam-alef ligature back: ``ا`` + ``لإ`` + ``لكترونية`` -> ``الإلكترونية``."""
+        tokens = [[match.start(), match.end(), match.group()] for match in _WORD_RE.finditer(line)]
+        for orphan in tokens:
+            ligature = orphan[2][:2]
+            if ligature not in _LAM_ALEF_LIGATURES or (len(orphan[2]) > 2 and zipf(orphan[2]) >= self.glued_max_zipf):
+                continue
+            rest = orphan[2][2:]
+            if rest and len(rest) > 2 and zipf(rest) < self.glued_min_zipf:
+                continue
+            best = None
+            for host in tokens:
+                if host is orphan or not host[2].endswith("ا") or len(host[2]) > 3:
+                    continue
+                for tail in tokens:
+                    if tail is orphan or tail is host or not tail[2]:
+                        continue
+                    score = zipf(host[2] + ligature + tail[2])
+                    if score >= self.glued_min_zipf and (best is None or score > best[0]):
+                        best = (score, host, tail)
+            if best is None:
+                continue
+            _, host, tail = best
+            host[2] = host[2] + ligature + tail[2]
+            tail[2] = ""
+            orphan[2] = rest
+            if rest and len(rest) <= 2:
+                self._reattach(rest, orphan, tokens)
+            self.counts["rejoin_lam_alef"] += 1
+        return _rebuild(line, tokens)
+
+    def _reattach(self, rest: str, orphan: list, tokens: list[list]) -> None:
+        """Give a stray letter left by the ligature back to the word it completes (``المعلوما`` + ``ت``)."""
+        for token in tokens:
+            if token is orphan or not token[2] or zipf(token[2]) >= self.glued_min_zipf:
+                continue
+            if zipf(token[2] + rest) >= self.glued_min_zipf:
+                token[2] += rest
+                orphan[2] = ""
+                return
+
+
+# Endings that are common "words" to the lexicon but are really suffixes: يتابعهما is not يتابع + هما.
+_SUFFIXES = frozenset(
+    {"ها", "هما", "هم", "هن", "كم", "كما", "نا", "ني", "ون", "ين", "ات", "ية", "يه", "ان", "تها", "تهم"}
+)
+
+
+def _plausible_split(left: str, right: str) -> bool:
+    """Whether ``left right`` could be two glued words: no short stubs, no article stubs, no suffixes.
+
+    ``وإنمائي`` is not ``وإن مائي`` and ``المرحلات`` is not ``الم رحلات``: a left part needs
+    four letters, three of them beyond an article, and the right part three letters.
+    """
+    stem = left[2:] if left.startswith("ال") else left[3:] if left.startswith("وال") else left
+    return len(left) >= 4 and len(stem) >= 3 and len(right) >= 3 and right not in _SUFFIXES
+
+
+def _rebuild(line: str, tokens: list[list]) -> str:
+    """Rebuild ``line`` with edited tokens; an emptied token takes one following space with it."""
+    parts, position = [], 0
+    for start, end, text in tokens:
+        parts.append(line[position:start])
+        parts.append(text)
+        position = end
+        if not text and line[position : position + 1] == " ":
+            position += 1
+    parts.append(line[position:])
+    return "".join(parts)
+
+
+def repair_text(text: str, **options: object) -> str:
+    """Fit a :class:`PdfArtefactRepair` on ``text`` and return the repaired text."""
+    return PdfArtefactRepair(**options).fit(text).repair(text)
+
+
+def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
+    """Repair a stream of lines (CLI use); line endings are kept.
+
+    Without a whole document to fit on, each line is judged on its own evidence
+    plus the damage seen in earlier lines (a damaged document stays damaged).
+    """
+    repairer = PdfArtefactRepair(**options)
+    seen = DamageEvidence()
+    for line in lines:
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        evidence = DamageEvidence.of(body)
+        seen.farsi_initial_yeh += evidence.farsi_initial_yeh
+        seen.arabic_initial_yeh += evidence.arabic_initial_yeh
+        seen.kashida_glyphs += evidence.kashida_glyphs
+        repairer._document = seen
+        yield repairer.repair(body) + ending
