@@ -62,19 +62,37 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(data.decode("utf-16"), "utf-16", where)
     try:
-        return _checked(data.decode("utf-8"), "utf-8", where)
+        text = data.decode("utf-8")
+        if not BINARY_CONTROL.search(text):  # Arabic UTF-16 is valid ASCII byte by byte, but full of controls
+            return _checked(text, "utf-8", where)
     except UnicodeDecodeError:
         pass
-    if data.count(0) > len(data) // 4:  # UTF-16 without a BOM: every other byte is NUL for Arabic/ASCII
-        for name in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(name)
-            except UnicodeDecodeError:
-                continue
-            if not BINARY_CONTROL.search(text):
-                return _checked(text, name, where)
+    for name in ("utf-16-le", "utf-16-be"):  # UTF-16 without a BOM
+        text = _plausible_utf16(data, name)
+        if text is not None:
+            return _checked(text, name, where)
+    if data.count(0) > len(data) // 8:
         raise InputError(f"{where}: binary file (not text)")
     return _checked(*_guess_codepage(data, where), where)
+
+
+def _plausible_utf16(data: bytes, name: str) -> str | None:
+    """``data`` decoded as ``name`` if that yields mostly Arabic/ASCII text, else None.
+
+    Arabic UTF-16 has no NUL bytes to give it away, but decoded with the wrong
+    byte order or from an 8-bit page it turns into CJK and symbols.
+    """
+    if len(data) % 2:
+        return None
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError:
+        return None
+    sample = text[:20_000]
+    plausible = sum(
+        1 for ch in sample if ch < "\u0080" or "\u0600" <= ch <= "\u06ff" or ch in "\u00ab\u00bb\u2013\u2014"
+    )
+    return text if plausible >= 0.95 * len(sample) else None
 
 
 def _guess_codepage(data: bytes, where: str) -> tuple[str, str]:

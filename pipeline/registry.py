@@ -54,7 +54,11 @@ def slots() -> list[str]:
 
 def _load(slot: str) -> None:
     for module in _PROVIDERS.get(slot, ()):
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # a provider's own missing dependency is a real error
+                raise
 
 
 def available(slot: str) -> list[str]:

@@ -1,0 +1,71 @@
+"""The command line: help for every subcommand, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import COMMANDS
+from tests.conftest import ROOT
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True, input=stdin, timeout=300
+    )
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = cli("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_subcommand_has_help(name: str) -> None:
+    result = cli(name, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_missing_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = cli("run", "--config", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: ") and "config file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_config_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\ncorpus: .\noutput: out\nstages:\n  ingest: {impl: files}\n  structure: {impl: nope}\n")
+    result = cli("run", "--config", str(path))
+    assert result.returncode == 2
+    assert f"{path}: stages.structure.impl: unknown implementation 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = cli("run", "--config", str(path), "--debug")
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_empty_corpus_is_an_error_not_an_empty_result(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_bytes(b"")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: t\ncorpus: {corpus}\noutput: {tmp_path / 'out'}\nstages: {{ingest: {{impl: files}}, structure: {{impl: un_document}}}}\n"
+    )
+    result = cli("run", "--config", str(path))
+    assert result.returncode == 1
+    assert "no document could be read" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_config_prints_stages() -> None:
+    result = cli("check-config", "--config", "configs/default.yaml")
+    assert result.returncode == 0
+    assert "structure: un_document" in result.stdout

@@ -1,0 +1,120 @@
+"""Config validation: every mistake is one line naming the file, the key path and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import config
+from pipeline.errors import ConfigError
+from tests.conftest import ROOT
+
+DEFAULT = ROOT / "configs" / "default.yaml"
+
+
+def write_config(tmp_path: Path, data) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def base(tmp_path: Path) -> dict:
+    data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
+    data["output"] = str(tmp_path / "out")
+    for spec in data["stages"].values():  # make option paths absolute, as if the copy lived in tmp_path
+        for key, value in (spec.get("options") or {}).items():
+            if isinstance(value, str) and (DEFAULT.parent / value).exists():
+                spec["options"][key] = str((DEFAULT.parent / value).resolve())
+    return data
+
+
+def test_default_config_loads() -> None:
+    cfg = config.load(DEFAULT)
+    assert cfg.name == "un-igov-ar"
+    assert list(cfg.stages)[:2] == ["ingest", "structure"]
+    assert cfg.output == (ROOT / "outputs" / "un-igov-ar").resolve()
+    assert Path(cfg.corpus) == ROOT / "corpora" / "un-igov-ar"
+
+
+def test_hash_is_stable_and_tracks_content(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    first = config.load(write_config(tmp_path, data)).content_hash
+    assert config.load(write_config(tmp_path, data)).content_hash == first
+    data["seed"] = 7
+    assert config.load(write_config(tmp_path, data)).content_hash != first
+
+
+def expect_error(tmp_path: Path, data, *fragments: str) -> str:
+    path = write_config(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["outptu"] = "x"
+    expect_error(tmp_path, data, "outptu", "unknown key", "output")
+
+
+def test_unknown_stage_and_implementation(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["stages"]["themez"] = {"impl": "x"}
+    expect_error(tmp_path, data, "stages.themez", "unknown key")
+    data = base(tmp_path)
+    data["stages"]["structure"]["impl"] = "nonesuch"
+    expect_error(tmp_path, data, "stages.structure.impl", "unknown implementation 'nonesuch'", "un_document")
+
+
+def test_unknown_and_mistyped_options(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["stages"]["structure"]["options"] = {"summary_min_linez": 3}
+    expect_error(tmp_path, data, "stages.structure.options.summary_min_linez", "unknown key", "summary_min_lines")
+    data["stages"]["structure"]["options"] = {"summary_min_lines": "three"}
+    expect_error(tmp_path, data, "stages.structure.options.summary_min_lines", "expected an integer", "'three'")
+
+
+def test_wrong_types_at_top_level(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["seed"] = "zero"
+    expect_error(tmp_path, data, "seed", "expected an integer")
+    data = base(tmp_path)
+    data["executor"] = {"kind": "spark"}
+    expect_error(tmp_path, data, "executor.kind", "one of 'local', 'processes', 'dask'")
+    data = base(tmp_path)
+    data["stages"] = ["ingest"]
+    expect_error(tmp_path, data, "stages", "expected a mapping")
+
+
+def test_missing_keys(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    del data["corpus"]
+    expect_error(tmp_path, data, "corpus: required key missing")
+    data = base(tmp_path)
+    del data["stages"]["structure"]
+    expect_error(tmp_path, data, "stages.structure: required stage missing")
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        config.load(tmp_path / "nope.yaml")
+    expect_error(tmp_path, "name: [unclosed\n", "malformed YAML", "line")
+    expect_error(tmp_path, "", "config is empty")
+    path = tmp_path / "binary.yaml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        config.load(path)
+
+
+def test_option_paths_must_exist() -> None:
+    with pytest.raises(ConfigError, match=r"x\.y: file not found: missing\.yaml"):
+        config.check_value("missing.yaml", Path, "x.y", ROOT)
+    assert config.check_value("default.yaml", Path, "x", ROOT / "configs") == DEFAULT.resolve()

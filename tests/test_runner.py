@@ -1,0 +1,91 @@
+"""The runner: determinism, per-file failures, and no half-written outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import config, runner
+from pipeline.errors import PipelineError
+from pipeline.registry import register
+from tests.conftest import ROOT, SEED
+
+
+@register("themes", "test_explodes")
+@dataclass
+class ExplodingStage:
+    """A corpus stage that fails after writing part of its output, to test atomicity."""
+
+    def apply(self, corpus) -> dict[str, int]:
+        (corpus.output / "themes.csv").write_text("partial", encoding="utf-8")
+        raise PipelineError("boom")
+
+
+def make_config(tmp_path: Path, corpus: Path, **stages) -> config.Config:
+    data = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
+    data["corpus"] = str(corpus)
+    data["output"] = str(tmp_path / "out")
+    for spec in data["stages"].values():
+        for key, value in (spec.get("options") or {}).items():
+            if isinstance(value, str) and (ROOT / "configs" / value).exists():
+                spec["options"][key] = str((ROOT / "configs" / value).resolve())
+    data["stages"].update(stages)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return config.load(path)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "noise.txt").write_bytes(bytes(range(256)) * 4)
+    return folder
+
+
+def result_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != "run.json"}
+
+
+def test_bad_files_are_reported_and_the_rest_analysed(tmp_path: Path, corpus: Path) -> None:
+    summary = runner.run(make_config(tmp_path, corpus), quiet=True)
+    assert summary.documents == 1
+    assert len(summary.failed) == 2
+    assert any("empty.txt: file is empty" in f for f in summary.failed)
+    assert any("noise.txt" in f for f in summary.failed)
+    info = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert info["failed"] == summary.failed
+    assert info["stages"]["structure"]["counts"]["paragraph"] == 39
+    assert set(info["versions"]) >= {"python", "camel-tools", "spacy", "gensim"}
+    assert len(info["config_hash"]) == 64
+    units = [json.loads(line) for line in (tmp_path / "out" / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [u["number"] for u in units if u["kind"] == "paragraph"] == list(range(1, 40))
+    assert set(units[0]) >= {"doc_id", "unit_id", "kind", "number", "section", "text"}
+
+
+def test_same_corpus_and_config_give_identical_files(tmp_path: Path, corpus: Path) -> None:
+    cfg = make_config(tmp_path, corpus)
+    runner.run(cfg, quiet=True)
+    first = result_files(cfg.output)
+    runner.run(cfg, quiet=True)
+    assert result_files(cfg.output) == first
+    assert {"units.jsonl", "tables.jsonl"} <= set(first)
+
+
+def test_a_failing_stage_leaves_previous_results_whole(tmp_path: Path, corpus: Path) -> None:
+    good = make_config(tmp_path, corpus)
+    runner.run(good, quiet=True)
+    before = result_files(good.output)
+    bad = make_config(tmp_path, corpus, themes={"impl": "test_explodes"})
+    with pytest.raises(PipelineError, match="boom"):
+        runner.run(bad, quiet=True)
+    assert result_files(good.output) == before
+    assert not (good.output / "themes.csv").exists()
+    assert [p.name for p in good.output.parent.iterdir() if "staging" in p.name] == []

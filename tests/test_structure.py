@@ -1,0 +1,138 @@
+"""Document structure on the seed (A/66/77) and on small synthetic layouts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pipeline.records import Document
+from pipeline.structure import UnDocumentStructure, split_table_row, unrotate_label, validate_table
+
+
+@pytest.fixture(scope="module")
+def seed_structure(seed_text: str):
+    doc = Document("A-66-77", "seed.txt", seed_text, "utf-8", "0")
+    return UnDocumentStructure().split(doc)
+
+
+def by_number(structure, number: int):
+    return next(u for u in structure.units if u.kind == "paragraph" and u.number == number)
+
+
+def test_39_numbered_paragraphs_in_order(seed_structure) -> None:
+    numbers = [u.number for u in seed_structure.units if u.kind == "paragraph"]
+    assert numbers == list(range(1, 40))
+
+
+def test_unit_kinds_of_the_seed(seed_structure) -> None:
+    kinds = Counter(u.kind for u in seed_structure.units)
+    assert kinds["footnote"] == 4
+    assert kinds["summary"] == 2
+    assert kinds["heading"] == 5
+    assert kinds["table"] == 1
+    assert kinds["front"] >= 3
+    # document order: front, then summary, then the first heading, then paragraph 1
+    order = [u.kind for u in seed_structure.units]
+    assert order.index("summary") > order.index("front")
+    assert order.index("heading") > max(i for i, k in enumerate(order) if k == "summary")
+
+
+def test_numbers_are_removed_from_paragraph_text(seed_structure) -> None:
+    first = by_number(seed_structure, 1)
+    assert first.raw.splitlines()[0].rstrip().endswith("في")  # «... في    - 1» lost its «- 1»
+    assert "- 1" not in first.text
+    fourteen = by_number(seed_structure, 14)
+    assert not fourteen.raw.lstrip().startswith("14")
+
+
+def test_headings_are_in_logical_order_and_sections_point_to_them(seed_structure) -> None:
+    headings = [u for u in seed_structure.units if u.kind == "heading"]
+    assert headings[0].text == "أولا - معلومات أساسية"
+    assert headings[-1].text == "خامسا - دور الأمين العام"
+    assert headings[1].text.startswith("ثانيا - تنظيم المشاورات")
+    assert by_number(seed_structure, 1).section == headings[0].unit_id
+    assert by_number(seed_structure, 39).section == headings[4].unit_id
+    assert by_number(seed_structure, 20).section == headings[3].unit_id
+
+
+def test_footnotes_are_units_and_interrupted_paragraphs_are_joined(seed_structure) -> None:
+    notes = [u for u in seed_structure.units if u.kind == "footnote"]
+    assert [n.number for n in notes] == [1, 2, 3, 4]
+    assert "A/60/687" in notes[0].text
+    assert "wsisfollowup" in notes[2].text
+    assert "www.itu.int/wsis" in notes[3].text
+    # paragraph 4 continues after footnote 1 (page break) and ends with «2006»
+    four = by_number(seed_structure, 4)
+    assert "المستشار الخاص" in four.text and "2006" in four.text
+    assert "A/60/687" not in four.text
+    # paragraph 7 continues after footnote 2 and ends with «هذه المسألة»
+    seven = by_number(seed_structure, 7)
+    assert "هذه المسألة" in seven.text.replace("\u0467", "")
+    assert "Number Resource" not in seven.text
+    # paragraph 19 continues after footnote 4
+    nineteen = by_number(seed_structure, 19)
+    assert "والهيئات الإداریة" in nineteen.text.replace("\u0467", "")
+    assert "WSIS-II" not in nineteen.text
+    # footnote 3 sits between paragraphs 12 and 13 and belongs to neither
+    assert "unpan" not in by_number(seed_structure, 12).text + by_number(seed_structure, 13).text
+
+
+def test_footnote_markers_are_removed(seed_structure) -> None:
+    for number in (2, 4, 11, 16):
+        text = by_number(seed_structure, number).raw
+        assert ")1(" not in text and ")2(" not in text and ")3(" not in text and ")4(" not in text
+
+
+def test_contributions_table(seed_structure) -> None:
+    (table,) = seed_structure.tables
+    assert "الإسهامات" in table.title
+    labels = [(r.label, r.label_en, r.group) for r in table.rows]
+    assert labels == [
+        ("الحكومات", "Governments", "governments"),
+        ("المنظمات الدولية", "International organizations", "intergovernmental"),
+        ("المجتمع المدني", "Civil society", "civil_society"),
+        ("القطاع الخاص", "Private sector", "private_sector"),
+        ("المجموع", "Total", None),
+    ]
+    governments, international, civil, private, total = table.rows
+    assert governments.values == [11, 13, 8, 32] and not governments.flags
+    assert civil.values == [32, 7, 3, 42] and private.values == [9, 5, 2, 16]
+    # «صفر» printed as the row total, but 7 + 1 + 0 = 8
+    assert international.printed[-1] == "صفر" and international.implied[-1] == 8 and international.flags
+    # the total row prints 31 for a column that sums to 13
+    assert total.printed[2] == "31" and total.values[2] == 31 and total.implied[2] == 13
+    assert len(total.flags) == 1 and len(table.flags) == 2
+    unit = next(u for u in seed_structure.units if u.kind == "table")
+    assert unit.unit_id == table.unit_id
+
+
+def test_table_helpers() -> None:
+    assert split_table_row(" 32 8 13 11 الحكومات") == ("الحكومات", ["11", "13", "8", "32"])
+    assert split_table_row("هذا سطر عادي من النص 2010") is None
+    assert unrotate_label("وليةالمنظمات الد", {"المنظمات الدولية": 1}) == "المنظمات الدولية"
+    assert unrotate_label("شيء آخر", {"المنظمات الدولية": 1}) == "شيء آخر"
+    assert validate_table([]) == []
+
+
+def test_logical_order_layout_and_unknown_numbers() -> None:
+    text = "\n".join(
+        [
+            "أولا - مقدمة",
+            "1 - هذه فقرة أولى",
+            "تستمر هنا.",
+            "2 - وهذه فقرة ثانية تذكر العام 2010 - 5 دون أن تبدأ فقرة",
+            "ثانيا - خاتمة",
+            "3 - فقرة أخيرة.",
+        ]
+    )
+    units = UnDocumentStructure().split(Document("d", "d.txt", text, "utf-8", "0")).units
+    assert [(u.kind, u.number) for u in units] == [
+        ("heading", None),
+        ("paragraph", 1),
+        ("paragraph", 2),
+        ("heading", None),
+        ("paragraph", 3),
+    ]
+    assert units[1].text == "هذه فقرة أولى تستمر هنا."
+    assert units[0].text == "أولا - مقدمة"
