@@ -1,0 +1,210 @@
+"""Matplotlib figures of a run: theme shares, stakeholder salience, stakeholder positions.
+
+Arabic labels must come out shaped (letters joined) and in right-to-left order.
+Matplotlib >= 3.11 lays text out itself with libraqm, so it must get *logical*
+text; older versions draw code points one by one, so they need the text
+pre-shaped by arabic-reshaper and reordered by python-bidi.  :func:`arabic_label`
+probes which case applies once and does the right thing; feeding pre-shaped
+text to a shaping matplotlib would print every word backwards.
+
+Figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no global
+state, no GUI backend) under fixed rc settings, and saved with fixed metadata,
+so the same data gives byte-identical PNG and SVG files.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline import atomic
+
+FONT = "DejaVu Sans"  # ships with matplotlib and has Arabic glyphs (presentation forms + GSUB)
+
+# Fixed rc settings: text as paths in SVG (self-contained, no font needed by the
+# viewer) and a fixed hash salt so SVG ids do not change between runs.
+RC: dict[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT],
+    "svg.fonttype": "path",
+    "svg.hashsalt": "fixed",
+    "axes.unicode_minus": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 10,
+}
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None, "Creator": None}
+DPI = 150
+
+ACCENT = "#2f6f8f"
+NEGATIVE = "#b5543c"
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@functools.cache
+def matplotlib_shapes_text() -> bool:
+    """True when matplotlib shapes and orders complex scripts itself (libraqm).
+
+    Probe: three joined behs are much narrower than three isolated ones, so a
+    matplotlib that shapes measures «ببب» exactly as wide as its pre-shaped form.
+    """
+    import arabic_reshaper
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath().get_text_width_height_descent
+    prop = FontProperties(family=FONT)
+    logical = "ببب"
+    return measure(logical, prop, False)[0] == measure(arabic_reshaper.reshape(logical), prop, False)[0]
+
+
+def arabic_label(text: Any) -> str:
+    """Text ready for a matplotlib label: shaped and in display order where it has Arabic."""
+    text = "" if text is None else str(text)
+    if not _ARABIC.search(text) or matplotlib_shapes_text():
+        return text
+    import arabic_reshaper
+    from bidi.algorithm import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context(RC)
+
+
+def theme_shares_figure(labels: Sequence[Any], shares: Sequence[float], title: str = "حصة الموضوعات من الفقرات"):
+    """Horizontal bars: the share of paragraphs in each theme (largest on top)."""
+    pairs = [(arabic_label(label), float(share)) for label, share in zip(labels, shares, strict=True)]
+    with _rc():
+        fig = _figure(7.5, 0.45 * max(len(pairs), 1) + 1.2)
+        ax = fig.add_subplot()
+        if pairs:
+            names = [name for name, _ in reversed(pairs)]
+            values = [value for _, value in reversed(pairs)]
+            bars = ax.barh(range(len(pairs)), values, color=ACCENT)
+            ax.set_yticks(range(len(pairs)), names)
+            ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], padding=3, fontsize=9)
+            ax.set_xlim(0, max(max(values) * 1.18, 0.05))
+        ax.xaxis.set_major_formatter(_percent_formatter())
+        ax.set_title(arabic_label(title))
+    return fig
+
+
+def salience_figure(
+    groups: Sequence[Any],
+    themes: Sequence[Any],
+    matrix: Sequence[Sequence[float]],
+    title: str = "بروز الموضوعات لدى أصحاب المصلحة",
+    value_format: str = "{:.0%}",
+):
+    """Heat map: rows are stakeholder groups, columns themes, cells e.g. the share of a group's statements."""
+    rows = [[float(v) for v in row] for row in matrix]
+    with _rc():
+        fig = _figure(max(5.0, 0.9 * len(themes) + 2.5), 0.5 * max(len(groups), 1) + 1.8)
+        ax = fig.add_subplot()
+        if rows and rows[0]:
+            top = max(max(row) for row in rows) or 1.0
+            image = ax.imshow(rows, cmap="Blues", vmin=0, vmax=top, aspect="auto")
+            ax.set_xticks(range(len(themes)), [arabic_label(t) for t in themes], rotation=30, ha="right")
+            ax.set_yticks(range(len(groups)), [arabic_label(g) for g in groups])
+            for i, row in enumerate(rows):
+                for j, value in enumerate(row):
+                    ax.text(
+                        j,
+                        i,
+                        value_format.format(value),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if value > 0.6 * top else "#1b1b1b",
+                    )
+            fig.colorbar(image, ax=ax, shrink=0.8, format=_percent_formatter() if "%" in value_format else None)
+            ax.spines[:].set_visible(False)
+        ax.set_title(arabic_label(title))
+    return fig
+
+
+def positions_figure(rows: Sequence[dict[str, Any]], title: str = "مواقف أصحاب المصلحة (فترات الثقة 95٪)"):
+    """Dot-and-whisker chart: each group's score on each axis with its confidence interval.
+
+    ``rows`` are mappings with ``group``, ``axis``, ``score`` and optionally
+    ``ci_low``/``ci_high``; one panel per axis, groups in the order given.
+    """
+    axes_names: list[str] = []
+    for row in rows:
+        if str(row["axis"]) not in axes_names:
+            axes_names.append(str(row["axis"]))
+    groups: list[str] = []
+    for row in rows:
+        if str(row["group"]) not in groups:
+            groups.append(str(row["group"]))
+    with _rc():
+        fig = _figure(7.5, (0.42 * max(len(groups), 1) + 1.1) * max(len(axes_names), 1) + 0.5)
+        panels = fig.subplots(max(len(axes_names), 1), 1, squeeze=False, sharex=True)[:, 0]
+        for panel, axis_name in zip(panels, axes_names or [""], strict=True):
+            mine = {str(r["group"]): r for r in rows if str(r["axis"]) == axis_name}
+            for y, group in enumerate(reversed(groups)):
+                row = mine.get(group)
+                if row is None or _number(row.get("score")) is None:
+                    continue
+                score = _number(row["score"])
+                low, high = _number(row.get("ci_low")), _number(row.get("ci_high"))
+                color = ACCENT if score >= 0 else NEGATIVE
+                if low is not None and high is not None:
+                    panel.plot([low, high], [y, y], color=color, linewidth=2.2, alpha=0.55, solid_capstyle="round")
+                panel.plot([score], [y], "o", color=color, markersize=7)
+            panel.axvline(0, color="#777777", linewidth=0.8, linestyle="--")
+            panel.set_yticks(range(len(groups)), [arabic_label(g) for g in reversed(groups)])
+            panel.set_ylim(-0.6, len(groups) - 0.4)
+            panel.set_title(arabic_label(axis_name), fontsize=10, loc="right")
+        panels[0].figure.suptitle(arabic_label(title), fontsize=12)
+    return fig
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN -> None
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)
+
+
+def figure_bytes(fig, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes, with fixed metadata (byte-identical for the same figure)."""
+    buffer = io.BytesIO()
+    metadata = PNG_METADATA if fmt == "png" else SVG_METADATA
+    with _rc():
+        fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def save_figure(fig, folder: str | Path, stem: str) -> dict[str, Any]:
+    """Write ``stem.png`` and ``stem.svg`` into ``folder`` (atomically); returns paths and the SVG bytes."""
+    folder = Path(folder)
+    png, svg = figure_bytes(fig, "png"), figure_bytes(fig, "svg")
+    atomic.write_bytes(folder / f"{stem}.png", png)
+    atomic.write_bytes(folder / f"{stem}.svg", svg)
+    return {"png": folder / f"{stem}.png", "svg": folder / f"{stem}.svg", "svg_bytes": svg}
