@@ -426,7 +426,9 @@ def _line_text(line, axis: float | None, page_rtl: bool) -> str:
         return ""
     arabic = sum(_is_arabic(text) for *_, text in glyphs)
     latin = sum(any(unicodedata.bidirectional(c) == "L" for c in text) for *_, text in glyphs)
-    rtl = arabic > latin or (arabic == latin and page_rtl)
+    # Visual order cannot tell "Vision 2030 رؤية" in an LTR line from "رؤية 2030 Vision" in an RTL one:
+    # follow the page's direction when the line has Arabic at all.
+    rtl = arabic > latin or (arabic > 0 and page_rtl)
     glyphs.sort(key=lambda glyph: -(glyph[0] + glyph[1]) if rtl else glyph[0] + glyph[1])
     cells = _cells_with_spaces(glyphs, rtl)
     return _visual_to_logical(cells, rtl).strip()
@@ -451,7 +453,7 @@ def _cells_with_spaces(glyphs: list[tuple[float, float, float, str]], rtl: bool)
 
 
 def _cell_class(cell: str) -> str:
-    """``R`` right-to-left letter, ``L`` left-to-right letter, ``D`` digit, ``S`` space, ``N`` other neutral."""
+    """``R`` RTL letter, ``L`` LTR letter, ``D`` digit, ``S`` space, ``ES`` plus/minus, ``N`` other neutral."""
     if cell.isspace():
         return "S"
     first = cell[0]
@@ -462,6 +464,8 @@ def _cell_class(cell: str) -> str:
         return "L"
     if kind in ("EN", "AN"):
         return "D"
+    if kind == "ES":
+        return "ES"
     return "N"
 
 
@@ -498,12 +502,16 @@ def _opposite_runs(classes: list[str], rtl: bool) -> list[tuple[int, int]]:
 
 
 def _split_run(classes: list[str], start: int, end: int, rtl: bool) -> list[tuple[int, int]]:
-    """Split a run of digits-only cells at spaces (separate numbers); runs with letters stay whole."""
+    """Split a digits-only run into separate numbers; runs with Latin letters stay whole.
+
+    In Arabic context digits are Arabic numbers (UBA W2) and only ``. , : /`` join them, so spaces and
+    ``+ -`` separate numbers laid out right to left ("10-20" is drawn as "20-10").
+    """
     if not rtl or "L" in classes[start:end]:
         return [(start, end)]
     pieces, piece_start = [], None
     for index in range(start, end):
-        if classes[index] == "S":
+        if classes[index] in ("S", "ES"):
             if piece_start is not None:
                 pieces.append((piece_start, index))
             piece_start = None
