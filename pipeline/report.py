@@ -1,0 +1,706 @@
+"""The HTML report of a run: one self-contained, right-to-left page people can read and print.
+
+The report stage runs last.  It reads the result files the other stages wrote
+into the output folder (units.jsonl, tables.jsonl, run.json, themes.csv,
+candidate_themes.jsonl, statements.jsonl, positions.csv, salience.csv), draws
+the charts (PNG + SVG into ``plots/``; the SVG is embedded in the page), and
+renders ``report.html`` with Jinja2 (autoescaped: every piece of text from the
+documents is escaped).  A missing file means its stage did not run; its section
+says so instead of failing.
+
+The page needs no network: CSS and a few lines of script are inline, charts are
+data URIs, fonts come from the system.  Nothing in it depends on the clock, so
+the same results give a byte-identical file.
+
+:func:`write_report` rebuilds the report of an existing output folder without
+re-running the pipeline (``HtmlReport.apply`` is a thin wrapper around it).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline import atomic
+from pipeline.registry import register
+
+TEMPLATE = "report.html.j2"
+PLOTS_FOLDER = "plots"
+# Theme colours (background, text) for seed marks and theme chips: light enough to read text on.
+PALETTE = (
+    ("#dbeaf5", "#123b57"),
+    ("#f8e0c9", "#5b3210"),
+    ("#dcefd8", "#1f4a19"),
+    ("#f3d9e6", "#5c1839"),
+    ("#e6e0f5", "#35225f"),
+    ("#f5efc4", "#4d4307"),
+    ("#d6efee", "#0f4645"),
+    ("#f3dcd6", "#5c2114"),
+    ("#e4e4e4", "#2b2b2b"),
+    ("#e9f1cf", "#3b4a0b"),
+)
+
+# What each repair step fixes, for readers who do not know the step names.
+REPAIR_STEPS = {
+    "fold_presentation_forms": ("توحيد أشكال العرض", "presentation-form letters folded to plain letters"),
+    "strip_kashida": ("حذف الكشيدة", "kashida / tatweel removed"),
+    "repair_yeh": ("تصحيح الياء", "Persian yeh ی restored to Arabic ي"),
+    "repair_kaf": ("تصحيح الكاف", "آ restored to ك where it stands for kaf"),
+    "split_glued_words": ("فصل الكلمات الملتصقة", "glued words split"),
+    "rejoin_lam_alef": ("إعادة وصل لام ألف", "broken lam-alef rejoined"),
+}
+
+UNIT_KINDS_AR = {
+    "front": "الصفحة الأولى",
+    "summary": "الموجز",
+    "heading": "العناوين",
+    "paragraph": "الفقرات المرقمة",
+    "footnote": "الحواشي",
+    "table": "الجداول",
+}
+
+_WORD = re.compile(r"[\w\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ة": "ه", "ک": "ك", "ؤ": "و"}
+)
+_PREFIXES = ("وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_json(path: Path) -> Any | None:
+    """A JSON file's content, or None when the file is absent."""
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict] | None:
+    """The records of a JSON-lines file, or None when the file is absent."""
+    return atomic.read_jsonl(path) if path.is_file() else None
+
+
+def read_csv(path: Path) -> list[dict[str, str]] | None:
+    """The rows of a CSV file as dicts of strings, or None when the file is absent."""
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def number(value: Any) -> float | None:
+    """``value`` as a float (CSV cells are strings); None if empty or not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if result != result else result
+
+
+def _list(value: Any) -> list[str]:
+    """A list cell: a JSON list, a ``;``/``|``/``,``-separated string, or already a list."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except json.JSONDecodeError:
+            pass
+    for sep in (";", "|", "،", ","):
+        if sep in text:
+            return [part.strip() for part in text.split(sep) if part.strip()]
+    return text.split() if text else []
+
+
+# --------------------------------------------------------------------------- taxonomy and labels
+
+
+def find_taxonomy(config: Any) -> dict[str, Any]:
+    """Theme labels and seed terms from the YAML files a config's stages name.
+
+    Returns ``{"labels": {id: label}, "labels_en": {...}, "seeds": {id: [terms]},
+    "groups": {group id: label}}``; empty mappings when no such file is named.
+    """
+    found: dict[str, Any] = {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}}
+    if config is None:
+        return found
+    from pipeline.config import load_yaml
+
+    for spec in config.stages.values():
+        for value in spec.options.values():
+            if isinstance(value, Path) and value.suffix in (".yaml", ".yml") and value.is_file():
+                _merge_taxonomy(found, load_yaml(value))
+    return found
+
+
+def _merge_taxonomy(found: dict[str, Any], data: Any) -> None:
+    if not isinstance(data, dict):
+        return
+    for entry in data.get("themes") or []:
+        if isinstance(entry, dict) and entry.get("id"):
+            key = str(entry["id"])
+            found["labels"][key] = str(entry.get("label_ar") or entry.get("label") or key)
+            found["labels_en"][key] = str(entry.get("label_en") or "")
+            found["seeds"][key] = [str(s) for s in entry.get("seeds") or entry.get("seed_terms") or []]
+    for name in ("groups", "stakeholders", "actors"):
+        entries = data.get(name)
+        if isinstance(entries, dict):
+            entries = [{"id": k, **(v if isinstance(v, dict) else {"label": v})} for k, v in entries.items()]
+        for entry in entries or []:
+            if isinstance(entry, dict) and entry.get("id"):
+                found["groups"][str(entry["id"])] = str(entry.get("label_ar") or entry.get("label") or entry["id"])
+
+
+# --------------------------------------------------------------------------- seed highlighting
+
+
+def fold(word: str) -> str:
+    """Light Arabic folding for matching when no pipeline features are at hand."""
+    word = _DIACRITICS.sub("", word).translate(_FOLD)
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix) :]
+    return word
+
+
+class SeedMatcher:
+    """Finds seed terms in display text: words are compared by their features, phrases as sequences.
+
+    ``featurize`` maps natural Arabic to model features (the run's own
+    repair -> normalise -> tokenise chain, ``Corpus.featurize``), so «بالإنترنت»
+    matches the seed «الإنترنت» exactly when the models see the same feature.
+    Without it a light folding with prefix stripping stands in.
+    """
+
+    def __init__(self, seeds: dict[str, list[str]], featurize: Callable[[str], list[str]] | None = None):
+        self._featurize = featurize
+        self._cache: dict[str, tuple[str, ...]] = {}
+        patterns: dict[tuple[str, ...], tuple[str, str]] = {}
+        for theme in sorted(seeds):
+            for seed in seeds[theme]:
+                key = tuple(part for feature in self.features(seed) for part in feature.split("_") if part)
+                if key and key not in patterns:  # first theme (sorted) wins a seed shared by two themes
+                    patterns[key] = (theme, seed)
+        # longest first: a longer seed term wins over a shorter one inside it
+        self.patterns = sorted(patterns.items(), key=lambda item: (-len(item[0]), item[0]))
+        self.max_len = max((len(key) for key, _ in self.patterns), default=0)
+        self.by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, str]]]] = {}
+        for key, value in self.patterns:
+            self.by_first.setdefault(key[0], []).append((key, value))
+
+    def features(self, text: str) -> tuple[str, ...]:
+        if text not in self._cache:
+            if self._featurize is not None:
+                try:
+                    self._cache[text] = tuple(self._featurize(text))
+                except Exception:  # a stage that cannot featurize a fragment must not sink the report
+                    self._cache[text] = ()
+            else:
+                self._cache[text] = tuple(fold(w) for w in _WORD.findall(text))
+        return self._cache[text]
+
+    def segments(self, text: str) -> list[dict[str, Any]]:
+        """``text`` cut into plain and matched pieces: ``[{"text", "theme", "seed"}]``; joined they give ``text``."""
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        if not self.patterns or not words:
+            return [{"text": text, "theme": None, "seed": None}] if text else []
+        # content features in order, each remembering the word it came from
+        stream: list[tuple[str, int]] = []
+        for index, (_, _, word) in enumerate(words):
+            for feature in self.features(word):
+                stream.extend((part, index) for part in feature.split("_") if part)
+        spans: list[tuple[int, int, str, str]] = []  # first word, last word, theme, seed
+        i = 0
+        while i < len(stream):
+            for key, (theme, seed) in self.by_first.get(stream[i][0], ()):
+                if tuple(f for f, _ in stream[i : i + len(key)]) == key:
+                    spans.append((stream[i][1], stream[i + len(key) - 1][1], theme, seed))
+                    i += len(key)
+                    break
+            else:
+                i += 1
+        out: list[dict[str, Any]] = []
+        cursor = 0
+        last_word = -1
+        for first, last, theme, seed in spans:
+            if first <= last_word:  # two features of one word matched twice
+                continue
+            start, end = words[first][0], words[last][1]
+            if start > cursor:
+                out.append({"text": text[cursor:start], "theme": None, "seed": None})
+            out.append({"text": text[start:end], "theme": theme, "seed": seed})
+            cursor, last_word = end, last
+        if cursor < len(text):
+            out.append({"text": text[cursor:], "theme": None, "seed": None})
+        return out
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    n = number(value)
+    if n is None:
+        return "" if value is None else str(value)
+    if n == int(n) and abs(n) < 1e15 and not (isinstance(value, str) and "." in value):
+        return str(int(n))
+    return f"{n:.{digits}f}"
+
+
+def _percent(value: Any) -> str:
+    n = number(value)
+    return "" if n is None else f"{n * 100:.0f}%"
+
+
+def _section_corpus(info: dict | None) -> dict[str, Any]:
+    if info is None:
+        return {"ran": False}
+    stages = info.get("stages") or {}
+    kinds = (stages.get("structure") or {}).get("counts") or {}
+    repair = stages.get("repair")
+    repairs = None
+    if repair is not None:
+        counts = repair.get("counts") or {}
+        repairs = [
+            {
+                "step": step,
+                "label": REPAIR_STEPS.get(step, (step, ""))[0],
+                "label_en": REPAIR_STEPS.get(step, ("", step))[1],
+                "count": int(count),
+            }
+            for step, count in sorted(counts.items(), key=lambda item: (-int(item[1]), item[0]))
+        ]
+    return {
+        "ran": True,
+        "name": info.get("name", ""),
+        "documents": info.get("documents") or [],
+        "failed": info.get("failed") or [],
+        "kinds": [{"kind": k, "label": UNIT_KINDS_AR.get(k, k), "count": v} for k, v in kinds.items()],
+        "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),
+        "repair_ran": repair is not None,
+        "repair_impl": (repair or {}).get("impl", ""),
+        "repairs": repairs or [],
+        "repairs_total": sum(r["count"] for r in repairs or []),
+    }
+
+
+def _section_themes(rows: list[dict] | None, labels: dict[str, str]) -> dict[str, Any]:
+    if rows is None:
+        return {"ran": False, "rows": []}
+    out = []
+    for row in rows:
+        theme = row.get("theme") or row.get("id") or ""
+        out.append(
+            {
+                "theme": theme,
+                "label": labels.get(theme) or row.get("label") or theme,
+                "label_en": row.get("label") if row.get("label") and row.get("label") != labels.get(theme) else "",
+                "paragraphs": _fmt(row.get("paragraphs")),
+                "share": number(row.get("share")) or 0.0,
+                "share_text": _percent(row.get("share")),
+                "top_terms": _list(row.get("top_terms")),
+                "coherence": _fmt(row.get("coherence"), 3),
+            }
+        )
+    out.sort(key=lambda r: (-r["share"], r["theme"]))
+    return {"ran": True, "rows": out}
+
+
+def _section_paragraphs(
+    units: list[dict] | None,
+    matcher: SeedMatcher | None,
+    labels: dict[str, str],
+    groups: dict[str, str],
+    limit: int | None,
+) -> dict[str, Any]:
+    if units is None:
+        return {"ran": False, "entries": [], "total": 0}
+    headings = {u["unit_id"]: u.get("text", "") for u in units if u.get("kind") == "heading"}
+    paragraphs = [u for u in units if u.get("kind") == "paragraph"]
+    total = len(paragraphs)
+    if limit is not None:
+        paragraphs = paragraphs[:limit]
+    items = []
+    previous = (None, None)
+    for unit in paragraphs:
+        where = (unit.get("doc_id"), unit.get("section"))
+        text = unit.get("text", "")
+        scores = unit.get("theme_scores") or {}
+        themes = list(unit.get("themes") or [])
+        items.append(
+            {
+                "unit_id": unit.get("unit_id", ""),
+                "doc_id": unit.get("doc_id", ""),
+                "number": unit.get("number"),
+                "heading": headings.get(unit.get("section") or "", "") if where != previous else None,
+                "new_doc": where[0] != previous[0],
+                "segments": matcher.segments(text) if matcher else [{"text": text, "theme": None, "seed": None}],
+                "themes": [
+                    {"theme": t, "label": labels.get(t, t), "score": _fmt(scores.get(t), 2) if t in scores else ""}
+                    for t in sorted(themes, key=lambda t: (-(number(scores.get(t)) or 0.0), t))
+                ],
+                "speakers": [{"group": s, "label": groups.get(s, s)} for s in unit.get("speakers") or []],
+            }
+        )
+        previous = where
+    return {"ran": True, "entries": items, "total": total, "shown": len(items)}
+
+
+def _salience_matrix(rows: list[dict]) -> tuple[list[str], list[str], list[list[float]], str]:
+    """Groups, themes and a group x theme matrix from salience.csv (long or wide layout)."""
+    if not rows:
+        return [], [], [], "share"
+    columns = list(rows[0])
+    if "group" in columns and "theme" in columns:
+        measure = next((c for c in ("share", "salience", "count", "n", "statements") if c in columns), None)
+        if measure is None:
+            measure = next(c for c in columns if c not in ("group", "theme"))
+        groups = sorted({r["group"] for r in rows})
+        themes = sorted({r["theme"] for r in rows})
+        cells = {(r["group"], r["theme"]): number(r.get(measure)) or 0.0 for r in rows}
+        return groups, themes, [[cells.get((g, t), 0.0) for t in themes] for g in groups], measure
+    key = "group" if "group" in columns else columns[0]
+    share_cols = [c for c in columns if c.startswith("share_")]
+    value_cols = share_cols or [c for c in columns if c != key and number(rows[0].get(c)) is not None]
+    themes = [c.removeprefix("share_") for c in value_cols]
+    groups = [r[key] for r in rows]
+    return groups, themes, [[number(r.get(c)) or 0.0 for c in value_cols] for r in rows], "share" if share_cols else ""
+
+
+def _heat_color(value: float, top: float) -> str:
+    """A cell background for the HTML heat map, matching the figure's blues."""
+    t = 0.0 if top <= 0 else max(0.0, min(1.0, value / top))
+    r, g, b = (round(a + (c - a) * t) for a, c in zip((247, 251, 255), (8, 69, 148), strict=True))
+    return f"rgb({r}, {g}, {b})"
+
+
+def _section_stakeholders(
+    statements: list[dict] | None,
+    positions: list[dict] | None,
+    salience: list[dict] | None,
+    labels: dict[str, str],
+    groups: dict[str, str],
+) -> dict[str, Any]:
+    ran = statements is not None or positions is not None or salience is not None
+    out: dict[str, Any] = {"ran": ran}
+    if salience is not None:
+        group_ids, theme_ids, matrix, measure = _salience_matrix(salience)
+        is_share = measure in ("share", "salience") and all(v <= 1.0 for row in matrix for v in row)
+        top = max((v for row in matrix for v in row), default=0.0)
+        out["salience"] = {
+            "groups": group_ids,
+            "group_labels": [groups.get(g, g) for g in group_ids],
+            "themes": theme_ids,
+            "theme_labels": [labels.get(t, t) for t in theme_ids],
+            "matrix": matrix,
+            "is_share": is_share,
+            "measure": measure,
+            "rows": [
+                {
+                    "label": groups.get(g, g),
+                    "cells": [
+                        {
+                            "text": _percent(v) if is_share else _fmt(v),
+                            "color": _heat_color(v, top),
+                            "dark": top > 0 and v > 0.6 * top,
+                        }
+                        for v in row
+                    ],
+                }
+                for g, row in zip(group_ids, matrix, strict=True)
+            ],
+        }
+    if positions is not None:
+        rows = []
+        for r in positions:
+            rows.append(
+                {
+                    "group": r.get("group", ""),
+                    "label": groups.get(r.get("group", ""), r.get("group", "")),
+                    "axis": r.get("axis", ""),
+                    "score": number(r.get("score")),
+                    "ci_low": number(r.get("ci_low")),
+                    "ci_high": number(r.get("ci_high")),
+                    "score_text": _fmt(r.get("score")),
+                    "ci_text": f"[{_fmt(r.get('ci_low'))}، {_fmt(r.get('ci_high'))}]" if r.get("ci_low") else "",
+                    "n": _fmt(r.get("n_statements") or r.get("n") or r.get("statements")),
+                }
+            )
+        out["positions"] = rows
+    if statements is not None:
+        out["statements"] = [
+            {
+                "unit_id": s.get("unit_id", ""),
+                "speaker": groups.get(s.get("speaker", ""), s.get("speaker", "")),
+                "cue": s.get("cue", ""),
+                "text": s.get("text", ""),
+                "themes": [labels.get(t, t) for t in s.get("themes") or []],
+            }
+            for s in statements
+        ]
+    return out
+
+
+def _section_tables(tables: list[dict] | None) -> dict[str, Any]:
+    if tables is None:
+        return {"ran": False, "entries": []}
+    items = []
+    for table in tables:
+        rows = []
+        for row in table.get("rows") or []:
+            implied = row.get("implied") or []
+            values = row.get("values") or []
+            cells = []
+            for i, printed in enumerate(row.get("printed") or []):
+                want = implied[i] if i < len(implied) else None
+                have = values[i] if i < len(values) else None
+                flagged = want is not None and want != have
+                cells.append({"printed": printed, "flagged": flagged, "implied": want if flagged else None})
+            rows.append(
+                {
+                    "label": row.get("label", ""),
+                    "label_en": row.get("label_en") or "",
+                    "cells": cells,
+                    "flags": row.get("flags") or [],
+                }
+            )
+        items.append(
+            {
+                "unit_id": table.get("unit_id", ""),
+                "doc_id": table.get("doc_id", ""),
+                "title": table.get("title", ""),
+                "columns": table.get("columns") or [],
+                "rows": rows,
+                "flags": table.get("flags") or [],
+            }
+        )
+    return {"ran": True, "entries": items}
+
+
+def _section_candidates(candidates: list[dict] | None, labels: dict[str, str]) -> dict[str, Any]:
+    if candidates is None:
+        return {"ran": False, "entries": []}
+    items = []
+    for i, c in enumerate(candidates, 1):
+        terms = _list(c.get("top_terms") or c.get("terms") or c.get("keywords"))
+        examples = c.get("examples") or c.get("paragraphs") or c.get("unit_ids") or []
+        known = {"id", "candidate", "top_terms", "terms", "keywords", "examples", "paragraphs", "unit_ids", "label"}
+        extra = [
+            {"key": k, "value": ", ".join(map(str, v)) if isinstance(v, list) else _fmt(v, 3)}
+            for k, v in c.items()
+            if k not in known and not isinstance(v, dict)
+        ]
+        near = c.get("nearest_theme") or c.get("closest_theme")
+        items.append(
+            {
+                "id": str(c.get("id") or c.get("candidate") or i),
+                "label": c.get("label") or "",
+                "terms": terms,
+                "examples": [str(e) for e in examples][:12] if isinstance(examples, list) else [],
+                "near": labels.get(near, near) if near else "",
+                "extra": extra,
+            }
+        )
+    return {"ran": True, "entries": items}
+
+
+def _section_run(info: dict | None) -> dict[str, Any]:
+    if info is None:
+        return {"ran": False}
+    return {
+        "ran": True,
+        "config": info.get("config", ""),
+        "config_hash": info.get("config_hash", ""),
+        "versions": info.get("versions") or {},
+        "stages": [
+            {"slot": slot, "impl": s.get("impl", ""), "fingerprint": (s.get("fingerprint") or "")[:12]}
+            for slot, s in (info.get("stages") or {}).items()
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _figures(folder: Path, context: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Draw the charts into ``folder/plots``; returns data URIs of the SVGs by name."""
+    from pipeline import plots
+
+    made: dict[str, dict[str, str]] = {}
+    out = folder / PLOTS_FOLDER
+
+    def keep(name: str, fig: Any, alt: str) -> None:
+        saved = plots.save_figure(fig, out, name)
+        uri = "data:image/svg+xml;base64," + base64.b64encode(saved["svg_bytes"]).decode("ascii")
+        made[name] = {"uri": uri, "alt": alt, "png": f"{PLOTS_FOLDER}/{name}.png", "svg": f"{PLOTS_FOLDER}/{name}.svg"}
+
+    themes = context["themes"]
+    if themes["ran"] and themes["rows"]:
+        keep(
+            "theme_shares",
+            plots.theme_shares_figure([r["label"] for r in themes["rows"]], [r["share"] for r in themes["rows"]]),
+            "مخطط أعمدة لحصة كل موضوع من الفقرات",
+        )
+    stakeholders = context["stakeholders"]
+    salience = stakeholders.get("salience")
+    if salience and salience["matrix"] and salience["themes"]:
+        keep(
+            "salience",
+            plots.salience_figure(
+                salience["group_labels"],
+                salience["theme_labels"],
+                salience["matrix"],
+                value_format="{:.0%}" if salience["is_share"] else "{:g}",
+            ),
+            "خريطة حرارية لبروز الموضوعات لدى كل فئة من أصحاب المصلحة",
+        )
+    positions = [p for p in stakeholders.get("positions") or [] if p["score"] is not None]
+    if positions:
+        rows = [{**p, "group": p["label"]} for p in positions]
+        keep("positions", plots.positions_figure(rows), "مخطط مواقف أصحاب المصلحة مع فترات الثقة")
+    return made
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def build_context(
+    folder: str | Path,
+    *,
+    taxonomy: dict[str, Any] | None = None,
+    featurize: Callable[[str], list[str]] | None = None,
+    max_paragraphs: int | None = None,
+    highlight: bool = True,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """Everything the template shows, read from the result files in ``folder``."""
+    folder = Path(folder)
+    taxonomy = taxonomy or {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}}
+    info = read_json(folder / "run.json")
+    theme_rows = read_csv(folder / "themes.csv")
+    labels = dict(taxonomy.get("labels") or {})
+    for row in theme_rows or []:
+        theme = row.get("theme") or ""
+        labels.setdefault(theme, row.get("label") or theme)
+    groups = dict(taxonomy.get("groups") or {})
+    seeds = taxonomy.get("seeds") or {}
+    matcher = SeedMatcher(seeds, featurize) if highlight and seeds else None
+    name = (info or {}).get("name") or folder.name
+    context = {
+        "title": title or f"تقرير التحليل: {name}",
+        "name": name,
+        "corpus": _section_corpus(info),
+        "themes": _section_themes(theme_rows, labels),
+        "paragraphs": _section_paragraphs(read_jsonl(folder / "units.jsonl"), matcher, labels, groups, max_paragraphs),
+        "stakeholders": _section_stakeholders(
+            read_jsonl(folder / "statements.jsonl"),
+            read_csv(folder / "positions.csv"),
+            read_csv(folder / "salience.csv"),
+            labels,
+            groups,
+        ),
+        "tables": _section_tables(read_jsonl(folder / "tables.jsonl")),
+        "candidates": _section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
+        "run": _section_run(info),
+        "seed_themes": sorted(seeds),
+        "theme_filter": sorted({(labels.get(t, t), t) for t in labels}),
+        "theme_colors": {t: i % len(PALETTE) for i, t in enumerate(sorted(labels))},
+        "palette": PALETTE,
+        "figures": {},
+    }
+    return context
+
+
+def render(context: dict[str, Any]) -> str:
+    """The report page for ``context`` (see :func:`build_context`)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["basename"] = lambda value: str(value).replace("\\", "/").rsplit("/", 1)[-1]
+    return env.get_template(TEMPLATE).render(**context)
+
+
+def write_report(
+    folder: str | Path,
+    config: Any = None,
+    *,
+    plots: bool = True,
+    max_paragraphs: int | None = None,
+    highlight: bool = True,
+    featurize: Callable[[str], list[str]] | None = None,
+    title: str | None = None,
+) -> dict[str, int]:
+    """Write ``report.html`` (and ``plots/``) for the results in ``folder``; returns counts.
+
+    ``config`` (a :class:`pipeline.config.Config`) supplies theme labels, seed
+    terms and stakeholder labels from the YAML files its stages name.
+    """
+    folder = Path(folder)
+    context = build_context(
+        folder,
+        taxonomy=find_taxonomy(config),
+        featurize=featurize,
+        max_paragraphs=max_paragraphs,
+        highlight=highlight,
+        title=title,
+    )
+    if plots:
+        context["figures"] = _figures(folder, context)
+    atomic.write_text(folder / "report.html", render(context))
+    items = context["paragraphs"]["entries"]
+    return {
+        "paragraphs": len(items),
+        "highlights": sum(1 for p in items for s in p["segments"] if s["theme"]),
+        "figures": len(context["figures"]),
+        "tables": len(context["tables"]["entries"]),
+        "sections_not_run": sum(
+            1 for key in ("themes", "paragraphs", "stakeholders", "tables", "candidates") if not context[key]["ran"]
+        ),
+    }
+
+
+@register("report", "html")
+@dataclass
+class HtmlReport:
+    """``report.html`` in the output folder: corpus and repairs, themes, paragraphs, stakeholders, tables."""
+
+    plots: bool = True  # PNG + SVG into output/plots/ and charts in the page
+    max_paragraphs: int | None = None  # show at most this many paragraphs (None: all)
+    highlight: bool = True  # mark the seed terms of the theme taxonomy in the paragraph text
+    title: str | None = None  # page title (default: "تقرير التحليل: <run name>")
+
+    def apply(self, corpus: Any) -> dict[str, int]:
+        return write_report(
+            corpus.output,
+            corpus.config,
+            plots=self.plots,
+            max_paragraphs=self.max_paragraphs,
+            highlight=self.highlight,
+            featurize=corpus.featurize,
+            title=self.title,
+        )
+
+
+def paragraph_numbers(html: str) -> list[int]:
+    """The paragraph numbers the page's browser shows, in order (for tests and checks)."""
+    return [int(n) for n in re.findall(r'<span class="num">(\d+)</span>', html)]
