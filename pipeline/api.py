@@ -1,0 +1,192 @@
+"""A small public API for exploring a finished run in Python or Jupyter.
+
+``load_run(path)`` reads the result files of a run into pandas DataFrames::
+
+    import pipeline
+    run = pipeline.load_run("outputs/un-igov-ar")      # or the config: "configs/default.yaml"
+    run.themes                                          # one row per theme: label, paragraphs, share, ...
+    run.paragraphs(theme="security")                    # the paragraphs assigned to a theme
+    run.positions                                       # group x axis scores with confidence intervals
+
+A file that is absent (its stage did not run) gives an empty DataFrame with the
+usual columns, so exploration code does not need to special-case it.
+:func:`rerun` runs a config again with one stage's options changed, into
+another folder, and loads the result -- to see what an option does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError, PipelineError
+
+# Columns of each result when its file is absent (or empty).
+COLUMNS: dict[str, list[str]] = {
+    "units": [
+        "doc_id",
+        "unit_id",
+        "kind",
+        "number",
+        "section",
+        "text",
+        "tokens",
+        "themes",
+        "theme_scores",
+        "speakers",
+    ],
+    "tables": ["doc_id", "unit_id", "title", "columns", "rows", "flags"],
+    "themes": ["theme", "label", "paragraphs", "share", "top_terms", "coherence"],
+    "candidates": ["id", "top_terms"],
+    "statements": ["doc_id", "unit_id", "speaker", "text", "cue", "themes", "scores"],
+    "positions": ["group", "axis", "score", "ci_low", "ci_high", "n_statements"],
+    "salience": ["group", "theme", "count", "share"],
+}
+FILES = {
+    "units": "units.jsonl",
+    "tables": "tables.jsonl",
+    "themes": "themes.csv",
+    "candidates": "candidate_themes.jsonl",
+    "statements": "statements.jsonl",
+    "positions": "positions.csv",
+    "salience": "salience.csv",
+}
+
+
+@dataclass
+class Run:
+    """The outputs of one run.  DataFrame attributes are empty (with columns) when a stage did not run."""
+
+    path: Path  # the output folder
+    info: dict[str, Any]  # run.json: config, versions, documents, per-stage counts and timings
+    units: Any  # pandas.DataFrame, one row per unit (paragraphs, headings, footnotes, ...)
+    themes: Any  # themes.csv
+    statements: Any  # statements.jsonl: attributed statements
+    positions: Any  # positions.csv: group x axis scores with confidence intervals
+    salience: Any  # salience.csv: group x theme
+    tables: Any  # tables.jsonl: extracted tables with validation flags
+    candidates: Any  # candidate_themes.jsonl: discovered themes outside the taxonomy
+    missing: list[str] = field(default_factory=list)  # result files that were absent
+
+    def paragraphs(self, theme: str | None = None) -> Any:
+        """Numbered paragraphs (``kind == "paragraph"``), optionally only those assigned ``theme``."""
+        frame = self.units[self.units["kind"] == "paragraph"]
+        if theme is not None:
+            frame = frame[frame["themes"].map(lambda themes: theme in (themes or []))]
+        return frame.reset_index(drop=True)
+
+    def theme_matrix(self) -> Any:
+        """Paragraphs x themes: each paragraph's score per theme (0 where the theme is absent)."""
+        import pandas as pd
+
+        paras = self.paragraphs()
+        rows = [dict(scores or {}) for scores in paras["theme_scores"]]
+        frame = pd.DataFrame(rows, index=paras["unit_id"]).fillna(0.0)
+        return frame.reindex(sorted(frame.columns), axis=1)
+
+    @property
+    def report(self) -> Path | None:
+        """The run's report.html, when the report stage ran."""
+        path = self.path / "report.html"
+        return path if path.exists() else None
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(getattr(self, name))}" for name in FILES)
+        return f"Run({str(self.path)!r}, {sizes})"
+
+
+def _frame(records: list[dict] | None, name: str) -> Any:
+    import pandas as pd
+
+    if not records:
+        return pd.DataFrame(columns=COLUMNS[name])
+    return pd.DataFrame.from_records(records)
+
+
+def _read_jsonl(path: Path) -> list[dict] | None:
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _read_csv(path: Path, name: str) -> Any:
+    import pandas as pd
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame(columns=COLUMNS[name])
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for column in ("top_terms",):  # a list cell written as text
+        if column in frame.columns:
+            frame[column] = frame[column].map(_split_terms)
+    return frame
+
+
+def _split_terms(value: Any) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except json.JSONDecodeError:
+            pass
+    for sep in (";", "|", "،", ","):
+        if sep in text:
+            return [part.strip() for part in text.split(sep) if part.strip()]
+    return text.split()
+
+
+def output_folder(path: str | Path) -> Path:
+    """The output folder ``path`` names: the folder itself, or the ``output`` of a config file."""
+    path = Path(path)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        from pipeline import config
+
+        return config.load(path).output
+    return path
+
+
+def load_run(path: str | Path) -> Run:
+    """Load a run's outputs.  ``path`` is an output folder or the config file that wrote it."""
+    folder = output_folder(path)
+    if not folder.is_dir():
+        raise PipelineError(f"{folder}: no such output folder; run the pipeline first (make run)")
+    info_path = folder / "run.json"
+    if not info_path.is_file():
+        raise PipelineError(f"{folder}: not a run output folder (no run.json)")
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    missing = [file for file in FILES.values() if not (folder / file).is_file()]
+    frames: dict[str, Any] = {}
+    for name, file in FILES.items():
+        if file.endswith(".csv"):
+            frames[name] = _read_csv(folder / file, name)
+        else:
+            frames[name] = _frame(_read_jsonl(folder / file), name)
+    return Run(path=folder, info=info, missing=missing, **frames)
+
+
+def rerun(config_path: str | Path, stage: str, output: str | Path, quiet: bool = True, **options: Any) -> Run:
+    """Run ``config_path`` again with ``stages.<stage>.options`` updated by ``options``; results go to ``output``.
+
+    The original outputs are left alone.  Options are validated like the YAML
+    (a wrong name or type is a :class:`ConfigError`); returns the new run.
+    """
+    from pipeline import config as config_module
+    from pipeline import runner
+
+    config = config_module.load(config_path)
+    spec = config.stages.get(stage)
+    if spec is None:
+        raise ConfigError(f"{config_path}: stages.{stage}: this config does not run that stage")
+    where = f"{config_path}: stages.{stage}.options"
+    checked = config_module.stage_options(spec.cls, options, where, config.path.parent.resolve())
+    spec.options = {**spec.options, **checked}
+    raw_stage = dict(config.raw["stages"].get(stage) or {})
+    raw_stage["options"] = {**(raw_stage.get("options") or {}), **options}
+    config.raw = {**config.raw, "stages": {**config.raw["stages"], stage: raw_stage}}  # keeps the hash honest
+    config.output = Path(output).resolve()
+    runner.run(config, quiet=quiet)
+    return load_run(config.output)
