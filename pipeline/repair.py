@@ -50,10 +50,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -79,6 +80,7 @@ _YEH_NON_JOINER_CLASS = _NON_JOINER_CLASS.replace(ALEF_MADDA, "")
 _WORD_RE = re.compile(f"[{_LETTER_CLASS}\u0640-\u065f\u0670{KASHIDA_GLYPH}{FARSI_YEH}]+")
 _PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 _KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}]+")
+_TATWEEL_RE = re.compile(f"{TATWEEL}+")
 _KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
 _INITIAL_YEH_RE = re.compile(
@@ -110,8 +112,12 @@ def _presentation_table() -> dict[int, str]:
     return table
 
 
+def _fold_presentation_forms(text: str) -> str:
+    return text.translate(_presentation_table())
+
+
 @lru_cache(maxsize=1)
-def _lexicon() -> dict[str, float]:
+def lexicon() -> dict[str, float]:
     """wordfreq's Arabic word -> frequency table (~620,000 forms; loaded once, ~0.4 s)."""
     import wordfreq  # deferred: loading the table is the expensive part of this module
 
@@ -120,7 +126,7 @@ def _lexicon() -> dict[str, float]:
 
 def zipf(word: str) -> float:
     """Zipf frequency of ``word`` in the Arabic lexicon (0.0 when unknown); marks are ignored."""
-    frequency = _lexicon().get(word.translate(_MARKS_TABLE))
+    frequency = lexicon().get(word.translate(_MARKS_TABLE))
     return math.log10(frequency) + 9.0 if frequency else 0.0
 
 
@@ -155,7 +161,9 @@ class DamageEvidence:
                     farsi += 1
                 else:
                     arabic += 1
-        kashida = len(_KASHIDA_IN_WORD_RE.findall(text)) if KASHIDA_GLYPH in text else 0
+        kashida = 0
+        if KASHIDA_GLYPH in text:  # tatweel between ѧ and a letter does not hide the ѧ
+            kashida = len(_KASHIDA_IN_WORD_RE.findall(text.replace(TATWEEL, "")))
         return cls(farsi, arabic, kashida)
 
     @property
@@ -192,7 +200,9 @@ class PdfArtefactRepair:
     kaf_margin: float = 0.5  # zipf a kaf reading must win by before a آ is changed
     document_weight: float = 1.0  # weight of log(1 + count) of the document's certain stems
     glued_max_zipf: float = 1.5  # a word at or above this zipf is never split
-    glued_min_zipf: float = 3.5  # both halves of a split need at least this zipf
+    glued_min_zipf: float = 3.5  # both halves of a split need at least this zipf ...
+    glued_min_zipf_uncued: float = 4.3  # ... or this much without a word-boundary cue (see _plausible_split)
+    unknown_prefers_kaf: bool = True  # when no reading is a known word, read آ as kaf (by far the commoner)
 
     counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
@@ -204,6 +214,8 @@ class PdfArtefactRepair:
 
     def fit(self, text: str) -> PdfArtefactRepair:
         """Gather document evidence: whether it is damaged, and stems with a certain kaf or alef madda."""
+        if self.fold_presentation_forms and _PRESENTATION_RE.search(text):
+            text = _fold_presentation_forms(text)
         self._document = DamageEvidence.of(text)
         self._stems = Counter()
         self._heads = Counter()
@@ -219,6 +231,9 @@ class PdfArtefactRepair:
 
     def repair(self, text: str) -> str:
         """The repaired text, with the same number of lines; adds to :attr:`counts`."""
+        if self.fold_presentation_forms and _PRESENTATION_RE.search(text):
+            self.counts["fold_presentation_forms"] += sum(ord(ch) in _presentation_table() for ch in text)
+            text = _fold_presentation_forms(text)
         unit = DamageEvidence.of(text)
         yeh_damaged = unit.yeh_damaged or self._document.yeh_damaged
         damaged = unit.damaged or self._document.damaged
@@ -227,10 +242,6 @@ class PdfArtefactRepair:
     # -- lines ------------------------------------------------------------------------------
 
     def _repair_line(self, line: str, damaged: bool, yeh_damaged: bool) -> str:
-        if self.fold_presentation_forms and _PRESENTATION_RE.search(line):
-            folded = line.translate(_presentation_table())
-            self.counts["fold_presentation_forms"] += sum(1 for a, b in zip(line, folded, strict=False) if a != b)
-            line = folded
         if not damaged:
             # Fast path for clean text: only real tatweel goes.
             if self.strip_kashida and TATWEEL in line:
@@ -268,9 +279,11 @@ class PdfArtefactRepair:
             left_changes, right_changes = Counter(), Counter()
             left, left_score = self._repair_single(raw[:cut], yeh_damaged, left_changes)
             right, right_score = self._repair_single(raw[cut:], yeh_damaged, right_changes)
-            if not _plausible_split(_clean_key(left), _clean_key(right)):
+            plausible, cued = _plausible_split(_clean_key(left), _clean_key(right))
+            if not plausible or (not cued and len(_clean_key(right)) < 4):
                 continue
-            if min(left_score, right_score) > best:
+            needed = self.glued_min_zipf if cued else self.glued_min_zipf_uncued
+            if min(left_score, right_score) > max(best, needed):
                 best, best_parts = min(left_score, right_score), (left, right, left_changes + right_changes)
         if best_parts is None:
             return word
@@ -292,9 +305,11 @@ class PdfArtefactRepair:
             chars = [YEH if ch == FARSI_YEH else ch for ch in chars]
         word = "".join(chars)
         if self.strip_kashida and (KASHIDA_GLYPH in word or TATWEEL in word):
-            if any(ch not in (KASHIDA_GLYPH, TATWEEL) for ch in word):  # a lone ѧ run is not Arabic
-                changes["strip_kashida"] += len(_KASHIDA_RE.findall(word))
-                word = _KASHIDA_RE.sub("", word)
+            # A lone ѧ run, with no letter beside it, is not Arabic: only tatweel goes there.
+            has_letter = any(ch not in (KASHIDA_GLYPH, TATWEEL) for ch in word)
+            pattern = _KASHIDA_RE if has_letter else _TATWEEL_RE
+            changes["strip_kashida"] += len(pattern.findall(word))
+            word = pattern.sub("", word)
         return word, zipf(_clean_key(word))
 
     def _kaf_slots(self, raw: str, yeh_damaged: bool) -> list[_KafSlot]:
@@ -313,8 +328,10 @@ class PdfArtefactRepair:
                     forced = None
                     if following == FARSI_YEH:
                         forced = ALEF_MADDA  # the next letter is initial: this glyph did not join
-                    elif following in (KASHIDA_GLYPH, TATWEEL) or (following == YEH and yeh_damaged):
-                        forced = KAF  # the next glyph is joined: only a kaf joins here
+                    elif following in (KASHIDA_GLYPH, TATWEEL, "ا") or (following == YEH and yeh_damaged):
+                        # The next glyph is joined (only a kaf joins here), or is an alef,
+                        # which Arabic spelling never writes after alef madda.
+                        forced = KAF
                     slots.append(_KafSlot(index, key_index, forced))
             previous = ch
         return slots
@@ -342,6 +359,8 @@ class PdfArtefactRepair:
                 best_choice, best_score = choice, score
         if best_score < baseline + self.kaf_margin:
             best_choice = (ALEF_MADDA,) * len(free)
+        if free and best_score == 0.0 and self.unknown_prefers_kaf:
+            best_choice = (KAF,) * len(free)
         kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
         kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
         return sorted(kaf_slots)
@@ -410,14 +429,22 @@ _SUFFIXES = frozenset(
 )
 
 
-def _plausible_split(left: str, right: str) -> bool:
-    """Whether ``left right`` could be two glued words: no short stubs, no article stubs, no suffixes.
+def _plausible_split(left: str, right: str) -> tuple[bool, bool]:
+    """Whether ``left right`` could be two glued words, and whether a boundary cue supports it.
 
     ``وإنمائي`` is not ``وإن مائي`` and ``المرحلات`` is not ``الم رحلات``: a left part needs
-    four letters, three of them beyond an article, and the right part three letters.
+    four letters, three of them beyond an article, the right part three letters and
+    no suffix.  A cue is a left part ending in ة or ى (letters that end words) or a
+    right part starting with the article or alef madda (``كافةشيء``, ``الاجتماعيالمجلس``).
     """
-    stem = left[2:] if left.startswith("ال") else left[3:] if left.startswith("وال") else left
-    return len(left) >= 4 and len(stem) >= 3 and len(right) >= 3 and right not in _SUFFIXES
+    stem = left
+    for article in ("وال", "بال", "فال", "كال", "لل", "ال"):
+        if left.startswith(article):
+            stem = left[len(article) :]
+            break
+    plausible = len(left) >= 4 and len(stem) >= 3 and len(right) >= 3 and right not in _SUFFIXES
+    cued = left[-1] in "ةى" or right.startswith(("ال", ALEF_MADDA))
+    return plausible, cued
 
 
 def _rebuild(line: str, tokens: list[list]) -> str:
@@ -455,3 +482,75 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         seen.kashida_glyphs += evidence.kashida_glyphs
         repairer._document = seen
         yield repairer.repair(body) + ending
+
+
+# -- evaluation helpers (used by tests and bench/eval_repair.py) ------------------------------
+
+
+def _neighbour(text: str, index: int, step: int) -> str | None:
+    """The nearest non-mark character before (step=-1) or after (step=1) ``text[index]``."""
+    index += step
+    while 0 <= index < len(text):
+        if text[index] not in MARKS:
+            return text[index]
+        index += step
+    return None
+
+
+def simulate_damage(text: str, seed: int = 0, kashida_rate: float = 0.5) -> str:
+    """Apply the seed font's damage to clean text: initial kaf -> آ, initial yeh -> ی, ѧ kashida runs.
+
+    A letter is in initial form when it starts a word or follows a non-joining
+    letter, and a letter (or tatweel) follows it.  ``kashida_rate`` is the chance
+    that a word gets one run of 1-5 ``ѧ`` between two joined letters.
+    """
+    rng = random.Random(seed)
+    letters = {chr(code) for code in range(0x0621, 0x064B) if code != 0x0640}
+    out: list[str] = []
+    for match in re.finditer(r"\S+|\s+", text):
+        word = match.group()
+        chars = list(word)
+        joints = []
+        for index, ch in enumerate(word):
+            before, after = _neighbour(word, index, -1), _neighbour(word, index, 1)
+            initial = before is None or before in NON_JOINERS or (before not in letters and before != TATWEEL)
+            if ch in (KAF, YEH) and initial and (after in letters or after == TATWEEL):
+                chars[index] = ALEF_MADDA if ch == KAF else FARSI_YEH
+            if ch in letters and ch not in NON_JOINERS and after in letters and after != "ء":
+                joints.append(index)
+        if joints and rng.random() < kashida_rate:
+            joint = rng.choice(joints)
+            while joint + 1 < len(word) and word[joint + 1] in MARKS:
+                joint += 1
+            chars[joint] += KASHIDA_GLYPH * rng.randint(1, 5)
+        out.append("".join(chars))
+    return "".join(out)
+
+
+def kaf_confusion(damaged: str, predicted: str, correct: str) -> Counter:
+    """Score the kaf decision on one word: counts of tp/fp/fn/tn over the آ of ``damaged``.
+
+    A true positive is a آ that ``correct`` reads as kaf and ``predicted`` changed to
+    kaf.  Spaces (glued-word splits) and kashida are ignored when aligning.
+    """
+    keys = [_clean_key(word).replace(" ", "") for word in (damaged, predicted, correct)]
+    scores: Counter = Counter()
+    if len({len(key) for key in keys}) != 1:
+        scores["misaligned"] += 1
+        return scores
+    for letter, guess, truth in zip(*keys, strict=True):
+        if letter != ALEF_MADDA:
+            continue
+        if truth == KAF:
+            scores["tp" if guess == KAF else "fn"] += 1
+        else:
+            scores["fp" if guess == KAF else "tn"] += 1
+    return scores
+
+
+def word_accuracy(gold: Sequence[str], predicted: Sequence[str]) -> tuple[int, int]:
+    """(words of ``gold`` matched exactly in ``predicted`` after alignment, words of ``gold``)."""
+    import difflib  # only the evaluation needs it
+
+    matcher = difflib.SequenceMatcher(a=list(gold), b=list(predicted), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()), len(gold)

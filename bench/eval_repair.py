@@ -1,0 +1,163 @@
+"""Quality and speed of the repair stage (``pipeline/repair.py``).
+
+Prints:
+
+* precision/recall of the kaf decision on the hand-checked seed fixture
+  (``tests/fixtures/seed_repairs.tsv``), per distinct damaged word form, with the
+  repairer fitted on the whole seed document as the runner does;
+* word accuracy after repairing *simulated* damage (initial kaf -> آ, initial
+  yeh -> ی, ѧ kashida runs) on clean text: the ANT news sample and the UN SDG
+  texts from ``../shared/data``; the gold is the clean text with tatweel removed;
+* throughput on clean news text and on the damaged seed.
+
+Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from any folder
+
+from pipeline.repair import (  # noqa: E402
+    PdfArtefactRepair,
+    kaf_confusion,
+    lexicon,
+    repair_text,
+    simulate_damage,
+    word_accuracy,
+)
+
+SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
+FIXTURE = ROOT / "tests" / "fixtures" / "seed_repairs.tsv"
+DATA = ROOT.parent / "shared" / "data"
+NEWS = DATA / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
+SDG = DATA / "un-sdg"
+
+
+def fixture_rows(path: Path = FIXTURE) -> list[dict[str, str]]:
+    """The fixture's rows (comment lines skipped)."""
+    with path.open(encoding="utf-8") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def fixture_scores(seed_text: str, rows: list[dict[str, str]]) -> dict[str, float]:
+    """Kaf-decision precision/recall and exact-word accuracy over the fixture's word rows."""
+    repairer = PdfArtefactRepair().fit(seed_text)
+    confusion: Counter = Counter()
+    exact = words = 0
+    for row in rows:
+        if row["kind"] == "lam_alef":
+            continue
+        predicted = repairer.repair(row["damaged"])
+        words += 1
+        exact += predicted == row["correct"]
+        confusion += kaf_confusion(row["damaged"], predicted, row["correct"])
+    tp, fp, fn = confusion["tp"], confusion["fp"], confusion["fn"]
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": confusion["tn"],
+        "exact": exact / words,
+        "rows": words,
+    }
+
+
+def news_texts(limit: int | None = None) -> Iterator[str]:
+    with NEWS.open(encoding="utf-8") as handle:
+        for line in itertools.islice(handle, limit):
+            yield json.loads(line)["text"]
+
+
+def sdg_texts() -> Iterator[str]:
+    """Every Arabic string of the UN SDG goals/targets/indicators files."""
+    for path in sorted(SDG.glob("*.ar.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for _, value in sorted(data.items()):
+            if isinstance(value, str):
+                yield value
+
+
+def simulated_accuracy(texts: Iterator[str], seed: int = 0) -> dict[str, float]:
+    """Word accuracy of repair on simulated damage; also the accuracy of the damaged text itself."""
+    matched = damaged_matched = total = 0
+    for index, clean in enumerate(texts):
+        gold = repair_text(clean).split()  # clean text only loses tatweel / presentation forms
+        damaged = simulate_damage(clean, seed=seed + index)
+        hits, count = word_accuracy(gold, repair_text(damaged).split())
+        matched += hits
+        total += count
+        damaged_matched += word_accuracy(gold, damaged.split())[0]
+    return {"accuracy": matched / total, "before": damaged_matched / total, "words": total}
+
+
+def throughput(text: str, repeat: int = 3) -> float:
+    """MB/s of fit + repair on ``text`` (best of ``repeat``; lexicon already loaded)."""
+    size = len(text.encode("utf-8")) / 1e6
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        PdfArtefactRepair().fit(text).repair(text)
+        best = min(best, time.perf_counter() - start)
+    return size / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=None, help="news articles to use (default: all)")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    lexicon()
+    print(f"lexicon load: {time.perf_counter() - start:.2f} s")
+
+    seed_text = SEED.read_text(encoding="utf-8")
+    scores = fixture_scores(seed_text, fixture_rows())
+    print(
+        f"seed fixture kaf decision: precision {scores['precision']:.4f} recall {scores['recall']:.4f} "
+        f"(tp {scores['tp']} fp {scores['fp']} fn {scores['fn']} tn {scores['tn']}); "
+        f"exact words {scores['exact']:.4f} of {scores['rows']} rows"
+    )
+    repairer = PdfArtefactRepair().fit(seed_text)
+    repaired = repairer.repair(seed_text)
+    left = {name: repaired.count(ch) for name, ch in (("ѧ", "\u0467"), ("ی", "\u06cc"))}
+    print(f"seed after repair: leftover {left}; changes {dict(sorted(repairer.counts.items()))}")
+
+    if not DATA.exists():
+        print(f"{DATA} not found: simulated-damage accuracy and news throughput skipped")
+        return
+    for name, texts in (("news-ant", news_texts(args.articles)), ("un-sdg", sdg_texts())):
+        start = time.perf_counter()
+        result = simulated_accuracy(texts)
+        print(
+            f"simulated damage, {name}: word accuracy {result['accuracy']:.5f} "
+            f"(damaged text before repair {result['before']:.4f}; {result['words']} words; "
+            f"{time.perf_counter() - start:.1f} s)"
+        )
+    news = "\n".join(news_texts(args.articles))
+    print(f"throughput, clean news ({len(news.encode()) / 1e6:.1f} MB): {throughput(news):.1f} MB/s")
+    print(f"throughput, damaged seed ({len(seed_text.encode()) / 1e6:.2f} MB): {throughput(seed_text, 5):.2f} MB/s")
+    damaged_news = simulate_damage("\n".join(news_texts(300)))
+    print(
+        f"throughput, simulated-damage news ({len(damaged_news.encode()) / 1e6:.1f} MB): "
+        f"{throughput(damaged_news, 1):.2f} MB/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
