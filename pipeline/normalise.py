@@ -1,0 +1,179 @@
+"""Normalisation stage: camel-tools cleaning plus optional letter folding, compiled into a fast path.
+
+Two forms of every text leave this stage:
+
+* ``display(text)`` -- for people: Unicode normalisation (camel-tools ``normalize_unicode``,
+  i.e. NFKC), the ``arclean`` character map, ``dediac_ar``, whitespace collapsed.  Letters are
+  not folded, so «إدارة» stays «إدارة».
+* ``normalise(text)`` -- for the models: the same cleaning, then the configured folds
+  (alef variants to bare alef, alef maksura to yeh, teh marbuta to heh).
+
+The order is ``normalize_unicode`` -> ``arclean`` -> ``dediac_ar`` -> folds.  Unicode
+normalisation goes first because it turns what ``arclean`` would otherwise delete into text it
+keeps: decomposed hamza (ا + U+0654 -> أ), presentation-form ligatures (ﷺ, ﳎ) and fullwidth or
+superscript digits.  After ``arclean`` the text is limited to Arabic letters, ASCII, Latin-1
+letters and three whitespace characters, which is what makes the fast tokeniser simple.
+
+camel-tools applies ``arclean`` with a Python loop over characters, which dominates its cost.
+Every step after NFKC is a per-character map, so their composition is one per-character map
+too; it is compiled once (on first use) into a regex that deletes the characters ``arclean``
+drops, a regex for the few characters it replaces and ``str.replace`` for the folds.  :func:`camel_reference` runs the original
+camel-tools functions; the tests prove both paths give identical output.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pipeline.registry import register
+
+# camel-tools' normalize_unicode replaces these two ligatures before NFKC (NFKC keeps ﷼ as is
+# and maps ﷽ to spaced words differently).
+_UNICODE_FIX = (("\ufdfc", "ريال"), ("\ufdfd", "بسم الله الرحمن الرحيم"))
+
+ALEF_VARIANTS = "\u0625\u0623\u0671\u0622"  # إ أ ٱ آ -- as camel-tools' normalize_alef_ar
+ALEF = "\u0627"
+ALEF_MAKSURA = "\u0649"
+YEH = "\u064a"
+TEH_MARBUTA = "\u0629"
+HEH = "\u0647"
+
+
+@functools.cache
+def _arclean_map() -> dict[str, str | None]:
+    """arclean expanded to one entry per character (value None = keep the character)."""
+    from camel_tools.utils.charmap import CharMapper
+
+    mapper = CharMapper.builtin_mapper("arclean")
+    # _charmap/_default are the only way to read the compiled map; CharMapper has no public
+    # accessor.  A test pins the behaviour, so a camel-tools change would fail loudly.
+    assert mapper._default == "", "arclean is expected to delete unmapped characters"
+    return dict(mapper._charmap)
+
+
+def _fold(text: str, alef: bool, alef_maksura: bool, teh_marbuta: bool) -> str:
+    if alef:
+        for variant in ALEF_VARIANTS:
+            text = text.replace(variant, ALEF)
+    if alef_maksura:
+        text = text.replace(ALEF_MAKSURA, YEH)
+    if teh_marbuta:
+        text = text.replace(TEH_MARBUTA, HEH)
+    return text
+
+
+def fold_variants(word: str) -> set[str]:
+    """``word`` under every combination of folds, so word lists match whatever the config folds."""
+    return {
+        _fold(word, alef, maksura, teh) for alef in (False, True) for maksura in (False, True) for teh in (False, True)
+    }
+
+
+def char_class(chars: set[str]) -> str:
+    """A regex character class body for ``chars``, written as ranges (compact and fast to compile)."""
+    points = sorted(ord(char) for char in chars)
+    parts: list[str] = []
+    start = prev = points[0]
+    for point in [*points[1:], None]:
+        if point is not None and point == prev + 1:
+            prev = point
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        if point is not None:
+            start = prev = point
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    drop: re.Pattern[str]  # runs of characters the chain deletes
+    change: re.Pattern[str]  # one character the chain replaces (rare in real text)
+    images: dict[str, str]  # what each ``change`` character becomes
+    folds: tuple[bool, bool, bool]
+
+
+@functools.cache
+def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool) -> _Compiled:
+    """Split arclean + dediac_ar into deletions and replacements.
+
+    ``str.translate`` would do it in one call but costs a dict lookup per character (~19 MB/s
+    here); deleting with one regex, replacing the few changed characters with another and
+    folding with ``str.replace`` runs at ~40 MB/s because almost every character is kept as is.
+    """
+    from camel_tools.utils.dediac import dediac_ar
+
+    charmap = _arclean_map()
+    kept: set[str] = set()
+    images: dict[str, str] = {}
+    for char, value in charmap.items():
+        image = dediac_ar(char if value is None else value)
+        if image:
+            kept.add(char)
+        if image and image != char:
+            images[char] = image
+    return _Compiled(
+        drop=re.compile(f"[^{char_class(kept)}]+"),
+        change=re.compile(f"[{char_class(set(images))}]"),
+        images=images,
+        folds=(alef, alef_maksura, teh_marbuta),
+    )
+
+
+def fast_clean(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:
+    """normalize_unicode + arclean + dediac_ar (+ folds), equal to :func:`camel_reference`."""
+    compiled = _compiled(alef, alef_maksura, teh_marbuta)
+    for ligature, words in _UNICODE_FIX:
+        if ligature in text:
+            text = text.replace(ligature, words)
+    text = unicodedata.normalize("NFKC", text)
+    text = compiled.drop.sub("", text)
+    image = compiled.images.__getitem__
+    text = compiled.change.sub(lambda match: image(match.group()), text)
+    # The folds act on arclean's output (arclean maps ی to ى, which the maksura fold then maps to ي).
+    return _fold(text, *compiled.folds)
+
+
+def camel_reference(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:
+    """The same chain written with the camel-tools functions themselves (slow; for tests and benchmarks)."""
+    from camel_tools.utils.charmap import CharMapper
+    from camel_tools.utils.dediac import dediac_ar
+    from camel_tools.utils.normalize import (
+        normalize_alef_ar,
+        normalize_alef_maksura_ar,
+        normalize_teh_marbuta_ar,
+        normalize_unicode,
+    )
+
+    text = dediac_ar(CharMapper.builtin_mapper("arclean")(normalize_unicode(text)))
+    if alef:
+        text = normalize_alef_ar(text)
+    if alef_maksura:
+        text = normalize_alef_maksura_ar(text)
+    if teh_marbuta:
+        text = normalize_teh_marbuta_ar(text)
+    return text
+
+
+@register("normalise", "camel")
+@dataclass
+class CamelNormaliser:
+    """camel-tools cleaning; ``normalise`` adds the folds chosen here, ``display`` never folds.
+
+    Diacritics are always removed: ``arclean`` itself deletes the harakat, so ``dediac_ar`` has
+    nothing left to do and a "keep diacritics" option could not be honoured.
+    """
+
+    fold_alef: bool = True  # إ أ ٱ آ -> ا
+    fold_alef_maksura: bool = True  # ى -> ي  (also repairs yeh written as Farsi yeh, which arclean maps to ى)
+    fold_teh_marbuta: bool = False  # ة -> ه  (off: the stemmers strip ة themselves, and it merges little else)
+
+    def display(self, text: str) -> str:
+        """Cleaned text for display: letters unfolded, runs of whitespace collapsed to one space."""
+        return " ".join(fast_clean(text).split())
+
+    def normalise(self, text: str) -> str:
+        """Cleaned and folded text for the models (whitespace kept as is: tokenisation ignores it)."""
+        return fast_clean(text, self.fold_alef, self.fold_alef_maksura, self.fold_teh_marbuta)

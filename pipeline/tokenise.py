@@ -1,0 +1,320 @@
+"""Tokenisation stage: camel-tools-exact word tokens, and the topic-model features built from them.
+
+``FeatureTokeniser.words`` returns exactly what camel-tools' ``simple_word_tokenize`` returns
+(each Unicode punctuation or symbol character is a token; everything else between whitespace
+and those characters is a word).  camel-tools runs a regex match at every character; here the
+same rule is one compiled ``re`` pattern, built on first use from camel-tools' own symbol set.
+The pattern is only exact where no emoji *sequence* can start (no ZWJ, variation selector,
+keycap, skin-tone modifier, regional indicator or tag character in the text -- ``arclean``
+removes all of them); for any other text ``words`` falls back to camel-tools itself.
+
+``features`` turns normalised text into model features: Arabic words only, stop words removed
+(spaCy's Arabic list plus a domain list), clitics stripped and stems taken by the configured
+stemmer.  ``fit_phrases``/``transform`` then join frequent multi-word terms with "_" using
+gensim ``Phrases`` («مجتمع_مدني»).  The same chain applied to a seed phrase like «حماية البيانات
+الشخصية» gives the features it is matched against, so inflected forms must meet at one stem.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.errors import ConfigError
+from pipeline.normalise import char_class, fold_variants
+from pipeline.registry import register
+
+# Characters that can continue an emoji sequence in camel-tools' symbol regex: ZWJ, keycap,
+# VS16, regional indicators, skin-tone modifiers and tag characters.  Where none occurs, every
+# match of that regex is a single character and the compiled pattern below is exact.
+_EMOJI_SEQUENCE_CHARS = re.compile(
+    "[\u200d\u20e3\ufe0f\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+
+# Arabic letters as they leave the normaliser (arclean removes tatweel and the harakat).
+ARABIC_WORD = re.compile("[\u0621-\u063a\u0641-\u064a]+")
+
+# Cached features per word form; cleared when it grows past this many entries so memory stays
+# flat on an unbounded stream (the cache holds no state that changes results).
+_CACHE_LIMIT = 500_000
+
+Stemmer = Literal["snowball", "arlstem2", "farasa", "light", "none"]
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# One pass that clears the common case: no astral character and no BMP emoji-sequence character.
+_NOT_PLAIN_BMP = re.compile("[\u200d\u20e3\ufe0f\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class _WordPatterns:
+    token: re.Pattern[str]  # one camel-tools token: a run of word characters or one symbol
+    word: re.Pattern[str]  # runs of word characters only (symbols skipped)
+    # The same two for text without astral characters: much faster, because ``re`` tests a
+    # class's astral ranges one by one after its BMP bitmap, for every character.
+    bmp_token: re.Pattern[str]
+    bmp_word: re.Pattern[str]
+
+
+@functools.cache
+def _word_patterns() -> _WordPatterns:
+    from camel_tools.tokenizers.word import _SYMBOLS_ALL, _SYMBOLS_RE
+
+    # A symbol token is a character camel-tools both matches with its regex and finds in its set.
+    symbols = {char for char in _SYMBOLS_ALL if len(char) == 1 and _SYMBOLS_RE.fullmatch(char)}
+    every = char_class(symbols)
+    bmp = {char for char in symbols if char < "\U00010000"}
+    # str.split() splits on str.isspace() characters, all of them in the BMP; spelt out rather
+    # than \s so that the class is one bitmap.
+    bmp_breaks = char_class(bmp | {chr(point) for point in range(0x10000) if chr(point).isspace()})
+    return _WordPatterns(
+        token=re.compile(rf"[^\s{every}]+|[{every}]"),
+        word=re.compile(rf"[^\s{every}]+"),
+        bmp_token=re.compile(rf"[^{bmp_breaks}]+|[{char_class(bmp)}]"),
+        bmp_word=re.compile(rf"[^{bmp_breaks}]+"),
+    )
+
+
+def _word_pattern(text: str, with_symbols: bool) -> re.Pattern[str] | None:
+    """The fastest exact pattern for ``text``, or None when only camel-tools itself is exact."""
+    patterns = _word_patterns()
+    if not _NOT_PLAIN_BMP.search(text):
+        return patterns.bmp_token if with_symbols else patterns.bmp_word
+    if _EMOJI_SEQUENCE_CHARS.search(text):
+        return None
+    return patterns.token if with_symbols else patterns.word
+
+
+def camel_words(text: str) -> list[str]:
+    """camel-tools' ``simple_word_tokenize`` (the reference the fast path must equal)."""
+    from camel_tools.tokenizers.word import simple_word_tokenize
+
+    return simple_word_tokenize(text)
+
+
+def fast_words(text: str) -> list[str]:
+    """``simple_word_tokenize(text)``, exactly, with one regex pass when the text allows it."""
+    pattern = _word_pattern(text, with_symbols=True)
+    return camel_words(text) if pattern is None else pattern.findall(text)
+
+
+# --------------------------------------------------------------------------- stop words
+
+
+def _read_word_list(path: Path) -> list[str]:
+    """One entry per line; text after '#' is a comment; blank lines ignored."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read stop word list ({exc.strerror})") from exc
+    return [word for line in lines if (word := line.split("#", 1)[0].strip())]
+
+
+@functools.cache
+def spacy_stopwords() -> frozenset[str]:
+    """spaCy's Arabic stop words, in every folding the normaliser may apply."""
+    from spacy.lang.ar.stop_words import STOP_WORDS
+
+    return frozenset(variant for word in STOP_WORDS for variant in fold_variants(word))
+
+
+# --------------------------------------------------------------------------- stemmers
+
+# Light stemmer (after Larkey et al.'s light10, extended with the prepositions ب/ل/ك before the
+# article and the pronoun suffixes): strips what is clearly a clitic or inflection and keeps the
+# rest readable.  Ordered longest first; a strip is made only if >= _LIGHT_MIN_STEM letters remain.
+_LIGHT_ARTICLES = ("وبال", "وكال", "وللا", "فبال", "فال", "وال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+_LIGHT_SUFFIXES = (
+    "اتها",
+    "اتهم",
+    "تهم",
+    "تها",
+    "هما",
+    "كما",
+    "ات",
+    "ان",
+    "ون",
+    "ين",
+    "ية",
+    "يه",
+    "ها",
+    "هم",
+    "نا",
+    "كم",
+    "ة",
+    "ه",
+    "ي",
+)
+_LIGHT_MIN_STEM = 3
+
+
+def light_stem(word: str) -> str:
+    """Strip one conjunction, one article (with its preposition) and up to two suffixes."""
+    for article in _LIGHT_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= _LIGHT_MIN_STEM - 1:
+            word = word[len(article) :]
+            break
+    else:
+        if len(word) > _LIGHT_MIN_STEM and word[0] in "وف":
+            word = word[1:]
+    for _ in range(2):
+        for suffix in _LIGHT_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= _LIGHT_MIN_STEM:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
+
+
+def _farasa_stemmer() -> Callable[[str], str]:
+    from farasa import segmentation
+
+    prefixes = set(segmentation.hPrefixes)
+    suffixes = set(segmentation.hSuffixes)
+
+    def stem(word: str) -> str:
+        parts = segmentation.segmentLine(word)[0].split("+")
+        start, end = 0, len(parts)
+        while start < end - 1 and parts[start] in prefixes:
+            start += 1
+        while end > start + 1 and parts[end - 1] in suffixes:
+            end -= 1
+        return "".join(parts[start:end])
+
+    return stem
+
+
+def make_stemmer(name: str) -> Callable[[str], str]:
+    """A word -> stem function for one of the supported stemmers (imports happen here, not at import time)."""
+    if name == "snowball":
+        import Stemmer as pystemmer
+
+        return pystemmer.Stemmer("arabic").stemWord
+    if name == "arlstem2":
+        from nltk.stem.arlstem2 import ARLSTem2
+
+        return ARLSTem2().stem
+    if name == "farasa":
+        return _farasa_stemmer()
+    if name == "light":
+        return light_stem
+    if name == "none":
+        return str
+    raise ConfigError(f"unknown stemmer {name!r}; expected snowball, arlstem2, farasa, light or none")
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+@register("tokenise", "camel_words")
+@dataclass
+class FeatureTokeniser:
+    """Word tokens (camel-tools exact) and topic-model features (stop words out, stemmed, phrases joined)."""
+
+    stopwords: bool = True  # drop spaCy's Arabic stop words (and the domain list, if given)
+    domain_stopwords: Path | None = None  # one word per line; matched on the word and on its stem
+    stemmer: Stemmer = "light"  # chosen by bench/compare_stemmers.py (see README)
+    min_length: int = 2  # shorter stems are dropped (stray letters, broken words)
+    phrases: bool = True  # learn multi-word terms in fit_phrases
+    phrase_min_count: int = 5  # a bigram must occur this often
+    phrase_threshold: float = 0.5  # npmi score in [-1, 1] a bigram must exceed
+
+    _stem: Callable[[str], str] | None = field(default=None, init=False, repr=False, compare=False)
+    _stop: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _stop_stems: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _cache: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _phraser: Any = field(default=None, init=False, repr=False, compare=False)
+
+    # ---- words
+
+    def words(self, norm_text: str) -> list[str]:
+        """Exactly ``simple_word_tokenize(norm_text)``."""
+        return fast_words(norm_text)
+
+    # ---- features
+
+    def _prepare(self) -> None:
+        self._stem = make_stemmer(self.stemmer)
+        stop: set[str] = set()
+        domain: list[str] = []
+        if self.stopwords:
+            stop |= spacy_stopwords()
+            if self.domain_stopwords is not None:
+                domain = _read_word_list(self.domain_stopwords)
+                stop |= {variant for word in domain for variant in fold_variants(word)}
+        self._stop = frozenset(stop)
+        # Domain words are content words: all their inflections should go, so match stems too.
+        self._stop_stems = frozenset(self._stem(variant) for word in domain for variant in fold_variants(word))
+
+    def _feature(self, word: str) -> str:
+        """The feature for one word form, or "" when it is not one."""
+        if not ARABIC_WORD.fullmatch(word):
+            return ""
+        stop = self._stop
+        if word in stop or (len(word) > 2 and word[0] in "وف" and word[1:] in stop):
+            return ""
+        stem = self._stem(word)
+        if len(stem) < self.min_length or stem in self._stop_stems or stem in stop:
+            return ""
+        return stem
+
+    def features(self, norm_text: str) -> list[str]:
+        """Model features of normalised text: Arabic words only, no stop words, stemmed (no phrases)."""
+        if self._stop is None:
+            self._prepare()
+        pattern = _word_pattern(norm_text, with_symbols=False)
+        words = camel_words(norm_text) if pattern is None else pattern.findall(norm_text)
+        cache = self._cache
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        out: list[str] = []
+        for word in words:
+            feature = cache.get(word)
+            if feature is None:
+                feature = cache[word] = self._feature(word)
+            if feature:
+                out.append(feature)
+        return out
+
+    # ---- phrases
+
+    def fit_phrases(self, feature_lists: Iterable[list[str]]) -> FeatureTokeniser:
+        """Learn bigram terms from feature lists (any iterable; it is read once, in order).
+
+        gensim ``Phrases`` counts unigrams and bigrams and keeps a bigram when its npmi score
+        exceeds ``phrase_threshold`` and it occurs ``phrase_min_count`` times.  npmi is bounded
+        and does not grow with corpus size, so one threshold suits one report and a whole
+        corpus.  Counting is order independent, so the learned terms are deterministic.
+        """
+        if not self.phrases:
+            self._phraser = None
+            return self
+        from gensim.models.phrases import Phrases
+
+        model = Phrases(
+            (list(features) for features in feature_lists),
+            min_count=self.phrase_min_count,
+            threshold=self.phrase_threshold,
+            scoring="npmi",
+            delimiter="_",
+            progress_per=10**9,  # no progress logging
+        )
+        self._phraser = model.freeze()
+        return self
+
+    def transform(self, features: list[str]) -> list[str]:
+        """Join learned multi-word terms with "_" (identity before fitting or with phrases off)."""
+        if self._phraser is None:
+            return list(features)
+        return self._phraser[features]
+
+    def phrase_terms(self) -> list[str]:
+        """The learned multi-word terms, sorted (for reports and tests)."""
+        if self._phraser is None:
+            return []
+        return sorted(self._phraser.phrasegrams)
