@@ -1,0 +1,898 @@
+"""Stakeholder stage: who said what, which themes each group raises, and where each group stands.
+
+Reads the units of a corpus (themes already set) and its contribution tables,
+and produces
+
+* ``statements.jsonl`` -- reported views: a reporting verb («أكد», «أشار»,
+  «اقترح», «وأشير» ...) with the group of its subject, the clause it governs,
+  the unit's themes and a score on every position axis;
+* ``positions.csv`` -- each group's position on each axis: the mean of its
+  statements' scores with a bootstrap confidence interval over statements (and,
+  when reference texts are configured, a Wordscores estimate with analytic SEs);
+* ``salience.csv`` -- group x theme: how many of a group's statements raise it;
+
+and sets ``unit.speakers``.  Both CSVs carry the number of contributions each
+group sent (the contributions table), so a position shows how much stands behind it.
+
+Attribution is rule-based and conservative: a view is attributed to a group only
+when an alias of the group is the grammatical subject of the reporting verb
+(the run of words right after the verb -- Arabic reports are verb-first -- made
+of quantifiers, generic heads and aliases: «وأشار عدد من أصحاب المصلحة
+الحكوميين»).  Passive verbs («وأشير», «لوحظ») and subjects without a group
+(«بعض المساهمين», «آخرون») give ``unspecified``; a plural pronoun subject
+(«وطالبوا») continues the previous statement of the same unit; an active verb
+whose subject is no actor at all («وأكدت الجمعية», «تؤكد الفقرة 69») is not a
+stakeholder statement and is only counted.
+
+Two concessions to PDF-extracted text whose lines were split into visual-order
+runs (A/66/77): a reporting verb that ends its sentence (impossible in intact
+Arabic) takes its subject from just before it and its content from the next
+sentence; and one stray word inside a subject is skipped when an alias follows.
+
+All actor aliases, cues and pole terms are written in plain Arabic in the YAML
+files and pass through the same repair and normalisation as the text
+(``corpus.normalize`` when the runner provides it), then a light fold (alef,
+yeh and teh marbuta variants, diacritics, tatweel).  They are matched with
+spaCy's ``Matcher`` on token attributes that hold every reading of a token with
+the proclitics و ف ب ك ل and the article ال removed.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline import atomic
+from pipeline.config import check_value, load_yaml
+from pipeline.errors import ConfigError
+from pipeline.records import Statement, Unit
+from pipeline.registry import register
+
+UNSPECIFIED = "unspecified"
+VOICES = ("active", "passive", "either", "pronoun")
+SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
+# Words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
+TOKEN_RE = re.compile(r"\d+|(?:[^\W\d]|[\u0610-\u061a\u064b-\u065f\u0670])+|[^\w\s]")
+# Folding applied on top of the pipeline's normalisation, to both sides of every match.
+_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",
+        "ئ": "ي",
+        "ؤ": "و",
+        "ة": "ه",
+        "ک": "ك",
+        "\u0640": None,
+        "\u0467": None,
+        **{chr(c): None for c in range(0x064B, 0x0660)},
+        "\u0670": None,
+    }
+)
+_STEMS = "sh_stems"  # spaCy token extension: readings with proclitics/article removed
+_VERB = "sh_verb"  # readings with only و/ف removed (verbs take no article)
+
+
+def fold(text: str) -> str:
+    """Light orthographic fold used for matching (both aliases and text)."""
+    return text.translate(_FOLD).lower()
+
+
+def readings(key: str) -> list[str]:
+    """The token itself and every reading with proclitics و ف, ب ك ل and the article ال removed.
+
+    «وللحكومات» -> {وللحكومات, للحكومات, لحكومات, حكومات, الحكومات ...}.  A stripped
+    reading keeps at least two letters, so short words are not reduced to noise.
+    """
+    out = {key}
+    level = {key}
+    for prefixes in (("و", "ف"), ("ب", "ك", "ل")):
+        nxt = set()
+        for word in level:
+            for p in prefixes:
+                if word.startswith(p) and len(word) - len(p) >= 2:
+                    nxt.add(word[len(p) :])
+        out |= nxt
+        level = level | nxt
+    for word in list(out):
+        if word.startswith("لل") and len(word) >= 4:  # ل + ال with the alef dropped
+            out.add(word[2:])
+            out.add("ال" + word[2:])
+        if word.startswith("ال") and len(word) >= 4:
+            out.add(word[2:])
+    return sorted(out)
+
+
+def stem(key: str) -> str:
+    """Canonical reading of an alias token: its article removed (aliases carry no other proclitic)."""
+    return key[2:] if key.startswith("ال") and len(key) >= 4 else key
+
+
+# -- configuration files -------------------------------------------------------------------
+
+
+@dataclass
+class CueSpec:
+    lemma: str
+    voice: str
+    forms: list[str]
+    skip: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ActorSpec:
+    groups: dict[str, str]  # id -> label
+    aliases: list[tuple[str, str, str | None]]  # (group, alias, organisation)
+    cues: list[CueSpec]
+    quantifiers: list[str]
+    heads: list[str]
+    adverbs: list[str]
+
+
+@dataclass
+class ReferenceSpec:
+    kind: Literal["unit", "file", "text"]
+    value: str  # unit id, resolved file path, or inline text
+    score: float
+
+
+@dataclass
+class AxisSpec:
+    id: str
+    label: str
+    negative: str  # pole ids
+    positive: str
+    negative_terms: list[str]
+    positive_terms: list[str]
+    references: list[ReferenceSpec] = field(default_factory=list)
+
+
+def _mapping(value: Any, where: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+    for key in value:
+        if key not in allowed:
+            raise ConfigError(f"{where}.{key}: unknown key; expected one of: {', '.join(sorted(allowed))}")
+    for key in required:
+        if key not in value:
+            raise ConfigError(f"{where}.{key}: required key missing")
+    return value
+
+
+def _strings(value: Any, where: str, base: Path, allow_empty: bool = False) -> list[str]:
+    items = check_value(value, list[str], where, base)
+    if not items and not allow_empty:
+        raise ConfigError(f"{where}: expected a non-empty list")
+    for i, item in enumerate(items):
+        if not item.strip():
+            raise ConfigError(f"{where}[{i}]: expected a non-empty string")
+    return [" ".join(item.split()) for item in items]
+
+
+def load_actors(path: Path) -> ActorSpec:
+    """Parse and validate ``stakeholders.yaml``; ConfigError naming the file and key path."""
+    data = load_yaml(path, "stakeholders file")
+    where = f"{path}:"
+    base = path.parent
+    data = _mapping(data, f"{path}", {"groups", "cues", "subject"}, ("groups", "cues"))
+    groups_data = data["groups"]
+    if not isinstance(groups_data, dict) or not groups_data:
+        raise ConfigError(f"{where} groups: expected a non-empty mapping of group id -> group")
+    groups: dict[str, str] = {}
+    aliases: list[tuple[str, str, str | None]] = []
+    for gid, spec in groups_data.items():
+        gwhere = f"{where} groups.{gid}"
+        if not isinstance(gid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", gid):
+            raise ConfigError(f"{gwhere}: group ids are lower-case identifiers, got {gid!r}")
+        spec = _mapping(spec, gwhere, {"label", "aliases", "organisations"}, ("aliases",))
+        groups[gid] = check_value(spec.get("label", gid), str, f"{gwhere}.label", base)
+        for alias in _strings(spec["aliases"], f"{gwhere}.aliases", base, allow_empty=bool(spec.get("organisations"))):
+            aliases.append((gid, alias, None))
+        orgs = spec.get("organisations") or {}
+        if not isinstance(orgs, dict):
+            raise ConfigError(f"{gwhere}.organisations: expected a mapping of name -> aliases, got {orgs!r}")
+        for name, names in orgs.items():
+            for alias in _strings(names, f"{gwhere}.organisations.{name}", base):
+                aliases.append((gid, alias, str(name)))
+    if UNSPECIFIED not in groups:
+        raise ConfigError(f"{where} groups.{UNSPECIFIED}: required group missing (subjects without a group)")
+    cues_data = data["cues"]
+    if not isinstance(cues_data, list) or not cues_data:
+        raise ConfigError(f"{where} cues: expected a non-empty list of cues")
+    cues = []
+    for i, cue in enumerate(cues_data):
+        cwhere = f"{where} cues[{i}]"
+        cue = _mapping(cue, cwhere, {"lemma", "voice", "forms", "skip"}, ("lemma", "voice", "forms"))
+        cues.append(
+            CueSpec(
+                lemma=check_value(cue["lemma"], str, f"{cwhere}.lemma", base),
+                voice=check_value(
+                    cue["voice"], Literal["active", "passive", "either", "pronoun"], f"{cwhere}.voice", base
+                ),
+                forms=_strings(cue["forms"], f"{cwhere}.forms", base),
+                skip=_strings(cue.get("skip", []), f"{cwhere}.skip", base, allow_empty=True),
+            )
+        )
+    subject = _mapping(data.get("subject") or {}, f"{where} subject", {"quantifiers", "heads", "adverbs"})
+    return ActorSpec(
+        groups=groups,
+        aliases=aliases,
+        cues=cues,
+        quantifiers=_strings(subject.get("quantifiers", []), f"{where} subject.quantifiers", base, True),
+        heads=_strings(subject.get("heads", []), f"{where} subject.heads", base, True),
+        adverbs=_strings(subject.get("adverbs", []), f"{where} subject.adverbs", base, True),
+    )
+
+
+def load_axes(path: Path) -> list[AxisSpec]:
+    """Parse and validate ``positions.yaml``; ConfigError naming the file and key path."""
+    data = load_yaml(path, "positions file")
+    where = f"{path}:"
+    base = path.parent
+    data = _mapping(data, f"{path}", {"axes"}, ("axes",))
+    if not isinstance(data["axes"], dict) or not data["axes"]:
+        raise ConfigError(f"{where} axes: expected a non-empty mapping of axis id -> axis")
+    axes = []
+    for aid, spec in data["axes"].items():
+        awhere = f"{where} axes.{aid}"
+        spec = _mapping(spec, awhere, {"label", "negative", "positive", "wordscores"}, ("negative", "positive"))
+        poles = {}
+        for side in ("negative", "positive"):
+            pole = _mapping(spec[side], f"{awhere}.{side}", {"id", "description", "terms"}, ("id", "terms"))
+            check_value(pole.get("description", ""), str, f"{awhere}.{side}.description", base)
+            poles[side] = (
+                check_value(pole["id"], str, f"{awhere}.{side}.id", base),
+                _strings(pole["terms"], f"{awhere}.{side}.terms", base),
+            )
+        if poles["negative"][0] == poles["positive"][0]:
+            raise ConfigError(f"{awhere}.positive.id: the two poles need different ids")
+        references = []
+        ws = _mapping(spec.get("wordscores") or {}, f"{awhere}.wordscores", {"references"})
+        refs = ws.get("references") or []
+        if not isinstance(refs, list):
+            raise ConfigError(f"{awhere}.wordscores.references: expected a list, got {refs!r}")
+        for i, ref in enumerate(refs):
+            rwhere = f"{awhere}.wordscores.references[{i}]"
+            ref = _mapping(ref, rwhere, {"unit", "file", "text", "score"}, ("score",))
+            kinds = [k for k in ("unit", "file", "text") if k in ref]
+            if len(kinds) != 1:
+                raise ConfigError(f"{rwhere}: give exactly one of unit, file, text")
+            kind = kinds[0]
+            value = check_value(ref[kind], Path if kind == "file" else str, f"{rwhere}.{kind}", base)
+            score = check_value(ref["score"], float, f"{rwhere}.score", base)
+            references.append(ReferenceSpec(kind, str(value), score))
+        if references and (len(references) < 2 or len({r.score for r in references}) < 2):
+            raise ConfigError(f"{awhere}.wordscores.references: need at least two references with different scores")
+        axes.append(
+            AxisSpec(
+                id=str(aid),
+                label=check_value(spec.get("label", str(aid)), str, f"{awhere}.label", base),
+                negative=poles["negative"][0],
+                positive=poles["positive"][0],
+                negative_terms=poles["negative"][1],
+                positive_terms=poles["positive"][1],
+                references=references,
+            )
+        )
+    return axes
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+@dataclass
+class Mention:
+    start: int  # token indices, end exclusive
+    end: int
+    group: str
+    organisation: str | None
+
+
+@dataclass
+class CueHit:
+    index: int
+    spec: CueSpec
+
+
+class _Lexicon:
+    """spaCy matchers for aliases, cues, subject words and pole terms, all keyed the same way."""
+
+    def __init__(self, actors: ActorSpec, axes: list[AxisSpec], normalize: Callable[[str], str]):
+        import spacy
+        from spacy.matcher import Matcher
+        from spacy.tokens import Token
+
+        for name in (_STEMS, _VERB):
+            Token.set_extension(name, default=None, force=True)
+        self.normalize = normalize
+        self._keys: dict[str, str] = {}
+        self.vocab = spacy.blank("ar").vocab
+        self.labels: dict[str, tuple] = {}
+        self.actors = Matcher(self.vocab)
+        self.cues = Matcher(self.vocab)
+        self.words = Matcher(self.vocab)  # subject words and adverbs
+        self.terms = Matcher(self.vocab)
+        self.skip_keys: dict[int, set[str]] = {}
+        seen: dict[tuple[str, ...], str] = {}
+        for group, alias, org in actors.aliases:
+            keys = self._phrase_keys(alias)
+            if not keys:
+                raise ConfigError(f"alias {alias!r} of group {group!r} is empty after normalisation")
+            if keys in seen and seen[keys] != group:
+                raise ConfigError(f"alias {alias!r} is given for both {seen[keys]!r} and {group!r}")
+            seen[keys] = group
+            self._add(self.actors, ("actor", group, org), keys, _STEMS)
+        for number, cue in enumerate(actors.cues):
+            self.skip_keys[number] = {stem(k) for s in cue.skip for k in self._phrase_keys(s)}
+            for form in cue.forms:
+                keys = self._phrase_keys(form, verb=True)
+                self._add(self.cues, ("cue", number), keys, _VERB)
+        for kind, words in (("subject", actors.quantifiers + actors.heads), ("adverb", actors.adverbs)):
+            for word in words:
+                self._add(self.words, (kind,), self._phrase_keys(word), _STEMS)
+        for axis in axes:
+            for side, terms in ((-1, axis.negative_terms), (1, axis.positive_terms)):
+                for term in terms:
+                    self._add(self.terms, ("term", axis.id, side, term), self._phrase_keys(term), _STEMS)
+
+    def key(self, text: str) -> str:
+        found = self._keys.get(text)
+        if found is None:
+            found = fold("".join(self.normalize(text).split()))
+            self._keys[text] = found
+        return found
+
+    def _phrase_keys(self, phrase: str, verb: bool = False) -> tuple[str, ...]:
+        keys = [self.key(m.group(0)) for m in TOKEN_RE.finditer(self.normalize(phrase))]
+        keys = [k for k in keys if k]
+        return tuple(keys if verb else (stem(k) for k in keys))
+
+    def _add(self, matcher: Any, label: tuple, keys: tuple[str, ...], attr: str) -> None:
+        name = "|".join(map(str, label))
+        self.labels[name] = label
+        matcher.add(name, [[{"_": {attr: {"INTERSECTS": [k]}}} for k in keys]])
+
+    def doc(self, text: str) -> tuple[Any, list[tuple[int, int]]]:
+        """A spaCy Doc of ``text`` (token readings set) and each token's character span."""
+        from spacy.tokens import Doc
+
+        matches = list(TOKEN_RE.finditer(text))
+        words = [m.group(0) for m in matches]
+        spaces = [i + 1 < len(matches) and matches[i + 1].start() > m.end() for i, m in enumerate(matches)]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        for token in doc:
+            key = self.key(token.text) or token.text
+            token._.set(_STEMS, readings(key))
+            verb = {key}
+            if key[:1] in ("و", "ف") and len(key) >= 3:
+                verb.add(key[1:])
+            token._.set(_VERB, sorted(verb))
+        return doc, [(m.start(), m.end()) for m in matches]
+
+    def spans(self, matcher: Any, doc: Any) -> list[tuple[int, int, tuple]]:
+        """Matches as (start, end, label), longest first when they overlap, in text order."""
+        found = sorted(
+            ((s, e, self.labels[self.vocab.strings[m]]) for m, s, e in matcher(doc)),
+            key=lambda x: (-(x[1] - x[0]), x[0], x[2]),
+        )
+        taken: set[int] = set()
+        kept = []
+        for s, e, label in found:
+            if taken.isdisjoint(range(s, e)):
+                kept.append((s, e, label))
+                taken.update(range(s, e))
+        return sorted(kept)
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class AttributedStatement:
+    """A :class:`Statement` plus how it was attributed."""
+
+    statement: Statement
+    statement_id: str  # unit id + clause number; shared by the groups of one clause
+    subject: str  # the subject words as printed ("" for passive / pronoun subjects)
+    organisation: str | None  # named organisation of the subject, if one was named
+    voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group
+    evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched terms
+    start: int  # character span of ``statement.text`` in the unit's display text
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "statement_id": self.statement_id,
+            **self.statement.to_json(),
+            "subject": self.subject,
+            "organisation": self.organisation,
+            "attribution": self.voice,
+            "evidence": self.evidence,
+            "span": [self.start, self.end],
+        }
+
+
+@dataclass
+class GroupPosition:
+    group: str
+    axis: str
+    method: str  # "cues" (mean of statement scores, bootstrap CI) or "wordscores" (analytic SE)
+    score: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_statements: int  # the group's statements
+    n_scored: int  # of which carry evidence on this axis (wordscores: scored tokens)
+    contributions: int | None  # contributions of the group in the contributions table
+    note: str  # why there is no score or no interval
+
+
+@dataclass
+class SalienceRow:
+    group: str
+    theme: str  # "(none)" for statements whose unit has no theme
+    n_statements: int
+    share: float  # of the group's statements
+    group_statements: int
+    contributions: int | None
+
+
+@dataclass
+class StakeholderResult:
+    """What ``corpus.results["stakeholders"]`` holds.
+
+    ``statements``: every attributed statement (one per clause and speaker group);
+    ``positions``: one row per group x axis (x method); ``salience``: group x theme;
+    ``contributions``: group -> contributions counted in the documents' contribution
+    tables; ``groups``: group id -> label; ``axes``: axis id -> (negative, positive) pole ids;
+    ``skipped_cues``: reporting verbs whose subject is not an actor.
+    """
+
+    statements: list[AttributedStatement]
+    positions: list[GroupPosition]
+    salience: list[SalienceRow]
+    contributions: dict[str, int]
+    groups: dict[str, str]
+    axes: dict[str, tuple[str, str]]
+    skipped_cues: int = 0
+
+
+def contribution_counts(tables: list) -> dict[str, int]:
+    """Group -> contributions in the documents' contribution tables (the total column; implied if flagged)."""
+    counts: Counter = Counter()
+    for table in tables:
+        for row in table.rows:
+            if row.group is None or not row.values:
+                continue
+            value = (row.implied or row.values)[-1]
+            if value is not None:
+                counts[row.group] += value
+    return dict(sorted(counts.items()))
+
+
+def bootstrap_mean(scores: list[float], samples: int, confidence: float, seed: list[int]) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean, resampling statements with replacement."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    values = np.asarray(scores, dtype=float)
+    idx = rng.integers(0, len(values), size=(samples, len(values)))
+    means = values[idx].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def _round(value: float | None, places: int = 4) -> float | None:
+    return None if value is None else round(value + 0.0, places)
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# -- the stage -----------------------------------------------------------------------------
+
+
+@register("stakeholders", "reported_speech")
+@dataclass
+class StakeholderPositions:
+    """Attribute reported views to stakeholder groups and place the groups on position axes."""
+
+    actors: Path  # groups, aliases, cues, subject words (configs/stakeholders.yaml)
+    positions: Path  # axes and their pole terms, optional Wordscores references (configs/positions.yaml)
+    unit_kinds: list[str] = field(default_factory=lambda: ["summary", "paragraph"])
+    min_statements: int = 5  # statements with evidence a group needs for a confidence interval
+    bootstrap_samples: int = 2000
+    confidence: float = 0.95
+    lookback: int = 3  # tokens before a verb searched for a subject (verb-second order)
+    damaged_lookback: int = 6  # ... when the verb ends its sentence (visual-order damage)
+    min_clause_words: int = 4  # a clause with fewer words after its subject continues into the next sentence
+    max_subject_tokens: int = 20
+    wordscores_rescaling: Literal["none", "lbg", "mv"] = "mv"
+    wordscores_smoothing: float = 0.0
+
+    def _check(self, where: str) -> None:
+        problems = {
+            "min_statements": self.min_statements < 2,
+            "bootstrap_samples": self.bootstrap_samples < 100,
+            "confidence": not 0.5 <= self.confidence < 1,
+            "lookback": self.lookback < 0,
+            "damaged_lookback": self.damaged_lookback < 0,
+            "max_subject_tokens": self.max_subject_tokens < 1,
+        }
+        expected = {
+            "min_statements": "at least 2",
+            "bootstrap_samples": "at least 100",
+            "confidence": "in [0.5, 1)",
+            "lookback": "at least 0",
+            "damaged_lookback": "at least 0",
+            "max_subject_tokens": "at least 1",
+        }
+        for key, bad in problems.items():
+            if bad:
+                raise ConfigError(f"{where}stages.stakeholders.options.{key}: expected {expected[key]}")
+
+    # -- attribution ---------------------------------------------------------------------------
+
+    def attribute(self, units: list[Unit], lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
+        """(statements, skipped cue count) for ``units``; sets ``unit.speakers``."""
+        statements: list[AttributedStatement] = []
+        skipped = 0
+        for unit in units:
+            if unit.kind not in self.unit_kinds:
+                continue
+            found, n_skipped = self._unit_statements(unit, lexicon, actors, axes)
+            statements.extend(found)
+            skipped += n_skipped
+            unit.speakers = sorted({s.statement.speaker for s in found})
+        return statements, skipped
+
+    def _unit_statements(self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
+        doc, offsets = lexicon.doc(unit.text)
+        n = len(doc)
+        if n == 0:
+            return [], 0
+        is_end = [tok.text in SENTENCE_END for tok in doc]
+        sentence_of = []
+        sentences: list[tuple[int, int]] = []
+        start = 0
+        for i in range(n):
+            sentence_of.append(len(sentences))
+            if is_end[i] or i == n - 1:
+                sentences.append((start, i + 1))
+                start = i + 1
+        mention_at: dict[int, Mention] = {}
+        mentions = []
+        for s, e, label in lexicon.spans(lexicon.actors, doc):
+            mention = Mention(s, e, label[1], label[2])
+            mention_at[s] = mention
+            mentions.append(mention)
+        word_at: dict[int, tuple[int, str]] = {s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.words, doc)}
+        in_mention = {i for m in mentions for i in range(m.start, m.end)}
+        hits = [
+            CueHit(s, actors.cues[label[1]]) for s, e, label in lexicon.spans(lexicon.cues, doc) if s not in in_mention
+        ]
+        cue_positions = {h.index for h in hits}
+        is_word = [any(ch.isalnum() for ch in tok.text) for tok in doc]
+
+        resolved = []  # (hit, speakers, voice, subject span, clause start)
+        previous: list[tuple[str, str | None]] | None = None
+        skipped = 0
+        for hit in hits:
+            i = hit.index
+            s_start, s_end = sentences[sentence_of[i]]
+            # skip adverbs and the cue's own particles between verb and subject
+            j = i + 1
+            skip_keys = lexicon.skip_keys[actors.cues.index(hit.spec)]
+            while j < s_end:
+                if j in word_at and word_at[j][1] == "adverb":
+                    j = word_at[j][0]
+                elif stem(lexicon.key(doc[j].text)) in skip_keys:
+                    j += 1
+                else:
+                    break
+            # the subject: a run of subject words and aliases
+            k, found, gaps = j, [], 0
+            while k < s_end and k - j < self.max_subject_tokens and k not in cue_positions:
+                if k in mention_at:
+                    found.append(mention_at[k])
+                    k = mention_at[k].end
+                elif k in word_at and word_at[k][1] == "subject":
+                    k = word_at[k][0]
+                elif gaps == 0 and k > j and k + 1 < s_end and (k + 1) in mention_at and not is_end[k]:
+                    gaps, k = 1, k + 1  # one stray word of a visual-order run, an alias follows
+                else:
+                    break
+            subject_span = (j, k) if k > j else None
+            named = [m for m in found if m.group != UNSPECIFIED]
+            rest = [t for t in range(j, s_end) if is_word[t]]
+            sentence_final = not rest
+            voice = hit.spec.voice
+            if voice == "passive":
+                speakers, how = [(UNSPECIFIED, None)], "passive"
+            elif named:
+                speakers, how = [(m.group, m.organisation) for m in named], "subject"
+            elif subject_span is not None:
+                speakers, how = [(UNSPECIFIED, None)], "no_group"
+            elif voice == "pronoun":
+                speakers, how = (previous or [(UNSPECIFIED, None)]), "pronoun"
+            else:
+                window = self.damaged_lookback if sentence_final else self.lookback
+                before = [m for m in mentions if m.end <= i and m.end >= i - window and m.start >= s_start]
+                if before:
+                    m = before[-1]
+                    subject_span = (m.start, m.end)
+                    speakers = [(m.group, m.organisation)]
+                    how = "before_verb"
+                elif voice == "either":
+                    speakers, how = [(UNSPECIFIED, None)], "passive"
+                else:
+                    skipped += 1
+                    continue
+            # one statement per group, in first-mention order
+            unique: dict[str, str | None] = {}
+            for group, org in speakers:
+                if group not in unique or unique[group] is None:
+                    unique[group] = org
+            speakers = list(unique.items())
+            previous = speakers
+            resolved.append((hit, speakers, how, subject_span, sentence_final))
+
+        out = []
+        for number, (hit, speakers, how, subject_span, sentence_final) in enumerate(resolved):
+            i = hit.index
+            s_start, s_end = sentences[sentence_of[i]]
+            first_in_sentence = number == 0 or sentence_of[resolved[number - 1][0].index] != sentence_of[i]
+            start = s_start if first_in_sentence else min(i, subject_span[0] if subject_span else i)
+            after = subject_span[1] if subject_span and subject_span[0] > i else i + 1
+            end = s_end
+            content = [t for t in range(after, s_end) if is_word[t]]
+            if len(content) < self.min_clause_words and sentence_of[i] + 1 < len(sentences):
+                end = sentences[sentence_of[i] + 1][1]  # the clause's content is in the next run
+            nxt = resolved[number + 1][0].index if number + 1 < len(resolved) else n
+            end = min(end, max(nxt, i + 1)) if nxt > i else end
+            while end > start and not is_word[end - 1] and doc[end - 1].text not in SENTENCE_END:
+                end -= 1
+            c0, c1 = offsets[start][0], offsets[end - 1][1]
+            text = unit.text[c0:c1].strip()
+            evidence, scores = self._score(doc, lexicon, axes, start, end)
+            subject = unit.text[offsets[subject_span[0]][0] : offsets[subject_span[1] - 1][1]] if subject_span else ""
+            sid = f"{unit.unit_id}#{number + 1}"
+            for group, org in speakers:
+                statement = Statement(
+                    doc_id=unit.doc_id,
+                    unit_id=unit.unit_id,
+                    speaker=group,
+                    text=text,
+                    cue=doc[i].text,
+                    themes=list(unit.themes),
+                    scores=scores,
+                )
+                out.append(AttributedStatement(statement, sid, subject, org, how, evidence, c0, c1))
+        return out, skipped
+
+    def _score(self, doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
+        """Per axis: the matched pole terms in tokens [start, end) and the score (pos - neg) / (pos + neg)."""
+        hits: dict[str, dict[int, list[str]]] = defaultdict(lambda: {-1: [], 1: []})
+        for s, e, label in lexicon.spans(lexicon.terms, doc):
+            if s >= start and e <= end:
+                hits[label[1]][label[2]].append(label[3])
+        evidence, scores = {}, {}
+        for axis in axes:
+            neg, pos = hits[axis.id][-1], hits[axis.id][1]
+            evidence[axis.id] = {axis.negative: neg, axis.positive: pos}
+            total = len(neg) + len(pos)
+            scores[axis.id] = _round((len(pos) - len(neg)) / total) if total else 0.0
+        return evidence, scores
+
+    # -- aggregation ---------------------------------------------------------------------------
+
+    def aggregate(
+        self,
+        statements: list[AttributedStatement],
+        groups: dict[str, str],
+        axes: list[AxisSpec],
+        contributions: dict[str, int],
+        seed: int,
+    ) -> tuple[list[GroupPosition], list[SalienceRow]]:
+        by_group: dict[str, list[AttributedStatement]] = defaultdict(list)
+        for s in statements:
+            by_group[s.statement.speaker].append(s)
+        positions, salience = [], []
+        for group in groups:  # YAML order: the reader's order of groups
+            mine = by_group.get(group, [])
+            for axis in axes:
+                scored = [
+                    s.statement.scores[axis.id]
+                    for s in mine
+                    if any(s.evidence[axis.id].values())  # statements with no pole term carry no position
+                ]
+                score = low = high = None
+                note = ""
+                if not mine:
+                    note = "no statements"
+                elif not scored:
+                    note = "no statement has evidence on this axis"
+                else:
+                    score = sum(scored) / len(scored)
+                    if len(scored) < self.min_statements:
+                        note = f"no interval: {len(scored)} statements with evidence, fewer than {self.min_statements}"
+                    else:
+                        seeds = [seed, zlib.crc32(group.encode()), zlib.crc32(axis.id.encode())]
+                        low, high = bootstrap_mean(scored, self.bootstrap_samples, self.confidence, seeds)
+                positions.append(
+                    GroupPosition(
+                        group,
+                        axis.id,
+                        "cues",
+                        _round(score),
+                        _round(low),
+                        _round(high),
+                        len(mine),
+                        len(scored),
+                        contributions.get(group),
+                        note,
+                    )
+                )
+            themes: Counter = Counter()
+            for s in mine:
+                for theme in sorted(set(s.statement.themes)) or ["(none)"]:
+                    themes[theme] += 1
+            for theme, count in sorted(themes.items()):
+                salience.append(
+                    SalienceRow(group, theme, count, _round(count / len(mine)), len(mine), contributions.get(group))
+                )
+        return positions, salience
+
+    def wordscores(
+        self,
+        corpus: Any,
+        statements: list[AttributedStatement],
+        groups: dict[str, str],
+        axis: AxisSpec,
+        contributions: dict[str, int],
+    ) -> list[GroupPosition]:
+        """Wordscores positions of each group's statements, on the scale of the axis's reference texts."""
+        from pipeline.wordscores import Wordscores
+
+        units = {u.unit_id: u for u in corpus.units}
+        texts, scores = {}, {}
+        for number, ref in enumerate(axis.references):
+            if ref.kind == "unit":
+                if ref.value not in units:
+                    raise ConfigError(
+                        f"{self.positions}: axes.{axis.id}.wordscores.references[{number}].unit: "
+                        f"no unit {ref.value!r} in this corpus"
+                    )
+                text = units[ref.value].text
+            elif ref.kind == "file":
+                text = Path(ref.value).read_text(encoding="utf-8")
+            else:
+                text = ref.value
+            name = f"ref{number:03d}"
+            texts[name], scores[name] = corpus.featurize(text), ref.score
+        model = Wordscores(smoothing=self.wordscores_smoothing).fit_texts(texts, scores)
+        virgin: dict[str, list[str]] = {}
+        n_by_group: Counter = Counter()
+        seen: set[tuple[str, str]] = set()
+        for s in statements:
+            n_by_group[s.statement.speaker] += 1
+            if (s.statement.speaker, s.statement_id) in seen:
+                continue
+            seen.add((s.statement.speaker, s.statement_id))
+            virgin.setdefault(s.statement.speaker, []).extend(corpus.featurize(s.statement.text))
+        predictions = {p.name: p for p in model.predict_texts(virgin, self.wordscores_rescaling)}
+        rescaled = self.wordscores_rescaling != "none"
+        out = []
+        for group in groups:
+            p = predictions.get(group)
+            if p is None or p.raw is None:
+                note = "no statements" if p is None else "no word of its statements occurs in the references"
+                out.append(
+                    GroupPosition(
+                        group,
+                        axis.id,
+                        "wordscores",
+                        None,
+                        None,
+                        None,
+                        n_by_group[group],
+                        0,
+                        contributions.get(group),
+                        note,
+                    )
+                )
+                continue
+            value = p.rescaled if rescaled and p.rescaled is not None else p.raw
+            low, high = p.interval(rescaled=rescaled and p.rescaled is not None)
+            note = f"raw {p.raw:.4f} (SE {p.se:.4f}); {self.wordscores_rescaling} rescaling; SE-based interval"
+            out.append(
+                GroupPosition(
+                    group,
+                    axis.id,
+                    "wordscores",
+                    _round(value),
+                    _round(low),
+                    _round(high),
+                    n_by_group[group],
+                    p.n_scored,
+                    contributions.get(group),
+                    note,
+                )
+            )
+        return out
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def apply(self, corpus: Any) -> dict[str, int]:
+        config_path = getattr(getattr(corpus, "config", None), "path", None)
+        self._check(f"{config_path}: " if config_path else "")
+        actors = load_actors(Path(self.actors))
+        axes = load_axes(Path(self.positions))
+        # The runner's repair -> normalise callable when it has one; the text is then matched
+        # in the same form as the aliases.  Without it both sides go through `fold` only.
+        normalize = getattr(corpus, "normalize", None) or (lambda text: text)
+        lexicon = _Lexicon(actors, axes, normalize)
+        statements, skipped = self.attribute(list(corpus.units), lexicon, actors, axes)
+        contributions = contribution_counts(corpus.tables)
+        positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
+        for axis in axes:
+            if axis.references:
+                positions.extend(self.wordscores(corpus, statements, actors.groups, axis, contributions))
+        result = StakeholderResult(
+            statements=statements,
+            positions=positions,
+            salience=salience,
+            contributions=contributions,
+            groups=dict(actors.groups),
+            axes={a.id: (a.negative, a.positive) for a in axes},
+            skipped_cues=skipped,
+        )
+        corpus.results["stakeholders"] = result
+        self.write(result, Path(corpus.output))
+        counts = Counter(s.statement.speaker for s in statements)
+        return {
+            "statements": len(statements),
+            "attributed": sum(v for k, v in counts.items() if k != UNSPECIFIED),
+            "unspecified": counts.get(UNSPECIFIED, 0),
+            "cues_without_actor": skipped,
+            "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
+        }
+
+    @staticmethod
+    def write(result: StakeholderResult, folder: Path) -> None:
+        atomic.write_jsonl(folder / "statements.jsonl", (s.to_json() for s in result.statements))
+        header = ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "contributions"]
+        atomic.write_csv(
+            folder / "positions.csv",
+            [*header, "method", "note"],
+            (
+                [
+                    p.group,
+                    p.axis,
+                    *map(_cell, (p.score, p.ci_low, p.ci_high)),
+                    p.n_statements,
+                    p.n_scored,
+                    _cell(p.contributions),
+                    p.method,
+                    p.note,
+                ]
+                for p in result.positions
+            ),
+        )
+        atomic.write_csv(
+            folder / "salience.csv",
+            ["group", "theme", "n_statements", "share", "group_statements", "contributions"],
+            (
+                [r.group, r.theme, r.n_statements, r.share, r.group_statements, _cell(r.contributions)]
+                for r in result.salience
+            ),
+        )
