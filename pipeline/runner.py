@@ -6,17 +6,40 @@ itself.  Corpus-level stages (phrases, themes, stakeholders, report) see all
 units at once through a :class:`Corpus`.  The runner is the only module that
 knows the stage order; stages never import each other -- the config wires them.
 
-Outputs go to a staging folder first and are renamed into place at the end, so
-a crash leaves the previous results whole.
+Re-runs are incremental: the state of every document after every per-document
+stage is cached under ``<output>/.cache/`` (see :mod:`pipeline.cache`), so an
+unchanged document is loaded, not recomputed, and a changed option of one
+stage resumes from the stage before it.  Per-document work runs in chunks on
+the configured executor (:mod:`pipeline.executor`); results are put back in
+document order, so outputs do not depend on the executor.
+
+Safety:
+
+* ``<output>/.lock`` (``fcntl.flock``) keeps two runs on one output folder from
+  interleaving; the second waits up to the lock timeout, then stops with a
+  one-line error.
+* Outputs go to ``<output>/.staging/`` first.  When every file is written, a
+  journal (``<output>/.commit.json``) names them, then they are renamed into
+  place and the journal removed.  A run killed before the journal leaves the
+  previous results untouched; one killed while renaming is rolled forward by
+  the next run (or ``history``) before it does anything else.  Every file is
+  always whole, because each is written atomically.
+* Each run -- finished, unchanged or failed -- is recorded in the run history
+  database (:mod:`pipeline.history`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import platform
 import shutil
+import signal
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,14 +48,24 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.cache import DocumentCache, chain_keys, document_key, file_sha256
 from pipeline.config import Config, StageSpec
 from pipeline.errors import InputError, PipelineError
+from pipeline.executor import map_chunked
+from pipeline.incremental import Changes, compare
 from pipeline.ingest import find_corpus_files
-from pipeline.records import Table, Unit
+from pipeline.records import Document, Table, Unit
 
 DOCUMENT_SLOTS = ("ingest", "structure", "repair", "normalise", "tokenise")
 CORPUS_SLOTS = ("themes", "stakeholders", "report")
 VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
+
+CACHE_DIR = ".cache"
+STAGING_DIR = ".staging"
+JOURNAL = ".commit.json"
+LOCK = ".lock"
+CRASH_ENV = "PIPELINE_CRASH_AT"  # test hook: SIGKILL this process at a named point (see _crash_point)
+LOCK_TIMEOUT_ENV = "PIPELINE_LOCK_TIMEOUT"  # seconds a run waits for another run's lock (default 0)
 
 
 @dataclass
@@ -47,8 +80,10 @@ class DocumentResult:
     units: list[Unit] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # slot -> counter
-    seconds: dict[str, float] = field(default_factory=dict)  # slot -> time
+    seconds: dict[str, float] = field(default_factory=dict)  # slot -> time spent in this run
     error: str | None = None
+    cached: str | None = None  # the last stage whose result came from the cache (None: all computed)
+    computed: list[str] = field(default_factory=list)  # stages computed in this run
 
 
 @dataclass
@@ -66,75 +101,126 @@ class Corpus:
     results: dict[str, Any] = field(default_factory=dict)
 
 
-class DocumentProcessor:
-    """The per-document stages of one config, built once and applied to many files."""
+# --------------------------------------------------------------------------- per-document stages
 
-    def __init__(self, stages: dict[str, StageSpec]):
+
+class DocumentProcessor:
+    """The per-document stages of one config, built once and applied to many files.
+
+    With a ``cache``, each file resumes from the deepest cached stage state
+    whose key matches and stores the state after every stage it computes.
+    """
+
+    def __init__(
+        self,
+        stages: dict[str, StageSpec],
+        cache: DocumentCache | None = None,
+        keys: dict[str, str] | None = None,
+    ):
         self.specs = {slot: stages[slot] for slot in DOCUMENT_SLOTS if slot in stages}
         self.built = {slot: spec.build() for slot, spec in self.specs.items()}
+        self.cache = cache
+        self.keys = keys or {}
+        self.slots = list(self.specs)
+        steps = {
+            "ingest": self._ingest,
+            "structure": self._structure,
+            "repair": self._repair,
+            "normalise": self._normalise,
+            "tokenise": self._tokenise,
+        }
+        self.steps = [(slot, steps[slot]) for slot in self.slots]
+        # The raw document text is needed until repair has been fitted on it; later
+        # snapshots drop it (it is the bulk of an entry).
+        self.keep_text_until = "repair" if "repair" in self.specs else "structure"
 
-    def __call__(self, path: Path) -> DocumentResult:
+    def __call__(self, path: Path, sha256: str | None = None) -> DocumentResult:
+        path = Path(path)
+        doc: Document | None = None
         result = DocumentResult(source=str(path))
-        try:
-            self._process(path, result)
-        except InputError as exc:
-            result.error = str(exc)
-            result.units, result.tables = [], []
-        return result
-
-    def _timed(self, result: DocumentResult, slot: str, started: float) -> None:
-        result.seconds[slot] = result.seconds.get(slot, 0.0) + time.perf_counter() - started
-
-    def _process(self, path: Path, result: DocumentResult) -> None:
-        t = time.perf_counter()
-        doc = self.built["ingest"].read(path)
-        self._timed(result, "ingest", t)
-        result.doc_id, result.sha256, result.encoding, result.meta = doc.doc_id, doc.sha256, doc.encoding, doc.meta
-        result.counts["ingest"] = {"documents": 1, "characters": len(doc.text)}
-
-        t = time.perf_counter()
-        structure = self.built["structure"].split(doc)
-        self._timed(result, "structure", t)
-        result.units, result.tables = structure.units, structure.tables
-        result.counts["structure"] = dict(sorted(Counter(u.kind for u in structure.units).items()))
-
-        repair = self.built.get("repair")
-        for unit in result.units:
-            unit.text = unit.text or unit.raw
-        if repair is not None:
+        start = 0
+        if self.cache is not None and sha256 is not None:
+            for index in range(len(self.slots) - 1, -1, -1):
+                slot = self.slots[index]
+                state = self.cache.load(slot, document_key(path, sha256, self.keys[slot]))
+                if state is not None:
+                    doc, result = state
+                    result.cached, result.seconds, result.computed = slot, {}, []
+                    start = index + 1
+                    break
+            if result.error is not None:
+                return result
+        for slot, step in self.steps[start:]:
             t = time.perf_counter()
-            if hasattr(repair, "counts"):
-                repair.counts = Counter()
-            if hasattr(repair, "fit"):
-                repair.fit(doc.text)
-            for unit in result.units:
-                unit.text = " ".join(repair.repair(unit.raw).split())
-            for table in result.tables:
-                table.title = " ".join(repair.repair(table.title).split())
-            result.counts["repair"] = dict(sorted(getattr(repair, "counts", {}).items()))
-            self._timed(result, "repair", t)
-
-        normaliser = self.built.get("normalise")
-        if normaliser is not None:
-            t = time.perf_counter()
-            for unit in result.units:
-                unit.norm = normaliser.normalise(unit.text)
-                unit.text = normaliser.display(unit.text)
-            result.counts["normalise"] = {"units": len(result.units)}
-            self._timed(result, "normalise", t)
-        else:
+            try:
+                doc = step(path, doc, result)
+            except InputError as exc:
+                result.error = str(exc)
+            except Exception as exc:  # a bug or odd input in one document must not stop the corpus
+                message = (str(exc).splitlines() or [""])[0]
+                result.error = f"{path}: {slot} failed: {type(exc).__name__}: {message}"
+                result.units, result.tables = [], []
+                return result  # not cached: it may be transient (memory) or fixed by the next release
+            result.seconds[slot] = result.seconds.get(slot, 0.0) + time.perf_counter() - t
+            result.computed.append(slot)
+            if result.error is not None:
+                result.units, result.tables = [], []
+                doc = None
+            if slot == self.keep_text_until:
+                doc = None
+            if self.cache is not None and (sha256 or result.sha256):
+                key = document_key(path, sha256 or result.sha256, self.keys[slot])
+                self.cache.store(slot, key, (doc, result))
+            if result.error is not None:
+                return result
+        if "normalise" not in self.specs:
             for unit in result.units:
                 unit.norm = unit.text
+        return result
 
-        tokeniser = self.built.get("tokenise")
-        if tokeniser is not None:
-            t = time.perf_counter()
-            n_tokens = 0
-            for unit in result.units:
-                unit.tokens = tokeniser.features(unit.norm)
-                n_tokens += len(unit.tokens)
-            result.counts["tokenise"] = {"features": n_tokens}
-            self._timed(result, "tokenise", t)
+    def _ingest(self, path: Path, doc: Document | None, result: DocumentResult) -> Document:
+        doc = self.built["ingest"].read(path)
+        result.doc_id, result.sha256, result.encoding, result.meta = doc.doc_id, doc.sha256, doc.encoding, doc.meta
+        result.counts["ingest"] = {"documents": 1, "characters": len(doc.text)}
+        return doc
+
+    def _structure(self, path: Path, doc: Document | None, result: DocumentResult) -> Document | None:
+        structure = self.built["structure"].split(doc)
+        result.units, result.tables = structure.units, structure.tables
+        result.counts["structure"] = dict(sorted(Counter(u.kind for u in structure.units).items()))
+        for unit in result.units:
+            unit.text = unit.text or unit.raw
+        return doc
+
+    def _repair(self, path: Path, doc: Document | None, result: DocumentResult) -> Document | None:
+        repair = self.built["repair"]
+        if hasattr(repair, "counts"):
+            repair.counts = Counter()
+        if hasattr(repair, "fit"):
+            repair.fit(doc.text)
+        for unit in result.units:
+            unit.text = " ".join(repair.repair(unit.raw).split())
+        for table in result.tables:
+            table.title = " ".join(repair.repair(table.title).split())
+        result.counts["repair"] = dict(sorted(getattr(repair, "counts", {}).items()))
+        return doc
+
+    def _normalise(self, path: Path, doc: Document | None, result: DocumentResult) -> Document | None:
+        normaliser = self.built["normalise"]
+        for unit in result.units:
+            unit.norm = normaliser.normalise(unit.text)
+            unit.text = normaliser.display(unit.text)
+        result.counts["normalise"] = {"units": len(result.units)}
+        return doc
+
+    def _tokenise(self, path: Path, doc: Document | None, result: DocumentResult) -> Document | None:
+        tokeniser = self.built["tokenise"]
+        n_tokens = 0
+        for unit in result.units:
+            unit.tokens = tokeniser.features(unit.norm if "normalise" in self.specs else unit.text)
+            n_tokens += len(unit.tokens)
+        result.counts["tokenise"] = {"features": n_tokens}
+        return doc
 
     def normalize(self, text: str) -> str:
         """Natural Arabic (e.g. an actor alias) -> repaired, normalised text, as in ``Unit.norm``."""
@@ -151,6 +237,26 @@ class DocumentProcessor:
         if tokeniser is None:
             return text.split()
         return tokeniser.transform(tokeniser.features(text))
+
+
+# Worker processes keep their built stages between chunks (building loads lexicons).
+_WORKER_PROCESSORS: dict[tuple, DocumentProcessor] = {}
+
+
+def process_chunk(
+    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
+) -> list[DocumentResult]:
+    """Executor task: run the per-document stages on ``items`` ((path, sha256) pairs)."""
+    ident = (cache_root, tuple(sorted(keys.items())), tuple(stages))
+    processor = _WORKER_PROCESSORS.get(ident)
+    if processor is None:
+        _WORKER_PROCESSORS.clear()
+        cache = DocumentCache(Path(cache_root)) if cache_root else None
+        processor = _WORKER_PROCESSORS[ident] = DocumentProcessor(stages, cache, keys)
+    return [processor(Path(path), sha) for path, sha in items]
+
+
+# --------------------------------------------------------------------------- helpers
 
 
 def _write_results(folder: Path, units: list[Unit], tables: list[Table], info: dict[str, Any]) -> None:
@@ -180,18 +286,123 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _progress(items: list, desc: str, quiet: bool) -> Iterator:
+def _progress(total: int, desc: str, quiet: bool) -> Any:
     if quiet or not sys.stderr.isatty():
-        yield from items
-        return
+        return contextlib.nullcontext(None)
     from tqdm import tqdm
 
-    yield from tqdm(items, desc=desc, unit="doc", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr)
 
 
 def log(message: str, quiet: bool = False) -> None:
     if not quiet:
         print(message, file=sys.stderr)
+
+
+def _crash_point(name: str) -> None:
+    """Test hook: ``PIPELINE_CRASH_AT=name`` kills this process here with SIGKILL (no cleanup runs)."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _now(at: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if at is None else at))
+
+
+@contextlib.contextmanager
+def output_lock(output: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold ``<output>/.lock`` exclusively; wait up to ``timeout`` seconds, then PipelineError.
+
+    ``flock`` locks are released by the kernel when the holder dies, so a
+    killed run never leaves a stale lock behind.
+    """
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, "0"))
+        except ValueError:
+            raise PipelineError(f"{LOCK_TIMEOUT_ENV}: expected a number of seconds") from None
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / LOCK
+    handle = open(path, "a")  # noqa: SIM115 - held open for the whole run
+    try:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PipelineError(
+                        f"{output}: another run is using this output folder (lock {path} held"
+                        f"{_holder(output)}); waited {timeout:g}s -- try later or set {LOCK_TIMEOUT_ENV}=SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        holder = output / CACHE_DIR / "lock-holder"
+        with contextlib.suppress(OSError):
+            atomic.write_text(holder, f"pid {os.getpid()} since {_now()}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                holder.unlink()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _holder(output: Path) -> str:
+    try:
+        return " by " + (output / CACHE_DIR / "lock-holder").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def recover(output: Path) -> bool:
+    """Finish a commit that a killed run left half done; drop its staging files.  Call under the lock.
+
+    Returns True when a commit was rolled forward.
+    """
+    from pipeline import history
+
+    journal_path = output / JOURNAL
+    staging = output / STAGING_DIR
+    rolled = False
+    if journal_path.is_file():
+        try:
+            journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        except ValueError:
+            journal = None  # the journal is written atomically, so this is not ours; ignore it
+        if journal is not None:
+            for name in journal["names"]:
+                source = staging / name
+                if source.exists():
+                    _move_into_place(source, output / name)
+            history.record(output, journal["record"])
+            rolled = True
+        journal_path.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    for leftover in output.glob(".*.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return rolled
+
+
+def _commit(output: Path, staging: Path, record: dict[str, Any]) -> None:
+    """Rename every staged file into ``output``, journalled so a crash mid-way is rolled forward."""
+    from pipeline import history
+
+    names = sorted(p.name for p in staging.iterdir())
+    _crash_point("before-commit")
+    atomic.write_json(output / JOURNAL, {"names": names, "record": record})
+    for index, name in enumerate(names):
+        _move_into_place(staging / name, output / name)
+        _crash_point(f"commit:{index + 1}")
+    history.record(output, record)
+    _crash_point("before-journal-removed")
+    (output / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- summary
 
 
 @dataclass
@@ -202,6 +413,10 @@ class RunSummary:
     units: int
     counts: dict[str, dict[str, int]]
     report: Path | None
+    run_id: str = ""
+    changes: Changes | None = None
+    unchanged: bool = False  # nothing changed since the last run: results kept as they were
+    seconds: float = 0.0
 
     def lines(self) -> list[str]:
         kinds = self.counts.get("structure", {})
@@ -222,26 +437,205 @@ class RunSummary:
         return out
 
 
-def process_documents(config: Config, files: list[Path], quiet: bool) -> tuple[list[DocumentResult], DocumentProcessor]:
-    processor = DocumentProcessor(config.stages)
-    results = [processor(path) for path in _progress(files, "documents", quiet)]
-    return results, processor
+# --------------------------------------------------------------------------- the run
 
 
-def run(config: Config, quiet: bool = False) -> RunSummary:
-    """Run every stage of ``config`` and write its outputs; returns a summary."""
-    started = time.time()
+@dataclass
+class _Plan:
+    files: list[Path]
+    hashes: dict[str, str | None]  # source -> sha256 of the bytes (None: unreadable)
+    versions: dict[str, str]
+    doc_keys: dict[str, str]  # per-document slot -> chain key
+    stage_keys: dict[str, str]  # every configured slot -> chain key (corpus stages too)
+
+
+def _plan(config: Config) -> _Plan:
     files = find_corpus_files(config.corpus)
-    results, processor = process_documents(config, files, quiet)
-    return finish(config, results, processor, started, quiet)
+    hashes: dict[str, str | None] = {}
+    for path in files:
+        try:
+            hashes[str(path)] = file_sha256(path)
+        except OSError:
+            hashes[str(path)] = None  # ingest reports why
+    versions = package_versions()
+    stage_keys = chain_keys(config.stages, versions)
+    doc_keys = {slot: stage_keys[slot] for slot in DOCUMENT_SLOTS if slot in config.stages}
+    return _Plan(files, hashes, versions, doc_keys, stage_keys)
+
+
+def process_documents(
+    config: Config, files: list[Path], quiet: bool, plan: _Plan | None = None
+) -> tuple[list[DocumentResult], DocumentProcessor]:
+    """Per-document results for ``files`` (in ``files`` order): cached ones loaded, the rest computed."""
+    plan = plan or _plan(config)
+    cache = DocumentCache(config.output / CACHE_DIR)
+    processor = DocumentProcessor(config.stages, cache, plan.doc_keys)
+    last = processor.slots[-1]
+    results: list[DocumentResult | None] = [None] * len(files)
+    todo: list[tuple[int, tuple[str, str | None]]] = []
+    done = 0
+    with _progress(len(files), "documents", quiet) as bar:
+        for index, path in enumerate(files):
+            sha = plan.hashes.get(str(path))
+            state = cache.load(last, document_key(path, sha, plan.doc_keys[last])) if sha else None
+            if state is None:
+                todo.append((index, (str(path), sha)))
+                continue
+            result = state[1]
+            result.cached, result.seconds, result.computed = last, {}, []
+            results[index] = result
+            if bar is not None:
+                bar.update()
+        items = [item for _, item in todo]
+        if config.executor.kind == "local":
+            stream = ((i, processor(Path(p), sha)) for i, (p, sha) in enumerate(items))
+        else:
+            stream = map_chunked(process_chunk, (config.stages, str(cache.root), plan.doc_keys), items, config.executor)
+        for position, result in stream:
+            results[todo[position][0]] = result
+            done += 1
+            _crash_point(f"documents:{done}")
+            if bar is not None:
+                bar.update()
+    return [r for r in results if r is not None], processor
+
+
+def run(
+    config: Config,
+    quiet: bool = False,
+    *,
+    kind: str = "run",
+    skip_if_unchanged: bool = False,
+    lock_timeout: float | None = None,
+) -> RunSummary:
+    """Run every stage of ``config`` and write its outputs; returns a summary.
+
+    ``skip_if_unchanged`` (scheduled re-analysis): when the corpus files, the
+    config and the versions are exactly those of the last finished run, keep
+    its results (they would come out byte-identical) and only record the run.
+    """
+    started = time.time()
+    run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{uuid.uuid4().hex[:8]}"
+    if lock_timeout is None:
+        lock_timeout = getattr(config, "lock_timeout", None)
+    with output_lock(config.output, lock_timeout):
+        if recover(config.output):
+            log(f"completed the results of a run that was interrupted while saving: {config.output}", quiet)
+        plan = _plan(config)
+        previous = _previous_run(config.output)
+        changes = compare(previous.get("inputs", {}) if previous else {}, plan.hashes)
+        try:
+            if skip_if_unchanged and previous and _unchanged(previous, config, plan):
+                return _record_unchanged(config, previous, changes, run_id, kind, started)
+            results, processor = process_documents(config, plan.files, quiet, plan)
+            return finish(
+                config, results, processor, started, quiet, plan=plan, changes=changes, run_id=run_id, kind=kind
+            )
+        except PipelineError as exc:
+            _record_failure(config, plan, changes, run_id, kind, started, str(exc))
+            raise
+
+
+def _previous_run(output: Path) -> dict[str, Any] | None:
+    try:
+        info = json.loads((output / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if "inputs" not in info:  # a run.json from before incremental runs: rebuild what it can
+        info["inputs"] = {d["source"]: d.get("sha256") for d in info.get("documents", [])}
+    return info
+
+
+def _unchanged(previous: dict[str, Any], config: Config, plan: _Plan) -> bool:
+    return (
+        previous.get("config_hash") == config.content_hash
+        and previous.get("versions") == plan.versions
+        and previous.get("stage_keys") == plan.stage_keys
+        and previous.get("inputs") == plan.hashes
+        and (config.output / "units.jsonl").is_file()
+    )
+
+
+def _base_record(config: Config, run_id: str, kind: str, started: float, changes: Changes) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "kind": kind,
+        "started": _now(started),
+        "config": str(config.path),
+        "config_hash": config.content_hash,
+        "changes": changes.to_json(),
+    }
+
+
+def _record_unchanged(
+    config: Config, previous: dict[str, Any], changes: Changes, run_id: str, kind: str, started: float
+) -> RunSummary:
+    from pipeline import history
+
+    documents = previous.get("documents", [])
+    failures = previous.get("failed_documents", [])
+    record = _base_record(config, run_id, kind, started, changes) | {
+        "status": "unchanged",
+        "versions": previous.get("versions", {}),
+        "documents": documents,
+        "failed": failures,
+        "units": sum(d.get("units", 0) for d in documents),
+        "counts": {slot: s.get("counts", {}) for slot, s in previous.get("stages", {}).items()},
+        "seconds": {},
+        "seconds_total": round(time.time() - started, 3),
+        "finished": _now(),
+    }
+    history.record(config.output, record)
+    report = config.output / "report.html"
+    return RunSummary(
+        output=config.output,
+        documents=len(documents),
+        failed=[f["error"] for f in failures],
+        units=record["units"],
+        counts=record["counts"],
+        report=report if report.exists() else None,
+        run_id=run_id,
+        changes=changes,
+        unchanged=True,
+        seconds=record["seconds_total"],
+    )
+
+
+def _record_failure(
+    config: Config, plan: _Plan, changes: Changes, run_id: str, kind: str, started: float, error: str
+) -> None:
+    from pipeline import history
+
+    record = _base_record(config, run_id, kind, started, changes) | {
+        "status": "failed",
+        "error": error,
+        "versions": plan.versions,
+        "seconds_total": round(time.time() - started, 3),
+        "finished": _now(),
+    }
+    with contextlib.suppress(Exception):  # the history must never hide the error that stopped the run
+        history.record(config.output, record)
 
 
 def finish(
-    config: Config, results: list[DocumentResult], processor: DocumentProcessor, started: float, quiet: bool
+    config: Config,
+    results: list[DocumentResult],
+    processor: DocumentProcessor,
+    started: float,
+    quiet: bool,
+    *,
+    plan: _Plan | None = None,
+    changes: Changes | None = None,
+    run_id: str | None = None,
+    kind: str = "run",
 ) -> RunSummary:
-    """Corpus-level stages and outputs, from per-document results."""
+    """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`."""
+    plan = plan or _plan(config)
+    changes = changes or compare({}, plan.hashes)
+    run_id = run_id or f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{uuid.uuid4().hex[:8]}"
     good = [r for r in results if r.error is None]
-    failed = [r.error for r in results if r.error is not None]
+    bad = [r for r in results if r.error is not None]
+    failed = [r.error for r in bad]
     for failure in failed:
         log(f"skipped: {failure}", quiet)
     if not good:
@@ -262,11 +656,13 @@ def finish(
             counts.setdefault(slot, Counter()).update(c)
         for slot, s in r.seconds.items():
             seconds[slot] = seconds.get(slot, 0.0) + s
+    changes.count_work(results)
 
     tokeniser = processor.built.get("tokenise")
     if tokeniser is not None and hasattr(tokeniser, "fit_phrases"):
         t = time.perf_counter()
-        tokeniser.fit_phrases([u.tokens for u in units])
+        # A generator, not a list: gensim's Phrases reads the corpus once, streaming.
+        tokeniser.fit_phrases(u.tokens for u in units)
         for unit in units:
             unit.tokens = tokeniser.transform(unit.tokens)
         seconds["tokenise"] = seconds.get("tokenise", 0.0) + time.perf_counter() - t
@@ -274,19 +670,21 @@ def finish(
             1 for u in units for tok in u.tokens if "_" in tok
         )
 
-    staging = config.output.parent / f".{config.output.name}.staging-{os.getpid()}"
+    staging = config.output / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         corpus = Corpus(units, tables, good, processor.featurize, processor.normalize, config.seed, staging, config)
+        failed_documents = [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad]
 
         def run_info() -> dict[str, Any]:
             return {
                 "name": config.name,
+                "run_id": run_id,
                 "config": str(config.path),
                 "config_hash": config.content_hash,
-                "versions": package_versions(),
-                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                "versions": plan.versions,
+                "started": _now(started),
                 "seconds_total": round(time.time() - started, 3),
                 "documents": [
                     {
@@ -299,6 +697,10 @@ def finish(
                     for r in good
                 ],
                 "failed": failed,
+                "failed_documents": failed_documents,
+                "inputs": plan.hashes,
+                "stage_keys": plan.stage_keys,
+                "executor": {"kind": config.executor.kind, "workers": config.executor.workers},
                 "stages": {
                     slot: {
                         "impl": spec.impl,
@@ -321,12 +723,30 @@ def finish(
             stage_counts = spec.build().apply(corpus) or {}
             counts[slot] = Counter(stage_counts)
             seconds[slot] = time.perf_counter() - t
-        _write_results(staging, units, tables, run_info())
-        config.output.mkdir(parents=True, exist_ok=True)
-        for path in sorted(staging.iterdir()):
-            _move_into_place(path, config.output / path.name)
+        info = run_info()
+        _write_results(staging, units, tables, info)
+        _crash_point("staged")
+        record = _base_record(config, run_id, kind, started, changes) | {
+            "status": "ok",
+            "versions": plan.versions,
+            "documents": info["documents"],
+            "failed": failed_documents,
+            "units": len(units),
+            "counts": {slot: s["counts"] for slot, s in info["stages"].items()},
+            "seconds": {slot: s["seconds"] for slot, s in info["stages"].items()},
+            "seconds_total": round(time.time() - started, 3),
+            "finished": _now(),
+        }
+        _commit(config.output, staging, record)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if processor.cache is not None:
+        processor.cache.prune(
+            (slot, document_key(Path(r.source), r.sha256, processor.keys[slot]))
+            for r in results
+            if r.sha256
+            for slot in processor.slots
+        )
     report = config.output / "report.html"
     return RunSummary(
         output=config.output,
@@ -335,4 +755,7 @@ def finish(
         units=len(units),
         counts={k: dict(v) for k, v in counts.items()},
         report=report if report.exists() else None,
+        run_id=run_id,
+        changes=changes,
+        seconds=round(time.time() - started, 3),
     )

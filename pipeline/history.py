@@ -1,0 +1,309 @@
+"""Run history: every run on an output folder, recorded in an SQLite database beside the results.
+
+``<output>/history/history.sqlite`` holds
+
+* ``runs`` -- one row per run (finished, unchanged or failed): time, kind
+  (``run``/``reanalyse``), status, config hash, library versions, document
+  counts (analysed, failed, new, changed, removed, reused), per-stage counts
+  and durations;
+* ``documents`` -- every (source, sha256) ever analysed, with the first and
+  last run and time it was seen; ``run_documents`` says which run saw which;
+* ``failures`` -- documents that could not be analysed, per run, with why;
+* ``theme_shares`` and ``positions`` -- read from the run's ``themes.csv`` and
+  ``positions.csv`` when those files exist.
+
+:func:`describe` is what ``python -m pipeline history`` prints: how theme
+shares and group positions moved across runs.  :func:`trend` gives the same
+series as a DataFrame for the report's trend chart.
+
+Writes are idempotent per run id, so the runner can replay the record of a
+run that was killed while saving its results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DB_DIR = "history"
+DB_NAME = "history.sqlite"
+TREND_COLUMNS = ["run_id", "started", "kind", "key", "value"]
+SHOWN_RUNS = 8  # run columns in the drift tables of describe()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT UNIQUE NOT NULL,
+    kind TEXT, status TEXT, error TEXT,
+    started TEXT, finished TEXT, seconds_total REAL,
+    config TEXT, config_hash TEXT, versions TEXT,
+    documents INTEGER, failed INTEGER, units INTEGER,
+    new INTEGER, changed INTEGER, removed INTEGER, reused INTEGER, recomputed INTEGER,
+    counts TEXT, seconds TEXT
+);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT NOT NULL, sha256 TEXT NOT NULL, doc_id TEXT,
+    first_run TEXT, first_seen TEXT, last_run TEXT, last_seen TEXT,
+    PRIMARY KEY (source, sha256)
+);
+CREATE TABLE IF NOT EXISTS run_documents (run_id TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT);
+CREATE TABLE IF NOT EXISTS failures (run_id TEXT NOT NULL, source TEXT, sha256 TEXT, error TEXT);
+CREATE TABLE IF NOT EXISTS theme_shares (
+    run_id TEXT NOT NULL, theme TEXT NOT NULL, label TEXT, paragraphs INTEGER, share REAL
+);
+CREATE TABLE IF NOT EXISTS positions (
+    run_id TEXT NOT NULL, grp TEXT NOT NULL, axis TEXT NOT NULL,
+    score REAL, ci_low REAL, ci_high REAL, n_statements INTEGER
+);
+CREATE INDEX IF NOT EXISTS run_documents_run ON run_documents (run_id);
+CREATE INDEX IF NOT EXISTS theme_shares_run ON theme_shares (run_id);
+CREATE INDEX IF NOT EXISTS positions_run ON positions (run_id);
+"""
+
+
+def db_path(output_dir: str | Path) -> Path:
+    return Path(output_dir) / DB_DIR / DB_NAME
+
+
+@contextlib.contextmanager
+def _connect(output_dir: str | Path, create: bool) -> Iterator[sqlite3.Connection | None]:
+    path = db_path(output_dir)
+    if not path.is_file() and not create:
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=60)
+    try:
+        conn.executescript(SCHEMA)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _read_csv(path: Path, required: set[str]) -> list[dict[str, str]]:
+    """Rows of a result CSV, or [] when it is missing or lacks a required column."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not required <= set(reader.fieldnames or ()):
+                return []
+            return list(reader)
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
+
+
+def read_shares(output_dir: str | Path) -> list[tuple[str, str | None, int | None, float | None]]:
+    """(theme, label, paragraphs, share) from ``themes.csv`` of the results in ``output_dir``."""
+    rows = _read_csv(Path(output_dir) / "themes.csv", {"theme", "share"})
+    out = []
+    for row in rows:
+        paragraphs = _number(row.get("paragraphs"))
+        out.append(
+            (row["theme"], row.get("label"), int(paragraphs) if paragraphs is not None else None, _number(row["share"]))
+        )
+    return out
+
+
+def read_positions(output_dir: str | Path) -> list[tuple]:
+    """(group, axis, score, ci_low, ci_high, n_statements) from ``positions.csv``."""
+    rows = _read_csv(Path(output_dir) / "positions.csv", {"group", "axis", "score"})
+    out = []
+    for row in rows:
+        n = _number(row.get("n_statements"))
+        out.append(
+            (
+                row["group"],
+                row["axis"],
+                _number(row["score"]),
+                _number(row.get("ci_low")),
+                _number(row.get("ci_high")),
+                int(n) if n is not None else None,
+            )
+        )
+    return out
+
+
+def record(output_dir: str | Path, run: dict[str, Any]) -> bool:
+    """Record one run (the dict the runner builds); theme shares and positions come from the output files.
+
+    Returns False when this run id was already recorded (a replayed commit).
+    """
+    output_dir = Path(output_dir)
+    changes = run.get("changes", {})
+    documents = run.get("documents", [])
+    failed = run.get("failed", [])
+    with _connect(output_dir, create=True) as conn, conn:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO runs (run_id, kind, status, error, started, finished, seconds_total, config,"
+            " config_hash, versions, documents, failed, units, new, changed, removed, reused, recomputed, counts,"
+            " seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run["run_id"],
+                run.get("kind"),
+                run.get("status"),
+                run.get("error"),
+                run.get("started"),
+                run.get("finished"),
+                run.get("seconds_total"),
+                run.get("config"),
+                run.get("config_hash"),
+                json.dumps(run.get("versions", {}), sort_keys=True),
+                len(documents) if run.get("status") != "failed" else None,
+                len(failed) if run.get("status") != "failed" else None,
+                run.get("units"),
+                changes.get("new"),
+                changes.get("changed"),
+                changes.get("removed"),
+                changes.get("reused", changes.get("same")) if run.get("status") != "unchanged" else changes.get("same"),
+                (changes.get("resumed", 0) + changes.get("computed", 0)) if run.get("status") == "ok" else 0,
+                json.dumps(run.get("counts", {}), sort_keys=True),
+                json.dumps(run.get("seconds", {}), sort_keys=True),
+            ),
+        )
+        if cursor.rowcount == 0:
+            return False
+        run_id, when = run["run_id"], run.get("started")
+        conn.executemany(
+            "INSERT INTO run_documents (run_id, source, sha256) VALUES (?, ?, ?)",
+            [(run_id, d["source"], d.get("sha256")) for d in documents],
+        )
+        conn.executemany(
+            "INSERT INTO documents (source, sha256, doc_id, first_run, first_seen, last_run, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (source, sha256) DO UPDATE SET last_run = excluded.last_run, last_seen = excluded.last_seen",
+            [(d["source"], d.get("sha256") or "", d.get("doc_id"), run_id, when, run_id, when) for d in documents],
+        )
+        conn.executemany(
+            "INSERT INTO failures (run_id, source, sha256, error) VALUES (?, ?, ?, ?)",
+            [(run_id, f.get("source"), f.get("sha256"), f.get("error")) for f in failed],
+        )
+        if run.get("status") in ("ok", "unchanged"):
+            conn.executemany(
+                "INSERT INTO theme_shares (run_id, theme, label, paragraphs, share) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, *row) for row in read_shares(output_dir)],
+            )
+            conn.executemany(
+                "INSERT INTO positions (run_id, grp, axis, score, ci_low, ci_high, n_statements)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, *row) for row in read_positions(output_dir)],
+            )
+    return True
+
+
+def trend(output_dir: str | Path) -> Any:
+    """Theme shares and group positions per run, oldest run first, as a pandas DataFrame.
+
+    Columns: ``run_id``, ``started`` (UTC, ISO 8601), ``kind`` (``"theme"`` or
+    ``"position"``), ``key`` (theme id, or ``"group:axis"``), ``value`` (share
+    in [0, 1], or position score).  Only runs that produced results
+    (status ok or unchanged) appear.  Empty (with these columns) when no run
+    has been recorded.
+    """
+    import pandas as pd
+
+    with _connect(output_dir, create=False) as conn:
+        if conn is None:
+            return pd.DataFrame(columns=TREND_COLUMNS)
+        rows = conn.execute(
+            "SELECT r.run_id, r.started, 'theme', t.theme, t.share, r.id FROM theme_shares t"
+            " JOIN runs r USING (run_id) WHERE t.share IS NOT NULL"
+            " UNION ALL "
+            "SELECT r.run_id, r.started, 'position', p.grp || ':' || p.axis, p.score, r.id FROM positions p"
+            " JOIN runs r USING (run_id) WHERE p.score IS NOT NULL"
+            " ORDER BY 6, 3 DESC, 4"
+        ).fetchall()
+    frame = pd.DataFrame([row[:5] for row in rows], columns=TREND_COLUMNS)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def theme_labels(output_dir: str | Path) -> dict[str, str]:
+    """theme id -> label, as of the latest run that named it (for chart legends)."""
+    with _connect(output_dir, create=False) as conn:
+        if conn is None:
+            return {}
+        rows = conn.execute(
+            "SELECT t.theme, t.label FROM theme_shares t JOIN runs r USING (run_id)"
+            " WHERE t.label IS NOT NULL AND t.label != '' ORDER BY r.id"
+        ).fetchall()
+    return dict(rows)
+
+
+def runs(output_dir: str | Path) -> Any:
+    """Every recorded run, oldest first, as a pandas DataFrame (one row per run)."""
+    import pandas as pd
+
+    with _connect(output_dir, create=False) as conn:
+        if conn is None:
+            return pd.DataFrame()
+        return pd.read_sql_query("SELECT * FROM runs ORDER BY id", conn)
+
+
+def _drift_table(frame: Any, labels: dict[str, str], scale: float, fmt: str, numbers: dict[str, int]) -> list[str]:
+    """Key x run table (last SHOWN_RUNS runs) with the change from the first shown run to the last."""
+    order = list(dict.fromkeys(frame["run_id"]))[-SHOWN_RUNS:]
+    frame = frame[frame["run_id"].isin(order)]
+    table = frame.pivot_table(index="key", columns="run_id", values="value", aggfunc="first")[order]
+    number = {run: f"#{numbers[run]}" for run in order}
+    width = max([len(k) + len(labels.get(k, "")) + 3 for k in table.index] + [10])
+    lines = ["  " + "".ljust(width) + "".join(number[r].rjust(8) for r in order) + "  change".rjust(10)]
+    for key, row in table.iterrows():
+        name = f"{key} {labels[key]}" if labels.get(key) else str(key)
+        cells = "".join((format(v * scale, fmt) if v == v else "-").rjust(8) for v in row)
+        present = [v for v in row if v == v]
+        change = format((present[-1] - present[0]) * scale, "+" + fmt) if len(present) > 1 else "-"
+        lines.append("  " + name.ljust(width) + cells + change.rjust(10))
+    return lines
+
+
+def describe(output_dir: str | Path) -> str:
+    """Text for ``python -m pipeline history``: the runs, then theme-share and position drift."""
+    output_dir = Path(output_dir)
+    table = runs(output_dir)
+    if table.empty:
+        return f"{output_dir}: no runs recorded yet (run `python -m pipeline run` or `reanalyse` first)"
+    lines = [f"runs recorded in {db_path(output_dir)}: {len(table)}"]
+    shown = table.tail(SHOWN_RUNS * 2)
+    for i, row in shown.iterrows():
+        if row["status"] == "failed":
+            what = f"failed: {row['error']}"
+        else:
+            delta = ", ".join(
+                f"{name} {int(row[name])}"
+                for name in ("new", "changed", "removed", "reused")
+                if row[name] == row[name] and row[name] is not None
+            )
+            what = f"{int(row['documents'] or 0)} documents ({delta}), {int(row['failed'] or 0)} failed"
+        lines.append(
+            f"  #{i + 1} {row['started']} {row['kind']:<9} {row['status']:<9} {what}"
+            f"  [{(row['seconds_total'] or 0):.1f} s]"
+        )
+    frame = trend(output_dir)
+    themes = frame[frame["kind"] == "theme"]
+    positions = frame[frame["kind"] == "position"]
+    number = {run: i + 1 for i, run in enumerate(table["run_id"])}
+    if not themes.empty:
+        order = list(dict.fromkeys(themes["run_id"]))[-SHOWN_RUNS:]
+        lines += ["", "theme shares (% of paragraphs), runs " + ", ".join(f"#{number[r]}" for r in order) + ":"]
+        lines += _drift_table(themes, theme_labels(output_dir), 100.0, ".1f", number)
+    else:
+        lines += ["", "theme shares: none recorded (no themes.csv in these runs)"]
+    if not positions.empty:
+        order = list(dict.fromkeys(positions["run_id"]))[-SHOWN_RUNS:]
+        lines += ["", "group positions (score), runs " + ", ".join(f"#{number[r]}" for r in order) + ":"]
+        lines += _drift_table(positions, {}, 1.0, ".2f", number)
+    else:
+        lines.append("group positions: none recorded (no positions.csv in these runs)")
+    return "\n".join(lines)
