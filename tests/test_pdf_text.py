@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import SimpleNamespace
 
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.pdf_text import extract_pdf_text
+from pipeline.pdf_text import _compose, _Glyph, extract_pdf_text
 from tests.conftest import shared_path
 from tests.fixtures.make_pdfs import make_arabic_pdf, make_blank_pdf, make_image_only_pdf, visual_line
 
@@ -62,6 +63,33 @@ def test_ambiguous_mixed_line_is_visually_equivalent(tmp_path):
     text = extract_pdf_text(pdf).split("\n")[1]
     assert visual_line(text) == visual_line(line)
     assert sorted(text.split()) == sorted(line.split())
+
+
+def test_latin_page_stays_left_to_right(tmp_path):
+    lines = ["Annual policy report 2023", "Section 4.2: water (and energy) targets"]
+    pdf = make_arabic_pdf(tmp_path / "english.pdf", [lines])
+    assert extract_pdf_text(pdf) == "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("skeleton", "glyph_name", "box", "marks", "expected"),
+    [
+        # Cases seen in the Saudi Vision 2030 PDF (Myriad Arabic via InDesign): a dotless ligature
+        # skeleton, its x-range in points, and the zero-width dot glyphs drawn over or under it.
+        ("ڡى", "uni06A10649", (118.5, 124.5), [(122.3, "above1"), (120.0, "below2")], "في"),
+        ("ىى", "uni06490649.f", (248.6, 256.0), [(251.7, "below2"), (254.2, "above2")], "تي"),
+        ("ىى", "uni06490649.f", (121.2, 128.6), [(122.5, "hamza_above"), (127.5, "below2")], "يئ"),
+        ("ىى", "uni06490649", (150.2, 156.2), [(153.3, "below2"), (154.0, "hamza_above")], "ئي"),
+        ("ىں", "uni064906BA.f", (489.4, 497.2), [(491.8, "above1"), (495.8, "below2")], "ين"),
+        ("ىر", "uni06490631.f", (113.7, 120.2), [(118.6, "above2")], "تر"),
+        ("سر", "uni06330631.f", (500.2, 509.7), [(507.0, "above3")], "شر"),
+        ("لى", "uni06440649.f", (361.3, 367.4), [], "لى"),
+    ],
+)
+def test_dot_glyphs_complete_dotless_ligatures(skeleton, glyph_name, box, marks, expected):
+    glyph = _Glyph(skeleton, [(x, kind, True) for x, kind in marks])
+    char = SimpleNamespace(glyph=glyph, glyph_name=glyph_name, x0=box[0], x1=box[1])
+    assert _compose(char) == expected
 
 
 def test_pages_are_separated_by_form_feed(tmp_path):
