@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pdfminer.converter import PDFLayoutAnalyzer
 from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLine
-from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -140,8 +140,8 @@ def _extract_pages(path: Path) -> tuple[list[str], int]:
                 interpreter.process_page(page)
     except PDFPasswordIncorrect:
         raise InputError(f"{path}: PDF is encrypted (password required)") from None
-    except InputError:
-        raise
+    except PDFEncryptionError as err:
+        raise InputError(f"{path}: PDF is encrypted with an unsupported method ({err})") from None
     except Exception as err:  # pdfminer raises many unrelated types on damaged files
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise InputError(f"{path}: unreadable PDF ({reason})") from None
