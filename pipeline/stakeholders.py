@@ -56,6 +56,7 @@ from pipeline.registry import register
 UNSPECIFIED = "unspecified"
 VOICES = ("active", "passive", "either", "pronoun")
 SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
+RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
 # Words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
 TOKEN_RE = re.compile(r"\d+|(?:[^\W\d]|[\u0610-\u061a\u064b-\u065f\u0670])+|[^\w\s]")
 # Folding applied on top of the pipeline's normalisation, to both sides of every match.
@@ -77,8 +78,6 @@ _FOLD = str.maketrans(
         "\u0670": None,
     }
 )
-_STEMS = "sh_stems"  # spaCy token extension: readings with proclitics/article removed
-_VERB = "sh_verb"  # readings with only و/ف removed (verbs take no article)
 
 
 def fold(text: str) -> str:
@@ -303,45 +302,57 @@ class CueHit:
 
 
 class _Lexicon:
-    """spaCy matchers for aliases, cues, subject words and pole terms, all keyed the same way."""
+    """spaCy phrase matchers for aliases, cues, subject words and pole terms, all keyed the same way.
+
+    Every token of the text gets, as its ``LEMMA``, the longest of its readings
+    (see :func:`readings`) that some alias, subject word or pole term uses, and as
+    its ``NORM`` the reading of a cue form (only و/ف removed); phrases are then
+    matched exactly on those attributes with ``PhraseMatcher``, which runs in C.
+    """
 
     def __init__(self, actors: ActorSpec, axes: list[AxisSpec], normalize: Callable[[str], str]):
         import spacy
-        from spacy.matcher import Matcher
-        from spacy.tokens import Token
+        from spacy.matcher import PhraseMatcher
 
-        for name in (_STEMS, _VERB):
-            Token.set_extension(name, default=None, force=True)
         self.normalize = normalize
         self._keys: dict[str, str] = {}
         self.vocab = spacy.blank("ar").vocab
         self.labels: dict[str, tuple] = {}
-        self.actors = Matcher(self.vocab)
-        self.cues = Matcher(self.vocab)
-        self.words = Matcher(self.vocab)  # subject words and adverbs
-        self.terms = Matcher(self.vocab)
-        self.skip_keys: dict[int, set[str]] = {}
+        phrases: dict[str, list[tuple[tuple, tuple[str, ...]]]] = defaultdict(list)
         seen: dict[tuple[str, ...], str] = {}
         for group, alias, org in actors.aliases:
             keys = self._phrase_keys(alias)
             if not keys:
-                raise ConfigError(f"alias {alias!r} of group {group!r} is empty after normalisation")
+                raise ConfigError(f"{alias!r}: alias of group {group!r} is empty after normalisation")
             if keys in seen and seen[keys] != group:
-                raise ConfigError(f"alias {alias!r} is given for both {seen[keys]!r} and {group!r}")
+                raise ConfigError(f"{alias!r}: alias given for both {seen[keys]!r} and {group!r}")
             seen[keys] = group
-            self._add(self.actors, ("actor", group, org), keys, _STEMS)
+            phrases["actors"].append((("actor", group, org), keys))
+        self.skip_keys: dict[int, set[str]] = {}
         for number, cue in enumerate(actors.cues):
             self.skip_keys[number] = {stem(k) for s in cue.skip for k in self._phrase_keys(s)}
             for form in cue.forms:
-                keys = self._phrase_keys(form, verb=True)
-                self._add(self.cues, ("cue", number), keys, _VERB)
+                phrases["cues"].append((("cue", number), self._phrase_keys(form, verb=True)))
         for kind, words in (("subject", actors.quantifiers + actors.heads), ("adverb", actors.adverbs)):
             for word in words:
-                self._add(self.words, (kind,), self._phrase_keys(word), _STEMS)
+                phrases["words"].append(((kind,), self._phrase_keys(word)))
         for axis in axes:
             for side, terms in ((-1, axis.negative_terms), (1, axis.positive_terms)):
                 for term in terms:
-                    self._add(self.terms, ("term", axis.id, side, term), self._phrase_keys(term), _STEMS)
+                    phrases["terms"].append((("term", axis.id, side, term), self._phrase_keys(term)))
+        self.stems = {k for kind in ("actors", "words", "terms") for _, keys in phrases[kind] for k in keys}
+        self.verbs = {k for _, keys in phrases["cues"] for k in keys}
+        self.matchers = {}
+        for kind in ("actors", "cues", "words", "terms"):
+            attr = "NORM" if kind == "cues" else "LEMMA"
+            matcher = PhraseMatcher(self.vocab, attr=attr)
+            for label, keys in phrases[kind]:
+                if not keys:
+                    continue
+                name = "|".join(map(str, label))
+                self.labels[name] = label
+                matcher.add(name, [self._pattern(keys, attr)])
+            self.matchers[kind] = matcher
 
     def key(self, text: str) -> str:
         found = self._keys.get(text)
@@ -355,13 +366,17 @@ class _Lexicon:
         keys = [k for k in keys if k]
         return tuple(keys if verb else (stem(k) for k in keys))
 
-    def _add(self, matcher: Any, label: tuple, keys: tuple[str, ...], attr: str) -> None:
-        name = "|".join(map(str, label))
-        self.labels[name] = label
-        matcher.add(name, [[{"_": {attr: {"INTERSECTS": [k]}}} for k in keys]])
+    def _pattern(self, keys: tuple[str, ...], attr: str) -> Any:
+        from spacy.tokens import Doc
+
+        doc = Doc(self.vocab, words=list(keys))
+        for token, key in zip(doc, keys, strict=True):
+            token.lemma_ = key
+            token.norm_ = key
+        return doc
 
     def doc(self, text: str) -> tuple[Any, list[tuple[int, int]]]:
-        """A spaCy Doc of ``text`` (token readings set) and each token's character span."""
+        """A spaCy Doc of ``text`` (LEMMA/NORM readings set) and each token's character span."""
         from spacy.tokens import Doc
 
         matches = list(TOKEN_RE.finditer(text))
@@ -370,11 +385,12 @@ class _Lexicon:
         doc = Doc(self.vocab, words=words, spaces=spaces)
         for token in doc:
             key = self.key(token.text) or token.text
-            token._.set(_STEMS, readings(key))
-            verb = {key}
-            if key[:1] in ("و", "ف") and len(key) >= 3:
-                verb.add(key[1:])
-            token._.set(_VERB, sorted(verb))
+            known = [r for r in readings(key) if r in self.stems]
+            token.lemma_ = max(known, key=lambda r: (len(r), r)) if known else key
+            verb = key
+            if key not in self.verbs and key[:1] in ("و", "ف") and key[1:] in self.verbs:
+                verb = key[1:]
+            token.norm_ = verb
         return doc, [(m.start(), m.end()) for m in matches]
 
     def spans(self, matcher: Any, doc: Any) -> list[tuple[int, int, tuple]]:
@@ -512,8 +528,8 @@ class StakeholderPositions:
     min_statements: int = 5  # statements with evidence a group needs for a confidence interval
     bootstrap_samples: int = 2000
     confidence: float = 0.95
-    lookback: int = 3  # tokens before a verb searched for a subject (verb-second order)
-    damaged_lookback: int = 6  # ... when the verb ends its sentence (visual-order damage)
+    lookback: int = 0  # words allowed between a subject before its verb and the verb («البعض يقول»)
+    damaged_lookback: int = 4  # ... when the verb ends its sentence (visual-order damage)
     min_clause_words: int = 4  # a clause with fewer words after its subject continues into the next sentence
     max_subject_tokens: int = 20
     wordscores_rescaling: Literal["none", "lbg", "mv"] = "mv"
@@ -571,14 +587,18 @@ class StakeholderPositions:
                 start = i + 1
         mention_at: dict[int, Mention] = {}
         mentions = []
-        for s, e, label in lexicon.spans(lexicon.actors, doc):
+        for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc):
             mention = Mention(s, e, label[1], label[2])
             mention_at[s] = mention
             mentions.append(mention)
-        word_at: dict[int, tuple[int, str]] = {s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.words, doc)}
+        word_at: dict[int, tuple[int, str]] = {
+            s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.matchers["words"], doc)
+        }
         in_mention = {i for m in mentions for i in range(m.start, m.end)}
         hits = [
-            CueHit(s, actors.cues[label[1]]) for s, e, label in lexicon.spans(lexicon.cues, doc) if s not in in_mention
+            CueHit(s, actors.cues[label[1]])
+            for s, e, label in lexicon.spans(lexicon.matchers["cues"], doc)
+            if s not in in_mention
         ]
         cue_positions = {h.index for h in hits}
         is_word = [any(ch.isalnum() for ch in tok.text) for tok in doc]
@@ -626,7 +646,11 @@ class StakeholderPositions:
                 speakers, how = (previous or [(UNSPECIFIED, None)]), "pronoun"
             else:
                 window = self.damaged_lookback if sentence_final else self.lookback
-                before = [m for m in mentions if m.end <= i and m.end >= i - window and m.start >= s_start]
+                before = [
+                    m for m in mentions if s_start <= m.start and m.end <= i and sum(is_word[m.end : i]) <= window
+                ]
+                if i > 0 and lexicon.key(doc[i - 1].text) in RELATIVE_PRONOUNS:
+                    before = []  # «التي أعرب عنها المشاركون»: the subject follows the relative clause's verb
                 if before:
                     m = before[-1]
                     subject_span = (m.start, m.end)
@@ -644,14 +668,14 @@ class StakeholderPositions:
                     unique[group] = org
             speakers = list(unique.items())
             previous = speakers
-            resolved.append((hit, speakers, how, subject_span, sentence_final))
+            resolved.append((hit, speakers, how, subject_span))
 
         out = []
-        for number, (hit, speakers, how, subject_span, sentence_final) in enumerate(resolved):
+        for number, (hit, speakers, how, subject_span) in enumerate(resolved):
             i = hit.index
             s_start, s_end = sentences[sentence_of[i]]
-            first_in_sentence = number == 0 or sentence_of[resolved[number - 1][0].index] != sentence_of[i]
-            start = s_start if first_in_sentence else min(i, subject_span[0] if subject_span else i)
+            # the reported view starts at its verb (or at its subject, when that comes first)
+            start = min(i, subject_span[0] if subject_span else i)
             after = subject_span[1] if subject_span and subject_span[0] > i else i + 1
             end = s_end
             content = [t for t in range(after, s_end) if is_word[t]]
@@ -682,7 +706,7 @@ class StakeholderPositions:
     def _score(self, doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
         """Per axis: the matched pole terms in tokens [start, end) and the score (pos - neg) / (pos + neg)."""
         hits: dict[str, dict[int, list[str]]] = defaultdict(lambda: {-1: [], 1: []})
-        for s, e, label in lexicon.spans(lexicon.terms, doc):
+        for s, e, label in lexicon.spans(lexicon.matchers["terms"], doc):
             if s >= start and e <= end:
                 hits[label[1]][label[2]].append(label[3])
         evidence, scores = {}, {}
