@@ -83,9 +83,10 @@ _KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}]+")
 _TATWEEL_RE = re.compile(f"{TATWEEL}+")
 _KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
-_INITIAL_YEH_RE = re.compile(
-    f"(?:(?<![{_LETTER_CLASS}{FARSI_YEH}])|(?<=[{_YEH_NON_JOINER_CLASS}]))([{YEH}{FARSI_YEH}])(?=[{_LETTER_CLASS}{FARSI_YEH}])"
-)
+_INITIAL_POSITION = f"(?:(?<![{_LETTER_CLASS}{FARSI_YEH}])|(?<=[{_YEH_NON_JOINER_CLASS}]))"
+# The literal first: a leading look-behind would be tried at every position of a long text.
+_FARSI_YEH_BEFORE_LETTER_RE = re.compile(f"{FARSI_YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
+_INITIAL_ARABIC_YEH_RE = re.compile(f"{_INITIAL_POSITION}{YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
 _MARKS_TABLE = {ord(mark): None for mark in MARKS}
 _LAM_ALEF_LIGATURES = ("لإ", "لأ")
 
@@ -113,7 +114,18 @@ def _presentation_table() -> dict[int, str]:
 
 
 def _fold_presentation_forms(text: str) -> str:
-    return text.translate(_presentation_table())
+    table = _presentation_table()
+    return _PRESENTATION_RE.sub(lambda match: table.get(ord(match.group()), match.group()), text)
+
+
+def _initial(text: str, index: int) -> bool:
+    """Whether ``text[index]`` stands in initial position (word start or after a non-joining letter)."""
+    if index == 0:
+        return True
+    before = text[index - 1]
+    return (before in NON_JOINERS and before != ALEF_MADDA) or not (
+        "\u0621" <= before <= "\u064a" or before == FARSI_YEH
+    )
 
 
 @lru_cache(maxsize=1)
@@ -152,15 +164,18 @@ class DamageEvidence:
     kashida_glyphs: int = 0  # ѧ touching an Arabic letter
 
     @classmethod
-    def of(cls, text: str) -> DamageEvidence:
-        stripped = _KASHIDA_RE.sub("", text) if (KASHIDA_GLYPH in text or TATWEEL in text) else text
+    def of(cls, text: str, capped: bool = True) -> DamageEvidence:
+        """The evidence in ``text``; ``capped`` stops counting intact yehs once they outnumber ی (fast)."""
         farsi = arabic = 0
-        if FARSI_YEH in stripped:
-            for match in _INITIAL_YEH_RE.finditer(stripped):
-                if match.group(1) == FARSI_YEH:
-                    farsi += 1
-                else:
-                    arabic += 1
+        if FARSI_YEH in text:
+            stripped = _KASHIDA_RE.sub("", text) if (KASHIDA_GLYPH in text or TATWEEL in text) else text
+            farsi = sum(
+                1 for match in _FARSI_YEH_BEFORE_LETTER_RE.finditer(stripped) if _initial(stripped, match.start())
+            )
+            for _ in _INITIAL_ARABIC_YEH_RE.finditer(stripped):
+                arabic += 1
+                if capped and arabic >= farsi:  # clean text: no need to count the rest
+                    break
         kashida = 0
         if KASHIDA_GLYPH in text:  # tatweel between ѧ and a letter does not hide the ѧ
             kashida = len(_KASHIDA_IN_WORD_RE.findall(text.replace(TATWEEL, "")))
@@ -232,7 +247,8 @@ class PdfArtefactRepair:
     def repair(self, text: str) -> str:
         """The repaired text, with the same number of lines; adds to :attr:`counts`."""
         if self.fold_presentation_forms and _PRESENTATION_RE.search(text):
-            self.counts["fold_presentation_forms"] += sum(ord(ch) in _presentation_table() for ch in text)
+            table = _presentation_table()
+            self.counts["fold_presentation_forms"] += sum(ord(ch) in table for ch in _PRESENTATION_RE.findall(text))
             text = _fold_presentation_forms(text)
         unit = DamageEvidence.of(text)
         yeh_damaged = unit.yeh_damaged or self._document.yeh_damaged
@@ -476,7 +492,7 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
     for line in lines:
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
-        evidence = DamageEvidence.of(body)
+        evidence = DamageEvidence.of(body, capped=False)
         seen.farsi_initial_yeh += evidence.farsi_initial_yeh
         seen.arabic_initial_yeh += evidence.arabic_initial_yeh
         seen.kashida_glyphs += evidence.kashida_glyphs
