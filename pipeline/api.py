@@ -17,11 +17,14 @@ another folder, and loads the result -- to see what an option does.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, PipelineError
+
+CACHE_DIR = ".cache"  # the runner's per-document cache inside an output folder (pipeline.cache)
 
 # Columns of each result when its file is absent (or empty).
 COLUMNS: dict[str, list[str]] = {
@@ -168,11 +171,23 @@ def load_run(path: str | Path) -> Run:
     return Run(path=folder, info=info, missing=missing, **frames)
 
 
-def rerun(config_path: str | Path, stage: str, output: str | Path, quiet: bool = True, **options: Any) -> Run:
+def rerun(
+    config_path: str | Path,
+    stage: str,
+    output: str | Path,
+    *,
+    source: str | Path | None = None,
+    quiet: bool = True,
+    **options: Any,
+) -> Run:
     """Run ``config_path`` again with ``stages.<stage>.options`` updated by ``options``; results go to ``output``.
 
-    The original outputs are left alone.  Options are validated like the YAML
-    (a wrong name or type is a :class:`ConfigError`); returns the new run.
+    The per-document cache of the finished run in ``source`` (default: the
+    config's output folder) is copied into ``output`` first, so documents are
+    not processed again: a changed corpus-level option (themes, stakeholders,
+    report) re-runs only the corpus-level stages.  Options are validated like
+    the YAML (a wrong name or type is a :class:`ConfigError`).  The original
+    outputs are left alone; returns the new run.
     """
     from pipeline import config as config_module
     from pipeline import runner
@@ -187,6 +202,12 @@ def rerun(config_path: str | Path, stage: str, output: str | Path, quiet: bool =
     raw_stage = dict(config.raw["stages"].get(stage) or {})
     raw_stage["options"] = {**(raw_stage.get("options") or {}), **options}
     config.raw = {**config.raw, "stages": {**config.raw["stages"], stage: raw_stage}}  # keeps the hash honest
+    previous = (Path(source) if source is not None else config.output).resolve()
     config.output = Path(output).resolve()
+    if config.output == previous:
+        raise ConfigError(f"{config.output}: rerun needs another output folder than the run it starts from")
+    cache = previous / CACHE_DIR
+    if cache.is_dir() and not (config.output / CACHE_DIR).exists():
+        shutil.copytree(cache, config.output / CACHE_DIR)
     runner.run(config, quiet=quiet)
     return load_run(config.output)

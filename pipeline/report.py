@@ -56,6 +56,9 @@ REPAIR_STEPS = {
     "rejoin_lam_alef": ("إعادة وصل لام ألف", "broken lam-alef rejoined"),
 }
 
+# Speaker ids the stakeholder stage uses that no config names.
+GROUP_FALLBACK = {"unspecified": "غير محدد"}
+
 UNIT_KINDS_AR = {
     "front": "الصفحة الأولى",
     "summary": "الموجز",
@@ -65,7 +68,7 @@ UNIT_KINDS_AR = {
     "table": "الجداول",
 }
 
-_WORD = re.compile(r"[\w\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+")
+_WORD = re.compile(r"[\w\u064b-\u065f\u0670]+")  # letters, digits and Arabic diacritics; not ، ؛ ؟
 _DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _FOLD = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ة": "ه", "ک": "ك", "ؤ": "و"}
@@ -128,13 +131,18 @@ def _list(value: Any) -> list[str]:
 # --------------------------------------------------------------------------- taxonomy and labels
 
 
+def empty_taxonomy() -> dict[str, dict]:
+    return {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}, "groups_en": {}, "axes": {}}
+
+
 def find_taxonomy(config: Any) -> dict[str, Any]:
     """Theme labels and seed terms from the YAML files a config's stages name.
 
-    Returns ``{"labels": {id: label}, "labels_en": {...}, "seeds": {id: [terms]},
-    "groups": {group id: label}}``; empty mappings when no such file is named.
+    Returns ``{"labels": {theme: Arabic label}, "labels_en": {...}, "seeds": {theme: [terms]},
+    "groups": {group: label}, "groups_en": {...}, "axes": {axis: label}}``; empty
+    mappings when no such file is named.
     """
-    found: dict[str, Any] = {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}}
+    found = empty_taxonomy()
     if config is None:
         return found
     from pipeline.config import load_yaml
@@ -157,11 +165,21 @@ def _merge_taxonomy(found: dict[str, Any], data: Any) -> None:
             found["seeds"][key] = [str(s) for s in entry.get("seeds") or entry.get("seed_terms") or []]
     for name in ("groups", "stakeholders", "actors"):
         entries = data.get(name)
-        if isinstance(entries, dict):
-            entries = [{"id": k, **(v if isinstance(v, dict) else {"label": v})} for k, v in entries.items()]
-        for entry in entries or []:
-            if isinstance(entry, dict) and entry.get("id"):
-                found["groups"][str(entry["id"])] = str(entry.get("label_ar") or entry.get("label") or entry["id"])
+        if isinstance(entries, list):
+            entries = {str(e["id"]): e for e in entries if isinstance(e, dict) and e.get("id")}
+        for key, entry in (entries or {}).items() if isinstance(entries, dict) else ():
+            entry = entry if isinstance(entry, dict) else {"label": entry}
+            aliases = [a for a in entry.get("aliases") or [] if isinstance(a, str)]
+            # an Arabic name reads best on the page; the first alias is the group's plain Arabic name
+            found["groups"][str(key)] = str(
+                entry.get("label_ar") or (aliases[0] if aliases else None) or entry.get("label") or key
+            )
+            found["groups_en"][str(key)] = str(entry.get("label") or entry.get("label_en") or "")
+    axes = data.get("axes")
+    if isinstance(axes, dict):
+        for key, entry in axes.items():
+            entry = entry if isinstance(entry, dict) else {"label": entry}
+            found["axes"][str(key)] = str(entry.get("label_ar") or entry.get("label") or key)
 
 
 # --------------------------------------------------------------------------- seed highlighting
@@ -297,22 +315,23 @@ def _section_corpus(info: dict | None) -> dict[str, Any]:
     }
 
 
-def _section_themes(rows: list[dict] | None, labels: dict[str, str]) -> dict[str, Any]:
+def _section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: dict[str, str]) -> dict[str, Any]:
     if rows is None:
         return {"ran": False, "rows": []}
     out = []
     for row in rows:
         theme = row.get("theme") or row.get("id") or ""
+        coherence = row.get("coherence_npmi", row.get("coherence"))
         out.append(
             {
                 "theme": theme,
-                "label": labels.get(theme) or row.get("label") or theme,
-                "label_en": row.get("label") if row.get("label") and row.get("label") != labels.get(theme) else "",
+                "label": labels.get(theme) or theme,
+                "label_en": labels_en.get(theme) or "",
                 "paragraphs": _fmt(row.get("paragraphs")),
                 "share": number(row.get("share")) or 0.0,
                 "share_text": _percent(row.get("share")),
                 "top_terms": _list(row.get("top_terms")),
-                "coherence": _fmt(row.get("coherence"), 3),
+                "coherence": _fmt(coherence, 3),
             }
         )
     out.sort(key=lambda r: (-r["share"], r["theme"]))
@@ -393,6 +412,7 @@ def _section_stakeholders(
     salience: list[dict] | None,
     labels: dict[str, str],
     groups: dict[str, str],
+    axes: dict[str, str],
 ) -> dict[str, Any]:
     ran = statements is not None or positions is not None or salience is not None
     out: dict[str, Any] = {"ran": ran}
@@ -424,22 +444,33 @@ def _section_stakeholders(
             ],
         }
     if positions is not None:
+        methods = sorted({r.get("method") or "" for r in positions})
         rows = []
         for r in positions:
+            axis = r.get("axis", "")
+            axis_label = axes.get(axis, axis)
+            if len(methods) > 1 and r.get("method"):  # one panel per axis and scoring method
+                axis_label = f"{axis_label} — {r['method']}"
+            low, high = number(r.get("ci_low")), number(r.get("ci_high"))
             rows.append(
                 {
                     "group": r.get("group", ""),
                     "label": groups.get(r.get("group", ""), r.get("group", "")),
-                    "axis": r.get("axis", ""),
+                    "axis": axis,
+                    "axis_label": axis_label,
+                    "method": r.get("method") or "",
                     "score": number(r.get("score")),
-                    "ci_low": number(r.get("ci_low")),
-                    "ci_high": number(r.get("ci_high")),
-                    "score_text": _fmt(r.get("score")),
-                    "ci_text": f"[{_fmt(r.get('ci_low'))}، {_fmt(r.get('ci_high'))}]" if r.get("ci_low") else "",
+                    "ci_low": low,
+                    "ci_high": high,
+                    "score_text": _fmt(r.get("score")) or "—",
+                    "ci_text": f"[{_fmt(low)}, {_fmt(high)}]" if low is not None and high is not None else "—",
                     "n": _fmt(r.get("n_statements") or r.get("n") or r.get("statements")),
+                    "n_scored": _fmt(r.get("n_scored")),
+                    "note": r.get("note") or "",
                 }
             )
         out["positions"] = rows
+        out["position_methods"] = methods
     if statements is not None:
         out["statements"] = [
             {
@@ -493,28 +524,27 @@ def _section_tables(tables: list[dict] | None) -> dict[str, Any]:
 def _section_candidates(candidates: list[dict] | None, labels: dict[str, str]) -> dict[str, Any]:
     if candidates is None:
         return {"ran": False, "entries": []}
-    items = []
+    entries = []
     for i, c in enumerate(candidates, 1):
-        terms = _list(c.get("top_terms") or c.get("terms") or c.get("keywords"))
-        examples = c.get("examples") or c.get("paragraphs") or c.get("unit_ids") or []
-        known = {"id", "candidate", "top_terms", "terms", "keywords", "examples", "paragraphs", "unit_ids", "label"}
-        extra = [
-            {"key": k, "value": ", ".join(map(str, v)) if isinstance(v, list) else _fmt(v, 3)}
-            for k, v in c.items()
-            if k not in known and not isinstance(v, dict)
-        ]
-        near = c.get("nearest_theme") or c.get("closest_theme")
-        items.append(
+        typical = []
+        for example in c.get("typical") or []:
+            if isinstance(example, dict):
+                typical.append({"unit_id": str(example.get("unit_id", "")), "text": str(example.get("text", ""))})
+            else:
+                typical.append({"unit_id": "", "text": str(example)})
+        near = c.get("nearest_theme")
+        units = c.get("units") or []
+        entries.append(
             {
-                "id": str(c.get("id") or c.get("candidate") or i),
-                "label": c.get("label") or "",
-                "terms": terms,
-                "examples": [str(e) for e in examples][:12] if isinstance(examples, list) else [],
+                "id": str(c.get("id") or i),
+                "size": c.get("size") if c.get("size") is not None else len(units),
+                "terms": _list(c.get("top_terms") or c.get("terms")),
                 "near": labels.get(near, near) if near else "",
-                "extra": extra,
+                "typical": typical,
+                "units": [str(u) for u in units] if isinstance(units, list) else [],
             }
         )
-    return {"ran": True, "entries": items}
+    return {"ran": True, "entries": entries}
 
 
 def _section_run(info: dict | None) -> dict[str, Any]:
@@ -569,7 +599,7 @@ def _figures(folder: Path, context: dict[str, Any]) -> dict[str, dict[str, str]]
         )
     positions = [p for p in stakeholders.get("positions") or [] if p["score"] is not None]
     if positions:
-        rows = [{**p, "group": p["label"]} for p in positions]
+        rows = [{**p, "group": p["label"], "axis": p["axis_label"]} for p in positions]
         keep("positions", plots.positions_figure(rows), "مخطط مواقف أصحاب المصلحة مع فترات الثقة")
     return made
 
@@ -588,14 +618,16 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything the template shows, read from the result files in ``folder``."""
     folder = Path(folder)
-    taxonomy = taxonomy or {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}}
+    taxonomy = {**empty_taxonomy(), **(taxonomy or {})}
     info = read_json(folder / "run.json")
     theme_rows = read_csv(folder / "themes.csv")
-    labels = dict(taxonomy.get("labels") or {})
-    for row in theme_rows or []:
+    labels = dict(taxonomy["labels"])
+    labels_en = dict(taxonomy["labels_en"])
+    for row in theme_rows or []:  # themes.csv names the themes of the run, also when no taxonomy is at hand
         theme = row.get("theme") or ""
-        labels.setdefault(theme, row.get("label") or theme)
-    groups = dict(taxonomy.get("groups") or {})
+        labels.setdefault(theme, row.get("label_ar") or row.get("label") or theme)
+        labels_en.setdefault(theme, row.get("label_en") or "")
+    groups = {**GROUP_FALLBACK, **taxonomy["groups"]}
     seeds = taxonomy.get("seeds") or {}
     matcher = SeedMatcher(seeds, featurize) if highlight and seeds else None
     name = (info or {}).get("name") or folder.name
@@ -603,7 +635,7 @@ def build_context(
         "title": title or f"تقرير التحليل: {name}",
         "name": name,
         "corpus": _section_corpus(info),
-        "themes": _section_themes(theme_rows, labels),
+        "themes": _section_themes(theme_rows, labels, labels_en),
         "paragraphs": _section_paragraphs(read_jsonl(folder / "units.jsonl"), matcher, labels, groups, max_paragraphs),
         "stakeholders": _section_stakeholders(
             read_jsonl(folder / "statements.jsonl"),
@@ -611,6 +643,7 @@ def build_context(
             read_csv(folder / "salience.csv"),
             labels,
             groups,
+            taxonomy["axes"],
         ),
         "tables": _section_tables(read_jsonl(folder / "tables.jsonl")),
         "candidates": _section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
@@ -649,16 +682,18 @@ def write_report(
     highlight: bool = True,
     featurize: Callable[[str], list[str]] | None = None,
     title: str | None = None,
+    taxonomy: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Write ``report.html`` (and ``plots/``) for the results in ``folder``; returns counts.
 
     ``config`` (a :class:`pipeline.config.Config`) supplies theme labels, seed
-    terms and stakeholder labels from the YAML files its stages name.
+    terms and stakeholder labels from the YAML files its stages name
+    (``taxonomy``, in the form :func:`find_taxonomy` returns, overrides it).
     """
     folder = Path(folder)
     context = build_context(
         folder,
-        taxonomy=find_taxonomy(config),
+        taxonomy=taxonomy if taxonomy is not None else find_taxonomy(config),
         featurize=featurize,
         max_paragraphs=max_paragraphs,
         highlight=highlight,

@@ -1,0 +1,444 @@
+"""The HTML report: end to end on the bundled corpus, and section by section on small made-up results.
+
+``report_run`` (session scope) makes one pipeline run of the bundled corpus into
+a temp folder with the default config plus ``report: {impl: html}``; the plot,
+API, notebook and browser tests import it from here so the run happens once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import report
+from pipeline.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
+SECTIONS = ("corpus", "themes", "paragraphs", "stakeholders", "tables", "candidates", "run")
+NOT_RUN = "stage not run"
+
+
+# --------------------------------------------------------------------------- the shared run
+
+
+@dataclass
+class ReportRun:
+    config: Path
+    output: Path
+    figures: list[str] = field(default_factory=list)  # charts the report should embed, from the result files
+    theme_counts: dict[str, int] = field(default_factory=dict)  # paragraphs per theme, from units.jsonl
+
+
+_RUNS: dict[str, ReportRun] = {}
+
+
+def write_test_config(folder: Path, name: str = "config.yaml") -> Path:
+    """configs/default.yaml with absolute paths, output in ``folder/out`` and the html report stage."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    base = DEFAULT_CONFIG.parent
+    data["corpus"] = str((base / data["corpus"]).resolve())
+    data["output"] = str(folder / "out")
+    for spec in data["stages"].values():
+        options = (spec or {}).get("options") or {}
+        for key, value in options.items():
+            if isinstance(value, str) and value and (base / value).exists():
+                options[key] = str((base / value).resolve())
+    data["stages"].setdefault("report", {"impl": "html"})
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _expected_figures(output: Path) -> list[str]:
+    def rows(name: str) -> list[dict]:
+        path = output / name
+        if not path.is_file():
+            return []
+        with open(path, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    figures = []
+    if rows("themes.csv"):
+        figures.append("theme_shares")
+    if rows("salience.csv"):
+        figures.append("salience")
+    if any(r.get("score") not in (None, "") for r in rows("positions.csv")):
+        figures.append("positions")
+    return figures
+
+
+def make_report_run(tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
+    """The one run of the bundled corpus the report, plot, API, notebook and browser tests share."""
+    if "bundled" not in _RUNS:
+        from pipeline import config as config_module
+        from pipeline import runner
+
+        folder = tmp_path_factory.mktemp("report-run")
+        config_path = write_test_config(folder)
+        config = config_module.load(config_path)
+        runner.run(config, quiet=True)
+        units = [json.loads(line) for line in (config.output / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+        counts: dict[str, int] = {}
+        for unit in units:
+            if unit["kind"] == "paragraph":
+                for theme in unit["themes"]:
+                    counts[theme] = counts.get(theme, 0) + 1
+        _RUNS["bundled"] = ReportRun(config_path, config.output, _expected_figures(config.output), counts)
+    return _RUNS["bundled"]
+
+
+@pytest.fixture(scope="session")
+def report_run(tmp_path_factory) -> ReportRun:
+    return make_report_run(tmp_path_factory)
+
+
+def section(html: str, name: str) -> str:
+    """The HTML of one ``<section id=name>``."""
+    found = re.search(rf'<section class="block" id="{name}">(.*?)</section>', html, re.S)
+    assert found, f"section {name} missing"
+    return found.group(1)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_report_of_the_bundled_corpus(report_run):
+    html = (report_run.output / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'<html lang="ar" dir="rtl">', html)
+    assert '<meta charset="utf-8">' in html
+    assert re.findall(r'<section class="block" id="(\w+)">', html) == list(SECTIONS)
+    assert report.paragraph_numbers(html) == list(range(1, 40))
+    # the paragraph text is the repaired text of units.jsonl, escaped
+    units = [json.loads(line) for line in (report_run.output / "units.jsonl").open(encoding="utf-8")]
+    first = next(u for u in units if u["kind"] == "paragraph")
+    plain = re.sub(r"<[^>]+>", "", section(html, "paragraphs"))
+    words = first["text"].split()[:6]
+    assert " ".join(words).replace("&", "&amp;") in plain
+
+
+def test_report_is_self_contained(report_run):
+    html = (report_run.output / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="(https?:)?//', html), "a resource or link leaves the page"
+    assert "@import" not in html and "url(http" not in html
+    assert '<link rel="stylesheet"' not in html
+    assert all(src.startswith("data:") for src in re.findall(r'<img src="([^"]+)"', html))
+    assert "<script src" not in html
+
+
+def test_repair_counts_from_run_json(report_run):
+    info = json.loads((report_run.output / "run.json").read_text(encoding="utf-8"))
+    html = section((report_run.output / "report.html").read_text(encoding="utf-8"), "corpus")
+    repair = info["stages"].get("repair")
+    if repair is None:
+        assert NOT_RUN in html
+        return
+    cells = re.findall(r'<td class="n">(\d+)</td></tr>', html)
+    fixes = {k: v for k, v in repair["counts"].items() if v}
+    assert sorted(int(c) for c in cells) == sorted(fixes.values())
+
+
+def test_plots_written_and_embedded(report_run):
+    html = (report_run.output / "report.html").read_text(encoding="utf-8")
+    for name in report_run.figures:
+        png = report_run.output / "plots" / f"{name}.png"
+        svg = report_run.output / "plots" / f"{name}.svg"
+        assert png.read_bytes().startswith(b"\x89PNG")
+        assert b"<svg" in svg.read_bytes()[:1000]
+    assert html.count("data:image/svg+xml;base64,") == len(report_run.figures)
+
+
+def test_report_is_deterministic(report_run, tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        shutil.copytree(report_run.output, folder, ignore=shutil.ignore_patterns("report.html", "plots", ".*"))
+    from pipeline import config as config_module
+
+    config = config_module.load(report_run.config)
+    report.write_report(first, config)
+    report.write_report(second, config)
+    assert (first / "report.html").read_bytes() == (second / "report.html").read_bytes()
+    for path in sorted((first / "plots").glob("*")) if (first / "plots").exists() else []:
+        assert path.read_bytes() == (second / "plots" / path.name).read_bytes(), path.name
+    assert not re.search(rb"20\d\d-\d\d-\d\dT\d\d:\d\d", (first / "report.html").read_bytes())
+
+
+# --------------------------------------------------------------------------- made-up results
+
+DOC = "D1"
+TAXONOMY = {
+    "labels": {"security": "الأمن", "development": "التنمية"},
+    "labels_en": {"security": "Security", "development": "Development"},
+    "seeds": {"security": ["الأمن السيبراني", "الأمن"], "development": ["التنمية", "البلدان النامية"]},
+    "groups": {"governments": "الحكومات", "civil_society": "المجتمع المدني"},
+    "groups_en": {},
+    "axes": {"multi": "Intergovernmental (-1) vs multistakeholder (+1)"},
+}
+
+
+def _unit(kind: str, n: int | None, text: str, themes=(), scores=None, speakers=(), section=None) -> dict:
+    suffix = {"paragraph": "p", "heading": "h", "footnote": "fn"}[kind]
+    return {
+        "doc_id": DOC,
+        "unit_id": f"{DOC}/{suffix}{n or 1}",
+        "kind": kind,
+        "number": n,
+        "section": section,
+        "text": text,
+        "tokens": [],
+        "themes": list(themes),
+        "theme_scores": scores or {},
+        "speakers": list(speakers),
+    }
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def made_up_run(folder: Path, *, full: bool = True) -> Path:
+    """A small output folder: 3 paragraphs, a table with a flagged cell, and (``full``) every stage's files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stages = {"ingest": {"impl": "files", "counts": {"documents": 1}}}
+    if full:
+        stages["repair"] = {"impl": "pdf_artefacts", "counts": {"repair_yeh": 7, "strip_kashida": 12}}
+    info = {
+        "name": "made-up",
+        "config": "configs/x.yaml",
+        "config_hash": "ab" * 32,
+        "versions": {"python": "3.11"},
+        "started": "2030-01-01T00:00:00Z",
+        "documents": [{"doc_id": DOC, "source": "/data/D1.txt", "sha256": "0", "encoding": "utf-8", "units": 4}],
+        "failed": [],
+        "stages": stages,
+    }
+    (folder / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    units = [
+        _unit("heading", 1, "أولا - معلومات <أساسية>"),
+        _unit(
+            "paragraph",
+            1,
+            "تعزيز الأمن السيبراني في البلدان النامية & <script>alert('x')</script>",
+            ["security", "development"],
+            {"security": 0.9, "development": 0.6},
+            ["governments"],
+            f"{DOC}/h1",
+        ),
+        _unit("paragraph", 2, "دعم التنمية المستدامة.", ["development"], {"development": 0.7}, [], f"{DOC}/h1"),
+        _unit("paragraph", 3, "نص بلا موضوع.", section=f"{DOC}/h1"),
+    ]
+    _write_jsonl(folder / "units.jsonl", units)
+    table = {
+        "doc_id": DOC,
+        "unit_id": f"{DOC}/t1",
+        "title": "عدد الإسهامات <b>",
+        "columns": ["2010", "total"],
+        "rows": [
+            {"label": "الحكومات", "printed": ["11", "12"], "values": [11, 12], "flags": ["total"], "implied": [11, 11]},
+            {"label": "المجموع", "printed": ["11", "11"], "values": [11, 11], "flags": [], "implied": []},
+        ],
+        "flags": ["الحكومات: total printed '12' but the row sums to 11"],
+    }
+    _write_jsonl(folder / "tables.jsonl", [table])
+    if not full:
+        return folder
+    _write_csv(
+        folder / "themes.csv",
+        ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi"],
+        [
+            ["security", "الأمن", "Security", 1, "0.3333", "امن سيبران", "0.1200"],
+            ["development", "التنمية", "Development", 2, "0.6667", "تنم بلد نام", ""],
+        ],
+    )
+    _write_jsonl(
+        folder / "candidate_themes.jsonl",
+        [
+            {
+                "id": "candidate_1",
+                "size": 3,
+                "top_terms": ["تجار", "الكترون"],
+                "nearest_theme": "development",
+                "typical": [{"unit_id": f"{DOC}/p3", "text": "نص بلا موضوع."}],
+                "units": [f"{DOC}/p3"],
+            }
+        ],
+    )
+    _write_jsonl(
+        folder / "statements.jsonl",
+        [
+            {
+                "doc_id": DOC,
+                "unit_id": f"{DOC}/p1",
+                "speaker": "governments",
+                "text": "أكدت الحكومات <ضرورة> التعاون",
+                "cue": "أكدت",
+                "themes": ["security"],
+                "scores": {"multi": 1.0},
+            }
+        ],
+    )
+    _write_csv(
+        folder / "positions.csv",
+        ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "method", "note"],
+        [
+            ["governments", "multi", "-0.4000", "-0.7000", "-0.1000", 6, 6, "cues", ""],
+            ["civil_society", "multi", "0.5000", "", "", 2, 2, "cues", "no interval: 2 statements"],
+        ],
+    )
+    _write_csv(
+        folder / "salience.csv",
+        ["group", "theme", "n_statements", "share"],
+        [
+            ["governments", "security", 3, "0.7500"],
+            ["governments", "development", 1, "0.2500"],
+            ["civil_society", "development", 2, "1.0000"],
+        ],
+    )
+    return folder
+
+
+def test_every_section_with_made_up_results(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    counts = report.write_report(folder, taxonomy=TAXONOMY)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert counts["paragraphs"] == 3 and counts["figures"] == 3 and counts["sections_not_run"] == 0
+    assert NOT_RUN not in html
+    # corpus and repair counts
+    corpus = section(html, "corpus")
+    assert "تصحيح الياء" in corpus and '<td class="n">7</td>' in corpus and '<td class="n">12</td>' in corpus
+    # themes: largest share first, Arabic label, English label, top terms, chart
+    themes = section(html, "themes")
+    assert themes.index("التنمية") < themes.index("الأمن")
+    assert "67%" in themes and "33%" in themes and "Development" in themes and ">سيبران<" in themes
+    assert "data:image/svg+xml;base64," in themes
+    # paragraph browser: themes ordered by score with scores, speakers, seed marks
+    paras = section(html, "paragraphs")
+    assert report.paragraph_numbers(html) == [1, 2, 3]
+    first = re.search(
+        r'<article class="para" id="para-D1-p1" data-themes="security development">(.*?)</article>', paras, re.S
+    )
+    assert first, paras
+    assert re.search(
+        r"الأمن<span class=\"score\">0.90</span>.*التنمية<span class=\"score\">0.60</span>", first.group(1), re.S
+    )
+    assert 'title="governments">الحكومات</span>' in first.group(1)
+    assert 'title="الأمن السيبراني">الأمن السيبراني</mark>' in first.group(1)  # the longer seed wins
+    assert 'title="البلدان النامية">البلدان النامية</mark>' in first.group(1)
+    assert "بلا موضوع" in paras and "أولا - معلومات &lt;أساسية&gt;" in paras
+    # stakeholders: heat map table + chart, positions with interval, statements
+    stake = section(html, "stakeholders")
+    assert stake.count("data:image/svg+xml;base64,") == 2
+    assert "75%" in stake and "100%" in stake
+    assert "[-0.70, -0.10]" in stake and "-0.40" in stake
+    assert "no interval: 2 statements" in stake
+    assert "أكدت الحكومات &lt;ضرورة&gt; التعاون" in stake
+    # tables: the flagged cell shows the value the sums imply
+    tables = section(html, "tables")
+    assert re.search(r'<td class="n flagged" title="11">12<small>← 11</small></td>', tables)
+    assert "row sums to 11" in tables and "عدد الإسهامات &lt;b&gt;" in tables
+    # candidates
+    candidates = section(html, "candidates")
+    assert "candidate_1" in candidates and ">تجار<" in candidates and "الأقرب إلى: التنمية" in candidates
+    for name in ("theme_shares", "salience", "positions"):
+        assert (folder / "plots" / f"{name}.png").is_file() and (folder / "plots" / f"{name}.svg").is_file()
+
+
+def test_text_is_escaped(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    taxonomy = {**TAXONOMY, "labels": {**TAXONOMY["labels"], "security": "<i>الأمن</i>"}}
+    report.write_report(folder, taxonomy=taxonomy, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "&amp; &lt;script" in html
+    assert "<i>" not in html and "&lt;i&gt;الأمن&lt;/i&gt;" in html
+    assert html.count("<script>") == 1  # the page's own filter script, nothing from the data
+
+
+def test_missing_results_say_stage_not_run(tmp_path):
+    folder = made_up_run(tmp_path / "run", full=False)
+    counts = report.write_report(folder)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    for name in ("themes", "stakeholders", "candidates"):
+        assert NOT_RUN in section(html, name), name
+    assert NOT_RUN in section(html, "corpus")  # repair did not run
+    assert report.paragraph_numbers(html) == [1, 2, 3]
+    assert counts["figures"] == 0 and counts["sections_not_run"] == 3
+    assert not (folder / "plots").exists()
+
+
+def test_empty_folder_still_renders(tmp_path):
+    counts = report.write_report(tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert counts["paragraphs"] == 0
+    for name in SECTIONS:
+        assert section(html, name)
+    assert html.count(NOT_RUN) >= 5
+
+
+def test_max_paragraphs_and_no_plots(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    counts = report.write_report(folder, taxonomy=TAXONOMY, max_paragraphs=2, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert report.paragraph_numbers(html) == [1, 2]
+    assert "يُعرض 2 من 3 فقرة" in html
+    assert counts["figures"] == 0 and "data:image" not in html
+    assert "75%" in section(html, "stakeholders")  # the heat map table stays without charts
+
+
+def test_seed_matcher_folds_prefixes_and_prefers_longer_seeds():
+    matcher = report.SeedMatcher({"a": ["الإنترنت"], "b": ["أمن الإنترنت"], "c": ["التنمية"]})
+    text = "دعم أمن الإنترنت وبالإنترنت، والتنمية."
+    segments = matcher.segments(text)
+    assert "".join(s["text"] for s in segments) == text
+    marked = [(s["text"], s["theme"]) for s in segments if s["theme"]]
+    assert marked == [("أمن الإنترنت", "b"), ("وبالإنترنت", "a"), ("والتنمية", "c")]
+    assert report.SeedMatcher({}).segments(text) == [{"text": text, "theme": None, "seed": None}]
+
+
+def test_seed_matcher_uses_the_pipeline_features():
+    # a featurizer that keeps only the first three letters of each word and drops «في»
+    def featurize(text: str) -> list[str]:
+        return [w[:3] for w in text.split() if w != "في"]
+
+    matcher = report.SeedMatcher({"x": ["حماية في البيانات"]}, featurize)
+    segments = matcher.segments("نريد حمايات في البيانيات الآن")
+    assert [s["text"] for s in segments if s["theme"]] == ["حمايات في البيانيات"]
+
+
+def test_html_report_is_a_registered_stage_with_checked_options(tmp_path):
+    from pipeline import config as config_module
+    from pipeline import registry
+
+    assert registry.lookup("report", "html") is report.HtmlReport
+    path = tmp_path / "c.yaml"
+    base = {"name": "t", "corpus": str(ROOT / "corpora" / "un-igov-ar"), "output": str(tmp_path / "out")}
+    stages = {"ingest": {"impl": "files"}, "structure": {"impl": "un_document"}}
+    path.write_text(
+        yaml.safe_dump({**base, "stages": {**stages, "report": {"impl": "html", "options": {"plots": "yes"}}}}),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="report.options.plots"):
+        config_module.load(path)
+    path.write_text(
+        yaml.safe_dump(
+            {**base, "stages": {**stages, "report": {"impl": "html", "options": {"plots": False, "max_paragraphs": 5}}}}
+        ),
+        encoding="utf-8",
+    )
+    spec = config_module.load(path).stages["report"]
+    assert spec.build() == report.HtmlReport(plots=False, max_paragraphs=5)
