@@ -164,7 +164,7 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
     """Collects glyphs per page, re-attaches marks, and rebuilds lines in logical order."""
 
     def __init__(self, manager: PDFResourceManager) -> None:
-        super().__init__(manager, pageno=1, laparams=LAParams(all_texts=True))
+        super().__init__(manager, pageno=1, laparams=LAParams(all_texts=True, boxes_flow=None))  # order: _reading_order
         self.pages: list[str] = []
         self.undefined_glyphs = 0
         self._page_rtl = False
@@ -404,14 +404,56 @@ def _mirror(container, axis: float) -> None:
 
 
 def _text_lines(container):
-    """Yield pdfminer's text lines in layout order, descending into figures."""
+    """Yield the page's text lines: text boxes in reading order, lines top to bottom inside each."""
+    for box in _reading_order(list(_text_boxes(container))):
+        yield from (line for line in box if isinstance(line, LTTextLine))
+
+
+def _text_boxes(container):
+    """Yield pdfminer's text boxes, descending into figures."""
     for obj in container:
         if isinstance(obj, LTTextBox):
-            yield from (line for line in obj if isinstance(line, LTTextLine))
-        elif isinstance(obj, LTTextLine):
             yield obj
         elif isinstance(obj, LTFigure):
-            yield from _text_lines(obj)
+            yield from _text_boxes(obj)
+
+
+def _reading_order(boxes: list) -> list:
+    """Order text boxes for reading: a box comes after every box above it in its column and every
+    box beside it that starts earlier on the line (further left; right-to-left pages are mirrored).
+
+    pdfminer's own order weighs height above columns, so a short left column can come before a long
+    right one; this is a topological sort instead, the top-most ready box first, with cycles (odd
+    layouts) broken by taking the top-most remaining box.
+    """
+    tolerance = 2.0  # points; ascenders make stacked boxes overlap slightly
+    successors: list[list[int]] = [[] for _ in boxes]
+    waiting = [0] * len(boxes)
+    for i, first in enumerate(boxes):
+        for j, second in enumerate(boxes):
+            if i != j and _precedes(first, second, tolerance):
+                successors[i].append(j)
+                waiting[j] += 1
+    order: list = []
+    done = [False] * len(boxes)
+    while len(order) < len(boxes):
+        ready = [i for i in range(len(boxes)) if not done[i] and waiting[i] == 0]
+        pool = ready or [i for i in range(len(boxes)) if not done[i]]
+        pick = min(pool, key=lambda i: (-boxes[i].y1, boxes[i].x0))
+        done[pick] = True
+        order.append(boxes[pick])
+        for j in successors[pick]:
+            waiting[j] -= 1
+    return order
+
+
+def _precedes(first, second, tolerance: float) -> bool:
+    """Whether ``first`` is read before ``second``: above it in the same column, or before it on the same rows."""
+    h_overlap = min(first.x1, second.x1) - max(first.x0, second.x0) > 0
+    v_overlap = min(first.y1, second.y1) - max(first.y0, second.y0) > 0
+    if h_overlap and first.y0 >= second.y1 - tolerance:
+        return True
+    return v_overlap and not h_overlap and first.x1 <= second.x0 + tolerance
 
 
 def _line_text(line, axis: float | None, page_rtl: bool) -> str:
