@@ -297,8 +297,9 @@ class Mention:
 
 @dataclass
 class CueHit:
-    index: int
+    index: int  # token index of the verb
     spec: CueSpec
+    number: int  # position of ``spec`` in the cue list
 
 
 class _Lexicon:
@@ -596,7 +597,7 @@ class StakeholderPositions:
         }
         in_mention = {i for m in mentions for i in range(m.start, m.end)}
         hits = [
-            CueHit(s, actors.cues[label[1]])
+            CueHit(s, actors.cues[label[1]], label[1])
             for s, e, label in lexicon.spans(lexicon.matchers["cues"], doc)
             if s not in in_mention
         ]
@@ -611,7 +612,7 @@ class StakeholderPositions:
             s_start, s_end = sentences[sentence_of[i]]
             # skip adverbs and the cue's own particles between verb and subject
             j = i + 1
-            skip_keys = lexicon.skip_keys[actors.cues.index(hit.spec)]
+            skip_keys = lexicon.skip_keys[hit.number]
             while j < s_end:
                 if j in word_at and word_at[j][1] == "adverb":
                     j = word_at[j][0]
