@@ -54,7 +54,8 @@ def _arclean_map() -> dict[str, str | None]:
     return dict(mapper._charmap)
 
 
-def _fold(text: str, alef: bool, alef_maksura: bool, teh_marbuta: bool) -> str:
+def fold(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:
+    """Apply the chosen letter folds (camel-tools' normalize_alef_ar and friends, via str.replace)."""
     if alef:
         for variant in ALEF_VARIANTS:
             text = text.replace(variant, ALEF)
@@ -68,7 +69,7 @@ def _fold(text: str, alef: bool, alef_maksura: bool, teh_marbuta: bool) -> str:
 def fold_variants(word: str) -> set[str]:
     """``word`` under every combination of folds, so word lists match whatever the config folds."""
     return {
-        _fold(word, alef, maksura, teh) for alef in (False, True) for maksura in (False, True) for teh in (False, True)
+        fold(word, alef, maksura, teh) for alef in (False, True) for maksura in (False, True) for teh in (False, True)
     }
 
 
@@ -133,7 +134,7 @@ def fast_clean(text: str, alef: bool = False, alef_maksura: bool = False, teh_ma
     image = compiled.images.__getitem__
     text = compiled.change.sub(lambda match: image(match.group()), text)
     # The folds act on arclean's output (arclean maps ی to ى, which the maksura fold then maps to ي).
-    return _fold(text, *compiled.folds)
+    return fold(text, *compiled.folds)
 
 
 def camel_reference(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:

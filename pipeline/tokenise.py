@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import ConfigError
-from pipeline.normalise import char_class, fold_variants
+from pipeline.normalise import TEH_MARBUTA, char_class, fold, fold_variants
 from pipeline.registry import register
 
 # Characters that can continue an emoji sequence in camel-tools' symbol regex: ZWJ, keycap,
@@ -124,55 +124,81 @@ def spacy_stopwords() -> frozenset[str]:
 
 # --------------------------------------------------------------------------- stemmers
 
-# Light stemmer (after Larkey et al.'s light10, extended with the prepositions ب/ل/ك before the
-# article and the pronoun suffixes): strips what is clearly a clitic or inflection and keeps the
-# rest readable.  Ordered longest first; a strip is made only if >= _LIGHT_MIN_STEM letters remain.
-_LIGHT_ARTICLES = ("وبال", "وكال", "وللا", "فبال", "فال", "وال", "بال", "كال", "ولل", "فلل", "لل", "ال")
-_LIGHT_SUFFIXES = (
-    "اتها",
-    "اتهم",
-    "تهم",
-    "تها",
-    "هما",
-    "كما",
-    "ات",
-    "ان",
-    "ون",
-    "ين",
-    "ية",
-    "يه",
-    "ها",
-    "هم",
-    "نا",
-    "كم",
-    "ة",
-    "ه",
-    "ي",
-)
-_LIGHT_MIN_STEM = 3
+# Light stemmer, lexicon-guided: strips what is clearly a clitic or an inflection, in the spirit of
+# Larkey et al.'s light10, but only where wordfreq's Arabic lexicon says the shorter form is a
+# word at least as common -- so «بمجتمع» loses its ب and «كتاب», «وزير», «تعاون», «قانون» keep
+# their first or last letters.  The article is always stripped when three letters remain.
+_ARTICLES = ("وبال", "وكال", "فبال", "فال", "وال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+_PROCLITICS = ("وب", "ول", "وك", "فب", "فل", "فك", "و", "ف", "ب", "ل", "ك")
+_PRONOUNS = ("هما", "كما", "هم", "هن", "ها", "كم", "نا", "ه")
+# Sound-plural and dual endings, with how common the stripped form must be relative to the
+# word: ات is almost always a suffix (بيانات, whose singular is rarer), the others often belong
+# to the stem (تعاون, قانون, فلسطين, لبنان) and must be confirmed by a commoner singular.
+_PLURALS = (("ات", 0.1), ("ون", 1.0), ("ين", 1.0), ("ان", 1.0))
+_MIN_STEM = 3
 
 
-def light_stem(word: str) -> str:
-    """Strip one conjunction, one article (with its preposition) and up to two suffixes."""
-    for article in _LIGHT_ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= _LIGHT_MIN_STEM - 1:
-            word = word[len(article) :]
-            break
-    else:
-        if len(word) > _LIGHT_MIN_STEM and word[0] in "وف":
-            word = word[1:]
-    for _ in range(2):
-        for suffix in _LIGHT_SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= _LIGHT_MIN_STEM:
-                word = word[: -len(suffix)]
-                break
-        else:
-            break
+@functools.cache
+def _lexicon() -> dict[str, float]:
+    """wordfreq's Arabic frequencies keyed by alef- and maksura-folded form (as the normaliser folds)."""
+    import wordfreq
+
+    folded: dict[str, float] = {}
+    for word, frequency in wordfreq.get_frequency_dict("ar").items():
+        key = fold(word, alef=True, alef_maksura=True)
+        folded[key] = folded.get(key, 0.0) + frequency
+    return folded
+
+
+def _freq(word: str) -> float:
+    return _lexicon().get(fold(word, alef=True, alef_maksura=True), 0.0)
+
+
+def _strip_prefix(word: str) -> str:
+    for article in _ARTICLES:
+        rest = word[len(article) :]
+        # Not an article when the word is known and the rest is not: «الكتروني», «الية» (آلية).
+        if word.startswith(article) and len(rest) >= _MIN_STEM and (_freq(rest) > 0 or _freq(word) == 0):
+            return rest
+    for clitic in _PROCLITICS:
+        rest = word[len(clitic) :]
+        if word.startswith(clitic) and len(rest) >= _MIN_STEM and _freq(rest) > _freq(word):
+            return rest
     return word
 
 
+def _strip_suffixes(word: str) -> str:
+    for pronoun in _PRONOUNS:
+        rest = word[: -len(pronoun)]
+        if word.endswith(pronoun) and len(rest) >= _MIN_STEM:
+            if rest.endswith("ت") and not rest.endswith("ات") and _freq(rest[:-1] + TEH_MARBUTA) >= _freq(rest):
+                word = rest[:-1] + TEH_MARBUTA  # feminine construct: حكومته -> حكومة
+            elif _freq(rest) >= _freq(word):
+                word = rest
+            break
+    for plural, ratio in _PLURALS:
+        rest = word[: -len(plural)]
+        if word.endswith(plural) and len(rest) >= _MIN_STEM:
+            if _freq(rest) + _freq(rest + TEH_MARBUTA) >= ratio * _freq(word):
+                word = rest
+            break
+    # The feminine ending always goes, so الشخصية meets الشخصي; the nisba ي stays, so الدولي
+    # (international) does not meet الدول (states) nor عملي (practical) عمل (work).
+    if word.endswith(TEH_MARBUTA) and len(word) > _MIN_STEM:
+        word = word[:-1]
+    return word
+
+
+def light_stem(word: str) -> str:
+    """Strip proclitics (conjunction, preposition, article), then pronoun, plural and feminine/nisba suffixes."""
+    return _strip_suffixes(_strip_prefix(word))
+
+
 def _farasa_stemmer() -> Callable[[str], str]:
-    from farasa import segmentation
+    try:
+        from farasa import segmentation
+    except ImportError as exc:
+        raise ConfigError("stemmer 'farasa' needs the farasa package: pip install farasa==0.0.1") from exc
 
     prefixes = set(segmentation.hPrefixes)
     suffixes = set(segmentation.hSuffixes)
