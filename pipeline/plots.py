@@ -89,8 +89,18 @@ def _rc():
     return matplotlib.rc_context(RC)
 
 
-def theme_shares_figure(labels: Sequence[Any], shares: Sequence[float], title: str = "حصة الموضوعات من الفقرات"):
-    """Horizontal bars: the share of paragraphs in each theme (largest on top)."""
+def _mirror(ax) -> None:
+    """Lay an axes out right to left: categories on the right, values growing leftwards."""
+    ax.yaxis.tick_right()
+    ax.yaxis.set_label_position("right")
+    ax.spines["right"].set_visible(True)
+    ax.spines["left"].set_visible(False)
+
+
+def theme_shares_figure(
+    labels: Sequence[Any], shares: Sequence[float], title: str = "حصة الموضوعات من الفقرات", rtl: bool = True
+):
+    """Horizontal bars: the share of paragraphs in each theme (largest on top); ``rtl``: bars grow leftwards."""
     pairs = [(arabic_label(label), float(share)) for label, share in zip(labels, shares, strict=True)]
     with _rc():
         fig = _figure(7.5, 0.45 * max(len(pairs), 1) + 1.2)
@@ -102,6 +112,9 @@ def theme_shares_figure(labels: Sequence[Any], shares: Sequence[float], title: s
             ax.set_yticks(range(len(pairs)), names)
             ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], padding=3, fontsize=9)
             ax.set_xlim(0, max(max(values) * 1.18, 0.05))
+        if rtl:
+            ax.invert_xaxis()
+            _mirror(ax)
         ax.xaxis.set_major_formatter(_percent_formatter())
         ax.set_title(arabic_label(title))
     return fig
@@ -113,9 +126,18 @@ def salience_figure(
     matrix: Sequence[Sequence[float]],
     title: str = "بروز الموضوعات لدى أصحاب المصلحة",
     value_format: str = "{:.0%}",
+    rtl: bool = True,
 ):
-    """Heat map: rows are stakeholder groups, columns themes, cells e.g. the share of a group's statements."""
+    """Heat map: rows are stakeholder groups, columns themes, cells e.g. the share of a group's statements.
+
+    ``rtl``: the first theme is the rightmost column and group names stand on
+    the right, as in the report's right-to-left table.
+    """
     rows = [[float(v) for v in row] for row in matrix]
+    themes = list(themes)
+    if rtl:
+        themes = themes[::-1]
+        rows = [row[::-1] for row in rows]
     with _rc():
         fig = _figure(max(5.0, 0.9 * len(themes) + 2.5), 0.5 * max(len(groups), 1) + 1.8)
         ax = fig.add_subplot()
@@ -135,7 +157,15 @@ def salience_figure(
                         fontsize=8,
                         color="white" if value > 0.6 * top else "#1b1b1b",
                     )
-            fig.colorbar(image, ax=ax, shrink=0.8, format=_percent_formatter() if "%" in value_format else None)
+            fig.colorbar(
+                image,
+                ax=ax,
+                shrink=0.8,
+                location="left" if rtl else "right",
+                format=_percent_formatter() if "%" in value_format else None,
+            )
+            if rtl:
+                ax.yaxis.tick_right()
             ax.spines[:].set_visible(False)
         ax.set_title(arabic_label(title))
     return fig

@@ -58,6 +58,8 @@ REPAIR_STEPS = {
 
 # Speaker ids the stakeholder stage uses that no config names.
 GROUP_FALLBACK = {"unspecified": "غير محدد"}
+# Theme ids the stages use that no taxonomy names (salience.csv counts statements without a theme as "(none)").
+THEME_FALLBACK = {"(none)": "بلا موضوع", "none": "بلا موضوع"}
 
 UNIT_KINDS_AR = {
     "front": "الصفحة الأولى",
@@ -485,11 +487,20 @@ def _section_stakeholders(
     return out
 
 
+def _split_flag(flag: str, labels: set[str]) -> dict[str, str]:
+    """``"<row label>: <message>"`` -> label and (English) message, so each part keeps its direction."""
+    label, sep, message = str(flag).partition(": ")
+    if sep and label in labels:
+        return {"label": label, "message": message}
+    return {"label": "", "message": str(flag)}
+
+
 def _section_tables(tables: list[dict] | None) -> dict[str, Any]:
     if tables is None:
         return {"ran": False, "entries": []}
     items = []
     for table in tables:
+        labels = {str(row.get("label", "")) for row in table.get("rows") or []}
         rows = []
         for row in table.get("rows") or []:
             implied = row.get("implied") or []
@@ -515,7 +526,7 @@ def _section_tables(tables: list[dict] | None) -> dict[str, Any]:
                 "title": table.get("title", ""),
                 "columns": table.get("columns") or [],
                 "rows": rows,
-                "flags": table.get("flags") or [],
+                "flags": [_split_flag(f, labels) for f in table.get("flags") or []],
             }
         )
     return {"ran": True, "entries": items}
@@ -621,13 +632,14 @@ def build_context(
     taxonomy = {**empty_taxonomy(), **(taxonomy or {})}
     info = read_json(folder / "run.json")
     theme_rows = read_csv(folder / "themes.csv")
-    labels = dict(taxonomy["labels"])
+    labels = {**THEME_FALLBACK, **taxonomy["labels"]}
     labels_en = dict(taxonomy["labels_en"])
     for row in theme_rows or []:  # themes.csv names the themes of the run, also when no taxonomy is at hand
         theme = row.get("theme") or ""
         labels.setdefault(theme, row.get("label_ar") or row.get("label") or theme)
         labels_en.setdefault(theme, row.get("label_en") or "")
     groups = {**GROUP_FALLBACK, **taxonomy["groups"]}
+    themes = sorted(t for t in labels if t not in THEME_FALLBACK)
     seeds = taxonomy.get("seeds") or {}
     matcher = SeedMatcher(seeds, featurize) if highlight and seeds else None
     name = (info or {}).get("name") or folder.name
@@ -649,8 +661,8 @@ def build_context(
         "candidates": _section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
         "run": _section_run(info),
         "seed_themes": sorted(seeds),
-        "theme_filter": sorted({(labels.get(t, t), t) for t in labels}),
-        "theme_colors": {t: i % len(PALETTE) for i, t in enumerate(sorted(labels))},
+        "theme_filter": sorted((labels[t], t) for t in themes),
+        "theme_colors": {t: i % len(PALETTE) for i, t in enumerate(themes)},
         "palette": PALETTE,
         "figures": {},
     }
