@@ -151,12 +151,14 @@ def check_value(value: Any, hint: Any, where: str, base: Path) -> Any:
             return value
         raise bad
     if origin in (typing.Union, types.UnionType):
+        specific = None
         for option in typing.get_args(hint):
             try:
                 return check_value(value, option, where, base)
-            except ConfigError:
-                continue
-        raise bad
+            except ConfigError as exc:
+                if option is Path and isinstance(value, str) and value:
+                    specific = exc  # right type, missing file: say that, not "expected a path"
+        raise specific or bad
     if origin is list:
         if not isinstance(value, list):
             raise bad
