@@ -12,6 +12,7 @@ only), so the test needs nothing beyond Debian's ``chromium`` package.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import SECTIONS, report_run  # noqa: F401  (session fixture: one pipeline run)
+from tests.test_report import SECTIONS, make_report_run
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -205,16 +206,19 @@ class Browser:
         return [m["params"]["request"]["url"] for m in self.events if m.get("method") == "Network.requestWillBeSent"]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the browser may already be gone
             self.call("Browser.close", timeout=5)
-        except Exception:
-            pass
         self.ws.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def report_run(tmp_path_factory):
+    return make_report_run(tmp_path_factory)  # the run test_report.py makes; made once per session
 
 
 @pytest.fixture(scope="module")
@@ -313,12 +317,10 @@ def test_screenshots_and_print(page, tmp_path):
     top = page.screenshot(tmp_path / "report-top.png")
     assert top.stat().st_size > 10_000
     for anchor in ("paragraphs", "stakeholders", "tables"):
-        y = page.evaluate(f"""document.getElementById("{anchor}").getBoundingClientRect().top + window.scrollY""")
-        page.screenshot(
-            tmp_path / f"report-{anchor}.png",
-            clip={"x": 0, "y": y, "width": 1366, "height": 900, "scale": 1},
-            captureBeyondViewport=True,
-        )
+        # scroll, then shoot the viewport: a clip beyond the viewport re-lays out an RTL page off-centre
+        page.evaluate(f"""document.getElementById("{anchor}").scrollIntoView()""")
+        page.screenshot(tmp_path / f"report-{anchor}.png")
+    page.evaluate("window.scrollTo(0, 0)")
     assert (tmp_path / "report-paragraphs.png").stat().st_size > 10_000
     pdf = base64.b64decode(page.call("Page.printToPDF", printBackground=True)["data"])
     assert pdf.startswith(b"%PDF")
