@@ -123,7 +123,7 @@ class Wordscores:
         freq = row / total
         raw = float(freq @ self.word_scores)
         variance = float(freq @ (self.word_scores - raw) ** 2)
-        return raw, math.sqrt(max(variance, 0.0)) / math.sqrt(total), round(total)
+        return raw, math.sqrt(max(variance, 0.0)) / math.sqrt(total), int(total + 0.5)
 
     def predict(
         self, counts: np.ndarray, names: Sequence[str] | None = None, rescaling: str = "none"
