@@ -1,0 +1,141 @@
+"""Charts: Arabic labels come out shaped and right to left; files are byte-identical for the same data.
+
+The shaping test reads the glyphs matplotlib actually drew (SVG ``<use>``
+references, mapped back to characters through the font's cmap), so it holds
+whichever way the shaping happens (libraqm in matplotlib >= 3.11, or
+arabic-reshaper + python-bidi before that).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import arabic_reshaper
+import pytest
+
+from pipeline import plots
+
+WORD = "الحكومات"
+# The word's letters in the forms a joined rendering uses, in logical order:
+# alef isolated, lam initial, hah medial, kaf medial, waw final, meem initial, alef final, teh isolated.
+JOINED = [0xFE8D, 0xFEDF, 0xFEA4, 0xFEDC, 0xFEEE, 0xFEE3, 0xFE8E, 0xFE95]
+# What may be drawn for each: an isolated letter may also be drawn with its base letter's glyph.
+ACCEPTED = [{0xFE8D, 0x0627}, {0xFEDF}, {0xFEA4}, {0xFEDC}, {0xFEEE}, {0xFEE3}, {0xFE8E}, {0xFE95, 0x062A}]
+# Isolated forms of the letters that must be joined here (lam, hah, kaf, meem): their presence means no shaping.
+ISOLATED = {0xFEDD, 0xFEA1, 0xFED9, 0xFEE1, 0x0644, 0x062D, 0x0643, 0x0645}
+
+
+def _font_codepoints() -> dict[int, set[int]]:
+    """glyph index -> the code points DejaVu Sans maps to it."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(family=plots.FONT)))
+    out: dict[int, set[int]] = {}
+    for codepoint, glyph in font.get_charmap().items():
+        out.setdefault(glyph, set()).add(codepoint)
+    return out
+
+
+def drawn_glyphs(svg: str, text: str) -> list[set[int]]:
+    """The code points of the glyphs drawn for ``text``, left to right, from an SVG with text as paths."""
+    groups = re.findall(r"<g id=\"text_\d+\">\s*<!-- (.*?) -->(.*?)</g>\s*</g>", svg, re.S)
+    body = next(body for label, body in groups if unescape(label) == text)
+    uses = re.findall(r'<use xlink:href="#([^"]+)"(?: transform="translate\(([-\d.]+)[ ,)])?', body)
+    glyph_map = _font_codepoints()
+    placed = []
+    for ref, x in uses:
+        index = int(ref.rsplit("-", 1)[1], 16)
+        placed.append((float(x or 0.0), glyph_map.get(index, set())))
+    return [codepoints for _, codepoints in sorted(placed, key=lambda item: item[0])]
+
+
+def test_rendered_arabic_label_is_shaped_and_right_to_left():
+    fig = plots.theme_shares_figure([WORD, "Access"], [0.5, 0.25], title=WORD + " ")
+    svg = plots.figure_bytes(fig, "svg").decode("utf-8")
+    label = plots.arabic_label(WORD)
+    glyphs = drawn_glyphs(svg, label)
+    assert len(glyphs) == len(JOINED)
+    # drawn left to right = the logical order reversed (right to left), each letter in its joined form
+    for drawn, wanted in zip(glyphs, reversed(ACCEPTED), strict=True):
+        assert drawn & wanted, f"expected {[f'U+{c:04X}' for c in sorted(wanted)]}, drew {sorted(drawn)}"
+    assert not any(drawn & ISOLATED for drawn in glyphs[1:-1]), "isolated forms where joined ones belong"
+
+
+def test_arabic_label_for_a_matplotlib_that_does_not_shape(monkeypatch):
+    plots.matplotlib_shapes_text.cache_clear()
+    monkeypatch.setattr(plots, "matplotlib_shapes_text", lambda: False)
+    shaped = plots.arabic_label(WORD)
+    assert [ord(c) for c in shaped] == list(reversed(JOINED))  # presentation forms in visual order
+    assert plots.arabic_label("Civil society") == "Civil society"
+    mixed = plots.arabic_label("الحكومات 2010")
+    assert "2010" in mixed and arabic_reshaper.reshape("الحكومات")[::-1] in mixed
+
+
+def test_arabic_label_for_a_matplotlib_that_shapes(monkeypatch):
+    monkeypatch.setattr(plots, "matplotlib_shapes_text", lambda: True)
+    assert plots.arabic_label(WORD) == WORD  # logical text: matplotlib shapes it; pre-shaping would reverse it
+    assert plots.arabic_label(None) == ""
+
+
+def test_probe_agrees_with_the_installed_matplotlib():
+    import matplotlib
+
+    plots.matplotlib_shapes_text.cache_clear()
+    assert plots.matplotlib_shapes_text() == ("text.language" in matplotlib.rcParams)
+
+
+def _figures():
+    return {
+        "themes": plots.theme_shares_figure(["الأمن", "التنمية"], [0.25, 0.75]),
+        "salience": plots.salience_figure(["الحكومات", "civil society"], ["الأمن", "التنمية"], [[0.5, 0.5], [0, 1]]),
+        "positions": plots.positions_figure(
+            [
+                {"group": "الحكومات", "axis": "محور", "score": -0.4, "ci_low": -0.7, "ci_high": -0.1},
+                {"group": "القطاع الخاص", "axis": "محور", "score": 1.0, "ci_low": None, "ci_high": ""},
+                {"group": "الحكومات", "axis": "axis 2", "score": None},
+            ]
+        ),
+    }
+
+
+def test_files_are_byte_identical_and_carry_no_date(tmp_path):
+    first = {name: plots.save_figure(fig, tmp_path / "a", name) for name, fig in _figures().items()}
+    second = {name: plots.save_figure(fig, tmp_path / "b", name) for name, fig in _figures().items()}
+    for name in first:
+        for kind in ("png", "svg"):
+            assert first[name][kind].read_bytes() == second[name][kind].read_bytes(), f"{name}.{kind}"
+        svg = first[name]["svg"].read_text(encoding="utf-8")
+        assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+        assert first[name]["png"].read_bytes().startswith(b"\x89PNG")
+        assert b"matplotlib version" not in first[name]["png"].read_bytes().lower()
+
+
+def test_positions_panels_and_intervals():
+    fig = _figures()["positions"]
+    axes = fig.axes
+    assert len(axes) == 2  # one panel per axis
+    first = axes[0]
+    interval = [line for line in first.get_lines() if len(line.get_xdata()) == 2 and line.get_linestyle() == "-"]
+    assert [list(line.get_xdata()) for line in interval] == [[-0.7, -0.1]]  # only the group with an interval
+    points = [line for line in first.get_lines() if line.get_marker() == "o"]
+    assert sorted(float(p.get_xdata()[0]) for p in points) == [-0.4, 1.0]
+
+
+def test_rtl_layout_mirrors_the_axes():
+    fig = plots.theme_shares_figure(["a", "b"], [0.2, 0.4])
+    ax = fig.axes[0]
+    left, right = ax.get_xlim()
+    assert left > right  # bars grow leftwards
+    assert ax.yaxis.get_ticks_position() == "right"
+    heat = plots.salience_figure(["g"], ["first", "second"], [[0.1, 0.9]])
+    labels = [t.get_text() for t in heat.axes[0].get_xticklabels()]
+    assert labels == ["second", "first"]  # the first theme is the rightmost column
+
+
+@pytest.mark.parametrize("shares", [[], [0.0]])
+def test_degenerate_data_still_draws(shares):
+    fig = plots.theme_shares_figure(["x"][: len(shares)], shares)
+    assert plots.figure_bytes(fig, "png").startswith(b"\x89PNG")
+    assert plots.figure_bytes(plots.salience_figure([], [], []), "svg").startswith(b"<?xml")
+    assert plots.figure_bytes(plots.positions_figure([]), "png").startswith(b"\x89PNG")
