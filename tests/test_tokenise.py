@@ -1,0 +1,162 @@
+"""Word tokens equal camel-tools' simple_word_tokenize; features meet across inflections; phrases are deterministic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from pipeline.errors import ConfigError
+from pipeline.normalise import CamelNormaliser
+from pipeline.registry import lookup
+from pipeline.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer
+from tests.conftest import ROOT, shared_path
+from tests.test_normalise import texts
+
+DOMAIN = ROOT / "configs" / "stopwords_domain.txt"
+NORMALISER = CamelNormaliser()
+
+
+def features(text: str, **options) -> list[str]:
+    return FeatureTokeniser(**options).features(NORMALISER.normalise(text))
+
+
+def test_registered():
+    assert lookup("tokenise", "camel_words") is FeatureTokeniser
+
+
+def test_words_equal_camel_on_seed(seed_text):
+    tokeniser = FeatureTokeniser()
+    assert tokeniser.words(NORMALISER.normalise(seed_text)) == camel_words(NORMALISER.normalise(seed_text))
+    assert tokeniser.words(seed_text) == camel_words(seed_text)  # raw text too (other code paths)
+
+
+def test_words_equal_camel_on_news_sample():
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    tokeniser = FeatureTokeniser()
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            norm = NORMALISER.normalise(json.loads(line)["text"])
+            assert tokeniser.words(norm) == camel_words(norm), number
+
+
+@settings(max_examples=250, deadline=None)
+@given(text=texts)
+def test_words_equal_camel_on_random_text(text):
+    assert fast_words(text) == camel_words(text)
+    norm = NORMALISER.normalise(text)
+    assert fast_words(norm) == camel_words(norm)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "مرحبا 👍🏽 و🇸🇦!",  # skin tone and flag sequences: camel-tools fallback
+        "1️⃣#️⃣ keycaps",  # keycap sequences
+        "𝐀𝐁 math letters and 😀 one emoji",  # astral characters without sequences
+        "a\u200db ©\ufe0f",  # joiner and variation selector after a symbol
+    ],
+)
+def test_words_equal_camel_on_emoji_and_astral_text(text):
+    assert fast_words(text) == camel_words(text)
+
+
+def test_features_keep_only_arabic_content_words():
+    assert features("في عام 2010 قال ICT إن المجتمع المدني، والحكومات.") == ["عام", "مجتمع", "مدني", "حكوم"]
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("البيانات", "بيانات", "وبياناتها"),
+        ("الشخصية", "الشخصي", "شخصية"),
+        ("الإنترنت", "بالإنترنت", "للإنترنت", "والإنترنت"),
+        ("حماية", "الحماية", "لحماية"),
+        ("المصلحة", "مصلحة"),
+        ("الحكومة", "الحكومات", "حكومته"),
+    ],
+)
+def test_inflected_forms_meet_at_one_stem(forms):
+    stems = {tuple(features(form)) for form in forms}
+    assert len(stems) == 1 and len(next(iter(stems))) == 1, stems
+
+
+def test_seed_phrase_matches_text_features():
+    seed_term = features("حماية البيانات الشخصية")
+    assert seed_term == features("ولحماية بياناتهم الشخصية")[:1] + features("بيانات شخصية")
+
+
+def test_light_stemmer_keeps_stem_letters_that_look_like_affixes():
+    assert [light_stem(word) for word in ("كتاب", "وزير", "تعاون", "قانون", "فلسطين", "الكتروني")] == [
+        "كتاب",
+        "وزير",
+        "تعاون",
+        "قانون",
+        "فلسطين",
+        "الكتروني",
+    ]
+
+
+def test_light_stemmer_keeps_nisba_apart_from_its_noun():
+    assert features("الدولي") != features("الدول")
+    assert features("العملية") != features("العمل")
+
+
+def test_stop_words_are_removed_in_any_folding():
+    assert features("على في وفي إلى الى التي لكن ذلك") == []
+    assert features("على إلى", stopwords=False) == ["علي", "الي"]
+
+
+def test_domain_stop_words_match_words_and_stems():
+    text = "الفقرة الفقرات بالفقرة تموز سبتمبر التعاون"
+    assert features(text) == ["فقر", "فقر", "فقر", "تموز", "سبتمبر", "تعاون"]
+    assert features(text, domain_stopwords=DOMAIN) == ["تعاون"]
+
+
+def test_unreadable_domain_list_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="stop word list"):
+        features("التعاون", domain_stopwords=tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize("name", ["snowball", "arlstem2", "light"])
+def test_each_stemmer_runs_and_strips_the_article(name):
+    stems = features("المعلومات والتعاون", stemmer=name)
+    assert len(stems) == 2 and not any(stem.startswith("ال") for stem in stems)
+
+
+def test_unknown_stemmer_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown stemmer"):
+        make_stemmer("porter")
+
+
+def _seed_paragraph_features(seed_text: str, tokeniser: FeatureTokeniser) -> list[list[str]]:
+    from pipeline.repair import PdfArtefactRepair
+
+    repaired = PdfArtefactRepair().fit(seed_text).repair(seed_text)
+    return [tokeniser.features(NORMALISER.normalise(line)) for line in repaired.splitlines() if line.strip()]
+
+
+def test_phrases_learned_on_seed(seed_text):
+    tokeniser = FeatureTokeniser(domain_stopwords=DOMAIN)
+    paragraphs = _seed_paragraph_features(seed_text, tokeniser)
+    terms = tokeniser.fit_phrases(paragraphs).phrase_terms()
+    assert {"مجتمع_مدني", "اصحاب_مصلح", "ادار_انترنت"} <= set(terms)
+    assert "ادار_انترنت" in tokeniser.transform(features("إدارة الإنترنت"))
+
+
+def test_phrases_are_deterministic_and_order_independent(seed_text):
+    first = FeatureTokeniser()
+    paragraphs = _seed_paragraph_features(seed_text, first)
+    terms = first.fit_phrases(paragraphs).phrase_terms()
+    again = FeatureTokeniser().fit_phrases(iter(reversed(paragraphs))).phrase_terms()
+    assert terms == again and terms
+    assert [first.transform(p) for p in paragraphs] == [first.transform(p) for p in paragraphs]
+
+
+def test_transform_is_identity_without_phrases():
+    data = [["مجتمع", "مدني"]] * 10
+    assert FeatureTokeniser().transform(["مجتمع", "مدني"]) == ["مجتمع", "مدني"]
+    off = FeatureTokeniser(phrases=False).fit_phrases(data)
+    assert off.transform(["مجتمع", "مدني"]) == ["مجتمع", "مدني"] and off.phrase_terms() == []
