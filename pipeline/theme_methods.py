@@ -136,7 +136,8 @@ def _seed_features(data: ThemeInput, index: dict[str, int]) -> list[list[int]]:
 
 
 def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, alpha: float):
-    """Fit gensim LDA on the fitted units; returns (doc-topic for all units, topic-term)."""
+    """Fit gensim LDA on the fitted units; returns (doc-topic for all units, topic-term,
+    topic-term expected counts learned from the data alone)."""
     from gensim.corpora import Dictionary
     from gensim.models import LdaModel
 
@@ -144,7 +145,7 @@ def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, a
     dictionary = Dictionary()
     dictionary.token2id = dict(index)  # our sorted ids, so eta columns line up
     dictionary.id2token = dict(enumerate(vocab))
-    bows = [sorted(Counter_bow(doc, index).items()) for doc in data.docs]
+    bows = [sorted(_bow(doc, index).items()) for doc in data.docs]
     train = [bow for bow, use in zip(bows, data.fit, strict=True) if use and bow]
     model = LdaModel(
         corpus=train,
@@ -163,10 +164,11 @@ def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, a
         if bow:
             for k, p in model.get_document_topics(bow, minimum_probability=0.0):
                 theta[i, k] = p
-    return theta, model.get_topics()
+    counts = model.state.get_lambda() - model.eta  # expected word counts per topic, without the prior
+    return theta, model.get_topics(), np.maximum(counts, 0.0)
 
 
-def Counter_bow(doc: list[str], index: dict[str, int]) -> dict[int, int]:  # noqa: N802 - reads like collections.Counter
+def _bow(doc: list[str], index: dict[str, int]) -> dict[int, int]:
     bow: dict[int, int] = {}
     for w in doc:
         if w in index:
@@ -179,7 +181,7 @@ def lda_scores(data: ThemeInput, n_extra: int = 3, passes: int = 30) -> np.ndarr
     theme whose seed features it gives most probability (or to none); a theme's score is
     the share of the unit's topics mapped to it."""
     n_topics = data.n_themes + n_extra
-    theta, phi = _lda(data, None, n_topics, passes, alpha=1.0 / n_topics)
+    theta, phi, _ = _lda(data, None, n_topics, passes, alpha=1.0 / n_topics)
     _, index = _vocabulary(data)
     seeds = _seed_features(data, index)
     mass = np.array([[phi[k, f].sum() for f in seeds] for k in range(n_topics)])  # topic x theme
@@ -225,7 +227,7 @@ def seeded_lda_scores(
         eta[: data.n_themes, feats] = base_eta / 10
     for j, feats in enumerate(seeds):
         eta[j, feats] = seed_eta
-    _, phi = _lda(data, eta, n_topics, passes, alpha=1.0 / n_topics)
+    _, phi, _ = _lda(data, eta, n_topics, passes, alpha=1.0 / n_topics)
     return profile_scores(data, _tfidf(data, index), phi[: data.n_themes], cos_scale)
 
 
@@ -233,7 +235,7 @@ def _tfidf(data: ThemeInput, index: dict[str, int]) -> np.ndarray:
     n, v = len(data.docs), len(index)
     tf = np.zeros((n, v))
     for i, doc in enumerate(data.docs):
-        for k, c in Counter_bow(doc, index).items():
+        for k, c in _bow(doc, index).items():
             tf[i, k] = 1.0 + math.log(c)
     fitted = np.array(data.fit, dtype=bool)
     df = (tf[fitted] > 0).sum(axis=0)

@@ -112,8 +112,58 @@ def load_taxonomy(path: Path) -> list[Theme]:
 
 _WORD = re.compile(r"[\u0621-\u064A]+|[A-Za-z]+")
 _FALLBACK_STOP = frozenset(
-    "في من على إلى الى عن مع أن ان إن التي الذي الذين هذه هذا ذلك تلك كما أو او ما لا لم قد كل بين أي اي "
-    "و ف ب ل ثم حتى عند بعض غير هو هي هم كان كانت يكون أيضا ايضا وقد وفي ومن إذ اذ".split()
+    [
+        "في",
+        "من",
+        "على",
+        "إلى",
+        "الى",
+        "عن",
+        "مع",
+        "أن",
+        "ان",
+        "إن",
+        "التي",
+        "الذي",
+        "الذين",
+        "هذه",
+        "هذا",
+        "ذلك",
+        "تلك",
+        "كما",
+        "أو",
+        "او",
+        "ما",
+        "لا",
+        "لم",
+        "قد",
+        "كل",
+        "بين",
+        "أي",
+        "اي",
+        "و",
+        "ف",
+        "ب",
+        "ل",
+        "ثم",
+        "حتى",
+        "عند",
+        "بعض",
+        "غير",
+        "هو",
+        "هي",
+        "هم",
+        "كان",
+        "كانت",
+        "يكون",
+        "أيضا",
+        "ايضا",
+        "وقد",
+        "وفي",
+        "ومن",
+        "إذ",
+        "اذ",
+    ]
 )
 
 
@@ -613,3 +663,10 @@ def evaluate_run(output_dir: Path, gold_path: Path) -> str:
         scores[record["unit_id"]] = record.get("theme_scores") or {}
     theme_ids = sorted({t for s in scores.values() for t in s} | {t for ts in gold.values() for t in ts})
     return evaluate(predicted, scores, gold, theme_ids).table()
+
+
+def lookup_stage(name: str) -> type:
+    """The theme-stage class registered as ``name`` (``seeded_lda``, ``keywords``, ...)."""
+    from pipeline.registry import lookup
+
+    return lookup("themes", name, "themes")

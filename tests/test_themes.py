@@ -1,0 +1,315 @@
+"""Tests for the theme stage: taxonomy validation, scorers, outputs, stability, evaluation, discovery."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline import atomic, runner, theme_methods
+from pipeline import config as config_module
+from pipeline import themes as th
+from pipeline.errors import ConfigError
+from pipeline.records import Unit
+from tests.conftest import FIXTURES, ROOT, shared_path
+
+TAXONOMY = ROOT / "configs" / "themes.yaml"
+GOLD = FIXTURES / "seed_themes_gold.jsonl"
+REQUIRED = {
+    "security",
+    "privacy",
+    "multilingualism",
+    "critical_resources",
+    "development",
+    "human_rights",
+    "economy",
+    "cooperation_process",
+}
+
+
+# ---------------------------------------------------------------- taxonomy
+
+
+def test_shipped_taxonomy_has_the_required_themes():
+    themes = th.load_taxonomy(TAXONOMY)
+    assert {t.id for t in themes} >= REQUIRED
+    assert all(t.label_ar and t.label_en and t.description and t.seeds for t in themes)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "themes.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_unknown_key_names_file_and_key_path(tmp_path):
+    path = _write(
+        tmp_path, "themes:\n  - id: a\n    label_ar: أ\n    label_en: A\n    description: d\n    seedz: [x]\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        th.load_taxonomy(path)
+    message = str(err.value)
+    assert str(path) in message and "themes[0].seedz" in message and "\n" not in message
+
+
+def test_malformed_yaml_and_bad_values_are_one_line_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="malformed YAML"):
+        th.load_taxonomy(_write(tmp_path, "themes: [\n  - id: a\n"))
+    with pytest.raises(ConfigError, match=r"themes\[0\]\.seeds"):
+        th.load_taxonomy(
+            _write(tmp_path, "themes:\n  - {id: a, label_ar: أ, label_en: A, description: d, seeds: []}\n")
+        )
+    dup = "themes:\n" + "  - {id: a, label_ar: أ, label_en: A, description: d, seeds: [x]}\n" * 2
+    with pytest.raises(ConfigError, match=r"themes\[1\]\.id: duplicate"):
+        th.load_taxonomy(_write(tmp_path, dup))
+    with pytest.raises(ConfigError, match="not found"):
+        th.load_taxonomy(tmp_path / "missing.yaml")
+
+
+# ---------------------------------------------------------------- scorers on small corpora
+
+
+def _data(docs: list[list[str]], seeds: list[list[list[str]]]) -> theme_methods.ThemeInput:
+    return theme_methods.ThemeInput(
+        docs=docs,
+        texts=[" ".join(d) for d in docs],
+        seeds=seeds,
+        seed_texts=[[" ".join(t) for t in s] for s in seeds],
+        labels=[f"t{j}" for j in range(len(seeds))],
+        fit=[True] * len(docs),
+        seed=0,
+    )
+
+
+def test_longest_seed_match_wins_over_shorter_seed_inside_it():
+    seeds = [[["تنم"]], [["لجن", "تسخير", "علم", "تنم"]]]
+    data = _data([["لجن", "تسخير", "علم", "تنم", "اخر"], ["تنم", "بلد", "نام"]], seeds)
+    longest = theme_methods.seed_counts(data)
+    plain = theme_methods.plain_seed_counts(data)
+    assert longest.tolist() == [[0, 1], [1, 0]]
+    assert plain.tolist() == [[1, 1], [1, 0]]  # the baseline counts the body's name as development
+
+
+def test_seed_terms_match_across_learned_phrases():
+    # the phrase model joined a different bigram than the seed term's own
+    data = _data([["حما_بيان", "شخص"]], [[["بيان_شخص"]]])
+    assert theme_methods.seed_counts(data)[0, 0] == 1
+
+
+def _toy_units() -> list[Unit]:
+    topics = {
+        "privacy": "حماية البيانات الشخصية والخصوصية للمستخدمين وسرية المعلومات",
+        "security": "الأمن السيبراني ومكافحة الجريمة الإلكترونية والهجمات على الشبكات",
+        "other": "كرة القدم والمباراة النهائية والفريق والملعب والجمهور",
+    }
+    units = []
+    n = 0
+    for rep in range(4):
+        for text in topics.values():
+            n += 1
+            units.append(Unit("d", f"d/p{n}", "paragraph", n, None, f"{text} فقرة {rep}"))
+    units.append(Unit("d", "d/h1", "heading", None, None, "الخصوصية"))
+    for u in units:
+        u.norm = u.text
+    return units
+
+
+def _toy_taxonomy(tmp_path: Path) -> Path:
+    data = {
+        "version": 1,
+        "themes": [
+            {"id": "security", "label_ar": "الأمن", "label_en": "Security", "description": "d",
+             "seeds": ["الأمن السيبراني", "الجريمة الإلكترونية"]},
+            {"id": "privacy", "label_ar": "الخصوصية", "label_en": "Privacy", "description": "d",
+             "seeds": ["الخصوصية", "حماية البيانات"]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "toy_themes.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _toy_corpus(tmp_path: Path, units: list[Unit]) -> runner.Corpus:
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    return runner.Corpus(units, [], [], lambda s: s.split(), lambda s: s, 0, out, None)
+
+
+@pytest.mark.parametrize("name", ["seeded_lda", "guided_nmf", "keywords"])
+def test_stage_sets_themes_scores_and_writes_files(tmp_path, name):
+    stage = th.lookup_stage(name)(taxonomy=_toy_taxonomy(tmp_path), n_candidates=1)
+    corpus = _toy_corpus(tmp_path, _toy_units())
+    counts = stage.apply(corpus)
+    by_id = {u.unit_id: u for u in corpus.units}
+    for u in corpus.units:
+        assert set(u.theme_scores) == {"security", "privacy"}
+        assert all(0.0 <= s <= 1.0 and round(s, 4) == s for s in u.theme_scores.values())
+        assert u.themes == sorted(u.themes, key=lambda t: -u.theme_scores[t])
+    assert by_id["d/p1"].themes[0] == "privacy" and by_id["d/p2"].themes[0] == "security"
+    assert by_id["d/p3"].themes == []
+    assert by_id["d/h1"].themes == ["privacy"]  # scored, but not counted
+    assert counts["themes"] == 2 and counts["paragraphs_with_theme"] == 8
+    result = corpus.results["themes"]
+    assert result.row("privacy").paragraphs == 4
+    assert "d/h1" not in result.counted
+    with open(corpus.output / "themes.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["theme"] for r in rows] == ["security", "privacy"]
+    assert rows[1]["paragraphs"] == str(result.row("privacy").paragraphs)
+    assert float(rows[1]["share"]) == pytest.approx(result.row("privacy").paragraphs / 12, abs=1e-4)
+    assert rows[1]["top_terms"] and rows[1]["coherence_npmi"]
+    candidates = atomic.read_jsonl(corpus.output / "candidate_themes.jsonl")
+    assert len(candidates) == 1 and candidates[0]["size"] == 4  # the football paragraphs
+    assert candidates[0]["typical"][0]["unit_id"] in {"d/p3", "d/p6", "d/p9", "d/p12"}
+    assert "كرة" in candidates[0]["top_terms"]
+
+
+def test_same_input_same_output_and_new_documents_keep_theme_ids(tmp_path):
+    outputs = []
+    for _ in range(2):
+        corpus = _toy_corpus(tmp_path, _toy_units())
+        th.lookup_stage("seeded_lda")(taxonomy=_toy_taxonomy(tmp_path)).apply(corpus)
+        outputs.append(((corpus.output / "themes.csv").read_bytes(), [u.to_json() for u in corpus.units]))
+    assert outputs[0] == outputs[1]
+    grown = _toy_units() + [
+        Unit("e", f"e/p{i}", "paragraph", i, None, "الأمن السيبراني وحماية الشبكات من الهجمات") for i in range(3)
+    ]
+    for u in grown:
+        u.norm = u.text
+    corpus = _toy_corpus(tmp_path, grown)
+    th.lookup_stage("seeded_lda")(taxonomy=_toy_taxonomy(tmp_path)).apply(corpus)
+    assert [r.id for r in corpus.results["themes"].rows] == ["security", "privacy"]
+    assert all(u.themes[:1] == ["security"] for u in corpus.units if u.doc_id == "e")
+    before = {u["unit_id"]: u["themes"][:1] for u in outputs[0][1]}
+    after = {u.unit_id: u.themes[:1] for u in corpus.units if u.doc_id == "d"}
+    assert before == after
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def test_evaluate_computes_precision_recall_f1_auroc():
+    gold = {"a": ["x"], "b": ["x", "y"], "c": [], "d": ["y"]}
+    predicted = {"a": ["x"], "b": ["y"], "c": ["x"], "d": []}
+    scores = {"a": {"x": 0.9, "y": 0.1}, "b": {"x": 0.4, "y": 0.8}, "c": {"x": 0.6}, "d": {"y": 0.2}}
+    ev = th.evaluate(predicted, scores, gold, ["x", "y"])
+    x, y = ev.rows
+    assert (x.precision, x.recall, x.f1) == (0.5, 0.5, 0.5)
+    assert x.auroc == pytest.approx(0.75)  # positives 0.9, 0.4 vs negatives 0.6, 0.0: 3 of 4 pairs ordered
+    assert (y.precision, y.recall) == (1.0, 0.5) and y.auroc == pytest.approx(1.0)
+    assert ev.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
+    assert "macro-F1 0.583" in ev.table()
+
+
+def test_evaluate_run_reads_units_and_gold(tmp_path):
+    units = [{"unit_id": "a", "themes": ["x"], "theme_scores": {"x": 0.9}}, {"unit_id": "b", "themes": []}]
+    atomic.write_jsonl(tmp_path / "units.jsonl", units)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"unit_id": "a", "themes": ["x"]}\n{"unit_id": "b", "themes": []}\n', encoding="utf-8")
+    table = th.evaluate_run(tmp_path, gold)
+    assert "x" in table and "1.000" in table and "macro-F1 1.000" in table
+    gold.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(th.InputError, match=r"gold\.jsonl:1"):
+        th.evaluate_run(tmp_path, gold)
+
+
+def test_gold_labels_cover_the_seed_paragraphs_and_summaries():
+    records = atomic.read_jsonl(GOLD)
+    ids = [r["unit_id"] for r in records]
+    assert len(ids) == len(set(ids)) == 41
+    assert {i.rsplit("/", 1)[1][0] for i in ids} == {"p", "s"}
+    known = {t.id for t in th.load_taxonomy(TAXONOMY)}
+    assert all(set(r["themes"]) <= known and r["note"] for r in records)
+
+
+# ---------------------------------------------------------------- seed corpus
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """One end-to-end run on the seed with the default config plus the theme stage."""
+    tmp = tmp_path_factory.mktemp("seed")
+    data = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
+    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
+    data["output"] = str(tmp / "out")
+    data["stages"].pop("stakeholders", None)
+    data["stages"].pop("report", None)
+    data["stages"]["themes"] = {"impl": "seeded_lda", "options": {"taxonomy": str(TAXONOMY)}}
+    path = tmp / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = config_module.load(path)
+    summary = runner.run(config, quiet=True)
+    return config, summary
+
+
+def test_seed_run_writes_themes_and_beats_both_baselines(seed_run):
+    config, summary = seed_run
+    out = config.output
+    assert summary.counts["themes"]["themes"] == 8
+    assert (out / "themes.csv").is_file() and (out / "candidate_themes.jsonl").is_file()
+    units = {u["unit_id"]: u for u in atomic.read_jsonl(out / "units.jsonl")}
+    assert all(len(u["theme_scores"]) == 8 for u in units.values())
+    assert units["A-66-77_E-2011-103_ar/p23"]["themes"][:2] == ["critical_resources", "cooperation_process"] or (
+        "critical_resources" in units["A-66-77_E-2011-103_ar/p23"]["themes"]
+    )
+    default = th.read_gold(GOLD)
+    table = th.evaluate_run(out, GOLD)
+    assert "macro-F1" in table
+
+    # the baselines on the same per-document output (re-running the theme stage only)
+    results, processor = runner.process_documents(config, runner.find_corpus_files(config.corpus), quiet=True)
+    base_units = [u for r in results for u in r.units]
+    tok = processor.built["tokenise"]
+    tok.fit_phrases([u.tokens for u in base_units])
+    for u in base_units:
+        u.tokens = tok.transform(u.tokens)
+    macro = {}
+    for name in ("seeded_lda", "keywords", "lda"):
+        units_copy = [replace(u, themes=[], theme_scores={}) for u in base_units]
+        corpus = runner.Corpus(
+            units_copy, [], results, processor.featurize, processor.normalize, config.seed, out.parent, config
+        )
+        th.lookup_stage(name)(taxonomy=TAXONOMY).apply(corpus)
+        ev = th.evaluate(
+            {u.unit_id: u.themes for u in units_copy}, {u.unit_id: u.theme_scores for u in units_copy}, default
+        )
+        macro[name] = (ev.macro_f1, ev.macro_auroc)
+    assert macro["seeded_lda"][0] > macro["keywords"][0] and macro["seeded_lda"][0] > macro["lda"][0]
+    assert macro["seeded_lda"][1] > macro["keywords"][1] and macro["seeded_lda"][1] > macro["lda"][1]
+    # the end-to-end run used the same stage: its table reports the same macro-F1
+    assert f"macro-F1 {macro['seeded_lda'][0]:.3f}" in table
+
+
+# ---------------------------------------------------------------- discovery at scale
+
+
+def test_discovery_clustering_beats_tfidf_kmeans_on_news():
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import normalized_mutual_info_score
+
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    by_cat: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            d = json.loads(line)
+            rows = by_cat.setdefault(d["category"], [])
+            if len(rows) < 40:
+                rows.append(d["text"][:1500])
+    analyzer = th._FallbackAnalyzer()
+    docs, cats = [], []
+    for cat in sorted(by_cat):
+        docs += [analyzer(t) for t in by_cat[cat]]
+        cats += [cat] * len(by_cat[cat])
+    assert len(set(cats)) == 6
+    labels, _ = th.cluster(docs, 6, seed=0)
+    x = TfidfVectorizer(analyzer=lambda d: d).fit_transform(docs)
+    baseline = KMeans(n_clusters=6, n_init=10, random_state=0).fit_predict(x)
+    ours, theirs = normalized_mutual_info_score(cats, labels), normalized_mutual_info_score(cats, baseline)
+    assert ours > theirs
+    assert np.unique(labels).size == 6
