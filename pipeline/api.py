@@ -41,11 +41,11 @@ COLUMNS: dict[str, list[str]] = {
         "speakers",
     ],
     "tables": ["doc_id", "unit_id", "title", "columns", "rows", "flags"],
-    "themes": ["theme", "label", "paragraphs", "share", "top_terms", "coherence"],
-    "candidates": ["id", "top_terms"],
+    "themes": ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi"],
+    "candidates": ["id", "size", "top_terms", "nearest_theme", "typical", "units"],
     "statements": ["doc_id", "unit_id", "speaker", "text", "cue", "themes", "scores"],
-    "positions": ["group", "axis", "score", "ci_low", "ci_high", "n_statements"],
-    "salience": ["group", "theme", "count", "share"],
+    "positions": ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "method", "note"],
+    "salience": ["group", "theme", "n_statements", "share"],
 }
 FILES = {
     "units": "units.jsonl",

@@ -1,0 +1,92 @@
+"""pipeline.load_run: a run's outputs as DataFrames, from its folder or its config; pipeline.api.rerun's checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import pipeline
+from pipeline.api import COLUMNS, load_run, rerun
+from pipeline.errors import ConfigError, PipelineError
+from tests.test_report import made_up_run, make_report_run
+
+
+@pytest.fixture(scope="session")
+def report_run(tmp_path_factory):
+    return make_report_run(tmp_path_factory)  # the run test_report.py makes; made once per session
+
+
+def test_load_run_of_the_bundled_corpus(report_run):
+    run = pipeline.load_run(report_run.output)
+    same = pipeline.load_run(report_run.config)  # a config file names its output folder
+    assert run.path == same.path == report_run.output
+    assert run.info["name"] == json.loads((report_run.output / "run.json").read_text(encoding="utf-8"))["name"]
+    units = [json.loads(line) for line in (report_run.output / "units.jsonl").open(encoding="utf-8")]
+    assert len(run.units) == len(units)
+    assert list(run.units["unit_id"]) == [u["unit_id"] for u in units]
+    paragraphs = run.paragraphs()
+    assert list(paragraphs["number"]) == list(range(1, 40))
+    assert set(paragraphs["kind"]) == {"paragraph"}
+    assert len(run.tables) == len((report_run.output / "tables.jsonl").read_text(encoding="utf-8").splitlines())
+    assert run.report == report_run.output / "report.html"
+    for name in ("themes", "statements", "positions", "salience", "candidates"):
+        frame = getattr(run, name)
+        assert len(frame.columns) > 0, name
+    if not (report_run.output / "themes.csv").exists():
+        assert "themes.csv" in run.missing and len(run.themes) == 0
+
+
+def test_dataframes_from_made_up_results(tmp_path):
+    run = load_run(made_up_run(tmp_path / "run"))
+    assert run.missing == []
+    assert list(run.paragraphs(theme="development")["number"]) == [1, 2]
+    assert list(run.paragraphs(theme="security")["number"]) == [1]
+    assert run.paragraphs(theme="nothing").empty
+    assert list(run.themes["theme"]) == ["security", "development"]
+    assert run.themes["share"].tolist() == [0.3333, 0.6667]
+    assert run.themes["top_terms"].iloc[1] == ["تنم", "بلد", "نام"]
+    assert run.positions.set_index("group").loc["governments", "ci_low"] == -0.7
+    assert run.positions["score"].notna().all() and run.positions["ci_low"].isna().sum() == 1
+    assert run.statements.iloc[0]["speaker"] == "governments"
+    assert run.salience.shape == (3, 4)
+    assert run.candidates.iloc[0]["top_terms"] == ["تجار", "الكترون"]
+    matrix = run.theme_matrix()
+    assert list(matrix.columns) == ["development", "security"]
+    assert matrix.loc["D1/p1", "security"] == 0.9 and matrix.loc["D1/p3", "security"] == 0.0
+    assert "units=4" in repr(run)
+
+
+def test_missing_results_are_empty_frames_with_columns(tmp_path):
+    run = load_run(made_up_run(tmp_path / "run", full=False))
+    assert set(run.missing) == {
+        "themes.csv",
+        "candidate_themes.jsonl",
+        "statements.jsonl",
+        "positions.csv",
+        "salience.csv",
+    }
+    for name in ("themes", "statements", "positions", "salience", "candidates"):
+        frame = getattr(run, name)
+        assert frame.empty and list(frame.columns) == COLUMNS[name]
+    assert run.report is None
+    assert len(run.paragraphs(theme="security")) == 1
+
+
+def test_load_run_errors(tmp_path):
+    with pytest.raises(PipelineError, match="no such output folder"):
+        load_run(tmp_path / "nothing")
+    with pytest.raises(PipelineError, match=r"no run\.json"):
+        load_run(tmp_path)
+
+
+def test_rerun_checks_its_arguments(report_run, tmp_path):
+    with pytest.raises(ConfigError, match="unknown key"):
+        rerun(report_run.config, "report", tmp_path / "x", not_an_option=1)
+    with pytest.raises(ConfigError, match="expected true/false"):
+        rerun(report_run.config, "report", tmp_path / "x", plots="yes")
+    with pytest.raises(ConfigError, match="does not run that stage"):
+        rerun(report_run.config, "no_such_stage", tmp_path / "x")
+    with pytest.raises(ConfigError, match="another output folder"):
+        rerun(report_run.config, "report", report_run.output, plots=False)
+    assert not (tmp_path / "x").exists()
