@@ -639,7 +639,8 @@ def finish(
     for failure in failed:
         log(f"skipped: {failure}", quiet)
     if not good:
-        raise PipelineError(f"{config.corpus}: no document could be read ({len(failed)} failed)")
+        first = f"; first: {failed[0]}" if failed else ""
+        raise PipelineError(f"{config.corpus}: no document could be read ({len(failed)} failed{first})")
     good.sort(key=lambda r: (r.doc_id or "", r.source))
     seen: dict[str, str] = {}
     for r in good:

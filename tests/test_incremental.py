@@ -1,0 +1,214 @@
+"""Incremental re-runs: cache reuse per stage, removed documents, the output lock, and SIGKILL at any point."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import config, history, incremental, runner
+from pipeline.errors import PipelineError
+from tests.conftest import ROOT, SEED
+
+PER_DOCUMENT = {
+    "ingest": {"impl": "files"},
+    "structure": {"impl": "un_document"},
+    "repair": {"impl": "pdf_artefacts"},
+    "normalise": {"impl": "camel"},
+    "tokenise": {"impl": "camel_words", "options": {"phrase_min_count": 2}},
+}
+
+
+def write_config(folder: Path, corpus: Path, output: Path, **changes) -> Path:
+    stages = json.loads(json.dumps(PER_DOCUMENT))
+    for slot, options in changes.items():
+        stages[slot].setdefault("options", {}).update(options)
+    data = {"name": "inc", "corpus": str(corpus), "output": str(output), "seed": 0, "stages": stages}
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def make_corpus(folder: Path) -> Path:
+    """Five short documents cut from the seed report, and one unreadable file."""
+    folder.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n") if len(p) > 200]
+    (folder / "seed.txt").write_text("\n\n".join(paragraphs[-4:]), encoding="utf-8")
+    for i in range(4):
+        (folder / f"part{i}.txt").write_text("\n\n".join(paragraphs[i * 3 : i * 3 + 3]), encoding="utf-8")
+    (folder / "broken.txt").write_bytes(b"")
+    return folder
+
+
+def results(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != "run.json"}
+
+
+@pytest.fixture()
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    corpus = make_corpus(tmp_path / "corpus")
+    output = tmp_path / "out"
+    return tmp_path, corpus, output
+
+
+def test_rerun_reuses_every_document_and_gives_identical_files(setup) -> None:
+    tmp, corpus, output = setup
+    cfg = config.load(write_config(tmp, corpus, output))
+    first = runner.run(cfg, quiet=True)
+    assert first.changes.stages == {"ingest": 6, "structure": 5, "repair": 5, "normalise": 5, "tokenise": 5}
+    before = results(output)
+    again = runner.run(cfg, quiet=True)  # `run` refits corpus stages but recomputes no document
+    assert again.changes.stages == {}
+    assert again.changes.reused == 6
+    assert results(output) == before
+    lines = list(incremental.reanalyse(cfg, quiet=True))
+    assert "new: 0 documents" in lines and "removed: 0 documents" in lines
+    assert any(line.startswith("reused: 6 documents -- nothing changed") for line in lines)
+    assert results(output) == before
+
+
+def test_changed_option_recomputes_only_later_stages(setup) -> None:
+    tmp, corpus, output = setup
+    runner.run(config.load(write_config(tmp, corpus, output)), quiet=True)
+    cfg = config.load(write_config(tmp, corpus, output, tokenise={"stemmer": "none"}))
+    summary = runner.run(cfg, quiet=True)
+    assert summary.changes.stages == {"tokenise": 5}  # normalise state came from the cache
+    assert summary.changes.resumed == 5
+    fresh = tmp / "fresh"
+    runner.run(config.load(write_config(tmp, corpus, fresh, tokenise={"stemmer": "none"})), quiet=True)
+    assert results(output) == results(fresh)  # resuming gives exactly what a cold run gives
+
+    cfg = config.load(write_config(tmp, corpus, output, tokenise={"stemmer": "none"}, normalise={"fold_alef": False}))
+    assert runner.run(cfg, quiet=True).changes.stages == {"normalise": 5, "tokenise": 5}
+
+
+def test_new_changed_and_removed_documents(setup) -> None:
+    tmp, corpus, output = setup
+    cfg = config.load(write_config(tmp, corpus, output))
+    runner.run(cfg, quiet=True)
+    (corpus / "part0.txt").unlink()
+    with open(corpus / "part1.txt", "a", encoding="utf-8") as handle:
+        handle.write("\n\nفقرة جديدة عن التعاون المعزز في السياسات العامة.\n")
+    shutil.copy(corpus / "part2.txt", corpus / "part9.txt")
+    lines = list(incremental.reanalyse(cfg, quiet=True))
+    assert "new: 1 document (part9.txt)" in lines
+    assert "changed: 1 document (part1.txt)" in lines
+    assert "removed: 1 document (part0.txt)" in lines
+    assert "reused: 4 documents (every per-document stage from the cache)" in lines  # seed, 2, 3, broken
+    units = [json.loads(line) for line in (output / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    doc_ids = {u["doc_id"] for u in units}
+    assert "part0" not in doc_ids and {"part1", "part9", "seed"} <= doc_ids
+    assert any("فقرة جديدة" in u["text"] for u in units if u["doc_id"] == "part1")
+
+
+def test_failed_document_is_skipped_and_recorded(setup) -> None:
+    tmp, corpus, output = setup
+    summary = runner.run(config.load(write_config(tmp, corpus, output)), quiet=True)
+    assert summary.documents == 5 and len(summary.failed) == 1 and "broken.txt: file is empty" in summary.failed[0]
+    table = history.runs(output)
+    assert list(table["failed"]) == [1]
+    import sqlite3
+
+    with sqlite3.connect(history.db_path(output)) as conn:
+        rows = conn.execute("SELECT source, error FROM failures").fetchall()
+    assert rows == [(str(corpus / "broken.txt"), summary.failed[0])]
+
+
+def test_second_run_waits_for_the_lock_or_stops_with_a_clear_message(setup) -> None:
+    tmp, corpus, output = setup
+    cfg = config.load(write_config(tmp, corpus, output))
+    with runner.output_lock(output, 0), pytest.raises(PipelineError, match="another run is using this output folder"):
+        runner.run(cfg, quiet=True, lock_timeout=0.3)
+    assert not (output / "units.jsonl").exists()
+
+    release = threading.Event()
+
+    def hold() -> None:
+        with runner.output_lock(output, 0):
+            release.set()
+            time.sleep(1.0)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    release.wait(5)
+    started = time.monotonic()
+    runner.run(cfg, quiet=True, lock_timeout=60)  # waits for the holder, then runs
+    holder.join()
+    assert time.monotonic() - started >= 0.5
+    assert (output / "units.jsonl").is_file()
+
+
+def cli_run(config_path: Path, crash_at: str | None = None, command: str = "run") -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop(runner.CRASH_ENV, None)
+    if crash_at:
+        env[runner.CRASH_ENV] = crash_at
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", command, "-q", "--config", str(config_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def tokenise_entries(output: Path) -> int:
+    return len(list((output / runner.CACHE_DIR / "tokenise").glob("*/*.pkl")))
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setup) -> None:
+    tmp, corpus, output = setup
+    runner.run(config.load(write_config(tmp, corpus, output)), quiet=True)
+    before = results(output)
+    assert tokenise_entries(output) == 5
+    # What a clean run of the changed config writes (another stemmer changes the tokens).
+    reference = tmp / "reference"
+    runner.run(config.load(write_config(tmp, corpus, reference, tokenise={"stemmer": "none"})), quiet=True)
+    expected = results(reference)
+    assert expected != before
+    changed = write_config(tmp, corpus, output, tokenise={"stemmer": "none"})
+
+    # Killed while analysing documents: previous results untouched, finished documents kept in the cache.
+    killed = cli_run(changed, "documents:3")  # broken.txt, part0, part1
+    assert killed.returncode == -9, killed.stderr
+    assert results(output) == before
+    assert tokenise_entries(output) == 5 + 2
+
+    # Killed with every result staged, just before the commit journal is written.
+    killed = cli_run(changed, "before-commit")
+    assert killed.returncode == -9, killed.stderr
+    assert results(output) == before
+    assert list(history.runs(output)["status"]) == ["ok"]
+    assert tokenise_entries(output) == 5 + 5
+
+    # Killed half-way through renaming the staged files into place: files stay whole, the next run rolls forward.
+    killed = cli_run(changed, "commit:1")
+    assert killed.returncode == -9
+    for name, data in results(output).items():
+        if name.endswith(".jsonl"):
+            assert all(json.loads(line) for line in data.decode().splitlines()), name
+    summary = runner.run(config.load(changed), quiet=True)
+    assert summary.changes.stages == {}  # everything the killed runs finished is reused
+    assert results(output) == expected
+    assert list(history.runs(output)["status"]) == ["ok", "ok", "ok"]  # first, rolled forward, this one
+
+    # Killed after the results are in place, before the journal is removed: nothing lost, nothing doubled.
+    killed = cli_run(changed, "before-journal-removed")
+    assert killed.returncode == -9
+    assert {k: v for k, v in results(output).items() if k != runner.JOURNAL} == expected
+    lines = list(incremental.reanalyse(config.load(changed), quiet=True))
+    assert "reused: 6 documents -- nothing changed, previous results kept" in lines
+    assert results(output) == expected
+    assert list(history.runs(output)["status"]) == ["ok", "ok", "ok", "ok", "unchanged"]
+    assert not (output / runner.JOURNAL).exists() and not (output / runner.STAGING_DIR).exists()
