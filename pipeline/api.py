@@ -168,6 +168,8 @@ def load_run(path: str | Path) -> Run:
             frames[name] = _read_csv(folder / file, name)
         else:
             frames[name] = _frame(_read_jsonl(folder / file), name)
+    if "number" in frames["units"].columns:  # paragraph numbers stay integers although headings have none
+        frames["units"]["number"] = frames["units"]["number"].astype("Int64")
     return Run(path=folder, info=info, missing=missing, **frames)
 
 
@@ -196,11 +198,11 @@ def rerun(
     spec = config.stages.get(stage)
     if spec is None:
         raise ConfigError(f"{config_path}: stages.{stage}: this config does not run that stage")
-    where = f"{config_path}: stages.{stage}.options"
-    checked = config_module.stage_options(spec.cls, options, where, config.path.parent.resolve())
-    spec.options = {**spec.options, **checked}
     raw_stage = dict(config.raw["stages"].get(stage) or {})
-    raw_stage["options"] = {**(raw_stage.get("options") or {}), **options}
+    merged = {**(raw_stage.get("options") or {}), **options}
+    where = f"{config_path}: stages.{stage}.options"
+    spec.options = config_module.stage_options(spec.cls, merged, where, config.path.parent.resolve())
+    raw_stage["options"] = merged
     config.raw = {**config.raw, "stages": {**config.raw["stages"], stage: raw_stage}}  # keeps the hash honest
     previous = (Path(source) if source is not None else config.output).resolve()
     config.output = Path(output).resolve()
