@@ -110,9 +110,9 @@ def read_shares(output_dir: str | Path) -> list[tuple[str, str | None, int | Non
     out = []
     for row in rows:
         paragraphs = _number(row.get("paragraphs"))
-        out.append(
-            (row["theme"], row.get("label"), int(paragraphs) if paragraphs is not None else None, _number(row["share"]))
-        )
+        # themes.csv names a theme in label_en / label_ar; an older layout had one "label" column.
+        label = row.get("label") or row.get("label_en") or row.get("label_ar") or None
+        out.append((row["theme"], label, int(paragraphs) if paragraphs is not None else None, _number(row["share"])))
     return out
 
 
