@@ -2,6 +2,8 @@
 
 Prints:
 
+* line order on the seed lines extracted in visual order (``tests/fixtures/seed_visual_order.tsv``):
+  exact lines and token accuracy, with and without the ``fix_visual_order`` step;
 * precision/recall of the kaf decision on the hand-checked seed fixture
   (``tests/fixtures/seed_repairs.tsv``), per distinct damaged word form, with the
   repairer fitted on the whole seed document as the runner does;
@@ -19,6 +21,7 @@ import argparse
 import csv
 import itertools
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -41,6 +44,9 @@ from pipeline.repair import (  # noqa: E402
 
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
 FIXTURE = ROOT / "tests" / "fixtures" / "seed_repairs.tsv"
+VISUAL_FIXTURE = ROOT / "tests" / "fixtures" / "seed_visual_order.tsv"
+# Tokens for comparing line order: Arabic words, numbers, single punctuation marks (spacing ignored).
+_ORDER_TOKEN_RE = re.compile(r"[\u0621-\u064a\u064b-\u065f\u0670]+|\d+|[^\w\s]")
 DATA = ROOT.parent / "shared" / "data"
 NEWS = DATA / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
 SDG = DATA / "un-sdg"
@@ -76,6 +82,27 @@ def fixture_scores(seed_text: str, rows: list[dict[str, str]]) -> dict[str, floa
         "exact": exact / words,
         "rows": words,
     }
+
+
+def visual_order_scores(seed_text: str, rows: list[dict[str, str]], **options: object) -> dict[str, float]:
+    """Exact lines and token accuracy of the repaired seed lines listed in ``rows``.
+
+    Each listed seed line is repaired on its own by a repairer fitted on the whole seed (as
+    the runner does per unit).  Lines are compared as token sequences (words, numbers,
+    punctuation marks; spacing ignored); token accuracy is the share of gold tokens matched
+    in order (``word_accuracy``).
+    """
+    lines = seed_text.split("\n")
+    repairer = PdfArtefactRepair(**options).fit(seed_text)
+    exact = matched = total = 0
+    for row in rows:
+        gold = _ORDER_TOKEN_RE.findall(row["correct"])
+        predicted = _ORDER_TOKEN_RE.findall(repairer.repair(lines[int(row["line"]) - 1]))
+        exact += predicted == gold
+        hits, count = word_accuracy(gold, predicted)
+        matched += hits
+        total += count
+    return {"exact": exact, "lines": len(rows), "token_accuracy": matched / total, "tokens": total}
 
 
 def news_texts(limit: int | None = None) -> Iterator[str]:
@@ -127,6 +154,13 @@ def main() -> None:
     print(f"lexicon load: {time.perf_counter() - start:.2f} s")
 
     seed_text = SEED.read_text(encoding="utf-8")
+    rows = fixture_rows(VISUAL_FIXTURE)
+    for label, options in (("without fix_visual_order", {"fix_visual_order": False}), ("with fix_visual_order", {})):
+        order = visual_order_scores(seed_text, rows, **options)
+        print(
+            f"seed visual-order lines, {label}: exact {order['exact']}/{order['lines']}, "
+            f"token accuracy {order['token_accuracy']:.4f} ({order['tokens']} tokens)"
+        )
     scores = fixture_scores(seed_text, fixture_rows())
     print(
         f"seed fixture kaf decision: precision {scores['precision']:.4f} recall {scores['recall']:.4f} "

@@ -8,6 +8,17 @@ of :class:`PdfArtefactRepair` and counts what it changes:
 ``fold_presentation_forms``
     Some PDFs yield presentation-form code points (U+FB50-U+FDFF, U+FE70-U+FEFF)
     instead of base letters, e.g. ``ﻛﺎﻧﺖ`` for ``كانت``; they are folded (NFKC).
+``fix_visual_order`` (runs first: it needs the ѧ and the wide gaps)
+    Some lines, or gap-separated segments of a line, were extracted in visual
+    (left-to-right) order.  A line whose first strong character is ``ѧ`` (a
+    left-to-right letter) was laid out as an LTR paragraph, ``ѧѧي صѧѧل فѧѧلة المتمثѧѧال``
+    ... for ``... المتمثل في صنع``; it is undone with ``get_display`` when more of its
+    tokens become words.  Segments split by wide gaps are reversed when the evidence
+    says so (a paragraph number ``- 5`` at the end, a segment starting with ``،`` /
+    ``.`` / digits, ``63/202وفي``, a word cut at a gap: ``... قيام ا`` + ``لحكومات``),
+    with the numbers inside them put back (``وفي قرارها 63/202``).  A leading stop goes to
+    the end of its segment, and a line wrapped mid-word whose head was printed at its
+    end (``متعدد ... على الطابع ال``) gets it back (``... الطابع المتعدد``).
 ``strip_kashida``
     The justification kashida glyph came out as Cyrillic ``ѧ`` (U+0467):
     ``تسѧѧѧѧخير`` is ``تسخير``.  Runs of it inside Arabic words, and real tatweel
@@ -39,7 +50,7 @@ of :class:`PdfArtefactRepair` and counts what it changes:
     ``لكترونية  لإت والتجارة ا`` holds ``الإلكترونية`` (and the ``ت`` of
     ``المعلومات``); the ligature is put back where the lexicon confirms the word.
 
-The kaf, glued-word and lam-alef steps only run on text that shows this font's
+The visual-order, kaf, glued-word and lam-alef steps only run on text that shows this font's
 damage (an ``ѧ`` touching a letter, or more ``ی`` than ``ي`` in initial
 position), either in the unit itself or in the document given to
 :meth:`PdfArtefactRepair.fit`.  Clean text therefore only loses tatweel and
@@ -513,11 +524,12 @@ _DIGIT_GLUE_RE = re.compile(rf"\d{KASHIDA_GLYPH}*{_ARABIC_LETTER}|{_ARABIC_LETTE
 _RUN_SPLIT_RE = re.compile(r"\s*([()]?\d{1,3}(?: \d{3})+[()]?|[()]?\d+(?:\s?[/.,]\s?\d+)*[()]?|/|\.)\s*")
 _PARAGRAPH_NUMBER_RE = re.compile(r"^-\s*(\d{1,3})$")
 # A stop (spaced or not) or a comma / semicolon glued to the next word, at a segment's start.
-_LEADING_STOP_RE = re.compile(f'^(?:\\.[\\s“”"]*|[،؛])(?={_ARABIC_LETTER}|{KASHIDA_GLYPH})')
+_LEADING_STOP_RE = re.compile(f'^(?:\\.[\\s“”"]*|[،؛/])(?={_ARABIC_LETTER}|{KASHIDA_GLYPH})')
 _CLAUSE_START_RE = re.compile(r"^[.،؛/]|^\d")
 _SPACED_SLASH_NUMBER_RE = re.compile(r"^(\d+) / (\d+)$")
 _JOIN_MIN_ZIPF = 3.0  # a word re-joined across a cut must be at least this common ...
 _FRAGMENT_MAX_ZIPF = 3.0  # ... and one of its parts at most this common (a fragment, not a word)
+_ROTATION_MAX_ZIPF = 4.5  # a line's head and tail are re-joined only when neither is commoner than this
 
 
 def _key(token: str) -> str:
@@ -526,8 +538,8 @@ def _key(token: str) -> str:
 
 
 def _fragment_zipf(key: str) -> float:
-    """Zipf of ``key`` as a free-standing word: lone letters and a bare article are fragments."""
-    return 0.0 if len(key) < 2 or key == "ال" else zipf(key)
+    """Zipf of ``key`` as a free-standing word: lone letters and an article with at most one letter are fragments."""
+    return 0.0 if len(key) < 2 or (key.startswith("ال") and len(key) <= 3) else zipf(key)
 
 
 def _joins(left: str, right: str) -> bool:
@@ -621,8 +633,8 @@ def _rotate(text: str) -> str:
     tokens = text.split()
     if len(tokens) < 3 or not _joins(tokens[-1], tokens[0]):
         return text
-    if max(_fragment_zipf(_key(tokens[0])), _fragment_zipf(_key(tokens[-1]))) >= _FRAGMENT_MAX_ZIPF:
-        return text  # both ends must be fragments
+    if max(_fragment_zipf(_key(tokens[0])), _fragment_zipf(_key(tokens[-1]))) >= _ROTATION_MAX_ZIPF:
+        return text  # a common word at either end («من», «في») is no wrapped head or tail
     body = text.strip()
     return body[len(tokens[0]) :].strip() + tokens[0]
 
@@ -632,7 +644,7 @@ def _fix_segment(segment: str) -> str:
     moved = _move_leading_stop(segment)
     if moved == segment:
         return _rotate(segment)
-    stop = moved[len(moved.rstrip('.،؛“”"')) :]
+    stop = moved[len(moved.rstrip('.،؛/“”"')) :]
     return _rotate(moved[: len(moved) - len(stop)]) + stop
 
 
