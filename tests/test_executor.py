@@ -1,0 +1,96 @@
+"""Executors: chunking, order, and byte-identical outputs from local, process-pool and Dask runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import config, runner
+from pipeline.config import Executor
+from pipeline.executor import chunks, map_chunked
+from tests.conftest import SEED
+
+
+def double_all(offset: int, items: list[int]) -> list[int]:
+    return [offset + 2 * item for item in items]
+
+
+def test_chunks_cover_every_item_in_order() -> None:
+    assert chunks(list(range(7)), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert chunks([], 3) == []
+    assert chunks([1, 2], 0) == [[1], [2]]
+
+
+@pytest.mark.parametrize("kind", ["local", "processes"])
+def test_map_chunked_yields_every_index_once(kind: str) -> None:
+    items = list(range(23))
+    got = dict(map_chunked(double_all, (100,), items, Executor(kind=kind, workers=2, chunk_size=4)))
+    assert got == {i: 100 + 2 * i for i in items}
+
+
+def write_config(tmp: Path, corpus: Path, name: str, executor: dict) -> config.Config:
+    data = {
+        "name": "exec",
+        "corpus": str(corpus),
+        "output": str(tmp / name),
+        "executor": executor,
+        "stages": {
+            "ingest": {"impl": "files"},
+            "structure": {"impl": "un_document"},
+            "repair": {"impl": "pdf_artefacts"},
+            "normalise": {"impl": "camel"},
+            "tokenise": {"impl": "camel_words", "options": {"phrase_min_count": 2}},
+        },
+    }
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return config.load(path)
+
+
+def results(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != "run.json"}
+
+
+@pytest.mark.slow
+def test_local_processes_and_two_process_dask_cluster_write_identical_files(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    (corpus / "seed.txt").write_text(text, encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n") if len(p) > 200]
+    for i in range(7):  # with chunk_size 3: three chunks, finishing in any order
+        (corpus / f"part{i}.txt").write_text("\n\n".join(paragraphs[i * 2 : i * 2 + 4]), encoding="utf-8")
+    (corpus / "broken.txt").write_bytes(b"\x00\x01" * 50)
+
+    local = runner.run(write_config(tmp_path, corpus, "local", {"kind": "local"}), quiet=True)
+    expected = results(tmp_path / "local")
+    assert local.documents == 8 and len(local.failed) == 1
+    assert "units.jsonl" in expected
+
+    pool = runner.run(
+        write_config(tmp_path, corpus, "pool", {"kind": "processes", "workers": 2, "chunk_size": 3}), True
+    )
+    assert pool.changes.stages["tokenise"] == 8  # computed by the pool, not taken from another cache
+    assert results(tmp_path / "pool") == expected
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        executor = {"kind": "dask", "address": cluster.scheduler_address, "chunk_size": 3}
+        dask = runner.run(write_config(tmp_path, corpus, "dask", executor), quiet=True)
+    assert dask.changes.stages["tokenise"] == 8
+    assert dask.failed == local.failed
+    assert results(tmp_path / "dask") == expected
+
+
+@pytest.mark.slow
+def test_dask_without_address_starts_and_closes_a_local_cluster() -> None:
+    import psutil
+
+    executor = Executor(kind="dask", address=None, workers=2, chunk_size=5)
+    got = dict(map_chunked(double_all, (1,), list(range(12)), executor))
+    assert got == {i: 1 + 2 * i for i in range(12)}
+    workers = [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+    assert not workers  # the cluster's worker processes are gone
