@@ -54,6 +54,10 @@ REPAIR_STEPS = {
     "repair_kaf": ("تصحيح الكاف", "آ restored to ك where it stands for kaf"),
     "split_glued_words": ("فصل الكلمات الملتصقة", "glued words split"),
     "rejoin_lam_alef": ("إعادة وصل لام ألف", "broken lam-alef rejoined"),
+    "fix_visual_order": (
+        "تصحيح ترتيب الأسطر",
+        "lines and segments extracted in visual order put back in reading order",
+    ),
 }
 
 # Speaker ids the stakeholder stage uses that no config names.
