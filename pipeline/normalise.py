@@ -34,6 +34,11 @@ from pipeline.registry import register
 # and maps ﷽ to spaced words differently).
 _UNICODE_FIX = (("\ufdfc", "ريال"), ("\ufdfd", "بسم الله الرحمن الرحيم"))
 
+# Common characters that fail NFKC's quick check, each with its full compatibility decomposition.
+# NFKC(text) depends only on the decomposition of text, so replacing them first changes nothing
+# but lets unicodedata take its quick "already normalised" exit: news text is full of NBSPs.
+_NFKC_PRESPLIT = (("\xa0", " "), ("\u2026", "..."))
+
 ALEF_VARIANTS = "\u0625\u0623\u0671\u0622"  # إ أ ٱ آ -- as camel-tools' normalize_alef_ar
 ALEF = "\u0627"
 ALEF_MAKSURA = "\u0649"
@@ -129,6 +134,9 @@ def fast_clean(text: str, alef: bool = False, alef_maksura: bool = False, teh_ma
     for ligature, words in _UNICODE_FIX:
         if ligature in text:
             text = text.replace(ligature, words)
+    for char, decomposition in _NFKC_PRESPLIT:
+        if char in text:
+            text = text.replace(char, decomposition)
     text = unicodedata.normalize("NFKC", text)
     text = compiled.drop.sub("", text)
     image = compiled.images.__getitem__

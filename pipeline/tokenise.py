@@ -46,7 +46,9 @@ Stemmer = Literal["snowball", "arlstem2", "farasa", "light", "none"]
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-# One pass that clears the common case: no astral character and no BMP emoji-sequence character.
+# One cheap pass (a single range) that clears the common case: nothing at or above U+200D, so no
+# astral character and no BMP emoji-sequence character.  Normalised text passes it almost always.
+_HIGH = re.compile("[\u200d-\U0010ffff]")
 _NOT_PLAIN_BMP = re.compile("[\u200d\u20e3\ufe0f\U00010000-\U0010ffff]")
 
 
@@ -82,7 +84,7 @@ def _word_patterns() -> _WordPatterns:
 def _word_pattern(text: str, with_symbols: bool) -> re.Pattern[str] | None:
     """The fastest exact pattern for ``text``, or None when only camel-tools itself is exact."""
     patterns = _word_patterns()
-    if not _NOT_PLAIN_BMP.search(text):
+    if not _HIGH.search(text) or not _NOT_PLAIN_BMP.search(text):
         return patterns.bmp_token if with_symbols else patterns.bmp_word
     if _EMOJI_SEQUENCE_CHARS.search(text):
         return None
