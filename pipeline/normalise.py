@@ -101,8 +101,13 @@ class _Compiled:
     folds: tuple[bool, bool, bool]
 
 
+# Display text keeps Arabic punctuation, guillemets and Arabic-Indic digits as printed; arclean
+# would turn them into their ASCII look-alikes, which suits models but not readers.
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩")
+
+
 @functools.cache
-def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool) -> _Compiled:
+def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool, keep: frozenset[str] = frozenset()) -> _Compiled:
     """Split arclean + dediac_ar into deletions and replacements.
 
     ``str.translate`` would do it in one call but costs a dict lookup per character (~19 MB/s
@@ -115,7 +120,7 @@ def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool) -> _Compiled:
     kept: set[str] = set()
     images: dict[str, str] = {}
     for char, value in charmap.items():
-        image = dediac_ar(char if value is None else value)
+        image = char if char in keep else dediac_ar(char if value is None else value)
         if image:
             kept.add(char)
         if image and image != char:
@@ -128,9 +133,18 @@ def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool) -> _Compiled:
     )
 
 
-def fast_clean(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:
-    """normalize_unicode + arclean + dediac_ar (+ folds), equal to :func:`camel_reference`."""
-    compiled = _compiled(alef, alef_maksura, teh_marbuta)
+def fast_clean(
+    text: str,
+    alef: bool = False,
+    alef_maksura: bool = False,
+    teh_marbuta: bool = False,
+    keep: frozenset[str] = frozenset(),
+) -> str:
+    """normalize_unicode + arclean + dediac_ar (+ folds), equal to :func:`camel_reference`.
+
+    Characters in ``keep`` stay as they are instead of taking arclean's image (display text).
+    """
+    compiled = _compiled(alef, alef_maksura, teh_marbuta, keep)
     for ligature, words in _UNICODE_FIX:
         if ligature in text:
             text = text.replace(ligature, words)
@@ -180,8 +194,8 @@ class CamelNormaliser:
     fold_teh_marbuta: bool = False  # ة -> ه  (off: the stemmers strip ة themselves, and it merges little else)
 
     def display(self, text: str) -> str:
-        """Cleaned text for display: letters unfolded, runs of whitespace collapsed to one space."""
-        return " ".join(fast_clean(text).split())
+        """Cleaned text for display: letters unfolded, Arabic punctuation kept, whitespace collapsed."""
+        return " ".join(fast_clean(text, keep=DISPLAY_KEEP).split())
 
     def normalise(self, text: str) -> str:
         """Cleaned and folded text for the models (whitespace kept as is: tokenisation ignores it)."""

@@ -266,6 +266,11 @@ class PdfArtefactRepair:
         unit = DamageEvidence.of(text)
         yeh_damaged = unit.yeh_damaged or self._document.yeh_damaged
         damaged = unit.damaged or self._document.damaged
+        if not damaged:  # clean text, the common case: only real tatweel goes, no per-line work
+            if self.strip_kashida and TATWEEL in text:
+                self.counts["strip_kashida"] += text.count(TATWEEL)
+                text = text.replace(TATWEEL, "")
+            return text
         return "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
 
     # -- lines ------------------------------------------------------------------------------

@@ -62,6 +62,13 @@ def test_display_cleans_without_folding():
     assert normaliser.display(text) == "تسخير الإنترنت محمد على المدرسة لا"
 
 
+def test_display_keeps_arabic_punctuation_and_digits():
+    normaliser = CamelNormaliser()
+    assert normaliser.display("قال، ثم؛ لماذا؟ «نعم» ١٢٣") == "قال، ثم؛ لماذا؟ «نعم» ١٢٣"
+    # the model form still takes arclean's ASCII images
+    assert normaliser.normalise("قال، لماذا؟") == "قال, لماذا?"
+
+
 def test_normalise_folds_alef_and_maksura_by_default():
     normaliser = CamelNormaliser()
     assert normaliser.normalise("إدارة أصحاب آليات على المصلحة") == "ادارة اصحاب اليات علي المصلحة"
