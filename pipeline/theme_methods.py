@@ -19,6 +19,12 @@ labels, files and candidate themes; this module only scores.
 The seeded models are blended with the *seed evidence* (how many seed terms a
 unit contains, longest match first) because a one-document corpus is far too
 small for a topic model to stand on its own.
+
+:func:`otsu_threshold` calibrates a theme's assignment threshold from the
+corpus's own scores, without labels.  The blended score of a unit with no seed
+match is at most 0.5, so a fixed threshold of 0.5 lets the learned profile only
+veto seed matches; a per-theme threshold at the gap between that theme's low
+and high scores lets strong profile similarity alone assign the theme.
 """
 
 from __future__ import annotations
@@ -112,6 +118,25 @@ def keyword_scores(data: ThemeInput) -> np.ndarray:
     """Baseline: ``c / (c + 1)`` of the plain seed-term count, so one match scores 0.5."""
     counts = plain_seed_counts(data)
     return counts / (counts + 1.0)
+
+
+def otsu_threshold(values: np.ndarray) -> float | None:
+    """Otsu's threshold of one theme's scores: the cut between two adjacent distinct
+    values that maximises the between-group variance ``n0 * n1 * (mean1 - mean0)^2``
+    (the first such cut on ties).  Parameter-free and label-free; None when the
+    scores take fewer than two distinct values."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    distinct = np.unique(v)
+    if distinct.size < 2:
+        return None
+    cuts = (distinct[:-1] + distinct[1:]) / 2.0
+    total, n = v.sum(), v.size
+    below = np.searchsorted(v, cuts)  # units under each cut
+    csum = np.concatenate([[0.0], np.cumsum(v)])
+    s0 = csum[below]
+    n0, n1 = below.astype(np.float64), (n - below).astype(np.float64)
+    between = n0 * n1 * (s0 / n0 - (total - s0) / n1) ** 2
+    return float(cuts[int(np.argmax(between))])
 
 
 # ---------------------------------------------------------------- topic models

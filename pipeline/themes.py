@@ -5,8 +5,14 @@ natural Arabic; the seed terms pass through the same repair, normalisation and
 tokenisation as the text (``corpus.featurize``).  A scorer from
 :mod:`pipeline.theme_methods` -- a seeded model or a baseline, one registered
 implementation each -- gives every unit a score in [0, 1] per theme.  Themes
-with ``score >= min_score`` are the unit's ``themes`` (primary first).  Every
-unit is scored; only paragraphs and summary units count in the shares.
+whose score reaches the theme's threshold are the unit's ``themes`` (primary
+first).  The threshold is ``min_score`` for every theme (``threshold: fixed``,
+the default) or, with ``threshold: otsu``, calibrated per theme without labels
+by Otsu's method on that theme's scores over the fitted units, so that strong
+similarity to the learned profile can assign a theme without any seed match
+(on the labelled seed this does not beat the fixed threshold reliably; see
+bench/eval_themes.py).  Every unit is scored; only paragraphs and summary
+units count in the shares.
 
 Units the taxonomy explains poorly (best score below ``explained_below``) are
 clustered (LSA of TF-IDF + k-means); each cluster is a *candidate theme* with
@@ -15,7 +21,8 @@ name and add to the YAML.  Candidate ids are derived from their top terms, so
 they do not renumber when documents are added.
 
 Outputs (in ``corpus.output``): ``themes.csv`` (one row per taxonomy theme, with
-gensim NPMI coherence of its top terms) and ``candidate_themes.jsonl``.
+gensim NPMI coherence of its top terms and its assignment threshold) and
+``candidate_themes.jsonl``.
 ``corpus.results["themes"]`` holds a :class:`ThemeResult`.
 
 :func:`evaluate_run` scores a finished run against gold labels (per-theme
@@ -42,6 +49,7 @@ from pipeline.registry import register
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 THEME_KEYS = {"id", "label_ar", "label_en", "description", "seeds"}
+THRESHOLDS = ("fixed", "otsu")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -275,6 +283,7 @@ class ThemeRow:
     share: float
     top_terms: list[str]
     coherence: float | None
+    threshold: float = 0.5  # the score that assigns this theme
 
 
 @dataclass
@@ -284,8 +293,9 @@ class ThemeResult:
     ``method``: registered name of the scorer; ``themes``: the taxonomy, in YAML
     order; ``rows``: themes.csv as records; ``candidates``: discovered themes;
     ``counted``: unit ids the shares are over (paragraphs and summaries);
-    ``min_score``: the assignment threshold.  Per-unit themes and scores live on
-    the units themselves (``unit.themes``, ``unit.theme_scores``).
+    ``min_score``: the fixed threshold (the fallback under ``threshold: otsu``);
+    ``thresholds``: the threshold each theme was assigned at.  Per-unit themes and
+    scores live on the units themselves (``unit.themes``, ``unit.theme_scores``).
     """
 
     method: str
@@ -294,6 +304,7 @@ class ThemeResult:
     candidates: list[Candidate]
     counted: list[str]
     min_score: float
+    thresholds: dict[str, float] = field(default_factory=dict)
 
     def row(self, theme_id: str) -> ThemeRow:
         return next(r for r in self.rows if r.id == theme_id)
@@ -326,7 +337,8 @@ class _ThemeStage:
     """Options every method shares; subclasses implement :meth:`score`."""
 
     taxonomy: Path
-    min_score: float = 0.5  # a theme is assigned when its score reaches this
+    min_score: float = 0.5  # a theme is assigned when its score reaches this (threshold: fixed)
+    threshold: str = "fixed"  # fixed: min_score for every theme; otsu: per theme, from its own scores
     max_themes: int | None = None  # at most this many themes per unit (highest scores); None: no limit
     explained_below: float = 0.5  # units whose best score is below this feed discovery
     n_candidates: int = 3  # clusters of poorly explained units (fewer if too few units)
@@ -336,6 +348,12 @@ class _ThemeStage:
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def __post_init__(self) -> None:
+        if self.threshold not in THRESHOLDS:
+            raise ConfigError(
+                f"themes.options.threshold: expected one of: {', '.join(THRESHOLDS)}; got {self.threshold!r}"
+            )
 
     # -- helpers -------------------------------------------------------------
 
@@ -355,18 +373,49 @@ class _ThemeStage:
         )
         return themes, data, docs
 
-    def assign(self, scores: np.ndarray, themes: list[Theme]) -> list[tuple[list[str], dict[str, float]]]:
+    def thresholds(self, scores: np.ndarray, themes: list[Theme], fit: list[bool]) -> dict[str, float]:
+        """Per theme, the score that assigns it: ``min_score`` (fixed), or Otsu's threshold
+        of the theme's rounded scores over the fitted units (``min_score`` when they do not
+        take two distinct values).  Looks at no labels."""
+        if self.threshold == "fixed" or not len(scores):
+            return {t.id: self.min_score for t in themes}
+        from pipeline.theme_methods import otsu_threshold
+
+        rounded = np.round(np.clip(scores, 0.0, 1.0), 4)
+        use = np.array(fit, dtype=bool)
+        if not use.any():
+            use[:] = True
+        out = {}
+        for j, t in enumerate(themes):
+            cut = otsu_threshold(rounded[use, j])
+            out[t.id] = self.min_score if cut is None else round(cut, 5)
+        return out
+
+    def assign(
+        self, scores: np.ndarray, themes: list[Theme], thresholds: dict[str, float] | None = None
+    ) -> list[tuple[list[str], dict[str, float]]]:
+        cut = thresholds or {t.id: self.min_score for t in themes}
         out = []
         for row in scores:
             rounded = {t.id: round(float(np.clip(s, 0.0, 1.0)), 4) for t, s in zip(themes, row, strict=True)}
             order = sorted(rounded, key=lambda tid: (-rounded[tid], tid))
-            chosen = [tid for tid in order if rounded[tid] >= self.min_score][: self.max_themes or None]
+            chosen = [tid for tid in order if rounded[tid] >= cut[tid]][: self.max_themes or None]
             out.append((chosen, rounded))
         return out
 
-    def discover(self, corpus: Any, docs: list[list[str]], scores: np.ndarray, themes: list[Theme]) -> list[Candidate]:
+    def discover(
+        self,
+        corpus: Any,
+        docs: list[list[str]],
+        scores: np.ndarray,
+        themes: list[Theme],
+        thresholds: dict[str, float] | None = None,
+    ) -> list[Candidate]:
+        """Clusters of counted units that no theme explains: every score below
+        ``min(explained_below, the theme's threshold)``."""
         counted = [i for i, u in enumerate(corpus.units) if u.kind in COUNTED_KINDS and docs[i]]
-        poor = [i for i in counted if scores[i].max() < self.explained_below]
+        cut = np.array([min(self.explained_below, (thresholds or {}).get(t.id, self.min_score)) for t in themes])
+        poor = [i for i in counted if not (np.round(scores[i], 4) >= cut).any()]
         k = min(self.n_candidates, len(poor) // max(self.min_candidate_size, 1))
         if k < 1:
             return []
@@ -403,12 +452,13 @@ class _ThemeStage:
     def apply(self, corpus: Any) -> dict[str, int]:
         themes, data, docs = self.prepare(corpus)
         scores = self.score(data) if corpus.units else np.zeros((0, len(themes)))
-        for unit, (chosen, rounded) in zip(corpus.units, self.assign(scores, themes), strict=True):
+        cuts = self.thresholds(scores, themes, data.fit)
+        for unit, (chosen, rounded) in zip(corpus.units, self.assign(scores, themes, cuts), strict=True):
             unit.themes, unit.theme_scores = chosen, rounded
         counted = [u for u in corpus.units if u.kind in COUNTED_KINDS]
         per_theme = Counter(tid for u in counted for tid in u.themes)
         weights = [[u.theme_scores.get(t.id, 0.0) for t in themes] for u in corpus.units]
-        top = self.theme_terms(docs, corpus.units, themes, np.array(weights).reshape(len(docs), len(themes)))
+        top = self.theme_terms(docs, corpus.units, themes, np.array(weights).reshape(len(docs), len(themes)), cuts)
         coherence = npmi_coherence(top, docs)
         rows = [
             ThemeRow(
@@ -419,13 +469,14 @@ class _ThemeStage:
                 share=round(per_theme[t.id] / len(counted), 4) if counted else 0.0,
                 top_terms=top[j],
                 coherence=coherence[j],
+                threshold=cuts[t.id],
             )
             for j, t in enumerate(themes)
         ]
-        candidates = self.discover(corpus, docs, scores, themes)
+        candidates = self.discover(corpus, docs, scores, themes, cuts)
         atomic.write_csv(
             corpus.output / "themes.csv",
-            ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi"],
+            ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi", "threshold"],
             (
                 [
                     r.id,
@@ -435,6 +486,7 @@ class _ThemeStage:
                     f"{r.share:.4f}",
                     " ".join(r.top_terms),
                     "" if r.coherence is None else f"{r.coherence:.4f}",
+                    f"{r.threshold:.4f}",
                 ]
                 for r in rows
             ),
@@ -447,6 +499,7 @@ class _ThemeStage:
             candidates=candidates,
             counted=[u.unit_id for u in counted],
             min_score=self.min_score,
+            thresholds=cuts,
         )
         return {
             "themes": len(themes),
@@ -456,9 +509,16 @@ class _ThemeStage:
         }
 
     def theme_terms(
-        self, docs: list[list[str]], units: list, themes: list[Theme], weights: np.ndarray
+        self,
+        docs: list[list[str]],
+        units: list,
+        themes: list[Theme],
+        weights: np.ndarray,
+        thresholds: dict[str, float] | None = None,
     ) -> list[list[str]]:
-        """Top terms per theme: class-based TF-IDF with each counted unit weighted by its score."""
+        """Top terms per theme: class-based TF-IDF over the counted units assigned the
+        theme, each weighted by its score."""
+        cut = thresholds or {t.id: self.min_score for t in themes}
         idx = [i for i, u in enumerate(units) if u.kind in COUNTED_KINDS and docs[i]]
         total = Counter()
         for i in idx:
@@ -467,7 +527,7 @@ class _ThemeStage:
         for j in range(len(themes)):
             tf: Counter = Counter()
             for i in idx:
-                if weights[i, j] >= self.min_score:
+                if weights[i, j] >= cut[themes[j].id]:
                     for t, c in Counter(docs[i]).items():
                         tf[t] += c * weights[i, j]
             size = sum(tf.values())

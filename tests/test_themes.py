@@ -169,6 +169,35 @@ def test_stage_sets_themes_scores_and_writes_files(tmp_path, name):
     assert "كرة" in candidates[0]["top_terms"]
 
 
+def test_otsu_threshold_cuts_at_the_gap_and_needs_two_values():
+    low, high = [0.0, 0.01, 0.02, 0.05], [0.45, 0.5, 0.6]
+    cut = theme_methods.otsu_threshold(np.array(low + high))
+    assert 0.05 < cut < 0.45
+    assert theme_methods.otsu_threshold(np.array([0.3, 0.3])) is None
+    assert theme_methods.otsu_threshold(np.array(high + low)) == cut  # order does not matter
+
+
+def test_otsu_thresholds_let_the_profile_assign_and_are_written(tmp_path):
+    # a theme with no seed match scores at most 0.5 under the blend; a per-theme
+    # threshold below that lets the learned profile alone assign it
+    stage = th.lookup_stage("guided_nmf")(taxonomy=_toy_taxonomy(tmp_path), threshold="otsu")
+    corpus = _toy_corpus(tmp_path, _toy_units())
+    stage.apply(corpus)
+    cuts = corpus.results["themes"].thresholds
+    assert set(cuts) == {"security", "privacy"} and all(0.0 < c < 1.0 for c in cuts.values())
+    by_id = {u.unit_id: u for u in corpus.units}
+    assert by_id["d/p1"].themes[0] == "privacy" and by_id["d/p2"].themes[0] == "security"
+    assert by_id["d/p3"].themes == []
+    for u in corpus.units:
+        assert u.themes == [t for t in sorted(u.theme_scores, key=lambda t: (-u.theme_scores[t], t))
+                            if u.theme_scores[t] >= cuts[t]]  # fmt: skip
+    with open(corpus.output / "themes.csv", encoding="utf-8") as handle:
+        rows = {r["theme"]: r for r in csv.DictReader(handle)}
+    assert float(rows["privacy"]["threshold"]) == pytest.approx(cuts["privacy"], abs=1e-4)
+    with pytest.raises(ConfigError, match="threshold"):
+        th.lookup_stage("guided_nmf")(taxonomy=_toy_taxonomy(tmp_path), threshold="median")
+
+
 def test_same_input_same_output_and_new_documents_keep_theme_ids(tmp_path):
     outputs = []
     for _ in range(2):
@@ -240,6 +269,10 @@ def seed_run(tmp_path_factory):
     data["stages"].pop("stakeholders", None)
     data["stages"].pop("report", None)
     data["stages"]["themes"] = {"impl": "guided_nmf", "options": {"taxonomy": str(TAXONOMY)}}
+    for stage in data["stages"].values():  # files named relative to configs/ (stop-word lists, ...)
+        for key, value in (stage.get("options") or {}).items():
+            if isinstance(value, str) and value and (ROOT / "configs" / value).is_file():
+                stage["options"][key] = str(ROOT / "configs" / value)
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     config = config_module.load(path)
@@ -279,8 +312,9 @@ def test_seed_run_writes_themes_and_ranks_better_than_both_baselines(seed_run):
             {u.unit_id: u.themes for u in units_copy}, {u.unit_id: u.theme_scores for u in units_copy}, default
         )
         macro[name] = (ev.macro_f1, ev.macro_auroc)
-    # ranking quality (macro-AUROC) beats both baselines; macro-F1 beats unseeded LDA and is
-    # within one unit's labels of keyword matching on 41 units (see the report: not yet above it)
+    # ranking quality (macro-AUROC) beats both baselines; macro-F1 beats unseeded LDA but NOT
+    # keyword matching: 0.880 vs 0.884 at the fixed threshold (0.873 with per-theme Otsu
+    # thresholds) on 41 units -- see bench/eval_themes.py.  Only a tolerance is asserted here.
     assert macro["guided_nmf"][1] > macro["keywords"][1] and macro["guided_nmf"][1] > macro["lda"][1]
     assert macro["guided_nmf"][0] > macro["lda"][0] and macro["guided_nmf"][0] >= macro["keywords"][0] - 0.02
     # the end-to-end run used the same stage: its table reports the same macro-F1
