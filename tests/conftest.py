@@ -24,3 +24,23 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available (../shared is not beside the project)")
     return path
+
+
+def default_config_data(output: Path) -> dict:
+    """configs/default.yaml as a dict, made location-independent for a copy in a temp folder.
+
+    Corpus and output become absolute, and option values naming files beside the default
+    config (themes.yaml, stopwords_domain.txt, ...) become absolute paths to them.
+    """
+    import yaml
+
+    configs = ROOT / "configs"
+    data = yaml.safe_load((configs / "default.yaml").read_text(encoding="utf-8"))
+    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
+    data["output"] = str(output)
+    for spec in data["stages"].values():
+        options = (spec or {}).get("options") or {}
+        for key, value in options.items():
+            if isinstance(value, str) and (configs / value).is_file():
+                options[key] = str((configs / value).resolve())
+    return data

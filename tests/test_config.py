@@ -9,7 +9,7 @@ import yaml
 
 from pipeline import config
 from pipeline.errors import ConfigError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, default_config_data
 
 DEFAULT = ROOT / "configs" / "default.yaml"
 
@@ -21,14 +21,7 @@ def write_config(tmp_path: Path, data) -> Path:
 
 
 def base(tmp_path: Path) -> dict:
-    data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
-    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
-    data["output"] = str(tmp_path / "out")
-    for spec in data["stages"].values():  # make option paths absolute, as if the copy lived in tmp_path
-        for key, value in (spec.get("options") or {}).items():
-            if isinstance(value, str) and (DEFAULT.parent / value).exists():
-                spec["options"][key] = str((DEFAULT.parent / value).resolve())
-    return data
+    return default_config_data(tmp_path / "out")
 
 
 def test_default_config_loads() -> None:

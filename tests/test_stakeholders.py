@@ -16,6 +16,7 @@ from pipeline.errors import ConfigError
 from pipeline.records import Table, TableRow, Unit
 from pipeline.runner import Corpus, run
 from pipeline.stakeholders import StakeholderPositions, bootstrap_mean, contribution_counts, fold, readings
+from tests.conftest import default_config_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTORS = ROOT / "configs" / "stakeholders.yaml"
@@ -286,9 +287,7 @@ def test_malformed_yaml_names_the_file(tmp_path):
 
 
 def _seed_config(folder: Path) -> Path:
-    data = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
-    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
-    data["output"] = str(folder / "out")
+    data = default_config_data(folder / "out")
     data.pop("executor", None)
     stages = data["stages"]
     stages.setdefault("repair", {"impl": "pdf_artefacts"})
