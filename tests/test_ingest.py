@@ -90,3 +90,35 @@ def test_corpus_spec_folder_file_and_glob(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match="corpus has no files"):
         find_corpus_files(str(empty))
+
+
+def test_pdf_goes_through_the_same_ingestor(tmp_path: Path) -> None:
+    from tests.fixtures.make_pdfs import make_arabic_pdf, make_image_only_pdf
+
+    lines = ["تعزيز التعاون بشأن قضايا السياسة العامة", "المتعلقة بالإنترنت في عام 2011"]
+    doc = FileIngestor().read(make_arabic_pdf(tmp_path / "report.pdf", [lines]))
+    assert doc.encoding == "pdf"
+    assert doc.text.split() == " ".join(lines).split()
+    with pytest.raises(InputError, match="no text layer"):
+        FileIngestor().read(make_image_only_pdf(tmp_path / "scan.pdf"))
+
+
+def test_a_scanned_pdf_is_reported_and_the_corpus_still_runs(tmp_path: Path) -> None:
+    from pipeline import config, runner
+    from tests.conftest import default_config_data
+    from tests.fixtures.make_pdfs import make_arabic_pdf, make_image_only_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_arabic_pdf(corpus / "good.pdf", [["أولا - مقدمة", "1 - تعزيز التعاون بشأن قضايا السياسة العامة."]])
+    make_image_only_pdf(corpus / "scan.pdf")
+    data = default_config_data(tmp_path / "out")
+    data["corpus"] = str(corpus)
+    data["stages"] = {k: v for k, v in data["stages"].items() if k in ("ingest", "structure", "repair", "normalise")}
+    import yaml
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    summary = runner.run(config.load(path), quiet=True)
+    assert summary.documents == 1
+    assert len(summary.failed) == 1 and "scan.pdf: PDF has no text layer" in summary.failed[0]
