@@ -21,7 +21,10 @@ a share of the first run, the dask speed-up, and the checks against the targets:
 The bench config runs the per-document stages (ingest, structure, repair,
 normalise, tokenise) with phrase learning off: gensim ``Phrases`` is a serial
 corpus-level fit (about 1 s per MB here) -- pass ``--phrases`` to include it.
-Every run also checks that local and dask wrote byte-identical result files.
+Every run also checks that local and dask wrote byte-identical result files.  Each line shows the
+CPU seconds of the run's process tree and the 1-minute load average: on a 2-core machine a load
+above about 2 means other work shared the CPUs and stretched the wall times (the dask run, which
+wants both cores, suffers most).
 
     python bench/bench_scale.py            # 10 MB and 100 MB (about 10 minutes on 2 cores)
     python bench/bench_scale.py --quick    # 2 MB and 10 MB smoke version
@@ -32,6 +35,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -108,6 +113,8 @@ def snapshot_code(work: Path) -> Path:
 def measure(command: list[str], cwd: Path) -> dict[str, float]:
     """Run ``command``; wall time and peak RSS of the process itself and of its whole tree (sampled)."""
     started = time.perf_counter()
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"self": 0, "tree": 0}
     done = threading.Event()
@@ -136,9 +143,20 @@ def measure(command: list[str], cwd: Path) -> dict[str, float]:
     done.set()
     thread.join()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{err[-3000:]}")
-    return {"seconds": seconds, "rss_self": peak["self"] / MB, "rss_tree": peak["tree"] / MB, "stdout": out}
+    # CPU seconds of the whole tree (waited-for descendants count too): other work on the machine
+    # stretches wall time, not this.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "load": max(load, os.getloadavg()[0]),
+        "rss_self": peak["self"] / MB,
+        "rss_tree": peak["tree"] / MB,
+        "stdout": out,
+    }
 
 
 def result_files(folder: Path) -> dict[str, bytes]:
@@ -158,7 +176,7 @@ def bench_size(work: Path, source: Path, target_mb: float, phrases: bool, chunk_
         print(
             f"  {target_mb:g} MB {kind:<5}: {first['seconds']:7.1f} s  {files / first['seconds']:7.1f} docs/s  "
             f"{size / MB / first['seconds']:5.2f} MB/s  peak RSS {first['rss_self']:6.0f} MB "
-            f"(with workers {first['rss_tree']:6.0f} MB)",
+            f"(with workers {first['rss_tree']:6.0f} MB)  CPU {first['cpu']:6.1f} s  load {first['load']:.1f}",
             flush=True,
         )
         if kind == "local":

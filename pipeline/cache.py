@@ -35,7 +35,7 @@ from typing import Any
 from pipeline.config import StageSpec
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
-FORMAT = 1  # bump when the pickled state changes shape
+FORMAT = 2  # bump when the pickled state changes shape
 
 
 def _sha(obj: Any) -> str:
@@ -111,7 +111,11 @@ def document_key(path: Path, sha256: str, chain_key: str) -> str:
 
 
 class DocumentCache:
-    """Pickled per-document states under ``root/<slot>/<key[:2]>/<key>.pkl``."""
+    """Pickled per-document states under ``root/<slot>/<key[:2]>/<key>.pkl``.
+
+    An entry is a *head* (a small summary: ids, counts, errors) and a *body*
+    (the bulky part: text, units, tables), pickled one after the other.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -122,12 +126,17 @@ class DocumentCache:
     def has(self, slot: str, key: str) -> bool:
         return self.path(slot, key).is_file()
 
-    def load(self, slot: str, key: str) -> Any | None:
-        """The stored state, or None if absent or unreadable (a miss, recomputed and rewritten)."""
+    def load(self, slot: str, key: str, body: bool = True) -> tuple[Any, Any] | None:
+        """``(head, body)`` as stored, or None if absent or unreadable (a miss: recomputed and rewritten).
+
+        With ``body=False`` only the head is read (body None): an entry is two
+        pickles, a small head first, so a summary costs a fraction of the entry.
+        """
         path = self.path(slot, key)
         try:
             with open(path, "rb") as handle:
-                state = pickle.load(handle)
+                head = pickle.load(handle)
+                rest = pickle.load(handle) if body else None
         except FileNotFoundError:
             return None
         except Exception:  # a torn or foreign file is a miss, never a failed run
@@ -136,10 +145,10 @@ class DocumentCache:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as used, for prune()
-        return state
+        return head, rest
 
-    def store(self, slot: str, key: str, state: Any) -> None:
-        """Write ``state`` atomically (temp file + rename).
+    def store(self, slot: str, key: str, head: Any, body: Any) -> None:
+        """Write ``head`` then ``body`` atomically (temp file + rename).
 
         No fsync: this is a cache.  A SIGKILL cannot tear a renamed file (the
         data is in the page cache); after a power loss a bad entry fails to
@@ -150,7 +159,8 @@ class DocumentCache:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(body, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -42,7 +42,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,24 @@ class DocumentResult:
     error: str | None = None
     cached: str | None = None  # the last stage whose result came from the cache (None: all computed)
     computed: list[str] = field(default_factory=list)  # stages computed in this run
+    n_units: int = 0  # len(units), also when the units were left in the cache (see ``stored``)
+    stored: str | None = None  # cache key of the final per-document state, holding units and tables
+
+
+def _split(doc: Document | None, result: DocumentResult) -> tuple[DocumentResult, tuple]:
+    """(head, body) of a cache entry: the small summary, and the bulky text, units and tables."""
+    head = replace(result, units=[], tables=[], n_units=len(result.units))
+    return head, (doc, result.units, result.tables)
+
+
+def _join(head: DocumentResult, body: tuple) -> tuple[Document | None, DocumentResult]:
+    doc, units, tables = body
+    return doc, replace(head, units=units, tables=tables)
+
+
+def _lighten(result: DocumentResult) -> DocumentResult:
+    """The result without its units and tables when they are in the cache (they are read back when written)."""
+    return replace(result, units=[], tables=[]) if result.stored else result
 
 
 @dataclass
@@ -135,6 +153,7 @@ class DocumentProcessor:
         self.keep_text_until = "repair" if "repair" in self.specs else "structure"
 
     def __call__(self, path: Path, sha256: str | None = None) -> DocumentResult:
+        """The per-document result for ``path`` (with units); ``sha256`` of its bytes enables the cache."""
         path = Path(path)
         doc: Document | None = None
         result = DocumentResult(source=str(path))
@@ -142,15 +161,15 @@ class DocumentProcessor:
         if self.cache is not None and sha256 is not None:
             for index in range(len(self.slots) - 1, -1, -1):
                 slot = self.slots[index]
-                state = self.cache.load(slot, document_key(path, sha256, self.keys[slot]))
-                if state is not None:
-                    doc, result = state
+                key = document_key(path, sha256, self.keys[slot])
+                entry = self.cache.load(slot, key)
+                if entry is not None:
+                    doc, result = _join(*entry)
                     result.cached, result.seconds, result.computed = slot, {}, []
+                    result.stored = key if index == len(self.slots) - 1 else None
                     start = index + 1
                     break
-            if result.error is not None:
-                return result
-        for slot, step in self.steps[start:]:
+        for slot, step in self.steps[start if result.error is None else len(self.steps) :]:
             t = time.perf_counter()
             try:
                 doc = step(path, doc, result)
@@ -168,14 +187,19 @@ class DocumentProcessor:
                 doc = None
             if slot == self.keep_text_until:
                 doc = None
-            if self.cache is not None and (sha256 or result.sha256):
-                key = document_key(path, sha256 or result.sha256, self.keys[slot])
-                self.cache.store(slot, key, (doc, result))
+            # Stored under the hash the caller planned with; if the file changed since, ingest saw
+            # other bytes and nothing is stored (the next run sees the new hash and recomputes).
+            if self.cache is not None and sha256 is not None and result.sha256 in (None, sha256):
+                key = document_key(path, sha256, self.keys[slot])
+                self.cache.store(slot, key, *_split(doc, result))
+                if slot == self.slots[-1]:
+                    result.stored = key
             if result.error is not None:
-                return result
+                break
         if "normalise" not in self.specs:
             for unit in result.units:
                 unit.norm = unit.text
+        result.n_units = len(result.units)
         return result
 
     def _ingest(self, path: Path, doc: Document | None, result: DocumentResult) -> Document:
@@ -253,7 +277,9 @@ def process_chunk(
         _WORKER_PROCESSORS.clear()
         cache = DocumentCache(Path(cache_root)) if cache_root else None
         processor = _WORKER_PROCESSORS[ident] = DocumentProcessor(stages, cache, keys)
-    return [processor(Path(path), sha) for path, sha in items]
+    # Units stay in the cache the worker wrote them to: the client reads them back in document order
+    # when it writes the results, so they cross no process boundary and never all sit in memory.
+    return [_lighten(processor(Path(path), sha)) for path, sha in items]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -466,8 +492,19 @@ def _plan(config: Config) -> _Plan:
 def process_documents(
     config: Config, files: list[Path], quiet: bool, plan: _Plan | None = None
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
-    """Per-document results for ``files`` (in ``files`` order): cached ones loaded, the rest computed."""
-    plan = plan or _plan(config)
+    """Per-document results for ``files`` (in ``files`` order, with their units): cached ones loaded, the rest computed."""
+    results, processor = _process_light(config, files, quiet, plan or _plan(config))
+    full = []
+    for result in results:
+        units, tables = _body(result, processor)
+        full.append(replace(result, units=units, tables=tables))
+    return full, processor
+
+
+def _process_light(
+    config: Config, files: list[Path], quiet: bool, plan: _Plan
+) -> tuple[list[DocumentResult], DocumentProcessor]:
+    """Per-document results without their units (those are in the cache; :func:`_body` reads them back)."""
     cache = DocumentCache(config.output / CACHE_DIR)
     processor = DocumentProcessor(config.stages, cache, plan.doc_keys)
     last = processor.slots[-1]
@@ -477,18 +514,19 @@ def process_documents(
     with _progress(len(files), "documents", quiet) as bar:
         for index, path in enumerate(files):
             sha = plan.hashes.get(str(path))
-            state = cache.load(last, document_key(path, sha, plan.doc_keys[last])) if sha else None
-            if state is None:
+            key = document_key(path, sha, plan.doc_keys[last]) if sha else None
+            entry = cache.load(last, key, body=False) if key else None
+            if entry is None:
                 todo.append((index, (str(path), sha)))
                 continue
-            result = state[1]
-            result.cached, result.seconds, result.computed = last, {}, []
+            result = entry[0]
+            result.cached, result.seconds, result.computed, result.stored = last, {}, [], key
             results[index] = result
             if bar is not None:
                 bar.update()
         items = [item for _, item in todo]
         if config.executor.kind == "local":
-            stream = ((i, processor(Path(p), sha)) for i, (p, sha) in enumerate(items))
+            stream = ((i, _lighten(processor(Path(p), sha))) for i, (p, sha) in enumerate(items))
         else:
             stream = map_chunked(process_chunk, (config.stages, str(cache.root), plan.doc_keys), items, config.executor)
         for position, result in stream:
@@ -498,6 +536,21 @@ def process_documents(
             if bar is not None:
                 bar.update()
     return [r for r in results if r is not None], processor
+
+
+def _body(result: DocumentResult, processor: DocumentProcessor) -> tuple[list[Unit], list[Table]]:
+    """The units and tables of a result: in memory, or read back from the cache (recomputed if it is gone)."""
+    if result.units or result.tables or not result.stored or processor.cache is None:
+        return result.units, result.tables
+    entry = processor.cache.load(processor.slots[-1], result.stored)
+    if entry is None:  # removed behind our back: compute it again rather than lose the document
+        full = processor(Path(result.source), result.sha256)
+        return full.units, full.tables
+    _, units, tables = entry[1]
+    if "normalise" not in processor.specs:
+        for unit in units:
+            unit.norm = unit.text
+    return units, tables
 
 
 def run(
@@ -527,7 +580,7 @@ def run(
         try:
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
-            results, processor = process_documents(config, plan.files, quiet, plan)
+            results, processor = _process_light(config, plan.files, quiet, plan)
             return finish(
                 config, results, processor, started, quiet, plan=plan, changes=changes, run_id=run_id, kind=kind
             )
@@ -647,9 +700,6 @@ def finish(
         if r.doc_id in seen:
             raise PipelineError(f"{r.source}: document id {r.doc_id!r} also used by {seen[r.doc_id]}; rename one file")
         seen[r.doc_id] = r.source
-    units = [u for r in good for u in r.units]
-    tables = [t for r in good for t in r.tables]
-
     counts: dict[str, Counter] = {}
     seconds: dict[str, float] = {}
     for r in good:
@@ -660,16 +710,46 @@ def finish(
     changes.count_work(results)
 
     tokeniser = processor.built.get("tokenise")
-    if tokeniser is not None and hasattr(tokeniser, "fit_phrases"):
+    phrases = tokeniser is not None and hasattr(tokeniser, "fit_phrases")
+    n_units = sum(r.n_units or len(r.units) for r in good)
+
+    def bodies() -> Iterator[tuple[DocumentResult, list[Unit], list[Table]]]:
+        for r in good:
+            yield (r, *_body(r, processor))
+
+    # Corpus-level stages (themes, stakeholders, report) take every unit at once.  Without them,
+    # nothing needs the whole corpus in memory: units are read back from the cache one document at
+    # a time, for phrase learning and again while units.jsonl is written.
+    materialise = any(slot in config.stages for slot in CORPUS_SLOTS)
+    units: list[Unit] = []
+    tables: list[Table] = []
+    if materialise:
+        for r, doc_units, doc_tables in bodies():
+            r.units, r.tables = doc_units, doc_tables
+            units.extend(doc_units)
+            tables.extend(doc_tables)
+    phrase_tokens = 0
+    if phrases:
         t = time.perf_counter()
         # A generator, not a list: gensim's Phrases reads the corpus once, streaming.
-        tokeniser.fit_phrases(u.tokens for u in units)
-        for unit in units:
-            unit.tokens = tokeniser.transform(unit.tokens)
+        source = (u.tokens for u in units) if materialise else (u.tokens for _, us, _ in bodies() for u in us)
+        tokeniser.fit_phrases(source)
+        if materialise:
+            for unit in units:
+                unit.tokens = tokeniser.transform(unit.tokens)
+            phrase_tokens = sum(1 for u in units for tok in u.tokens if "_" in tok)
         seconds["tokenise"] = seconds.get("tokenise", 0.0) + time.perf_counter() - t
-        counts.setdefault("tokenise", Counter())["phrase_tokens"] = sum(
-            1 for u in units for tok in u.tokens if "_" in tok
-        )
+
+    def stream_units() -> Iterator[Unit]:
+        """Units in document order, read back from the cache; tables collected on the way."""
+        nonlocal phrase_tokens
+        for _, doc_units, doc_tables in bodies():
+            tables.extend(doc_tables)
+            for unit in doc_units:
+                if phrases:
+                    unit.tokens = tokeniser.transform(unit.tokens)
+                    phrase_tokens += sum(1 for tok in unit.tokens if "_" in tok)
+                yield unit
 
     staging = config.output / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
@@ -693,7 +773,7 @@ def finish(
                         "source": r.source,
                         "sha256": r.sha256,
                         "encoding": r.encoding,
-                        "units": len(r.units),
+                        "units": r.n_units or len(r.units),
                     }
                     for r in good
                 ],
@@ -713,26 +793,38 @@ def finish(
                 },
             }
 
-        for slot in CORPUS_SLOTS:
-            spec = config.stages.get(slot)
-            if spec is None:
-                continue
-            if slot == "report":  # the report reads the finished result files of this run
-                _write_results(staging, units, tables, run_info())
-            t = time.perf_counter()
-            log(f"stage {slot} ({spec.impl})", quiet)
-            stage_counts = spec.build().apply(corpus) or {}
-            counts[slot] = Counter(stage_counts)
-            seconds[slot] = time.perf_counter() - t
-        info = run_info()
-        _write_results(staging, units, tables, info)
+        def count_phrases() -> None:
+            if phrases:
+                counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
+
+        if materialise:
+            count_phrases()
+            for slot in CORPUS_SLOTS:
+                spec = config.stages.get(slot)
+                if spec is None:
+                    continue
+                if slot == "report":  # the report reads the finished result files of this run
+                    _write_results(staging, units, tables, run_info())
+                t = time.perf_counter()
+                log(f"stage {slot} ({spec.impl})", quiet)
+                stage_counts = spec.build().apply(corpus) or {}
+                counts[slot] = Counter(stage_counts)
+                seconds[slot] = time.perf_counter() - t
+            info = run_info()
+            _write_results(staging, units, tables, info)
+        else:
+            atomic.write_jsonl(staging / "units.jsonl", (u.to_json() for u in stream_units()))
+            atomic.write_jsonl(staging / "tables.jsonl", (t.to_json() for t in tables))
+            count_phrases()
+            info = run_info()
+            atomic.write_json(staging / "run.json", info)
         _crash_point("staged")
         record = _base_record(config, run_id, kind, started, changes) | {
             "status": "ok",
             "versions": plan.versions,
             "documents": info["documents"],
             "failed": failed_documents,
-            "units": len(units),
+            "units": n_units,
             "counts": {slot: s["counts"] for slot, s in info["stages"].items()},
             "seconds": {slot: s["seconds"] for slot, s in info["stages"].items()},
             "seconds_total": round(time.time() - started, 3),
@@ -753,7 +845,7 @@ def finish(
         output=config.output,
         documents=len(good),
         failed=failed,
-        units=len(units),
+        units=n_units,
         counts={k: dict(v) for k, v in counts.items()},
         report=report if report.exists() else None,
         run_id=run_id,
