@@ -43,52 +43,116 @@ def _run_chunk(function: Callable[..., list[Any]], args: tuple, chunk: list[Any]
     return function(*args, chunk)
 
 
-def map_chunked(
-    function: Callable[..., list[Any]], args: tuple, items: Sequence[Any], executor: Executor
-) -> Iterator[tuple[int, Any]]:
-    """Yield ``(index into items, result)`` for every item, chunk by chunk as chunks finish.
+class Session:
+    """One executor for the length of a run: the pool or cluster starts on first use and is kept.
 
-    ``function(*args, chunk)`` must return one result per item of ``chunk``, in order.
+    Several passes over the documents (analyse, then write) then share one set of workers, which
+    have already imported and built the stages.
     """
-    if not items:
-        return
-    pieces = chunks(items, executor.chunk_size)
-    starts = [i * max(1, executor.chunk_size) for i in range(len(pieces))]
-    if executor.kind == "local":
-        for start, piece in zip(starts, pieces, strict=True):
-            for offset, result in enumerate(function(*args, piece)):
-                yield start + offset, result
-    elif executor.kind == "processes":
-        yield from _map_processes(function, args, pieces, starts, executor)
-    elif executor.kind == "dask":
-        yield from _map_dask(function, args, pieces, starts, executor)
-    else:  # the config loader only lets the three kinds through
-        raise PipelineError(f"executor.kind: unknown executor {executor.kind!r}")
 
+    def __init__(self, executor: Executor):
+        self.executor = executor
+        self._stack = contextlib.ExitStack()
+        self._pool: Any = None
+        self._client: Any = None
 
-def _map_processes(
-    function: Callable, args: tuple, pieces: list[list], starts: list[int], executor: Executor
-) -> Iterator[tuple[int, Any]]:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    @property
+    def started(self) -> bool:
+        """True once worker processes are running (always False for ``local``)."""
+        return self._pool is not None or self._client is not None
 
-    # forkserver: workers start from a clean interpreter, not a fork of a parent that may hold
-    # threads (progress bars, a Dask client) -- forking those can deadlock.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=executor.workers, mp_context=context) as pool:
-        # At most 2 chunks per worker in flight: results arrive as they finish, and the
-        # parent never holds every pending result at once.
-        pending = {}
+    def close(self) -> None:
+        self._stack.close()
+        self._pool = self._client = None
+
+    def map(self, function: Callable[..., list[Any]], args: tuple, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Yield ``(index into items, result)`` for every item, chunk by chunk as chunks finish.
+
+        ``function(*args, chunk)`` must return one result per item of ``chunk``, in order.
+        """
+        if not items:
+            return
+        size = max(1, self.executor.chunk_size)
+        pieces = chunks(items, size)
+        starts = [i * size for i in range(len(pieces))]
+        kind = self.executor.kind
+        if kind == "local":
+            for start, piece in zip(starts, pieces, strict=True):
+                for offset, result in enumerate(function(*args, piece)):
+                    yield start + offset, result
+        elif kind == "processes":
+            yield from self._map_processes(function, args, pieces, starts)
+        elif kind == "dask":
+            yield from self._map_dask(function, args, pieces, starts)
+        else:  # the config loader only lets the three kinds through
+            raise PipelineError(f"executor.kind: unknown executor {kind!r}")
+
+    def _map_processes(
+        self, function: Callable, args: tuple, pieces: list[list], starts: list[int]
+    ) -> Iterator[tuple[int, Any]]:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        if self._pool is None:
+            # forkserver: workers start from a clean interpreter, not a fork of a parent that may
+            # hold threads (progress bars, a Dask client) -- forking those can deadlock.
+            context = multiprocessing.get_context("forkserver")
+            pool = ProcessPoolExecutor(max_workers=self.executor.workers, mp_context=context)
+            self._pool = self._stack.enter_context(pool)
+        workers = self.executor.workers
+        # At most 2 chunks per worker in flight: results arrive as they finish, and the parent
+        # never holds every pending result at once.
+        pending: dict = {}
         queue = list(zip(starts, pieces, strict=True))[::-1]
         while queue or pending:
-            while queue and len(pending) < 2 * executor.workers:
+            while queue and len(pending) < 2 * workers:
                 start, piece = queue.pop()
-                pending[pool.submit(_run_chunk, function, args, piece)] = start
+                pending[self._pool.submit(_run_chunk, function, args, piece)] = start
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 start = pending.pop(future)
                 for offset, result in enumerate(future.result()):
                     yield start + offset, result
+
+    def _map_dask(
+        self, function: Callable, args: tuple, pieces: list[list], starts: list[int]
+    ) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        if self._client is None:
+            self._client = self._stack.enter_context(dask_client(self.executor))
+        client = self._client
+        # Arguments shared by every chunk (stage specs, cache folder) are sent once.
+        [shared] = client.scatter([args], broadcast=True)
+        run = uuid.uuid4().hex[:12]  # task keys must not collide with another run on a shared cluster
+        futures = {
+            client.submit(_run_chunk, function, shared, piece, pure=False, key=f"documents-{run}-{i}"): start
+            for i, (start, piece) in enumerate(zip(starts, pieces, strict=True))
+        }
+        for future in as_completed(futures):
+            start = futures[future]
+            results = future.result()
+            future.release()  # drop the worker's copy as soon as we hold the results
+            for offset, result in enumerate(results):
+                yield start + offset, result
+
+
+@contextlib.contextmanager
+def session(executor: Executor) -> Iterator[Session]:
+    """A :class:`Session` for ``executor``, closed (pool shut down, cluster stopped) on exit."""
+    current = Session(executor)
+    try:
+        yield current
+    finally:
+        current.close()
+
+
+def map_chunked(
+    function: Callable[..., list[Any]], args: tuple, items: Sequence[Any], executor: Executor
+) -> Iterator[tuple[int, Any]]:
+    """One pass of :meth:`Session.map` on a session of its own."""
+    with session(executor) as current:
+        yield from current.map(function, args, items)
 
 
 @contextlib.contextmanager
@@ -123,24 +187,3 @@ def dask_client(executor: Executor) -> Iterator[Any]:
             client.close()
     finally:
         cluster.close()
-
-
-def _map_dask(
-    function: Callable, args: tuple, pieces: list[list], starts: list[int], executor: Executor
-) -> Iterator[tuple[int, Any]]:
-    from distributed import as_completed
-
-    with dask_client(executor) as client:
-        # Arguments shared by every chunk (stage specs, cache folder) are scattered once.
-        [shared] = client.scatter([args], broadcast=True)
-        run = uuid.uuid4().hex[:12]  # task keys must not collide with another run on a shared cluster
-        futures = {
-            client.submit(_run_chunk, function, shared, piece, pure=False, key=f"documents-{run}-{i}"): start
-            for i, (start, piece) in enumerate(zip(starts, pieces, strict=True))
-        }
-        for future in as_completed(futures):
-            start = futures[future]
-            results = future.result()
-            future.release()  # drop the worker's copy as soon as we hold the results
-            for offset, result in enumerate(results):
-                yield start + offset, result

@@ -34,6 +34,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pickle
 import platform
 import shutil
 import signal
@@ -51,7 +52,7 @@ from pipeline import atomic
 from pipeline.cache import DocumentCache, chain_keys, document_key, file_sha256
 from pipeline.config import Config, StageSpec
 from pipeline.errors import InputError, PipelineError
-from pipeline.executor import map_chunked
+from pipeline.executor import Session, session
 from pipeline.incremental import Changes, compare
 from pipeline.ingest import find_corpus_files
 from pipeline.records import Document, Table, Unit
@@ -493,7 +494,8 @@ def process_documents(
     config: Config, files: list[Path], quiet: bool, plan: _Plan | None = None
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
     """Per-document results for ``files`` (in ``files`` order, with their units): cached ones loaded, the rest computed."""
-    results, processor = _process_light(config, files, quiet, plan or _plan(config))
+    with session(config.executor) as current:
+        results, processor = _process_light(config, files, quiet, plan or _plan(config), current)
     full = []
     for result in results:
         units, tables = _body(result, processor)
@@ -502,7 +504,7 @@ def process_documents(
 
 
 def _process_light(
-    config: Config, files: list[Path], quiet: bool, plan: _Plan
+    config: Config, files: list[Path], quiet: bool, plan: _Plan, current: Session
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
     """Per-document results without their units (those are in the cache; :func:`_body` reads them back)."""
     cache = DocumentCache(config.output / CACHE_DIR)
@@ -528,7 +530,7 @@ def _process_light(
         if config.executor.kind == "local":
             stream = ((i, _lighten(processor(Path(p), sha))) for i, (p, sha) in enumerate(items))
         else:
-            stream = map_chunked(process_chunk, (config.stages, str(cache.root), plan.doc_keys), items, config.executor)
+            stream = current.map(process_chunk, (config.stages, str(cache.root), plan.doc_keys), items)
         for position, result in stream:
             results[todo[position][0]] = result
             done += 1
@@ -551,6 +553,36 @@ def _body(result: DocumentResult, processor: DocumentProcessor) -> tuple[list[Un
         for unit in units:
             unit.norm = unit.text
     return units, tables
+
+
+def _render(units: list[Unit], tables: list[Table], tokeniser: Any) -> tuple[str, str, int]:
+    """A document's lines of units.jsonl and tables.jsonl (phrases joined first), and its phrase-token count."""
+    phrase_tokens = 0
+    lines = []
+    for unit in units:
+        if tokeniser is not None:
+            unit.tokens = tokeniser.transform(unit.tokens)
+            phrase_tokens += sum(1 for tok in unit.tokens if "_" in tok)
+        lines.append(atomic.dumps(unit.to_json()) + "\n")
+    return "".join(lines), "".join(atomic.dumps(t.to_json()) + "\n" for t in tables), phrase_tokens
+
+
+def render_chunk(cache_root: str, slot: str, tokeniser: Any, keys: list[str | None]) -> list[tuple | None]:
+    """Executor task: encode the cached units of ``keys`` (None where this process must do it)."""
+    cache = DocumentCache(Path(cache_root))
+    out: list[tuple | None] = []
+    for key in keys:
+        entry = cache.load(slot, key) if key else None
+        out.append(None if entry is None else _render(entry[1][1], entry[1][2], tokeniser))
+    return out
+
+
+def _picklable(obj: Any) -> bool:
+    try:
+        pickle.dumps(obj)
+    except Exception:  # e.g. a stage holding a closure or a native handle: encode here instead
+        return False
+    return True
 
 
 def run(
@@ -580,10 +612,20 @@ def run(
         try:
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
-            results, processor = _process_light(config, plan.files, quiet, plan)
-            return finish(
-                config, results, processor, started, quiet, plan=plan, changes=changes, run_id=run_id, kind=kind
-            )
+            with session(config.executor) as current:
+                results, processor = _process_light(config, plan.files, quiet, plan, current)
+                return finish(
+                    config,
+                    results,
+                    processor,
+                    started,
+                    quiet,
+                    plan=plan,
+                    changes=changes,
+                    run_id=run_id,
+                    kind=kind,
+                    current=current,
+                )
         except PipelineError as exc:
             _record_failure(config, plan, changes, run_id, kind, started, str(exc))
             raise
@@ -681,6 +723,7 @@ def finish(
     changes: Changes | None = None,
     run_id: str | None = None,
     kind: str = "run",
+    current: Session | None = None,
 ) -> RunSummary:
     """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`."""
     plan = plan or _plan(config)
@@ -724,6 +767,8 @@ def finish(
     units: list[Unit] = []
     tables: list[Table] = []
     if materialise:
+        if current is not None:
+            current.close()  # corpus stages run here, in this process: free the workers' memory
         for r, doc_units, doc_tables in bodies():
             r.units, r.tables = doc_units, doc_tables
             units.extend(doc_units)
@@ -740,16 +785,28 @@ def finish(
             phrase_tokens = sum(1 for u in units for tok in u.tokens if "_" in tok)
         seconds["tokenise"] = seconds.get("tokenise", 0.0) + time.perf_counter() - t
 
-    def stream_units() -> Iterator[Unit]:
-        """Units in document order, read back from the cache; tables collected on the way."""
-        nonlocal phrase_tokens
-        for _, doc_units, doc_tables in bodies():
-            tables.extend(doc_tables)
-            for unit in doc_units:
-                if phrases:
-                    unit.tokens = tokeniser.transform(unit.tokens)
-                    phrase_tokens += sum(1 for tok in unit.tokens if "_" in tok)
-                yield unit
+    def rendered() -> Iterator[tuple[str, str, int]]:
+        """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, in document order.
+
+        When worker processes are up, they read the units back from the cache and encode them;
+        otherwise (or for units held in memory) this process does.  Either way the bytes are those
+        of ``atomic.write_jsonl``.
+        """
+        shipped = tokeniser if phrases else None
+        remote = current is not None and current.started and processor.cache is not None and _picklable(shipped)
+        if remote:
+            keys = [r.stored if r.stored and not r.units and not r.tables else None for r in good]
+            stream = current.map(render_chunk, (str(processor.cache.root), processor.slots[-1], shipped), keys)
+        else:
+            stream = ((i, None) for i in range(len(good)))
+        waiting: dict[int, Any] = {}
+        position = 0
+        for index, out in stream:
+            waiting[index] = out
+            while position in waiting:
+                out = waiting.pop(position)
+                yield out if out is not None else _render(*_body(good[position], processor), shipped)
+                position += 1
 
     staging = config.output / STAGING_DIR
     shutil.rmtree(staging, ignore_errors=True)
@@ -813,8 +870,13 @@ def finish(
             info = run_info()
             _write_results(staging, units, tables, info)
         else:
-            atomic.write_jsonl(staging / "units.jsonl", (u.to_json() for u in stream_units()))
-            atomic.write_jsonl(staging / "tables.jsonl", (t.to_json() for t in tables))
+            table_lines = []
+            with atomic.atomic_open(staging / "units.jsonl") as handle:
+                for unit_lines, doc_table_lines, doc_phrase_tokens in rendered():
+                    handle.write(unit_lines)
+                    table_lines.append(doc_table_lines)
+                    phrase_tokens += doc_phrase_tokens
+            atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
             count_phrases()
             info = run_info()
             atomic.write_json(staging / "run.json", info)
