@@ -285,7 +285,8 @@ def describe(output_dir: str | Path) -> str:
                 for name in ("new", "changed", "removed", "reused")
                 if row[name] == row[name] and row[name] is not None
             )
-            what = f"{int(row['documents'] or 0)} documents ({delta}), {int(row['failed'] or 0)} failed"
+            n = int(row["documents"] or 0)
+            what = f"{n} document{'' if n == 1 else 's'} ({delta}), {int(row['failed'] or 0)} failed"
         lines.append(
             f"  #{i + 1} {row['started']} {row['kind']:<9} {row['status']:<9} {what}"
             f"  [{(row['seconds_total'] or 0):.1f} s]"
