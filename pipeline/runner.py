@@ -601,8 +601,8 @@ def run(
     """
     started = time.time()
     run_id = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{uuid.uuid4().hex[:8]}"
-    if lock_timeout is None:
-        lock_timeout = getattr(config, "lock_timeout", None)
+    if lock_timeout is None and LOCK_TIMEOUT_ENV not in os.environ:
+        lock_timeout = getattr(config, "lock_timeout", None)  # a config option, once config.py has one
     with output_lock(config.output, lock_timeout):
         if recover(config.output):
             log(f"completed the results of a run that was interrupted while saving: {config.output}", quiet)
