@@ -13,6 +13,11 @@ stage resumes from the stage before it.  Per-document work runs in chunks on
 the configured executor (:mod:`pipeline.executor`); results are put back in
 document order, so outputs do not depend on the executor.
 
+Memory: workers leave each document's units in the cache and hand back a
+small summary; ``units.jsonl`` is then written one document at a time (by the
+workers, when there are any).  Only corpus-level stages hold every unit at
+once, because :class:`Corpus` gives them a list.
+
 Safety:
 
 * ``<output>/.lock`` (``fcntl.flock``) keeps two runs on one output folder from
@@ -21,9 +26,9 @@ Safety:
 * Outputs go to ``<output>/.staging/`` first.  When every file is written, a
   journal (``<output>/.commit.json``) names them, then they are renamed into
   place and the journal removed.  A run killed before the journal leaves the
-  previous results untouched; one killed while renaming is rolled forward by
-  the next run (or ``history``) before it does anything else.  Every file is
-  always whole, because each is written atomically.
+  previous results untouched; one killed while renaming (a window of a few
+  renames) is rolled forward by the next run before it does anything else.
+  Every file is always whole, because each is written atomically.
 * Each run -- finished, unchanged or failed -- is recorded in the run history
   database (:mod:`pipeline.history`).
 """
