@@ -29,7 +29,7 @@ import yaml
 from pipeline import registry
 from pipeline.errors import ConfigError
 
-TOP_LEVEL = {"name", "description", "corpus", "output", "seed", "executor", "stages"}
+TOP_LEVEL = {"name", "description", "corpus", "output", "seed", "executor", "stages", "lock_timeout"}
 REQUIRED = ("name", "corpus", "output", "stages")
 REQUIRED_STAGES = ("ingest", "structure")
 EXECUTOR_KINDS = ("local", "processes", "dask")
@@ -69,6 +69,7 @@ class Config:
     executor: Executor
     stages: dict[str, StageSpec]  # slot -> spec, in pipeline order
     description: str = ""
+    lock_timeout: float = 0.0  # seconds to wait for another run on the same output folder
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -241,6 +242,9 @@ def parse(data: Any, path: Path) -> Config:
     output = check_value(data["output"], str, f"{where}: output", base)
     seed = check_value(data.get("seed", 0), int, f"{where}: seed", base)
     description = check_value(data.get("description", ""), str, f"{where}: description", base)
+    lock_timeout = check_value(data.get("lock_timeout", 0), float, f"{where}: lock_timeout", base)
+    if lock_timeout < 0:
+        raise ConfigError(f"{where}: lock_timeout: expected a number of seconds >= 0, got {lock_timeout}")
 
     executor_data = _check_mapping(
         data.get("executor") or {}, f"{where}: executor", {"kind", "address", "workers", "chunk_size"}
@@ -284,6 +288,7 @@ def parse(data: Any, path: Path) -> Config:
         executor=executor,
         stages=stages,
         description=description,
+        lock_timeout=lock_timeout,
         raw=data,
     )
 

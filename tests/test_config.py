@@ -111,3 +111,13 @@ def test_option_paths_must_exist() -> None:
     with pytest.raises(ConfigError, match=r"x\.y: file not found: missing\.yaml"):
         config.check_value("missing.yaml", Path, "x.y", ROOT)
     assert config.check_value("default.yaml", Path, "x", ROOT / "configs") == DEFAULT.resolve()
+
+
+def test_lock_timeout_is_validated(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["lock_timeout"] = 30
+    assert config.load(write_config(tmp_path, data)).lock_timeout == 30.0
+    data["lock_timeout"] = -1
+    expect_error(tmp_path, data, "lock_timeout", ">= 0")
+    data["lock_timeout"] = "soon"
+    expect_error(tmp_path, data, "lock_timeout", "expected a number")
