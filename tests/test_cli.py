@@ -71,3 +71,34 @@ def test_check_config_prints_stages() -> None:
     result = cli("check-config", "--config", "configs/default.yaml")
     assert result.returncode == 0
     assert "structure: un_document" in result.stdout
+
+
+def test_repair_reads_stdin_and_keeps_lines() -> None:
+    damaged = "وأآدت الجمعية أهمية تعزیز التعاون\n\nآانت الآليات القائمة آافية\n"
+    result = cli("repair", stdin=damaged)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert lines[:3] == ["وأكدت الجمعية أهمية تعزيز التعاون", "", "كانت الآليات القائمة كافية"]
+
+
+def test_repair_reads_files_in_any_encoding_and_takes_config_options(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.txt"
+    # The ی (initial yeh glyph) shows the font damage; without such evidence text counts as clean.
+    path.write_bytes("آانت الآليات القائمة آافية لتعزیز التعاون\n".encode("utf-16"))
+    assert cli("repair", str(path)).stdout == "كانت الآليات القائمة كافية لتعزيز التعاون\n"
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"name: t\ncorpus: {tmp_path}\noutput: {tmp_path / 'out'}\n"
+        "stages: {ingest: {impl: files}, structure: {impl: un_document},"
+        " repair: {impl: pdf_artefacts, options: {repair_kaf: false}}}\n",
+        encoding="utf-8",
+    )
+    kept = cli("repair", str(path), "--config", str(config))
+    assert kept.returncode == 0 and "آانت" in kept.stdout
+
+
+def test_repair_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = cli("repair", str(tmp_path / "nope.txt"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "cannot read file" in result.stderr
+    assert "Traceback" not in result.stderr
