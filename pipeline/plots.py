@@ -1,4 +1,4 @@
-"""Matplotlib figures of a run: theme shares, stakeholder salience, stakeholder positions.
+"""Matplotlib figures of a run: theme shares, stakeholder salience, stakeholder positions, the trend across runs.
 
 Arabic labels must come out shaped (letters joined) and in right-to-left order.
 Matplotlib >= 3.11 lays text out itself with libraqm, so it must get *logical*
@@ -206,6 +206,63 @@ def positions_figure(rows: Sequence[dict[str, Any]], title: str = "مواقف أ
             panel.set_title(arabic_label(axis_name), fontsize=10, loc="right")
         panels[0].figure.suptitle(arabic_label(title), fontsize=12)
     return fig
+
+
+def trend_figure(
+    runs: Sequence[tuple[float, str]],
+    themes: Sequence[tuple[Any, Sequence[float | None]]],
+    positions: Sequence[tuple[Any, Sequence[float | None]]] = (),
+    title: str = "الاتجاه عبر التشغيلات",
+    positions_title: str = "مواقف أصحاب المصلحة",
+):
+    """Line chart across runs: theme shares (top panel) and, when given, position scores (bottom panel).
+
+    ``runs`` are ``(x, tick label)`` per run in order, e.g. ``(3, "#3\\n2026-01-19")``;
+    ``themes`` and ``positions`` are ``(label, values)`` with one value per run
+    (None where the run has no value for that key).  One line per key; a run
+    without a value leaves a gap.
+    """
+    xs = [float(x) for x, _ in runs]
+    panels_data = [(themes, arabic_label(title), True)]
+    if positions:
+        panels_data.append((positions, arabic_label(positions_title), False))
+    n_lines = max(len(themes), len(positions))
+    with _rc():
+        fig = _figure(7.5, 2.2 * len(panels_data) + 0.9 + 0.1 * max(n_lines - 6, 0))
+        panels = fig.subplots(len(panels_data), 1, squeeze=False, sharex=True)[:, 0]
+        for panel, (series, panel_title, is_share) in zip(panels, panels_data, strict=True):
+            colors = _line_colors(len(series))
+            for (label, values), color in zip(series, colors, strict=True):
+                ys = [v if v is not None else float("nan") for v in (_number(v) for v in values)]
+                panel.plot(xs, ys, "o-", color=color, linewidth=1.6, markersize=4, label=arabic_label(label))
+            if is_share:
+                panel.yaxis.set_major_formatter(_percent_formatter())
+                panel.set_ylim(bottom=0)
+            else:
+                panel.axhline(0, color="#777777", linewidth=0.8, linestyle="--")
+            panel.set_title(panel_title, fontsize=10, loc="right")
+            panel.grid(axis="y", color="#e4e4e4", linewidth=0.6)
+            if series:
+                panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        bottom = panels[-1]
+        if len(runs) <= 12:
+            bottom.set_xticks(xs, [label for _, label in runs])
+        else:  # too many runs to name each: whole run numbers, chosen by matplotlib
+            from matplotlib.ticker import MaxNLocator
+
+            bottom.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+        if xs:
+            pad = 0.3 if len(xs) > 1 else 0.5
+            bottom.set_xlim(min(xs) - pad, max(xs) + pad)
+    return fig
+
+
+def _line_colors(n: int) -> list[Any]:
+    """Distinct, fixed line colours: tab10, or tab20 for more than ten lines (cycling beyond)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def _number(value: Any) -> float | None:

@@ -8,6 +8,12 @@ renders ``report.html`` with Jinja2 (autoescaped: every piece of text from the
 documents is escaped).  A missing file means its stage did not run; its section
 says so instead of failing.
 
+The trend section reads the run history (:mod:`pipeline.history`) of the real
+output folder: inside a run the report is written into a staging folder before
+the run is recorded, so the earlier runs come from the history and this run's
+point from its own themes.csv / positions.csv.  With fewer than two runs, or an
+unreadable history, the section says so and draws nothing.
+
 The page needs no network: CSS and a few lines of script are inline, charts are
 data URIs, fonts come from the system.  Nothing in it depends on the clock, so
 the same results give a byte-identical file.
@@ -562,6 +568,118 @@ def _section_candidates(candidates: list[dict] | None, labels: dict[str, str]) -
     return {"ran": True, "entries": entries}
 
 
+def _trend_date(started: Any) -> str:
+    """The day of an ISO 8601 start time (the page shows no clock times)."""
+    text = str(started or "")
+    return text[:10] if re.match(r"\d{4}-\d\d-\d\d", text) else ""
+
+
+def _trend_rows(
+    keys: list[str], points: list[dict[str, Any]], kind: str, label: Callable[[str], str], shown: int
+) -> list[dict[str, Any]]:
+    """Per key: label, values per run (for the chart) and cells for the last ``shown`` runs (for the table)."""
+    rows = []
+    for key in keys:
+        values = [p["values"].get((kind, key)) for p in points]
+        tail = values[-shown:]
+        present = [v for v in tail if v is not None]
+        change = present[-1] - present[0] if len(present) > 1 else None
+        if kind == "theme":
+            cells = ["—" if v is None else f"{v * 100:.1f}%" for v in tail]
+            change_text = "—" if change is None else f"{change * 100:+.1f}"
+        else:
+            cells = ["—" if v is None else f"{v:.2f}" for v in tail]
+            change_text = "—" if change is None else f"{change:+.2f}"
+        rows.append({"key": key, "label": label(key), "values": values, "cells": cells, "change": change_text})
+    return rows
+
+
+def _section_trend(
+    folder: Path,
+    history_dir: Path,
+    info: dict | None,
+    labels: dict[str, str],
+    groups: dict[str, str],
+    axes: dict[str, str],
+) -> dict[str, Any]:
+    """Theme shares and positions per run: the recorded runs of ``history_dir``, plus this run when not yet recorded.
+
+    ``shown`` is False (with ``runs`` the number of runs with results, and
+    ``error`` set when the history could not be read) when there is nothing to
+    draw a trend from.
+    """
+    from pipeline import history
+
+    out: dict[str, Any] = {"shown": False, "runs": 0, "error": "", "points": [], "themes": [], "positions": []}
+    try:
+        frame = history.trend(history_dir)
+        recorded = list(history.runs(history_dir).get("run_id", []))
+        db_labels = history.theme_labels(history_dir)
+    except Exception as exc:  # a damaged or foreign database must not sink the report
+        out["error"] = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        return out
+    number = {run_id: i + 1 for i, run_id in enumerate(recorded)}  # as `python -m pipeline history` counts
+    points: dict[str, dict[str, Any]] = {}
+    for run_id, started, kind, key, value in frame.itertuples(index=False, name=None):
+        point = points.setdefault(
+            run_id, {"run_id": run_id, "number": number.get(run_id, len(points) + 1), "started": started, "values": {}}
+        )
+        if value == value:  # NaN: no value
+            point["values"].setdefault((kind, key), float(value))
+    current = (info or {}).get("run_id")
+    if current is None or current not in number:  # this run is not recorded yet (the report runs inside it)
+        values: dict[tuple[str, str], float] = {}
+        for theme, _, _, share in history.read_shares(folder):
+            if share is not None:
+                values.setdefault(("theme", theme), share)
+        for group, axis, score, *_ in history.read_positions(folder):
+            if score is not None:
+                values.setdefault(("position", f"{group}:{axis}"), score)
+        if values:
+            points[current or ""] = {
+                "run_id": current or "",
+                "number": max([len(recorded), *(p["number"] for p in points.values())]) + 1,
+                "started": (info or {}).get("started"),
+                "values": values,
+                "current": True,
+            }
+    ordered = sorted(points.values(), key=lambda p: p["number"])
+    out["runs"] = len(ordered)
+    if len(ordered) < 2:
+        return out
+    for p in ordered:
+        p["date"] = _trend_date(p["started"])
+        p["tick"] = f"#{p['number']}\n{p['date']}" if p["date"] else f"#{p['number']}"
+        p.setdefault("current", current is not None and p["run_id"] == current)
+    last = ordered[-1]["values"]
+
+    def keys(kind: str) -> list[str]:
+        found = sorted({key for p in ordered for k, key in p["values"] if k == kind})
+        return sorted(found, key=lambda key: -(last.get((kind, key)) or 0.0)) if kind == "theme" else found
+
+    position_keys = keys("position")
+    axis_ids = {key.partition(":")[2] for key in position_keys}
+
+    def theme_label(key: str) -> str:
+        return labels.get(key) or db_labels.get(key) or key
+
+    def position_label(key: str) -> str:
+        group, _, axis = key.partition(":")
+        name = groups.get(group, group)
+        return name if len(axis_ids) == 1 else f"{name} · {axes.get(axis, axis)}"
+
+    shown = history.SHOWN_RUNS
+    out.update(
+        shown=True,
+        points=ordered,
+        table_points=ordered[-shown:],
+        themes=_trend_rows(keys("theme"), ordered, "theme", theme_label, shown),
+        positions=_trend_rows(position_keys, ordered, "position", position_label, shown),
+        axis_label=axes.get(next(iter(axis_ids)), next(iter(axis_ids))) if len(axis_ids) == 1 else "",
+    )
+    return out
+
+
 def _section_run(info: dict | None) -> dict[str, Any]:
     if info is None:
         return {"ran": False}
@@ -616,6 +734,22 @@ def _figures(folder: Path, context: dict[str, Any]) -> dict[str, dict[str, str]]
     if positions:
         rows = [{**p, "group": p["label"], "axis": p["axis_label"]} for p in positions]
         keep("positions", plots.positions_figure(rows), "مخطط مواقف أصحاب المصلحة مع فترات الثقة")
+    trend = context.get("trend") or {}
+    if trend.get("shown") and (trend["themes"] or trend["positions"]):
+        positions_title = "مواقف أصحاب المصلحة"
+        if trend.get("axis_label"):
+            positions_title += f": {trend['axis_label']}"
+        keep(
+            "trend",
+            plots.trend_figure(
+                [(p["number"], p["tick"]) for p in trend["points"]],
+                [(r["label"], r["values"]) for r in trend["themes"]],
+                [(r["label"], r["values"]) for r in trend["positions"]],
+                title="حصص الموضوعات عبر التشغيلات",
+                positions_title=positions_title,
+            ),
+            "مخطط خطي لحصص الموضوعات ومواقف أصحاب المصلحة في كل تشغيل",
+        )
     return made
 
 
@@ -630,8 +764,13 @@ def build_context(
     max_paragraphs: int | None = None,
     highlight: bool = True,
     title: str | None = None,
+    history_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Everything the template shows, read from the result files in ``folder``."""
+    """Everything the template shows, read from the result files in ``folder``.
+
+    ``history_dir`` is the output folder whose run history the trend section
+    reads (default: ``folder``; inside a run, the real output folder).
+    """
     folder = Path(folder)
     taxonomy = {**empty_taxonomy(), **(taxonomy or {})}
     info = read_json(folder / "run.json")
@@ -663,6 +802,14 @@ def build_context(
         ),
         "tables": _section_tables(read_jsonl(folder / "tables.jsonl")),
         "candidates": _section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
+        "trend": _section_trend(
+            folder,
+            Path(history_dir) if history_dir is not None else folder,
+            info,
+            labels,
+            groups,
+            taxonomy["axes"],
+        ),
         "run": _section_run(info),
         "seed_themes": sorted(seeds),
         "theme_filter": sorted((labels[t], t) for t in themes),
@@ -699,12 +846,15 @@ def write_report(
     featurize: Callable[[str], list[str]] | None = None,
     title: str | None = None,
     taxonomy: dict[str, Any] | None = None,
+    history_dir: str | Path | None = None,
 ) -> dict[str, int]:
     """Write ``report.html`` (and ``plots/``) for the results in ``folder``; returns counts.
 
     ``config`` (a :class:`pipeline.config.Config`) supplies theme labels, seed
     terms and stakeholder labels from the YAML files its stages name
     (``taxonomy``, in the form :func:`find_taxonomy` returns, overrides it).
+    ``history_dir``: the output folder whose run history feeds the trend
+    section (default ``folder``).
     """
     folder = Path(folder)
     context = build_context(
@@ -714,6 +864,7 @@ def write_report(
         max_paragraphs=max_paragraphs,
         highlight=highlight,
         title=title,
+        history_dir=history_dir,
     )
     if plots:
         context["figures"] = _figures(folder, context)
@@ -733,7 +884,7 @@ def write_report(
 @register("report", "html")
 @dataclass
 class HtmlReport:
-    """``report.html`` in the output folder: corpus and repairs, themes, paragraphs, stakeholders, tables."""
+    """``report.html`` in the output folder: corpus and repairs, themes, paragraphs, stakeholders, tables, trend."""
 
     plots: bool = True  # PNG + SVG into output/plots/ and charts in the page
     max_paragraphs: int | None = None  # show at most this many paragraphs (None: all)
@@ -749,6 +900,8 @@ class HtmlReport:
             highlight=self.highlight,
             featurize=corpus.featurize,
             title=self.title,
+            # corpus.output is the staging folder; the history lives in the real output folder
+            history_dir=corpus.config.output if corpus.config is not None else corpus.output,
         )
 
 

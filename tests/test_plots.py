@@ -96,6 +96,11 @@ def _figures():
                 {"group": "الحكومات", "axis": "axis 2", "score": None},
             ]
         ),
+        "trend": plots.trend_figure(
+            [(1, "#1\n2026-01-05"), (2, "#2\n2026-01-12"), (4, "#4\n2026-01-26")],
+            [("الأمن", [0.5, 0.4, None]), ("التنمية", [0.25, 0.35, 0.3])],
+            [("الحكومات", [0.4, 0.1, -0.2])],
+        ),
     }
 
 
@@ -139,3 +144,23 @@ def test_degenerate_data_still_draws(shares):
     assert plots.figure_bytes(fig, "png").startswith(b"\x89PNG")
     assert plots.figure_bytes(plots.salience_figure([], [], []), "svg").startswith(b"<?xml")
     assert plots.figure_bytes(plots.positions_figure([]), "png").startswith(b"\x89PNG")
+    assert plots.figure_bytes(plots.trend_figure([(1, "#1")], [("x", [shares[0] if shares else None])]), "png")
+
+
+def test_trend_lines_ticks_and_gaps():
+    fig = _figures()["trend"]
+    themes, positions = fig.axes[:2]
+    assert [t.get_text() for t in themes.get_legend().get_texts()] == [
+        plots.arabic_label("الأمن"),
+        plots.arabic_label("التنمية"),
+    ]
+    security = themes.get_lines()[0]
+    assert list(security.get_xdata()) == [1.0, 2.0, 4.0]  # x is the run number
+    assert security.get_ydata()[:2].tolist() == [0.5, 0.4] and security.get_ydata()[2] != security.get_ydata()[2]
+    assert [t.get_text() for t in positions.get_xticklabels()] == ["#1\n2026-01-05", "#2\n2026-01-12", "#4\n2026-01-26"]
+    assert any(line.get_linestyle() == "--" for line in positions.get_lines())  # the zero line
+    only_themes = plots.trend_figure([(1, "#1"), (2, "#2")], [("a", [0.1, 0.2])])
+    assert len(only_themes.axes) == 1
+    many = plots.trend_figure([(i, f"#{i}") for i in range(1, 31)], [("a", [i / 30 for i in range(30)])])
+    ticks = [t for t in many.axes[0].get_xticks() if 1 <= t <= 30]
+    assert 2 <= len(ticks) <= 11 and all(t == int(t) for t in ticks)  # thinned, whole run numbers

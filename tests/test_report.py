@@ -22,7 +22,7 @@ from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
-SECTIONS = ("corpus", "themes", "paragraphs", "stakeholders", "tables", "candidates", "run")
+SECTIONS = ("corpus", "themes", "paragraphs", "stakeholders", "tables", "candidates", "trend", "run")
 NOT_RUN = "stage not run"
 
 
@@ -442,3 +442,136 @@ def test_html_report_is_a_registered_stage_with_checked_options(tmp_path):
     )
     spec = config_module.load(path).stages["report"]
     assert spec.build() == report.HtmlReport(plots=False, max_paragraphs=5)
+
+
+# --------------------------------------------------------------------------- trend across runs
+
+
+def _trend_png(output: Path) -> Path:
+    return output / "plots" / "trend.png"
+
+
+ONE_RUN_NOTE = "one run so far: the trend appears from the second run"
+
+
+def test_first_run_shows_the_one_run_note_and_no_trend_plot(report_run):
+    html = (report_run.output / "report.html").read_text(encoding="utf-8")
+    trend = section(html, "trend")
+    assert ONE_RUN_NOTE in trend and "يظهر الاتجاه ابتداءً من التشغيل الثاني" in trend
+    assert "<img" not in trend and "<table" not in trend
+    assert not _trend_png(report_run.output).exists()
+    assert not (report_run.output / "plots" / "trend.svg").exists()
+
+
+def test_second_run_into_the_same_folder_adds_the_trend_chart(report_run, tmp_path):
+    from pipeline import config as config_module
+    from pipeline import history, runner
+
+    config = config_module.load(write_test_config(tmp_path))
+    shutil.copytree(report_run.output / ".cache", config.output / ".cache")  # skip the per-document stages
+    runner.run(config, quiet=True)
+    first = (config.output / "report.html").read_text(encoding="utf-8")
+    assert ONE_RUN_NOTE in section(first, "trend") and not _trend_png(config.output).exists()
+
+    runner.run(config, quiet=True)
+    html = (config.output / "report.html").read_text(encoding="utf-8")
+    trend = section(html, "trend")
+    assert ONE_RUN_NOTE not in trend
+    assert '<img src="data:image/svg+xml;base64,' in trend and 'href="plots/trend.png"' in trend
+    assert _trend_png(config.output).read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in (config.output / "plots" / "trend.svg").read_bytes()[:1000]
+    assert html.count("data:image/svg+xml;base64,") == len(report_run.figures) + 1
+    # the table: runs #1 and #2 (this run, recorded only after the report), each with its day
+    days = [str(d)[:10] for d in history.runs(config.output)["started"]]
+    for number, day in enumerate(days, 1):
+        assert f'<span class="ltr">#{number}</span><br><small class="ltr">{day}</small>' in trend
+    assert "#3" not in trend and "هذا التشغيل" in trend
+    shares = [share for _, _, _, share in history.read_shares(config.output)]
+    if shares:  # same corpus and config twice: every theme keeps its share
+        for share in shares:
+            assert trend.count(f'<span class="ltr">{share * 100:.1f}%</span>') >= 2
+    # rebuilding the report afterwards reads both runs from the history (this run is not counted twice)
+    in_run = {name: (config.output / "plots" / name).read_bytes() for name in ("trend.png", "trend.svg")}
+    report.write_report(config.output, config)
+    rebuilt = section((config.output / "report.html").read_text(encoding="utf-8"), "trend")
+    assert "#3" not in rebuilt and "#2" in rebuilt
+    for name, data in in_run.items():
+        assert (config.output / "plots" / name).read_bytes() == data, name
+
+
+def _corrupt_history(output: Path) -> None:
+    path = output / "history" / "history.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not an sqlite database\n" * 64)
+
+
+def test_corrupt_history_gives_a_note_not_a_crash(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    _corrupt_history(folder)
+    counts = report.write_report(folder, taxonomy=TAXONOMY)
+    trend = section((folder / "report.html").read_text(encoding="utf-8"), "trend")
+    assert "run history unreadable" in trend and "DatabaseError" in trend and "<img" not in trend
+    assert counts["figures"] == 3 and not _trend_png(folder).exists()
+
+
+def test_corrupt_history_inside_a_run(tmp_path):
+    """The report stage reads the history of the real output folder while writing into the staging folder."""
+    from types import SimpleNamespace
+
+    output = tmp_path / "out"
+    staging = made_up_run(output / ".staging")
+    _corrupt_history(output)
+    corpus = SimpleNamespace(output=staging, config=SimpleNamespace(output=output, stages={}), featurize=None)
+    report.HtmlReport().apply(corpus)
+    trend = section((staging / "report.html").read_text(encoding="utf-8"), "trend")
+    assert "run history unreadable" in trend and not _trend_png(staging).exists()
+
+
+def test_trend_from_recorded_runs_and_this_run(tmp_path):
+    from pipeline import history
+
+    output = tmp_path / "out"
+    staging = made_up_run(output / ".staging")  # this run: development 2/3, security 1/3
+    for run_id, started, shares, score in (
+        ("r1", "2026-01-05T03:00:00Z", ("0.2500", "0.7500"), "0.2000"),
+        ("r2", "2026-01-12T03:00:00Z", ("0.5000", "0.5000"), "-0.1000"),
+    ):
+        _write_csv(
+            output / "themes.csv",
+            ["theme", "label_en", "share"],
+            [["development", "Development", shares[0]], ["security", "Security", shares[1]]],
+        )
+        _write_csv(output / "positions.csv", ["group", "axis", "score"], [["governments", "multi", score]])
+        record = {"run_id": run_id, "status": "ok", "started": started, "documents": [], "failed": []}
+        assert history.record(output, record)
+    history.record(output, {"run_id": "r3", "status": "failed", "started": "2026-01-19T03:00:00Z"})
+    counts = report.write_report(staging, taxonomy=TAXONOMY, history_dir=output)
+    trend = section((staging / "report.html").read_text(encoding="utf-8"), "trend")
+    assert counts["figures"] == 4 and _trend_png(staging).is_file() and not _trend_png(output).exists()
+    # runs are numbered as `python -m pipeline history` numbers them: the failed run #3 has no point
+    assert '<small class="ltr">2026-01-05</small>' in trend and "2026-01-12" in trend
+    assert '<span class="ltr">#4</span><br><small class="ltr">2030-01-01</small><br><small>هذا التشغيل</small>' in trend
+    assert '<span class="ltr">#3</span>' not in trend
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", trend))
+    cells = {label: re.findall(r'<span class="ltr">([^<]+)</span>', row) for label, row in rows.items()}
+    assert cells["التنمية"] == ["25.0%", "50.0%", "66.7%", "+41.7"]  # Arabic labels from the taxonomy
+    assert cells["الأمن"] == ["75.0%", "50.0%", "33.3%", "-41.7"]
+    assert cells["الحكومات"] == ["0.20", "-0.10", "-0.40", "-0.60"]
+    assert cells["المجتمع المدني"] == ["—", "—", "0.50", "—"]
+    assert list(rows).index("التنمية") < list(rows).index("الأمن")  # largest share in this run first
+
+
+def test_no_trend_without_history_or_results(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    report.write_report(folder, taxonomy=TAXONOMY)  # no history at all
+    assert ONE_RUN_NOTE in section((folder / "report.html").read_text(encoding="utf-8"), "trend")
+    assert not _trend_png(folder).exists()
+    bare = made_up_run(tmp_path / "bare", full=False)  # an earlier run, but this one has no themes/positions
+    from pipeline import history
+
+    _write_csv(bare / "themes.csv", ["theme", "share"], [["security", "0.5"]])
+    history.record(bare, {"run_id": "r1", "status": "ok", "started": "2026-01-05T03:00:00Z"})
+    (bare / "themes.csv").unlink()
+    report.write_report(bare)
+    assert ONE_RUN_NOTE in section((bare / "report.html").read_text(encoding="utf-8"), "trend")
+    assert not _trend_png(bare).exists()
