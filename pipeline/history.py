@@ -25,7 +25,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import sqlite3
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,8 +141,26 @@ def read_positions(output_dir: str | Path) -> list[tuple]:
 def record(output_dir: str | Path, run: dict[str, Any]) -> bool:
     """Record one run (the dict the runner builds); theme shares and positions come from the output files.
 
-    Returns False when this run id was already recorded (a replayed commit).
+    Returns False when this run id was already recorded (a replayed commit).  An unreadable
+    database (not SQLite, or corrupt) is moved aside, never deleted, and a new one is started, so
+    a damaged history cannot stop runs -- or replay the same failure on every later run.
     """
+    try:
+        return _record(output_dir, run)
+    except sqlite3.OperationalError:
+        raise  # locked or read-only: a real problem to report, not a corrupt file
+    except sqlite3.DatabaseError as exc:
+        path = db_path(output_dir)
+        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
+        os.replace(path, aside)
+        print(
+            f"warning: {path}: run history unreadable ({exc}); kept as {aside.name}, new history started",
+            file=sys.stderr,
+        )
+        return _record(output_dir, run)
+
+
+def _record(output_dir: str | Path, run: dict[str, Any]) -> bool:
     output_dir = Path(output_dir)
     changes = run.get("changes", {})
     documents = run.get("documents", [])

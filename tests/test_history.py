@@ -147,3 +147,25 @@ def test_runs_record_history_from_their_result_files(tmp_path: Path) -> None:
     first, second = history.runs(cfg.output).to_dict("records")
     assert (first["documents"], second["documents"], second["new"], second["reused"]) == (2, 3, 1, 2)
     assert "theme shares" in history.describe(cfg.output)
+
+
+def test_a_corrupt_history_is_moved_aside_and_runs_go_on(tmp_path) -> None:
+    """A damaged history.sqlite must not stop a run, nor the runs after it."""
+    from pipeline import config as config_module
+    from pipeline import history, runner
+    from tests.conftest import default_config_data
+
+    data = default_config_data(tmp_path / "out")
+    data["stages"] = {k: v for k, v in data["stages"].items() if k in ("ingest", "structure")}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    cfg = config_module.load(path)
+    runner.run(cfg, quiet=True)
+    db = history.db_path(cfg.output)
+    db.write_bytes(b"this is not a database" * 100)
+    runner.run(cfg, quiet=True)
+    runner.run(cfg, quiet=True)
+    kept = list(db.parent.glob("history.sqlite.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
+    assert len(history.runs(cfg.output)) == 2
+    assert not (cfg.output / ".commit.json").exists()
