@@ -112,8 +112,9 @@ def run_pipeline(folder: Path) -> Path:
     data["stages"].pop("report", None)  # not needed for statements
     cfg = folder / "blind_check.yaml"
     cfg.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(cfg), "-q"],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--config", str(cfg), "-q"], cwd=ROOT, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"pipeline run failed ({proc.returncode})")
@@ -164,7 +165,9 @@ def scores(gold, tool, pairs, label):
     print(f"== {label}")
     print(f"  gold statements:  {len(gold)}")
     print(f"  tool statements:  {len(tool)}")
-    print(f"  matched:          {n_match}  (exact cue {sum(h == 'exact' for *_, h in pairs)}, first-word {sum(h == 'first-word' for *_, h in pairs)})")
+    print(
+        f"  matched:          {n_match}  (exact cue {sum(h == 'exact' for *_, h in pairs)}, first-word {sum(h == 'first-word' for *_, h in pairs)})"
+    )
     print(f"  attribution precision (matched, speaker == gold):        {pct(correct, n_match)}")
     print(f"  ... lenient (gold speaker or an alt_speaker):            {pct(lenient, n_match)}")
     print(f"  precision, named groups only (tool speaker != unspec.): {pct(named_ok, len(named))}")
@@ -221,13 +224,17 @@ def report(gold, tool):
         if g["speaker"] != t["speaker"]:
             alt = " [alt ok]" if t["speaker"] in g.get("alt_speakers", []) else ""
             unc = " (gold uncertain)" if g.get("uncertain") else ""
-            print(f"  {short(g['unit_id']):>4} {g['cue']:<14} gold={g['speaker']:<19} tool={t['speaker']:<19}"
-                  f"{alt}{unc} | gold subject: {g.get('subject', '')} | tool subject: {t.get('subject', '')!r}"
-                  f" ({t.get('attribution', '')}) | {how}")
+            print(
+                f"  {short(g['unit_id']):>4} {g['cue']:<14} gold={g['speaker']:<19} tool={t['speaker']:<19}"
+                f"{alt}{unc} | gold subject: {g.get('subject', '')} | tool subject: {t.get('subject', '')!r}"
+                f" ({t.get('attribution', '')}) | {how}"
+            )
     print("\n== unmatched gold statements (the tool has no statement with this cue here)")
     for g in sorted(ug, key=key):
-        print(f"  {short(g['unit_id']):>4} {g['cue']:<14} {g['speaker']:<19} {g.get('layer', ''):<12}"
-              f"{'uncertain ' if g.get('uncertain') else ''}| {g.get('subject', '')}")
+        print(
+            f"  {short(g['unit_id']):>4} {g['cue']:<14} {g['speaker']:<19} {g.get('layer', ''):<12}"
+            f"{'uncertain ' if g.get('uncertain') else ''}| {g.get('subject', '')}"
+        )
     print("\n== unmatched tool statements (no gold statement with this cue here)")
     matched_gold = {(g["unit_id"], norm_cue(g["cue"])): g for g, _, _ in pairs}
     n_split = 0
@@ -237,9 +244,13 @@ def report(gold, tool):
         if g is not None and t["speaker"] in g.get("alt_speakers", []):
             tag = " [another speaker of a mixed-subject gold row: gold lists it in alt_speakers]"
             n_split += 1
-        print(f"  {short(t['unit_id']):>4} {t.get('cue', ''):<14} {t['speaker']:<19} subject={t.get('subject', '')!r}"
-              f" ({t.get('attribution', '')}){tag} | {t.get('text', '')[:70]}")
-    print(f"  ({len(ut)} unmatched tool statements, {n_split} of them split a mixed-subject clause the gold keeps as one row)")
+        print(
+            f"  {short(t['unit_id']):>4} {t.get('cue', ''):<14} {t['speaker']:<19} subject={t.get('subject', '')!r}"
+            f" ({t.get('attribution', '')}){tag} | {t.get('text', '')[:70]}"
+        )
+    print(
+        f"  ({len(ut)} unmatched tool statements, {n_split} of them split a mixed-subject clause the gold keeps as one row)"
+    )
 
     # ---------------------------------------------------------------- the two golds
     if AUTHOR.exists():
@@ -247,19 +258,25 @@ def report(gold, tool):
         ap, aug, aut = align(gold, author)
         same = sum(g["speaker"] == a["speaker"] for g, a, _ in ap)
         print(f"\n== blind gold vs rules author's gold ({AUTHOR.name})")
-        print(f"  blind rows {len(gold)}, author rows {len(author)}, aligned {len(ap)}, same speaker {pct(same, len(ap))}")
+        print(
+            f"  blind rows {len(gold)}, author rows {len(author)}, aligned {len(ap)}, same speaker {pct(same, len(ap))}"
+        )
         print("  speaker disagreements:")
         for g, a, _how in sorted(ap, key=lambda p: key(p[0])):
             if g["speaker"] != a["speaker"]:
-                print(f"    {short(g['unit_id']):>4} {g['cue']:<14} blind={g['speaker']:<19} author={a['speaker']:<19}"
-                      f"| blind note: {g.get('note', '')} | author note: {a.get('note', '')}")
+                print(
+                    f"    {short(g['unit_id']):>4} {g['cue']:<14} blind={g['speaker']:<19} author={a['speaker']:<19}"
+                    f"| blind note: {g.get('note', '')} | author note: {a.get('note', '')}"
+                )
         print("  in the author's gold only:")
         for a in sorted(aut, key=key):
             print(f"    {short(a['unit_id']):>4} {a['cue']:<14} {a['speaker']:<19}| {a.get('note', '')}")
         covered = {g["unit_id"] for g in author}
         inside = [g for g in aug if g["unit_id"] in covered]
-        print(f"  in the blind gold only, within units the author annotated ({len(inside)}; "
-              f"{len(aug) - len(inside)} more are in units absent from the author's sample):")
+        print(
+            f"  in the blind gold only, within units the author annotated ({len(inside)}; "
+            f"{len(aug) - len(inside)} more are in units absent from the author's sample):"
+        )
         for g in sorted(inside, key=key):
             print(f"    {short(g['unit_id']):>4} {g['cue']:<14} {g['speaker']:<19}| {g.get('note', '')}")
 

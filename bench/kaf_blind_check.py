@@ -101,8 +101,16 @@ def align(raw_lines: list[str], rep_lines: list[str], gold: list[dict[str, str]]
         hits = [t for t in tokens_with_spans(raw) if t[2] == damaged]
         base = {"line": n, "damaged": damaged, "gold": correct, "note": row.get("note") or ""}
         if k >= len(hits) or len(damaged) != len(correct):
-            records.append({**base, "gold_kaf": None, "tool_char": None, "tool_token": "", "aligned": False,
-                            "why": "gold row not found in raw line"})
+            records.append(
+                {
+                    **base,
+                    "gold_kaf": None,
+                    "tool_char": None,
+                    "tool_token": "",
+                    "aligned": False,
+                    "why": "gold row not found in raw line",
+                }
+            )
             continue
         start = hits[k][0]
         if n not in cache:
@@ -115,8 +123,14 @@ def align(raw_lines: list[str], rep_lines: list[str], gold: list[dict[str, str]]
         for off, ch in enumerate(damaged):
             if ch != MADDA:
                 continue
-            rec = {**base, "gold_kaf": correct[off] == KAF, "aligned": False, "tool_char": None,
-                   "tool_token": "", "why": ""}
+            rec = {
+                **base,
+                "gold_kaf": correct[off] == KAF,
+                "aligned": False,
+                "tool_char": None,
+                "tool_token": "",
+                "why": "",
+            }
             ia = pos_a[start + off]
             for tag, a0, a1, b0, b1 in opcodes:
                 if a0 <= ia < a1:
@@ -169,9 +183,14 @@ def prf(records: list[dict]) -> dict[str, float]:
     fp = sum((not r["gold_kaf"]) and r["tool_char"] == KAF for r in records)
     fn = sum(r["gold_kaf"] and r["tool_char"] != KAF for r in records)
     tn = sum((not r["gold_kaf"]) and r["tool_char"] != KAF for r in records)
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "precision": tp / (tp + fp) if tp + fp else 1.0,
-            "recall": tp / (tp + fn) if tp + fn else 1.0}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+    }
 
 
 def main() -> None:
@@ -187,13 +206,17 @@ def main() -> None:
     certain = [r for r in aligned if not r["note"].startswith("uncertain")]
 
     print(f"gold occurrences (rows): {len(gold)}   distinct damaged forms: {len({g['damaged'] for g in gold})}")
-    print(f"«آ» characters: {len(records)}   gold kaf: {sum(bool(r['gold_kaf']) for r in records)}   "
-          f"gold alef-madda: {sum(r['gold_kaf'] is False for r in records)}")
+    print(
+        f"«آ» characters: {len(records)}   gold kaf: {sum(bool(r['gold_kaf']) for r in records)}   "
+        f"gold alef-madda: {sum(r['gold_kaf'] is False for r in records)}"
+    )
     print(f"aligned: {len(aligned)}   unaligned: {len(unaligned)}")
     for name, subset in (("all aligned", aligned), ("excluding 'uncertain' rows", certain)):
         s = prf(subset)
-        print(f"kaf decision [{name}]: precision {s['precision']:.4f}  recall {s['recall']:.4f}  "
-              f"(tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']})")
+        print(
+            f"kaf decision [{name}]: precision {s['precision']:.4f}  recall {s['recall']:.4f}  "
+            f"(tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']})"
+        )
     madda = [r for r in aligned if r["gold_kaf"] is False]
     kept = sum(r["tool_char"] == MADDA for r in madda)
     print(f"genuine alef-madda kept: {kept}/{len(madda)}")
@@ -207,8 +230,7 @@ def main() -> None:
     dis = [r for r in aligned if (r["gold_kaf"]) != (r["tool_char"] == KAF)]
     for r in dis:
         flag = f"   [{r['note']}]" if r["note"] else ""
-        print(f"  {r['line']:>4} | {r['damaged']} | {r['gold']} | {r['tool_token']}"
-              f" (char {r['tool_char']!r}){flag}")
+        print(f"  {r['line']:>4} | {r['damaged']} | {r['gold']} | {r['tool_token']} (char {r['tool_char']!r}){flag}")
     if not dis:
         print("  none")
     other_tok = [r for r in aligned if r["tool_token"] != r["gold"] and r not in dis]
