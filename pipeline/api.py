@@ -123,14 +123,17 @@ def _read_csv(path: Path, name: str) -> Any:
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for column in ("top_terms",):  # a list cell written as text
         if column in frame.columns:
-            frame[column] = frame[column].map(_split_terms)
+            frame[column] = frame[column].map(split_list_cell)
     return frame
 
 
-def _split_terms(value: Any) -> list[str]:
-    if not isinstance(value, str):
+def split_list_cell(value: Any) -> list[str]:
+    """A list-valued cell of a result file: a JSON list, a ``;``/``|``/``،``/``,``-separated string, or a list."""
+    if value is None:
         return []
-    text = value.strip()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value).strip()
     if text.startswith("["):
         try:
             return [str(v) for v in json.loads(text)]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.api import split_list_cell
 from pipeline.registry import register
 
 TEMPLATE = "report.html.j2"
@@ -120,24 +121,6 @@ def number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if result != result else result
-
-
-def _list(value: Any) -> list[str]:
-    """A list cell: a JSON list, a ``;``/``|``/``,``-separated string, or already a list."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return [str(v) for v in json.loads(text)]
-        except json.JSONDecodeError:
-            pass
-    for sep in (";", "|", "،", ","):
-        if sep in text:
-            return [part.strip() for part in text.split(sep) if part.strip()]
-    return text.split() if text else []
 
 
 # --------------------------------------------------------------------------- taxonomy and labels
@@ -342,7 +325,7 @@ def _section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: 
                 "paragraphs": _fmt(row.get("paragraphs")),
                 "share": number(row.get("share")) or 0.0,
                 "share_text": _percent(row.get("share")),
-                "top_terms": _list(row.get("top_terms")),
+                "top_terms": split_list_cell(row.get("top_terms")),
                 "coherence": _fmt(coherence, 3),
             }
         )
@@ -559,7 +542,7 @@ def _section_candidates(candidates: list[dict] | None, labels: dict[str, str]) -
             {
                 "id": str(c.get("id") or i),
                 "size": c.get("size") if c.get("size") is not None else len(units),
-                "terms": _list(c.get("top_terms") or c.get("terms")),
+                "terms": split_list_cell(c.get("top_terms") or c.get("terms")),
                 "near": labels.get(near, near) if near else "",
                 "typical": typical,
                 "units": [str(u) for u in units] if isinstance(units, list) else [],
