@@ -15,7 +15,11 @@ document order, so outputs do not depend on the executor.
 
 Memory: workers leave each document's units in the cache and hand back a
 small summary; ``units.jsonl`` is then written one document at a time (by the
-workers, when there are any).  Only corpus-level stages hold every unit at
+workers, when there are any).  When a document's output lines are final once it
+is processed (no phrase learning, no corpus stages), workers return them with the
+summary and the client writes them in output order as they arrive (an ordered
+merge into a spool file), so nothing is read back and only the tail is left when
+the workers finish.  Only corpus-level stages hold every unit at
 once, because :class:`Corpus` gives them a list.
 
 Safety:
@@ -70,6 +74,7 @@ CACHE_DIR = ".cache"
 STAGING_DIR = ".staging"
 JOURNAL = ".commit.json"
 LOCK = ".lock"
+SPOOL_PREFIX = ".units-spool-"  # units.jsonl being written while documents are processed (see _SpoolWriter)
 CRASH_ENV = "PIPELINE_CRASH_AT"  # test hook: SIGKILL this process at a named point (see _crash_point)
 LOCK_TIMEOUT_ENV = "PIPELINE_LOCK_TIMEOUT"  # seconds a run waits for another run's lock (default 0)
 
@@ -273,19 +278,119 @@ class DocumentProcessor:
 _WORKER_PROCESSORS: dict[tuple, DocumentProcessor] = {}
 
 
-def process_chunk(
-    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
-) -> list[DocumentResult]:
-    """Executor task: run the per-document stages on ``items`` ((path, sha256) pairs)."""
+def _worker_processor(stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str]) -> DocumentProcessor:
     ident = (cache_root, tuple(sorted(keys.items())), tuple(stages))
     processor = _WORKER_PROCESSORS.get(ident)
     if processor is None:
         _WORKER_PROCESSORS.clear()
         cache = DocumentCache(Path(cache_root)) if cache_root else None
         processor = _WORKER_PROCESSORS[ident] = DocumentProcessor(stages, cache, keys)
+    return processor
+
+
+def process_chunk(
+    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
+) -> list[DocumentResult]:
+    """Executor task: run the per-document stages on ``items`` ((path, sha256) pairs)."""
+    processor = _worker_processor(stages, cache_root, keys)
     # Units stay in the cache the worker wrote them to: the client reads them back in document order
     # when it writes the results, so they cross no process boundary and never all sit in memory.
     return [_lighten(processor(Path(path), sha)) for path, sha in items]
+
+
+def process_render_chunk(
+    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
+) -> list[tuple[DocumentResult, tuple[str, str, int] | None]]:
+    """Executor task: as :func:`process_chunk`, each result with its encoded output lines (see :func:`_render`).
+
+    For runs whose output lines are final once a document is processed (no phrase learning, no
+    corpus stages): the client writes them as they arrive, so nothing is read back from the cache.
+    """
+    processor = _worker_processor(stages, cache_root, keys)
+    tokeniser = _phrase_tokeniser(processor)
+    out = []
+    for path, sha in items:
+        result = processor(Path(path), sha)
+        rendered = _render(result.units, result.tables, tokeniser) if result.error is None else None
+        out.append((_lighten(result), rendered))
+    return out
+
+
+def _phrase_tokeniser(processor: DocumentProcessor) -> Any:
+    """The tokenise stage when it joins phrases (its ``transform`` is applied when units are written)."""
+    tokeniser = processor.built.get("tokenise")
+    return tokeniser if tokeniser is not None and hasattr(tokeniser, "fit_phrases") else None
+
+
+def _spoolable(config: Config, processor: DocumentProcessor) -> bool:
+    """True when a document's output lines are final as soon as it is processed (see :class:`_SpoolWriter`)."""
+    if any(slot in config.stages for slot in CORPUS_SLOTS):
+        return False  # units.jsonl is written after the corpus stages, from units they may change
+    tokeniser = _phrase_tokeniser(processor)
+    return tokeniser is None or getattr(tokeniser, "phrases", True) is False
+
+
+def _predicted_order(path: Path) -> tuple[str, str]:
+    """Where a file's units are expected in units.jsonl: ``finish`` sorts by (doc_id, source), doc_id is the stem."""
+    return path.stem, str(path)
+
+
+@dataclass
+class _Spool:
+    """units.jsonl written while documents were processed; ``finish`` uses it if ``sources`` is its document order."""
+
+    path: Path
+    sources: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)  # tables.jsonl lines, per document
+    phrase_tokens: int = 0
+
+
+class _SpoolWriter:
+    """Writes documents' output lines in the predicted final order as their results arrive (an ordered merge).
+
+    Results that arrive early wait (encoded) until every earlier document is in; with chunks
+    handed out in that order, that is about one chunk per worker.  Documents taken from the
+    cache are encoded here when their turn comes.
+    """
+
+    def __init__(self, path: Path, order: list[int], results: list, processor: DocumentProcessor):
+        self.spool = _Spool(path)
+        self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        self.order, self.results, self.processor = order, results, processor
+        self.tokeniser = _phrase_tokeniser(processor)
+        self.waiting: dict[int, tuple[str, str, int]] = {}
+        self.position = 0
+
+    def add(self, index: int, rendered: tuple[str, str, int] | None) -> None:
+        if rendered is not None:
+            self.waiting[index] = rendered
+        self._drain()
+
+    def _drain(self) -> None:
+        while self.position < len(self.order):
+            index = self.order[self.position]
+            result = self.results[index]
+            if result is None:
+                return
+            if result.error is None:
+                rendered = self.waiting.pop(index, None)
+                if rendered is None:
+                    rendered = _render(*_body(result, self.processor), self.tokeniser)
+                unit_lines, table_lines, phrase_tokens = rendered
+                self.handle.write(unit_lines)
+                self.spool.tables.append(table_lines)
+                self.spool.phrase_tokens += phrase_tokens
+                self.spool.sources.append(result.source)
+            self.position += 1
+
+    def close(self) -> _Spool:
+        try:
+            self._drain()
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        finally:
+            self.handle.close()
+        return self.spool
 
 
 # --------------------------------------------------------------------------- helpers
@@ -415,6 +520,9 @@ def recover(output: Path) -> bool:
     shutil.rmtree(staging, ignore_errors=True)
     for leftover in output.glob(".*.old-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in output.glob(f"{SPOOL_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
     return rolled
 
 
@@ -500,7 +608,7 @@ def process_documents(
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
     """Per-document results for ``files`` (in ``files`` order, with their units): cached ones loaded, the rest computed."""
     with session(config.executor) as current:
-        results, processor = _process_light(config, files, quiet, plan or _plan(config), current)
+        results, processor, _ = _process_light(config, files, quiet, plan or _plan(config), current)
     full = []
     for result in results:
         units, tables = _body(result, processor)
@@ -509,9 +617,15 @@ def process_documents(
 
 
 def _process_light(
-    config: Config, files: list[Path], quiet: bool, plan: _Plan, current: Session
-) -> tuple[list[DocumentResult], DocumentProcessor]:
-    """Per-document results without their units (those are in the cache; :func:`_body` reads them back)."""
+    config: Config, files: list[Path], quiet: bool, plan: _Plan, current: Session, spool: Path | None = None
+) -> tuple[list[DocumentResult], DocumentProcessor, _Spool | None]:
+    """Per-document results without their units (those are in the cache; :func:`_body` reads them back).
+
+    With ``spool`` (a file name), when worker processes compute documents and the output lines
+    of a document are final once it is processed, units.jsonl is written there meanwhile, in the
+    expected order (see :class:`_SpoolWriter`): then only the tail of it is left after the workers
+    finish, not the whole file.
+    """
     cache = DocumentCache(config.output / CACHE_DIR)
     processor = DocumentProcessor(config.stages, cache, plan.doc_keys)
     last = processor.slots[-1]
@@ -531,18 +645,32 @@ def _process_light(
             results[index] = result
             if bar is not None:
                 bar.update()
+        writer: _SpoolWriter | None = None
+        args = (config.stages, str(cache.root), plan.doc_keys)
+        if spool is not None and todo and config.executor.kind != "local" and _spoolable(config, processor):
+            todo.sort(key=lambda item: _predicted_order(files[item[0]]))  # hand out chunks in output order
+            order = sorted(range(len(files)), key=lambda i: _predicted_order(files[i]))
+            writer = _SpoolWriter(spool, order, results, processor)
         items = [item for _, item in todo]
         if config.executor.kind == "local":
             stream = ((i, _lighten(processor(Path(p), sha))) for i, (p, sha) in enumerate(items))
+        elif writer is not None:
+            stream = current.map(process_render_chunk, args, items)
         else:
-            stream = current.map(process_chunk, (config.stages, str(cache.root), plan.doc_keys), items)
-        for position, result in stream:
-            results[todo[position][0]] = result
+            stream = current.map(process_chunk, args, items)
+        for position, out in stream:
+            index = todo[position][0]
+            if writer is not None:
+                results[index], rendered = out
+                writer.add(index, rendered)
+            else:
+                results[index] = out
             done += 1
             _crash_point(f"documents:{done}")
             if bar is not None:
                 bar.update()
-    return [r for r in results if r is not None], processor
+    written = writer.close() if writer is not None else None
+    return [r for r in results if r is not None], processor, written
 
 
 def _body(result: DocumentResult, processor: DocumentProcessor) -> tuple[list[Unit], list[Table]]:
@@ -614,11 +742,12 @@ def run(
         plan = _plan(config)
         previous = _previous_run(config.output)
         changes = compare(previous.get("inputs", {}) if previous else {}, plan.hashes)
+        spool = config.output / f"{SPOOL_PREFIX}{os.getpid()}.tmp"
         try:
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
             with session(config.executor) as current:
-                results, processor = _process_light(config, plan.files, quiet, plan, current)
+                results, processor, spooled = _process_light(config, plan.files, quiet, plan, current, spool)
                 return finish(
                     config,
                     results,
@@ -630,10 +759,14 @@ def run(
                     run_id=run_id,
                     kind=kind,
                     current=current,
+                    spool=spooled,
                 )
         except PipelineError as exc:
             _record_failure(config, plan, changes, run_id, kind, started, str(exc))
             raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                spool.unlink()
 
 
 def _previous_run(output: Path) -> dict[str, Any] | None:
@@ -729,8 +862,12 @@ def finish(
     run_id: str | None = None,
     kind: str = "run",
     current: Session | None = None,
+    spool: _Spool | None = None,
 ) -> RunSummary:
-    """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`."""
+    """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
+
+    ``spool``: units.jsonl already written by :func:`_process_light`, used if its order is right.
+    """
     plan = plan or _plan(config)
     changes = changes or compare({}, plan.hashes)
     run_id = run_id or f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{uuid.uuid4().hex[:8]}"
@@ -874,6 +1011,13 @@ def finish(
                 seconds[slot] = time.perf_counter() - t
             info = run_info()
             _write_results(staging, units, tables, info)
+        elif spool is not None and spool.sources == [r.source for r in good]:
+            os.replace(spool.path, staging / "units.jsonl")  # written, in order, while the workers ran
+            phrase_tokens += spool.phrase_tokens
+            atomic.write_text(staging / "tables.jsonl", "".join(spool.tables))
+            count_phrases()
+            info = run_info()
+            atomic.write_json(staging / "run.json", info)
         else:
             table_lines = []
             with atomic.atomic_open(staging / "units.jsonl") as handle:

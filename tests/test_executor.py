@@ -94,3 +94,50 @@ def test_dask_without_address_starts_and_closes_a_local_cluster() -> None:
     assert got == {i: 1 + 2 * i for i in range(12)}
     workers = [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
     assert not workers  # the cluster's worker processes are gone
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("predicted", ["right", "wrong"])
+def test_units_written_while_workers_run_match_the_local_run(tmp_path: Path, monkeypatch, predicted: str) -> None:
+    """Without phrases or corpus stages, worker-rendered lines are merged into units.jsonl as they arrive.
+
+    With a wrong guess of the final order the spooled file is dropped and written again, in order.
+    """
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n") if len(p) > 200]
+    for i in range(7):
+        (corpus / f"part{i}.txt").write_text("\n\n".join(paragraphs[i * 2 : i * 2 + 4]), encoding="utf-8")
+    (corpus / "broken.txt").write_bytes(b"\x00\x01" * 50)
+
+    def configure(name: str, executor: dict) -> config.Config:
+        write_config(tmp_path, corpus, name, executor)
+        path = tmp_path / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["stages"]["tokenise"]["options"] = {"phrases": False}
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return config.load(path)
+
+    local = runner.run(configure("local", {"kind": "local"}), quiet=True)
+    expected = results(tmp_path / "local")
+    assert len(local.failed) == 1 and expected["units.jsonl"]
+
+    spools: list = []
+    original = runner._SpoolWriter
+
+    class Recording(original):
+        def close(self):
+            spool = super().close()
+            spools.append(spool)
+            return spool
+
+    monkeypatch.setattr(runner, "_SpoolWriter", Recording)
+    if predicted == "wrong":  # inverts the order of the (equally long) names: the guessed order is reversed
+        monkeypatch.setattr(runner, "_predicted_order", lambda path: "".join(chr(0x10000 - ord(c)) for c in path.stem))
+    pool = runner.run(configure("pool", {"kind": "processes", "workers": 2, "chunk_size": 2}), quiet=True)
+    assert pool.failed == local.failed
+    assert len(spools) == 1 and len(spools[0].sources) == 7
+    assert spools[0].sources == sorted(spools[0].sources, reverse=predicted == "wrong")
+    assert results(tmp_path / "pool") == expected
+    assert not list((tmp_path / "pool").glob(f"{runner.SPOOL_PREFIX}*"))  # used or dropped, never left behind

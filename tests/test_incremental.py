@@ -212,3 +212,14 @@ def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setu
     assert results(output) == expected
     assert list(history.runs(output)["status"]) == ["ok", "ok", "ok", "ok", "unchanged"]
     assert not (output / runner.JOURNAL).exists() and not (output / runner.STAGING_DIR).exists()
+
+
+def test_spool_left_by_a_killed_run_is_removed_by_the_next(setup) -> None:
+    """units.jsonl spooled while documents are analysed (worker processes, no phrases) never outlives a run."""
+    tmp, corpus, output = setup
+    output.mkdir()
+    leftover = output / f"{runner.SPOOL_PREFIX}12345.tmp"
+    leftover.write_text('{"half": "a line', encoding="utf-8")
+    runner.run(config.load(write_config(tmp, corpus, output, tokenise={"phrases": False})), quiet=True)
+    assert not leftover.exists()
+    assert all(json.loads(line) for line in (output / "units.jsonl").read_text(encoding="utf-8").splitlines())
