@@ -102,3 +102,45 @@ def test_repair_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "cannot read file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def run_with_terminal_stderr(*args: str) -> str:
+    """Run the CLI with stderr on a pseudo-terminal (as in an interactive shell); return what it showed."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    # A real terminal has a size; tqdm draws nothing on a zero-width one.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=follower, text=True
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.wait(timeout=300)
+    os.close(leader)
+    assert proc.returncode == 0
+    return shown.decode("utf-8", errors="replace")
+
+
+def test_progress_bar_on_a_terminal_and_quiet_silences_it(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: t\ncorpus: {ROOT / 'corpora' / 'un-igov-ar'}\noutput: {tmp_path / 'out'}\n"
+        "stages: {ingest: {impl: files}, structure: {impl: un_document}}\n",
+        encoding="utf-8",
+    )
+    shown = run_with_terminal_stderr("run", "--config", str(path))
+    assert "documents" in shown and "1/1" in shown  # tqdm's bar: «documents: 100%|...| 1/1»
+    assert run_with_terminal_stderr("run", "--config", str(path), "--quiet") == ""
