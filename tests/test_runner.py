@@ -102,3 +102,21 @@ def test_a_failing_stage_leaves_previous_results_whole(tmp_path: Path, corpus: P
         runner.run(bad, quiet=True)
     assert result_files(good.output) == before
     assert [p.name for p in good.output.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_a_full_run_imports_neither_camel_data_nor_torch(tmp_path: Path) -> None:
+    """camel_tools.data starts a catalogue download when imported; torch is gigabytes we do not need."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(default_config_data(tmp_path / "out"), allow_unicode=True), encoding="utf-8")
+    code = (
+        "import sys; from pipeline import config, runner; "
+        f"runner.run(config.load({str(path)!r}), quiet=True); "
+        "bad = sorted(m for m in sys.modules if m.startswith(('camel_tools.data', 'torch', 'transformers'))); "
+        "print(bad)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
