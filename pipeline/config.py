@@ -32,7 +32,7 @@ from pipeline.errors import ConfigError
 TOP_LEVEL = {"name", "description", "corpus", "output", "seed", "executor", "stages", "lock_timeout"}
 REQUIRED = ("name", "corpus", "output", "stages")
 REQUIRED_STAGES = ("ingest", "structure")
-EXECUTOR_KINDS = ("local", "processes", "dask")
+ExecutorKind = Literal["local", "processes", "dask"]
 
 
 @dataclass
@@ -250,9 +250,7 @@ def parse(data: Any, path: Path) -> Config:
         data.get("executor") or {}, f"{where}: executor", {"kind", "address", "workers", "chunk_size"}
     )
     executor = Executor(
-        kind=check_value(
-            executor_data.get("kind", "local"), Literal["local", "processes", "dask"], f"{where}: executor.kind", base
-        ),
+        kind=check_value(executor_data.get("kind", "local"), ExecutorKind, f"{where}: executor.kind", base),
         address=check_value(executor_data.get("address"), str | None, f"{where}: executor.address", base),
         workers=check_value(executor_data.get("workers", 2), int, f"{where}: executor.workers", base),
         chunk_size=check_value(executor_data.get("chunk_size", 8), int, f"{where}: executor.chunk_size", base),

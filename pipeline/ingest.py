@@ -19,7 +19,6 @@ from pipeline.errors import InputError
 from pipeline.records import Document
 from pipeline.registry import register
 
-TEXT_SUFFIXES = (".txt", ".text", ".md")
 PDF_SUFFIXES = (".pdf",)
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
 ARABIC_LETTER = re.compile("[\u0621-\u064a]")

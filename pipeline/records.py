@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-UNIT_KINDS = ("front", "summary", "heading", "paragraph", "footnote", "table")
-
 
 @dataclass
 class Document:

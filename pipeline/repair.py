@@ -77,7 +77,6 @@ FARSI_YEH = "\u06cc"
 YEH = "\u064a"
 KAF = "\u0643"
 ALEF_MADDA = "\u0622"
-LAM = "\u0644"
 
 # Letters after which the next letter takes its initial (or isolated) form.
 NON_JOINERS = frozenset("ءآأؤإاةدذرزوى")

@@ -54,7 +54,7 @@ from pipeline.records import Statement, Unit
 from pipeline.registry import register
 
 UNSPECIFIED = "unspecified"
-VOICES = ("active", "passive", "either", "pronoun")
+Voice = Literal["active", "passive", "either", "pronoun"]
 SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
 RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
 # Words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
@@ -213,9 +213,7 @@ def load_actors(path: Path) -> ActorSpec:
         cues.append(
             CueSpec(
                 lemma=check_value(cue["lemma"], str, f"{cwhere}.lemma", base),
-                voice=check_value(
-                    cue["voice"], Literal["active", "passive", "either", "pronoun"], f"{cwhere}.voice", base
-                ),
+                voice=check_value(cue["voice"], Voice, f"{cwhere}.voice", base),
                 forms=_strings(cue["forms"], f"{cwhere}.forms", base),
                 skip=_strings(cue.get("skip", []), f"{cwhere}.skip", base, allow_empty=True),
             )

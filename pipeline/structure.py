@@ -263,8 +263,6 @@ class UnDocumentStructure:
         close(current)
         close(footnote)
         self._remove_markers(units)
-        order = {u.unit_id: i for i, u in enumerate(units)}
-        units.sort(key=lambda u: order[u.unit_id])
         return DocStructure(units=units, tables=tables)
 
     def _front_and_summary(self, lines: list[str]) -> list[tuple[str, list[str]]]:

@@ -45,7 +45,6 @@ _CACHE_LIMIT = 500_000
 Stemmer = Literal["snowball", "arlstem2", "farasa", "light", "none"]
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # One cheap pass (a single range) that clears the common case: nothing at or above U+200D, so no
 # astral character and no BMP emoji-sequence character.  Normalised text passes it almost always.
 _HIGH = re.compile("[\u200d-\U0010ffff]")
