@@ -2,8 +2,8 @@
 
 Per-document stages (ingest -> structure -> repair -> normalise -> tokenise)
 run on one file at a time, so a corpus is streamed and a bad file only loses
-itself.  Corpus-level stages (phrases, themes, stakeholders, report) see all
-units at once through a :class:`Corpus`.  The runner is the only module that
+itself.  Corpus-level stages (phrases, themes, stakeholders, report) see the
+whole corpus through a :class:`Corpus`, whose units are a re-iterable stream.  The runner is the only module that
 knows the stage order; stages never import each other -- the config wires them.
 
 Re-runs are incremental: the state of every document after every per-document
@@ -19,8 +19,9 @@ workers, when there are any).  When a document's output lines are final once it
 is processed (no phrase learning, no corpus stages), workers return them with the
 summary and the client writes them in output order as they arrive (an ordered
 merge into a spool file), so nothing is read back and only the tail is left when
-the workers finish.  Only corpus-level stages hold every unit at
-once, because :class:`Corpus` gives them a list.
+the workers finish.  Corpus-level stages get a
+:class:`~pipeline.unitstream.UnitStream`: each pass over it reads one document's
+units back from the cache at a time, so no stage holds every unit at once.
 
 Safety:
 
@@ -65,6 +66,7 @@ from pipeline.executor import Session, session
 from pipeline.incremental import Changes, compare
 from pipeline.ingest import find_corpus_files
 from pipeline.records import Document, Table, Unit
+from pipeline.unitstream import UnitStream
 
 DOCUMENT_SLOTS = ("ingest", "structure", "repair", "normalise", "tokenise")
 CORPUS_SLOTS = ("themes", "stakeholders", "report")
@@ -117,9 +119,14 @@ def _lighten(result: DocumentResult) -> DocumentResult:
 
 @dataclass
 class Corpus:
-    """Everything corpus-level stages see; ``results`` collects what they produce."""
+    """Everything corpus-level stages see; ``results`` collects what they produce.
 
-    units: list[Unit]
+    ``units``: a :class:`~pipeline.unitstream.UnitStream` in a run (re-iterable, one document in
+    memory at a time; annotations stages set on its units are kept) or a plain list.  Stages
+    iterate it and take its ``len()``; they never index it.
+    """
+
+    units: UnitStream | list[Unit]
     tables: list[Table]
     documents: list[DocumentResult]
     featurize: Callable[[str], list[str]]  # natural Arabic -> model features, through the same stages as the text
@@ -394,12 +401,6 @@ class _SpoolWriter:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _write_results(folder: Path, units: list[Unit], tables: list[Table], info: dict[str, Any]) -> None:
-    atomic.write_jsonl(folder / "units.jsonl", (u.to_json() for u in units))
-    atomic.write_jsonl(folder / "tables.jsonl", (t.to_json() for t in tables))
-    atomic.write_json(folder / "run.json", info)
 
 
 def _move_into_place(source: Path, target: Path) -> None:
@@ -688,6 +689,15 @@ def _body(result: DocumentResult, processor: DocumentProcessor) -> tuple[list[Un
     return units, tables
 
 
+def _unit_loader(result: DocumentResult, processor: DocumentProcessor) -> Callable[[], list[Unit]]:
+    """Reads a document's units back (from the cache, or copies of those in memory) each time it is called."""
+
+    def load() -> list[Unit]:
+        return [replace(unit) for unit in _body(result, processor)[0]]
+
+    return load
+
+
 def _render(units: list[Unit], tables: list[Table], tokeniser: Any) -> tuple[str, str, int]:
     """A document's lines of units.jsonl and tables.jsonl (phrases joined first), and its phrase-token count."""
     phrase_tokens = 0
@@ -902,30 +912,39 @@ def finish(
         for r in good:
             yield (r, *_body(r, processor))
 
-    # Corpus-level stages (themes, stakeholders, report) take every unit at once.  Without them,
-    # nothing needs the whole corpus in memory: units are read back from the cache one document at
-    # a time, for phrase learning and again while units.jsonl is written.
-    materialise = any(slot in config.stages for slot in CORPUS_SLOTS)
-    units: list[Unit] = []
-    tables: list[Table] = []
-    if materialise:
-        if current is not None:
-            current.close()  # corpus stages run here, in this process: free the workers' memory
-        for r, doc_units, doc_tables in bodies():
-            r.units, r.tables = doc_units, doc_tables
-            units.extend(doc_units)
-            tables.extend(doc_tables)
+    # Nothing holds the whole corpus in memory: units are read back from the cache one document
+    # at a time -- for phrase learning, for every pass the corpus-level stages make over
+    # ``corpus.units`` (a UnitStream), and again while units.jsonl is written.
+    streaming = any(slot in config.stages for slot in CORPUS_SLOTS)
+    stream = UnitStream([_unit_loader(r, processor) for r in good], n_units)
+    doc_tables: dict[int, list[Table]] = {}
+    if streaming and current is not None:
+        current.close()  # corpus stages run here, in this process: free the workers' memory
     phrase_tokens = 0
     if phrases:
         t = time.perf_counter()
-        # A generator, not a list: gensim's Phrases reads the corpus once, streaming.
-        source = (u.tokens for u in units) if materialise else (u.tokens for _, us, _ in bodies() for u in us)
-        tokeniser.fit_phrases(source)
-        if materialise:
-            for unit in units:
-                unit.tokens = tokeniser.transform(unit.tokens)
-            phrase_tokens = sum(1 for u in units for tok in u.tokens if "_" in tok)
+
+        def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
+            for d, (_, doc_units, tables) in enumerate(bodies()):
+                doc_tables[d] = tables
+                for unit in doc_units:
+                    yield unit.tokens
+
+        tokeniser.fit_phrases(source())
+        stream.transform = tokeniser.transform
         seconds["tokenise"] = seconds.get("tokenise", 0.0) + time.perf_counter() - t
+    if streaming and len(doc_tables) < len(good):
+        doc_tables = {d: _body(r, processor)[1] for d, r in enumerate(good)}
+    tables = [t for d in sorted(doc_tables) for t in doc_tables[d]]
+
+    def streamed() -> Iterator[tuple[str, str, int]]:
+        """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, with what the corpus stages added."""
+        for d in range(len(good)):
+            units = stream.document(d)
+            lines, table_lines, _ = _render(units, doc_tables[d], None)
+            joined = sum(1 for u in units for tok in u.tokens if "_" in tok) if phrases else 0
+            del units  # before the next document is read
+            yield lines, table_lines, joined
 
     def rendered() -> Iterator[tuple[str, str, int]]:
         """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, in document order.
@@ -954,7 +973,7 @@ def finish(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        corpus = Corpus(units, tables, good, processor.featurize, processor.normalize, config.seed, staging, config)
+        corpus = Corpus(stream, tables, good, processor.featurize, processor.normalize, config.seed, staging, config)
         failed_documents = [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad]
 
         def run_info() -> dict[str, Any]:
@@ -992,43 +1011,46 @@ def finish(
                 },
             }
 
-        def count_phrases() -> None:
+        def write_units(lines: Iterator[tuple[str, str, int]]) -> None:
+            """units.jsonl and tables.jsonl from per-document lines; the phrase-token count goes to the counts."""
+            nonlocal phrase_tokens
+            table_lines = []
+            with atomic.atomic_open(staging / "units.jsonl") as handle:
+                for unit_lines, doc_table_lines, doc_phrase_tokens in lines:
+                    handle.write(unit_lines)
+                    table_lines.append(doc_table_lines)
+                    phrase_tokens += doc_phrase_tokens
+            atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
             if phrases:
                 counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
 
-        if materialise:
-            count_phrases()
+        if streaming:
+            written = False
             for slot in CORPUS_SLOTS:
                 spec = config.stages.get(slot)
                 if spec is None:
                     continue
                 if slot == "report":  # the report reads the finished result files of this run
-                    _write_results(staging, units, tables, run_info())
+                    write_units(streamed())
+                    written = True
+                    atomic.write_json(staging / "run.json", run_info())
                 t = time.perf_counter()
                 log(f"stage {slot} ({spec.impl})", quiet)
                 stage_counts = spec.build().apply(corpus) or {}
                 counts[slot] = Counter(stage_counts)
                 seconds[slot] = time.perf_counter() - t
-            info = run_info()
-            _write_results(staging, units, tables, info)
+            if not written:
+                write_units(streamed())
         elif spool is not None and spool.sources == [r.source for r in good]:
             os.replace(spool.path, staging / "units.jsonl")  # written, in order, while the workers ran
-            phrase_tokens += spool.phrase_tokens
             atomic.write_text(staging / "tables.jsonl", "".join(spool.tables))
-            count_phrases()
-            info = run_info()
-            atomic.write_json(staging / "run.json", info)
+            phrase_tokens = spool.phrase_tokens
+            if phrases:
+                counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
         else:
-            table_lines = []
-            with atomic.atomic_open(staging / "units.jsonl") as handle:
-                for unit_lines, doc_table_lines, doc_phrase_tokens in rendered():
-                    handle.write(unit_lines)
-                    table_lines.append(doc_table_lines)
-                    phrase_tokens += doc_phrase_tokens
-            atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
-            count_phrases()
-            info = run_info()
-            atomic.write_json(staging / "run.json", info)
+            write_units(rendered())
+        info = run_info()
+        atomic.write_json(staging / "run.json", info)
         _crash_point("staged")
         record = _base_record(config, run_id, kind, started, changes) | {
             "status": "ok",

@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -557,7 +557,7 @@ class StakeholderPositions:
 
     # -- attribution ---------------------------------------------------------------------------
 
-    def attribute(self, units: list[Unit], lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
+    def attribute(self, units: Iterable[Unit], lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
         """(statements, skipped cue count) for ``units``; sets ``unit.speakers``."""
         statements: list[AttributedStatement] = []
         skipped = 0
@@ -786,7 +786,8 @@ class StakeholderPositions:
         """Wordscores positions of each group's statements, on the scale of the axis's reference texts."""
         from pipeline.wordscores import Wordscores
 
-        units = {u.unit_id: u for u in corpus.units}
+        wanted = {ref.value for ref in axis.references if ref.kind == "unit"}
+        units = {u.unit_id: u.text for u in corpus.units if u.unit_id in wanted} if wanted else {}
         texts, scores = {}, {}
         for number, ref in enumerate(axis.references):
             if ref.kind == "unit":
@@ -795,7 +796,7 @@ class StakeholderPositions:
                         f"{self.positions}: axes.{axis.id}.wordscores.references[{number}].unit: "
                         f"no unit {ref.value!r} in this corpus"
                     )
-                text = units[ref.value].text
+                text = units[ref.value]
             elif ref.kind == "file":
                 text = Path(ref.value).read_text(encoding="utf-8")
             else:
@@ -864,7 +865,7 @@ class StakeholderPositions:
         # in the same form as the aliases.  Without it both sides go through `fold` only.
         normalize = getattr(corpus, "normalize", None) or (lambda text: text)
         lexicon = _Lexicon(actors, axes, normalize)
-        statements, skipped = self.attribute(list(corpus.units), lexicon, actors, axes)
+        statements, skipped = self.attribute(corpus.units, lexicon, actors, axes)  # one pass: units may be streamed
         contributions = contribution_counts(corpus.tables)
         positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
         for axis in axes:

@@ -30,7 +30,9 @@ and high scores lets strong profile similarity alone assign the theme.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,8 +41,8 @@ import numpy as np
 class ThemeInput:
     """What a scorer sees.  ``fit`` marks the units the models learn from."""
 
-    docs: list[list[str]]  # features per unit
-    texts: list[str]  # display text per unit (sentence embeddings read natural text)
+    docs: Sequence[list[str]] | Any  # features per unit: re-iterable with len(), read in passes (may be streamed)
+    texts: Sequence[str] | Any  # display text per unit, re-iterable (sentence embeddings read natural text)
     seeds: list[list[list[str]]]  # per theme: each seed term as a feature sequence
     seed_texts: list[list[str]]  # per theme: the seed terms as written (natural Arabic)
     labels: list[str]  # per theme: Arabic label, for embeddings
@@ -71,10 +73,9 @@ def parts(features: list[str]) -> list[str]:
 def plain_seed_counts(data: ThemeInput) -> np.ndarray:
     """Occurrences of every seed term, each counted on its own (overlaps count twice)."""
     counts = np.zeros((len(data.docs), data.n_themes))
-    docs = [parts(d) for d in data.docs]
-    for j, terms in enumerate(data.seeds):
-        unique = sorted({tuple(parts(t)) for t in terms if t})
-        for i, doc in enumerate(docs):
+    terms = [sorted({tuple(parts(t)) for t in theme if t}) for theme in data.seeds]
+    for i, doc in enumerate(parts(d) for d in data.docs):
+        for j, unique in enumerate(terms):
             counts[i, j] = sum(_occurrences(doc, term) for term in unique)
     return counts
 
@@ -93,10 +94,14 @@ def seed_counts(data: ThemeInput) -> np.ndarray:
             if term:
                 table.setdefault(tuple(parts(term)), set()).add(j)
     longest = max((len(t) for t in table), default=0)
+    first = {t[0] for t in table}
     counts = np.zeros((len(data.docs), data.n_themes))
     for i, doc in enumerate(parts(d) for d in data.docs):
         pos = 0
         while pos < len(doc):
+            if doc[pos] not in first:  # no seed term starts here (most words): skip the n-gram lookups
+                pos += 1
+                continue
             for n in range(min(longest, len(doc) - pos), 0, -1):
                 hit = table.get(tuple(doc[pos : pos + n]))
                 if hit:
@@ -160,20 +165,55 @@ def _seed_features(data: ThemeInput, index: dict[str, int]) -> list[list[int]]:
     return out
 
 
-def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, alpha: float):
-    """Fit gensim LDA on the fitted units; returns (doc-topic for all units, topic-term,
-    topic-term expected counts learned from the data alone)."""
+class _Bows:
+    """Bags of words of the fitted, non-empty units, re-read from ``data.docs`` on every pass
+    (gensim streams its training corpus); ``len()`` is known in advance."""
+
+    def __init__(self, data: ThemeInput, index: dict[str, int], fitted_only: bool = True) -> None:
+        self.data, self.index, self.fitted_only = data, index, fitted_only
+        self.size: int | None = None
+
+    def _all(self) -> Iterator[list[tuple[int, int]]]:
+        for doc, use in zip(self.data.docs, self.data.fit, strict=True):
+            if use or not self.fitted_only:
+                yield sorted(_bow(doc, self.index).items())
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (bow for bow in self._all() if bow)
+
+    def __len__(self) -> int:
+        if self.size is None:  # one counting pass, only when gensim asks
+            self.size = sum(1 for _ in self)
+        return self.size
+
+
+def fit_passes(passes: int, fitted: int, budget: int) -> int:
+    """Passes over the fitted units: ``passes`` on a small corpus, fewer on a large one so that
+    passes x units stays within ``budget`` (at least one).  Online LDA converges in one pass
+    over a large corpus; dozens are needed only when a pass is a single update."""
+    return max(1, min(passes, budget // max(fitted, 1)))
+
+
+def _lda(
+    data: ThemeInput,
+    vocab: list[str],
+    eta: np.ndarray | None,
+    n_topics: int,
+    passes: int,
+    alpha: float,
+    theta: bool = True,
+):
+    """Fit gensim LDA on the fitted units, streamed; returns (doc-topic for all units or None,
+    topic-term, topic-term expected counts learned from the data alone)."""
     from gensim.corpora import Dictionary
     from gensim.models import LdaModel
 
-    vocab, index = _vocabulary(data)
+    index = {w: i for i, w in enumerate(vocab)}
     dictionary = Dictionary()
     dictionary.token2id = dict(index)  # our sorted ids, so eta columns line up
     dictionary.id2token = dict(enumerate(vocab))
-    bows = [sorted(_bow(doc, index).items()) for doc in data.docs]
-    train = [bow for bow, use in zip(bows, data.fit, strict=True) if use and bow]
     model = LdaModel(
-        corpus=train,
+        corpus=_Bows(data, index),
         id2word=dictionary.id2token,
         num_topics=n_topics,
         alpha=np.full(n_topics, alpha),
@@ -184,13 +224,15 @@ def _lda(data: ThemeInput, eta: np.ndarray | None, n_topics: int, passes: int, a
         minimum_probability=0.0,
         dtype=np.float64,
     )
-    theta = np.zeros((len(bows), n_topics))
-    for i, bow in enumerate(bows):
-        if bow:
-            for k, p in model.get_document_topics(bow, minimum_probability=0.0):
-                theta[i, k] = p
+    doc_topics = None
+    if theta:
+        doc_topics = np.zeros((len(data.docs), n_topics))
+        for i, bow in enumerate(_Bows(data, index, fitted_only=False)._all()):
+            if bow:
+                for k, p in model.get_document_topics(bow, minimum_probability=0.0):
+                    doc_topics[i, k] = p
     counts = model.state.get_lambda() - model.eta  # expected word counts per topic, without the prior
-    return theta, model.get_topics(), np.maximum(counts, 0.0)
+    return doc_topics, model.get_topics(), np.maximum(counts, 0.0)
 
 
 def _bow(doc: list[str], index: dict[str, int]) -> dict[int, int]:
@@ -201,13 +243,14 @@ def _bow(doc: list[str], index: dict[str, int]) -> dict[int, int]:
     return bow
 
 
-def lda_scores(data: ThemeInput, n_extra: int = 3, passes: int = 30) -> np.ndarray:
+def lda_scores(data: ThemeInput, n_extra: int = 3, passes: int = 30, budget: int = 200_000) -> np.ndarray:
     """Baseline: unseeded LDA with ``n_themes + n_extra`` topics, each topic mapped to the
     theme whose seed features it gives most probability (or to none); a theme's score is
     the share of the unit's topics mapped to it."""
     n_topics = data.n_themes + n_extra
-    theta, phi, _ = _lda(data, None, n_topics, passes, alpha=1.0 / n_topics)
-    _, index = _vocabulary(data)
+    passes = fit_passes(passes, sum(data.fit), budget)
+    vocab, index = _vocabulary(data)
+    theta, phi, _ = _lda(data, vocab, None, n_topics, passes, alpha=1.0 / n_topics)
     seeds = _seed_features(data, index)
     mass = np.array([[phi[k, f].sum() for f in seeds] for k in range(n_topics)])  # topic x theme
     # relative to each theme's best topic, so a theme with common seed words does not take every topic
@@ -219,7 +262,53 @@ def lda_scores(data: ThemeInput, n_extra: int = 3, passes: int = 30) -> np.ndarr
     return np.clip(scores, 0.0, 1.0)
 
 
-def profile_scores(data: ThemeInput, x: np.ndarray, profiles: np.ndarray, cos_scale: float) -> np.ndarray:
+class Tfidf:
+    """Sublinear TF-IDF rows, L2-normalised, with idf from the fitted units: ``(1 + log tf) *
+    (log((1 + n) / (1 + df)) + 1)``.  Rows come in sparse chunks, re-read from ``data.docs``
+    on every call, so the matrix is never held whole."""
+
+    def __init__(self, data: ThemeInput, index: dict[str, int], chunk: int = 2048) -> None:
+        self.data, self.index, self.chunk = data, index, chunk
+        df = np.zeros(len(index))
+        for doc, use in zip(data.docs, data.fit, strict=True):
+            if use:
+                df[[index[w] for w in set(doc) if w in index]] += 1
+        self.idf = np.log((1.0 + sum(data.fit)) / (1.0 + df)) + 1.0
+
+    def chunks(self, fitted_only: bool = False) -> Iterator[Any]:
+        """CSR matrices of up to ``chunk`` rows: every unit, or only the fitted ones, in unit order."""
+        from scipy.sparse import csr_matrix
+
+        rows: list[tuple[list[int], list[float]]] = []
+
+        def flush() -> Any:
+            indptr = np.cumsum([0, *(len(cols) for cols, _ in rows)])
+            cols = np.fromiter((c for cs, _ in rows for c in cs), dtype=np.int64, count=int(indptr[-1]))
+            vals = np.fromiter((v for _, vs in rows for v in vs), dtype=np.float64, count=int(indptr[-1]))
+            return csr_matrix((vals, cols, indptr), shape=(len(rows), len(self.index)))
+
+        for doc, use in zip(self.data.docs, self.data.fit, strict=True):
+            if fitted_only and not use:
+                continue
+            bow = sorted(_bow(doc, self.index).items())
+            values = np.array([(1.0 + math.log(c)) * self.idf[k] for k, c in bow])
+            norm = float(np.linalg.norm(values)) if bow else 0.0
+            rows.append(([k for k, _ in bow], list(values / norm) if norm else []))
+            if len(rows) == self.chunk:
+                yield flush()
+                rows = []
+        if rows:
+            yield flush()
+
+    def fitted(self) -> Any:
+        """The fitted rows as one sparse matrix (small corpora, batch algorithms)."""
+        from scipy.sparse import vstack
+
+        parts_ = list(self.chunks(fitted_only=True))
+        return vstack(parts_, format="csr") if parts_ else None
+
+
+def profile_scores(data: ThemeInput, tfidf: Tfidf, profiles: np.ndarray, cos_scale: float) -> np.ndarray:
     """The seeded models' score: mean of the seed evidence and ``min(1, cos / cos_scale)``,
     the cosine between a unit's TF-IDF vector and the theme's learned term profile.
 
@@ -227,7 +316,9 @@ def profile_scores(data: ThemeInput, x: np.ndarray, profiles: np.ndarray, cos_sc
     can score without any seed term; the evidence keeps a single clear seed
     match decisive, which a topic model on a few dozen units cannot be."""
     norms = np.linalg.norm(profiles, axis=1, keepdims=True)
-    cos = x @ (profiles / np.where(norms == 0, 1.0, norms)).T
+    unit_profiles = (profiles / np.where(norms == 0, 1.0, norms)).T
+    blocks = [np.asarray(x @ unit_profiles) for x in tfidf.chunks()]
+    cos = np.vstack(blocks) if blocks else np.zeros((0, len(profiles)))
     return (evidence(seed_counts(data)) + np.minimum(1.0, np.maximum(cos, 0.0) / cos_scale)) / 2.0
 
 
@@ -238,12 +329,14 @@ def seeded_lda_scores(
     base_eta: float = 0.01,
     seed_eta: float = 100.0,
     cos_scale: float = 0.2,
+    budget: int = 200_000,
 ) -> np.ndarray:
     """Keyword-assisted LDA: theme ``j`` is topic ``j``; its seed features get prior
     ``seed_eta`` there and ``base_eta / 10`` in the other seeded topics (gensim
     initialises topics with counts near 1, so the seed prior must be large to steer
     them).  Theme ``j``'s profile is topic ``j``'s word distribution; see
-    :func:`profile_scores`."""
+    :func:`profile_scores`.  gensim trains online on the streamed units; ``passes``
+    is capped by ``budget`` (see :func:`fit_passes`)."""
     vocab, index = _vocabulary(data)
     seeds = _seed_features(data, index)
     n_topics = data.n_themes + n_extra
@@ -252,22 +345,9 @@ def seeded_lda_scores(
         eta[: data.n_themes, feats] = base_eta / 10
     for j, feats in enumerate(seeds):
         eta[j, feats] = seed_eta
-    _, phi, _ = _lda(data, eta, n_topics, passes, alpha=1.0 / n_topics)
-    return profile_scores(data, _tfidf(data, index), phi[: data.n_themes], cos_scale)
-
-
-def _tfidf(data: ThemeInput, index: dict[str, int]) -> np.ndarray:
-    n, v = len(data.docs), len(index)
-    tf = np.zeros((n, v))
-    for i, doc in enumerate(data.docs):
-        for k, c in _bow(doc, index).items():
-            tf[i, k] = 1.0 + math.log(c)
-    fitted = np.array(data.fit, dtype=bool)
-    df = (tf[fitted] > 0).sum(axis=0)
-    idf = np.log((1.0 + fitted.sum()) / (1.0 + df)) + 1.0
-    x = tf * idf
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
+    passes = fit_passes(passes, sum(data.fit), budget)
+    _, phi, _ = _lda(data, vocab, eta, n_topics, passes, alpha=1.0 / n_topics, theta=False)
+    return profile_scores(data, Tfidf(data, index), phi[: data.n_themes], cos_scale)
 
 
 def guided_nmf_scores(
@@ -276,15 +356,22 @@ def guided_nmf_scores(
     guidance: float = 3.0,
     iterations: int = 300,
     cos_scale: float = 0.2,
+    batch_size: int = 4096,
+    budget: int = 200_000,
 ) -> np.ndarray:
     """Guided NMF on TF-IDF: minimise ``|X - WH|^2 + guidance * |H_themes - H0|^2`` with
     multiplicative updates, where ``H0`` row ``j`` spreads unit mass over theme ``j``'s
     seed features; extra rows start random (seeded) and are free to take the rest.
-    Theme ``j``'s profile is row ``j`` of ``H``; see :func:`profile_scores`."""
+    Theme ``j``'s profile is row ``j`` of ``H``; see :func:`profile_scores`.
+
+    Up to ``batch_size`` fitted units, ``W`` and ``H`` are updated in turn on the whole
+    matrix.  Above it, the units stream in mini-batches (online NMF as in Mairal et al.
+    2010 and scikit-learn's ``MiniBatchNMF``): each batch's ``W`` is solved with ``H``
+    fixed, its statistics ``W'W`` and ``W'X`` are accumulated with a forgetting factor,
+    and ``H`` takes one update from them; passes are capped by ``budget`` units."""
     vocab, index = _vocabulary(data)
     seeds = _seed_features(data, index)
-    x = _tfidf(data, index)
-    fitted = np.array(data.fit, dtype=bool)
+    tfidf = Tfidf(data, index, chunk=batch_size)
     rng = np.random.default_rng(data.seed)
     n_topics = data.n_themes + n_extra
     eps = 1e-9
@@ -296,12 +383,27 @@ def guided_nmf_scores(
     h[data.n_themes :] = rng.random((n_extra, len(vocab))) * 0.1
     mask = np.zeros_like(h)
     mask[: data.n_themes] = guidance
-    xf = x[fitted]
-    w = np.maximum(xf @ h.T, eps)
-    for _ in range(iterations):
-        w *= (xf @ h.T) / np.maximum(w @ (h @ h.T), eps)
-        h *= (w.T @ xf + mask * h0) / np.maximum((w.T @ w) @ h + mask * h, eps)
-    return profile_scores(data, x, h[: data.n_themes], cos_scale)
+    n_fit = sum(data.fit)
+    if 0 < n_fit <= batch_size:
+        xf = tfidf.fitted()
+        w = np.maximum(np.asarray(xf @ h.T), eps)
+        for _ in range(iterations):
+            w *= np.asarray(xf @ h.T) / np.maximum(w @ (h @ h.T), eps)
+            h *= (np.asarray(xf.T @ w).T + mask * h0) / np.maximum((w.T @ w) @ h + mask * h, eps)
+    elif n_fit:
+        a = np.zeros((n_topics, n_topics))
+        b = np.zeros_like(h)
+        forget = 0.7 ** (batch_size / n_fit)
+        for _ in range(fit_passes(iterations, n_fit, budget)):
+            for xf in tfidf.chunks(fitted_only=True):
+                w = np.maximum(np.asarray(xf @ h.T), eps)
+                hh = h @ h.T
+                for _ in range(50):
+                    w *= np.asarray(xf @ h.T) / np.maximum(w @ hh, eps)
+                a = forget * a + w.T @ w
+                b = forget * b + np.asarray(xf.T @ w).T
+                h *= (b + mask * h0) / np.maximum(a @ h + mask * h, eps)
+    return profile_scores(data, tfidf, h[: data.n_themes], cos_scale)
 
 
 # ---------------------------------------------------------------- sentence embeddings

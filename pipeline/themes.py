@@ -36,6 +36,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,14 +191,30 @@ class _FallbackAnalyzer:
         return [s for s in self._stemmer.stemWords(words) if len(s) > 1]
 
 
-def unit_features(corpus: Any) -> tuple[list[list[str]], Any]:
-    """Features per unit and a ``seed term -> features`` function that matches them."""
+class UnitColumn:
+    """One value per unit (its features, its text), re-read from ``units`` on every pass.
+
+    ``units`` may be a stream (:class:`~pipeline.unitstream.UnitStream`): nothing here
+    holds more than one unit's value at a time, and models read it in passes."""
+
+    def __init__(self, units: Any, value: Callable[[Any], Any]) -> None:
+        self.units, self.value = units, value
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.value(u) for u in self.units)
+
+
+def unit_features(corpus: Any) -> tuple[UnitColumn, Any]:
+    """Features per unit (re-iterable) and a ``seed term -> features`` function that matches them."""
     units = corpus.units
     if any(u.tokens for u in units):
-        return [list(u.tokens) for u in units], corpus.featurize
+        return UnitColumn(units, lambda u: list(u.tokens)), corpus.featurize
     analyzer = _FallbackAnalyzer()
     normalize = getattr(corpus, "normalize", None) or (lambda text: text)
-    return [analyzer(u.norm or u.text) for u in units], lambda text: analyzer(normalize(text))
+    return UnitColumn(units, lambda u: analyzer(u.norm or u.text)), lambda text: analyzer(normalize(text))
 
 
 # ---------------------------------------------------------------- discovery
@@ -310,15 +327,27 @@ class ThemeResult:
         return next(r for r in self.rows if r.id == theme_id)
 
 
-def npmi_coherence(topics: list[list[str]], texts: list[list[str]]) -> list[float | None]:
-    """gensim ``CoherenceModel`` NPMI (sliding window over the units) per topic; None when undefined."""
+class _NonEmpty:
+    """The non-empty feature lists of a re-iterable, re-iterable itself (gensim reads it in passes)."""
+
+    def __init__(self, texts: Iterable[list[str]]) -> None:
+        self.texts = texts
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return (t for t in self.texts if t)
+
+
+def npmi_coherence(topics: list[list[str]], texts: Iterable[list[str]]) -> list[float | None]:
+    """gensim ``CoherenceModel`` NPMI (sliding window over the units) per topic; None when undefined.
+
+    ``texts`` is re-iterable and read as a stream (it may be the whole corpus)."""
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
-    texts = [t for t in texts if t]
+    texts = _NonEmpty(texts)
     usable = [i for i, t in enumerate(topics) if len(t) >= 2]
     out: list[float | None] = [None] * len(topics)
-    if not usable or not texts:
+    if not usable or next(iter(texts), None) is None:
         return out
     dictionary = Dictionary(texts)
     model = CoherenceModel(
@@ -345,6 +374,7 @@ class _ThemeStage:
     min_candidate_size: int = 3  # smaller clusters are not reported
     top_terms: int = 10
     typical: int = 3  # typical paragraphs shown per candidate
+    discovery_sample: int = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -357,21 +387,23 @@ class _ThemeStage:
 
     # -- helpers -------------------------------------------------------------
 
-    def prepare(self, corpus: Any) -> tuple[list[Theme], Any, list[list[str]]]:
+    def prepare(self, corpus: Any) -> tuple[list[Theme], Any, UnitColumn, np.ndarray]:
+        """(taxonomy, scorer input, features per unit, number of features per unit)."""
         from pipeline.theme_methods import ThemeInput
 
         themes = load_taxonomy(self.taxonomy)
         docs, featurize = unit_features(corpus)
+        sizes = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         data = ThemeInput(
             docs=docs,
-            texts=[u.text for u in corpus.units],
+            texts=UnitColumn(corpus.units, lambda u: u.text),
             seeds=[[featurize(term) for term in t.seeds] for t in themes],
             seed_texts=[list(t.seeds) for t in themes],
             labels=[t.label_ar for t in themes],
-            fit=[len(d) >= 3 for d in docs],
+            fit=[bool(k >= 3) for k in sizes],
             seed=corpus.seed,
         )
-        return themes, data, docs
+        return themes, data, docs, sizes
 
     def thresholds(self, scores: np.ndarray, themes: list[Theme], fit: list[bool]) -> dict[str, float]:
         """Per theme, the score that assigns it: ``min_score`` (fixed), or Otsu's threshold
@@ -393,33 +425,46 @@ class _ThemeStage:
 
     def assign(
         self, scores: np.ndarray, themes: list[Theme], thresholds: dict[str, float] | None = None
-    ) -> list[tuple[list[str], dict[str, float]]]:
+    ) -> Iterator[tuple[list[str], dict[str, float]]]:
+        """Per unit, in order: (theme ids reaching their threshold, best first; rounded scores)."""
         cut = thresholds or {t.id: self.min_score for t in themes}
-        out = []
         for row in scores:
             rounded = {t.id: round(float(np.clip(s, 0.0, 1.0)), 4) for t, s in zip(themes, row, strict=True)}
             order = sorted(rounded, key=lambda tid: (-rounded[tid], tid))
             chosen = [tid for tid in order if rounded[tid] >= cut[tid]][: self.max_themes or None]
-            out.append((chosen, rounded))
-        return out
+            yield chosen, rounded
 
     def discover(
         self,
         corpus: Any,
-        docs: list[list[str]],
+        docs: UnitColumn,
         scores: np.ndarray,
         themes: list[Theme],
         thresholds: dict[str, float] | None = None,
+        counted: np.ndarray | None = None,
     ) -> list[Candidate]:
         """Clusters of counted units that no theme explains: every score below
-        ``min(explained_below, the theme's threshold)``."""
-        counted = [i for i, u in enumerate(corpus.units) if u.kind in COUNTED_KINDS and docs[i]]
+        ``min(explained_below, the theme's threshold)``.  ``counted`` marks the counted units
+        with features (computed from ``corpus.units`` when not given).  Above
+        ``discovery_sample`` such units, an evenly spaced sample of them is clustered."""
+        if counted is None:
+            kinds = np.array([u.kind in COUNTED_KINDS for u in corpus.units], dtype=bool)
+            counted = kinds & np.array([bool(d) for d in docs], dtype=bool)
         cut = np.array([min(self.explained_below, (thresholds or {}).get(t.id, self.min_score)) for t in themes])
-        poor = [i for i in counted if not (np.round(scores[i], 4) >= cut).any()]
+        explained = (np.round(scores, 4) >= cut).any(axis=1) if len(scores) else np.zeros(0, dtype=bool)
+        poor = np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained)
+        if len(poor) > self.discovery_sample:
+            poor = poor[np.linspace(0, len(poor) - 1, self.discovery_sample).round().astype(int)]
         k = min(self.n_candidates, len(poor) // max(self.min_candidate_size, 1))
         if k < 1:
             return []
-        pdocs = [docs[i] for i in poor]
+        wanted = set(int(i) for i in poor)
+        pdocs, pids, ptexts = [], [], []
+        for i, unit in enumerate(corpus.units):  # one pass (features from the unit in hand)
+            if i in wanted:
+                pdocs.append(docs.value(unit))
+                pids.append(unit.unit_id)
+                ptexts.append(unit.text)
         labels, vectors = cluster(pdocs, k, corpus.seed)
         terms = class_tfidf(pdocs, [int(x) for x in labels], self.top_terms)
         candidates = []
@@ -428,8 +473,8 @@ class _ThemeStage:
             if len(members) < self.min_candidate_size:
                 continue
             centre = vectors[members].mean(axis=0)
-            typical = sorted(members, key=lambda m: (-float(vectors[m] @ centre), corpus.units[poor[m]].unit_id))
-            mean_scores = scores[[poor[m] for m in members]].mean(axis=0)
+            typical = sorted(members, key=lambda m: (-float(vectors[m] @ centre), pids[m]))
+            mean_scores = scores[[int(poor[m]) for m in members]].mean(axis=0)
             top = terms[label]
             digest = hashlib.sha1(" ".join(sorted(top[:5])).encode()).hexdigest()[:8]
             candidates.append(
@@ -437,11 +482,8 @@ class _ThemeStage:
                     id=f"candidate_{digest}",
                     size=len(members),
                     top_terms=top,
-                    typical=[
-                        {"unit_id": corpus.units[poor[m]].unit_id, "text": corpus.units[poor[m]].text}
-                        for m in typical[: self.typical]
-                    ],
-                    units=sorted(corpus.units[poor[m]].unit_id for m in members),
+                    typical=[{"unit_id": pids[m], "text": ptexts[m]} for m in typical[: self.typical]],
+                    units=sorted(pids[m] for m in members),
                     nearest_theme=themes[int(np.argmax(mean_scores))].id if mean_scores.max() > 0 else None,
                 )
             )
@@ -450,30 +492,42 @@ class _ThemeStage:
     # -- the corpus-stage interface -----------------------------------------
 
     def apply(self, corpus: Any) -> dict[str, int]:
-        themes, data, docs = self.prepare(corpus)
-        scores = self.score(data) if corpus.units else np.zeros((0, len(themes)))
+        """Score, assign and describe themes.  ``corpus.units`` is read in passes (it may be a
+        stream): nothing here holds more than a score row, a flag and an id per unit."""
+        themes, data, docs, sizes = self.prepare(corpus)
+        n = len(corpus.units)
+        scores = self.score(data) if n else np.zeros((0, len(themes)))
         cuts = self.thresholds(scores, themes, data.fit)
-        for unit, (chosen, rounded) in zip(corpus.units, self.assign(scores, themes, cuts), strict=True):
+        counted = np.zeros(n, dtype=bool)  # paragraphs and summaries: the units the shares are over
+        counted_ids: list[str] = []
+        per_theme: Counter = Counter()
+        weights = np.zeros((n, len(themes)))
+        assigned = self.assign(scores, themes, cuts)
+        for i, (unit, (chosen, rounded)) in enumerate(zip(corpus.units, assigned, strict=True)):
             unit.themes, unit.theme_scores = chosen, rounded
-        counted = [u for u in corpus.units if u.kind in COUNTED_KINDS]
-        per_theme = Counter(tid for u in counted for tid in u.themes)
-        weights = [[u.theme_scores.get(t.id, 0.0) for t in themes] for u in corpus.units]
-        top = self.theme_terms(docs, corpus.units, themes, np.array(weights).reshape(len(docs), len(themes)), cuts)
+            weights[i] = [rounded[t.id] for t in themes]
+            if unit.kind in COUNTED_KINDS:
+                counted[i] = True
+                counted_ids.append(unit.unit_id)
+                per_theme.update(chosen)
+        with_features = counted & (sizes > 0)
+        top = self.theme_terms(docs, with_features, themes, weights, cuts)
         coherence = npmi_coherence(top, docs)
+        n_counted = len(counted_ids)
         rows = [
             ThemeRow(
                 id=t.id,
                 label_ar=t.label_ar,
                 label_en=t.label_en,
                 paragraphs=per_theme[t.id],
-                share=round(per_theme[t.id] / len(counted), 4) if counted else 0.0,
+                share=round(per_theme[t.id] / n_counted, 4) if n_counted else 0.0,
                 top_terms=top[j],
                 coherence=coherence[j],
                 threshold=cuts[t.id],
             )
             for j, t in enumerate(themes)
         ]
-        candidates = self.discover(corpus, docs, scores, themes, cuts)
+        candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
         atomic.write_csv(
             corpus.output / "themes.csv",
             ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi", "threshold"],
@@ -497,46 +551,49 @@ class _ThemeStage:
             themes=themes,
             rows=rows,
             candidates=candidates,
-            counted=[u.unit_id for u in counted],
+            counted=counted_ids,
             min_score=self.min_score,
             thresholds=cuts,
         )
+        with_theme = int(sum(1 for i in np.flatnonzero(counted) if any(weights[i] >= [cuts[t.id] for t in themes])))
         return {
             "themes": len(themes),
-            "paragraphs_with_theme": sum(1 for u in counted if u.themes),
-            "paragraphs_without_theme": sum(1 for u in counted if not u.themes),
+            "paragraphs_with_theme": with_theme,
+            "paragraphs_without_theme": n_counted - with_theme,
             "candidates": len(candidates),
         }
 
     def theme_terms(
         self,
-        docs: list[list[str]],
-        units: list,
+        docs: Iterable[list[str]],
+        counted: np.ndarray,
         themes: list[Theme],
         weights: np.ndarray,
         thresholds: dict[str, float] | None = None,
     ) -> list[list[str]]:
-        """Top terms per theme: class-based TF-IDF over the counted units assigned the
-        theme, each weighted by its score."""
-        cut = thresholds or {t.id: self.min_score for t in themes}
-        idx = [i for i, u in enumerate(units) if u.kind in COUNTED_KINDS and docs[i]]
-        total = Counter()
-        for i in idx:
-            total.update(docs[i])
+        """Top terms per theme: class-based TF-IDF over the counted units (``counted`` marks
+        them) assigned the theme, each weighted by its score.  One pass over ``docs``."""
+        cut = np.array([(thresholds or {}).get(t.id, self.min_score) for t in themes])
+        total: Counter = Counter()
+        tf: list[Counter] = [Counter() for _ in themes]
+        for i, doc in enumerate(docs):
+            if not counted[i]:
+                continue
+            bag = Counter(doc)
+            total.update(bag)
+            for j in np.flatnonzero(weights[i] >= cut):
+                w = weights[i, j]
+                for t, c in bag.items():
+                    tf[j][t] += c * w
         out = []
+        mean_size = sum(total.values()) / max(len(themes), 1)
         for j in range(len(themes)):
-            tf: Counter = Counter()
-            for i in idx:
-                if weights[i, j] >= cut[themes[j].id]:
-                    for t, c in Counter(docs[i]).items():
-                        tf[t] += c * weights[i, j]
-            size = sum(tf.values())
+            size = sum(tf[j].values())
             if not size:
                 out.append([])
                 continue
-            mean_size = sum(total.values()) / max(len(themes), 1)
             ranked = sorted(
-                ((t, c / size * math.log(1 + mean_size / total[t])) for t, c in tf.items()),
+                ((t, c / size * math.log(1 + mean_size / total[t])) for t, c in tf[j].items()),
                 key=lambda kv: (-kv[1], kv[0]),
             )
             out.append([t for t, _ in ranked[: self.top_terms]])
@@ -562,11 +619,12 @@ class LdaThemes(_ThemeStage):
     min_score: float = 0.3
     n_extra: int = 3
     passes: int = 30
+    fit_budget: int = 200_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import lda_scores
 
-        return lda_scores(data, self.n_extra, self.passes)
+        return lda_scores(data, self.n_extra, self.passes, self.fit_budget)
 
 
 @register("themes", "seeded_lda")
@@ -579,11 +637,14 @@ class SeededLdaThemes(_ThemeStage):
     base_eta: float = 0.01
     seed_eta: float = 100.0
     cos_scale: float = 0.2
+    fit_budget: int = 200_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import seeded_lda_scores
 
-        return seeded_lda_scores(data, self.n_extra, self.passes, self.base_eta, self.seed_eta, self.cos_scale)
+        return seeded_lda_scores(
+            data, self.n_extra, self.passes, self.base_eta, self.seed_eta, self.cos_scale, self.fit_budget
+        )
 
 
 @register("themes", "guided_nmf")
@@ -595,11 +656,15 @@ class GuidedNmfThemes(_ThemeStage):
     guidance: float = 3.0
     iterations: int = 300
     cos_scale: float = 0.2
+    batch_size: int = 4096  # above this many fitted units, online mini-batch updates (streamed)
+    fit_budget: int = 200_000  # online: passes x fitted units at most
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import guided_nmf_scores
 
-        return guided_nmf_scores(data, self.n_extra, self.guidance, self.iterations, self.cos_scale)
+        return guided_nmf_scores(
+            data, self.n_extra, self.guidance, self.iterations, self.cos_scale, self.batch_size, self.fit_budget
+        )
 
 
 @register("themes", "embedding")

@@ -44,3 +44,17 @@ def default_config_data(output: Path) -> dict:
             if isinstance(value, str) and (configs / value).is_file():
                 options[key] = str((configs / value).resolve())
     return data
+
+
+def seed_feature_units(config) -> tuple[list, list, object]:
+    """(units with phrase-joined model features, per-document results, processor) of ``config``'s
+    corpus: the input the corpus stages see in a run, built without running them."""
+    from pipeline import runner
+
+    results, processor = runner.process_documents(config, runner.find_corpus_files(config.corpus), quiet=True)
+    units = [u for r in results for u in r.units]
+    tokeniser = processor.built["tokenise"]
+    tokeniser.fit_phrases([u.tokens for u in units])
+    for unit in units:
+        unit.tokens = tokeniser.transform(unit.tokens)
+    return units, results, processor

@@ -120,3 +120,36 @@ def test_a_full_run_imports_neither_camel_data_nor_torch(tmp_path: Path) -> None
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Themes, stakeholders and the report read the units as a stream: whenever a document's
+    units are loaded, no more than a couple of units of earlier loads are still alive."""
+    import gc
+    import weakref
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for k in range(4):
+        shutil.copy(SEED, folder / f"doc{k}.txt")
+    loaded: list[weakref.ref] = []
+    before_load: list[int] = []
+    real = runner._unit_loader
+
+    def tracking(result, processor):
+        load = real(result, processor)
+
+        def wrapped():
+            gc.collect()
+            before_load.append(sum(1 for ref in loaded if ref() is not None))
+            units = load()
+            loaded.extend(weakref.ref(u) for u in units)
+            return units
+
+        return wrapped
+
+    monkeypatch.setattr(runner, "_unit_loader", tracking)
+    summary = runner.run(make_config(tmp_path, folder), quiet=True)
+    assert summary.documents == 4 and summary.units > 4 * 40
+    assert len(before_load) >= 4 * 5  # several passes over the four documents
+    assert max(before_load) <= 2  # a list of every unit would show up here as 3 documents' worth

@@ -16,7 +16,7 @@ from pipeline import config as config_module
 from pipeline import themes as th
 from pipeline.errors import ConfigError
 from pipeline.records import Unit
-from tests.conftest import FIXTURES, ROOT, shared_path
+from tests.conftest import FIXTURES, ROOT, default_config_data, seed_feature_units, shared_path
 
 TAXONOMY = ROOT / "configs" / "themes.yaml"
 GOLD = FIXTURES / "seed_themes_gold.jsonl"
@@ -261,18 +261,11 @@ def test_gold_labels_cover_the_seed_paragraphs_and_summaries():
 
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
-    """One end-to-end run on the seed with the default config plus the theme stage."""
+    """One end-to-end run on the seed with the default config (its theme stage as configured)."""
     tmp = tmp_path_factory.mktemp("seed")
-    data = yaml.safe_load((ROOT / "configs" / "default.yaml").read_text(encoding="utf-8"))
-    data["corpus"] = str(ROOT / "corpora" / "un-igov-ar")
-    data["output"] = str(tmp / "out")
+    data = default_config_data(tmp / "out")
     data["stages"].pop("stakeholders", None)
     data["stages"].pop("report", None)
-    data["stages"]["themes"] = {"impl": "guided_nmf", "options": {"taxonomy": str(TAXONOMY)}}
-    for stage in data["stages"].values():  # files named relative to configs/ (stop-word lists, ...)
-        for key, value in (stage.get("options") or {}).items():
-            if isinstance(value, str) and value and (ROOT / "configs" / value).is_file():
-                stage["options"][key] = str(ROOT / "configs" / value)
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     config = config_module.load(path)
@@ -280,45 +273,40 @@ def seed_run(tmp_path_factory):
     return config, summary
 
 
-def test_seed_run_writes_themes_and_ranks_better_than_both_baselines(seed_run):
+def test_seed_run_writes_themes_and_the_default_beats_both_baselines(seed_run):
+    """The issue's acceptance test: on the blind seed gold, the default method (chosen by
+    bench/eval_themes.py: seeded LDA, per-theme Otsu thresholds) beats plain keyword matching
+    and unseeded LDA on macro-F1 and on macro-AUROC."""
     config, summary = seed_run
     out = config.output
     assert summary.counts["themes"]["themes"] == 8
     assert (out / "themes.csv").is_file() and (out / "candidate_themes.jsonl").is_file()
     units = {u["unit_id"]: u for u in atomic.read_jsonl(out / "units.jsonl")}
     assert all(len(u["theme_scores"]) == 8 for u in units.values())
-    assert units["A-66-77_E-2011-103_ar/p23"]["themes"][:2] == ["critical_resources", "cooperation_process"] or (
-        "critical_resources" in units["A-66-77_E-2011-103_ar/p23"]["themes"]
-    )
-    default = th.read_gold(GOLD)
+    assert "critical_resources" in units["A-66-77_E-2011-103_ar/p23"]["themes"]
+    gold = th.read_gold(GOLD)
     table = th.evaluate_run(out, GOLD)
-    assert "macro-F1" in table
+    run = th.evaluate(
+        {u: r["themes"] for u, r in units.items()}, {u: r["theme_scores"] for u, r in units.items()}, gold
+    )
+    assert f"macro-F1 {run.macro_f1:.3f}" in table
 
     # the baselines on the same per-document output (re-running the theme stage only)
-    results, processor = runner.process_documents(config, runner.find_corpus_files(config.corpus), quiet=True)
-    base_units = [u for r in results for u in r.units]
-    tok = processor.built["tokenise"]
-    tok.fit_phrases([u.tokens for u in base_units])
-    for u in base_units:
-        u.tokens = tok.transform(u.tokens)
+    base_units, results, processor = seed_feature_units(config)
     macro = {}
-    for name in ("guided_nmf", "keywords", "lda"):
+    for name in ("keywords", "lda"):
         units_copy = [replace(u, themes=[], theme_scores={}) for u in base_units]
         corpus = runner.Corpus(
             units_copy, [], results, processor.featurize, processor.normalize, config.seed, out.parent, config
         )
         th.lookup_stage(name)(taxonomy=TAXONOMY).apply(corpus)
         ev = th.evaluate(
-            {u.unit_id: u.themes for u in units_copy}, {u.unit_id: u.theme_scores for u in units_copy}, default
+            {u.unit_id: u.themes for u in units_copy}, {u.unit_id: u.theme_scores for u in units_copy}, gold
         )
         macro[name] = (ev.macro_f1, ev.macro_auroc)
-    # ranking quality (macro-AUROC) beats both baselines; macro-F1 beats unseeded LDA but NOT
-    # keyword matching: 0.880 vs 0.884 at the fixed threshold (0.873 with per-theme Otsu
-    # thresholds) on 41 units -- see bench/eval_themes.py.  Only a tolerance is asserted here.
-    assert macro["guided_nmf"][1] > macro["keywords"][1] and macro["guided_nmf"][1] > macro["lda"][1]
-    assert macro["guided_nmf"][0] > macro["lda"][0] and macro["guided_nmf"][0] >= macro["keywords"][0] - 0.02
-    # the end-to-end run used the same stage: its table reports the same macro-F1
-    assert f"macro-F1 {macro['guided_nmf'][0]:.3f}" in table
+    for name in ("keywords", "lda"):
+        assert run.macro_f1 > macro[name][0], (name, run.macro_f1, macro[name])
+        assert run.macro_auroc > macro[name][1], (name, run.macro_auroc, macro[name])
 
 
 # ---------------------------------------------------------------- discovery at scale

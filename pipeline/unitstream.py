@@ -1,0 +1,91 @@
+"""A corpus's units as a stream: read back one document at a time, each time they are iterated.
+
+Corpus-level stages (themes, stakeholders) see ``corpus.units``.  Holding every
+unit of a large corpus at once (display text, raw text, normalised text and a
+token list per unit) takes several times the corpus in memory, so the runner
+hands them a :class:`UnitStream` instead: iterating it loads one document's
+units from the per-document cache, yields them, and drops them.  Stages iterate
+it as many times as their models need (gensim-style), take ``len()`` of it,
+and never index it; a plain list works the same way (tests, notebooks).
+
+Stages annotate the units they are handed (``unit.themes``,
+``unit.theme_scores``, ``unit.speakers``).  A streamed unit is a new object on
+every pass, so the stream keeps those three fields aside when the consumer
+moves on to the next unit, and puts them back on the unit whenever it is read
+again: the stages do not need to know they are streamed.  What is kept is a
+small tuple per annotated unit, not the unit.  Only a change is kept, so two
+passes may run side by side (``zip``) as long as one of them only reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from pipeline.records import Unit
+
+Note = tuple[tuple[str, ...], tuple[tuple[str, float], ...], tuple[str, ...]]
+
+
+class UnitStream:
+    """Re-iterable units of several documents, in document order.
+
+    ``loaders[d]()`` returns document ``d``'s units (fresh objects each call);
+    ``size`` is the total number of units; ``transform`` (set after phrase
+    learning) maps each unit's tokens to the model features.
+    """
+
+    def __init__(self, loaders: Sequence[Callable[[], list[Unit]]], size: int, transform: Any = None) -> None:
+        self._loaders = list(loaders)
+        self._size = size
+        self.transform = transform
+        self._notes: dict[int, dict[int, Note]] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Unit]:
+        for d in range(len(self._loaders)):
+            for position, unit in enumerate(self.document(d)):
+                before = note_of(unit)
+                try:
+                    yield unit
+                finally:  # also when the consumer stops early: keep what it wrote
+                    after = note_of(unit)
+                    if after != before:  # a pass that only reads never overwrites one that wrote
+                        self._keep(d, position, after)
+
+    @property
+    def documents(self) -> int:
+        return len(self._loaders)
+
+    def document(self, d: int) -> list[Unit]:
+        """Document ``d``'s units, with model features and the annotations stages left on them."""
+        units = self._loaders[d]()
+        notes = self._notes.get(d, {})
+        for position, unit in enumerate(units):
+            if self.transform is not None:
+                unit.tokens = self.transform(unit.tokens)
+            note = notes.get(position)
+            if note is not None:
+                apply_note(unit, note)
+        return units
+
+    def notes(self, d: int) -> dict[int, Note]:
+        """The annotations of document ``d`` (unit position -> note), to ship to a worker that renders it."""
+        return dict(self._notes.get(d, {}))
+
+    def _keep(self, d: int, position: int, note: Note) -> None:
+        if any(note):
+            self._notes.setdefault(d, {})[position] = note
+        elif d in self._notes:
+            self._notes[d].pop(position, None)
+
+
+def note_of(unit: Unit) -> Note:
+    return tuple(unit.themes), tuple(unit.theme_scores.items()), tuple(unit.speakers)
+
+
+def apply_note(unit: Unit, note: Note) -> None:
+    themes, scores, speakers = note
+    unit.themes, unit.theme_scores, unit.speakers = list(themes), dict(scores), list(speakers)
