@@ -2,11 +2,12 @@
 
 ``FeatureTokeniser.words`` returns exactly what camel-tools' ``simple_word_tokenize`` returns
 (each Unicode punctuation or symbol character is a token; everything else between whitespace
-and those characters is a word).  camel-tools runs a regex match at every character; here the
-same rule is one compiled ``re`` pattern, built on first use from camel-tools' own symbol set.
-The pattern is only exact where no emoji *sequence* can start (no ZWJ, variation selector,
-keycap, skin-tone modifier, regional indicator or tag character in the text -- ``arclean``
-removes all of them); for any other text ``words`` falls back to camel-tools itself.
+and those characters is a word).  camel-tools runs a regex match at every character; here one
+``re.split`` puts a space on each side of every symbol (camel-tools' own symbol set, compiled on
+first use) and ``str.split`` does the rest.  That is only exact where no emoji *sequence* can
+start (no ZWJ, variation selector, keycap, skin-tone modifier, regional indicator or tag
+character in the text -- ``arclean`` removes all of them) and no astral character occurs; the
+same split finds those, and such text takes a ``findall`` or camel-tools itself.
 
 ``features`` turns normalised text into model features: Arabic words only, stop words removed
 (spaCy's Arabic list plus a domain list), clitics stripped and stems taken by the configured
@@ -45,20 +46,18 @@ _CACHE_LIMIT = 500_000
 Stemmer = Literal["snowball", "arlstem2", "farasa", "light", "none"]
 
 
-# One cheap pass (a single range) that clears the common case: nothing at or above U+200D, so no
-# astral character and no BMP emoji-sequence character.  Normalised text passes it almost always.
-_HIGH = re.compile("[\u200d-\U0010ffff]")
-_NOT_PLAIN_BMP = re.compile("[\u200d\u20e3\ufe0f\U00010000-\U0010ffff]")
+# Characters with which camel-tools' symbol regex may match more than one character (the start
+# or continuation of an emoji sequence), and astral characters (symbols among them are rare).
+_NOT_PLAIN_BMP = "\u200d\u20e3\ufe0f\U00010000-\U0010ffff"
 
 
 @dataclass(frozen=True)
 class _WordPatterns:
+    # Splits text at each BMP symbol and at each character listed in _NOT_PLAIN_BMP, capturing it:
+    # one scan finds every symbol and tells whether the text needs a slower path.
+    split: re.Pattern[str]
+    bmp_symbols: frozenset[str]  # the BMP symbol characters ``split`` may capture (not the ones above)
     token: re.Pattern[str]  # one camel-tools token: a run of word characters or one symbol
-    word: re.Pattern[str]  # runs of word characters only (symbols skipped)
-    # The same two for text without astral characters: much faster, because ``re`` tests a
-    # class's astral ranges one by one after its BMP bitmap, for every character.
-    bmp_token: re.Pattern[str]
-    bmp_word: re.Pattern[str]
 
 
 @functools.cache
@@ -69,25 +68,11 @@ def _word_patterns() -> _WordPatterns:
     symbols = {char for char in _SYMBOLS_ALL if len(char) == 1 and _SYMBOLS_RE.fullmatch(char)}
     every = char_class(symbols)
     bmp = {char for char in symbols if char < "\U00010000"}
-    # str.split() splits on str.isspace() characters, all of them in the BMP; spelt out rather
-    # than \s so that the class is one bitmap.
-    bmp_breaks = char_class(bmp | {chr(point) for point in range(0x10000) if chr(point).isspace()})
     return _WordPatterns(
+        split=re.compile(f"([{char_class(bmp)}{_NOT_PLAIN_BMP}])"),
+        bmp_symbols=frozenset(bmp - {"\u200d", "\u20e3", "\ufe0f"}),
         token=re.compile(rf"[^\s{every}]+|[{every}]"),
-        word=re.compile(rf"[^\s{every}]+"),
-        bmp_token=re.compile(rf"[^{bmp_breaks}]+|[{char_class(bmp)}]"),
-        bmp_word=re.compile(rf"[^{bmp_breaks}]+"),
     )
-
-
-def _word_pattern(text: str, with_symbols: bool) -> re.Pattern[str] | None:
-    """The fastest exact pattern for ``text``, or None when only camel-tools itself is exact."""
-    patterns = _word_patterns()
-    if not _HIGH.search(text) or not _NOT_PLAIN_BMP.search(text):
-        return patterns.bmp_token if with_symbols else patterns.bmp_word
-    if _EMOJI_SEQUENCE_CHARS.search(text):
-        return None
-    return patterns.token if with_symbols else patterns.word
 
 
 def camel_words(text: str) -> list[str]:
@@ -97,10 +82,27 @@ def camel_words(text: str) -> list[str]:
     return simple_word_tokenize(text)
 
 
+def regex_words(text: str) -> list[str]:
+    """``simple_word_tokenize(text)`` with one ``findall``, or camel-tools itself where an emoji
+    sequence may start (there a symbol match can be longer than one character)."""
+    return camel_words(text) if _EMOJI_SEQUENCE_CHARS.search(text) else _word_patterns().token.findall(text)
+
+
 def fast_words(text: str) -> list[str]:
-    """``simple_word_tokenize(text)``, exactly, with one regex pass when the text allows it."""
-    pattern = _word_pattern(text, with_symbols=True)
-    return camel_words(text) if pattern is None else pattern.findall(text)
+    """``simple_word_tokenize(text)``, exactly: symbols spaced out in one ``re.split``, then ``str.split``.
+
+    A camel-tools token is a run of characters that are neither whitespace nor symbols, or one
+    symbol; putting a space on each side of every symbol makes ``str.split()`` return exactly
+    those runs and symbols.  ``str.split`` is far faster than ``findall``, which builds a match
+    at every token.  Text holding an astral or emoji-sequence character takes :func:`regex_words`.
+    """
+    patterns = _word_patterns()
+    parts = patterns.split.split(text)
+    if len(parts) > 1:
+        if not patterns.bmp_symbols.issuperset(parts[1::2]):
+            return regex_words(text)
+        text = " ".join(parts)
+    return text.split()
 
 
 # --------------------------------------------------------------------------- stop words
@@ -294,8 +296,7 @@ class FeatureTokeniser:
         """Model features of normalised text: Arabic words only, no stop words, stemmed (no phrases)."""
         if self._stop is None:
             self._prepare()
-        pattern = _word_pattern(norm_text, with_symbols=False)
-        words = camel_words(norm_text) if pattern is None else pattern.findall(norm_text)
+        words = fast_words(norm_text)  # symbols among them are not Arabic words: their feature is ""
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()

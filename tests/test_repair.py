@@ -16,6 +16,9 @@ from pipeline.repair import (
     STEPS,
     DamageEvidence,
     PdfArtefactRepair,
+    _fold_presentation_forms,
+    _has_presentation_forms,
+    _presentation_table,
     fix_visual_order_line,
     kaf_confusion,
     repair_lines,
@@ -143,6 +146,16 @@ def test_visual_order_is_a_no_op_on_its_own_output(seed_text: str, seed_repairer
 
 def test_presentation_forms_are_folded() -> None:
     assert repair_text("ﻛﺎﻧﺖ ﺍﻟﺪﻭﻝ ﻻ") == "كانت الدول لا"
+
+
+def test_presentation_check_agrees_with_the_regex() -> None:
+    # The NFKC quick check only ever skips the regex scan where the scan would find no form to fold.
+    table = _presentation_table()
+    texts = [*news_sample(1000), "ﻛﺎﻧﺖ", "\ufdfc", "\xa0ﻻ", "a\ufb50b", "\ufdff"]
+    for text in texts:
+        foldable = any(ord(char) in table for char in PRESENTATION.findall(text))
+        assert _has_presentation_forms(text) >= foldable, text[:40]
+        assert _fold_presentation_forms(text) == text or _has_presentation_forms(text)
 
 
 def test_glyph_logic_decides_before_the_lexicon() -> None:

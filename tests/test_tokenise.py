@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from pipeline.errors import ConfigError
 from pipeline.normalise import CamelNormaliser
 from pipeline.registry import lookup
-from pipeline.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer
+from pipeline.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer, regex_words
 from tests.conftest import ROOT, shared_path
 from tests.test_normalise import texts
 
@@ -42,10 +42,35 @@ def test_words_equal_camel_on_news_sample():
             assert tokeniser.words(norm) == camel_words(norm), number
 
 
+def test_split_and_findall_paths_agree_on_news_sample():
+    # fast_words (re.split + str.split) against the findall path it falls back to, on raw and
+    # normalised text; the raw text has NBSPs, joiners and a few emoji, so both paths are taken.
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            text = json.loads(line)["text"]
+            assert fast_words(text) == regex_words(text), number
+            norm = NORMALISER.normalise(text)
+            assert fast_words(norm) == regex_words(norm), number
+
+
+def test_features_skip_symbols_as_before():
+    # features() reads fast_words' tokens, symbols included; a symbol is no Arabic word, so the
+    # features are those of camel-tools' tokens with symbols left out.
+    tokeniser = FeatureTokeniser()
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    with path.open(encoding="utf-8") as lines:
+        for number, line in zip(range(300), lines, strict=False):
+            norm = NORMALISER.normalise(json.loads(line)["text"])
+            got = tokeniser.features(norm)  # first: it loads the stemmer and stop words
+            expected = [feature for word in camel_words(norm) if (feature := tokeniser._feature(word))]
+            assert got == expected, number
+
+
 @settings(max_examples=250, deadline=None)
 @given(text=texts)
 def test_words_equal_camel_on_random_text(text):
-    assert fast_words(text) == camel_words(text)
+    assert fast_words(text) == regex_words(text) == camel_words(text)
     norm = NORMALISER.normalise(text)
     assert fast_words(norm) == camel_words(norm)
 
