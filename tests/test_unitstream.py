@@ -90,7 +90,7 @@ def test_corpus_stages_give_the_same_results_on_a_list_and_on_a_stream(
     tmp_path: Path, seed_units: tuple, method: str
 ) -> None:
     units, processor, cfg = seed_units
-    options = cfg.stages["themes"].options | {"threshold": "otsu"}
+    options = {"taxonomy": cfg.stages["themes"].options["taxonomy"], "threshold": "otsu"}
     stakeholder_options = cfg.stages["stakeholders"].options
     outputs = {}
     for name in ("list", "stream"):
