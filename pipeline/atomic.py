@@ -84,6 +84,18 @@ def write_csv(path: str | os.PathLike, header: list[str], rows: Iterable[Iterabl
     return count
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict]:
+def iter_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    """The records of a JSON-lines file one at a time: the file is read line by line, never whole.
+
+    The file is opened when iteration starts and closed when it ends (or when the
+    iterator is closed or dropped early).
+    """
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Every record of a JSON-lines file, as a list (for small files; see :func:`iter_jsonl`)."""
+    return list(iter_jsonl(path))
