@@ -8,6 +8,12 @@ renders ``report.html`` with Jinja2 (autoescaped: every piece of text from the
 documents is escaped).  A missing file means its stage did not run; its section
 says so instead of failing.
 
+units.jsonl and statements.jsonl grow with the corpus, so they are read as a
+stream, in one pass each: the page keeps the first ``max_paragraphs`` paragraphs
+and ``max_statements`` statements in document order (1,000 each by default;
+None shows all) plus counts over all of them, and says how many it leaves out.
+The other result files are small (one row per theme, group or table).
+
 The trend section reads the run history (:mod:`pipeline.history`) of the real
 output folder: inside a run the report is written into a staging folder before
 the run is recorded, so the earlier runs come from the history and this run's
@@ -28,7 +34,8 @@ import base64
 import csv
 import json
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +46,11 @@ from pipeline.registry import register
 
 TEMPLATE = "report.html.j2"
 PLOTS_FOLDER = "plots"
+# At most this many paragraphs / statements on the page unless told otherwise (None: all); the rest are counted.
+DEFAULT_MAX_PARAGRAPHS = 1000
+DEFAULT_MAX_STATEMENTS = 1000
+# Unit ids listed per candidate theme (its size counts them all).
+MAX_CANDIDATE_UNITS = 100
 # Theme colours (background, text) for seed marks and theme chips: light enough to read text on.
 PALETTE = (
     ("#dbeaf5", "#123b57"),
@@ -100,8 +112,13 @@ def read_json(path: Path) -> Any | None:
 
 
 def read_jsonl(path: Path) -> list[dict] | None:
-    """The records of a JSON-lines file, or None when the file is absent."""
+    """The records of a (small) JSON-lines file, or None when the file is absent."""
     return atomic.read_jsonl(path) if path.is_file() else None
+
+
+def iter_jsonl(path: Path) -> Iterator[dict] | None:
+    """The records of a JSON-lines file one at a time (never all in memory), or None when the file is absent."""
+    return atomic.iter_jsonl(path) if path.is_file() else None
 
 
 def read_csv(path: Path) -> list[dict[str, str]] | None:
@@ -333,23 +350,54 @@ def _section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: 
     return {"ran": True, "rows": out}
 
 
+def _first(limit: int | None) -> Callable[[int], bool]:
+    """Whether one more record fits on the page after ``n`` kept ones (``limit`` None: all; negative: none)."""
+    if limit is None:
+        return lambda n: True
+    bound = max(0, limit)
+    return lambda n: n < bound
+
+
+# What the paragraph browser needs of a unit (not its tokens).
+_PARAGRAPH_KEYS = ("unit_id", "doc_id", "number", "section", "text", "themes", "theme_scores", "speakers")
+
+
 def _section_paragraphs(
-    units: list[dict] | None,
+    units: Iterable[dict] | None,
     matcher: SeedMatcher | None,
     labels: dict[str, str],
     groups: dict[str, str],
     limit: int | None,
 ) -> dict[str, Any]:
+    """The paragraph browser from one pass over ``units``: the first ``limit`` paragraphs, and counts of all.
+
+    Only the shown paragraphs and the headings of their sections are kept;
+    ``theme_totals`` / ``theme_shown`` count the paragraphs with each theme in
+    the corpus / on the page.
+    """
     if units is None:
-        return {"ran": False, "entries": [], "total": 0}
-    headings = {u["unit_id"]: u.get("text", "") for u in units if u.get("kind") == "heading"}
-    paragraphs = [u for u in units if u.get("kind") == "paragraph"]
-    total = len(paragraphs)
-    if limit is not None:
-        paragraphs = paragraphs[:limit]
+        return {"ran": False, "entries": [], "total": 0, "shown": 0, "truncated": False}
+    fits = _first(limit)
+    kept: list[dict] = []
+    sections: set[str] = set()  # sections of the kept paragraphs
+    headings: dict[str, str] = {}
+    total = 0
+    theme_totals: Counter[str] = Counter()
+    for unit in units:
+        kind = unit.get("kind")
+        if kind == "heading":
+            # a heading may follow paragraphs that name it: keep it while the page fills up, or when needed
+            if fits(len(kept)) or unit["unit_id"] in sections:
+                headings[unit["unit_id"]] = unit.get("text", "")
+        elif kind == "paragraph":
+            total += 1
+            theme_totals.update(set(unit.get("themes") or []))
+            if fits(len(kept)):
+                kept.append({key: unit[key] for key in _PARAGRAPH_KEYS if key in unit})
+                sections.add(unit.get("section") or "")
     items = []
     previous = (None, None)
-    for unit in paragraphs:
+    for unit in kept:
         where = (unit.get("doc_id"), unit.get("section"))
         text = unit.get("text", "")
         scores = unit.get("theme_scores") or {}
@@ -370,7 +418,15 @@ def _section_paragraphs(
             }
         )
         previous = where
-    return {"ran": True, "entries": items, "total": total, "shown": len(items)}
+    return {
+        "ran": True,
+        "entries": items,
+        "total": total,
+        "shown": len(items),
+        "truncated": len(items) < total,
+        "theme_totals": dict(theme_totals),
+        "theme_shown": dict(Counter(t for unit in kept for t in set(unit.get("themes") or []))),
+    }
 
 
 def _salience_matrix(rows: list[dict]) -> tuple[list[str], list[str], list[list[float]], str]:
@@ -402,13 +458,15 @@ def _heat_color(value: float, top: float) -> str:
 
 
 def _section_stakeholders(
-    statements: list[dict] | None,
+    statements: Iterable[dict] | None,
     positions: list[dict] | None,
     salience: list[dict] | None,
     labels: dict[str, str],
     groups: dict[str, str],
     axes: dict[str, str],
+    limit: int | None = None,
 ) -> dict[str, Any]:
+    """Salience, positions and (one pass over ``statements``) the first ``limit`` statements and their total."""
     ran = statements is not None or positions is not None or salience is not None
     out: dict[str, Any] = {"ran": ran}
     if salience is not None:
@@ -467,16 +525,23 @@ def _section_stakeholders(
         out["positions"] = rows
         out["position_methods"] = methods
     if statements is not None:
-        out["statements"] = [
-            {
-                "unit_id": s.get("unit_id", ""),
-                "speaker": groups.get(s.get("speaker", ""), s.get("speaker", "")),
-                "cue": s.get("cue", ""),
-                "text": s.get("text", ""),
-                "themes": [labels.get(t, t) for t in s.get("themes") or []],
-            }
-            for s in statements
-        ]
+        fits = _first(limit)
+        shown: list[dict[str, Any]] = []
+        total = 0
+        for s in statements:
+            total += 1
+            if fits(len(shown)):
+                shown.append(
+                    {
+                        "unit_id": s.get("unit_id", ""),
+                        "speaker": groups.get(s.get("speaker", ""), s.get("speaker", "")),
+                        "cue": s.get("cue", ""),
+                        "text": s.get("text", ""),
+                        "themes": [labels.get(t, t) for t in s.get("themes") or []],
+                    }
+                )
+        out["statements"] = shown
+        out["statements_total"] = total
     return out
 
 
@@ -545,7 +610,8 @@ def _section_candidates(candidates: list[dict] | None, labels: dict[str, str]) -
                 "terms": split_list_cell(c.get("top_terms") or c.get("terms")),
                 "near": labels.get(near, near) if near else "",
                 "typical": typical,
-                "units": [str(u) for u in units] if isinstance(units, list) else [],
+                "units": [str(u) for u in units[:MAX_CANDIDATE_UNITS]] if isinstance(units, list) else [],
+                "more_units": max(0, len(units) - MAX_CANDIDATE_UNITS) if isinstance(units, list) else 0,
             }
         )
     return {"ran": True, "entries": entries}
@@ -744,15 +810,19 @@ def build_context(
     *,
     taxonomy: dict[str, Any] | None = None,
     featurize: Callable[[str], list[str]] | None = None,
-    max_paragraphs: int | None = None,
+    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS,
+    max_statements: int | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
     title: str | None = None,
     history_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, read from the result files in ``folder``.
 
-    ``history_dir`` is the output folder whose run history the trend section
-    reads (default: ``folder``; inside a run, the real output folder).
+    units.jsonl and statements.jsonl are streamed: only the first
+    ``max_paragraphs`` paragraphs and ``max_statements`` statements (None: all)
+    are kept, with counts of the rest.  ``history_dir`` is the output folder
+    whose run history the trend section reads (default: ``folder``; inside a
+    run, the real output folder).
     """
     folder = Path(folder)
     taxonomy = {**empty_taxonomy(), **(taxonomy or {})}
@@ -774,14 +844,15 @@ def build_context(
         "name": name,
         "corpus": _section_corpus(info),
         "themes": _section_themes(theme_rows, labels, labels_en),
-        "paragraphs": _section_paragraphs(read_jsonl(folder / "units.jsonl"), matcher, labels, groups, max_paragraphs),
+        "paragraphs": _section_paragraphs(iter_jsonl(folder / "units.jsonl"), matcher, labels, groups, max_paragraphs),
         "stakeholders": _section_stakeholders(
-            read_jsonl(folder / "statements.jsonl"),
+            iter_jsonl(folder / "statements.jsonl"),
             read_csv(folder / "positions.csv"),
             read_csv(folder / "salience.csv"),
             labels,
             groups,
             taxonomy["axes"],
+            max_statements,
         ),
         "tables": _section_tables(read_jsonl(folder / "tables.jsonl")),
         "candidates": _section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
@@ -816,6 +887,7 @@ def render(context: dict[str, Any]) -> str:
         keep_trailing_newline=True,
     )
     env.filters["basename"] = lambda value: str(value).replace("\\", "/").rsplit("/", 1)[-1]
+    env.filters["thousands"] = lambda value: f"{value:,}"  # 212345 -> 212,345
     return env.get_template(TEMPLATE).render(**context)
 
 
@@ -824,7 +896,8 @@ def write_report(
     config: Any = None,
     *,
     plots: bool = True,
-    max_paragraphs: int | None = None,
+    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS,
+    max_statements: int | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
     featurize: Callable[[str], list[str]] | None = None,
     title: str | None = None,
@@ -837,7 +910,8 @@ def write_report(
     terms and stakeholder labels from the YAML files its stages name
     (``taxonomy``, in the form :func:`find_taxonomy` returns, overrides it).
     ``history_dir``: the output folder whose run history feeds the trend
-    section (default ``folder``).
+    section (default ``folder``).  ``max_paragraphs`` / ``max_statements``:
+    show at most this many (None: all); the page says how many it leaves out.
     """
     folder = Path(folder)
     context = build_context(
@@ -845,6 +919,7 @@ def write_report(
         taxonomy=taxonomy if taxonomy is not None else find_taxonomy(config),
         featurize=featurize,
         max_paragraphs=max_paragraphs,
+        max_statements=max_statements,
         highlight=highlight,
         title=title,
         history_dir=history_dir,
@@ -870,7 +945,8 @@ class HtmlReport:
     """``report.html`` in the output folder: corpus and repairs, themes, paragraphs, stakeholders, tables, trend."""
 
     plots: bool = True  # PNG + SVG into output/plots/ and charts in the page
-    max_paragraphs: int | None = None  # show at most this many paragraphs (None: all)
+    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS  # show the first this many paragraphs (null: all)
+    max_statements: int | None = DEFAULT_MAX_STATEMENTS  # show the first this many statements (null: all)
     highlight: bool = True  # mark the seed terms of the theme taxonomy in the paragraph text
     title: str | None = None  # page title (default: "تقرير التحليل: <run name>")
 
@@ -880,6 +956,7 @@ class HtmlReport:
             corpus.config,
             plots=self.plots,
             max_paragraphs=self.max_paragraphs,
+            max_statements=self.max_statements,
             highlight=self.highlight,
             featurize=corpus.featurize,
             title=self.title,

@@ -400,6 +400,142 @@ def test_max_paragraphs_and_no_plots(tmp_path):
     assert "75%" in section(html, "stakeholders")  # the heat map table stays without charts
 
 
+# --------------------------------------------------------------------------- large outputs, streamed
+
+BIG_THEMES = ("security", "development")
+
+
+def _big_unit(i: int) -> dict:
+    """Paragraph ``i`` (numbered i + 1) of a made-up large output: themes cycle, every 50th opens a section."""
+    themes = [BIG_THEMES[j] for j in range(2) if (i >> j) % 3 == 0]
+    return {
+        "doc_id": f"D{i // 1000}",
+        "unit_id": f"D{i // 1000}/p{i + 1}",
+        "kind": "paragraph",
+        "number": i + 1,
+        "section": f"h{i // 50}",
+        "text": f"الفقرة {i + 1}: تعزيز الأمن والتنمية في البلدان النامية.",
+        "tokens": ["عزز", "امن", "تنم", "بلد", "نام"],
+        "themes": themes,
+        "theme_scores": {t: 0.5 for t in themes},
+        "speakers": ["governments"] if i % 4 == 0 else [],
+    }
+
+
+def _big_units(n: int):
+    for i in range(n):
+        if i % 50 == 0 and i // 50 != 1:  # section 1's heading comes after its paragraphs (the page still finds it)
+            yield {"doc_id": "D", "unit_id": f"h{i // 50}", "kind": "heading", "text": f"القسم {i // 50}"}
+        yield _big_unit(i)
+        if i == 99:
+            yield {"doc_id": "D", "unit_id": "h1", "kind": "heading", "text": "القسم 1"}
+
+
+def big_run(folder: Path, paragraphs: int, statements: int) -> Path:
+    """An output folder with ``paragraphs`` paragraphs and ``statements`` statements, written by pipeline.atomic."""
+    from pipeline import atomic
+
+    atomic.write_jsonl(folder / "units.jsonl", _big_units(paragraphs))
+    atomic.write_jsonl(
+        folder / "statements.jsonl",
+        (
+            {
+                "doc_id": "D0",
+                "unit_id": f"D0/p{i + 1}",
+                "speaker": "governments",
+                "text": f"القول {i + 1}",
+                "cue": "أكد",
+            }
+            for i in range(statements)
+        ),
+    )
+    atomic.write_json(folder / "run.json", {"name": "big", "documents": [], "stages": {}})
+    return folder
+
+
+def test_large_output_shows_the_first_paragraphs_and_counts_all(tmp_path):
+    folder = big_run(tmp_path, 5000, 3000)
+    assert report.HtmlReport().max_paragraphs == report.DEFAULT_MAX_PARAGRAPHS == 1000
+    counts = report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert counts["paragraphs"] == 1000
+    assert report.paragraph_numbers(html) == list(range(1, 1001))  # the first ones, in document order
+    assert "5000 فقرة مرقمة" in html  # the header counts them all
+    paras = section(html, "paragraphs")
+    assert "<b>يُعرض 1,000 من 5,000 فقرة</b>" in paras
+    assert "showing the first 1,000 of 5,000 paragraphs, in document order; all are in units.jsonl" in paras
+    # the sections of the shown paragraphs, with their headings (also one written after its paragraphs)
+    assert re.findall(r'<h3 class="section-heading">القسم (\d+)</h3>', paras) == [str(n) for n in range(20)]
+    # per theme: paragraphs on the page / in the corpus, counted in the same pass
+    for theme in BIG_THEMES:
+        shown = sum(theme in _big_unit(i)["themes"] for i in range(1000))
+        total = sum(theme in _big_unit(i)["themes"] for i in range(5000))
+        label = TAXONOMY["labels"][theme]
+        assert f'<option value="{theme}">{label} ({shown:,} / {total:,})</option>' in paras
+    assert paras.count("data-themes=") == 1000
+    # statements: the first 1,000 of 3,000
+    stake = section(html, "stakeholders")
+    assert "الأقوال المنسوبة (3,000)" in stake and "<b>يُعرض 1,000 من 3,000 قول</b>" in stake
+    assert "showing the first 1,000 of 3,000 statements" in stake
+    assert "القول 1000<" in stake and "القول 1001<" not in stake
+    # None shows everything, without the note
+    counts = report.write_report(folder, plots=False, max_paragraphs=None, max_statements=None)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert counts["paragraphs"] == 5000 and report.paragraph_numbers(html) == list(range(1, 5001))
+    assert "paragraphs-shown" not in html and "statements-shown" not in html and "القول 3000<" in html
+
+
+def test_small_outputs_show_everything_without_a_note(tmp_path):
+    folder = big_run(tmp_path, 40, 5)
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert report.paragraph_numbers(html) == list(range(1, 41))
+    assert "يُعرض" not in html and "showing the first" not in html
+    assert '<option value="security">الأمن</option>' in html  # no counts in the filter either
+
+
+def test_units_and_statements_are_streamed_not_loaded(tmp_path, monkeypatch):
+    """The report reads the two large files with atomic.iter_jsonl, never whole with read_jsonl."""
+    from pipeline import atomic
+
+    real = atomic.read_jsonl
+
+    def refuse_large(path):
+        assert Path(path).name not in ("units.jsonl", "statements.jsonl"), f"{path} read whole"
+        return real(path)
+
+    monkeypatch.setattr(atomic, "read_jsonl", refuse_large)
+    for folder, shown in ((made_up_run(tmp_path / "made-up"), 3), (big_run(tmp_path / "big", 2000, 1500), 10)):
+        counts = report.write_report(folder, taxonomy=TAXONOMY, plots=False, max_paragraphs=10, max_statements=10)
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert counts["paragraphs"] == shown == len(report.paragraph_numbers(html))
+
+
+def test_report_memory_does_not_grow_with_the_corpus(tmp_path):
+    """50,000 units: the peak of building the page stays a small fraction of what the list of them takes."""
+    import tracemalloc
+
+    from pipeline import atomic, history  # noqa: F401  (imported before measuring: pandas is not the report)
+
+    folder = big_run(tmp_path, 50_000, 20_000)
+    records = sum(1 for _ in atomic.iter_jsonl(folder / "units.jsonl"))
+    assert records > 50_000
+    tracemalloc.start()
+    try:
+        context = report.build_context(folder, taxonomy=TAXONOMY, max_paragraphs=100, max_statements=100)
+        _, streamed = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        everything = atomic.read_jsonl(folder / "units.jsonl")
+        _, loaded = tracemalloc.get_traced_memory()
+        del everything
+    finally:
+        tracemalloc.stop()
+    assert context["paragraphs"]["total"] == 50_000 and context["paragraphs"]["shown"] == 100
+    assert context["stakeholders"]["statements_total"] == 20_000 and len(context["stakeholders"]["statements"]) == 100
+    print(f"peak: streamed {streamed / 2**20:.1f} MiB, list of units {loaded / 2**20:.1f} MiB")
+    assert streamed < loaded / 10, (streamed, loaded)
+
+
 def test_seed_matcher_folds_prefixes_and_prefers_longer_seeds():
     matcher = report.SeedMatcher({"a": ["الإنترنت"], "b": ["أمن الإنترنت"], "c": ["التنمية"]})
     text = "دعم أمن الإنترنت وبالإنترنت، والتنمية."
