@@ -494,6 +494,16 @@ def test_small_outputs_show_everything_without_a_note(tmp_path):
     assert '<option value="security">الأمن</option>' in html  # no counts in the filter either
 
 
+def test_candidate_lists_at_most_100_units(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    units = [f"{DOC}/p{i}" for i in range(1, 251)]
+    _write_jsonl(folder / "candidate_themes.jsonl", [{"id": "candidate_1", "top_terms": ["تجار"], "units": units}])
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    candidates = section((folder / "report.html").read_text(encoding="utf-8"), "candidates")
+    assert "— 250 فقرات" in candidates  # the size counts them all
+    assert "p100, … (+150)" in candidates and "p101" not in candidates
+
+
 def test_units_and_statements_are_streamed_not_loaded(tmp_path, monkeypatch):
     """The report reads the two large files with atomic.iter_jsonl, never whole with read_jsonl."""
     from pipeline import atomic
