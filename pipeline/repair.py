@@ -86,18 +86,30 @@ _NON_JOINER_CLASS = "".join(sorted(NON_JOINERS))
 
 # For counting intact initial yehs, آ is no evidence: in damaged text it is often a joining kaf.
 _YEH_NON_JOINER_CLASS = _NON_JOINER_CLASS.replace(ALEF_MADDA, "")
+# Patterns for runs are written "[…][…]*" rather than "[…]+": one that starts with a plain class
+# lets ``re`` skip to the next match with a tight C loop instead of trying a match at every position.
 # An Arabic word as extracted: letters, marks, tatweel and the two damaged glyphs.
-_WORD_RE = re.compile(f"[{_LETTER_CLASS}\u0640-\u065f\u0670{KASHIDA_GLYPH}{FARSI_YEH}]+")
+_WORD_CHARS = f"[{_LETTER_CLASS}\u0640-\u065f\u0670{KASHIDA_GLYPH}{FARSI_YEH}]"
+_WORD_RE = re.compile(f"{_WORD_CHARS}{_WORD_CHARS}*")
 _PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
-_KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}]+")
+_KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}][{KASHIDA_GLYPH}{TATWEEL}]*")
 _TATWEEL_RE = re.compile(f"{TATWEEL}+")
 _KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
-_INITIAL_POSITION = f"(?:(?<![{_LETTER_CLASS}{FARSI_YEH}])|(?<=[{_YEH_NON_JOINER_CLASS}]))"
 # The literal first: a leading look-behind would be tried at every position of a long text.
 _FARSI_YEH_BEFORE_LETTER_RE = re.compile(f"{FARSI_YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
-_INITIAL_ARABIC_YEH_RE = re.compile(f"{_INITIAL_POSITION}{YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
+_INITIAL_ARABIC_YEH_RE = re.compile(
+    f"{YEH}(?:(?<![{_LETTER_CLASS}{FARSI_YEH}]{YEH})|(?<=[{_YEH_NON_JOINER_CLASS}]{YEH}))(?=[{_LETTER_CLASS}{FARSI_YEH}])"
+)
 _MARKS_TABLE = {ord(mark): None for mark in MARKS}
+# _clean_key in one translate: kashida glyph, tatweel and marks deleted, Farsi yeh read as yeh.
+_KEY_TABLE = {**_MARKS_TABLE, ord(KASHIDA_GLYPH): None, ord(TATWEEL): None, ord(FARSI_YEH): YEH}
+_NOT_KEY = MARKS | {KASHIDA_GLYPH, TATWEEL}  # characters a word's clean key leaves out
+# Where a kaf or alef madda stands after a joining letter in a clean key, with two letters after
+# it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
+_LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
+_JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
+_CERTAIN_STEM_RE = re.compile(f"[{KAF}{ALEF_MADDA}](?<=[{_JOINING_CLASS}][{KAF}{ALEF_MADDA}])[{_LETTER_CLASS}]{{2,}}")
 _LAM_ALEF_LIGATURES = ("لإ", "لأ")
 
 STEPS = (
@@ -158,21 +170,37 @@ def lexicon() -> dict[str, float]:
 
 def zipf(word: str) -> float:
     """Zipf frequency of ``word`` in the Arabic lexicon (0.0 when unknown); marks are ignored."""
-    frequency = lexicon().get(word.translate(_MARKS_TABLE))
+    return _key_zipf(word.translate(_MARKS_TABLE))
+
+
+def _key_zipf(key: str) -> float:
+    """:func:`zipf` of a word known to hold no marks (a key)."""
+    frequency = lexicon().get(key)
     return math.log10(frequency) + 9.0 if frequency else 0.0
 
 
 def _lexical_score(key: str) -> float:
     """Zipf of ``key``, backing off to the word without a leading wa-/fa- conjunction."""
-    score = zipf(key)
+    score = _key_zipf(key)
     if score == 0.0 and len(key) > 3 and key[0] in "وف":
-        score = max(0.0, zipf(key[1:]) - 0.5)
+        score = max(0.0, _key_zipf(key[1:]) - 0.5)
     return score
 
 
 def _clean_key(word: str) -> str:
     """The lexicon form of an (undamaged) word: no kashida, no marks, Arabic yeh."""
-    return _KASHIDA_RE.sub("", word).replace(FARSI_YEH, YEH).translate(_MARKS_TABLE)
+    return word.translate(_KEY_TABLE)
+
+
+def _certain_stems(text: str) -> Iterator[str]:
+    """For each kaf or alef madda after a joining letter in a word of ``text`` (as clean keys, with
+    at least two letters after it), the rest of that word from it: ``الكيانات`` gives ``كيانات``."""
+    # Cleaning the whole text turns each word into its clean key: only characters inside words go.
+    for stem in _CERTAIN_STEM_RE.findall(text.translate(_KEY_TABLE)):
+        while stem:
+            yield stem
+            inner = _CERTAIN_STEM_RE.search(stem, 1)  # a later one in the same word
+            stem = inner.group() if inner else ""
 
 
 @dataclass
@@ -257,12 +285,9 @@ class PdfArtefactRepair:
         self._heads = Counter()
         self._word_cache = {}
         if self._document.damaged:
-            for word in _WORD_RE.findall(text):
-                key = _clean_key(word)
-                for index in range(1, len(key) - 2):
-                    if key[index] in (KAF, ALEF_MADDA) and key[index - 1] not in NON_JOINERS:
-                        self._stems[key[index:]] += 1
-                        self._heads[key[index : index + 3]] += 1
+            for stem in _certain_stems(text):
+                self._stems[stem] += 1
+                self._heads[stem[:3]] += 1
         return self
 
     def repair(self, text: str) -> str:
@@ -306,7 +331,7 @@ class PdfArtefactRepair:
     def _repair_word(self, raw: str, yeh_damaged: bool) -> str:
         cached = self._word_cache.get((raw, yeh_damaged))
         if cached is None:
-            changes: Counter = Counter()
+            changes: dict[str, int] = {}
             word = self._repair_glued(raw, yeh_damaged, changes)
             cached = (word, tuple(changes.items()))
             self._word_cache[(raw, yeh_damaged)] = cached
@@ -315,50 +340,64 @@ class PdfArtefactRepair:
             self.counts[step] += number
         return word
 
-    def _repair_glued(self, raw: str, yeh_damaged: bool, changes: Counter) -> str:
+    def _repair_glued(self, raw: str, yeh_damaged: bool, changes: dict[str, int]) -> str:
         """Repair one word; split it in two first when it is two words glued together."""
-        word, score = self._repair_single(raw, yeh_damaged, changes)
-        if not self.split_glued_words or score >= self.glued_max_zipf or len(word) < 7:
+        word = self._repair_single(raw, yeh_damaged, changes)
+        if not self.split_glued_words or len(word) < 7 or _key_zipf(_clean_key(word)) >= self.glued_max_zipf:
             return word
         best, best_parts = self.glued_min_zipf, None
+        # A split needs both parts above the lower of the two zipf thresholds, a left part of
+        # four letters and a right part of three (_plausible_split); repair keeps the number of
+        # letters of each part, so these cheap checks skip a cut before its parts are repaired.
+        floor = min(self.glued_min_zipf, self.glued_min_zipf_uncued)
+        letters_before = list(itertools.accumulate((ch not in _NOT_KEY for ch in raw), initial=0))
         for cut in range(4, len(raw) - 2):
             if raw[cut] in MARKS or raw[cut] in (KASHIDA_GLYPH, TATWEEL) or raw[cut - 1] in (KASHIDA_GLYPH, TATWEEL):
                 continue
-            left_changes, right_changes = Counter(), Counter()
-            left, left_score = self._repair_single(raw[:cut], yeh_damaged, left_changes)
-            right, right_score = self._repair_single(raw[cut:], yeh_damaged, right_changes)
+            if letters_before[cut] < 4 or letters_before[-1] - letters_before[cut] < 3:
+                continue
+            left_changes: dict[str, int] = {}
+            left = self._repair_single(raw[:cut], yeh_damaged, left_changes)
+            left_score = _key_zipf(_clean_key(left))
+            if left_score <= max(best, floor):
+                continue
+            right_changes: dict[str, int] = {}
+            right = self._repair_single(raw[cut:], yeh_damaged, right_changes)
+            right_score = _key_zipf(_clean_key(right))
             plausible, cued = _plausible_split(_clean_key(left), _clean_key(right))
             if not plausible or (not cued and len(_clean_key(right)) < 4):
                 continue
             needed = self.glued_min_zipf if cued else self.glued_min_zipf_uncued
             if min(left_score, right_score) > max(best, needed):
-                best, best_parts = min(left_score, right_score), (left, right, left_changes + right_changes)
+                best, best_parts = min(left_score, right_score), (left, right, left_changes, right_changes)
         if best_parts is None:
             return word
-        left, right, part_changes = best_parts
+        left, right, left_changes, right_changes = best_parts
         changes.clear()
-        changes.update(part_changes)
-        changes["split_glued_words"] += 1
+        changes.update(Counter(left_changes) + Counter(right_changes))
+        changes["split_glued_words"] = changes.get("split_glued_words", 0) + 1
         return f"{left} {right}"
 
-    def _repair_single(self, raw: str, yeh_damaged: bool, changes: Counter) -> tuple[str, float]:
-        """Repair the glyphs of one word; returns it with the zipf of its repaired form."""
-        chars = list(raw)
+    def _repair_single(self, raw: str, yeh_damaged: bool, changes: dict[str, int]) -> str:
+        """Repair the glyphs of one word."""
+        word = raw
         if self.repair_kaf and ALEF_MADDA in raw:
-            for slot in self._decide_kaf(raw, yeh_damaged):
-                chars[slot] = KAF
-                changes["repair_kaf"] += 1
-        if self.repair_yeh and FARSI_YEH in raw:
-            changes["repair_yeh"] += raw.count(FARSI_YEH)
-            chars = [YEH if ch == FARSI_YEH else ch for ch in chars]
-        word = "".join(chars)
+            slots = self._decide_kaf(raw, yeh_damaged)
+            if slots:
+                chars = list(raw)
+                for slot in slots:
+                    chars[slot] = KAF
+                word = "".join(chars)
+                changes["repair_kaf"] = changes.get("repair_kaf", 0) + len(slots)
+        if self.repair_yeh and FARSI_YEH in word:
+            changes["repair_yeh"] = changes.get("repair_yeh", 0) + word.count(FARSI_YEH)
+            word = word.replace(FARSI_YEH, YEH)
         if self.strip_kashida and (KASHIDA_GLYPH in word or TATWEEL in word):
             # A lone ѧ run, with no letter beside it, is not Arabic: only tatweel goes there.
-            has_letter = any(ch not in (KASHIDA_GLYPH, TATWEEL) for ch in word)
-            pattern = _KASHIDA_RE if has_letter else _TATWEEL_RE
-            changes["strip_kashida"] += len(pattern.findall(word))
-            word = pattern.sub("", word)
-        return word, zipf(_clean_key(word))
+            pattern = _KASHIDA_RE if word.strip(KASHIDA_GLYPH + TATWEEL) else _TATWEEL_RE
+            word, runs = pattern.subn("", word)
+            changes["strip_kashida"] = changes.get("strip_kashida", 0) + runs
+        return word
 
     def _kaf_slots(self, raw: str, yeh_damaged: bool) -> list[_KafSlot]:
         """The آ of ``raw`` that stand where a damaged initial-form kaf could stand."""
@@ -529,6 +568,8 @@ def _rebuild(line: str, tokens: list[list]) -> str:
 # end, printed at its left: it is moved to the end.
 
 _ARABIC_LETTER = f"[{_LETTER_CLASS}{FARSI_YEH}]"
+_NOT_LETTER_RE = re.compile(f"[^{_LETTER_CLASS}]+")
+_DIGIT_RE = re.compile(r"\d")
 _GAP_SPLIT_RE = re.compile(r"( {2,})")
 _LATIN_RE = re.compile("[A-Za-z]")
 _STRONG_RE = re.compile(f"[A-Za-z{KASHIDA_GLYPH}{_LETTER_CLASS}{FARSI_YEH}]")
@@ -547,12 +588,12 @@ _ROTATION_MAX_ZIPF = 4.5  # a line's head and tail are re-joined only when neith
 
 def _key(token: str) -> str:
     """The lexicon key of a raw token: Arabic letters only, ی as ي."""
-    return re.sub(f"[^{_LETTER_CLASS}]", "", token.replace(FARSI_YEH, YEH))
+    return _NOT_LETTER_RE.sub("", token.replace(FARSI_YEH, YEH))
 
 
 def _fragment_zipf(key: str) -> float:
     """Zipf of ``key`` as a free-standing word: lone letters and an article with at most one letter are fragments."""
-    return 0.0 if len(key) < 2 or (key.startswith("ال") and len(key) <= 3) else zipf(key)
+    return 0.0 if len(key) < 2 or (key.startswith("ال") and len(key) <= 3) else _key_zipf(key)
 
 
 def _joins(left: str, right: str) -> bool:
@@ -562,12 +603,13 @@ def _joins(left: str, right: str) -> bool:
         return False
     if left in _LAM_ALEF_LIGATURES or right in _LAM_ALEF_LIGATURES:
         return False  # a detached lam-alef is rejoin_lam_alef's job
-    whole = zipf(left + right)
+    whole = _key_zipf(left + right)
+    if whole < _JOIN_MIN_ZIPF and right.startswith(ALEF_MADDA):
+        whole = _key_zipf(left + right.replace(ALEF_MADDA, KAF))  # a damaged initial kaf: «مشار» + «آة»
     if whole < _JOIN_MIN_ZIPF:
-        # A damaged initial kaf (آ) in the right part: «مشار» + «آة».
-        whole = zipf(left + right.replace(ALEF_MADDA, KAF)) if right.startswith(ALEF_MADDA) else whole
+        return False
     weakest = min(_fragment_zipf(left), _fragment_zipf(right))
-    return whole >= _JOIN_MIN_ZIPF and weakest < _FRAGMENT_MAX_ZIPF and whole > weakest + 0.5
+    return weakest < _FRAGMENT_MAX_ZIPF and whole > weakest + 0.5
 
 
 def _known_share(text: str) -> float:
@@ -576,7 +618,9 @@ def _known_share(text: str) -> float:
     keys = [key for key in keys if key]
     if not keys:
         return 0.0
-    known = sum(1 for key in keys if zipf(key) > 0 or (ALEF_MADDA in key and zipf(key.replace(ALEF_MADDA, KAF)) > 0))
+    known = sum(
+        1 for key in keys if _key_zipf(key) > 0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) > 0)
+    )
     return known / len(keys)
 
 
@@ -666,9 +710,11 @@ def _separate_glued_digits(text: str) -> str:
 
     def split(match: re.Match) -> str:
         letters = match.group("after") or match.group("before")
-        known = max(zipf(_key(letters)), zipf(_key(letters).replace(ALEF_MADDA, KAF))) > 0
+        known = max(_key_zipf(_key(letters)), _key_zipf(_key(letters).replace(ALEF_MADDA, KAF))) > 0
         return f"{match.group(1)} {match.group(2)}" if known else match.group()
 
+    if not _DIGIT_RE.search(text):  # every match holds a digit; most lines have none
+        return text
     return _GLUED_DIGITS_RE.sub(split, text)
 
 
@@ -702,13 +748,13 @@ def fix_visual_order_line(line: str) -> str:
             number = _PARAGRAPH_NUMBER_RE.match(segment)
             if number:
                 ordered.append(f"{number.group(1)} -")
-            elif re.search(r"\d", segment):
+            elif _DIGIT_RE.search(segment):
                 ordered.append(_reverse_runs(segment))
             else:
                 ordered.append(_fix_segment(segment))
         rebuilt = _join_cut_words(ordered)  # single spaces: no gap is left to re-trigger this
     else:
-        if len(segments) == 1 and re.match(r"\d", segments[0]) and _DIGIT_GLUE_RE.search(segments[0]):
+        if len(segments) == 1 and _DIGIT_RE.match(segments[0]) and _DIGIT_GLUE_RE.search(segments[0]):
             segments[0] = _reverse_runs(segments[0])  # «2010/2لمجلس ...»: a number printed at the left
         segments = [_fix_segment(segment) for segment in segments]
         rebuilt = segments[0]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
+from pipeline import repair as repair_module
 from pipeline.registry import lookup
 from pipeline.repair import (
     STEPS,
@@ -281,3 +283,91 @@ def test_simulated_damage_word_accuracy_un_sdg() -> None:
     shared_path("un-sdg")
     result = simulated_accuracy(sdg_texts())
     assert result["accuracy"] >= 0.999
+
+
+# -- fast paths against the straightforward code they replace --------------------------------
+
+_OLD_INITIAL_ARABIC_YEH = re.compile(
+    "(?:(?<![\u0621-\u063a\u0641-\u064a\u06cc])|(?<=[ءأؤإاةدذرزوى]))\u064a(?=[\u0621-\u063a\u0641-\u064a\u06cc])"
+)
+
+
+def _damaged_samples(seed_text: str) -> list[str]:
+    news = news_sample(60)
+    return [seed_text, *news[:20], *(simulate_damage(text, seed=index) for index, text in enumerate(news))]
+
+
+def _reference_clean_key(word: str) -> str:
+    return re.sub("[\u0467\u0640]+", "", word).replace("\u06cc", "\u064a").translate(repair_module._MARKS_TABLE)
+
+
+def _reference_stems(text: str) -> Counter:
+    stems: Counter = Counter()
+    for word in repair_module._WORD_RE.findall(text):
+        key = _reference_clean_key(word)
+        for index in range(1, len(key) - 2):
+            if key[index] in ("\u0643", "\u0622") and key[index - 1] not in repair_module.NON_JOINERS:
+                stems[key[index:]] += 1
+    return stems
+
+
+def test_certain_stems_and_keys_equal_the_word_by_word_loop(seed_text: str) -> None:
+    for text in _damaged_samples(seed_text):
+        assert Counter(repair_module._certain_stems(text)) == _reference_stems(text)
+        for word in repair_module._WORD_RE.findall(text):
+            assert repair_module._clean_key(word) == _reference_clean_key(word)
+
+
+@PROPERTY_SETTINGS
+@given(TEXT)
+def test_certain_stems_and_initial_yeh_on_random_text(text: str) -> None:
+    assert Counter(repair_module._certain_stems(text)) == _reference_stems(text)
+    new = [match.start() for match in repair_module._INITIAL_ARABIC_YEH_RE.finditer(text)]
+    assert new == [match.start() for match in _OLD_INITIAL_ARABIC_YEH.finditer(text)]
+
+
+def test_initial_yeh_pattern_equals_the_look_behind_first_one(seed_text: str) -> None:
+    for text in _damaged_samples(seed_text):
+        new = [match.start() for match in repair_module._INITIAL_ARABIC_YEH_RE.finditer(text)]
+        assert new == [match.start() for match in _OLD_INITIAL_ARABIC_YEH.finditer(text)]
+
+
+class _UnprunedRepair(PdfArtefactRepair):
+    """The glued-word search as first written: every cut's parts repaired and scored."""
+
+    def _repair_glued(self, raw: str, yeh_damaged: bool, changes: dict) -> str:
+        def score(word: str) -> float:
+            return repair_module.zipf(repair_module._clean_key(word))
+
+        word = self._repair_single(raw, yeh_damaged, changes)
+        if not self.split_glued_words or score(word) >= self.glued_max_zipf or len(word) < 7:
+            return word
+        best, best_parts = self.glued_min_zipf, None
+        for cut in range(4, len(raw) - 2):
+            if raw[cut] in repair_module.MARKS or raw[cut] in "\u0467\u0640" or raw[cut - 1] in "\u0467\u0640":
+                continue
+            left_changes, right_changes = Counter(), Counter()
+            left = self._repair_single(raw[:cut], yeh_damaged, left_changes)
+            right = self._repair_single(raw[cut:], yeh_damaged, right_changes)
+            left_key, right_key = repair_module._clean_key(left), repair_module._clean_key(right)
+            plausible, cued = repair_module._plausible_split(left_key, right_key)
+            if not plausible or (not cued and len(right_key) < 4):
+                continue
+            needed = self.glued_min_zipf if cued else self.glued_min_zipf_uncued
+            if min(score(left), score(right)) > max(best, needed):
+                best, best_parts = min(score(left), score(right)), (left, right, left_changes + right_changes)
+        if best_parts is None:
+            return word
+        left, right, part_changes = best_parts
+        changes.clear()
+        changes.update(part_changes)
+        changes["split_glued_words"] = changes.get("split_glued_words", 0) + 1
+        return f"{left} {right}"
+
+
+@pytest.mark.parametrize("options", [{}, {"glued_min_zipf": 4.5, "glued_min_zipf_uncued": 3.0}])
+def test_pruned_glued_word_search_equals_the_full_search(seed_text: str, options: dict) -> None:
+    for text in _damaged_samples(seed_text):
+        fast, full = PdfArtefactRepair(**options).fit(text), _UnprunedRepair(**options).fit(text)
+        assert fast.repair(text) == full.repair(text)
+        assert fast.counts == full.counts
