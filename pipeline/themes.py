@@ -619,7 +619,7 @@ class LdaThemes(_ThemeStage):
     min_score: float = 0.3
     n_extra: int = 3
     passes: int = 30
-    fit_budget: int = 200_000  # passes x fitted units at most (a large corpus gets fewer passes)
+    fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import lda_scores
@@ -637,7 +637,7 @@ class SeededLdaThemes(_ThemeStage):
     base_eta: float = 0.01
     seed_eta: float = 100.0
     cos_scale: float = 0.2
-    fit_budget: int = 200_000  # passes x fitted units at most (a large corpus gets fewer passes)
+    fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import seeded_lda_scores
@@ -657,7 +657,7 @@ class GuidedNmfThemes(_ThemeStage):
     iterations: int = 300
     cos_scale: float = 0.2
     batch_size: int = 4096  # above this many fitted units, online mini-batch updates (streamed)
-    fit_budget: int = 200_000  # online: passes x fitted units at most
+    fit_budget: int = 20_000  # online: passes x fitted units at most
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import guided_nmf_scores
