@@ -59,14 +59,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.cache import DocumentCache, chain_keys, document_key, file_sha256
+from pipeline.cache import DocumentCache, chain_keys, document_key, file_sha256, stage_key
 from pipeline.config import Config, StageSpec
 from pipeline.errors import InputError, PipelineError
 from pipeline.executor import Session, session
 from pipeline.incremental import Changes, compare
 from pipeline.ingest import find_corpus_files
 from pipeline.records import Document, Table, Unit
-from pipeline.unitstream import UnitStream
+from pipeline.unitstream import Memo, UnitStream
 
 DOCUMENT_SLOTS = ("ingest", "structure", "repair", "normalise", "tokenise")
 CORPUS_SLOTS = ("themes", "stakeholders", "report")
@@ -916,7 +916,11 @@ def finish(
     # at a time -- for phrase learning, for every pass the corpus-level stages make over
     # ``corpus.units`` (a UnitStream), and again while units.jsonl is written.
     streaming = any(slot in config.stages for slot in CORPUS_SLOTS)
-    stream = UnitStream([_unit_loader(r, processor) for r in good], n_units)
+    memo = None
+    if processor.cache is not None:  # per-document work inside corpus stages (actor tagging) is cached too
+        corpus_keys = {slot: stage_key(config.stages[slot]) for slot in CORPUS_SLOTS if slot in config.stages}
+        memo = Memo(processor.cache, [r.stored for r in good], corpus_keys)
+    stream = UnitStream([_unit_loader(r, processor) for r in good], n_units, memo=memo)
     doc_tables: dict[int, list[Table]] = {}
     if streaming and current is not None:
         current.close()  # corpus stages run here, in this process: free the workers' memory
@@ -1068,10 +1072,15 @@ def finish(
         shutil.rmtree(staging, ignore_errors=True)
     if processor.cache is not None:
         processor.cache.prune(
-            (slot, document_key(Path(r.source), r.sha256, processor.keys[slot]))
-            for r in results
-            if r.sha256
-            for slot in processor.slots
+            [
+                *(
+                    (slot, document_key(Path(r.source), r.sha256, processor.keys[slot]))
+                    for r in results
+                    if r.sha256
+                    for slot in processor.slots
+                ),
+                *(memo.used if memo is not None else ()),
+            ]
         )
     report = config.output / "report.html"
     return RunSummary(

@@ -52,6 +52,7 @@ from pipeline.config import check_value, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.records import Statement, Unit
 from pipeline.registry import register
+from pipeline.unitstream import per_document
 
 UNSPECIFIED = "unspecified"
 Voice = Literal["active", "passive", "either", "pronoun"]
@@ -558,16 +559,31 @@ class StakeholderPositions:
     # -- attribution ---------------------------------------------------------------------------
 
     def attribute(self, units: Iterable[Unit], lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
-        """(statements, skipped cue count) for ``units``; sets ``unit.speakers``."""
+        """(statements, skipped cue count) for ``units``; sets ``unit.speakers``.
+
+        Attribution is per-document work: in a run it is cached per document (see
+        :func:`pipeline.unitstream.per_document`), so re-analysing a grown corpus tags only
+        the new or changed documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
         skipped = 0
-        for unit in units:
-            if unit.kind not in self.unit_kinds:
-                continue
-            found, n_skipped = self._unit_statements(unit, lexicon, actors, axes)
-            statements.extend(found)
+
+        def tag(doc_units: list[Unit]) -> tuple[dict[str, list[AttributedStatement]], int]:
+            found, n_skipped = {}, 0
+            for unit in doc_units:
+                if unit.kind in self.unit_kinds:
+                    found[unit.unit_id], k = self._unit_statements(unit, lexicon, actors, axes)
+                    n_skipped += k
+            return found, n_skipped
+
+        for doc_units, (found, n_skipped) in per_document(units, "stakeholders", tag):
             skipped += n_skipped
-            unit.speakers = sorted({s.statement.speaker for s in found})
+            for unit in doc_units:
+                if unit.unit_id not in found:
+                    continue
+                for s in found[unit.unit_id]:
+                    s.statement.themes = list(unit.themes)
+                statements.extend(found[unit.unit_id])
+                unit.speakers = sorted({s.statement.speaker for s in found[unit.unit_id]})
         return statements, skipped
 
     def _unit_statements(self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
@@ -696,7 +712,7 @@ class StakeholderPositions:
                     speaker=group,
                     text=text,
                     cue=doc[i].text,
-                    themes=list(unit.themes),
+                    themes=[],  # the unit's themes of the run, set by `attribute` (this part is cached)
                     scores=scores,
                 )
                 out.append(AttributedStatement(statement, sid, subject, org, how, evidence, c0, c1))

@@ -19,7 +19,9 @@ passes may run side by side (``zip``) as long as one of them only reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pipeline.records import Unit
@@ -35,10 +37,17 @@ class UnitStream:
     learning) maps each unit's tokens to the model features.
     """
 
-    def __init__(self, loaders: Sequence[Callable[[], list[Unit]]], size: int, transform: Any = None) -> None:
+    def __init__(
+        self,
+        loaders: Sequence[Callable[[], list[Unit]]],
+        size: int,
+        transform: Any = None,
+        memo: Memo | None = None,
+    ) -> None:
         self._loaders = list(loaders)
         self._size = size
         self.transform = transform
+        self.memo = memo
         self._notes: dict[int, dict[int, Note]] = {}
 
     def __len__(self) -> int:
@@ -54,6 +63,31 @@ class UnitStream:
                     after = note_of(unit)
                     if after != before:  # a pass that only reads never overwrites one that wrote
                         self._keep(d, position, after)
+
+    def per_document(self, slot: str, compute: Callable[[list[Unit]], Any]) -> Iterator[tuple[list[Unit], Any]]:
+        """``(units, compute(units))`` per document, in order; the units' annotations are kept.
+
+        With a :class:`Memo`, ``compute``'s result is cached per document under the stage's
+        key, so per-document work inside a corpus stage (actor tagging) is done again only
+        for documents whose text or stage configuration changed.
+        """
+        for d in range(len(self._loaders)):
+            units = self.document(d)
+            before = [note_of(u) for u in units]
+            key = self.memo.key(d, slot) if self.memo is not None else None
+            value = self.memo.load(slot, key) if key else None
+            if value is None:
+                value = compute(units)
+                if key:
+                    self.memo.store(slot, key, value)
+            try:
+                yield units, value
+            finally:
+                for position, (unit, old) in enumerate(zip(units, before, strict=True)):
+                    new = note_of(unit)
+                    if new != old:
+                        self._keep(d, position, new)
+            del units, before, value  # before the next document is read
 
     @property
     def documents(self) -> int:
@@ -80,6 +114,46 @@ class UnitStream:
             self._notes.setdefault(d, {})[position] = note
         elif d in self._notes:
             self._notes[d].pop(position, None)
+
+
+class Memo:
+    """Where :meth:`UnitStream.per_document` caches: the per-document cache, each document's
+    key after the per-document stages (None: do not cache it), and each corpus stage's key
+    (its options, files and code).  ``used`` collects the entries read or written, so the
+    runner's cache pruning keeps them."""
+
+    def __init__(self, cache: Any, documents: Sequence[str | None], stages: dict[str, str]) -> None:
+        self.cache, self.documents, self.stages = cache, list(documents), stages
+        self.used: set[tuple[str, str]] = set()
+
+    def key(self, d: int, slot: str) -> str | None:
+        document, stage = self.documents[d], self.stages.get(slot)
+        if not document or not stage:
+            return None
+        return hashlib.sha256(f"{document}:{stage}".encode()).hexdigest()
+
+    def load(self, slot: str, key: str) -> Any:
+        entry = self.cache.load(slot, key)
+        if entry is not None:
+            self.used.add((slot, key))
+        return None if entry is None else entry[1]
+
+    def store(self, slot: str, key: str, value: Any) -> None:
+        self.cache.store(slot, key, None, value)
+        self.used.add((slot, key))
+
+
+def per_document(
+    units: UnitStream | Iterable[Unit], slot: str, compute: Callable[[list[Unit]], Any]
+) -> Iterator[tuple[list[Unit], Any]]:
+    """:meth:`UnitStream.per_document` for a stream; for a plain list, its runs of units with one
+    ``doc_id`` (computed, not cached)."""
+    if isinstance(units, UnitStream):
+        yield from units.per_document(slot, compute)
+        return
+    for _, group in itertools.groupby(units, key=lambda u: u.doc_id):
+        doc_units = list(group)
+        yield doc_units, compute(doc_units)
 
 
 def note_of(unit: Unit) -> Note:

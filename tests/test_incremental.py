@@ -223,3 +223,48 @@ def test_spool_left_by_a_killed_run_is_removed_by_the_next(setup) -> None:
     runner.run(config.load(write_config(tmp, corpus, output, tokenise={"phrases": False})), quiet=True)
     assert not leftover.exists()
     assert all(json.loads(line) for line in (output / "units.jsonl").read_text(encoding="utf-8").splitlines())
+
+
+def test_actor_tagging_is_cached_per_document(setup, monkeypatch) -> None:
+    """Attribution is per-document work inside the stakeholders stage: a re-run tags only the
+    documents that are new or changed, and the statements come out as in a fresh run."""
+    from pipeline.stakeholders import StakeholderPositions
+
+    tmp, corpus, output = setup
+    path = write_config(tmp, corpus, output)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["stages"]["stakeholders"] = {
+        "impl": "reported_speech",
+        "options": {
+            "actors": str(ROOT / "configs" / "stakeholders.yaml"),
+            "positions": str(ROOT / "configs" / "positions.yaml"),
+        },
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    tagged: list[str] = []
+    real = StakeholderPositions._unit_statements
+
+    def counting(self, unit, *args):
+        tagged.append(unit.doc_id)
+        return real(self, unit, *args)
+
+    monkeypatch.setattr(StakeholderPositions, "_unit_statements", counting)
+    runner.run(config.load(path), quiet=True)
+    assert {"part0", "part1", "seed"} <= set(tagged)
+    first = (output / "statements.jsonl").read_bytes()
+    assert first.strip()
+
+    tagged.clear()
+    runner.run(config.load(path), quiet=True)
+    assert tagged == []  # nothing changed: every document's tags come from the cache
+    assert (output / "statements.jsonl").read_bytes() == first
+
+    text = (corpus / "part1.txt").read_text(encoding="utf-8")
+    (corpus / "part1.txt").write_text(text + "\n\nوأكدت الحكومات أن حماية البيانات الشخصية ضرورية.", encoding="utf-8")
+    runner.run(config.load(path), quiet=True)
+    assert set(tagged) == {"part1"}
+    fresh = tmp / "fresh"
+    data["output"] = str(fresh)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(path), quiet=True)
+    assert (output / "statements.jsonl").read_bytes() == (fresh / "statements.jsonl").read_bytes()

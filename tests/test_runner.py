@@ -124,7 +124,8 @@ def test_a_full_run_imports_neither_camel_data_nor_torch(tmp_path: Path) -> None
 
 def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monkeypatch) -> None:
     """Themes, stakeholders and the report read the units as a stream: whenever a document's
-    units are loaded, no more than a couple of units of earlier loads are still alive."""
+    units are loaded, at most one earlier document's units are still alive (a consumer going
+    document by document holds the previous one until the next arrives)."""
     import gc
     import weakref
 
@@ -151,5 +152,6 @@ def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monk
     monkeypatch.setattr(runner, "_unit_loader", tracking)
     summary = runner.run(make_config(tmp_path, folder), quiet=True)
     assert summary.documents == 4 and summary.units > 4 * 40
+    per_document = summary.units // 4
     assert len(before_load) >= 4 * 5  # several passes over the four documents
-    assert max(before_load) <= 2  # a list of every unit would show up here as 3 documents' worth
+    assert max(before_load) <= per_document  # a list of every unit would show up as 3 documents' worth
