@@ -111,6 +111,8 @@ _LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B)
 _JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
 _CERTAIN_STEM_RE = re.compile(f"[{KAF}{ALEF_MADDA}](?<=[{_JOINING_CLASS}][{KAF}{ALEF_MADDA}])[{_LETTER_CLASS}]{{2,}}")
 _LAM_ALEF_LIGATURES = ("لإ", "لأ")
+# A word that starts with a lam-alef ligature: the only words _rejoin_lam_alef acts on.
+_LEADING_LAM_ALEF_RE = re.compile(f"ل[إأ](?<!{_WORD_CHARS}ل[إأ])")
 
 STEPS = (
     "fold_presentation_forms",
@@ -140,9 +142,14 @@ def _has_presentation_forms(text: str) -> bool:
     """Whether ``text`` holds a presentation form.
 
     Every form the table folds changes under NFKC, so NFKC-normalised text (the common case)
-    holds none; ``unicodedata``'s quick check says so ~5x faster than a regex scan.
+    holds none; ``unicodedata``'s quick check says so ~5x faster than a regex scan.  News text
+    often fails the check only for its no-break spaces: they are replaced first, for the check.
     """
-    return not unicodedata.is_normalized("NFKC", text) and _PRESENTATION_RE.search(text) is not None
+    if unicodedata.is_normalized("NFKC", text):
+        return False
+    if "\xa0" in text and unicodedata.is_normalized("NFKC", text.replace("\xa0", " ")):
+        return False
+    return _PRESENTATION_RE.search(text) is not None
 
 
 def _fold_presentation_forms(text: str) -> str:
@@ -296,9 +303,12 @@ class PdfArtefactRepair:
             table = _presentation_table()
             self.counts["fold_presentation_forms"] += sum(ord(ch) in table for ch in _PRESENTATION_RE.findall(text))
             text = _fold_presentation_forms(text)
-        unit = DamageEvidence.of(text)
-        yeh_damaged = unit.yeh_damaged or self._document.yeh_damaged
-        damaged = unit.damaged or self._document.damaged
+        if self._document.yeh_damaged:  # implies damaged: the unit's own evidence cannot add anything
+            damaged = yeh_damaged = True
+        else:
+            unit = DamageEvidence.of(text)
+            yeh_damaged = unit.yeh_damaged
+            damaged = unit.damaged or self._document.damaged
         if not damaged:  # clean text, the common case: only real tatweel goes, no per-line work
             if self.strip_kashida and TATWEEL in text:
                 self.counts["strip_kashida"] += text.count(TATWEEL)
@@ -322,7 +332,7 @@ class PdfArtefactRepair:
                 self.counts["fix_visual_order"] += 1
                 line = fixed
         line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
-        if self.rejoin_lam_alef and any(ligature in line for ligature in _LAM_ALEF_LIGATURES):
+        if self.rejoin_lam_alef and _LEADING_LAM_ALEF_RE.search(line):
             line = self._rejoin_lam_alef(line)
         return line
 

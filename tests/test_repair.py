@@ -371,3 +371,21 @@ def test_pruned_glued_word_search_equals_the_full_search(seed_text: str, options
         fast, full = PdfArtefactRepair(**options).fit(text), _UnprunedRepair(**options).fit(text)
         assert fast.repair(text) == full.repair(text)
         assert fast.counts == full.counts
+
+
+def _starts_a_word_with_lam_alef(line: str) -> bool:
+    return any(match.group().startswith(("لإ", "لأ")) for match in repair_module._WORD_RE.finditer(line))
+
+
+@PROPERTY_SETTINGS
+@given(st.text(alphabet=ARABIC_ALPHABET + " \n.،0123456789abc", max_size=60))
+def test_lam_alef_precheck_finds_every_word_it_acts_on(text: str) -> None:
+    text = text.replace("ل", "لإ")  # plenty of ligatures, at word starts and inside words
+    assert bool(repair_module._LEADING_LAM_ALEF_RE.search(text)) == _starts_a_word_with_lam_alef(text)
+
+
+def test_lam_alef_precheck_on_seed_lines(seed_text: str) -> None:
+    lines = seed_text.split("\n")
+    assert sum(_starts_a_word_with_lam_alef(line) for line in lines) > 0
+    for line in lines:
+        assert bool(repair_module._LEADING_LAM_ALEF_RE.search(line)) == _starts_a_word_with_lam_alef(line)
