@@ -35,6 +35,7 @@ import hashlib
 import json
 import math
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -205,6 +206,32 @@ class UnitColumn:
 
     def __iter__(self) -> Iterator[Any]:
         return (self.value(u) for u in self.units)
+
+
+class FeatureFile:
+    """Features per unit written once to a file and re-read from it on every later pass, like
+    a serialized gensim corpus: a model's pass then reads words, not units.  ``value`` is
+    the column's, for code that has a unit in hand; ``sizes`` counts features per unit."""
+
+    SEP = "\x1f"  # unit separator: features never contain it (nor newlines)
+
+    def __init__(self, column: UnitColumn, path: Path) -> None:
+        self.value, self.path = column.value, Path(path)
+        sizes = []
+        with open(self.path, "w", encoding="utf-8") as handle:
+            for features in column:
+                handle.write(self.SEP.join(features) + "\n")
+                sizes.append(len(features))
+        self.sizes = np.array(sizes, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        with open(self.path, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.rstrip("\n")
+                yield line.split(self.SEP) if line else []
 
 
 def unit_features(corpus: Any) -> tuple[UnitColumn, Any]:
@@ -387,13 +414,15 @@ class _ThemeStage:
 
     # -- helpers -------------------------------------------------------------
 
-    def prepare(self, corpus: Any) -> tuple[list[Theme], Any, UnitColumn, np.ndarray]:
-        """(taxonomy, scorer input, features per unit, number of features per unit)."""
+    def prepare(self, corpus: Any, folder: Path) -> tuple[list[Theme], Any, FeatureFile, np.ndarray]:
+        """(taxonomy, scorer input, features per unit, number of features per unit).  The
+        features are read from the units once and kept in a file in ``folder``."""
         from pipeline.theme_methods import ThemeInput
 
         themes = load_taxonomy(self.taxonomy)
-        docs, featurize = unit_features(corpus)
-        sizes = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        column, featurize = unit_features(corpus)
+        docs = FeatureFile(column, Path(folder) / "features.txt")
+        sizes = docs.sizes
         data = ThemeInput(
             docs=docs,
             texts=UnitColumn(corpus.units, lambda u: u.text),
@@ -437,7 +466,7 @@ class _ThemeStage:
     def discover(
         self,
         corpus: Any,
-        docs: UnitColumn,
+        docs: FeatureFile | UnitColumn,
         scores: np.ndarray,
         themes: list[Theme],
         thresholds: dict[str, float] | None = None,
@@ -494,7 +523,10 @@ class _ThemeStage:
     def apply(self, corpus: Any) -> dict[str, int]:
         """Score, assign and describe themes.  ``corpus.units`` is read in passes (it may be a
         stream): nothing here holds more than a score row, a flag and an id per unit."""
-        themes, data, docs, sizes = self.prepare(corpus)
+        with tempfile.TemporaryDirectory(prefix="pipeline-themes-") as folder:
+            return self._apply(corpus, *self.prepare(corpus, Path(folder)))
+
+    def _apply(self, corpus: Any, themes: list[Theme], data: Any, docs: FeatureFile, sizes: np.ndarray) -> dict:
         n = len(corpus.units)
         scores = self.score(data) if n else np.zeros((0, len(themes)))
         cuts = self.thresholds(scores, themes, data.fit)
