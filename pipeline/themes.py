@@ -395,6 +395,7 @@ class _ThemeStage:
     taxonomy: Path
     min_score: float = 0.5  # a theme is assigned when its score reaches this (threshold: fixed)
     threshold: str = "fixed"  # fixed: min_score for every theme; otsu: per theme, from its own scores
+    otsu_floor: float | None = None  # otsu never cuts below this; None: what one seed-term match alone scores
     max_themes: int | None = None  # at most this many themes per unit (highest scores); None: no limit
     explained_below: float = 0.5  # units whose best score is below this feed discovery
     n_candidates: int = 3  # clusters of poorly explained units (fewer if too few units)
@@ -446,11 +447,20 @@ class _ThemeStage:
         use = np.array(fit, dtype=bool)
         if not use.any():
             use[:] = True
+        floor = self.one_match_score() if self.otsu_floor is None else self.otsu_floor
         out = {}
         for j, t in enumerate(themes):
             cut = otsu_threshold(rounded[use, j])
-            out[t.id] = self.min_score if cut is None else round(cut, 5)
+            out[t.id] = self.min_score if cut is None else round(max(cut, floor), 5)
         return out
+
+    def one_match_score(self) -> float:
+        """The score one seed-term match earns with no other evidence: the default floor of Otsu
+        thresholds.  On a corpus where a theme is rare or absent, Otsu's cut separates zero from
+        faint profile similarity; the floor keeps a theme from being assigned on less evidence
+        than one seed term (or, for a unit without seed terms, profile similarity worth as much).
+        Blended methods: half the evidence of one match, ``(1 - e^-1) / 2``."""
+        return round((1.0 - math.exp(-1.0)) / 2.0, 4)
 
     def assign(
         self, scores: np.ndarray, themes: list[Theme], thresholds: dict[str, float] | None = None
@@ -637,6 +647,9 @@ class _ThemeStage:
 class KeywordThemes(_ThemeStage):
     """Baseline: plain seed-term matching (a theme is assigned on one seed match)."""
 
+    def one_match_score(self) -> float:
+        return 0.5
+
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import keyword_scores
 
@@ -652,6 +665,9 @@ class LdaThemes(_ThemeStage):
     n_extra: int = 3
     passes: int = 30
     fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
+
+    def one_match_score(self) -> float:
+        return 0.0  # its scores carry no seed evidence
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import lda_scores
@@ -708,6 +724,9 @@ class EmbeddingThemes(_ThemeStage):
     centre: float = 0.1
     width: float = 0.05
     blend: float = 0.5
+
+    def one_match_score(self) -> float:
+        return round(self.blend * (1.0 - math.exp(-1.0)), 4)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import embedding_scores

@@ -198,6 +198,31 @@ def test_otsu_thresholds_let_the_profile_assign_and_are_written(tmp_path):
         th.lookup_stage("guided_nmf")(taxonomy=_toy_taxonomy(tmp_path), threshold="median")
 
 
+def test_otsu_never_cuts_below_one_seed_match_so_an_absent_theme_stays_unassigned(tmp_path):
+    # A theme absent from a corpus: no unit has a seed match, a few have faint profile
+    # similarity (as on the news sample).  Otsu alone cuts between zero and faint and hands the
+    # theme out; the floor (what one seed-term match alone scores) keeps it unassigned.  A
+    # theme that is present keeps its own Otsu cut.
+    rng = np.random.default_rng(0)
+    scores = np.zeros((100, 2))
+    scores[90:, 0] = 0.06 + 0.04 * rng.random(10)  # "privacy": absent, faint similarity only
+    scores[:20, 1] = 0.75 + 0.1 * rng.random(20)  # "security": present
+    scores[20:30, 1] = 0.1 * rng.random(10)
+    themes = th.load_taxonomy(_toy_taxonomy(tmp_path))[::-1]  # privacy, security
+    fit = [True] * 100
+    stage = th.lookup_stage("seeded_lda")(taxonomy=_toy_taxonomy(tmp_path), threshold="otsu")
+    plain = th.lookup_stage("seeded_lda")(taxonomy=_toy_taxonomy(tmp_path), threshold="otsu", otsu_floor=0.0)
+    one_match = stage.one_match_score()
+    assert one_match == pytest.approx((1 - np.exp(-1)) / 2, abs=1e-4)
+    unfloored, floored = plain.thresholds(scores, themes, fit), stage.thresholds(scores, themes, fit)
+    assert unfloored["privacy"] < 0.06  # Otsu alone would assign privacy to the ten faint units
+    assert floored["privacy"] == pytest.approx(one_match)
+    assert floored["security"] == unfloored["security"] > one_match
+    assigned = [themes_ for themes_, _ in stage.assign(scores, themes, floored)]
+    assert not any("privacy" in t for t in assigned) and sum("security" in t for t in assigned) == 20
+    assert th.lookup_stage("keywords")(taxonomy=_toy_taxonomy(tmp_path)).one_match_score() == 0.5
+
+
 def test_same_input_same_output_and_new_documents_keep_theme_ids(tmp_path):
     outputs = []
     for _ in range(2):
