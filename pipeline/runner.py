@@ -689,6 +689,50 @@ def _body(result: DocumentResult, processor: DocumentProcessor) -> tuple[list[Un
     return units, tables
 
 
+_WORKER_STAGES: dict[str, Any] = {}
+
+
+def tag_chunk(
+    stages: dict[str, StageSpec], cache_root: str, keys: dict[str, str], slot: str, items: list[tuple[str, str]]
+) -> list[bool]:
+    """Executor task: a corpus stage's per-document part (its ``tag_document``) for cached documents
+    ((document key, memo key) pairs), stored in the cache where the stage will look for it."""
+    processor = _worker_processor(stages, cache_root, keys)
+    ident = stages[slot].fingerprint()
+    if ident not in _WORKER_STAGES:
+        _WORKER_STAGES.clear()
+        _WORKER_STAGES[ident] = stages[slot].build()
+    stage = _WORKER_STAGES[ident]
+    done = []
+    for stored, key in items:
+        entry = processor.cache.load(processor.slots[-1], stored)
+        if entry is not None:  # else the stage computes it itself
+            processor.cache.store(slot, key, None, stage.tag_document(entry[1][1], processor.normalize))
+        done.append(entry is not None)
+    return done
+
+
+def _tag_on_workers(
+    config: Config, plan: _Plan, good: list[DocumentResult], memo: Memo, current: Session, quiet: bool
+) -> None:
+    """Run the per-document part of corpus stages that have one (actor tagging) on the workers, for
+    the documents whose result is not cached yet; the stage then finds every one in the cache."""
+    for slot in CORPUS_SLOTS:
+        spec = config.stages.get(slot)
+        if spec is None or not hasattr(spec.cls, "tag_document"):
+            continue
+        items = [
+            (r.stored, key)
+            for d, r in enumerate(good)
+            if (key := memo.key(d, slot)) is not None and not memo.cache.has(slot, key)
+        ]
+        if not items:
+            continue
+        log(f"stage {slot}: per-document part of {len(items)} documents on the workers", quiet)
+        for _ in current.map(tag_chunk, (config.stages, str(memo.cache.root), plan.doc_keys, slot), items):
+            pass
+
+
 def _unit_loader(result: DocumentResult, processor: DocumentProcessor) -> Callable[[], list[Unit]]:
     """Reads a document's units back (from the cache, or copies of those in memory) each time it is called."""
 
@@ -923,6 +967,8 @@ def finish(
     stream = UnitStream([_unit_loader(r, processor) for r in good], n_units, memo=memo)
     doc_tables: dict[int, list[Table]] = {}
     if streaming and current is not None:
+        if memo is not None and config.executor.kind != "local":
+            _tag_on_workers(config, plan, good, memo, current, quiet)
         current.close()  # corpus stages run here, in this process: free the workers' memory
     phrase_tokens = 0
     if phrases:

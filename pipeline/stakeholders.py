@@ -39,6 +39,7 @@ the proclitics و ف ب ك ل and the article ال removed.
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -55,6 +56,12 @@ from pipeline.registry import register
 from pipeline.unitstream import per_document
 
 UNSPECIFIED = "unspecified"
+
+
+def _identity(text: str) -> str:
+    return text
+
+
 Voice = Literal["active", "passive", "either", "pronoun"]
 SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
 RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
@@ -314,6 +321,8 @@ class _Lexicon:
         import spacy
         from spacy.matcher import PhraseMatcher
 
+        self.actors, self.axes = actors, axes
+
         self.normalize = normalize
         self._keys: dict[str, str] = {}
         self.vocab = spacy.blank("ar").vocab
@@ -558,7 +567,32 @@ class StakeholderPositions:
 
     # -- attribution ---------------------------------------------------------------------------
 
-    def attribute(self, units: Iterable[Unit], lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
+    def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> tuple[dict, int]:
+        """Actor tagging of one document: ``({unit_id: statements}, skipped cue count)``.
+
+        Per-document and picklable, so the runner can run it on its workers and cache it
+        per document before the corpus-level part of this stage runs (statements carry no
+        themes here; :meth:`attribute` gives them their unit's themes of the run)."""
+        lexicon = self._lexicon_for(normalize)
+        found, skipped = {}, 0
+        for unit in units:
+            if unit.kind in self.unit_kinds:
+                found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes)
+                skipped += k
+        return found, skipped
+
+    def _lexicon_for(self, normalize: Callable[[str], str]) -> _Lexicon:
+        """The matchers for this stage's actor and axis files, built once per process and normaliser."""
+        built = self.__dict__.get("_lexicon")
+        if built is None or built[0] is not normalize:
+            lexicon = _Lexicon(load_actors(Path(self.actors)), load_axes(Path(self.positions)), normalize)
+            built = self.__dict__["_lexicon"] = (normalize, lexicon)
+        return built[1]
+
+    def __getstate__(self) -> dict[str, Any]:  # the matchers are rebuilt where the stage is unpickled
+        return {k: v for k, v in self.__dict__.items() if k != "_lexicon"}
+
+    def attribute(self, units: Iterable[Unit], normalize: Callable[[str], str]) -> tuple:
         """(statements, skipped cue count) for ``units``; sets ``unit.speakers``.
 
         Attribution is per-document work: in a run it is cached per document (see
@@ -566,15 +600,7 @@ class StakeholderPositions:
         the new or changed documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
         skipped = 0
-
-        def tag(doc_units: list[Unit]) -> tuple[dict[str, list[AttributedStatement]], int]:
-            found, n_skipped = {}, 0
-            for unit in doc_units:
-                if unit.kind in self.unit_kinds:
-                    found[unit.unit_id], k = self._unit_statements(unit, lexicon, actors, axes)
-                    n_skipped += k
-            return found, n_skipped
-
+        tag = functools.partial(self.tag_document, normalize=normalize)
         for doc_units, (found, n_skipped) in per_document(units, "stakeholders", tag):
             skipped += n_skipped
             for unit in doc_units:
@@ -879,9 +905,8 @@ class StakeholderPositions:
         axes = load_axes(Path(self.positions))
         # The runner's repair -> normalise callable when it has one; the text is then matched
         # in the same form as the aliases.  Without it both sides go through `fold` only.
-        normalize = getattr(corpus, "normalize", None) or (lambda text: text)
-        lexicon = _Lexicon(actors, axes, normalize)
-        statements, skipped = self.attribute(corpus.units, lexicon, actors, axes)  # one pass: units may be streamed
+        normalize = getattr(corpus, "normalize", None) or _identity
+        statements, skipped = self.attribute(corpus.units, normalize)  # one pass: units may be streamed
         contributions = contribution_counts(corpus.tables)
         positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
         for axis in axes:

@@ -354,6 +354,21 @@ class ThemeResult:
         return next(r for r in self.rows if r.id == theme_id)
 
 
+class EvenSample:
+    """At most ``size`` items of a re-iterable with ``len()``, evenly spaced and always the same
+    ones (all of them when there are fewer): estimates that need not read a large corpus whole."""
+
+    def __init__(self, items: Any, size: int) -> None:
+        self.items = items
+        n = len(items)
+        self.keep = None if n <= size else set(np.linspace(0, n - 1, size).round().astype(int).tolist())
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.keep is None:
+            return iter(self.items)
+        return (item for i, item in enumerate(self.items) if i in self.keep)
+
+
 class _NonEmpty:
     """The non-empty feature lists of a re-iterable, re-iterable itself (gensim reads it in passes)."""
 
@@ -403,6 +418,7 @@ class _ThemeStage:
     top_terms: int = 10
     typical: int = 3  # typical paragraphs shown per candidate
     discovery_sample: int = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
+    coherence_sample: int = 50_000  # NPMI coherence is estimated on at most this many units (a fixed sample)
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -491,9 +507,9 @@ class _ThemeStage:
             counted = kinds & np.array([bool(d) for d in docs], dtype=bool)
         cut = np.array([min(self.explained_below, (thresholds or {}).get(t.id, self.min_score)) for t in themes])
         explained = (np.round(scores, 4) >= cut).any(axis=1) if len(scores) else np.zeros(0, dtype=bool)
-        poor = np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained)
-        if len(poor) > self.discovery_sample:
-            poor = poor[np.linspace(0, len(poor) - 1, self.discovery_sample).round().astype(int)]
+        poor = np.array(
+            list(EvenSample(np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained), self.discovery_sample))
+        )
         k = min(self.n_candidates, len(poor) // max(self.min_candidate_size, 1))
         if k < 1:
             return []
@@ -554,7 +570,7 @@ class _ThemeStage:
                 per_theme.update(chosen)
         with_features = counted & (sizes > 0)
         top = self.theme_terms(docs, with_features, themes, weights, cuts)
-        coherence = npmi_coherence(top, docs)
+        coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
         n_counted = len(counted_ids)
         rows = [
             ThemeRow(

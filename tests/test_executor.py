@@ -141,3 +141,43 @@ def test_units_written_while_workers_run_match_the_local_run(tmp_path: Path, mon
     assert spools[0].sources == sorted(spools[0].sources, reverse=predicted == "wrong")
     assert results(tmp_path / "pool") == expected
     assert not list((tmp_path / "pool").glob(f"{runner.SPOOL_PREFIX}*"))  # used or dropped, never left behind
+
+
+def test_actor_tagging_runs_on_the_workers_and_gives_the_local_statements(tmp_path: Path, monkeypatch) -> None:
+    """With worker processes, the stakeholders stage's per-document part (actor tagging) runs on
+    them before the corpus-level part; the client then tags nothing itself, and the statements
+    are those of a local run."""
+    from pipeline.stakeholders import StakeholderPositions
+    from tests.conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if len(p) > 200]
+    for i in range(5):
+        (corpus / f"part{i}.txt").write_text("\n\n".join(paragraphs[i * 3 : i * 3 + 5]), encoding="utf-8")
+    stakeholders = {
+        "impl": "reported_speech",
+        "options": {
+            "actors": str(ROOT / "configs" / "stakeholders.yaml"),
+            "positions": str(ROOT / "configs" / "positions.yaml"),
+        },
+    }
+    outputs = {}
+    for kind in ("local", "processes"):
+        cfg = write_config(tmp_path, corpus, kind, {"kind": kind, "workers": 2, "chunk_size": 2})
+        data = yaml.safe_load(cfg.path.read_text(encoding="utf-8"))
+        data["stages"]["stakeholders"] = stakeholders
+        cfg.path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        tagged_here: list[str] = []
+        real = StakeholderPositions.tag_document
+
+        def counting(self, units, normalize, real=real, tagged_here=tagged_here):
+            tagged_here.extend(u.doc_id for u in units[:1])
+            return real(self, units, normalize)
+
+        monkeypatch.setattr(StakeholderPositions, "tag_document", counting)
+        runner.run(config.load(cfg.path), quiet=True)
+        outputs[kind] = (tmp_path / kind / "statements.jsonl").read_bytes(), sorted(set(tagged_here))
+    assert outputs["local"][1] == [f"part{i}" for i in range(5)]  # local: tagged in this process
+    assert outputs["processes"][1] == []  # processes: every document was tagged on a worker
+    assert outputs["processes"][0] == outputs["local"][0] and outputs["local"][0].strip()

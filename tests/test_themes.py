@@ -223,6 +223,13 @@ def test_otsu_never_cuts_below_one_seed_match_so_an_absent_theme_stays_unassigne
     assert th.lookup_stage("keywords")(taxonomy=_toy_taxonomy(tmp_path)).one_match_score() == 0.5
 
 
+def test_even_sample_keeps_the_same_evenly_spaced_items_on_every_pass():
+    items = list(range(10))
+    sample = th.EvenSample(items, 4)
+    assert list(sample) == list(sample) == [0, 3, 6, 9]
+    assert list(th.EvenSample(items, 50)) == items
+
+
 def test_same_input_same_output_and_new_documents_keep_theme_ids(tmp_path):
     outputs = []
     for _ in range(2):
