@@ -584,7 +584,8 @@ class StakeholderPositions:
     def _lexicon_for(self, normalize: Callable[[str], str]) -> _Lexicon:
         """The matchers for this stage's actor and axis files, built once per process and normaliser."""
         built = self.__dict__.get("_lexicon")
-        if built is None or built[0] is not normalize:
+        # `==`, not `is`: a bound method (processor.normalize) is a new object on every access
+        if built is None or built[0] != normalize:
             lexicon = _Lexicon(load_actors(Path(self.actors)), load_axes(Path(self.positions)), normalize)
             built = self.__dict__["_lexicon"] = (normalize, lexicon)
         return built[1]

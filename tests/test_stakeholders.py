@@ -360,3 +360,31 @@ def test_seed_outputs_are_byte_identical_across_runs(seed_run, tmp_path):
     run(config, quiet=True)
     for name in ("statements.jsonl", "positions.csv", "salience.csv"):
         assert (config.output / name).read_bytes() == (seed_run / name).read_bytes(), name
+
+
+def test_tag_document_builds_its_matchers_once_per_normaliser(monkeypatch) -> None:
+    """Workers call tag_document once per document with ``processor.normalize``, a bound method that
+    is a new object on every access: the matchers must still be built only once."""
+    from pipeline import stakeholders as sh
+
+    class Processor:
+        def normalize(self, text: str) -> str:
+            return text
+
+    built = []
+    real = sh._Lexicon.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sh._Lexicon, "__init__", counting)
+    stage = sh.StakeholderPositions(
+        actors=ROOT / "configs" / "stakeholders.yaml", positions=ROOT / "configs" / "positions.yaml"
+    )
+    processor = Processor()
+    unit = Unit("d", "d/p1", "paragraph", 1, None, "وأكدت الحكومات أهمية حماية البيانات الشخصية.")
+    for _ in range(3):
+        found, _ = stage.tag_document([unit], processor.normalize)
+    assert len(built) == 1
+    assert [s.statement.speaker for s in found["d/p1"]] == ["governments"]
