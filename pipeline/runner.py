@@ -734,21 +734,26 @@ def _tag_on_workers(
 
 
 def _unit_loader(result: DocumentResult, processor: DocumentProcessor) -> Callable[[], list[Unit]]:
-    """Reads a document's units back (from the cache, or copies of those in memory) each time it is called."""
+    """Reads a document's units back each time it is called: fresh from the cache, or copies of those
+    held in memory (a stream pass must not change them)."""
 
     def load() -> list[Unit]:
-        return [replace(unit) for unit in _body(result, processor)[0]]
+        units = _body(result, processor)[0]
+        return [replace(unit) for unit in units] if units is result.units else units
 
     return load
 
 
-def _render(units: list[Unit], tables: list[Table], tokeniser: Any) -> tuple[str, str, int]:
-    """A document's lines of units.jsonl and tables.jsonl (phrases joined first), and its phrase-token count."""
+def _render(units: list[Unit], tables: list[Table], tokeniser: Any, joined: bool | None = None) -> tuple[str, str, int]:
+    """A document's lines of units.jsonl and tables.jsonl (phrases joined first, by ``tokeniser``), and
+    its phrase-token count, taken when phrases are in play (``joined``; default: a tokeniser is given)."""
+    count = tokeniser is not None if joined is None else joined
     phrase_tokens = 0
     lines = []
     for unit in units:
         if tokeniser is not None:
             unit.tokens = tokeniser.transform(unit.tokens)
+        if count:
             phrase_tokens += sum(1 for tok in unit.tokens if "_" in tok)
         lines.append(atomic.dumps(unit.to_json()) + "\n")
     return "".join(lines), "".join(atomic.dumps(t.to_json()) + "\n" for t in tables), phrase_tokens
@@ -961,7 +966,7 @@ def finish(
     # ``corpus.units`` (a UnitStream), and again while units.jsonl is written.
     streaming = any(slot in config.stages for slot in CORPUS_SLOTS)
     memo = None
-    if processor.cache is not None:  # per-document work inside corpus stages (actor tagging) is cached too
+    if streaming and processor.cache is not None:  # per-document work inside corpus stages is cached too
         corpus_keys = {slot: stage_key(config.stages[slot]) for slot in CORPUS_SLOTS if slot in config.stages}
         memo = Memo(processor.cache, [r.stored for r in good], corpus_keys)
     stream = UnitStream([_unit_loader(r, processor) for r in good], n_units, memo=memo)
@@ -976,7 +981,8 @@ def finish(
 
         def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
             for d, (_, doc_units, tables) in enumerate(bodies()):
-                doc_tables[d] = tables
+                if streaming:  # the corpus stages need the tables; without them they are rendered later
+                    doc_tables[d] = tables
                 for unit in doc_units:
                     yield unit.tokens
 
@@ -990,11 +996,7 @@ def finish(
     def streamed() -> Iterator[tuple[str, str, int]]:
         """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, with what the corpus stages added."""
         for d in range(len(good)):
-            units = stream.document(d)
-            lines, table_lines, _ = _render(units, doc_tables[d], None)
-            joined = sum(1 for u in units for tok in u.tokens if "_" in tok) if phrases else 0
-            del units  # before the next document is read
-            yield lines, table_lines, joined
+            yield _render(stream.document(d), doc_tables[d], None, joined=phrases)
 
     def rendered() -> Iterator[tuple[str, str, int]]:
         """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, in document order.
@@ -1061,6 +1063,10 @@ def finish(
                 },
             }
 
+        def count_phrases() -> None:
+            if phrases:
+                counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
+
         def write_units(lines: Iterator[tuple[str, str, int]]) -> None:
             """units.jsonl and tables.jsonl from per-document lines; the phrase-token count goes to the counts."""
             nonlocal phrase_tokens
@@ -1071,8 +1077,7 @@ def finish(
                     table_lines.append(doc_table_lines)
                     phrase_tokens += doc_phrase_tokens
             atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
-            if phrases:
-                counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
+            count_phrases()
 
         if streaming:
             written = False
@@ -1095,8 +1100,7 @@ def finish(
             os.replace(spool.path, staging / "units.jsonl")  # written, in order, while the workers ran
             atomic.write_text(staging / "tables.jsonl", "".join(spool.tables))
             phrase_tokens = spool.phrase_tokens
-            if phrases:
-                counts.setdefault("tokenise", Counter())["phrase_tokens"] = phrase_tokens
+            count_phrases()
         else:
             write_units(rendered())
         info = run_info()

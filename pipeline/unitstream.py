@@ -54,15 +54,9 @@ class UnitStream:
         return self._size
 
     def __iter__(self) -> Iterator[Unit]:
-        for d in range(len(self._loaders)):
-            for position, unit in enumerate(self.document(d)):
-                before = note_of(unit)
-                try:
-                    yield unit
-                finally:  # also when the consumer stops early: keep what it wrote
-                    after = note_of(unit)
-                    if after != before:  # a pass that only reads never overwrites one that wrote
-                        self._keep(d, position, after)
+        for _, units in self._documents():
+            yield from units
+            del units  # before the next document is read
 
     def per_document(self, slot: str, compute: Callable[[list[Unit]], Any]) -> Iterator[tuple[list[Unit], Any]]:
         """``(units, compute(units))`` per document, in order; the units' annotations are kept.
@@ -71,27 +65,30 @@ class UnitStream:
         key, so per-document work inside a corpus stage (actor tagging) is done again only
         for documents whose text or stage configuration changed.
         """
-        for d in range(len(self._loaders)):
-            units = self.document(d)
-            before = [note_of(u) for u in units]
+        for d, units in self._documents():
             key = self.memo.key(d, slot) if self.memo is not None else None
             value = self.memo.load(slot, key) if key else None
             if value is None:
                 value = compute(units)
                 if key:
                     self.memo.store(slot, key, value)
+            yield units, value
+
+    def _documents(self) -> Iterator[tuple[int, list[Unit]]]:
+        """``(d, units)`` per document; when the consumer moves on (or stops early), what it changed
+        on those units is kept.  Only a change is kept, so a pass that only reads never overwrites
+        one that wrote."""
+        for d in range(len(self._loaders)):
+            units = self.document(d)
+            before = [note_of(u) for u in units]
             try:
-                yield units, value
+                yield d, units
             finally:
                 for position, (unit, old) in enumerate(zip(units, before, strict=True)):
                     new = note_of(unit)
                     if new != old:
                         self._keep(d, position, new)
-            del units, before, value  # before the next document is read
-
-    @property
-    def documents(self) -> int:
-        return len(self._loaders)
+            del units, before  # before the next document is read
 
     def document(self, d: int) -> list[Unit]:
         """Document ``d``'s units, with model features and the annotations stages left on them."""
@@ -106,7 +103,7 @@ class UnitStream:
         return units
 
     def notes(self, d: int) -> dict[int, Note]:
-        """The annotations of document ``d`` (unit position -> note), to ship to a worker that renders it."""
+        """What is kept for document ``d`` (unit position -> note): only annotated units take memory."""
         return dict(self._notes.get(d, {}))
 
     def _keep(self, d: int, position: int, note: Note) -> None:
