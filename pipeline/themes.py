@@ -476,7 +476,9 @@ class _ThemeStage:
         faint profile similarity; the floor keeps a theme from being assigned on less evidence
         than one seed term (or, for a unit without seed terms, profile similarity worth as much).
         Blended methods: half the evidence of one match, ``(1 - e^-1) / 2``."""
-        return round((1.0 - math.exp(-1.0)) / 2.0, 4)
+        from pipeline.theme_methods import evidence
+
+        return round(float(evidence(np.float64(1.0))) / 2.0, 4)
 
     def assign(
         self, scores: np.ndarray, themes: list[Theme], thresholds: dict[str, float] | None = None
@@ -495,17 +497,14 @@ class _ThemeStage:
         docs: FeatureFile | UnitColumn,
         scores: np.ndarray,
         themes: list[Theme],
-        thresholds: dict[str, float] | None = None,
-        counted: np.ndarray | None = None,
+        thresholds: dict[str, float],
+        counted: np.ndarray,
     ) -> list[Candidate]:
         """Clusters of counted units that no theme explains: every score below
         ``min(explained_below, the theme's threshold)``.  ``counted`` marks the counted units
-        with features (computed from ``corpus.units`` when not given).  Above
-        ``discovery_sample`` such units, an evenly spaced sample of them is clustered."""
-        if counted is None:
-            kinds = np.array([u.kind in COUNTED_KINDS for u in corpus.units], dtype=bool)
-            counted = kinds & np.array([bool(d) for d in docs], dtype=bool)
-        cut = np.array([min(self.explained_below, (thresholds or {}).get(t.id, self.min_score)) for t in themes])
+        with features.  Above ``discovery_sample`` such units, an evenly spaced sample of them
+        is clustered."""
+        cut = np.array([min(self.explained_below, thresholds[t.id]) for t in themes])
         explained = (np.round(scores, 4) >= cut).any(axis=1) if len(scores) else np.zeros(0, dtype=bool)
         poor = np.array(
             list(EvenSample(np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained), self.discovery_sample))
@@ -559,6 +558,7 @@ class _ThemeStage:
         counted = np.zeros(n, dtype=bool)  # paragraphs and summaries: the units the shares are over
         counted_ids: list[str] = []
         per_theme: Counter = Counter()
+        with_theme = 0
         weights = np.zeros((n, len(themes)))
         assigned = self.assign(scores, themes, cuts)
         for i, (unit, (chosen, rounded)) in enumerate(zip(corpus.units, assigned, strict=True)):
@@ -568,6 +568,7 @@ class _ThemeStage:
                 counted[i] = True
                 counted_ids.append(unit.unit_id)
                 per_theme.update(chosen)
+                with_theme += bool(chosen)
         with_features = counted & (sizes > 0)
         top = self.theme_terms(docs, with_features, themes, weights, cuts)
         coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
@@ -613,7 +614,6 @@ class _ThemeStage:
             min_score=self.min_score,
             thresholds=cuts,
         )
-        with_theme = int(sum(1 for i in np.flatnonzero(counted) if any(weights[i] >= [cuts[t.id] for t in themes])))
         return {
             "themes": len(themes),
             "paragraphs_with_theme": with_theme,
@@ -742,7 +742,9 @@ class EmbeddingThemes(_ThemeStage):
     blend: float = 0.5
 
     def one_match_score(self) -> float:
-        return round(self.blend * (1.0 - math.exp(-1.0)), 4)
+        from pipeline.theme_methods import evidence
+
+        return round(self.blend * float(evidence(np.float64(1.0))), 4)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.theme_methods import embedding_scores
