@@ -22,7 +22,7 @@ The bench config runs the per-document stages (ingest, structure, repair,
 normalise, tokenise) with phrase learning off: gensim ``Phrases`` is a serial
 corpus-level fit (about 1 s per MB here) -- pass ``--phrases`` to include it.
 ``--corpus-stages`` adds the default config's themes, stakeholders and report
-stages (and phrases): they read the units as a stream (``pipeline.unitstream``),
+stages (and phrases): they read the units as a stream (``pipeline.run.corpora``),
 so peak memory must stay under the target with them too.  They run in one
 process, so the dask speed-up target applies to the per-document run only.
 Every run also checks that local and dask wrote byte-identical result files.  Each line shows the

@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.normalise import CamelNormaliser, camel_reference  # noqa: E402
-from pipeline.repair import PdfArtefactRepair  # noqa: E402
-from pipeline.tokenise import FeatureTokeniser, camel_words  # noqa: E402
+from pipeline.stages.normalise import CamelNormaliser, camel_reference  # noqa: E402
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair  # noqa: E402
+from pipeline.stages.tokenise import FeatureTokeniser, camel_words  # noqa: E402
 
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
 NEWS = ROOT.parent / "shared" / "data" / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.errors import ConfigError  # noqa: E402
-from pipeline.normalise import CamelNormaliser  # noqa: E402
-from pipeline.repair import PdfArtefactRepair  # noqa: E402
-from pipeline.tokenise import FeatureTokeniser, make_stemmer  # noqa: E402
+from pipeline.stages.normalise import CamelNormaliser  # noqa: E402
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair  # noqa: E402
+from pipeline.stages.tokenise import FeatureTokeniser, make_stemmer  # noqa: E402
 
 GROUPS = ROOT / "tests" / "fixtures" / "stem_groups.tsv"
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"

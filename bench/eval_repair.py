@@ -33,7 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from any folder
 
-from pipeline.repair import (  # noqa: E402
+from pipeline.stages.repair.pdf_artefacts import (  # noqa: E402
     PdfArtefactRepair,
     kaf_confusion,
     lexicon,

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import atomic, registry  # noqa: E402
 from pipeline.config import load  # noqa: E402
-from pipeline.runner import run  # noqa: E402
-from pipeline.stakeholders import UNSPECIFIED, fold  # noqa: E402
+from pipeline.run.runner import run  # noqa: E402
+from pipeline.stages.stakeholders.stage import UNSPECIFIED, fold  # noqa: E402
 
 GOLD = ROOT / "tests" / "fixtures" / "seed_statements_gold.jsonl"
 

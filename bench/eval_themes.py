@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline import config as config_module  # noqa: E402
-from pipeline import runner  # noqa: E402
-from pipeline import themes as th  # noqa: E402
 from pipeline.registry import lookup  # noqa: E402
+from pipeline.run import runner  # noqa: E402
+from pipeline.stages.themes import stage as th  # noqa: E402
 
 GOLD = ROOT / "tests" / "fixtures" / "seed_themes_gold.jsonl"
 TAXONOMY = ROOT / "configs" / "themes.yaml"
@@ -113,7 +113,7 @@ def news_nmi(per_class: int, seed: int, with_embedding: bool) -> list[tuple[str,
     base = KMeans(n_clusters=6, n_init=10, random_state=seed).fit_predict(x)
     rows.append(("k-means on TF-IDF", normalized_mutual_info_score(cats, base), time.perf_counter() - t))
     if with_embedding:
-        from pipeline.theme_methods import embed
+        from pipeline.stages.themes.methods import embed
 
         t = time.perf_counter()
         v = embed(texts)

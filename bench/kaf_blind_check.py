@@ -7,7 +7,7 @@ note), damaged forms with ѧ removed and ی read as ي.
 
 This script
 
-1. runs ``pipeline.repair.repair_text`` on the whole seed (the tool keeps the number
+1. runs ``pipeline.stages.repair.pdf_artefacts.repair_text`` on the whole seed (the tool keeps the number
    of lines);
 2. aligns every gold occurrence to the repaired text: the raw line and the repaired
    line are compared character by character (spaces dropped, so words the tool
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.repair import repair_text  # noqa: E402
+from pipeline.stages.repair.pdf_artefacts import repair_text  # noqa: E402
 
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
 GOLD = ROOT / "tests" / "fixtures" / "seed_kaf_blind.tsv"

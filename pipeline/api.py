@@ -24,7 +24,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError, PipelineError
 
-CACHE_DIR = ".cache"  # the runner's per-document cache inside an output folder (pipeline.cache)
+CACHE_DIR = ".cache"  # the runner's per-document cache inside an output folder (pipeline.run.cache)
 
 # Columns of each result when its file is absent (or empty).
 COLUMNS: dict[str, list[str]] = {
@@ -195,7 +195,7 @@ def rerun(
     outputs are left alone; returns the new run.
     """
     from pipeline import config as config_module
-    from pipeline import runner
+    from pipeline.run import runner
 
     config = config_module.load(config_path)
     spec = config.stages.get(stage)

@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline import runner
+    from pipeline.run import runner
 
     config = config_module.load(args.config)
     summary = runner.run(config, quiet=args.quiet)
@@ -78,8 +78,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline.ingest import decode_text
-    from pipeline.repair import repair_lines
+    from pipeline.stages.ingest import decode_text
+    from pipeline.stages.repair.pdf_artefacts import repair_lines
 
     options = {}
     if args.config is not None:
@@ -106,7 +106,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_themes(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline.themes import evaluate_run
+    from pipeline.stages.themes.stage import evaluate_run
 
     config = config_module.load(args.config)
     print(evaluate_run(config.output, args.gold))
@@ -115,7 +115,7 @@ def cmd_evaluate_themes(args: argparse.Namespace) -> int:
 
 def cmd_reanalyse(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline import incremental
+    from pipeline.run import incremental
 
     config = config_module.load(args.config)
     for line in incremental.reanalyse(config, quiet=args.quiet):
@@ -125,7 +125,7 @@ def cmd_reanalyse(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline import history
+    from pipeline.run import history
 
     config = config_module.load(args.config)
     print(history.describe(config.output))

@@ -22,14 +22,14 @@ from pipeline.errors import ConfigError
 # slot -> module(s) that register implementations for it.  Importing a module
 # runs its ``@register`` decorators.
 _PROVIDERS: dict[str, tuple[str, ...]] = {
-    "ingest": ("pipeline.ingest",),
-    "structure": ("pipeline.structure",),
-    "repair": ("pipeline.repair",),
-    "normalise": ("pipeline.normalise",),
-    "tokenise": ("pipeline.tokenise",),
-    "themes": ("pipeline.themes",),
-    "stakeholders": ("pipeline.stakeholders",),
-    "report": ("pipeline.report",),
+    "ingest": ("pipeline.stages.ingest",),
+    "structure": ("pipeline.stages.structure",),
+    "repair": ("pipeline.stages.repair.pdf_artefacts",),
+    "normalise": ("pipeline.stages.normalise",),
+    "tokenise": ("pipeline.stages.tokenise",),
+    "themes": ("pipeline.stages.themes.stage",),
+    "stakeholders": ("pipeline.stages.stakeholders.stage",),
+    "report": ("pipeline.stages.report.stage",),
 }
 
 _REGISTRY: dict[str, dict[str, type]] = {}

@@ -49,7 +49,7 @@ def default_config_data(output: Path) -> dict:
 def seed_feature_units(config) -> tuple[list, list, object]:
     """(units with phrase-joined model features, per-document results, processor) of ``config``'s
     corpus: the input the corpus stages see in a run, built without running them."""
-    from pipeline import runner
+    from pipeline.run import runner
 
     results, processor = runner.process_documents(config, runner.find_corpus_files(config.corpus), quiet=True)
     units = [u for r in results for u in r.units]

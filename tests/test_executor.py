@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import config, runner
+from pipeline import config
 from pipeline.config import Executor
-from pipeline.executor import chunks, map_chunked
+from pipeline.run import runner
+from pipeline.run.executor import chunks, map_chunked
 from tests.conftest import SEED
 
 
@@ -147,7 +148,7 @@ def test_actor_tagging_runs_on_the_workers_and_gives_the_local_statements(tmp_pa
     """With worker processes, the stakeholders stage's per-document part (actor tagging) runs on
     them before the corpus-level part; the client then tags nothing itself, and the statements
     are those of a local run."""
-    from pipeline.stakeholders import StakeholderPositions
+    from pipeline.stages.stakeholders.stage import StakeholderPositions
     from tests.conftest import ROOT
 
     corpus = tmp_path / "corpus"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import atomic, config, history, runner
+from pipeline import atomic, config
 from pipeline.registry import register
+from pipeline.run import history, runner
 from tests.conftest import SEED
 
 
@@ -152,7 +153,7 @@ def test_runs_record_history_from_their_result_files(tmp_path: Path) -> None:
 def test_a_corrupt_history_is_moved_aside_and_runs_go_on(tmp_path) -> None:
     """A damaged history.sqlite must not stop a run, nor the runs after it."""
     from pipeline import config as config_module
-    from pipeline import history, runner
+    from pipeline.run import history, runner
     from tests.conftest import default_config_data
 
     data = default_config_data(tmp_path / "out")

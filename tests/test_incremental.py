@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import config, history, incremental, runner
+from pipeline import config
 from pipeline.errors import PipelineError
+from pipeline.run import history, incremental, runner
 from tests.conftest import ROOT, SEED
 
 PER_DOCUMENT = {
@@ -228,7 +229,7 @@ def test_spool_left_by_a_killed_run_is_removed_by_the_next(setup) -> None:
 def test_actor_tagging_is_cached_per_document(setup, monkeypatch) -> None:
     """Attribution is per-document work inside the stakeholders stage: a re-run tags only the
     documents that are new or changed, and the statements come out as in a fresh run."""
-    from pipeline.stakeholders import StakeholderPositions
+    from pipeline.stages.stakeholders.stage import StakeholderPositions
 
     tmp, corpus, output = setup
     path = write_config(tmp, corpus, output)

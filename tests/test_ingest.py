@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.ingest import FileIngestor, decode_text, find_corpus_files
+from pipeline.stages.ingest import FileIngestor, decode_text, find_corpus_files
 from tests.conftest import SEED
 
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1256", "iso8859_6"]
@@ -104,7 +104,8 @@ def test_pdf_goes_through_the_same_ingestor(tmp_path: Path) -> None:
 
 
 def test_a_scanned_pdf_is_reported_and_the_corpus_still_runs(tmp_path: Path) -> None:
-    from pipeline import config, runner
+    from pipeline import config
+    from pipeline.run import runner
     from tests.conftest import default_config_data
     from tests.fixtures.make_pdfs import make_arabic_pdf, make_image_only_pdf
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.pdf_text: logical-order extraction from visual-order Arabic PDFs."""
+"""Tests for pipeline.stages.pdf_text: logical-order extraction from visual-order Arabic PDFs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.pdf_text import _compose, _Glyph, extract_pdf_text
+from pipeline.stages.pdf_text import _compose, _Glyph, extract_pdf_text
 from tests.conftest import shared_path
 from tests.fixtures.make_pdfs import make_arabic_pdf, make_blank_pdf, make_image_only_pdf, visual_line
 

@@ -14,7 +14,7 @@ from html import unescape
 import arabic_reshaper
 import pytest
 
-from pipeline import plots
+from pipeline.stages.report import plots
 
 WORD = "الحكومات"
 # The word's letters in the forms a joined rendering uses, in logical order:

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
-from pipeline import repair as repair_module
 from pipeline.registry import lookup
-from pipeline.repair import (
+from pipeline.stages.repair import pdf_artefacts as repair_module
+from pipeline.stages.repair.pdf_artefacts import (
     STEPS,
     DamageEvidence,
     PdfArtefactRepair,

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import report
 from pipeline.errors import ConfigError
+from pipeline.stages.report import stage as report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
@@ -79,7 +79,7 @@ def make_report_run(tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
     """The one run of the bundled corpus the report, plot, API, notebook and browser tests share."""
     if "bundled" not in _RUNS:
         from pipeline import config as config_module
-        from pipeline import runner
+        from pipeline.run import runner
 
         folder = tmp_path_factory.mktemp("report-run")
         config_path = write_test_config(folder)
@@ -525,7 +525,8 @@ def test_report_memory_does_not_grow_with_the_corpus(tmp_path):
     """50,000 units: the peak of building the page stays a small fraction of what the list of them takes."""
     import tracemalloc
 
-    from pipeline import atomic, history  # noqa: F401  (imported before measuring: pandas is not the report)
+    from pipeline import atomic
+    from pipeline.run import history  # noqa: F401  (imported before measuring: pandas is not the report)
 
     folder = big_run(tmp_path, 50_000, 20_000)
     records = sum(1 for _ in atomic.iter_jsonl(folder / "units.jsonl"))
@@ -611,7 +612,7 @@ def test_first_run_shows_the_one_run_note_and_no_trend_plot(report_run):
 
 def test_second_run_into_the_same_folder_adds_the_trend_chart(report_run, tmp_path):
     from pipeline import config as config_module
-    from pipeline import history, runner
+    from pipeline.run import history, runner
 
     config = config_module.load(write_test_config(tmp_path))
     shutil.copytree(report_run.output / ".cache", config.output / ".cache")  # skip the per-document stages
@@ -674,7 +675,7 @@ def test_corrupt_history_inside_a_run(tmp_path):
 
 
 def test_trend_from_recorded_runs_and_this_run(tmp_path):
-    from pipeline import history
+    from pipeline.run import history
 
     output = tmp_path / "out"
     staging = made_up_run(output / ".staging")  # this run: development 2/3, security 1/3
@@ -713,7 +714,7 @@ def test_no_trend_without_history_or_results(tmp_path):
     assert ONE_RUN_NOTE in section((folder / "report.html").read_text(encoding="utf-8"), "trend")
     assert not _trend_png(folder).exists()
     bare = made_up_run(tmp_path / "bare", full=False)  # an earlier run, but this one has no themes/positions
-    from pipeline import history
+    from pipeline.run import history
 
     _write_csv(bare / "themes.csv", ["theme", "share"], [["security", "0.5"]])
     history.record(bare, {"run_id": "r1", "status": "ok", "started": "2026-01-05T03:00:00Z"})

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import config, runner
+from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.registry import register
+from pipeline.run import runner
 from tests.conftest import SEED, default_config_data
 
 
@@ -112,7 +113,7 @@ def test_a_full_run_imports_neither_camel_data_nor_torch(tmp_path: Path) -> None
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(default_config_data(tmp_path / "out"), allow_unicode=True), encoding="utf-8")
     code = (
-        "import sys; from pipeline import config, runner; "
+        "import sys; from pipeline import config; from pipeline.run import runner; "
         f"runner.run(config.load({str(path)!r}), quiet=True); "
         "bad = sorted(m for m in sys.modules if m.startswith(('camel_tools.data', 'torch', 'transformers'))); "
         "print(bad)"

@@ -14,8 +14,8 @@ from pipeline import atomic
 from pipeline.config import load
 from pipeline.errors import ConfigError
 from pipeline.records import Table, TableRow, Unit
-from pipeline.runner import Corpus, run
-from pipeline.stakeholders import StakeholderPositions, bootstrap_mean, contribution_counts, fold, readings
+from pipeline.run.runner import Corpus, run
+from pipeline.stages.stakeholders.stage import StakeholderPositions, bootstrap_mean, contribution_counts, fold, readings
 from tests.conftest import default_config_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,7 +365,7 @@ def test_seed_outputs_are_byte_identical_across_runs(seed_run, tmp_path):
 def test_tag_document_builds_its_matchers_once_per_normaliser(monkeypatch) -> None:
     """Workers call tag_document once per document with ``processor.normalize``, a bound method that
     is a new object on every access: the matchers must still be built only once."""
-    from pipeline import stakeholders as sh
+    from pipeline.stages.stakeholders import stage as sh
 
     class Processor:
         def normalize(self, text: str) -> str:

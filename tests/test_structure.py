@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from pipeline.records import Document
-from pipeline.structure import UnDocumentStructure, split_table_row, unrotate_label, validate_table
+from pipeline.stages.structure import UnDocumentStructure, split_table_row, unrotate_label, validate_table
 
 
 @pytest.fixture(scope="module")

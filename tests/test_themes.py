@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline import atomic, runner, theme_methods
+from pipeline import atomic
 from pipeline import config as config_module
-from pipeline import themes as th
 from pipeline.errors import ConfigError
 from pipeline.records import Unit
+from pipeline.run import runner
+from pipeline.stages.themes import methods as theme_methods
+from pipeline.stages.themes import stage as th
 from tests.conftest import FIXTURES, ROOT, default_config_data, seed_feature_units, shared_path
 
 TAXONOMY = ROOT / "configs" / "themes.yaml"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 
 from pipeline.errors import ConfigError
-from pipeline.normalise import CamelNormaliser
 from pipeline.registry import lookup
-from pipeline.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer, regex_words
+from pipeline.stages.normalise import CamelNormaliser
+from pipeline.stages.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer, regex_words
 from tests.conftest import ROOT, shared_path
 from tests.test_normalise import texts
 
@@ -157,7 +157,7 @@ def test_unknown_stemmer_is_a_config_error():
 
 
 def _seed_paragraph_features(seed_text: str, tokeniser: FeatureTokeniser) -> list[list[str]]:
-    from pipeline.repair import PdfArtefactRepair
+    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
 
     repaired = PdfArtefactRepair().fit(seed_text).repair(seed_text)
     return [tokeniser.features(NORMALISER.normalise(line)) for line in repaired.splitlines() if line.strip()]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import config, runner
+from pipeline import config
 from pipeline.records import Unit
 from pipeline.registry import lookup
-from pipeline.unitstream import UnitStream
+from pipeline.run import runner
+from pipeline.run.corpora import UnitStream
 from tests.conftest import default_config_data, seed_feature_units
 
 

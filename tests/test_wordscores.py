@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from pipeline.wordscores import Wordscores, counts_matrix
+from pipeline.stages.stakeholders.wordscores import Wordscores, counts_matrix
 from tests.conftest import shared_path
 
 

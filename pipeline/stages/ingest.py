@@ -2,7 +2,7 @@
 
 Text files may come in any common Arabic encoding (UTF-8 with or without BOM,
 UTF-16, Windows-1256, ISO-8859-6); PDF files are read through their text layer
-(:mod:`pipeline.pdf_text`).  A file that cannot be read is reported with a
+(:mod:`pipeline.stages.pdf_text`).  A file that cannot be read is reported with a
 reason and skipped -- one bad file never stops the others.
 """
 
@@ -147,7 +147,7 @@ class FileIngestor:
         sha = hashlib.sha256(data).hexdigest()
         suffix = path.suffix.lower()
         if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
-            from pipeline.pdf_text import extract_pdf_text
+            from pipeline.stages.pdf_text import extract_pdf_text
 
             text, encoding = extract_pdf_text(path), "pdf"
         else:

@@ -3,7 +3,7 @@
 The taxonomy (``configs/themes.yaml``) names the themes and their seed terms in
 natural Arabic; the seed terms pass through the same repair, normalisation and
 tokenisation as the text (``corpus.featurize``).  A scorer from
-:mod:`pipeline.theme_methods` -- a seeded model or a baseline, one registered
+:mod:`pipeline.stages.themes.methods` -- a seeded model or a baseline, one registered
 implementation each -- gives every unit a score in [0, 1] per theme.  Themes
 whose score reaches the theme's threshold are the unit's ``themes`` (primary
 first).  The threshold is ``min_score`` for every theme (``threshold: fixed``,
@@ -195,7 +195,7 @@ class _FallbackAnalyzer:
 class UnitColumn:
     """One value per unit (its features, its text), re-read from ``units`` on every pass.
 
-    ``units`` may be a stream (:class:`~pipeline.unitstream.UnitStream`): nothing here
+    ``units`` may be a stream (:class:`~pipeline.run.corpora.UnitStream`): nothing here
     holds more than one unit's value at a time, and models read it in passes."""
 
     def __init__(self, units: Any, value: Callable[[Any], Any]) -> None:
@@ -434,7 +434,7 @@ class _ThemeStage:
     def prepare(self, corpus: Any, folder: Path) -> tuple[list[Theme], Any, FeatureFile, np.ndarray]:
         """(taxonomy, scorer input, features per unit, number of features per unit).  The
         features are read from the units once and kept in a file in ``folder``."""
-        from pipeline.theme_methods import ThemeInput
+        from pipeline.stages.themes.methods import ThemeInput
 
         themes = load_taxonomy(self.taxonomy)
         column, featurize = unit_features(corpus)
@@ -457,7 +457,7 @@ class _ThemeStage:
         take two distinct values).  Looks at no labels."""
         if self.threshold == "fixed" or not len(scores):
             return {t.id: self.min_score for t in themes}
-        from pipeline.theme_methods import otsu_threshold
+        from pipeline.stages.themes.methods import otsu_threshold
 
         rounded = np.round(np.clip(scores, 0.0, 1.0), 4)
         use = np.array(fit, dtype=bool)
@@ -476,7 +476,7 @@ class _ThemeStage:
         faint profile similarity; the floor keeps a theme from being assigned on less evidence
         than one seed term (or, for a unit without seed terms, profile similarity worth as much).
         Blended methods: half the evidence of one match, ``(1 - e^-1) / 2``."""
-        from pipeline.theme_methods import evidence
+        from pipeline.stages.themes.methods import evidence
 
         return round(float(evidence(np.float64(1.0))) / 2.0, 4)
 
@@ -667,7 +667,7 @@ class KeywordThemes(_ThemeStage):
         return 0.5
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.theme_methods import keyword_scores
+        from pipeline.stages.themes.methods import keyword_scores
 
         return keyword_scores(data)
 
@@ -686,7 +686,7 @@ class LdaThemes(_ThemeStage):
         return 0.0  # its scores carry no seed evidence
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.theme_methods import lda_scores
+        from pipeline.stages.themes.methods import lda_scores
 
         return lda_scores(data, self.n_extra, self.passes, self.fit_budget)
 
@@ -704,7 +704,7 @@ class SeededLdaThemes(_ThemeStage):
     fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.theme_methods import seeded_lda_scores
+        from pipeline.stages.themes.methods import seeded_lda_scores
 
         return seeded_lda_scores(
             data, self.n_extra, self.passes, self.base_eta, self.seed_eta, self.cos_scale, self.fit_budget
@@ -724,7 +724,7 @@ class GuidedNmfThemes(_ThemeStage):
     fit_budget: int = 20_000  # online: passes x fitted units at most
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.theme_methods import guided_nmf_scores
+        from pipeline.stages.themes.methods import guided_nmf_scores
 
         return guided_nmf_scores(
             data, self.n_extra, self.guidance, self.iterations, self.cos_scale, self.batch_size, self.fit_budget
@@ -742,12 +742,12 @@ class EmbeddingThemes(_ThemeStage):
     blend: float = 0.5
 
     def one_match_score(self) -> float:
-        from pipeline.theme_methods import evidence
+        from pipeline.stages.themes.methods import evidence
 
         return round(self.blend * float(evidence(np.float64(1.0))), 4)
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.theme_methods import embedding_scores
+        from pipeline.stages.themes.methods import embedding_scores
 
         return embedding_scores(data, self.centre, self.width, self.blend)
 

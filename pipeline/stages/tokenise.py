@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import ConfigError
-from pipeline.normalise import TEH_MARBUTA, char_class, fold, fold_variants
 from pipeline.registry import register
+from pipeline.stages.normalise import TEH_MARBUTA, char_class, fold, fold_variants
 
 # Characters that can continue an emoji sequence in camel-tools' symbol regex: ZWJ, keycap,
 # VS16, regional indicators, skin-tone modifiers and tag characters.  Where none occurs, every

@@ -14,7 +14,7 @@ and ``max_statements`` statements in document order (1,000 each by default;
 None shows all) plus counts over all of them, and says how many it leaves out.
 The other result files are small (one row per theme, group or table).
 
-The trend section reads the run history (:mod:`pipeline.history`) of the real
+The trend section reads the run history (:mod:`pipeline.run.history`) of the real
 output folder: inside a run the report is written into a staging folder before
 the run is recorded, so the earlier runs come from the history and this run's
 point from its own themes.csv / positions.csv.  With fewer than two runs, or an
@@ -657,7 +657,7 @@ def _section_trend(
     ``error`` set when the history could not be read) when there is nothing to
     draw a trend from.
     """
-    from pipeline import history
+    from pipeline.run import history
 
     out: dict[str, Any] = {"shown": False, "runs": 0, "error": "", "points": [], "themes": [], "positions": []}
     try:
@@ -749,7 +749,7 @@ def _section_run(info: dict | None) -> dict[str, Any]:
 
 def _figures(folder: Path, context: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Draw the charts into ``folder/plots``; returns data URIs of the SVGs by name."""
-    from pipeline import plots
+    from pipeline.stages.report import plots
 
     made: dict[str, dict[str, str]] = {}
     out = folder / PLOTS_FOLDER
@@ -879,7 +879,7 @@ def render(context: dict[str, Any]) -> str:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pipeline", "templates"),
+        loader=jinja2.PackageLoader("pipeline.stages.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -7,10 +7,10 @@ whole corpus through a :class:`Corpus`, whose units are a re-iterable stream.  T
 knows the stage order; stages never import each other -- the config wires them.
 
 Re-runs are incremental: the state of every document after every per-document
-stage is cached under ``<output>/.cache/`` (see :mod:`pipeline.cache`), so an
+stage is cached under ``<output>/.cache/`` (see :mod:`pipeline.run.cache`), so an
 unchanged document is loaded, not recomputed, and a changed option of one
 stage resumes from the stage before it.  Per-document work runs in chunks on
-the configured executor (:mod:`pipeline.executor`); results are put back in
+the configured executor (:mod:`pipeline.run.executor`); results are put back in
 document order, so outputs do not depend on the executor.
 
 Memory: workers leave each document's units in the cache and hand back a
@@ -20,7 +20,7 @@ is processed (no phrase learning, no corpus stages), workers return them with th
 summary and the client writes them in output order as they arrive (an ordered
 merge into a spool file), so nothing is read back and only the tail is left when
 the workers finish.  Corpus-level stages get a
-:class:`~pipeline.unitstream.UnitStream`: each pass over it reads one document's
+:class:`~pipeline.run.corpora.UnitStream`: each pass over it reads one document's
 units back from the cache at a time, so no stage holds every unit at once.
 
 Safety:
@@ -35,7 +35,7 @@ Safety:
   renames) is rolled forward by the next run before it does anything else.
   Every file is always whole, because each is written atomically.
 * Each run -- finished, unchanged or failed -- is recorded in the run history
-  database (:mod:`pipeline.history`).
+  database (:mod:`pipeline.run.history`).
 """
 
 from __future__ import annotations
@@ -59,14 +59,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
-from pipeline.cache import DocumentCache, chain_keys, document_key, file_sha256, stage_key
 from pipeline.config import Config, StageSpec
 from pipeline.errors import InputError, PipelineError
-from pipeline.executor import Session, session
-from pipeline.incremental import Changes, compare
-from pipeline.ingest import find_corpus_files
 from pipeline.records import Document, Table, Unit
-from pipeline.unitstream import Memo, UnitStream
+from pipeline.run.cache import DocumentCache, chain_keys, document_key, file_sha256, stage_key
+from pipeline.run.corpora import Memo, UnitStream
+from pipeline.run.executor import Session, session
+from pipeline.run.incremental import Changes, compare
+from pipeline.stages.ingest import find_corpus_files
 
 DOCUMENT_SLOTS = ("ingest", "structure", "repair", "normalise", "tokenise")
 CORPUS_SLOTS = ("themes", "stakeholders", "report")
@@ -121,7 +121,7 @@ def _lighten(result: DocumentResult) -> DocumentResult:
 class Corpus:
     """Everything corpus-level stages see; ``results`` collects what they produce.
 
-    ``units``: a :class:`~pipeline.unitstream.UnitStream` in a run (re-iterable, one document in
+    ``units``: a :class:`~pipeline.run.corpora.UnitStream` in a run (re-iterable, one document in
     memory at a time; annotations stages set on its units are kept) or a plain list.  Stages
     iterate it and take its ``len()``; they never index it.
     """
@@ -500,7 +500,7 @@ def recover(output: Path) -> bool:
 
     Returns True when a commit was rolled forward.
     """
-    from pipeline import history
+    from pipeline.run import history
 
     journal_path = output / JOURNAL
     staging = output / STAGING_DIR
@@ -529,7 +529,7 @@ def recover(output: Path) -> bool:
 
 def _commit(output: Path, staging: Path, record: dict[str, Any]) -> None:
     """Rename every staged file into ``output``, journalled so a crash mid-way is rolled forward."""
-    from pipeline import history
+    from pipeline.run import history
 
     names = sorted(p.name for p in staging.iterdir())
     _crash_point("before-commit")
@@ -862,7 +862,7 @@ def _base_record(config: Config, run_id: str, kind: str, started: float, changes
 def _record_unchanged(
     config: Config, previous: dict[str, Any], changes: Changes, run_id: str, kind: str, started: float
 ) -> RunSummary:
-    from pipeline import history
+    from pipeline.run import history
 
     documents = previous.get("documents", [])
     failures = previous.get("failed_documents", [])
@@ -896,7 +896,7 @@ def _record_unchanged(
 def _record_failure(
     config: Config, plan: _Plan, changes: Changes, run_id: str, kind: str, started: float, error: str
 ) -> None:
-    from pipeline import history
+    from pipeline.run import history
 
     record = _base_record(config, run_id, kind, started, changes) | {
         "status": "failed",

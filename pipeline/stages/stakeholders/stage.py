@@ -53,7 +53,7 @@ from pipeline.config import check_value, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.records import Statement, Unit
 from pipeline.registry import register
-from pipeline.unitstream import per_document
+from pipeline.run.corpora import per_document
 
 UNSPECIFIED = "unspecified"
 
@@ -597,7 +597,7 @@ class StakeholderPositions:
         """(statements, skipped cue count) for ``units``; sets ``unit.speakers``.
 
         Attribution is per-document work: in a run it is cached per document (see
-        :func:`pipeline.unitstream.per_document`), so re-analysing a grown corpus tags only
+        :func:`pipeline.run.corpora.per_document`), so re-analysing a grown corpus tags only
         the new or changed documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
         skipped = 0
@@ -827,7 +827,7 @@ class StakeholderPositions:
         contributions: dict[str, int],
     ) -> list[GroupPosition]:
         """Wordscores positions of each group's statements, on the scale of the axis's reference texts."""
-        from pipeline.wordscores import Wordscores
+        from pipeline.stages.stakeholders.wordscores import Wordscores
 
         wanted = {ref.value for ref in axis.references if ref.kind == "unit"}
         units = {u.unit_id: u.text for u in corpus.units if u.unit_id in wanted} if wanted else {}

@@ -3,7 +3,7 @@
 Every scorer turns a :class:`ThemeInput` (features per unit, featurized seed
 terms per theme) into an ``(n_units, n_themes)`` matrix of scores in [0, 1];
 column ``j`` is always taxonomy theme ``j``, so a theme keeps its identity
-whatever the corpus.  The stage in :mod:`pipeline.themes` turns scores into
+whatever the corpus.  The stage in :mod:`pipeline.stages.themes.stage` turns scores into
 labels, files and candidate themes; this module only scores.
 
 * :func:`keyword_scores` -- baseline: plain seed-term matching.

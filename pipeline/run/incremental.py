@@ -123,7 +123,7 @@ def describe_changes(changes: Changes, corpus: str | None = None, unchanged: boo
 
 def reanalyse(config: Any, quiet: bool = False) -> Iterator[str]:
     """Incremental re-run of ``config`` (a loaded :class:`pipeline.config.Config`); yields lines to print."""
-    from pipeline import runner
+    from pipeline.run import runner
 
     summary = runner.run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=True)
     yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
