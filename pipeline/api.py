@@ -198,15 +198,12 @@ def rerun(
     from pipeline.run import runner
 
     config = config_module.load(config_path)
-    spec = config.stages.get(stage)
-    if spec is None:
+    if stage not in config.stages:
         raise ConfigError(f"{config_path}: stages.{stage}: this config does not run that stage")
     raw_stage = dict(config.raw["stages"].get(stage) or {})
-    merged = {**(raw_stage.get("options") or {}), **options}
-    where = f"{config_path}: stages.{stage}.options"
-    spec.options = config_module.stage_options(spec.cls, merged, where, config.path.parent.resolve())
-    raw_stage["options"] = merged
-    config.raw = {**config.raw, "stages": {**config.raw["stages"], stage: raw_stage}}  # keeps the hash honest
+    raw_stage["options"] = {**(raw_stage.get("options") or {}), **options}
+    # validated like the YAML it stands for; the raw data keeps the config hash honest
+    config = config_module.parse({**config.raw, "stages": {**config.raw["stages"], stage: raw_stage}}, config.path)
     previous = (Path(source) if source is not None else config.output).resolve()
     config.output = Path(output).resolve()
     if config.output == previous:

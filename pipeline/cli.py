@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # a config lists every mistake, one line each
+            print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

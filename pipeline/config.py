@@ -1,12 +1,18 @@
-"""Load and validate a run config (YAML).
+"""Load and validate a run config (YAML), all at once, before any stage runs.
 
 The config is the single source of truth for a run: which corpus, where the
 outputs go, and which implementation of each stage runs with which options.
-Validation is strict -- an unknown key, a wrong type or a missing file is a
-:class:`ConfigError` whose message names the file, the key path and what was
-expected, e.g.::
+Validation is declarative and complete at load (pydantic v2, as spaCy and weasel
+validate theirs): the top level and the executor are pydantic models; each
+stage's options are checked against a model made from the fields of its
+registered dataclass (``Literal`` for choices, ``Annotated[int, Field(ge=1)]``
+for ranges, ``Path`` for files, resolved against the config's folder); a stage
+class may also check the files its options name (``validate_options``: a
+taxonomy, an actors file).  Every mistake of a config is reported together, one
+line each, as ``file: key.path: message``::
 
-    configs/my.yaml: stages.repair.options.stepz: unknown key; expected one of: steps, ...
+    configs/my.yaml: stages.repair.options.stepz: unknown key; expected one of: fix_visual_order, ...
+    configs/my.yaml: stages.themes.options.threshold: expected one of 'otsu', 'fixed', got 'otsuu'
 
 Relative paths in a config resolve against the config file's folder, so a
 config works from any working directory (cron, make, Jupyter).
@@ -22,24 +28,26 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, create_model
 
 from pipeline import registry
 from pipeline.errors import ConfigError
 
-TOP_LEVEL = {"name", "description", "corpus", "output", "seed", "executor", "stages", "lock_timeout"}
-REQUIRED = ("name", "corpus", "output", "stages")
 REQUIRED_STAGES = ("ingest", "structure")
 ExecutorKind = Literal["local", "processes", "dask"]
+
+
+# --------------------------------------------------------------------------- records
 
 
 @dataclass
 class StageSpec:
     slot: str
     impl: str
-    options: dict[str, Any]  # validated, paths resolved
+    options: dict[str, Any]  # validated, paths resolved; only the keys the config gives
     cls: type
 
     def build(self) -> Any:
@@ -48,7 +56,7 @@ class StageSpec:
 
     def fingerprint(self) -> str:
         """Hash of this stage's implementation and options (cache keys, run.json)."""
-        return _hash({"impl": self.impl, "options": _jsonable(self.options)})
+        return content_hash({"impl": self.impl, "options": _jsonable(self.options)})
 
 
 @dataclass
@@ -75,7 +83,7 @@ class Config:
     @property
     def content_hash(self) -> str:
         """Hash of the validated config plus the content of every file it names."""
-        return _hash({"config": _jsonable(self.raw), "files": self._file_hashes()})
+        return content_hash({"config": _jsonable(self.raw), "files": self._file_hashes()})
 
     def _file_hashes(self) -> dict[str, str]:
         found = {}
@@ -86,7 +94,8 @@ class Config:
         return dict(sorted(found.items()))
 
 
-def _hash(obj: Any) -> str:
+def content_hash(obj: Any) -> str:
+    """sha256 (hex) of the canonical JSON of ``obj`` (sorted keys, UTF-8): config, stage and cache keys."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -98,6 +107,9 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [_jsonable(v) for v in obj]
     return obj
+
+
+# --------------------------------------------------------------------------- files
 
 
 def load_yaml(path: Path, what: str = "YAML file") -> Any:
@@ -119,10 +131,106 @@ def load_yaml(path: Path, what: str = "YAML file") -> Any:
         raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from None
 
 
+def _resolve_file(value: Any, info: ValidationInfo) -> Any:
+    """A file option: a non-empty string, resolved against the config's folder; it must exist."""
+    if not isinstance(value, str) or not value:
+        return value  # the Path check that follows says what was expected
+    base = (info.context or {}).get("base") or Path.cwd()
+    resolved = (Path(base) / value).resolve()
+    if not resolved.exists():
+        raise ValueError(f"file not found: {value} (looked in {resolved.parent})")
+    return resolved
+
+
+FilePath = Annotated[Path, BeforeValidator(_resolve_file)]
+
+
+def _with_files(hint: Any) -> Any:
+    """``hint`` with every ``Path`` made a :data:`FilePath` (resolved and checked)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Path:
+        return FilePath
+    if origin is Annotated:
+        return Annotated[(_with_files(args[0]), *hint.__metadata__)]
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_with_files(a) for a in args)]  # noqa: UP007 - built from a tuple
+    if origin is list and args:
+        return list[_with_files(args[0])]
+    if origin is dict and len(args) == 2:
+        return dict[args[0], _with_files(args[1])]
+    return hint
+
+
+# --------------------------------------------------------------------------- schemas
+
+_STRICT = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
+
+
+class ExecutorOptions(BaseModel):
+    model_config = _STRICT
+    kind: ExecutorKind = "local"
+    address: str | None = None
+    workers: Annotated[int, Field(ge=1)] = 2
+    chunk_size: Annotated[int, Field(ge=1)] = 8
+
+
+class ConfigFile(BaseModel):
+    """The top level of a config file (stages are checked per slot, see :func:`options_model`)."""
+
+    model_config = _STRICT
+    name: str
+    description: str = ""
+    corpus: str
+    output: str
+    seed: int = 0
+    executor: ExecutorOptions | None = None
+    lock_timeout: Annotated[float, Field(ge=0)] = 0.0
+    stages: dict[str, Any]
+
+
+class StageEntry(BaseModel):
+    model_config = _STRICT
+    impl: str
+    options: dict[str, Any] | None = None
+
+
+def options_model(cls: type) -> type[BaseModel] | None:
+    """The pydantic model of a stage implementation's options: one field per public init field of its
+    dataclass, with the field's type and default (None: the implementation takes no options)."""
+    cached = _OPTION_MODELS.get(cls)
+    if cached is not None or cls in _OPTION_MODELS:
+        return cached
+    model = None
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls, include_extras=True)
+        fields: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if not f.init or f.name.startswith("_"):
+                continue
+            if f.default is not dataclasses.MISSING:
+                default: Any = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = Field(default_factory=f.default_factory)
+            else:
+                default = ...
+            fields[f.name] = (_with_files(hints[f.name]), default)
+        model = create_model(f"{cls.__name__}Options", __config__=_STRICT, **fields)
+    _OPTION_MODELS[cls] = model
+    return model
+
+
+_OPTION_MODELS: dict[type, type[BaseModel] | None] = {}
+
+
+# --------------------------------------------------------------------------- messages
+
+
 def _type_name(hint: Any) -> str:
     origin = typing.get_origin(hint)
     if hint is type(None):
         return "null"
+    if origin is Annotated:
+        return _type_name(typing.get_args(hint)[0])
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
     if origin in (typing.Union, types.UnionType):
@@ -135,6 +243,154 @@ def _type_name(hint: Any) -> str:
     if hint is Path:
         return "a file path"
     return {bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(hint, str(hint))
+
+
+_LIMITS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+
+
+def _describe(errors: list[dict[str, Any]], model: type[BaseModel], name: str | None) -> str:
+    """One message for the errors pydantic reports on one key of ``model``."""
+    first = errors[0]
+    kind = first["type"]
+    value = first.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key; expected one of: {', '.join(sorted(model.model_fields)) or 'none'}"
+    if kind == "missing":
+        return "required key missing"
+    for error in errors:  # a specific problem (a missing file, a range) beats "expected a type"
+        if error["type"] == "value_error":
+            return str(error["ctx"]["error"])
+        if error["type"] in _LIMITS:
+            (limit,) = error["ctx"].values()
+            return f"expected a value {_LIMITS[error['type']]} {limit}, got {error['input']!r}"
+    info = model.model_fields.get(name) if name else None
+    hint = info.annotation if info is not None else None
+    expected = _type_name(hint) if hint is not None else first["msg"].removeprefix("Input should be ")
+    return f"expected {expected}, got {value!r}"
+
+
+def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dict[str, type[BaseModel]]) -> list[str]:
+    """One line per key that failed (union members' errors are one key's), ``where: key.path: message``."""
+    grouped: dict[tuple, list[dict[str, Any]]] = {}
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        sub = depth.get(str(loc[0])) if loc else None
+        key = loc[:2] if sub is not None and len(loc) > 1 else loc[:1]
+        grouped.setdefault(key, []).append(error)
+    lines = []
+    for key, errors in grouped.items():
+        owner = depth[str(key[0])] if len(key) == 2 else model
+        path = ".".join(str(part) for part in key)
+        lines.append(f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}")
+    return lines
+
+
+def _validate(
+    model: type[BaseModel], data: Any, where: str, base: Path, depth: dict[str, type[BaseModel]] | None = None
+) -> tuple[BaseModel | None, list[str]]:
+    if not isinstance(data, dict):
+        return None, [f"{where.rstrip('. ')}: expected a mapping, got {data!r}"]
+    try:
+        return model.model_validate(data, context={"base": base}), []
+    except ValidationError as exc:
+        return None, _report(exc, where, model, depth or {})
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def stage_options(cls: type, options: dict[str, Any], where: str, base: Path) -> tuple[dict[str, Any], list[str]]:
+    """``options`` validated against the fields of stage implementation ``cls``: (checked, error lines).
+
+    ``where`` is the key path's prefix (``"file: stages.themes.options."``).
+    """
+    model = options_model(cls)
+    if model is None:
+        return {}, ([f"{where.rstrip('.')}: this implementation takes no options"] if options else [])
+    checked, errors = _validate(model, options, where, base)
+    if checked is None:
+        return {}, errors
+    values = {name: getattr(checked, name) for name in checked.model_fields_set}
+    return dict(sorted(values.items(), key=lambda item: list(options).index(item[0]))), []
+
+
+def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | None, list[str]]:
+    entry, errors = _validate(StageEntry, data or {}, f"{where}stages.{slot}.", base)
+    if entry is None:
+        if any(line.endswith("impl: required key missing") for line in errors):
+            choices = ", ".join(registry.available(slot))
+            errors = [line + (f"; expected one of: {choices}" if "impl:" in line else "") for line in errors]
+        return None, errors
+    try:
+        cls = registry.lookup(slot, entry.impl, f"{where}stages.{slot}.impl")
+    except ConfigError as exc:
+        return None, [str(exc)]
+    options, errors = stage_options(cls, entry.options or {}, f"{where}stages.{slot}.options.", base)
+    if errors:
+        return None, errors
+    validate = getattr(cls, "validate_options", None)
+    if validate is not None:
+        try:
+            validate(options)
+        except ConfigError as exc:
+            return None, str(exc).splitlines()
+    return StageSpec(slot, entry.impl, options, cls), []
+
+
+def parse(data: Any, path: Path) -> Config:
+    """Validate parsed YAML ``data`` from ``path`` into a :class:`Config`.
+
+    Raises ConfigError listing every mistake, one line each (``file: key.path: message``).
+    """
+    where = f"{path}: "
+    if data is None:
+        raise ConfigError(f"{path}: config is empty")
+    base = path.parent.resolve()
+    top, errors = _validate(ConfigFile, data, where, base, {"executor": ExecutorOptions})
+    if top is not None and (not top.name or "/" in top.name):
+        errors.append(f"{where}name: expected a non-empty name without '/', got {top.name!r}")
+    stages: dict[str, StageSpec] = {}
+    stages_data = data.get("stages") if isinstance(data, dict) else None
+    if isinstance(stages_data, dict):
+        for slot in stages_data:
+            if slot not in registry.slots():
+                errors.append(f"{where}stages.{slot}: unknown key; expected one of: {', '.join(registry.slots())}")
+        for slot in REQUIRED_STAGES:
+            if slot not in stages_data:
+                errors.append(f"{where}stages.{slot}: required stage missing")
+        for slot in registry.slots():  # pipeline order, whatever order the YAML used
+            if slot in stages_data:
+                spec, stage_errors = _stage(slot, stages_data[slot], where, base)
+                errors.extend(stage_errors)
+                if spec is not None:
+                    stages[slot] = spec
+    elif isinstance(data, dict) and "stages" in data:
+        errors = [line for line in errors if not line.startswith(f"{where}stages:")]
+        errors.append(f"{where}stages: expected a mapping, got {stages_data!r}")
+    if errors or top is None:
+        raise ConfigError("\n".join(dict.fromkeys(errors)))
+    executor = top.executor or ExecutorOptions()
+    return Config(
+        path=path,
+        name=top.name,
+        corpus=top.corpus if Path(top.corpus).is_absolute() else os.path.normpath(base / top.corpus),
+        output=(base / top.output).resolve(),
+        seed=top.seed,
+        executor=Executor(executor.kind, executor.address, executor.workers, executor.chunk_size),
+        stages=stages,
+        description=top.description,
+        lock_timeout=top.lock_timeout,
+        raw=data,
+    )
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate the config at ``path``; ConfigError (every mistake, one line each) if it is wrong."""
+    path = Path(path)
+    return parse(load_yaml(path, "config file"), path)
+
+
+# --------------------------------------------------------------------------- YAML data files (actors, axes)
 
 
 def check_value(value: Any, hint: Any, where: str, base: Path) -> Any:
@@ -194,104 +450,3 @@ def check_value(value: Any, hint: Any, where: str, base: Path) -> Any:
             raise ConfigError(f"{where}: file not found: {value} (looked in {resolved.parent})")
         return resolved
     raise bad
-
-
-def _check_mapping(value: Any, where: str, allowed: set[str] | None = None) -> dict:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-    if allowed is not None:
-        for key in value:
-            if key not in allowed:
-                raise ConfigError(f"{where}.{key}: unknown key; expected one of: {', '.join(sorted(allowed))}")
-    return value
-
-
-def stage_options(cls: type, options: dict[str, Any], where: str, base: Path) -> dict[str, Any]:
-    """Validate ``options`` against the dataclass fields of a stage implementation."""
-    if not dataclasses.is_dataclass(cls):
-        if options:
-            raise ConfigError(f"{where}: this implementation takes no options")
-        return {}
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_")}
-    checked = {}
-    for key, value in options.items():
-        if key not in fields:
-            raise ConfigError(f"{where}.{key}: unknown key; expected one of: {', '.join(sorted(fields)) or 'none'}")
-        checked[key] = check_value(value, hints[key], f"{where}.{key}", base)
-    for name, f in fields.items():
-        if name not in checked and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{where}.{name}: required option missing ({_type_name(hints[name])})")
-    return checked
-
-
-def parse(data: Any, path: Path) -> Config:
-    """Validate parsed YAML ``data`` from ``path`` into a :class:`Config`."""
-    where = str(path)
-    if data is None:
-        raise ConfigError(f"{where}: config is empty")
-    data = _check_mapping(data, where, TOP_LEVEL)
-    for key in REQUIRED:
-        if key not in data:
-            raise ConfigError(f"{where}: {key}: required key missing")
-    base = path.parent.resolve()
-    name = check_value(data["name"], str, f"{where}: name", base)
-    if not name or "/" in name:
-        raise ConfigError(f"{where}: name: expected a non-empty name without '/', got {name!r}")
-    corpus = check_value(data["corpus"], str, f"{where}: corpus", base)
-    output = check_value(data["output"], str, f"{where}: output", base)
-    seed = check_value(data.get("seed", 0), int, f"{where}: seed", base)
-    description = check_value(data.get("description", ""), str, f"{where}: description", base)
-    lock_timeout = check_value(data.get("lock_timeout", 0), float, f"{where}: lock_timeout", base)
-    if lock_timeout < 0:
-        raise ConfigError(f"{where}: lock_timeout: expected a number of seconds >= 0, got {lock_timeout}")
-
-    executor_data = _check_mapping(
-        data.get("executor") or {}, f"{where}: executor", {"kind", "address", "workers", "chunk_size"}
-    )
-    executor = Executor(
-        kind=check_value(executor_data.get("kind", "local"), ExecutorKind, f"{where}: executor.kind", base),
-        address=check_value(executor_data.get("address"), str | None, f"{where}: executor.address", base),
-        workers=check_value(executor_data.get("workers", 2), int, f"{where}: executor.workers", base),
-        chunk_size=check_value(executor_data.get("chunk_size", 8), int, f"{where}: executor.chunk_size", base),
-    )
-    if executor.workers < 1 or executor.chunk_size < 1:
-        raise ConfigError(f"{where}: executor: workers and chunk_size must be at least 1")
-
-    stages_data = _check_mapping(data["stages"], f"{where}: stages", set(registry.slots()))
-    for slot in REQUIRED_STAGES:
-        if slot not in stages_data:
-            raise ConfigError(f"{where}: stages.{slot}: required stage missing")
-    stages: dict[str, StageSpec] = {}
-    for slot in registry.slots():  # pipeline order, whatever order the YAML used
-        if slot not in stages_data:
-            continue
-        spec_where = f"{where}: stages.{slot}"
-        spec = _check_mapping(stages_data[slot] or {}, spec_where, {"impl", "options"})
-        if "impl" not in spec:
-            raise ConfigError(
-                f"{spec_where}.impl: required key missing; expected one of: {', '.join(registry.available(slot))}"
-            )
-        impl = check_value(spec["impl"], str, f"{spec_where}.impl", base)
-        cls = registry.lookup(slot, impl, f"{spec_where}.impl")
-        options = _check_mapping(spec.get("options") or {}, f"{spec_where}.options")
-        stages[slot] = StageSpec(slot, impl, stage_options(cls, options, f"{spec_where}.options", base), cls)
-
-    return Config(
-        path=path,
-        name=name,
-        corpus=corpus if Path(corpus).is_absolute() else os.path.normpath(base / corpus),
-        output=(base / output).resolve(),
-        seed=seed,
-        executor=executor,
-        stages=stages,
-        description=description,
-        lock_timeout=lock_timeout,
-        raw=data,
-    )
-
-
-def load(path: str | Path) -> Config:
-    """Read and validate the config at ``path``."""
-    path = Path(path)
-    return parse(load_yaml(path, "config file"), path)

@@ -121,3 +121,36 @@ def test_lock_timeout_is_validated(tmp_path: Path) -> None:
     expect_error(tmp_path, data, "lock_timeout", ">= 0")
     data["lock_timeout"] = "soon"
     expect_error(tmp_path, data, "lock_timeout", "expected a number")
+
+
+def test_every_mistake_is_reported_at_once_one_line_each(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["seed"] = "zero"
+    data["executor"] = {"kind": "spark", "workers": 0}
+    data["stages"]["repair"] = {"impl": "pdf_artefacts", "options": {"stepz": True, "kaf_margin": "big"}}
+    path = write_config(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    lines = str(info.value).splitlines()
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    keys = [line.split(": ")[1] for line in lines]
+    assert sorted(keys) == sorted(
+        [
+            "seed",
+            "executor.kind",
+            "executor.workers",
+            "stages.repair.options.stepz",
+            "stages.repair.options.kaf_margin",
+        ]
+    ), lines
+    assert any("expected a value >= 1, got 0" in line for line in lines)
+
+
+def test_option_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    (tmp_path / "words.txt").write_text("كلمة\n", encoding="utf-8")
+    data["stages"]["tokenise"] = {"impl": "camel_words", "options": {"domain_stopwords": "words.txt"}}
+    cfg = config.load(write_config(tmp_path, data))
+    assert cfg.stages["tokenise"].options["domain_stopwords"] == (tmp_path / "words.txt").resolve()
+    data["stages"]["tokenise"]["options"]["domain_stopwords"] = "nope.txt"
+    expect_error(tmp_path, data, "stages.tokenise.options.domain_stopwords: file not found: nope.txt")

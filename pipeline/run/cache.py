@@ -23,7 +23,6 @@ import contextlib
 import functools
 import hashlib
 import inspect
-import json
 import os
 import pickle
 import tempfile
@@ -33,25 +32,46 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import StageSpec
+from pipeline.config import content_hash as _sha
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
 FORMAT = 2  # bump when the pickled state changes shape
 
 
-def _sha(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
+SHARED_CODE = ("records.py", "text")  # code every stage's output depends on
+
+
+def _files_hash(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.name.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @functools.cache
 def _module_source_hash(module_name: str) -> str:
+    """Hash of the code a stage's output depends on: its module -- or, for a stage that is a
+    sub-package of ``pipeline.stages`` (repair, themes, ...), every file of that package, data
+    included -- plus the shared text utilities and records."""
     import sys
 
     module = sys.modules.get(module_name)
     try:
         source = inspect.getsourcefile(module) if module is not None else None
-        return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else "unknown"
-    except (OSError, TypeError):
+    except TypeError:
+        source = None
+    if not source:
         return "unknown"
+    path = Path(source).resolve()
+    in_package = module_name.count(".") >= 3 and module_name.startswith("pipeline.stages.")
+    files = list(path.parent.rglob("*")) if in_package else [path]
+    for shared in SHARED_CODE:
+        target = PACKAGE / shared
+        files.extend(target.rglob("*.py") if target.is_dir() else [target])
+    return _files_hash(files)
 
 
 def _option_files(value: Any) -> list[str]:
