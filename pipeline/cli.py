@@ -115,10 +115,10 @@ def cmd_evaluate_themes(args: argparse.Namespace) -> int:
 
 def cmd_reanalyse(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline.run import incremental
+    from pipeline.run import runner
 
     config = config_module.load(args.config)
-    for line in incremental.reanalyse(config, quiet=args.quiet):
+    for line in runner.reanalyse(config, quiet=args.quiet):
         print(line)
     return 0
 
@@ -145,6 +145,9 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipeline import logs
+
+    logs.configure(quiet=args.quiet)
     try:
         return COMMANDS[args.command](args)
     except PipelineError as exc:

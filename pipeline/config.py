@@ -35,6 +35,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from pipeline import registry
 from pipeline.errors import ConfigError
+from pipeline.stages.base import CorpusStage, DocumentStage
 
 REQUIRED_STAGES = ("ingest", "structure")
 ExecutorKind = Literal["local", "processes", "dask"]
@@ -325,15 +326,16 @@ def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | No
         cls = registry.lookup(slot, entry.impl, f"{where}stages.{slot}.impl")
     except ConfigError as exc:
         return None, [str(exc)]
+    if not issubclass(cls, DocumentStage | CorpusStage):
+        kind = "pipeline.stages.base.DocumentStage or CorpusStage"
+        return None, [f"{where}stages.{slot}.impl: {entry.impl!r} is not a stage; its class must subclass {kind}"]
     options, errors = stage_options(cls, entry.options or {}, f"{where}stages.{slot}.options.", base)
     if errors:
         return None, errors
-    validate = getattr(cls, "validate_options", None)
-    if validate is not None:
-        try:
-            validate(options)
-        except ConfigError as exc:
-            return None, str(exc).splitlines()
+    try:
+        cls.validate_options(options)
+    except ConfigError as exc:
+        return None, str(exc).splitlines()
     return StageSpec(slot, entry.impl, options, cls), []
 
 

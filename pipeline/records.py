@@ -7,7 +7,9 @@ byte-identical across runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -111,3 +113,38 @@ class Statement:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class DocumentState:
+    """One document on its way through the per-document stages (see :mod:`pipeline.stages.base`).
+
+    ``document`` is set by ingest and kept while a later stage needs the whole text (repair
+    calibrates on it); ``units`` and ``tables`` are set by structure and refined by the rest.
+    """
+
+    path: Path
+    document: Document | None = None
+    units: list[Unit] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Corpus:
+    """Everything corpus-level stages see; ``results`` collects what they produce.
+
+    ``units``: a re-iterable stream in a run (:class:`pipeline.run.corpora.UnitStream`: one
+    document in memory at a time; the fields stages declare in ``writes`` are kept between
+    passes) or a plain list (tests, notebooks).  Stages iterate it and take its ``len()``; they
+    never index it.  ``documents``: the per-document results (``doc_id``, ``source``, counts).
+    """
+
+    units: Iterable[Unit]
+    tables: list[Table]
+    documents: list[Any]
+    featurize: Callable[[str], list[str]]  # natural Arabic -> model features, through the same stages as the text
+    normalize: Callable[[str], str]  # natural Arabic -> repaired + normalised (folded) text, as in ``Unit.norm``
+    seed: int
+    output: Path  # the staging folder: write result files here
+    config: Any  # the run's pipeline.config.Config (None in tests)
+    results: dict[str, Any] = field(default_factory=dict)

@@ -47,6 +47,19 @@ def register(slot: str, name: str) -> Callable[[type], type]:
     return decorate
 
 
+def add_slot(slot: str, *modules: str, before: str | None = None) -> None:
+    """Make ``slot`` a step of the pipeline, its implementations registered by ``modules`` (imported
+    lazily), placed before the slot ``before`` (default: last).  For plugins and tests; the
+    built-in slots are the ``_PROVIDERS`` table above."""
+    if before is not None and before not in _PROVIDERS:
+        raise ConfigError(f"registry: unknown slot {before!r}; expected one of {', '.join(_PROVIDERS)}")
+    items = [(name, mods) for name, mods in _PROVIDERS.items() if name != slot]
+    at = next((i for i, (name, _) in enumerate(items) if name == before), len(items))
+    items.insert(at, (slot, tuple(modules)))
+    _PROVIDERS.clear()
+    _PROVIDERS.update(items)
+
+
 def slots() -> list[str]:
     """The known slots, in pipeline order."""
     return list(_PROVIDERS)

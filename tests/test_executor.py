@@ -125,7 +125,7 @@ def test_units_written_while_workers_run_match_the_local_run(tmp_path: Path, mon
     assert len(local.failed) == 1 and expected["units.jsonl"]
 
     spools: list = []
-    original = runner._SpoolWriter
+    original = runner.SpoolWriter
 
     class Recording(original):
         def close(self):
@@ -133,9 +133,9 @@ def test_units_written_while_workers_run_match_the_local_run(tmp_path: Path, mon
             spools.append(spool)
             return spool
 
-    monkeypatch.setattr(runner, "_SpoolWriter", Recording)
+    monkeypatch.setattr(runner, "SpoolWriter", Recording)
     if predicted == "wrong":  # inverts the order of the (equally long) names: the guessed order is reversed
-        monkeypatch.setattr(runner, "_predicted_order", lambda path: "".join(chr(0x10000 - ord(c)) for c in path.stem))
+        monkeypatch.setattr(runner, "predicted_order", lambda path: "".join(chr(0x10000 - ord(c)) for c in path.stem))
     pool = runner.run(configure("pool", {"kind": "processes", "workers": 2, "chunk_size": 2}), quiet=True)
     assert pool.failed == local.failed
     assert len(spools) == 1 and len(spools[0].sources) == 7

@@ -12,6 +12,7 @@ import yaml
 from pipeline import atomic, config
 from pipeline.registry import register
 from pipeline.run import history, runner
+from pipeline.stages.base import CorpusStage
 from tests.conftest import SEED
 
 
@@ -108,7 +109,7 @@ def test_missing_or_malformed_result_files_are_tolerated(tmp_path: Path) -> None
 
 @register("themes", "test_shares")
 @dataclass
-class ShareStage:
+class ShareStage(CorpusStage):
     """A corpus stage writing themes.csv/positions.csv from unit counts (the history reads them)."""
 
     def apply(self, corpus) -> dict[str, int]:

@@ -16,7 +16,7 @@ import yaml
 
 from pipeline import config
 from pipeline.errors import PipelineError
-from pipeline.run import history, incremental, runner
+from pipeline.run import history, runner
 from tests.conftest import ROOT, SEED
 
 PER_DOCUMENT = {
@@ -71,7 +71,7 @@ def test_rerun_reuses_every_document_and_gives_identical_files(setup) -> None:
     assert again.changes.stages == {}
     assert again.changes.reused == 6
     assert results(output) == before
-    lines = list(incremental.reanalyse(cfg, quiet=True))
+    lines = list(runner.reanalyse(cfg, quiet=True))
     assert "new: 0 documents" in lines and "removed: 0 documents" in lines
     assert any(line.startswith("reused: 6 documents -- nothing changed") for line in lines)
     assert results(output) == before
@@ -100,7 +100,7 @@ def test_new_changed_and_removed_documents(setup) -> None:
     with open(corpus / "part1.txt", "a", encoding="utf-8") as handle:
         handle.write("\n\nفقرة جديدة عن التعاون المعزز في السياسات العامة.\n")
     shutil.copy(corpus / "part2.txt", corpus / "part9.txt")
-    lines = list(incremental.reanalyse(cfg, quiet=True))
+    lines = list(runner.reanalyse(cfg, quiet=True))
     assert "new: 1 document (part9.txt)" in lines
     assert "changed: 1 document (part1.txt)" in lines
     assert "removed: 1 document (part0.txt)" in lines
@@ -208,7 +208,7 @@ def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setu
     killed = cli_run(changed, "before-journal-removed")
     assert killed.returncode == -9
     assert {k: v for k, v in results(output).items() if k != runner.JOURNAL} == expected
-    lines = list(incremental.reanalyse(config.load(changed), quiet=True))
+    lines = list(runner.reanalyse(config.load(changed), quiet=True))
     assert "reused: 6 documents -- nothing changed, previous results kept" in lines
     assert results(output) == expected
     assert list(history.runs(output)["status"]) == ["ok", "ok", "ok", "ok", "unchanged"]

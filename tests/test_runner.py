@@ -14,12 +14,14 @@ from pipeline import config
 from pipeline.errors import PipelineError
 from pipeline.registry import register
 from pipeline.run import runner
+from pipeline.run.documents import DocumentProcessor
+from pipeline.stages.base import CorpusStage
 from tests.conftest import SEED, default_config_data
 
 
 @register("themes", "test_explodes")
 @dataclass
-class ExplodingStage:
+class ExplodingStage(CorpusStage):
     """A corpus stage that fails after writing part of its output, to test atomicity."""
 
     def apply(self, corpus) -> dict[str, int]:
@@ -136,10 +138,10 @@ def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monk
         shutil.copy(SEED, folder / f"doc{k}.txt")
     loaded: list[weakref.ref] = []
     before_load: list[int] = []
-    real = runner._unit_loader
+    real = DocumentProcessor.unit_loader
 
-    def tracking(result, processor):
-        load = real(result, processor)
+    def tracking(processor, result):
+        load = real(processor, result)
 
         def wrapped():
             gc.collect()
@@ -150,7 +152,7 @@ def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monk
 
         return wrapped
 
-    monkeypatch.setattr(runner, "_unit_loader", tracking)
+    monkeypatch.setattr(DocumentProcessor, "unit_loader", tracking)
     summary = runner.run(make_config(tmp_path, folder), quiet=True)
     assert summary.documents == 4 and summary.units > 4 * 40
     per_document = summary.units // 4

@@ -8,13 +8,14 @@ units from the per-document cache, yields them, and drops them.  Stages iterate
 it as many times as their models need (gensim-style), take ``len()`` of it,
 and never index it; a plain list works the same way (tests, notebooks).
 
-Stages annotate the units they are handed (``unit.themes``,
-``unit.theme_scores``, ``unit.speakers``).  A streamed unit is a new object on
-every pass, so the stream keeps those three fields aside when the consumer
-moves on to the next unit, and puts them back on the unit whenever it is read
-again: the stages do not need to know they are streamed.  What is kept is a
-small tuple per annotated unit, not the unit.  Only a change is kept, so two
-passes may run side by side (``zip``) as long as one of them only reads.
+Stages annotate the units they are handed: each corpus stage declares the unit
+fields it sets (``writes``: ``themes``, ``theme_scores``, ``speakers``, ...).  A
+streamed unit is a new object on every pass, so the stream keeps those fields
+aside when the consumer moves on to the next unit, and puts them back on the
+unit whenever it is read again: the stages do not need to know they are
+streamed.  What is kept is a small tuple per annotated unit, not the unit.
+Only a change is kept, so two passes may run side by side (``zip``) as long as
+one of them only reads.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any
 
 from pipeline.records import Unit
 
-Note = tuple[tuple[str, ...], tuple[tuple[str, float], ...], tuple[str, ...]]
+Note = tuple[Any, ...]  # the kept fields' values, in ``fields`` order
+DEFAULT_FIELDS = ("themes", "theme_scores", "speakers")
 
 
 class UnitStream:
@@ -34,7 +36,8 @@ class UnitStream:
 
     ``loaders[d]()`` returns document ``d``'s units (fresh objects each call);
     ``size`` is the total number of units; ``transform`` (set after phrase
-    learning) maps each unit's tokens to the model features.
+    learning) maps each unit's tokens to the model features; ``fields``: the
+    unit fields stages write, kept between passes.
     """
 
     def __init__(
@@ -43,8 +46,10 @@ class UnitStream:
         size: int,
         transform: Any = None,
         memo: Memo | None = None,
+        fields: Sequence[str] = DEFAULT_FIELDS,
     ) -> None:
         self._loaders = list(loaders)
+        self.fields = tuple(fields)
         self._size = size
         self.transform = transform
         self.memo = memo
@@ -80,12 +85,12 @@ class UnitStream:
         one that wrote."""
         for d in range(len(self._loaders)):
             units = self.document(d)
-            before = [note_of(u) for u in units]
+            before = [note_of(u, self.fields) for u in units]
             try:
                 yield d, units
             finally:
                 for position, (unit, old) in enumerate(zip(units, before, strict=True)):
-                    new = note_of(unit)
+                    new = note_of(unit, self.fields)
                     if new != old:
                         self._keep(d, position, new)
             del units, before  # before the next document is read
@@ -99,7 +104,7 @@ class UnitStream:
                 unit.tokens = self.transform(unit.tokens)
             note = notes.get(position)
             if note is not None:
-                apply_note(unit, note)
+                apply_note(unit, note, self.fields)
         return units
 
     def notes(self, d: int) -> dict[int, Note]:
@@ -107,7 +112,7 @@ class UnitStream:
         return dict(self._notes.get(d, {}))
 
     def _keep(self, d: int, position: int, note: Note) -> None:
-        if any(note):
+        if any(value for _, value in note):  # a note of empty values is what a fresh unit has
             self._notes.setdefault(d, {})[position] = note
         elif d in self._notes:
             self._notes[d].pop(position, None)
@@ -153,10 +158,21 @@ def per_document(
         yield doc_units, compute(doc_units)
 
 
-def note_of(unit: Unit) -> Note:
-    return tuple(unit.themes), tuple(unit.theme_scores.items()), tuple(unit.speakers)
+def _freeze(value: Any) -> tuple[type | None, Any]:
+    # shallow, immutable copies: the fields stages write hold strings and numbers
+    if isinstance(value, list):
+        return list, tuple(value)
+    if isinstance(value, dict):
+        return dict, tuple(value.items())
+    return None, value
 
 
-def apply_note(unit: Unit, note: Note) -> None:
-    themes, scores, speakers = note
-    unit.themes, unit.theme_scores, unit.speakers = list(themes), dict(scores), list(speakers)
+def note_of(unit: Unit, fields: Sequence[str] = DEFAULT_FIELDS) -> Note:
+    """A copy of ``unit``'s values of ``fields`` (later changes to the unit do not reach it)."""
+    return tuple(_freeze(getattr(unit, name)) for name in fields)
+
+
+def apply_note(unit: Unit, note: Note, fields: Sequence[str] = DEFAULT_FIELDS) -> None:
+    """Put a kept note back on ``unit`` (fresh containers: the note stays as it was)."""
+    for name, (kind, value) in zip(fields, note, strict=True):
+        setattr(unit, name, kind(value) if kind is not None else value)

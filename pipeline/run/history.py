@@ -27,11 +27,12 @@ import csv
 import json
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from pipeline.logs import LOGGER
 
 DB_DIR = "history"
 DB_NAME = "history.sqlite"
@@ -153,10 +154,7 @@ def record(output_dir: str | Path, run: dict[str, Any]) -> bool:
         path = db_path(output_dir)
         aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
         os.replace(path, aside)
-        print(
-            f"warning: {path}: run history unreadable ({exc}); kept as {aside.name}, new history started",
-            file=sys.stderr,
-        )
+        LOGGER.warning(f"warning: {path}: run history unreadable ({exc}); kept as {aside.name}, new history started")
         return _record(output_dir, run)
 
 

@@ -19,7 +19,7 @@ last finished run (``run.json``) and runs the pipeline incrementally:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,13 +119,3 @@ def describe_changes(changes: Changes, corpus: str | None = None, unchanged: boo
     stages = ", ".join(f"{slot} {n}" for slot, n in changes.stages.items())
     lines.append(f"recomputed: {_plural(changes.resumed + changes.computed)}{f' ({stages})' if stages else ''}")
     return lines
-
-
-def reanalyse(config: Any, quiet: bool = False) -> Iterator[str]:
-    """Incremental re-run of ``config`` (a loaded :class:`pipeline.config.Config`); yields lines to print."""
-    from pipeline.run import runner
-
-    summary = runner.run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=True)
-    yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
-    yield from summary.lines()
-    yield f"run: {summary.run_id} ({summary.seconds:.1f} s)"

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.records import Document
+from pipeline.records import Document, DocumentState
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 
 PDF_SUFFIXES = (".pdf",)
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
@@ -132,10 +133,15 @@ def load_metadata(folder: Path) -> dict[str, dict]:
 
 @register("ingest", "files")
 @dataclass
-class FileIngestor:
+class FileIngestor(DocumentStage):
     """Reads .txt (any common Arabic encoding) and .pdf (text layer) files."""
 
     min_arabic_letters: int = 1  # a "document" with fewer Arabic letters is reported, not analysed
+
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Read ``state.path`` into ``state.document``; counts: documents, characters."""
+        state.document = self.read(state.path)
+        return {"documents": 1, "characters": len(state.document.text)}
 
     def read(self, path: Path) -> Document:
         """Decode one file; raises InputError with the reason when it cannot."""

@@ -30,7 +30,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from pipeline.records import DocumentState
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 
 # camel-tools' normalize_unicode replaces these two ligatures before NFKC (NFKC keeps ﷼ as is
 # and maps ﷽ to spaced words differently).
@@ -206,7 +208,7 @@ def camel_reference(text: str, alef: bool = False, alef_maksura: bool = False, t
 
 @register("normalise", "camel")
 @dataclass
-class CamelNormaliser:
+class CamelNormaliser(DocumentStage):
     """camel-tools cleaning; ``normalise`` adds the folds chosen here, ``display`` never folds.
 
     Diacritics are always removed: ``arclean`` itself deletes the harakat, so ``dediac_ar`` has
@@ -216,6 +218,13 @@ class CamelNormaliser:
     fold_alef: bool = True  # إ أ ٱ آ -> ا
     fold_alef_maksura: bool = True  # ى -> ي  (also repairs yeh written as Farsi yeh, which arclean maps to ى)
     fold_teh_marbuta: bool = False  # ة -> ه  (off: the stemmers strip ة themselves, and it merges little else)
+
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Set each unit's model text (``norm``, folded) and display text; counts: units."""
+        for unit in state.units:
+            unit.norm = self.normalise(unit.text)
+            unit.text = self.display(unit.text)
+        return {"units": len(state.units)}
 
     def display(self, text: str) -> str:
         """Cleaned text for display: letters unfolded, Arabic punctuation kept, whitespace collapsed."""

@@ -23,10 +23,12 @@ Layout facts this relies on (all seen in A/66/77):
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.records import DocStructure, Document, Table, TableRow, Unit
+from pipeline.records import DocStructure, Document, DocumentState, Table, TableRow, Unit
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 
 ORDINALS = "أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|سابعا|ثامنا|تاسعا|عاشرا"
 HEADING_VISUAL = re.compile(rf"^\s*(?P<title>\S.*?)\s*-\s*(?P<ord>{ORDINALS})\s*$")
@@ -152,11 +154,19 @@ class _Open:
 
 @register("structure", "un_document")
 @dataclass
-class UnDocumentStructure:
+class UnDocumentStructure(DocumentStage):
     """Rule-based splitter for UN reports (front / summary / headings / paragraphs / footnotes / tables)."""
 
     summary_min_lines: int = 3  # a cover-page block with this many lines ...
     summary_min_chars: int = 55  # ... whose median line is this long is prose: the summary starts there
+
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Split ``state.document`` into units and tables; counts: units per kind."""
+        structure = self.split(state.document)
+        state.units, state.tables = structure.units, structure.tables
+        for unit in state.units:
+            unit.text = unit.text or unit.raw
+        return dict(sorted(Counter(unit.kind for unit in state.units).items()))
 
     def split(self, doc: Document) -> DocStructure:
         lines = doc.text.replace("\f", "\n").split("\n")

@@ -23,10 +23,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pipeline.errors import ConfigError
+from pipeline.records import DocumentState
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import TEH_MARBUTA, char_class, fold, fold_variants
 
 # Characters that can continue an emoji sequence in camel-tools' symbol regex: ZWJ, keycap,
@@ -242,9 +244,10 @@ def make_stemmer(name: str) -> Callable[[str], str]:
 
 @register("tokenise", "camel_words")
 @dataclass
-class FeatureTokeniser:
+class FeatureTokeniser(DocumentStage):
     """Word tokens (camel-tools exact) and topic-model features (stop words out, stemmed, phrases joined)."""
 
+    fits_corpus: ClassVar[bool] = True  # gensim Phrases over every document's features (fit_phrases)
     stopwords: bool = True  # drop spaCy's Arabic stop words (and the domain list, if given)
     domain_stopwords: Path | None = None  # one word per line; matched on the word and on its stem
     stemmer: Stemmer = "light"  # chosen by bench/compare_stemmers.py (see README)
@@ -291,6 +294,19 @@ class FeatureTokeniser:
         if len(stem) < self.min_length or stem in self._stop_stems or stem in stop:
             return ""
         return stem
+
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Each unit's model features from its normalised text; counts: features."""
+        n_features = 0
+        for unit in state.units:
+            unit.tokens = self.features(unit.norm or unit.text)
+            n_features += len(unit.tokens)
+        return {"features": n_features}
+
+    @property
+    def learns_phrases(self) -> bool:
+        """True when the stage has a corpus-level fit (gensim Phrases) applied by :meth:`transform`."""
+        return self.phrases
 
     def features(self, norm_text: str) -> list[str]:
         """Model features of normalised text: Arabic words only, no stop words, stemmed (no phrases)."""

@@ -69,7 +69,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.records import DocumentState
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 
 KASHIDA_GLYPH = "\u0467"  # Cyrillic small little yus: the seed font's kashida
 TATWEEL = "\u0640"
@@ -254,7 +256,7 @@ class _KafSlot:
 
 @register("repair", "pdf_artefacts")
 @dataclass
-class PdfArtefactRepair:
+class PdfArtefactRepair(DocumentStage):
     """Undo the PDF text-layer damage described in the module docstring.
 
     Call :meth:`fit` with the whole document (optional) so that paragraph-sized
@@ -282,6 +284,17 @@ class PdfArtefactRepair:
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- public API -------------------------------------------------------------------------
+
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Fit on the whole document, then repair every unit's raw text and every table title into
+        display text (whitespace collapsed); counts: changes per fix."""
+        self.counts = Counter()
+        self.fit(state.document.text)
+        for unit in state.units:
+            unit.text = " ".join(self.repair(unit.raw).split())
+        for table in state.tables:
+            table.title = " ".join(self.repair(table.title).split())
+        return dict(sorted(self.counts.items()))
 
     def fit(self, text: str) -> PdfArtefactRepair:
         """Gather document evidence: whether it is damaged, and stems with a certain kaf or alef madda."""

@@ -38,11 +38,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pipeline import atomic
 from pipeline.api import split_list_cell
 from pipeline.registry import register
+from pipeline.stages.base import CorpusStage
 
 TEMPLATE = "report.html.j2"
 PLOTS_FOLDER = "plots"
@@ -941,8 +942,10 @@ def write_report(
 
 @register("report", "html")
 @dataclass
-class HtmlReport:
+class HtmlReport(CorpusStage):
     """``report.html`` in the output folder: corpus and repairs, themes, paragraphs, stakeholders, tables, trend."""
+
+    reads_results: ClassVar[bool] = True  # renders units.jsonl, statements.jsonl, run.json of this run
 
     plots: bool = True  # PNG + SVG into output/plots/ and charts in the page
     max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS  # show the first this many paragraphs (null: all)

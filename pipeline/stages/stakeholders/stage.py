@@ -46,7 +46,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pipeline import atomic
 from pipeline.config import check_value, load_yaml
@@ -54,6 +54,7 @@ from pipeline.errors import ConfigError
 from pipeline.records import Statement, Unit
 from pipeline.registry import register
 from pipeline.run.corpora import per_document
+from pipeline.stages.base import CorpusStage
 
 UNSPECIFIED = "unspecified"
 
@@ -528,8 +529,11 @@ def _cell(value: Any) -> Any:
 
 @register("stakeholders", "reported_speech")
 @dataclass
-class StakeholderPositions:
+class StakeholderPositions(CorpusStage):
     """Attribute reported views to stakeholder groups and place the groups on position axes."""
+
+    writes: ClassVar[tuple[str, ...]] = ("speakers",)
+    per_document: ClassVar[bool] = True  # actor tagging (tag_document) runs per document
 
     actors: Path  # groups, aliases, cues, subject words (configs/stakeholders.yaml)
     positions: Path  # axes and their pole terms, optional Wordscores references (configs/positions.yaml)

@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -48,6 +48,7 @@ from pipeline import atomic
 from pipeline.config import load_yaml
 from pipeline.errors import ConfigError, InputError
 from pipeline.registry import register
+from pipeline.stages.base import CorpusStage
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 THEME_KEYS = {"id", "label_ar", "label_en", "description", "seeds"}
@@ -404,8 +405,10 @@ def npmi_coherence(topics: list[list[str]], texts: Iterable[list[str]]) -> list[
 
 
 @dataclass
-class _ThemeStage:
+class _ThemeStage(CorpusStage):
     """Options every method shares; subclasses implement :meth:`score`."""
+
+    writes: ClassVar[tuple[str, ...]] = ("themes", "theme_scores")
 
     taxonomy: Path
     min_score: float = 0.5  # a theme is assigned when its score reaches this (threshold: fixed)

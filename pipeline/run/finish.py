@@ -1,0 +1,279 @@
+"""The corpus-level half of a run: the unit stream, the corpus-level fit, the corpus stages, the result
+files and their commit.  :func:`finish` is the sequence of named steps; :class:`CorpusOutputs` does
+them.  Nothing holds the whole corpus: units are read back from the cache one document at a time --
+for the corpus fit, for every pass of a corpus stage, and while units.jsonl is written.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline import atomic
+from pipeline.config import Config
+from pipeline.errors import PipelineError
+from pipeline.logs import LOGGER
+from pipeline.records import Corpus, Table
+from pipeline.run.cache import document_key, stage_key
+from pipeline.run.commit import commit, crash_point, staging_folder
+from pipeline.run.corpora import Memo, UnitStream
+from pipeline.run.documents import (
+    DocumentProcessor,
+    DocumentResult,
+    corpus_slots,
+    picklable,
+    render,
+    render_chunk,
+    tag_chunk,
+)
+from pipeline.run.executor import Session
+from pipeline.run.incremental import Changes, compare
+from pipeline.run.plan import Plan, make_plan
+from pipeline.run.records import RunSummary, history_record, new_run_id, run_info
+from pipeline.run.spool import Spool
+
+
+def finish(
+    config: Config,
+    results: list[DocumentResult],
+    processor: DocumentProcessor,
+    started: float,
+    *,
+    plan: Plan | None = None,
+    changes: Changes | None = None,
+    run_id: str | None = None,
+    kind: str = "run",
+    current: Session | None = None,
+    spool: Spool | None = None,
+) -> RunSummary:
+    """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
+
+    ``spool``: units.jsonl already written while documents were processed, used if its order is right.
+    """
+    plan = plan or make_plan(config)
+    changes = changes or compare({}, plan.hashes)
+    run_id = run_id or new_run_id(started)
+    good, bad = _partition(config, results)
+    counts, seconds = _tally(good)
+    changes.count_work(results)
+    outputs = CorpusOutputs(config, processor, good)
+    outputs.open_stream(plan, current)
+    outputs.fit_corpus(seconds)
+    with staging_folder(config.output) as staging:
+        info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds)  # noqa: E731
+        if outputs.corpus_slots:
+            outputs.run_corpus_stages(staging, counts, seconds, info)
+        elif spool is not None and spool.sources == [r.source for r in good]:
+            outputs.take_spool(spool, staging, counts)  # written, in order, while the workers ran
+        else:
+            outputs.write_units(outputs.rendered(current), staging, counts)
+        data = info()
+        atomic.write_json(staging / "run.json", data)
+        crash_point("staged")
+        record = history_record(
+            config, run_id, kind, started, changes, "ok",
+            versions=plan.versions, documents=data["documents"], failed=data["failed_documents"],
+            units=outputs.n_units, counts={slot: s["counts"] for slot, s in data["stages"].items()},
+            seconds={slot: s["seconds"] for slot, s in data["stages"].items()},
+        )  # fmt: skip
+        commit(config.output, staging, record)
+    outputs.prune_cache(results)
+    report = config.output / "report.html"
+    return RunSummary(
+        output=config.output,
+        documents=len(good),
+        failed=[r.error for r in bad],
+        units=outputs.n_units,
+        counts={k: dict(v) for k, v in counts.items()},
+        report=report if report.exists() else None,
+        run_id=run_id,
+        changes=changes,
+        seconds=round(time.time() - started, 3),
+    )
+
+
+def _partition(config: Config, results: list[DocumentResult]) -> tuple[list[DocumentResult], list[DocumentResult]]:
+    """(documents analysed, in output order; documents that failed).  PipelineError when none could be read
+    or when two documents share an id."""
+    good = [r for r in results if r.error is None]
+    bad = [r for r in results if r.error is not None]
+    for r in bad:
+        LOGGER.warning(f"skipped: {r.error}")
+    if not good:
+        first = f"; first: {bad[0].error}" if bad else ""
+        raise PipelineError(f"{config.corpus}: no document could be read ({len(bad)} failed{first})")
+    good.sort(key=lambda r: (r.doc_id or "", r.source))
+    seen: dict[str, str] = {}
+    for r in good:
+        if r.doc_id in seen:
+            raise PipelineError(f"{r.source}: document id {r.doc_id!r} also used by {seen[r.doc_id]}; rename one file")
+        seen[r.doc_id] = r.source
+    return good, bad
+
+
+def _tally(good: list[DocumentResult]) -> tuple[dict[str, Counter], dict[str, float]]:
+    """Per-stage counts and seconds summed over the documents."""
+    counts: dict[str, Counter] = {}
+    seconds: dict[str, float] = {}
+    for r in good:
+        for slot, c in r.counts.items():
+            counts.setdefault(slot, Counter()).update(c)
+        for slot, s in r.seconds.items():
+            seconds[slot] = seconds.get(slot, 0.0) + s
+    return counts, seconds
+
+
+class CorpusOutputs:
+    """The corpus-level half of a run: the unit stream, the corpus fit, the corpus stages and the
+    result files.  Nothing holds the whole corpus: units are read back from the cache one document
+    at a time -- for the corpus fit, for every pass of a corpus stage, and while units.jsonl is written."""
+
+    def __init__(self, config: Config, processor: DocumentProcessor, good: list[DocumentResult]):
+        self.config, self.processor, self.good = config, processor, good
+        self.corpus_slots = corpus_slots(config.stages)
+        self.fitter = processor.corpus_fitter()
+        self.n_units = sum(r.n_units or len(r.units) for r in good)
+        self.doc_tables: dict[int, list[Table]] = {}
+        self.phrase_tokens = 0
+        self.memo: Memo | None = None
+        self.stream: UnitStream | None = None
+
+    def open_stream(self, plan: Plan, current: Session | None) -> None:
+        """The corpus stages' unit stream (keeping the unit fields they declare); their per-document
+        parts run on the workers first, then the workers are released."""
+        specs = [self.config.stages[slot] for slot in self.corpus_slots]
+        if specs and self.processor.cache is not None:  # per-document work inside corpus stages is cached too
+            keys = {spec.slot: stage_key(spec) for spec in specs}
+            self.memo = Memo(self.processor.cache, [r.stored for r in self.good], keys)
+        fields = tuple(sorted({name for spec in specs for name in spec.cls.writes}))
+        loaders = [self.processor.unit_loader(r) for r in self.good]
+        self.stream = UnitStream(loaders, self.n_units, memo=self.memo, fields=fields)
+        if specs and current is not None:
+            if self.memo is not None and self.config.executor.kind != "local":
+                self._tag_on_workers(plan, current)
+            current.close()  # corpus stages run here, in this process: free the workers' memory
+
+    def _tag_on_workers(self, plan: Plan, current: Session) -> None:
+        for slot in self.corpus_slots:
+            if not self.config.stages[slot].cls.per_document:
+                continue
+            memo = self.memo
+            items = [
+                (r.stored, key)
+                for d, r in enumerate(self.good)
+                if (key := memo.key(d, slot)) is not None and not memo.cache.has(slot, key)
+            ]
+            if items:
+                LOGGER.info(f"stage {slot}: per-document part of {len(items)} documents on the workers")
+                args = (self.config.stages, str(memo.cache.root), plan.doc_keys, slot)
+                for _ in current.map(tag_chunk, args, items):
+                    pass
+
+    def fit_corpus(self, seconds: dict[str, float]) -> None:
+        """The corpus-level fit of a per-document stage (gensim Phrases), read from the cache once."""
+        if self.fitter is None:
+            return
+        t = time.perf_counter()
+
+        def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
+            for d, r in enumerate(self.good):
+                units, tables = self.processor.body(r)
+                if self.corpus_slots:  # the corpus stages need the tables; without them they are rendered later
+                    self.doc_tables[d] = tables
+                for unit in units:
+                    yield unit.tokens
+
+        self.fitter.fit_phrases(source())
+        self.stream.transform = self.fitter.transform
+        slot = self.fitter.registered_slot
+        seconds[slot] = seconds.get(slot, 0.0) + time.perf_counter() - t
+
+    def tables(self) -> list[Table]:
+        if len(self.doc_tables) < len(self.good):
+            self.doc_tables = {d: self.processor.body(r)[1] for d, r in enumerate(self.good)}
+        return [t for d in sorted(self.doc_tables) for t in self.doc_tables[d]]
+
+    def run_corpus_stages(self, staging: Path, counts: dict, seconds: dict, info: Any) -> None:
+        """Each corpus stage in order; before a stage that reads this run's result files, they are written."""
+        p = self.processor
+        corpus = Corpus(
+            self.stream, self.tables(), self.good, p.featurize, p.normalize, self.config.seed, staging, self.config
+        )
+        written = False
+        for slot in self.corpus_slots:
+            spec = self.config.stages[slot]
+            if spec.cls.reads_results and not written:
+                self.write_units(self.streamed(), staging, counts)
+                written = True
+                atomic.write_json(staging / "run.json", info())
+            t = time.perf_counter()
+            LOGGER.info(f"stage {slot} ({spec.impl})")
+            counts[slot] = Counter(spec.build().apply(corpus) or {})
+            seconds[slot] = time.perf_counter() - t
+        if not written:
+            self.write_units(self.streamed(), staging, counts)
+
+    def streamed(self) -> Iterator[tuple[str, str, int]]:
+        """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, with what the corpus stages added."""
+        for d in range(len(self.good)):
+            yield render(self.stream.document(d), self.doc_tables[d], None, joined=self.fitter is not None)
+
+    def rendered(self, current: Session | None) -> Iterator[tuple[str, str, int]]:
+        """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, in document order.
+
+        When worker processes are up, they read the units back from the cache and encode them;
+        otherwise (or for units held in memory) this process does.  Either way the bytes are those
+        of ``atomic.write_jsonl``.
+        """
+        p, shipped = self.processor, self.fitter
+        if current is not None and current.started and p.cache is not None and picklable(shipped):
+            keys = [r.stored if r.stored and not r.units and not r.tables else None for r in self.good]
+            stream = current.map(render_chunk, (str(p.cache.root), p.slots[-1], shipped), keys)
+        else:
+            stream = ((i, None) for i in range(len(self.good)))
+        waiting: dict[int, Any] = {}
+        position = 0
+        for index, out in stream:
+            waiting[index] = out
+            while position in waiting:
+                out = waiting.pop(position)
+                yield out if out is not None else render(*p.body(self.good[position]), shipped)
+                position += 1
+
+    def write_units(self, lines: Iterator[tuple[str, str, int]], staging: Path, counts: dict) -> None:
+        """units.jsonl and tables.jsonl from per-document lines; the phrase-token count goes to the counts."""
+        table_lines = []
+        with atomic.atomic_open(staging / "units.jsonl") as handle:
+            for unit_lines, doc_table_lines, doc_phrase_tokens in lines:
+                handle.write(unit_lines)
+                table_lines.append(doc_table_lines)
+                self.phrase_tokens += doc_phrase_tokens
+        atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
+        self._count_phrases(counts)
+
+    def take_spool(self, spool: Spool, staging: Path, counts: dict) -> None:
+        os.replace(spool.path, staging / "units.jsonl")
+        atomic.write_text(staging / "tables.jsonl", "".join(spool.tables))
+        self.phrase_tokens = spool.phrase_tokens
+        self._count_phrases(counts)
+
+    def _count_phrases(self, counts: dict) -> None:
+        if self.fitter is not None:
+            counts.setdefault(self.fitter.registered_slot, Counter())["phrase_tokens"] = self.phrase_tokens
+
+    def prune_cache(self, results: list[DocumentResult]) -> None:
+        """Drop cache entries this run neither used nor made (after a grace period, see DocumentCache.prune)."""
+        p = self.processor
+        if p.cache is None:
+            return
+        used = [
+            (slot, document_key(Path(r.source), r.sha256, p.keys[slot]))
+            for r in results
+            if r.sha256
+            for slot in p.slots
+        ]
+        p.cache.prune([*used, *(self.memo.used if self.memo is not None else ())])

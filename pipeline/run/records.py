@@ -1,0 +1,136 @@
+"""What a run tells: its summary lines (stdout), its ``run.json`` and its history record.
+
+One builder per record: :func:`history_record` makes the run-history entry of every run
+(finished, unchanged or failed); :func:`run_info` makes ``run.json``.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import uuid
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.run.commit import now
+from pipeline.run.incremental import Changes
+
+VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
+
+
+def new_run_id(started: float) -> str:
+    """``YYYYMMDDTHHMMSSZ-<8 hex>``: sortable by start time, unique."""
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started))}-{uuid.uuid4().hex[:8]}"
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages results depend on (part of every cache key)."""
+    versions = {"python": platform.python_version()}
+    for name in VERSION_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+@dataclass
+class RunSummary:
+    output: Path
+    documents: int
+    failed: list[str]
+    units: int
+    counts: dict[str, dict[str, int]]
+    report: Path | None
+    run_id: str = ""
+    changes: Changes | None = None
+    unchanged: bool = False  # nothing changed since the last run: results kept as they were
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        kinds = self.counts.get("structure", {})
+        repairs = sum(self.counts.get("repair", {}).values())
+        out = [
+            f"documents: {self.documents} analysed, {len(self.failed)} failed",
+            f"units: {self.units} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
+            f"repairs: {repairs}",
+        ]
+        themes = self.counts.get("themes", {})
+        if themes:
+            out.append("themes: " + ", ".join(f"{k} {v}" for k, v in themes.items()))
+        out.extend(f"warning: {warning}" for warning in self.warnings)
+        for failure in self.failed:
+            out.append(f"failed: {failure}")
+        out.append(f"results: {self.output}")
+        if self.report is not None:
+            out.append(f"report: {self.report}")
+        return out
+
+
+def history_record(
+    config: Config, run_id: str, kind: str, started: float, changes: Changes, status: str, **fields: Any
+) -> dict[str, Any]:
+    """The run-history entry of a run: who, when, what changed, ``status`` (ok | unchanged | failed) and
+    ``fields`` (versions, documents, failed, units, counts, seconds, or error)."""
+    return {
+        "run_id": run_id,
+        "kind": kind,
+        "started": now(started),
+        "config": str(config.path),
+        "config_hash": config.content_hash,
+        "changes": changes.to_json(),
+        "status": status,
+        **fields,
+        "seconds_total": round(time.time() - started, 3),
+        "finished": now(),
+    }
+
+
+def run_info(
+    config: Config,
+    run_id: str,
+    started: float,
+    plan: Any,
+    good: list[Any],
+    bad: list[Any],
+    counts: dict[str, dict[str, int]],
+    seconds: dict[str, float],
+) -> dict[str, Any]:
+    """The content of ``run.json`` (see the README's table of result files)."""
+    return {
+        "name": config.name,
+        "run_id": run_id,
+        "config": str(config.path),
+        "config_hash": config.content_hash,
+        "versions": plan.versions,
+        "started": now(started),
+        "seconds_total": round(time.time() - started, 3),
+        "documents": [
+            {
+                "doc_id": r.doc_id,
+                "source": r.source,
+                "sha256": r.sha256,
+                "encoding": r.encoding,
+                "units": r.n_units or len(r.units),
+            }
+            for r in good
+        ],
+        "failed": [r.error for r in bad],
+        "failed_documents": [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad],
+        "inputs": plan.hashes,
+        "stage_keys": plan.stage_keys,
+        "executor": {"kind": config.executor.kind, "workers": config.executor.workers},
+        "stages": {
+            slot: {
+                "impl": spec.impl,
+                "fingerprint": spec.fingerprint(),
+                "seconds": round(seconds.get(slot, 0.0), 4),
+                "counts": dict(sorted(counts.get(slot, {}).items())),
+            }
+            for slot, spec in config.stages.items()
+        },
+    }
