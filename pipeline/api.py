@@ -23,39 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.outputs import CATALOGUE, frame, split_list_cell
+from pipeline.run.commit import CACHE_DIR
 
-CACHE_DIR = ".cache"  # the runner's per-document cache inside an output folder (pipeline.run.cache)
+__all__ = ["Run", "load_run", "output_folder", "rerun", "split_list_cell"]
 
-# Columns of each result when its file is absent (or empty).
-COLUMNS: dict[str, list[str]] = {
-    "units": [
-        "doc_id",
-        "unit_id",
-        "kind",
-        "number",
-        "section",
-        "text",
-        "tokens",
-        "themes",
-        "theme_scores",
-        "speakers",
-    ],
-    "tables": ["doc_id", "unit_id", "title", "columns", "rows", "flags"],
-    "themes": ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi"],
-    "candidates": ["id", "size", "top_terms", "nearest_theme", "typical", "units"],
-    "statements": ["doc_id", "unit_id", "speaker", "text", "cue", "themes", "scores"],
-    "positions": ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "method", "note"],
-    "salience": ["group", "theme", "n_statements", "share"],
-}
-FILES = {
-    "units": "units.jsonl",
-    "tables": "tables.jsonl",
-    "themes": "themes.csv",
-    "candidates": "candidate_themes.jsonl",
-    "statements": "statements.jsonl",
-    "positions": "positions.csv",
-    "salience": "salience.csv",
-}
+RESULTS = ("units", "themes", "statements", "positions", "salience", "tables", "candidates")  # Run's DataFrames
 
 
 @dataclass
@@ -96,53 +69,8 @@ class Run:
         return path if path.exists() else None
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{name}={len(getattr(self, name))}" for name in FILES)
+        sizes = ", ".join(f"{name}={len(getattr(self, name))}" for name in RESULTS)
         return f"Run({str(self.path)!r}, {sizes})"
-
-
-def _frame(records: list[dict] | None, name: str) -> Any:
-    import pandas as pd
-
-    if not records:
-        return pd.DataFrame(columns=COLUMNS[name])
-    return pd.DataFrame.from_records(records)
-
-
-def _read_jsonl(path: Path) -> list[dict] | None:
-    if not path.is_file():
-        return None
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _read_csv(path: Path, name: str) -> Any:
-    import pandas as pd
-
-    if not path.is_file() or path.stat().st_size == 0:
-        return pd.DataFrame(columns=COLUMNS[name])
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for column in ("top_terms",):  # a list cell written as text
-        if column in frame.columns:
-            frame[column] = frame[column].map(split_list_cell)
-    return frame
-
-
-def split_list_cell(value: Any) -> list[str]:
-    """A list-valued cell of a result file: a JSON list, a ``;``/``|``/``،``/``,``-separated string, or a list."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return [str(v) for v in json.loads(text)]
-        except json.JSONDecodeError:
-            pass
-    for sep in (";", "|", "،", ","):
-        if sep in text:
-            return [part.strip() for part in text.split(sep) if part.strip()]
-    return text.split()
 
 
 def output_folder(path: str | Path) -> Path:
@@ -164,13 +92,8 @@ def load_run(path: str | Path) -> Run:
     if not info_path.is_file():
         raise PipelineError(f"{folder}: not a run output folder (no run.json)")
     info = json.loads(info_path.read_text(encoding="utf-8"))
-    missing = [file for file in FILES.values() if not (folder / file).is_file()]
-    frames: dict[str, Any] = {}
-    for name, file in FILES.items():
-        if file.endswith(".csv"):
-            frames[name] = _read_csv(folder / file, name)
-        else:
-            frames[name] = _frame(_read_jsonl(folder / file), name)
+    missing = [CATALOGUE[name].filename for name in RESULTS if not (folder / CATALOGUE[name].filename).is_file()]
+    frames = {name: frame(folder, name) for name in RESULTS}
     if "number" in frames["units"].columns:  # paragraph numbers stay integers although headings have none
         frames["units"]["number"] = frames["units"]["number"].astype("Int64")
     return Run(path=folder, info=info, missing=missing, **frames)

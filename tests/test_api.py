@@ -7,8 +7,9 @@ import json
 import pytest
 
 import pipeline
-from pipeline.api import COLUMNS, load_run, rerun
+from pipeline.api import load_run, rerun
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.outputs import CATALOGUE
 from tests.test_report import made_up_run, make_report_run
 
 
@@ -68,7 +69,7 @@ def test_missing_results_are_empty_frames_with_columns(tmp_path):
     }
     for name in ("themes", "statements", "positions", "salience", "candidates"):
         frame = getattr(run, name)
-        assert frame.empty and list(frame.columns) == COLUMNS[name]
+        assert frame.empty and list(frame.columns) == list(CATALOGUE[name].columns)
     assert run.report is None
     assert len(run.paragraphs(theme="security")) == 1
 

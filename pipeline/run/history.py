@@ -23,7 +23,6 @@ run that was killed while saving its results.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import sqlite3
@@ -32,7 +31,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pipeline import outputs
 from pipeline.logs import LOGGER
+from pipeline.outputs import number
 
 DB_DIR = "history"
 DB_NAME = "history.sqlite"
@@ -89,50 +90,37 @@ def _connect(output_dir: str | Path, create: bool) -> Iterator[sqlite3.Connectio
         conn.close()
 
 
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _read_csv(path: Path, required: set[str]) -> list[dict[str, str]]:
-    """Rows of a result CSV, or [] when it is missing or lacks a required column."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if not required <= set(reader.fieldnames or ()):
-                return []
-            return list(reader)
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return []
+def _read_csv(output_dir: str | Path, name: str, required: set[str]) -> list[dict]:
+    """Rows of a result CSV (:mod:`pipeline.outputs`), or [] when it is missing or lacks a required column."""
+    found = outputs.rows(output_dir, name)
+    return found if found and required <= set(found[0]) else []
 
 
 def read_shares(output_dir: str | Path) -> list[tuple[str, str | None, int | None, float | None]]:
     """(theme, label, paragraphs, share) from ``themes.csv`` of the results in ``output_dir``."""
-    rows = _read_csv(Path(output_dir) / "themes.csv", {"theme", "share"})
+    rows = _read_csv(output_dir, "themes", {"theme", "share"})
     out = []
     for row in rows:
-        paragraphs = _number(row.get("paragraphs"))
+        paragraphs = number(row.get("paragraphs"))
         # themes.csv names a theme in label_en / label_ar; an older layout had one "label" column.
         label = row.get("label") or row.get("label_en") or row.get("label_ar") or None
-        out.append((row["theme"], label, int(paragraphs) if paragraphs is not None else None, _number(row["share"])))
+        out.append((row["theme"], label, int(paragraphs) if paragraphs is not None else None, number(row["share"])))
     return out
 
 
 def read_positions(output_dir: str | Path) -> list[tuple]:
     """(group, axis, score, ci_low, ci_high, n_statements) from ``positions.csv``."""
-    rows = _read_csv(Path(output_dir) / "positions.csv", {"group", "axis", "score"})
+    rows = _read_csv(output_dir, "positions", {"group", "axis", "score"})
     out = []
     for row in rows:
-        n = _number(row.get("n_statements"))
+        n = number(row.get("n_statements"))
         out.append(
             (
                 row["group"],
                 row["axis"],
-                _number(row["score"]),
-                _number(row.get("ci_low")),
-                _number(row.get("ci_high")),
+                number(row["score"]),
+                number(row.get("ci_low")),
+                number(row.get("ci_high")),
                 int(n) if n is not None else None,
             )
         )

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipeline import atomic
-from pipeline.api import split_list_cell
+from pipeline.outputs import split_list_cell
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 
