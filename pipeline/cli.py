@@ -72,7 +72,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     config = config_module.load(args.config)
     print(f"{args.config}: ok: name={config.name} corpus={config.corpus} output={config.output}")
     for slot, spec in config.stages.items():
-        print(f"  {slot}: {spec.impl} {spec.options}")
+        options = ", ".join(f"{key}={value}" for key, value in spec.options.items())  # paths as written out
+        print(f"  {slot}: {spec.impl}{f' ({options})' if options else ''}")
     return 0
 
 

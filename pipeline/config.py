@@ -21,6 +21,7 @@ config works from any working directory (cron, make, Jupyter).
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import os
@@ -290,7 +291,7 @@ def _validate(
     model: type[BaseModel], data: Any, where: str, base: Path, depth: dict[str, type[BaseModel]] | None = None
 ) -> tuple[BaseModel | None, list[str]]:
     if not isinstance(data, dict):
-        return None, [f"{where.rstrip('. ')}: expected a mapping, got {data!r}"]
+        return None, [f"{where.rstrip(': .')}: expected a mapping, got {data!r}"]
     try:
         return model.model_validate(data, context={"base": base}), []
     except ValidationError as exc:
@@ -351,6 +352,8 @@ def parse(data: Any, path: Path) -> Config:
     top, errors = _validate(ConfigFile, data, where, base, {"executor": ExecutorOptions})
     if top is not None and (not top.name or "/" in top.name):
         errors.append(f"{where}name: expected a non-empty name without '/', got {top.name!r}")
+    if top is not None and not glob.has_magic(top.corpus) and not (base / top.corpus).exists():
+        errors.append(f"{where}corpus: not found: {top.corpus} (looked in {(base / top.corpus).resolve().parent})")
     stages: dict[str, StageSpec] = {}
     stages_data = data.get("stages") if isinstance(data, dict) else None
     if isinstance(stages_data, dict):

@@ -70,8 +70,10 @@ def _load(slot: str) -> None:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:  # a provider's own missing dependency is a real error
-                raise
+            if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
+                # the provider itself (or its package) is not there: a registry entry naming nothing
+                raise ConfigError(f"stage {slot!r}: cannot import {module!r} named in the registry: {exc}") from None
+            raise  # a provider's own missing dependency is a real error
 
 
 def available(slot: str) -> list[str]:

@@ -154,3 +154,24 @@ def test_option_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> 
     assert cfg.stages["tokenise"].options["domain_stopwords"] == (tmp_path / "words.txt").resolve()
     data["stages"]["tokenise"]["options"]["domain_stopwords"] = "nope.txt"
     expect_error(tmp_path, data, "stages.tokenise.options.domain_stopwords: file not found: nope.txt")
+
+
+def test_a_missing_corpus_is_a_config_error(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    data["corpus"] = str(tmp_path / "nope")
+    expect_error(tmp_path, data, "corpus: not found: ")
+    data["corpus"] = str(tmp_path / "nope" / "*.txt")  # a glob may match nothing yet: the run says so
+    config.load(write_config(tmp_path, data))
+
+
+def test_a_top_level_list_is_one_clean_line(tmp_path: Path) -> None:
+    message = expect_error(tmp_path, "- a\n- b\n", "expected a mapping")
+    assert "::" not in message
+
+
+def test_a_registry_entry_naming_no_module_is_a_config_error(monkeypatch) -> None:
+    from pipeline import registry
+
+    monkeypatch.setitem(registry._PROVIDERS, "report", ("no_such_package.report",))
+    with pytest.raises(ConfigError, match=r"cannot import 'no_such_package\.report'"):
+        registry.available("report")

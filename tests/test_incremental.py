@@ -269,3 +269,25 @@ def test_actor_tagging_is_cached_per_document(setup, monkeypatch) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     runner.run(config.load(path), quiet=True)
     assert (output / "statements.jsonl").read_bytes() == (fresh / "statements.jsonl").read_bytes()
+
+
+def test_a_result_file_does_not_outlive_its_stage(tmp_path: Path) -> None:
+    """Dropping a stage from the config drops its result files at the next commit (they would be stale)."""
+    from tests.conftest import default_config_data
+
+    data = default_config_data(tmp_path / "out")
+    data["stages"] = {k: v for k, v in data["stages"].items() if k in ("ingest", "structure", "themes")}
+    data["stages"]["themes"] = {
+        "impl": "keywords",
+        "options": {"taxonomy": data["stages"]["themes"]["options"]["taxonomy"]},
+    }
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(path), quiet=True)
+    assert (tmp_path / "out" / "themes.csv").is_file()
+    del data["stages"]["themes"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(path), quiet=True)
+    assert not (tmp_path / "out" / "themes.csv").exists()
+    assert not (tmp_path / "out" / "candidate_themes.jsonl").exists()
+    assert (tmp_path / "out" / "units.jsonl").is_file() and (tmp_path / "out" / "history").is_dir()

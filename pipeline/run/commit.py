@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline import atomic
 from pipeline.errors import PipelineError
+from pipeline.outputs import CATALOGUE
 
 CACHE_DIR = ".cache"
 STAGING_DIR = ".staging"
@@ -36,6 +37,9 @@ LOCK = "lock"  # inside CACHE_DIR
 SPOOL_PREFIX = ".units-spool-"  # units.jsonl being written while documents are processed (see spool.py)
 CRASH_ENV = "PIPELINE_CRASH_AT"  # test hook: SIGKILL this process at a named point (see crash_point)
 LOCK_TIMEOUT_ENV = "PIPELINE_LOCK_TIMEOUT"  # seconds a run waits for another run's lock (default 0)
+# What a run may write into its output folder (the catalogue's files, the report and its plots):
+# a file of these that a run does not write is removed at its commit, so no result outlives its stage.
+RESULT_NAMES = (*(f.filename for f in CATALOGUE.values()), "report.html", "plots")
 
 
 def crash_point(name: str) -> None:
@@ -124,6 +128,7 @@ def recover(output: Path) -> bool:
                 source = staging / name
                 if source.exists():
                     move_into_place(source, output / name)
+            _remove(output, journal.get("stale", []))
             history.record(output, journal["record"])
             rolled = True
         journal_path.unlink()
@@ -138,17 +143,30 @@ def recover(output: Path) -> bool:
     return rolled
 
 
+def _remove(output: Path, names: list[str]) -> None:
+    for name in names:
+        target = output / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+
+
 def commit(output: Path, staging: Path, record: dict[str, Any]) -> None:
     """Rename every staged file into ``output``, journalled so a crash mid-way is rolled forward;
     ``record`` goes to the run history as part of the commit."""
     from pipeline.run import history
 
     names = sorted(p.name for p in staging.iterdir())
+    # results of an earlier run that this one does not write (its stage was removed from the config)
+    stale = sorted(name for name in RESULT_NAMES if name not in names and (output / name).exists())
     crash_point("before-commit")
-    atomic.write_json(output / JOURNAL, {"names": names, "record": record})
+    atomic.write_json(output / JOURNAL, {"names": names, "stale": stale, "record": record})
     for index, name in enumerate(names):
         move_into_place(staging / name, output / name)
         crash_point(f"commit:{index + 1}")
+    _remove(output, stale)
     history.record(output, record)
     crash_point("before-journal-removed")
     (output / JOURNAL).unlink()
