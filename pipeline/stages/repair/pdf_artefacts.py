@@ -68,10 +68,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.stages.repair.reading_order import ReadingOrder
 
 KASHIDA_GLYPH = "\u0467"  # Cyrillic small little yus: the seed font's kashida
 TATWEEL = "\u0640"
@@ -265,6 +267,7 @@ class PdfArtefactRepair(DocumentStage):
 
     fold_presentation_forms: bool = True
     fix_visual_order: bool = True  # lines / gap-separated segments extracted in visual (left-to-right) order
+    visual_order_method: Literal["lm", "rules"] = "lm"  # bigram-model search (reading_order.py) or the older rules
     strip_kashida: bool = True  # ѧ runs and U+0640 tatweel
     repair_yeh: bool = True  # ی -> ي
     repair_kaf: bool = True  # the آ -> ك decision
@@ -282,6 +285,7 @@ class PdfArtefactRepair(DocumentStage):
     _stems: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _heads: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _context: str = field(default="", init=False, repr=False, compare=False)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -327,6 +331,7 @@ class PdfArtefactRepair(DocumentStage):
                 self.counts["strip_kashida"] += text.count(TATWEEL)
                 text = text.replace(TATWEEL, "")
             return text
+        self._context = ""
         return "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
 
     # -- lines ------------------------------------------------------------------------------
@@ -340,10 +345,13 @@ class PdfArtefactRepair(DocumentStage):
             return line
         if self.fix_visual_order:
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
-            fixed = fix_visual_order_line(line)
+            fixed = fix_visual_order_line(line, self._context, self.visual_order_method)
             if fixed != line:
                 self.counts["fix_visual_order"] += 1
                 line = fixed
+            words = line.split()
+            if words:  # the previous line's last word is evidence for the next line's first
+                self._context = words[-1]
         line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
         if self.rejoin_lam_alef and _LEADING_LAM_ALEF_RE.search(line):
             line = self._rejoin_lam_alef(line)
@@ -747,7 +755,64 @@ _GLUED_DIGITS_RE = re.compile(
 )
 
 
-def fix_visual_order_line(line: str) -> str:
+@lru_cache(maxsize=1)
+def _reading_order() -> ReadingOrder | None:
+    """The language-model reading-order search (None when the shipped count table is missing)."""
+    from pipeline.stages.repair import ngram  # deferred: loading the table takes ~0.5 s
+
+    try:
+        model = ngram.load()
+    except FileNotFoundError:
+        return None
+    return ReadingOrder(model, _known_raw, _joins)
+
+
+def _known_raw(word: str) -> bool:
+    """Whether a raw word (ی, ѧ, a damaged آ for kaf) is a lexicon word."""
+    key = _key(word)
+    return _key_zipf(key) > 0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) > 0)
+
+
+def fix_visual_order_line(line: str, context: str = "", method: str = "lm") -> str:
+    """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
+
+    ``context`` is the last word of the previous line in reading order (evidence for the first).
+    Lines with Latin text come back unchanged; so do lines no reading beats by the search's margin.
+    """
+    if method == "rules" or not line.strip() or _LATIN_RE.search(line):
+        return fix_visual_order_rules(line)
+    searcher = _reading_order()
+    if searcher is None:
+        return fix_visual_order_rules(line)
+    original = line
+    strong = _STRONG_RE.search(line)
+    if strong is not None and strong.group() == KASHIDA_GLYPH:
+        candidate = _undo_ltr_line(line)
+        if _known_share(candidate) > _known_share(line):
+            line = candidate
+    indent, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
+    body, prefix = line.strip(), ""
+    parts = _GAP_SPLIT_RE.split(body)
+    number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
+    if number:  # «- 5» at the right edge: the paragraph number, printed last
+        body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
+    rebuilt, cuts, _ = searcher.reorder(body, context)
+    rebuilt = _separate_glued_digits(prefix + rebuilt)
+    # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
+    # model's reading replaces it only when the model scores it higher by the margin.
+    ruled = fix_visual_order_rules(original)
+    if ruled != original and (
+        not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + searcher.costs.margin
+    ):
+        return ruled
+    if rebuilt.split() == original.split():
+        return original
+    if line is original and not prefix and rebuilt == body:
+        return original
+    return indent + rebuilt + trail
+
+
+def fix_visual_order_rules(line: str) -> str:
     """One line back in logical order where the evidence says it was extracted in visual order.
 
     Lines without that evidence, and lines with Latin text (references like «E/2009/92»,

@@ -1,0 +1,115 @@
+"""A small word-bigram model of Arabic, shipped as pruned counts, for choosing reading orders.
+
+The model is a count table (unigrams and bigrams, each kept when seen at least ``min_count``
+times) scored with *stupid backoff* (Brants et al. 2007, "Large language models in machine
+translation", EMNLP): ``log10 c(v w) / c(v)`` for a seen bigram, else ``log10 0.4 * c(w) / N``,
+else a fixed out-of-vocabulary floor.  Tokens are folded (marks and tatweel removed, أ إ آ ٱ -> ا,
+ى -> ي, ة -> ه, digits -> ``0``; ``.`` ``،`` ``/`` kept as tokens) so that damaged and clean spellings
+meet.  No maintained library fitted: kenlm has no wheel for this Python (it compiles from
+source) and nltk.lm is too slow to query per line.
+
+``data/ngram_ar.tsv.gz`` is built by :func:`build` from clean text in ``../shared/data`` (ANT news
+sample, UN SDG texts, policy documents): ``make ngram``.  It holds counts only, never text: the
+shared texts may not be redistributed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "ngram_ar.tsv.gz"
+BACKOFF = math.log10(0.4)
+_FOLD = {ord(ch): None for ch in "\u0640\u0670\u0467"} | {code: None for code in range(0x064B, 0x0660)}
+_FOLD.update({ord(a): "ا" for a in "أإآٱ"})
+_FOLD.update({ord("ى"): "ي", ord("ة"): "ه", ord("\u06cc"): "ي"})
+_TOKEN_RE = re.compile(r"[\u0621-\u064a]+|\d+(?:[.,/]\d+)*|[.!?؟]|[،,؛;]|/")
+_STOPS = {".": ".", "!": ".", "?": ".", "؟": ".", "،": "،", ",": "،", "؛": "،", ";": "،", "/": "/"}
+
+
+def fold(word: str) -> str:
+    """The model's form of one word: marks, tatweel and ѧ removed, letters folded (see module doc)."""
+    return word.translate(_FOLD)
+
+
+def tokens(text: str) -> list[str]:
+    """Model tokens of clean text: folded words, ``0`` for a number, ``.`` / ``،`` for stops and commas."""
+    out = []
+    for token in _TOKEN_RE.findall(text.translate(_FOLD)):
+        if token in _STOPS:
+            out.append(_STOPS[token])
+        elif token[0].isdigit():
+            out.append("0")
+        else:
+            out.append(token)
+    return out
+
+
+class BigramModel:
+    """Stupid-backoff bigram scores from a pruned count table (see module doc)."""
+
+    def __init__(self, unigrams: dict[str, int], bigrams: dict[str, int], total: int) -> None:
+        self.unigrams = unigrams
+        self.bigrams = bigrams  # "v w" -> count
+        self.total = total
+        self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word
+
+    def logp(self, previous: str, word: str) -> float:
+        """log10 score of ``word`` after ``previous`` (folded tokens; ``previous`` may be "")."""
+        count = self.unigrams.get(word, 0)
+        if not count:
+            return self.oov
+        if previous:
+            pair = self.bigrams.get(previous + " " + word, 0)
+            if pair:
+                return math.log10(pair / self.unigrams[previous])
+        return BACKOFF + math.log10(count / self.total)
+
+    def known(self, word: str) -> bool:
+        return word in self.unigrams
+
+
+def count(texts: Iterable[str]) -> tuple[Counter, Counter]:
+    """Unigram and bigram counts of ``texts`` (each text's lines are separate sequences)."""
+    unigrams: Counter = Counter()
+    bigrams: Counter = Counter()
+    for text in texts:
+        for line in text.split("\n"):
+            sequence = tokens(line)
+            unigrams.update(sequence)
+            bigrams.update(f"{a} {b}" for a, b in zip(sequence, sequence[1:], strict=False))
+    return unigrams, bigrams
+
+
+def write(path: Path, unigrams: Counter, bigrams: Counter, min_count: int = 2) -> None:
+    """Write the pruned table: a total line, then ``token<TAB>count`` rows, sorted (byte-identical rebuilds)."""
+    total = sum(unigrams.values())
+    rows = [f"{w}\t{c}" for w, c in unigrams.items() if c >= min_count]
+    rows += [f"{w}\t{c}" for w, c in bigrams.items() if c >= min_count]
+    body = f"#total\t{total}\n" + "\n".join(sorted(rows)) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(body.encode("utf-8"))
+
+
+@lru_cache(maxsize=2)
+def load(path: Path = DATA) -> BigramModel:
+    """The shipped model (read once per process).  Raises FileNotFoundError when the table is missing."""
+    unigrams: dict[str, int] = {}
+    bigrams: dict[str, int] = {}
+    total = 1
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            key, _, value = line.rstrip("\n").rpartition("\t")
+            if key == "#total":
+                total = int(value)
+            elif " " in key:
+                bigrams[key] = int(value)
+            else:
+                unigrams[key] = int(value)
+    return BigramModel(unigrams, bigrams, total)

@@ -1,0 +1,250 @@
+"""Reading order of a line whose pieces were extracted in visual order, chosen by a word-bigram model.
+
+The seed's extractor wrote each line as a sequence of *chunks*, each in logical order inside, but
+the chunks from left to right: an RTL line's chunks come out reversed.  Chunk boundaries show as
+wide gaps (two or more spaces), but also as single spaces, at punctuation and numbers, or as
+nothing at all (``الواردالان`` is ``الوارد`` + ``الان|تباه``); a word can be cut at a boundary
+(``التع`` ... ``اون``).  So a line is split into *units* (words, numbers, punctuation marks; an
+unknown word also at its best split into known words and fragments), and a reading is a choice of
+cut boundaries: the chunks between cuts are read in reverse order, and two pieces that meet at a
+junction are re-joined when together they are a known word (``_joins`` in ``pdf_artefacts``).
+
+The best reading under :class:`~pipeline.stages.repair.ngram.BigramModel` (plus a cost per cut,
+cheaper at a wide gap or a punctuation mark than between two words) is found exactly by dynamic
+programming over (chunk start, chunk end) states, O(n^3) in the units of the line.  The line is
+changed only when that reading beats the raw order by ``margin`` (log10 units): a line already in
+reading order has no cut that pays for itself.  Only units move and only spaces change (a spaced
+``2 / 2010`` inside a reordered line is the visual form of ``2010/2``), so the letters of a line
+are kept exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.stages.repair.ngram import BigramModel, fold
+
+_ARABIC = "\u0621-\u063a\u0641-\u064a\u06cc"
+_WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
+# Units: a number (with its separators), an Arabic word, any other single visible character.
+_UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
+_SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
+_PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
+_MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
+_NO_SPACE_BEFORE = frozenset(".،؛:)”")
+_NO_SPACE_AFTER = frozenset("(“")
+
+
+@dataclass
+class Costs:
+    """Cost (log10 units) of a cut, by the kind of boundary, and the margin a reordering must win by."""
+
+    gap: float = 0.0  # two or more spaces: a chunk boundary more often than not
+    mark: float = 0.3  # beside a punctuation mark or a number
+    glue: float = 0.0  # inside a raw token (split at an unknown word's best split: itself evidence)
+    space: float = 3.0  # between two words one space apart
+    margin: float = 1.0  # the best reading must beat the raw order by this much
+
+
+@dataclass
+class _Unit:
+    text: str
+    key: str  # model token ("" for a mark the model does not see)
+    before: str  # raw separator before the unit: "" (glued), " " or a gap
+
+
+def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[str], str]) -> list[_Unit]:
+    units: list[_Unit] = []
+    position = 0
+    for match in _UNIT_RE.finditer(line):
+        separator = line[position : match.start()]
+        text = match.group()
+        position = match.end()
+        if text[0].isdigit():
+            units.append(_Unit(text, "0", separator))
+        elif text in _PUNCT_TOKENS:
+            units.append(_Unit(text, _PUNCT_TOKENS[text], separator))
+        elif len(text) == 1 and not ("\u0621" <= text <= "\u064a" or text == "\u06cc"):
+            units.append(_Unit(text, "", separator))
+        else:
+            for index, piece in enumerate(split_word(text)):
+                units.append(_Unit(piece, key_of(piece), separator if index == 0 else ""))
+    return units
+
+
+class ReadingOrder:
+    """Choose the reading order of lines with a bigram model (see module doc).
+
+    ``known(raw_word) -> bool`` says whether a raw (possibly damaged) word is a word; ``joins(left,
+    right) -> bool`` whether two raw pieces are one word cut in two.  Both come from the repair
+    stage's lexicon.
+    """
+
+    def __init__(
+        self,
+        model: BigramModel,
+        known: Callable[[str], bool],
+        joins: Callable[[str, str], bool],
+        costs: Costs | None = None,
+        max_units: int = 40,
+    ) -> None:
+        self.model = model
+        # Bounded memos: the same words and pairs recur from line to line.
+        self.known = lru_cache(maxsize=1 << 16)(known)
+        self.joins = lru_cache(maxsize=1 << 16)(joins)
+        self._logp = lru_cache(maxsize=1 << 17)(model.logp)
+        self.costs = costs or Costs()
+        self.max_units = max_units  # longer lines are left alone (O(n^3))
+
+    # -- units ------------------------------------------------------------------------------
+
+    def key_of(self, piece: str) -> str:
+        """The model token of a raw word: folded; a آ read as the damaged initial kaf when that is a known word."""
+        key = fold(piece)
+        if "\u0622" in piece and not self.model.known(key):
+            kaf = fold(piece.replace("\u0622", "\u0643"))
+            if self.model.known(kaf):
+                return kaf
+        return key
+
+    def _word_score(self, piece: str) -> float:
+        key = fold(piece)
+        if self.model.known(key) or self.known(piece):
+            return self.model.logp("", key) if self.model.known(key) else self.model.oov + 2.0
+        return self.model.oov - 1.0
+
+    def split_word(self, word: str, depth: int = 2) -> list[str]:
+        """An unknown word split where it is two pieces glued together (``الواردالان`` -> ``الوارد``,
+        ``الان``): the split whose known side is longest; kept whole when it is a known word."""
+        if depth == 0 or len(word) < 4 or self.known(word) or self.model.known(self.key_of(word)):
+            return [word]
+        best, best_cut = None, 0
+        for cut in range(1, len(word)):
+            left, right = word[:cut], word[cut:]
+            if left[-1] in "\u0467\u0640" or right[0] in "\u0467\u0640" or "\u064b" <= right[0] <= "\u065f":
+                continue
+            left_known = len(left) >= 3 and (self.known(left) or self.model.known(self.key_of(left)))
+            right_known = len(right) >= 3 and (self.known(right) or self.model.known(self.key_of(right)))
+            if not (left_known or right_known):
+                continue
+            score = (len(left) if left_known else 0) + (len(right) if right_known else 0)
+            if score >= 4 and (best is None or score > best):
+                best, best_cut = score, cut
+        if best is None:
+            return [word]
+        left, right = word[:best_cut], word[best_cut:]
+        return self.split_word(left, depth - 1) + self.split_word(right, depth - 1)  # known parts stay whole
+
+    # -- search -----------------------------------------------------------------------------
+
+    def _cut_cost(self, units: list[_Unit], index: int) -> float:
+        """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
+        before = units[index].before
+        if len(before) >= 2:
+            return self.costs.gap
+        left, right = units[index - 1], units[index]
+        if left.key in _MARK_KEYS or right.key in _MARK_KEYS:
+            return self.costs.mark
+        return self.costs.glue if before == "" else self.costs.space
+
+    def _pair(self, previous: _Unit | None, unit: _Unit) -> float:
+        if not unit.key:
+            return 0.0  # a mark the model does not see
+        return self._logp(previous.key if previous is not None and previous.key else "", unit.key)
+
+    def score(self, text: str, context: str = "") -> float:
+        """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
+        text that together are a known word count as one word."""
+        units = _units(text.strip(), self.split_word, self.key_of)
+        if not units:
+            return 0.0
+        total = self._pair(_Unit(context, fold(context), " ") if context else None, units[0])
+        for left, right in zip(units, units[1:], strict=False):
+            total += self._pair(left, right)
+        return total
+
+    def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
+        """(the line in reading order, number of cuts, score gain over the raw order); the line itself
+        with 0 cuts when no reading wins by the margin."""
+        units = _units(line.strip(), self.split_word, self.key_of)
+        n = len(units)
+        if n < 2 or n > self.max_units:
+            return line, 0, 0.0
+        context_unit = _Unit(context, fold(context), " ") if context else None
+        adjacent = [0.0] * n  # adjacent[j]: score of units[j] after units[j - 1] in raw order
+        for j in range(1, n):
+            adjacent[j] = self._pair(units[j - 1], units[j])
+        prefix = [0.0] * (n + 1)
+        for j in range(1, n):
+            prefix[j + 1] = prefix[j] + adjacent[j]
+
+        def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
+            return prefix[b] - prefix[a + 1]
+
+        cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
+        junction_cache: dict[tuple[int, int], tuple[float, bool]] = {}
+
+        def junction(x: int, y: int) -> float:
+            found = junction_cache.get((x, y))
+            if found is None:
+                if units[x].key and units[y].key and self.joins(units[x].text, units[y].text):
+                    found = (0.0, True)
+                else:
+                    found = (self._pair(units[x], units[y]), False)
+                junction_cache[(x, y)] = found
+            return found[0]
+
+        identity = self._pair(context_unit, units[0]) + internal(0, n)
+        # best[(a, b)]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed).
+        best: dict[tuple[int, int], float] = {}
+        back: dict[tuple[int, int], tuple[int, int] | None] = {}
+        for a in range(n):
+            best[(a, n)] = self._pair(context_unit, units[a]) + internal(a, n) - cut[a]
+            back[(a, n)] = None
+        for b in range(n, 0, -1):
+            for a in range(b - 1, -1, -1):
+                score = best.get((a, b))
+                if score is None or a == 0:
+                    continue
+                for start in range(a):
+                    value = score + internal(start, a) + junction(b - 1, start) - cut[start]
+                    if value > best.get((start, a), -1e18):
+                        best[(start, a)] = value
+                        back[(start, a)] = (a, b)
+        final = max((key for key in best if key[0] == 0), key=lambda key: best[key])
+        gain = best[final] - identity
+        if final == (0, n) or gain < self.costs.margin:
+            return line, 0, gain
+        chunks = []
+        state: tuple[int, int] | None = final
+        while state is not None:
+            chunks.append(state)
+            state = back[state]
+        chunks.reverse()  # reading order: chunks[0] is the first chunk read
+        return self._render(units, chunks, junction_cache), len(chunks) - 1, gain
+
+    def _render(self, units: list[_Unit], chunks: list[tuple[int, int]], junctions: dict) -> str:
+        out: list[str] = []
+        previous_end = None
+        for a, b in chunks:
+            for index in range(a, b):
+                unit = units[index]
+                text = unit.text
+                match = _SPACED_SLASH_RE.match(text)
+                if match and " " in text:
+                    text = f"{match.group(2)}/{match.group(1)}"  # «2 / 2010», drawn in visual order
+                if index == a and previous_end is not None:
+                    glue = "" if junctions.get((previous_end, a), (0.0, False))[1] else " "
+                else:
+                    glue = unit.before if index > a else ""
+                    glue = " " if len(glue) > 1 else glue
+                if out and (text[0] in _NO_SPACE_BEFORE or out[-1][-1:] in _NO_SPACE_AFTER or text == "/"):
+                    glue = ""
+                if out and out[-1] == "/":
+                    glue = ""
+                out.append(glue + text if out else text)
+            previous_end = b - 1
+        return "".join(out)
