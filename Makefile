@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
 CAMEL_TOOLS := camel-tools==1.6.0
 
-.PHONY: run test lint format bench bench-scale reanalyse history clean setup
+.PHONY: run test lint format bench bench-scale reanalyse history clean setup ngram
 
 setup: $(STAMP)
 
@@ -49,3 +49,7 @@ bench-scale: $(STAMP)
 
 clean:
 	rm -rf outputs .pytest_cache .ruff_cache
+
+# The reading-order bigram table (counts only) from ../shared/data: pipeline/stages/repair/data/ngram_ar.tsv.gz
+ngram: $(STAMP)
+	$(PY) bench/build_ngram.py

@@ -50,8 +50,10 @@ def main() -> None:
     unigrams, bigrams = ngram.count(texts())
     ngram.write(args.out, unigrams, bigrams, args.min_count)
     kept = sum(c >= args.min_count for c in unigrams.values()), sum(c >= args.min_count for c in bigrams.values())
-    print(f"{sum(unigrams.values())} tokens; kept {kept[0]} unigrams, {kept[1]} bigrams -> {args.out} "
-          f"({args.out.stat().st_size / 1e6:.2f} MB)")
+    print(
+        f"{sum(unigrams.values())} tokens; kept {kept[0]} unigrams, {kept[1]} bigrams -> {args.out} "
+        f"({args.out.stat().st_size / 1e6:.2f} MB)"
+    )
 
 
 if __name__ == "__main__":

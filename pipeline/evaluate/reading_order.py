@@ -17,6 +17,7 @@ Usage: ``python -m pipeline.evaluate.reading_order [--units]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 from collections import Counter
@@ -50,7 +51,7 @@ def _f1(gold: Counter, predicted: Counter) -> float:
 def bigram_f1(gold: str, predicted: str) -> float:
     """F1 of the multisets of word bigrams of two texts (see :func:`tokens`)."""
     g, p = tokens(gold), tokens(predicted)
-    return _f1(Counter(zip(g, g[1:], strict=False)), Counter(zip(p, p[1:], strict=False)))
+    return _f1(Counter(itertools.pairwise(g)), Counter(itertools.pairwise(p)))
 
 
 def word_f1(gold: str, predicted: str) -> float:
@@ -137,7 +138,7 @@ def summary(scores: list[UnitScore], threshold: float = 0.9) -> dict[str, float]
 
 def _bigrams(text: str) -> list[tuple[str, str]]:
     t = tokens(text)
-    return list(zip(t, t[1:], strict=False))
+    return list(itertools.pairwise(t))
 
 
 def evaluate(**repair_options: object) -> tuple[list[UnitScore], dict[str, float]]:
@@ -151,7 +152,12 @@ def main() -> None:
     parser.add_argument("--units", action="store_true", help="print every unit's scores")
     parser.add_argument("--show", type=float, default=None, help="print texts of units below this bigram F1")
     args = parser.parse_args()
-    for label, options in (("without fix_visual_order", {"fix_visual_order": False}), ("with fix_visual_order", {})):
+    runs = (
+        ("without fix_visual_order", {"fix_visual_order": False}),
+        ("rules", {"visual_order_method": "rules"}),
+        ("bigram model", {"visual_order_method": "lm"}),
+    )
+    for label, options in runs:
         scores, totals = evaluate(**options)
         print(
             f"{label}: mean bigram F1 {totals['mean_bigram_f1']:.3f} (word F1 {totals['mean_word_f1']:.3f}) over "

@@ -16,6 +16,7 @@ shared texts may not be redistributed.
 from __future__ import annotations
 
 import gzip
+import itertools
 import math
 import re
 from collections import Counter
@@ -82,7 +83,7 @@ def count(texts: Iterable[str]) -> tuple[Counter, Counter]:
         for line in text.split("\n"):
             sequence = tokens(line)
             unigrams.update(sequence)
-            bigrams.update(f"{a} {b}" for a, b in zip(sequence, sequence[1:], strict=False))
+            bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(sequence))
     return unigrams, bigrams
 
 

@@ -20,6 +20,7 @@ are kept exactly.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[
             for index, piece in enumerate(split_word(text)):
                 units.append(_Unit(piece, key_of(piece), separator if index == 0 else ""))
     return units
+
+
+def _damage_shown(units: list[_Unit]) -> bool:
+    """Whether a line shows a chunk boundary: a wide gap inside it, a stop or comma opening it or glued
+    to the next word.  Other lines are taken to be in reading order and are not searched (glued words
+    alone are no evidence: clean text has unknown words that split)."""
+    if units[0].key in (".", "،", "/"):
+        return True
+    for left, right in itertools.pairwise(units):
+        if len(right.before) >= 2:
+            return True
+        if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
+            return True  # «.لهذا», «،لن»: a stop glued to the next word
+    return False
 
 
 class ReadingOrder:
@@ -146,6 +161,8 @@ class ReadingOrder:
         if len(before) >= 2:
             return self.costs.gap
         left, right = units[index - 1], units[index]
+        if not left.key or not right.key:
+            return self.costs.space  # the model does not see quotes, brackets, #: no evidence for a cut there
         if left.key in _MARK_KEYS or right.key in _MARK_KEYS:
             return self.costs.mark
         return self.costs.glue if before == "" else self.costs.space
@@ -162,7 +179,7 @@ class ReadingOrder:
         if not units:
             return 0.0
         total = self._pair(_Unit(context, fold(context), " ") if context else None, units[0])
-        for left, right in zip(units, units[1:], strict=False):
+        for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
 
@@ -171,7 +188,7 @@ class ReadingOrder:
         with 0 cuts when no reading wins by the margin."""
         units = _units(line.strip(), self.split_word, self.key_of)
         n = len(units)
-        if n < 2 or n > self.max_units:
+        if n < 2 or n > self.max_units or not _damage_shown(units):
             return line, 0, 0.0
         context_unit = _Unit(context, fold(context), " ") if context else None
         adjacent = [0.0] * n  # adjacent[j]: score of units[j] after units[j - 1] in raw order

@@ -1,0 +1,119 @@
+"""Reading order: the bigram-model search (pipeline/stages/repair/reading_order.py) and its evaluation."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.evaluate.reading_order import bigram_f1, evaluate
+from pipeline.stages.repair import ngram
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, _reading_order, fix_visual_order_line
+from tests.conftest import shared_path
+
+
+def test_bigram_f1_sees_order_not_only_words() -> None:
+    assert bigram_f1("آليات التعاون الدولي", "آليات التعاون الدولي") == 1.0
+    assert bigram_f1("آليات التعاون الدولي", "التعاون الدولي آليات") == 0.5
+
+
+def test_bundled_report_reading_improves_on_the_rules() -> None:
+    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.909 with 17.
+    _, rules = evaluate(visual_order_method="rules")
+    _, model = evaluate(visual_order_method="lm")
+    assert model["units"] == 41
+    assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
+    assert model["below"] <= rules["below"] - 4
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.909 and 17 units below 0.9")
+def test_bundled_report_reading_meets_the_target() -> None:
+    _, totals = evaluate(visual_order_method="lm")
+    assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
+
+
+def test_no_evidence_no_reordering() -> None:
+    for line in ("2022: 0.6102", "2022:  0.6102", "آليات التعاون الدولي"):
+        assert fix_visual_order_line(line, method="lm") == line
+
+
+def test_a_visual_line_is_put_in_reading_order() -> None:
+    # Seed line 288: the rules keep «الإنترنت» on the wrong side of the cut word «واست|خدام».
+    line = "ووجهت المشاورات بالتالي    . خدام الإنترنت التي تحدد شكل تطور واست     "
+    assert (
+        fix_visual_order_line(line, method="lm").strip()
+        == "التي تحدد شكل تطور واستخدام الإنترنت. ووجهت المشاورات بالتالي"
+    )
+    # Seed line 23, read after line 22's last word: a single-space cut pays only with that context.
+    line = " بشأن قضایا السياسة العامة     مشاورات مفتوحة وشاملة  إلى إجراء العام"
+    expected = "العام إلى إجراء مشاورات مفتوحة وشاملة بشأن قضایا السياسة العامة"
+    assert fix_visual_order_line(line, "الأمين", "lm").strip() == expected
+
+
+def _clean_lines() -> list[str]:
+    lines = []
+    with shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as handle:
+        for row in itertools.islice(handle, 300):
+            lines += json.loads(row)["text"].split("\n")
+    for path in sorted(shared_path("policy-ar").glob("*.md")):
+        lines += path.read_text(encoding="utf-8").split("\n")
+    return [line for line in lines if line.strip()]
+
+
+def test_clean_text_is_unchanged_by_the_repair_stage() -> None:
+    lines = _clean_lines()
+    for start in range(0, len(lines), 200):
+        text = "\n".join(lines[start : start + 200])
+        # Clean text only loses tatweel and presentation forms (the stage docstring): no word moves.
+        unordered = PdfArtefactRepair(fix_visual_order=False).fit(text).repair(text)
+        assert PdfArtefactRepair(visual_order_method="lm").fit(text).repair(text) == unordered
+
+
+def test_the_search_leaves_clean_lines_in_order() -> None:
+    # The search on its own (no damage gate): measured 3 of 10,531 news + policy lines reordered.
+    searcher = _reading_order()
+    lines = _clean_lines()
+    moved = sum(searcher.reorder(line)[1] > 0 for line in lines)
+    assert moved <= len(lines) * 0.001
+
+
+_PIECES = st.sampled_from(
+    [
+        "التعاون",
+        "الدولي",
+        "آليات",
+        "التع",
+        "اون",
+        "لمعالج",
+        "ة",
+        "،",
+        ".",
+        "/",
+        "2010",
+        "2 / 2010",
+        "(1)",
+        "الان",
+        "تباه",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_PIECES, st.sampled_from(["", " ", "  ", "     "])), min_size=1, max_size=12))
+def test_reordering_keeps_every_letter(parts: list[tuple[str, str]]) -> None:
+    line = "".join(piece + gap for piece, gap in parts)
+    fixed = fix_visual_order_line(line, method="lm")
+    assert Counter(fixed.replace(" ", "")) == Counter(line.replace(" ", ""))
+
+
+def test_count_table_is_deterministic(tmp_path) -> None:
+    texts = ["تعزيز التعاون الدولي. تعزيز التعاون", "التعاون الدولي، 2010"]
+    for name in ("a", "b"):
+        ngram.write(tmp_path / name, *ngram.count(texts), min_count=1)
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+    model = ngram.load(tmp_path / "a")
+    assert model.logp("تعزيز", "التعاون") > model.logp("الدولي", "تعزيز")
