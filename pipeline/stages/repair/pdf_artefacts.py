@@ -267,9 +267,8 @@ class PdfArtefactRepair(DocumentStage):
 
     fold_presentation_forms: bool = True
     fix_visual_order: bool = True  # lines / gap-separated segments extracted in visual (left-to-right) order
-    visual_order_method: Literal["lm", "rules"] = (
-        "rules"  # "lm": bigram-model search (reading_order.py), opt-in for now
-    )
+    # "lm": the bigram-model search of reading_order.py; "rules": the evidence rules of this module.
+    visual_order_method: Literal["lm", "rules"] = "rules"
     strip_kashida: bool = True  # ѧ runs and U+0640 tatweel
     repair_yeh: bool = True  # ی -> ي
     repair_kaf: bool = True  # the آ -> ك decision
@@ -769,13 +768,19 @@ def _reading_order() -> ReadingOrder | None:
         model = ngram.load()
     except FileNotFoundError:
         return None
-    return ReadingOrder(model, _known_raw, _joins)
+    return ReadingOrder(model, _known_raw, _joins, _is_fragment)
+
+
+def _is_fragment(word: str) -> bool:
+    """Whether a raw word could be one side of a word cut in two (:func:`_joins` needs one)."""
+    return _fragment_zipf(_key(word)) < _FRAGMENT_MAX_ZIPF
 
 
 def _known_raw(word: str) -> bool:
-    """Whether a raw word (ی, ѧ, a damaged آ for kaf) is a lexicon word."""
+    """Whether a raw word (ی, ѧ, a damaged آ for kaf) is a lexicon word: zipf >= 2 (rarer forms in the
+    lexicon are mostly typos of glued words, «اومع», «إأن»)."""
     key = _key(word)
-    return _key_zipf(key) > 0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) > 0)
+    return _key_zipf(key) >= 2.0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) >= 2.0)
 
 
 def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -> str:

@@ -32,6 +32,9 @@ _ARABIC = "\u0621-\u063a\u0641-\u064a\u06cc"
 _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 # Units: a number (with its separators), an Arabic word, any other single visible character.
 _UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
+# A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
+# opening it, a stop glued to the next word or set apart inside the line.
+_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
@@ -85,6 +88,8 @@ def _damage_shown(units: list[_Unit]) -> bool:
     for left, right in itertools.pairwise(units):
         if len(right.before) >= 2:
             return True
+        if right.key == "." and right.before == " " and right is not units[-1]:
+            return True  # «إلى . المعلومات»: a stop set apart from the word it ends, inside the line
         if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
             return True  # «.لهذا», «،لن»: a stop glued to the next word
     return False
@@ -94,8 +99,8 @@ class ReadingOrder:
     """Choose the reading order of lines with a bigram model (see module doc).
 
     ``known(raw_word) -> bool`` says whether a raw (possibly damaged) word is a word; ``joins(left,
-    right) -> bool`` whether two raw pieces are one word cut in two.  Both come from the repair
-    stage's lexicon.
+    right) -> bool`` whether two raw pieces are one word cut in two, which needs one of them to be a
+    ``fragment(raw_word) -> bool``.  All three come from the repair stage's lexicon.
     """
 
     def __init__(
@@ -103,6 +108,7 @@ class ReadingOrder:
         model: BigramModel,
         known: Callable[[str], bool],
         joins: Callable[[str, str], bool],
+        fragment: Callable[[str], bool],
         costs: Costs | None = None,
         max_units: int = 40,
     ) -> None:
@@ -110,6 +116,7 @@ class ReadingOrder:
         # Bounded memos: the same words and pairs recur from line to line.
         self.known = lru_cache(maxsize=1 << 16)(known)
         self.joins = lru_cache(maxsize=1 << 16)(joins)
+        self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
@@ -131,29 +138,47 @@ class ReadingOrder:
             return self.model.logp("", key) if self.model.known(key) else self.model.oov + 2.0
         return self.model.oov - 1.0
 
-    def split_word(self, word: str, depth: int = 2) -> list[str]:
-        """An unknown word split where it is two pieces glued together (``الواردالان`` -> ``الوارد``,
-        ``الان``): the split whose known side is longest; kept whole when it is a known word."""
-        if depth == 0 or len(word) < 4 or self.known(word) or self.model.known(self.key_of(word)):
+    def _piece(self, piece: str) -> float | None:
+        """Unigram score of a piece of a glued word: a known word of two letters or more, or a lone
+        letter (a fragment cut from its word: «إ|أن»); None for anything else."""
+        if len(piece) == 1:
+            return self.model.oov + 2.0
+        key = self.key_of(piece)
+        if self.model.known(key):
+            return self.model.logp("", key)
+        return self.model.oov + 1.0 if self.known(piece) else None
+
+    def split_word(self, word: str, depth: int = 2, strict: bool = False) -> list[str]:
+        """An unknown word split where it is pieces glued together: ``الواردالان`` -> ``الوارد`` +
+        ``الان``, ``لمالعالمي`` -> ``لم`` + ``العالمي`` (the split whose pieces are all words or lone
+        letters, most probable first; else a known word of three letters or more beside a fragment,
+        longest first).  A known word is kept whole."""
+        if depth == 0 or len(word) < 3 or self.known(word) or self.model.known(self.key_of(word)):
             return [word]
-        best, best_cut = None, 0
+        best, best_cut, fallback, fallback_cut = None, 0, 0, 0
         for cut in range(1, len(word)):
             left, right = word[:cut], word[cut:]
             if left[-1] in "\u0467\u0640" or right[0] in "\u0467\u0640" or "\u064b" <= right[0] <= "\u065f":
                 continue
-            left_known = len(left) >= 3 and (self.known(left) or self.model.known(self.key_of(left)))
-            right_known = len(right) >= 3 and (self.known(right) or self.model.known(self.key_of(right)))
-            if not (left_known or right_known):
-                continue
-            score = (len(left) if left_known else 0) + (len(right) if right_known else 0)
-            if score >= 4 and (best is None or score > best):
-                best, best_cut = score, cut
-        if best is None:
+            left_score, right_score = self._piece(left), self._piece(right)
+            both = left_score is not None and right_score is not None and (len(left) > 1 or len(right) > 1)
+            if both and (best is None or left_score + right_score > best):
+                best, best_cut = left_score + right_score, cut
+            known = max(len(left) if left_score is not None else 0, len(right) if right_score is not None else 0)
+            if known >= 3 and known > fallback:
+                fallback, fallback_cut = known, cut
+        cut = best_cut if best is not None else (0 if strict else fallback_cut)
+        if not cut:
             return [word]
-        left, right = word[:best_cut], word[best_cut:]
-        return self.split_word(left, depth - 1) + self.split_word(right, depth - 1)  # known parts stay whole
+        # Inside a piece only a split into words and lone letters is taken: «لمعالج» stays a fragment.
+        return self.split_word(word[:cut], depth - 1, True) + self.split_word(word[cut:], depth - 1, True)
 
     # -- search -----------------------------------------------------------------------------
+
+    def _wrapped(self, units: list[_Unit]) -> bool:
+        """A line whose first and last words are the two halves of one word: a wrapped head (rotation)."""
+        first, last = units[0], units[-1]
+        return bool(first.key and last.key and self.joins(last.text, first.text))
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
@@ -186,9 +211,12 @@ class ReadingOrder:
     def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin."""
+        words = line.split()
+        if len(words) < 2 or not (_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0])):
+            return line, 0, 0.0
         units = _units(line.strip(), self.split_word, self.key_of)
         n = len(units)
-        if n < 2 or n > self.max_units or not _damage_shown(units):
+        if n < 2 or n > self.max_units or not (_damage_shown(units) or self._wrapped(units)):
             return line, 0, 0.0
         context_unit = _Unit(context, fold(context), " ") if context else None
         adjacent = [0.0] * n  # adjacent[j]: score of units[j] after units[j - 1] in raw order
@@ -202,45 +230,61 @@ class ReadingOrder:
             return prefix[b] - prefix[a + 1]
 
         cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
-        junction_cache: dict[tuple[int, int], tuple[float, bool]] = {}
+        joined: set[tuple[int, int]] = set()  # junctions where two pieces are re-joined into one word
+        rows: list[list[float] | None] = [None] * n
+        # A re-join needs a fragment on one side (``joins``): most pairs are two words, checked once here.
+        fragment = [bool(unit.key) and self.fragment(unit.text) for unit in units]
 
-        def junction(x: int, y: int) -> float:
-            found = junction_cache.get((x, y))
-            if found is None:
-                if units[x].key and units[y].key and self.joins(units[x].text, units[y].text):
-                    found = (0.0, True)
+        def junction_row(x: int) -> list[float]:
+            """Score of each unit read right after units[x] (0 where the two re-join into a word)."""
+            row = []
+            for y, unit in enumerate(units):
+                if y >= x:
+                    row.append(0.0)  # never read after x: a later chunk starts before x's chunk
+                elif (
+                    (fragment[x] or fragment[y]) and units[x].key and unit.key and self.joins(units[x].text, unit.text)
+                ):
+                    joined.add((x, y))
+                    row.append(0.0)
                 else:
-                    found = (self._pair(units[x], units[y]), False)
-                junction_cache[(x, y)] = found
-            return found[0]
+                    row.append(self._pair(units[x], unit))
+            return row
 
         identity = self._pair(context_unit, units[0]) + internal(0, n)
-        # best[(a, b)]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed).
-        best: dict[tuple[int, int], float] = {}
-        back: dict[tuple[int, int], tuple[int, int] | None] = {}
+        # best[a][b]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed);
+        # states are final once every chunk after them in the raw line has been expanded (b descending).
+        low = -1e18
+        best = [[low] * (n + 1) for _ in range(n)]
+        back: list[list[int]] = [[-1] * (n + 1) for _ in range(n)]
         for a in range(n):
-            best[(a, n)] = self._pair(context_unit, units[a]) + internal(a, n) - cut[a]
-            back[(a, n)] = None
+            best[a][n] = self._pair(context_unit, units[a]) + internal(a, n) - cut[a]
         for b in range(n, 0, -1):
-            for a in range(b - 1, -1, -1):
-                score = best.get((a, b))
-                if score is None or a == 0:
+            for a in range(b - 1, 0, -1):
+                score = best[a][b]
+                if score == low:
                     continue
+                row = rows[b - 1]
+                if row is None:
+                    row = rows[b - 1] = junction_row(b - 1)
+                base = score + prefix[a]  # + internal(start, a) = prefix[a] - prefix[start + 1]
                 for start in range(a):
-                    value = score + internal(start, a) + junction(b - 1, start) - cut[start]
-                    if value > best.get((start, a), -1e18):
-                        best[(start, a)] = value
-                        back[(start, a)] = (a, b)
-        final = max((key for key in best if key[0] == 0), key=lambda key: best[key])
-        gain = best[final] - identity
-        if final == (0, n) or gain < self.costs.margin:
+                    value = base - prefix[start + 1] + row[start] - cut[start]
+                    if value > best[start][a]:
+                        best[start][a] = value
+                        back[start][a] = b
+        final_b = max(range(1, n + 1), key=lambda end: best[0][end])
+        gain = best[0][final_b] - identity
+        if final_b == n or gain < self.costs.margin:
             return line, 0, gain
         chunks = []
-        state: tuple[int, int] | None = final
-        while state is not None:
-            chunks.append(state)
-            state = back[state]
+        a, b = 0, final_b
+        while True:
+            chunks.append((a, b))
+            if b == n:
+                break
+            a, b = b, back[a][b]
         chunks.reverse()  # reading order: chunks[0] is the first chunk read
+        junction_cache = {key: (0.0, True) for key in joined}
         return self._render(units, chunks, junction_cache), len(chunks) - 1, gain
 
     def _render(self, units: list[_Unit], chunks: list[tuple[int, int]], junctions: dict) -> str:
