@@ -768,12 +768,29 @@ def _reading_order() -> ReadingOrder | None:
         model = ngram.load()
     except FileNotFoundError:
         return None
-    return ReadingOrder(model, _known_raw, _joins, _is_fragment)
+    return ReadingOrder(model, _known_raw, _joins_pieces, _is_fragment)
+
+
+# Prefix letters that never stand alone: a piece made only of them is a fragment («و», «وب», «فال»).
+_PREFIX_PIECE_RE = re.compile("^(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)$")
 
 
 def _is_fragment(word: str) -> bool:
-    """Whether a raw word could be one side of a word cut in two (:func:`_joins` needs one)."""
-    return _fragment_zipf(_key(word)) < _FRAGMENT_MAX_ZIPF
+    """Whether a raw word could be one side of a word cut in two (:func:`_joins_pieces` needs one)."""
+    key = _key(word)
+    return bool(_PREFIX_PIECE_RE.match(key)) or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
+
+
+def _joins_pieces(left: str, right: str) -> bool:
+    """:func:`_joins`, and also a detached prefix («و», «وب») before the word it starts («وب» + «النسبة»).
+
+    The rules keep a detached wa- out (it says nothing about order there); the model search only asks
+    this at a junction it is scoring, where the re-joined word is what makes that junction likely.
+    """
+    if _joins(left, right):
+        return True
+    head, tail = _key(left), _key(right)
+    return bool(head and tail and _PREFIX_PIECE_RE.match(head)) and _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
 
 
 def _known_raw(word: str) -> bool:

@@ -37,6 +37,8 @@ _UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
+_COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
+_PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
 _NO_SPACE_AFTER = frozenset("(“")
@@ -138,35 +140,42 @@ class ReadingOrder:
             return self.model.logp("", key) if self.model.known(key) else self.model.oov + 2.0
         return self.model.oov - 1.0
 
-    def _piece(self, piece: str) -> float | None:
+    def _piece(self, piece: str, left: bool) -> float | None:
         """Unigram score of a piece of a glued word: a known word of two letters or more, or a lone
-        letter (a fragment cut from its word: «إ|أن»); None for anything else."""
+        letter on the left that cannot be a proclitic (a fragment cut from its word: «إ|أن»); None
+        for anything else («آ|مساهمات» is a damaged kaf, «نفي|ذ» a cut word)."""
         if len(piece) == 1:
-            return self.model.oov + 2.0
+            return self.model.oov + 2.0 if left and piece not in _PROCLITICS else None
         key = self.key_of(piece)
-        if self.model.known(key):
-            return self.model.logp("", key)
-        return self.model.oov + 1.0 if self.known(piece) else None
+        score = self.model.logp("", key)
+        return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
+
+    def _word(self, piece: str) -> bool:
+        return self.known(piece) or self.model.known(self.key_of(piece))
 
     def split_word(self, word: str, depth: int = 2, strict: bool = False) -> list[str]:
         """An unknown word split where it is pieces glued together: ``الواردالان`` -> ``الوارد`` +
         ``الان``, ``لمالعالمي`` -> ``لم`` + ``العالمي`` (the split whose pieces are all words or lone
         letters, most probable first; else a known word of three letters or more beside a fragment,
         longest first).  A known word is kept whole."""
-        if depth == 0 or len(word) < 3 or self.known(word) or self.model.known(self.key_of(word)):
+        if depth == 0 or len(word) < 3 or self._word(word):
             return [word]
         best, best_cut, fallback, fallback_cut = None, 0, 0, 0
         for cut in range(1, len(word)):
             left, right = word[:cut], word[cut:]
             if left[-1] in "\u0467\u0640" or right[0] in "\u0467\u0640" or "\u064b" <= right[0] <= "\u065f":
                 continue
-            left_score, right_score = self._piece(left), self._piece(right)
+            left_score, right_score = self._piece(left, True), self._piece(right, False)
             both = left_score is not None and right_score is not None and (len(left) > 1 or len(right) > 1)
             if both and (best is None or left_score + right_score > best):
                 best, best_cut = left_score + right_score, cut
-            known = max(len(left) if left_score is not None else 0, len(right) if right_score is not None else 0)
-            if known >= 3 and known > fallback:
-                fallback, fallback_cut = known, cut
+            # Else a known word of four letters or more beside an unknown fragment of three or more
+            # («لمعالجب» + «للسياسات»); shorter remainders are endings or letters of a damaged word.
+            for word_piece, rest in ((left, right), (right, left)):
+                if len(word_piece) < 4 or len(rest) < 3 or len(word_piece) <= fallback:
+                    continue
+                if self._word(word_piece) and not self._word(rest):
+                    fallback, fallback_cut = len(word_piece), cut
         cut = best_cut if best is not None else (0 if strict else fallback_cut)
         if not cut:
             return [word]
