@@ -268,7 +268,7 @@ class PdfArtefactRepair(DocumentStage):
     fold_presentation_forms: bool = True
     fix_visual_order: bool = True  # lines / gap-separated segments extracted in visual (left-to-right) order
     # "lm": the bigram-model search of reading_order.py; "rules": the evidence rules of this module.
-    visual_order_method: Literal["lm", "rules"] = "rules"
+    visual_order_method: Literal["lm", "rules"] = "lm"
     strip_kashida: bool = True  # ѧ runs and U+0640 tatweel
     repair_yeh: bool = True  # ی -> ي
     repair_kaf: bool = True  # the آ -> ك decision
@@ -808,7 +808,8 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -
     """
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
-    if method == "rules" or _LATIN_RE.search(line):
+    if method == "rules" or _LATIN_RE.search(line) or _LEADING_LAM_ALEF_RE.search(line):
+        # A detached lam-alef («لكترونية  لإت والتجارة ا») is rejoin_lam_alef's: its pieces are no words.
         return fix_visual_order_rules(line)
     searcher = _reading_order()
     if searcher is None:

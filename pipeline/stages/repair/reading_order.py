@@ -52,6 +52,7 @@ class Costs:
     mark: float = 0.3  # beside a punctuation mark or a number
     glue: float = 0.0  # inside a raw token (split at an unknown word's best split: itself evidence)
     space: float = 3.0  # between two words one space apart
+    edge: float = 3.0  # the same, cutting a one-word chunk off a gap-delimited stretch of a line with gaps
     margin: float = 1.0  # the best reading must beat the raw order by this much
 
 
@@ -128,9 +129,9 @@ class ReadingOrder:
     def key_of(self, piece: str) -> str:
         """The model token of a raw word: folded; a آ read as the damaged initial kaf when that is a known word."""
         key = fold(piece)
-        if "\u0622" in piece and not self.model.known(key):
+        if "\u0622" in piece:  # the commoner reading: «آل» is «كل», «آليات» stays «اليات»
             kaf = fold(piece.replace("\u0622", "\u0643"))
-            if self.model.known(kaf):
+            if self.model.unigrams.get(kaf, 0) > self.model.unigrams.get(key, 0):
                 return kaf
         return key
 
@@ -194,6 +195,19 @@ class ReadingOrder:
         before = units[index].before
         if len(before) >= 2:
             return self.costs.gap
+        if before == " " and self.costs.edge < self.costs.space:
+            # A word cut off the edge of a gap-delimited stretch («إلى إجراء | العام»): chunks of one
+            # word hide inside stretches more often than longer ones.
+            first = index - 1 == 0 or len(units[index - 1].before) >= 2
+            last = index + 1 == len(units) or len(units[index + 1].before) >= 2
+            gaps = any(len(unit.before) >= 2 for unit in units[1:])
+            if (
+                gaps
+                and (first or last)
+                and units[index - 1].key not in _MARK_KEYS
+                and units[index].key not in _MARK_KEYS
+            ):
+                return self.costs.edge
         left, right = units[index - 1], units[index]
         if not left.key or not right.key:
             return self.costs.space  # the model does not see quotes, brackets, #: no evidence for a cut there
