@@ -11,7 +11,7 @@ The measure is the F1 of word bigrams (multiset overlap): tokens are Arabic word
 runs, with marks and tatweel removed and kaf / alef madda folded (their repair is not this step's
 concern); the bag-of-words F1 is reported beside it.
 
-Usage: ``python -m pipeline.evaluate.reading_order [--units]``.
+Usage: ``python -m pipeline.evaluate.reading_order [--units] [--show 0.9] [--timing]``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import argparse
 import itertools
 import json
 import re
+import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,10 +149,35 @@ def evaluate(**repair_options: object) -> tuple[list[UnitScore], dict[str, float
     return scores, summary(scores)
 
 
+def timing(repeats: int = 7, rounds: int = 3) -> dict[str, float]:
+    """Median seconds to fit and repair the whole bundled report, rules against the model search, in one
+    process; the model's memos are emptied before every repeat (no credit for lines seen before)."""
+    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, _reading_order
+
+    text = SEED.read_text(encoding="utf-8")
+    PdfArtefactRepair().fit(text).repair(text)  # load the lexicon and the count table once
+    searcher = _reading_order()
+    medians: dict[str, list[float]] = {"rules": [], "lm": []}
+    for _ in range(rounds):
+        for method in medians:
+            times = []
+            for _ in range(repeats):
+                if searcher is not None:
+                    for memo in (searcher.known, searcher.joins, searcher.fragment, searcher._logp):
+                        memo.cache_clear()
+                start = time.perf_counter()
+                PdfArtefactRepair(visual_order_method=method).fit(text).repair(text)
+                times.append(time.perf_counter() - start)
+            medians[method].append(statistics.median(times))
+    rules, model = statistics.median(medians["rules"]), statistics.median(medians["lm"])
+    return {"rules_s": rules, "lm_s": model, "ratio": model / rules}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--units", action="store_true", help="print every unit's scores")
     parser.add_argument("--show", type=float, default=None, help="print texts of units below this bigram F1")
+    parser.add_argument("--timing", action="store_true", help="also time the repair stage, rules against model")
     args = parser.parse_args()
     runs = (
         ("without fix_visual_order", {"fix_visual_order": False}),
@@ -169,6 +196,12 @@ def main() -> None:
             print(f"  {score.unit:>4} bigram {score.bigram_f1:.3f} word {score.word_f1:.3f}")
         if args.show is not None and score.bigram_f1 < args.show:
             print(f"--- {score.unit} {score.bigram_f1:.3f}\n gold: {score.gold}\n  got: {score.predicted}")
+    if args.timing:
+        times = timing()
+        print(
+            f"repair stage on the bundled report (fit + repair, median of 7 x 3): rules {times['rules_s'] * 1000:.1f} ms, "
+            f"bigram model {times['lm_s'] * 1000:.1f} ms, ratio {times['ratio']:.2f}"
+        )
 
 
 if __name__ == "__main__":
