@@ -346,7 +346,7 @@ class PdfArtefactRepair(DocumentStage):
             return line
         if self.fix_visual_order:
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
-            fixed = fix_visual_order_line(line, self._context, self.visual_order_method)
+            fixed = fix_visual_order_line(line, self._context, self.visual_order_method, self.counts)
             if fixed != line:
                 self.counts["fix_visual_order"] += 1
                 line = fixed
@@ -800,11 +800,14 @@ def _known_raw(word: str) -> bool:
     return _key_zipf(key) >= 2.0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) >= 2.0)
 
 
-def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -> str:
+def fix_visual_order_line(line: str, context: str = "", method: str = "rules", counts: Counter | None = None) -> str:
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
     ``context`` is the last word of the previous line in reading order (evidence for the first).
     Lines with Latin text come back unchanged; so do lines no reading beats by the search's margin.
+    ``counts`` (optional) gets, per line the model search looked at, which reading was taken:
+    ``fix_visual_order_model``, ``fix_visual_order_rules`` or ``fix_visual_order_below_margin`` (a
+    better reading that did not win by the margin, so the line was left as it was).
     """
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
@@ -814,6 +817,7 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -
     searcher = _reading_order()
     if searcher is None:
         return fix_visual_order_rules(line)
+    counts = Counter() if counts is None else counts
     original = line
     strong = _STRONG_RE.search(line)
     if strong is not None and strong.group() == KASHIDA_GLYPH:
@@ -826,7 +830,7 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -
     number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
     if number:  # «- 5» at the right edge: the paragraph number, printed last
         body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, _ = searcher.reorder(body, context)
+    rebuilt, cuts, gain = searcher.reorder(body, context)
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
@@ -834,7 +838,12 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules") -
     if ruled != original and (
         not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + searcher.costs.margin
     ):
+        counts["fix_visual_order_rules"] += 1
         return ruled
+    if cuts:
+        counts["fix_visual_order_model"] += 1
+    elif gain > 0:
+        counts["fix_visual_order_below_margin"] += 1
     if rebuilt.split() == original.split():
         return original
     if line is original and not prefix and rebuilt == body:
