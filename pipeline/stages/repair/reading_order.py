@@ -34,6 +34,7 @@ _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 _UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
+_WORD_ONLY_RE = re.compile(f"{_WORD_PART}{{3,}}$")  # an Arabic word of three letters or more, nothing glued
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
@@ -91,6 +92,8 @@ def _damage_shown(units: list[_Unit]) -> bool:
     for left, right in itertools.pairwise(units):
         if len(right.before) >= 2:
             return True
+        if not right.before and len(left.text) == 1 and left.key and right.key and right.key not in _MARK_KEYS:
+            return True  # «إأن»: a lone letter glued to a word, cut from another word
         if right.key == "." and right.before == " " and right is not units[-1]:
             return True  # «إلى . المعلومات»: a stop set apart from the word it ends, inside the line
         if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
@@ -113,7 +116,7 @@ class ReadingOrder:
         joins: Callable[[str, str], bool],
         fragment: Callable[[str], bool],
         costs: Costs | None = None,
-        max_units: int = 40,
+        max_units: int = 30,
     ) -> None:
         self.model = model
         # Bounded memos: the same words and pairs recur from line to line.
@@ -235,7 +238,8 @@ class ReadingOrder:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin."""
         words = line.split()
-        if len(words) < 2 or not (_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0])):
+        hinted = _DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0]) if len(words) > 1 else False
+        if len(words) < 2 or not (hinted or any(_WORD_ONLY_RE.match(w) and not self._word(w) for w in words)):
             return line, 0, 0.0
         units = _units(line.strip(), self.split_word, self.key_of)
         n = len(units)
