@@ -34,7 +34,6 @@ _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 _UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
-_WORD_ONLY_RE = re.compile(f"{_WORD_PART}{{3,}}$")  # an Arabic word of three letters or more, nothing glued
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
@@ -238,8 +237,7 @@ class ReadingOrder:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin."""
         words = line.split()
-        hinted = _DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0]) if len(words) > 1 else False
-        if len(words) < 2 or not (hinted or any(_WORD_ONLY_RE.match(w) and not self._word(w) for w in words)):
+        if len(words) < 2 or not (_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0])):
             return line, 0, 0.0
         units = _units(line.strip(), self.split_word, self.key_of)
         n = len(units)
