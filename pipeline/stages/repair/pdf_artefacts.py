@@ -332,7 +332,7 @@ class PdfArtefactRepair(DocumentStage):
                 self.counts["strip_kashida"] += text.count(TATWEEL)
                 text = text.replace(TATWEEL, "")
             return text
-        self._context = ""
+        self._context = "."  # a unit starts a sentence: its first line is read after a stop
         return "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
 
     # -- lines ------------------------------------------------------------------------------
@@ -616,6 +616,7 @@ _CLAUSE_START_RE = re.compile(r"^[.،؛/]|^\d")
 _SPACED_SLASH_NUMBER_RE = re.compile(r"^(\d+) / (\d+)$")
 _JOIN_MIN_ZIPF = 3.0  # a word re-joined across a cut must be at least this common ...
 _FRAGMENT_MAX_ZIPF = 3.0  # ... and one of its parts at most this common (a fragment, not a word)
+_PIECES_MIN_ZIPF = 1.5  # the same, when neither part is a word
 _ROTATION_MAX_ZIPF = 4.5  # a line's head and tail are re-joined only when neither is commoner than this
 
 
@@ -790,7 +791,14 @@ def _joins_pieces(left: str, right: str) -> bool:
     if _joins(left, right):
         return True
     head, tail = _key(left), _key(right)
-    return bool(head and tail and _PREFIX_PIECE_RE.match(head)) and _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
+    if not head or not tail:
+        return False
+    if _PREFIX_PIECE_RE.match(head):
+        return _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
+    # A rare piece and a rare or two-letter one («تنب» + «غي»): a lexicon word they make is evidence.
+    scores = sorted((_fragment_zipf(head), _fragment_zipf(tail)))
+    weak = scores[0] < _FRAGMENT_MAX_ZIPF and (scores[1] < _FRAGMENT_MAX_ZIPF or min(len(head), len(tail)) <= 2)
+    return weak and _key_zipf(head + tail) >= _PIECES_MIN_ZIPF
 
 
 def _known_raw(word: str) -> bool:
