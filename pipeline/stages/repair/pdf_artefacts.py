@@ -819,7 +819,7 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     """
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
-    if method == "rules" or _LATIN_RE.search(line) or _LEADING_LAM_ALEF_RE.search(line):
+    if method == "rules" or _LEADING_LAM_ALEF_RE.search(line):
         # A detached lam-alef («لكترونية  لإت والتجارة ا») is rejoin_lam_alef's: its pieces are no words.
         return fix_visual_order_rules(line)
     searcher = _reading_order()

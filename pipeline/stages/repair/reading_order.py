@@ -31,7 +31,7 @@ from pipeline.stages.repair.ngram import BigramModel, fold
 _ARABIC = "\u0621-\u063a\u0641-\u064a\u06cc"
 _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 # Units: a number (with its separators), an Arabic word, any other single visible character.
-_UNIT_RE = re.compile(rf"\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
+_UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
@@ -70,8 +70,8 @@ def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[
         separator = line[position : match.start()]
         text = match.group()
         position = match.end()
-        if text[0].isdigit():
-            units.append(_Unit(text, "0", separator))
+        if text[0].isdigit() or text[0].isascii() and text[0].isalpha():
+            units.append(_Unit(text, "0", separator))  # a number or a reference («A/64/64»): the model's 0
         elif text in _PUNCT_TOKENS:
             units.append(_Unit(text, _PUNCT_TOKENS[text], separator))
         elif len(text) == 1 and not ("\u0621" <= text <= "\u064a" or text == "\u06cc"):
