@@ -812,7 +812,7 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
     ``context`` is the last word of the previous line in reading order (evidence for the first).
-    Lines with Latin text come back unchanged; so do lines no reading beats by the search's margin.
+    Lines no reading beats by the search's margin come back unchanged.
     ``counts`` (optional) gets, per line the model search looked at, which reading was taken:
     ``fix_visual_order_model``, ``fix_visual_order_rules`` or ``fix_visual_order_below_margin`` (a
     better reading that did not win by the margin, so the line was left as it was).

@@ -70,7 +70,7 @@ def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[
         separator = line[position : match.start()]
         text = match.group()
         position = match.end()
-        if text[0].isdigit() or text[0].isascii() and text[0].isalpha():
+        if text[0].isdigit() or (text[0].isascii() and text[0].isalpha()):
             units.append(_Unit(text, "0", separator))  # a number or a reference («A/64/64»): the model's 0
         elif text in _PUNCT_TOKENS:
             units.append(_Unit(text, _PUNCT_TOKENS[text], separator))
