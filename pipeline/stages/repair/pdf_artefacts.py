@@ -620,6 +620,7 @@ _PIECES_MIN_ZIPF = 1.5  # the same, when neither part is a word
 _ROTATION_MAX_ZIPF = 4.5  # a line's head and tail are re-joined only when neither is commoner than this
 
 
+@lru_cache(maxsize=1 << 16)  # the same tokens recur: the visual-order search asks for them often
 def _key(token: str) -> str:
     """The lexicon key of a raw token: Arabic letters only, ی as ي."""
     return _NOT_LETTER_RE.sub("", token.replace(FARSI_YEH, YEH))
