@@ -3,12 +3,13 @@
 The model is a count table (unigrams and bigrams, each kept when seen at least ``min_count``
 times) scored with *stupid backoff* (Brants et al. 2007, "Large language models in machine
 translation", EMNLP): ``log10 c(v w) / c(v)`` for a seen bigram, else ``log10 0.4 * c(w) / N``,
-else a fixed out-of-vocabulary floor.  Tokens are folded (marks and tatweel removed, أ إ آ ٱ -> ا,
-ى -> ي, ة -> ه, digits -> ``0``; ``.`` ``،`` ``/`` kept as tokens) so that damaged and clean spellings
-meet.  No maintained library fitted: kenlm has no wheel for this Python (it compiles from
+else a fixed out-of-vocabulary floor.  Tokens are folded with the project's matching fold
+(``light_fold``: marks, tatweel and ѧ removed, hamza carriers and alef variants to bare letters, ى
+and ی to ي, ة to ه); a number is ``0``, and ``.`` ``،`` ``/`` are tokens; so damaged and clean
+spellings meet.  No maintained library fitted: kenlm has no wheel for this Python (it compiles from
 source) and nltk.lm is too slow to query per line.
 
-``data/ngram_ar.tsv.gz`` is built by :func:`build` from clean text in ``../shared/data`` (ANT news
+``data/ngram_ar.tsv.gz`` is built by ``bench/build_ngram.py`` (:func:`count`, :func:`write`) from clean text in ``../shared/data`` (ANT news
 sample, UN SDG texts, policy documents): ``make ngram``.  It holds counts only, never text: the
 shared texts may not be redistributed.
 """
@@ -24,24 +25,23 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.text.arabic import light_fold
+
 DATA = Path(__file__).resolve().parent / "data" / "ngram_ar.tsv.gz"
 BACKOFF = math.log10(0.4)
-_FOLD = {ord(ch): None for ch in "\u0640\u0670\u0467"} | {code: None for code in range(0x064B, 0x0660)}
-_FOLD.update({ord(a): "ا" for a in "أإآٱ"})
-_FOLD.update({ord("ى"): "ي", ord("ة"): "ه", ord("\u06cc"): "ي"})
 _TOKEN_RE = re.compile(r"[\u0621-\u064a]+|\d+(?:[.,/]\d+)*|[.!?؟]|[،,؛;]|/")
 _STOPS = {".": ".", "!": ".", "?": ".", "؟": ".", "،": "،", ",": "،", "؛": "،", ";": "،", "/": "/"}
 
 
 def fold(word: str) -> str:
-    """The model's form of one word: marks, tatweel and ѧ removed, letters folded (see module doc)."""
-    return word.translate(_FOLD)
+    """The model's form of one word: the project's matching fold (:func:`pipeline.text.arabic.light_fold`)."""
+    return light_fold(word)
 
 
 def tokens(text: str) -> list[str]:
     """Model tokens of clean text: folded words, ``0`` for a number, ``.`` / ``،`` for stops and commas."""
     out = []
-    for token in _TOKEN_RE.findall(text.translate(_FOLD)):
+    for token in _TOKEN_RE.findall(light_fold(text)):
         if token in _STOPS:
             out.append(_STOPS[token])
         elif token[0].isdigit():
