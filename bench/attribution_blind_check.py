@@ -45,7 +45,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -56,21 +56,8 @@ AUTHOR = ROOT / "tests" / "fixtures" / "seed_statements_gold.jsonl"
 DEFAULT = ROOT / "configs" / "default.yaml"
 UNSPEC = "unspecified"
 
-_DIAC = re.compile("[\u064b-\u065f\u0670\u0640]")
-
-
-def norm_cue(cue: str) -> str:
-    s = _DIAC.sub("", (cue or "").strip())
-    s = re.sub("[أإآٱ]", "ا", s).replace("ى", "ي").replace("ة", "ه")
-    s = " ".join(s.split())
-    if len(s) > 3 and s[0] in "وف":
-        s = s[1:]
-    return s
-
-
-def first_word(cue: str) -> str:
-    n = norm_cue(cue)
-    return n.split(" ")[0] if n else n
+sys.path.insert(0, str(ROOT))
+from pipeline.evaluate.stakeholders import align, attribution_scores, norm_cue  # noqa: E402
 
 
 def short(unit_id: str) -> str:
@@ -121,35 +108,6 @@ def run_pipeline(folder: Path) -> Path:
     return folder / "out"
 
 
-# ------------------------------------------------------------------ alignment
-def align(gold: list[dict], tool: list[dict]):
-    """Return (pairs, unmatched_gold, unmatched_tool); pairs are (g, t, how)."""
-    by_unit_g: dict[str, list[int]] = defaultdict(list)
-    by_unit_t: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(gold):
-        by_unit_g[g["unit_id"]].append(i)
-    for j, t in enumerate(tool):
-        by_unit_t[t["unit_id"]].append(j)
-    used_g, used_t, pairs = set(), set(), []
-    for key, how in ((norm_cue, "exact"), (first_word, "first-word")):
-        for unit, gis in by_unit_g.items():
-            tjs = [j for j in by_unit_t.get(unit, []) if j not in used_t]
-            gis = [i for i in gis if i not in used_g]
-            queue: dict[str, list[int]] = defaultdict(list)
-            for j in tjs:
-                queue[key(tool[j]["cue"])].append(j)
-            for i in gis:
-                q = queue.get(key(gold[i]["cue"]))
-                if q:
-                    j = q.pop(0)
-                    used_g.add(i)
-                    used_t.add(j)
-                    pairs.append((gold[i], tool[j], how))
-    ug = [g for i, g in enumerate(gold) if i not in used_g]
-    ut = [t for j, t in enumerate(tool) if j not in used_t]
-    return pairs, ug, ut
-
-
 def pct(a: int, b: int) -> str:
     return f"{a}/{b} = {a / b:.3f}" if b else f"{a}/0 = n/a"
 
@@ -172,6 +130,9 @@ def scores(gold, tool, pairs, label):
     print(f"  ... lenient (gold speaker or an alt_speaker):            {pct(lenient, n_match)}")
     print(f"  precision, named groups only (tool speaker != unspec.): {pct(named_ok, len(named))}")
     print(f"  named-group recall (gold named, matched, tool agrees):   {pct(gold_named_ok, len(gold_named))}")
+    lenient_scores = attribution_scores(gold, tool)
+    print(f"  ... named precision, lenient (alt_speakers accepted):    {pct(*lenient_scores['named_lenient'])}")
+    print(f"  ... named recall, lenient (alt_speakers accepted):       {pct(*lenient_scores['gold_named_lenient'])}")
     print(f"  recall (matched / gold):                                 {pct(n_match, len(gold))}")
     print(f"  correct / gold (end-to-end):                             {pct(correct, len(gold))}")
     return correct

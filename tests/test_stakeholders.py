@@ -97,21 +97,23 @@ def test_passive_is_unspecified_even_with_organisations_after_it(tmp_path):
     assert statement.voice == "passive"
 
 
-def test_objects_are_not_speakers_and_non_actor_subjects_are_skipped(tmp_path):
+def test_objects_are_not_speakers_and_non_actor_subjects_are_unspecified(tmp_path):
     texts = [
         "وأشار بعض المساهمين إلى دور الحكومات في صنع السياسات العامة الدولية.",
         "وأكدت الجمعية أهمية وضرورة دفع العملية نحو تعزيز التعاون.",
         "واقترح أن يتناول المساهمون في تعليقاتهم مسائل السياسة العامة.",
+        "وأكدت أن الحكومات ستواصل العمل.",
     ]
     corpus = make_corpus(texts, tmp_path)
     counts = StakeholderPositions(actors=ACTORS, positions=POSITIONS).apply(corpus)
     found = corpus.results["stakeholders"].statements
-    assert [(s.statement.unit_id, s.statement.speaker) for s in found] == [
-        (f"{DOC}/p1", "unspecified"),  # «الحكومات» follows «إلى»: an object
-        (f"{DOC}/p3", "unspecified"),  # «واقترح أن»: passive reading
+    assert [(s.statement.unit_id, s.statement.speaker, s.subject) for s in found] == [
+        (f"{DOC}/p1", "unspecified", "بعض المساهمين"),  # «الحكومات» follows «إلى»: an object
+        (f"{DOC}/p2", "unspecified", "الجمعية"),  # a subject that names no group (blind gold convention)
+        (f"{DOC}/p3", "unspecified", ""),  # «واقترح أن»: passive reading
     ]
-    assert counts["cues_without_actor"] == 1  # «وأكدت الجمعية»: not a stakeholder
-    assert corpus.units[1].speakers == []
+    assert counts["cues_without_actor"] == 1  # «وأكدت أن ...»: an active verb with no subject at all
+    assert corpus.units[3].speakers == []
     assert corpus.units[0].speakers == ["unspecified"]
 
 
@@ -337,12 +339,15 @@ def test_seed_passive_statements_are_unspecified(seed_run):
     assert {s["speaker"] for s in passive} == {"unspecified"}
 
 
-def test_seed_precision_on_hand_checked_sample(seed_run):
-    system = Counter((s["unit_id"], fold(s["cue"]), s["speaker"]) for s in _seed_statements(seed_run))
-    gold = Counter((g["unit_id"], fold(g["cue"]), g["speaker"]) for g in atomic.read_jsonl(GOLD))
-    correct = sum((system & gold).values())
-    assert correct / sum(system.values()) >= 0.9
-    assert correct / sum(gold.values()) >= 0.8
+def test_seed_attribution_on_blind_gold_of_views(seed_run):
+    """Named-speaker precision and recall >= 0.9 on the contributors' views of the blind gold."""
+    from pipeline.evaluate.stakeholders import BLIND, attribution_scores
+
+    views = [g for g in atomic.read_jsonl(BLIND) if g.get("layer") == "consultation"]
+    scores = attribution_scores(views, _seed_statements(seed_run))
+    assert scores["named_precision"] >= 0.9 and scores["named"][1] >= 5
+    assert scores["named_recall"] >= 0.9 and scores["gold_named"][1] >= 5
+    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.75
 
 
 def test_seed_outputs_units_and_contributions(seed_run):

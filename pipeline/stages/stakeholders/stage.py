@@ -66,8 +66,21 @@ def _identity(text: str) -> str:
 Voice = Literal["active", "passive", "either", "pronoun"]
 SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
 RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
-# Words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
-TOKEN_RE = re.compile(r"\d+|(?:[^\W\d]|[\u0610-\u061a\u064b-\u065f\u0670])+|[^\w\s]")
+# URLs, e-mail addresses and decimals are single tokens, so their dots never end a sentence;
+# then words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
+TOKEN_RE = re.compile(
+    r"(?:https?://|www\.)\S*[^\s.,،؛;:!?)\]»]"  # a URL; a dot or comma after it is punctuation
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|\d+(?:[.,٫]\d+)+"  # 3.5, 1,000, ٣٫٥
+    r"|\d+|(?:[^\W\d]|[\u0610-\u061a\u064b-\u065f\u0670])+|[^\w\s]"
+)
+# Words that open the reported clause (or a prepositional object): a subject never runs
+# across them, not even as the one stray word a damaged subject may hold.
+CLAUSE_OPENERS = {"ان", "بان", "لان", "وان", "على", "الى", "عن", "في", "ب", "ل", "حول", "بشان", "انه", "انها", "بانه"}
+# After the first alias of a subject only these continue it (plus a conjunction attached
+# to the next alias): «معظم المساهمات من الحكومات والمنظمات الدولية».  An alias that
+# follows without one is the verb's object: «وحثت الحكومة الأمم المتحدة على ...».
+CONTINUERS = {"من", "و", "او"}
 # Folding applied on top of the pipeline's normalisation, to both sides of every match.
 _FOLD = str.maketrans(
     {
@@ -117,6 +130,38 @@ def readings(key: str) -> list[str]:
         if word.startswith("ال") and len(word) >= 4:
             out.add(word[2:])
     return sorted(out)
+
+
+def _feminine(keys: tuple[str, ...]) -> bool:
+    """Whether an alias (its folded, article-less keys) is a feminine noun phrase.
+
+    Its head ends in teh marbuta or the sound feminine plural («الحكومة», «الحكومات»), or
+    its last adjective agrees in the feminine («الأمم المتحدة»).  Used for verb-subject
+    agreement: a masculine verb («يدعو») cannot have such a phrase as its subject."""
+    return bool(keys) and (keys[0].endswith(("ه", "ات")) or (len(keys) > 1 and keys[-1].endswith("ه")))
+
+
+def _masculine_forms(cues: list[CueSpec], keys: Callable[[str], tuple[str, ...]]) -> set[str]:
+    """Single-word cue forms marked masculine: imperfect «ي...» or a past form whose «...ت» is also listed."""
+    by_lemma: dict[str, set[str]] = defaultdict(set)
+    for cue in cues:
+        for form in cue.forms:
+            k = keys(form)
+            if len(k) == 1:
+                by_lemma[cue.lemma].add(k[0])
+    out = set()
+    for forms in by_lemma.values():
+        for form in forms:
+            if form.startswith("ي") or form + "ت" in forms:
+                out.add(form)
+    return out
+
+
+def _definite_noun(key: str) -> bool:
+    """A word with the article (after an optional و/ف), not a clause opener: a possible subject head."""
+    if key[:1] in ("و", "ف") and key[1:3] == "ال":
+        key = key[1:]
+    return key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS
 
 
 def stem(key: str) -> str:
@@ -200,7 +245,8 @@ def load_actors(path: Path) -> ActorSpec:
         gwhere = f"{where} groups.{gid}"
         if not isinstance(gid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", gid):
             raise ConfigError(f"{gwhere}: group ids are lower-case identifiers, got {gid!r}")
-        spec = _mapping(spec, gwhere, {"label", "aliases", "organisations"}, ("aliases",))
+        spec = _mapping(spec, gwhere, {"label", "label_ar", "aliases", "organisations"}, ("aliases",))
+        check_value(spec.get("label_ar", ""), str, f"{gwhere}.label_ar", base)
         groups[gid] = check_value(spec.get("label", gid), str, f"{gwhere}.label", base)
         for alias in _strings(spec["aliases"], f"{gwhere}.aliases", base, allow_empty=bool(spec.get("organisations"))):
             aliases.append((gid, alias, None))
@@ -300,6 +346,7 @@ class Mention:
     end: int
     group: str
     organisation: str | None
+    feminine: bool = False  # the alias reads as a feminine noun phrase («الحكومة», «الأمم المتحدة»)
 
 
 @dataclass
@@ -337,8 +384,9 @@ class _Lexicon:
             if keys in seen and seen[keys] != group:
                 raise ConfigError(f"{alias!r}: alias given for both {seen[keys]!r} and {group!r}")
             seen[keys] = group
-            phrases["actors"].append((("actor", group, org), keys))
+            phrases["actors"].append((("actor", group, org, _feminine(keys)), keys))
         self.skip_keys: dict[int, set[str]] = {}
+        self.masculine: set[str] = _masculine_forms(actors.cues, lambda form: self._phrase_keys(form, verb=True))
         for number, cue in enumerate(actors.cues):
             self.skip_keys[number] = {stem(k) for s in cue.skip for k in self._phrase_keys(s)}
             for form in cue.forms:
@@ -578,12 +626,13 @@ class StakeholderPositions(CorpusStage):
         per document before the corpus-level part of this stage runs (statements carry no
         themes here; :meth:`attribute` gives them their unit's themes of the run)."""
         lexicon = self._lexicon_for(normalize)
-        found, skipped = {}, 0
+        found: dict[str, list] = {}
+        skipped: Counter = Counter()
         for unit in units:
             if unit.kind in self.unit_kinds:
                 found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes)
-                skipped += k
-        return found, skipped
+                skipped.update(k)
+        return found, dict(skipped)
 
     def _lexicon_for(self, normalize: Callable[[str], str]) -> _Lexicon:
         """The matchers for this stage's actor and axis files, built once per process and normaliser."""
@@ -604,10 +653,10 @@ class StakeholderPositions(CorpusStage):
         :func:`pipeline.run.corpora.per_document`), so re-analysing a grown corpus tags only
         the new or changed documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
-        skipped = 0
+        skipped: Counter = Counter()
         tag = functools.partial(self.tag_document, normalize=normalize)
         for doc_units, (found, n_skipped) in per_document(units, "stakeholders", tag):
-            skipped += n_skipped
+            skipped.update(n_skipped)
             for unit in doc_units:
                 if unit.unit_id not in found:
                     continue
@@ -615,13 +664,13 @@ class StakeholderPositions(CorpusStage):
                     s.statement.themes = list(unit.themes)
                 statements.extend(found[unit.unit_id])
                 unit.speakers = sorted({s.statement.speaker for s in found[unit.unit_id]})
-        return statements, skipped
+        return statements, dict(skipped)
 
     def _unit_statements(self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
         doc, offsets = lexicon.doc(unit.text)
         n = len(doc)
         if n == 0:
-            return [], 0
+            return [], {}
         is_end = [tok.text in SENTENCE_END for tok in doc]
         sentence_of = []
         sentences: list[tuple[int, int]] = []
@@ -634,7 +683,7 @@ class StakeholderPositions(CorpusStage):
         mention_at: dict[int, Mention] = {}
         mentions = []
         for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc):
-            mention = Mention(s, e, label[1], label[2])
+            mention = Mention(s, e, label[1], label[2], label[3])
             mention_at[s] = mention
             mentions.append(mention)
         word_at: dict[int, tuple[int, str]] = {
@@ -651,7 +700,7 @@ class StakeholderPositions(CorpusStage):
 
         resolved = []  # (hit, speakers, voice, subject span, clause start)
         previous: list[tuple[str, str | None]] | None = None
-        skipped = 0
+        skipped = table_cells = objects = 0
         for hit in hits:
             i = hit.index
             s_start, s_end = sentences[sentence_of[i]]
@@ -665,18 +714,46 @@ class StakeholderPositions(CorpusStage):
                     j += 1
                 else:
                     break
+            if any(doc[t].text == ":" for t in range(i + 1, min(i + 3, s_end))):
+                table_cells += 1  # «أتفق: 69%»: a column label of a survey table, not a reporting verb
+                continue
             # the subject: a run of subject words and aliases
-            k, found, gaps = j, [], 0
+            k, found, gaps, after_alias = j, [], 0, False
             while k < s_end and k - j < self.max_subject_tokens and k not in cue_positions:
+                key = lexicon.key(doc[k].text)
+                joined = key[:1] == "و" and doc[k].lemma_[:1] != "و"  # «والمنظمات»: a conjunct
+                if after_alias and not joined and key not in CONTINUERS:
+                    break  # after an alias only a conjunction or «من» continues the subject
+                after_alias = k in mention_at
                 if k in mention_at:
                     found.append(mention_at[k])
                     k = mention_at[k].end
                 elif k in word_at and word_at[k][1] == "subject":
                     k = word_at[k][0]
-                elif gaps == 0 and k > j and k + 1 < s_end and (k + 1) in mention_at and not is_end[k]:
+                elif (
+                    gaps == 0
+                    and k > j
+                    and k + 1 < s_end
+                    and (k + 1) in mention_at
+                    and not is_end[k]
+                    and key not in CLAUSE_OPENERS
+                ):
                     gaps, k = 1, k + 1  # one stray word of a visual-order run, an alias follows
                 else:
                     break
+            if found and found[0].start == j and found[0].feminine and doc[i].norm_ in lexicon.masculine:
+                # «يدعو الأمم المتحدة إلى ...»: a masculine verb does not agree with this phrase,
+                # so it is the object and the subject is unnamed
+                objects += 1
+                k, found = j, []
+            elif not found and k == j and _definite_noun(lexicon.key(doc[j].text) if j < s_end else ""):
+                if j not in cue_positions and j not in word_at and hit.spec.voice != "passive":
+                    k = j + 1  # «يدعو التقرير ...»: a subject that names no group
+            if k > j:
+                run_end = k
+                k = self._noun_phrase_end(doc, lexicon, j, k, s_end, mention_at, cue_positions)
+                # «الفقرة 69 من جدول أعمال تونس»: the group named inside the phrase speaks
+                found += [mention_at[t] for t in range(run_end, k) if t in mention_at]
             subject_span = (j, k) if k > j else None
             named = [m for m in found if m.group != UNSPECIFIED]
             rest = [t for t in range(j, s_end) if is_word[t]]
@@ -747,7 +824,33 @@ class StakeholderPositions(CorpusStage):
                     scores=scores,
                 )
                 out.append(AttributedStatement(statement, sid, subject, org, how, evidence, c0, c1))
-        return out, skipped
+        return out, {"cues_without_actor": skipped, "table_cells": table_cells, "objects_not_subjects": objects}
+
+    def _noun_phrase_end(
+        self, doc: Any, lexicon: _Lexicon, j: int, k: int, s_end: int, mention_at: dict, cue_positions: set
+    ) -> int:
+        """Extend the subject [j, k) over the rest of its noun phrase, for display.
+
+        Definite adjectives and genitives, numbers, and «في»/«من» before a definite word
+        («منظمات المجتمع المدني في المنطقة العربية», «الفقرة 69 من ...») belong to the
+        subject; another alias directly after it is the verb's object and ends it."""
+        while k < s_end and k - j < self.max_subject_tokens:
+            key = lexicon.key(doc[k].text)
+            if k in mention_at or k in cue_positions:
+                break
+            if key.isdigit() or (key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS):
+                k += 1
+            elif key in ("في", "من") and k + 1 < s_end and k + 1 not in cue_positions:
+                nxt = lexicon.key(doc[k + 1].text)
+                if k + 1 in mention_at:
+                    k = mention_at[k + 1].end
+                elif nxt.startswith("ال") and len(nxt) >= 4:
+                    k += 2
+                else:
+                    break
+            else:
+                break
+        return k
 
     def _score(self, doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
         """Per axis: the matched pole terms in tokens [start, end) and the score (pos - neg) / (pos + neg)."""
@@ -924,7 +1027,7 @@ class StakeholderPositions(CorpusStage):
             contributions=contributions,
             groups=dict(actors.groups),
             axes={a.id: (a.negative, a.positive) for a in axes},
-            skipped_cues=skipped,
+            skipped_cues=skipped.get("cues_without_actor", 0),
         )
         corpus.results["stakeholders"] = result
         self.write(result, Path(corpus.output))
@@ -933,7 +1036,9 @@ class StakeholderPositions(CorpusStage):
             "statements": len(statements),
             "attributed": sum(v for k, v in counts.items() if k != UNSPECIFIED),
             "unspecified": counts.get(UNSPECIFIED, 0),
-            "cues_without_actor": skipped,
+            "cues_without_actor": skipped.get("cues_without_actor", 0),
+            "table_cells_not_statements": skipped.get("table_cells", 0),
+            "objects_not_subjects": skipped.get("objects_not_subjects", 0),
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
         }
 
