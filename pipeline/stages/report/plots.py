@@ -127,17 +127,28 @@ def salience_figure(
     title: str = "بروز الموضوعات لدى أصحاب المصلحة",
     value_format: str = "{:.0%}",
     rtl: bool = True,
+    counts: Sequence[Sequence[int]] | None = None,
+    totals: Sequence[int] | None = None,
+    min_statements: int = 0,
 ):
     """Heat map: rows are stakeholder groups, columns themes, cells e.g. the share of a group's statements.
 
     ``rtl``: the first theme is the rightmost column and group names stand on
-    the right, as in the report's right-to-left table.
+    the right, as in the report's right-to-left table.  ``counts`` (group x theme
+    statements) and ``totals`` (statements per group), when given, are printed in the
+    cells («67%» over «2/3») and group labels («(n=3)»), and the rows of groups with fewer
+    than ``min_statements`` statements are greyed out.
     """
     rows = [[float(v) for v in row] for row in matrix]
     themes = list(themes)
+    count_rows = [list(r) for r in counts] if counts is not None else None
     if rtl:
         themes = themes[::-1]
         rows = [row[::-1] for row in rows]
+        count_rows = [row[::-1] for row in count_rows] if count_rows is not None else None
+    few = [totals is not None and t < min_statements for t in (totals or [0] * len(rows))]
+    if totals is not None:
+        groups = [f"{g} (n={t})" for g, t in zip(groups, totals, strict=True)]
     with _rc():
         fig = _figure(max(5.0, 0.9 * len(themes) + 2.5), 0.5 * max(len(groups), 1) + 1.8)
         ax = fig.add_subplot()
@@ -147,15 +158,21 @@ def salience_figure(
             ax.set_xticks(range(len(themes)), [arabic_label(t) for t in themes], rotation=30, ha="right")
             ax.set_yticks(range(len(groups)), [arabic_label(g) for g in groups])
             for i, row in enumerate(rows):
+                if few[i]:  # too few statements for a share to mean much
+                    ax.axhspan(i - 0.5, i + 0.5, color="#d9d9d9", zorder=2)
                 for j, value in enumerate(row):
+                    text = value_format.format(value)
+                    if count_rows is not None and totals is not None:
+                        text += f"\n{count_rows[i][j]}/{totals[i]}"
                     ax.text(
                         j,
                         i,
-                        value_format.format(value),
+                        text,
                         ha="center",
                         va="center",
-                        fontsize=8,
-                        color="white" if value > 0.6 * top else "#1b1b1b",
+                        fontsize=8 if count_rows is None else 7,
+                        color="#6b6b6b" if few[i] else ("white" if value > 0.6 * top else "#1b1b1b"),
+                        zorder=3,
                     )
             fig.colorbar(
                 image,
@@ -175,7 +192,8 @@ def positions_figure(rows: Sequence[dict[str, Any]], title: str = "مواقف أ
     """Dot-and-whisker chart: each group's score on each axis with its confidence interval.
 
     ``rows`` are mappings with ``group``, ``axis``, ``score`` and optionally
-    ``ci_low``/``ci_high``; one panel per axis, groups in the order given.
+    ``ci_low``/``ci_high`` and ``n_scored`` (printed as «n=…» beside the whisker);
+    one panel per axis, groups in the order given.
     """
     axes_names: list[str] = []
     for row in rows:
@@ -200,6 +218,17 @@ def positions_figure(rows: Sequence[dict[str, Any]], title: str = "مواقف أ
                 if low is not None and high is not None:
                     panel.plot([low, high], [y, y], color=color, linewidth=2.2, alpha=0.55, solid_capstyle="round")
                 panel.plot([score], [y], "o", color=color, markersize=7)
+                n = _number(row.get("n_scored"))
+                if n is not None:
+                    panel.annotate(
+                        f"n={int(n)}",
+                        (high if high is not None else score, y),
+                        xytext=(6, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=8,
+                        color="#555555",
+                    )
             panel.axvline(0, color="#777777", linewidth=0.8, linestyle="--")
             panel.set_yticks(range(len(groups)), [arabic_label(g) for g in reversed(groups)])
             panel.set_ylim(-0.6, len(groups) - 0.4)

@@ -81,7 +81,9 @@ REPAIR_STEPS = {
 }
 
 # Speaker ids the stakeholder stage uses that no config names.
-GROUP_FALLBACK = {"unspecified": "غير محدد"}
+GROUP_FALLBACK = {"unspecified": "غير محدد", "(all)": "كل الفئات"}
+# Salience cells resting on fewer statements than this are greyed: a share of 1-2 statements says little.
+SALIENCE_MIN_STATEMENTS = 3
 # Theme ids the stages use that no taxonomy names (salience.csv counts statements without a theme as "(none)").
 THEME_FALLBACK = {"(none)": "بلا موضوع", "none": "بلا موضوع"}
 
@@ -474,27 +476,40 @@ def _section_stakeholders(
         group_ids, theme_ids, matrix, measure = _salience_matrix(salience)
         is_share = measure in ("share", "salience") and all(v <= 1.0 for row in matrix for v in row)
         top = max((v for row in matrix for v in row), default=0.0)
+        # statement counts behind each cell (long layout of salience.csv), so no share hides a tiny n
+        counts = {(r.get("group"), r.get("theme")): number(r.get("n_statements")) for r in salience}
+        totals = {r.get("group"): number(r.get("group_statements")) for r in salience}
+        count_matrix = [[int(counts.get((g, t)) or 0) for t in theme_ids] for g in group_ids]
+        total_row = [int(totals.get(g) or 0) for g in group_ids]
+        has_counts = any(totals.values())
         out["salience"] = {
             "groups": group_ids,
             "group_labels": [groups.get(g, g) for g in group_ids],
             "themes": theme_ids,
             "theme_labels": [labels.get(t, t) for t in theme_ids],
             "matrix": matrix,
+            "counts": count_matrix if has_counts else None,
+            "totals": total_row if has_counts else None,
+            "min_statements": SALIENCE_MIN_STATEMENTS,
             "is_share": is_share,
             "measure": measure,
             "rows": [
                 {
                     "label": groups.get(g, g),
+                    "n": total if has_counts else None,
+                    "few": has_counts and total < SALIENCE_MIN_STATEMENTS,
                     "cells": [
                         {
-                            "text": _percent(v) if is_share else _fmt(v),
-                            "color": _heat_color(v, top),
-                            "dark": top > 0 and v > 0.6 * top,
+                            "text": (_percent(v) if is_share else _fmt(v)) + (f" ({n}/{total})" if has_counts else ""),
+                            "color": "#e9ecef"
+                            if has_counts and total < SALIENCE_MIN_STATEMENTS
+                            else _heat_color(v, top),
+                            "dark": top > 0 and v > 0.6 * top and not (has_counts and total < SALIENCE_MIN_STATEMENTS),
                         }
-                        for v in row
+                        for v, n in zip(row, counts_row, strict=True)
                     ],
                 }
-                for g, row in zip(group_ids, matrix, strict=True)
+                for g, row, counts_row, total in zip(group_ids, matrix, count_matrix, total_row, strict=True)
             ],
         }
     if positions is not None:
@@ -539,10 +554,35 @@ def _section_stakeholders(
                         "cue": s.get("cue", ""),
                         "text": s.get("text", ""),
                         "themes": [labels.get(t, t) for t in s.get("themes") or []],
+                        "stance": _stance_text(s),
                     }
                 )
         out["statements"] = shown
         out["statements_total"] = total
+    return out
+
+
+def _stance_text(statement: dict) -> list[dict[str, str]]:
+    """Per axis: the statement's score and what it rests on (cue terms, nearest pole example), for the table."""
+    out = []
+    for axis, ev in (statement.get("evidence") or {}).items():
+        score = (statement.get("scores") or {}).get(axis)
+        if not isinstance(ev, dict):
+            continue
+        if score is None:
+            out.append({"score": "—", "evidence": "بلا أدلة على هذا المحور"})
+            continue
+        parts = []
+        cues = [t for terms in (ev.get("cues") or {}).values() for t in terms]
+        if cues:
+            parts.append("مؤشرات: " + "، ".join(cues))
+        margin = number(ev.get("margin"))
+        nearest = ev.get("nearest") or {}
+        if ev.get("embedding_score") is not None and nearest and margin is not None:
+            poles = list(nearest)
+            pole = poles[-1] if margin > 0 else poles[0]  # the pole the statement leans to
+            parts.append(f"أقرب مثال ({pole}، {nearest[pole].get('cosine')}): {nearest[pole].get('example', '')}")
+        out.append({"score": f"{float(score):+.2f}", "evidence": " — ".join(parts)})
     return out
 
 
@@ -777,6 +817,9 @@ def _figures(folder: Path, context: dict[str, Any]) -> dict[str, dict[str, str]]
                 salience["theme_labels"],
                 salience["matrix"],
                 value_format="{:.0%}" if salience["is_share"] else "{:g}",
+                counts=salience.get("counts"),
+                totals=salience.get("totals"),
+                min_statements=salience.get("min_statements", 0),
             ),
             "خريطة حرارية لبروز الموضوعات لدى كل فئة من أصحاب المصلحة",
         )

@@ -978,13 +978,12 @@ class StakeholderPositions(CorpusStage):
                 scored = [v for s in mine if (v := s.statement.scores.get(axis.id)) is not None]
                 score = low = high = mean = weight = None
                 note = ""
-                method = "stance"
+                method = "stance_eb" if self.pooling == "empirical_bayes" else "stance"
                 if not mine:
                     note = "no statements"
                 elif not scored:
                     note = "no statement has evidence on this axis"
                 elif self.pooling == "empirical_bayes":
-                    method = "stance_eb"
                     found = pooled[axis.id][group]
                     score, low, high, mean, weight = found.estimate, found.low, found.high, found.mean, found.weight
                     note = (
@@ -1185,7 +1184,7 @@ class StakeholderPositions(CorpusStage):
                     "",
                     "",
                     "",
-                    "none",
+                    result.positions[0].method if result.positions else "stance",
                     "this axis finds no evidence in this corpus: no statement has its cue terms or leans toward "
                     "one of its poles; the axis belongs to another debate -- define one for this corpus "
                     "(README: Defining a position axis)",
