@@ -109,7 +109,7 @@ def run_seed(folder: Path) -> list[dict]:
 # Parameters of the two single-source baselines, chosen on dev by --tune like the stage's defaults.
 BASELINES = {
     "cues": {"neutral_band": 0.4},
-    "embeddings": {"scale": 0.2, "min_margin": 0.05, "neutral_band": 0.9},
+    "embeddings": {"scale": 0.2, "min_margin": 0.05, "neutral_band": 0.8},
 }
 
 
@@ -161,7 +161,7 @@ def tune() -> None:
         )
         ranked = []
         for w, scale, margin in grid:
-            params = StanceParams(method, w, scale, margin)
+            params = StanceParams(method, w, scale, margin, stage.stance_min_relevance)
             scores = [a.score for a in view_scores(views, stage, params, vectors, space)]
             for band in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
                 r = stance_scores(gold, scores, band, samples=1)

@@ -41,12 +41,14 @@ def test_statements_carry_scores_with_evidence_and_embeddings_read_meaning(tmp_p
         "وأكدت الحكومات ضرورة أن تتفاوض الدول وحدها داخل هيئة حكومية دولية تابعة للأمم المتحدة على قواعد الإنترنت.",
         "وأكد القطاع الخاص أن المؤسسات الموجودة تتعاون فعلا ولا داعي لإنشاء جهاز مركزي جديد.",
         "وأشار بعض المساهمين إلى أن الاجتماع عقد في جنيف.",
+        # a cue term of the axis: the debate is present in this corpus, so embedding leanings count
+        "وأشار المراقبون إلى منتدى إدارة الإنترنت.",
     ]
     corpus = make_corpus(texts, tmp_path)
     StakeholderPositions(actors=ACTORS, positions=POSITIONS).apply(corpus)
     found = atomic.read_jsonl(tmp_path / "statements.jsonl")
-    assert [s["speaker"] for s in found] == ["governments", "private_sector", "unspecified"]
-    gov, private, _ = found
+    assert [s["speaker"] for s in found] == ["governments", "private_sector", "unspecified", "unspecified"]
+    gov, private, _, _ = found
     assert gov["evidence"][AXIS]["cue_score"] is None and private["evidence"][AXIS]["cue_score"] is None
     assert gov["scores"][AXIS] < 0 < private["scores"][AXIS]
     for s in found:
@@ -57,6 +59,19 @@ def test_statements_carry_scores_with_evidence_and_embeddings_read_meaning(tmp_p
             assert set(ev["nearest"]) == {IG, MS} and all(n["example"] for n in ev["nearest"].values())
             assert set(ev["cues"]) == {IG, MS}
         assert s["scores"][AXIS] != 0.0 or ev["cues"][IG] or ev["cues"][MS]
+
+
+def test_without_any_cue_term_in_the_corpus_embeddings_alone_give_no_score(tmp_path):
+    texts = [
+        "وأكدت الحكومات ضرورة أن تتفاوض الدول وحدها داخل هيئة حكومية دولية تابعة للأمم المتحدة على قواعد الإنترنت.",
+        "وأكد القطاع الخاص أن المؤسسات الموجودة تتعاون فعلا ولا داعي لإنشاء جهاز مركزي جديد.",
+    ]
+    corpus = make_corpus(texts, tmp_path)
+    counts = StakeholderPositions(actors=ACTORS, positions=POSITIONS).apply(corpus)
+    assert counts["axes_without_evidence"] == 1 and counts["statements_scored"] == 0
+    found = atomic.read_jsonl(tmp_path / "statements.jsonl")
+    assert all(s["scores"][AXIS] is None for s in found)
+    assert all(s["evidence"][AXIS]["margin"] is not None for s in found)  # measured, but not trusted
 
 
 def test_no_statement_scores_zero_without_evidence_on_the_seed(seed_run):
