@@ -104,3 +104,21 @@ def test_shared_statement_case(name, tmp_path):
     for s, row in zip(found, expected, strict=True):
         score = s["scores"][AXIS]
         assert score is not None and (score > 0) == (float(row[1]) > 0), (score, row)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        ("وأشار أحد الخبراء المستقلين إلى أن الحوار ضروري.", "unspecified", "أحد الخبراء المستقلين"),
+        ("ورأى معظم الخبراء الدوليين أن المعايير المفتوحة أفضل.", "unspecified", "معظم الخبراء الدوليين"),
+        (
+            "وأكد معظم ممثلي القطاع الخاص في المنطقة أن الاستثمار ينمو.",
+            "private_sector",
+            "معظم ممثلي القطاع الخاص في المنطقة",
+        ),
+    ],
+)
+def test_subjects_are_whole_noun_phrases_not_their_first_word(text, speaker, subject, tmp_path):
+    (found,) = _statements(text, tmp_path)
+    assert found.statement.speaker == speaker
+    assert found.subject == subject
