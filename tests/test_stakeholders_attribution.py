@@ -18,9 +18,12 @@ from tests.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
 CASES = [json.loads(line) for line in (FIXTURES / "attribution_cases.jsonl").read_text("utf-8").splitlines() if line]
 
 
+STAGE = StakeholderPositions(actors=ACTORS, positions=POSITIONS)  # one instance: matchers and poles built once
+
+
 def _statements(text: str, tmp_path: Path) -> list:
     corpus = make_corpus([text], tmp_path)
-    StakeholderPositions(actors=ACTORS, positions=POSITIONS).apply(corpus)
+    STAGE.apply(corpus)
     return corpus.results["stakeholders"].statements
 
 

@@ -41,31 +41,42 @@ class Pooled:
     weight: float  # B_g: the share of the group's own mean in the estimate
 
 
-def _fit(groups: Sequence[np.ndarray]) -> tuple[float, float, float]:
-    """(mu, sigma^2, tau^2) of the one-way random-effects model, method of moments."""
-    allv = np.concatenate(groups)
-    n_total, k = len(allv), len(groups)
-    mu = float(allv.mean())
-    within = sum(float(((g - g.mean()) ** 2).sum()) for g in groups)
-    # pooled within-group variance; with too few degrees of freedom, the variance of all scores
-    sigma2 = within / (n_total - k) if n_total - k >= 2 else (float(allv.var(ddof=1)) if n_total > 1 else 1.0)
-    sigma2 = max(sigma2, SIGMA2_FLOOR)
-    tau2 = 0.0
-    if k > 1:
-        sizes = np.array([len(g) for g in groups], dtype=float)
-        means = np.array([g.mean() for g in groups])
-        between = float((sizes * (means - mu) ** 2).sum())
-        denom = n_total - float((sizes**2).sum()) / n_total
-        if denom > 0:
-            tau2 = max(0.0, (between - (k - 1) * sigma2) / denom)
-    return mu, sigma2, tau2
+def _fit(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hyper-parameters of the one-way random-effects model by the method of moments, for R replicates at once.
+
+    ``groups``: per group an (R x n_g) array of scores.  Returns (mu, sigma^2, tau^2) of shape
+    (R,) and the group means and posterior variances' ingredients as (R x k) arrays:
+    (mu, sigma2, tau2, means, sizes)."""
+    sizes = np.array([g.shape[1] for g in groups], dtype=float)
+    n_total, k = float(sizes.sum()), len(groups)
+    means = np.stack([g.mean(axis=1) for g in groups], axis=1)  # R x k
+    sums = np.stack([g.sum(axis=1) for g in groups], axis=1)
+    mu = sums.sum(axis=1) / n_total
+    within = sum(((g - g.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) for g in groups)
+    if n_total - k >= 2:
+        sigma2 = within / (n_total - k)
+    elif n_total > 1:  # too few degrees of freedom within groups: the variance of all scores
+        allv = np.concatenate(groups, axis=1)
+        sigma2 = allv.var(axis=1, ddof=1)
+    else:
+        sigma2 = np.ones_like(mu)
+    sigma2 = np.maximum(sigma2, SIGMA2_FLOOR)
+    tau2 = np.zeros_like(mu)
+    denom = n_total - float((sizes**2).sum()) / n_total
+    if k > 1 and denom > 0:
+        between = (sizes * (means - mu[:, None]) ** 2).sum(axis=1)
+        tau2 = np.maximum(0.0, (between - (k - 1) * sigma2) / denom)
+    return mu, sigma2, tau2, means, sizes
 
 
-def _posterior(g: np.ndarray, mu: float, sigma2: float, tau2: float, n_total: int) -> tuple[float, float, float]:
-    """(posterior mean, posterior variance, B_g) of one group."""
-    b = tau2 / (tau2 + sigma2 / len(g)) if tau2 > 0 else 0.0
-    mean = mu + b * (float(g.mean()) - mu)
-    var = b * sigma2 / len(g) + (1 - b) ** 2 * sigma2 / n_total
+def _posterior(
+    mu: np.ndarray, sigma2: np.ndarray, tau2: np.ndarray, means: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(posterior means, posterior variances, B) as R x k arrays."""
+    noise = sigma2[:, None] / sizes[None, :]
+    b = np.where(tau2[:, None] > 0, tau2[:, None] / (tau2[:, None] + noise), 0.0)
+    mean = mu[:, None] + b * (means - mu[:, None])
+    var = b * noise + (1 - b) ** 2 * sigma2[:, None] / sizes.sum()
     return mean, var, b
 
 
@@ -80,27 +91,21 @@ def pooled_positions(
     if not names:
         return {}
     data = [np.asarray(scores[g], dtype=float) for g in names]
-    n_total = sum(len(g) for g in data)
-    mu, sigma2, tau2 = _fit(data)
-    point = [_posterior(g, mu, sigma2, tau2, n_total) for g in data]
+    point_mean, _, point_b = _posterior(*_fit([d[None, :] for d in data]))
     rng = np.random.default_rng(list(seed))
-    draws = np.empty((samples, len(names)))
-    for b in range(samples):
-        resampled = [g[rng.integers(0, len(g), len(g))] for g in data]
-        m, s2, t2 = _fit(resampled)
-        for j, g in enumerate(resampled):
-            mean, var, _ = _posterior(g, m, s2, t2, n_total)
-            draws[b, j] = mean + np.sqrt(var) * rng.standard_normal()
+    # every replicate resamples each group's statements with replacement (R x n_g at once)
+    resampled = [d[rng.integers(0, len(d), (samples, len(d)))] for d in data]
+    mean, var, _ = _posterior(*_fit(resampled))
+    draws = mean + np.sqrt(var) * rng.standard_normal(mean.shape)  # one posterior draw per replicate
     alpha = (1 - confidence) / 2
     out = {}
     for j, name in enumerate(names):
         low, high = np.quantile(draws[:, j], [alpha, 1 - alpha])
-        mean, _, weight = point[j]
         out[name] = Pooled(
-            estimate=float(np.clip(mean, -1, 1)),
+            estimate=float(np.clip(point_mean[0, j], -1, 1)),
             low=float(np.clip(low, -1, 1)),
             high=float(np.clip(high, -1, 1)),
             mean=float(data[j].mean()),
-            weight=float(weight),
+            weight=float(point_b[0, j]),
         )
     return out
