@@ -300,7 +300,10 @@ def load_axes(path: Path) -> list[AxisSpec]:
     axes = []
     for aid, spec in data["axes"].items():
         awhere = f"{where} axes.{aid}"
-        spec = _mapping(spec, awhere, {"label", "negative", "positive", "wordscores"}, ("negative", "positive"))
+        spec = _mapping(
+            spec, awhere, {"label", "label_ar", "negative", "positive", "wordscores"}, ("negative", "positive")
+        )
+        check_value(spec.get("label_ar", ""), str, f"{awhere}.label_ar", base)
         poles = {}
         for side in ("negative", "positive"):
             pole = _mapping(spec[side], f"{awhere}.{side}", {"id", "description", "examples", "terms"}, ("id", "terms"))
