@@ -61,6 +61,11 @@ def seed_config(folder: Path) -> Path:
     data["output"] = str(folder / "out")
     data.pop("executor", None)
     stages = data["stages"]
+    for spec in stages.values():  # files named beside configs/default.yaml, made absolute for the temp config
+        options = (spec or {}).get("options") or {}
+        for key, value in options.items():
+            if isinstance(value, str) and (ROOT / "configs" / value).is_file():
+                options[key] = str(ROOT / "configs" / value)
     for slot, impl in (("repair", "pdf_artefacts"), ("normalise", "camel")):
         if slot not in stages and impl in registry.available(slot):
             stages[slot] = {"impl": impl}
