@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 
 import numpy as np
 import pytest
 import yaml
 
 from pipeline import atomic
+from pipeline.logs import LOGGER
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from pipeline.stages.stakeholders.stance import StanceParams, combine, cue_score
@@ -114,7 +116,7 @@ def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
     assert again == found  # deterministic for a seed
 
 
-def test_unused_axis_warns_and_positions_say_so(tmp_path, capsys):
+def test_unused_axis_warns_and_positions_say_so(tmp_path):
     axes = yaml.safe_load(POSITIONS.read_text("utf-8"))
     axes["axes"]["privacy"] = {
         "label": "privacy",
@@ -124,9 +126,16 @@ def test_unused_axis_warns_and_positions_say_so(tmp_path, capsys):
     path = tmp_path / "positions.yaml"
     path.write_text(yaml.safe_dump(axes, allow_unicode=True), encoding="utf-8")
     corpus = make_corpus(["وأشار بعض المساهمين إلى أن الاجتماع عقد في جنيف."], tmp_path)
-    counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    LOGGER.addHandler(handler)
+    try:
+        counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
+    finally:
+        LOGGER.removeHandler(handler)
     assert counts["axes_without_evidence"] == 2
-    err = capsys.readouterr().err
+    err = "\n".join(r.getMessage() for r in records)
     assert "axis 'privacy'" in err and "no evidence" in err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "positions.csv").read_text("utf-8"))))
     said = [r for r in rows if r["group"] == "(all)"]

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -52,6 +51,7 @@ from typing import Any, ClassVar, Literal
 from pipeline import atomic
 from pipeline.config import check_value, load_yaml
 from pipeline.errors import ConfigError
+from pipeline.logs import LOGGER
 from pipeline.records import Statement, Unit
 from pipeline.registry import register
 from pipeline.run.corpora import per_document
@@ -1132,12 +1132,11 @@ class StakeholderPositions(CorpusStage):
         self.score_stance(statements, axes)
         unused = [a.id for a in axes if not any(s.statement.scores.get(a.id) is not None for s in statements)]
         for axis_id in unused:
-            print(
+            LOGGER.warning(
                 f"warning: stakeholders: axis {axis_id!r} ({self.positions}) finds no evidence in this corpus: "
                 "no statement contains one of its cue terms (leanings in the embedding space alone are not "
                 "trusted); the axis belongs to another debate: define one for this corpus "
                 "(README: Defining a position axis)",
-                file=sys.stderr,
             )
         contributions = contribution_counts(corpus.tables)
         positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
