@@ -73,6 +73,8 @@ CATALOGUE: dict[str, ResultFile] = {
                 "n_statements",
                 "n_scored",
                 "contributions",
+                "mean",
+                "pool_weight",
                 "method",
                 "note",
             ),

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pipeline import atomic
+from pipeline import outputs
 from pipeline.config import check_value, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.logs import LOGGER
@@ -1170,8 +1170,7 @@ class StakeholderPositions(CorpusStage):
 
     @staticmethod
     def write(result: StakeholderResult, folder: Path) -> None:
-        atomic.write_jsonl(folder / "statements.jsonl", (s.to_json() for s in result.statements))
-        header = ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "contributions"]
+        outputs.write(folder, "statements", (s.to_json() for s in result.statements))
         rows = [
             [
                 p.group,
@@ -1206,10 +1205,10 @@ class StakeholderPositions(CorpusStage):
                     "(README: Defining a position axis)",
                 ]
             )
-        atomic.write_csv(folder / "positions.csv", [*header, "mean", "pool_weight", "method", "note"], rows)
-        atomic.write_csv(
-            folder / "salience.csv",
-            ["group", "theme", "n_statements", "share", "group_statements", "contributions"],
+        outputs.write(folder, "positions", rows)  # columns in the catalogue's order (pipeline/outputs.py)
+        outputs.write(
+            folder,
+            "salience",
             (
                 [r.group, r.theme, r.n_statements, r.share, r.group_statements, _cell(r.contributions)]
                 for r in result.salience
