@@ -46,7 +46,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
 
 from pipeline import outputs
 from pipeline.config import check_value, load_yaml
@@ -604,56 +606,42 @@ class StakeholderPositions(CorpusStage):
     actors: Path  # groups, aliases, cues, subject words (configs/stakeholders.yaml)
     positions: Path  # axes and their pole terms, optional Wordscores references (configs/positions.yaml)
     unit_kinds: list[str] = field(default_factory=lambda: ["summary", "paragraph"])
-    min_statements: int = 5  # statements with evidence a group needs for a confidence interval
-    bootstrap_samples: int = 2000
-    confidence: float = 0.95
-    lookback: int = 0  # words allowed between a subject before its verb and the verb («البعض يقول»)
-    damaged_lookback: int = 4  # ... when the verb ends its sentence (visual-order damage)
-    min_clause_words: int = 4  # a clause with fewer words after its subject continues into the next sentence
-    max_subject_tokens: int = 20
+    # statements with evidence a group needs for a confidence interval
+    min_statements: Annotated[int, Field(ge=2)] = 5
+    bootstrap_samples: Annotated[int, Field(ge=100)] = 2000
+    confidence: Annotated[float, Field(ge=0.5, lt=1)] = 0.95
+    # words allowed between a subject before its verb and the verb («البعض يقول»)
+    lookback: Annotated[int, Field(ge=0)] = 0
+    damaged_lookback: Annotated[int, Field(ge=0)] = 4  # ... when the verb ends its sentence (visual-order damage)
+    # a clause with fewer words after its subject continues into the next sentence
+    min_clause_words: Annotated[int, Field(ge=0)] = 4
+    max_subject_tokens: Annotated[int, Field(ge=1)] = 20
     wordscores_rescaling: Literal["none", "lbg", "mv"] = "mv"
-    wordscores_smoothing: float = 0.0
+    wordscores_smoothing: Annotated[float, Field(ge=0)] = 0.0
     # statement stance (stance.py): cue terms and/or sentence embeddings of the poles' examples
     stance_method: Literal["combined", "cues", "embeddings"] = "combined"
     # chosen on the dev split of tests/fixtures/seed_stance_blind.jsonl (bench/eval_stakeholders.py --tune)
-    stance_cue_weight: float = 0.7
-    stance_scale: float = 0.5
-    stance_min_margin: float = 0.05
-    stance_neutral_band: float = 0.5
-    stance_min_relevance: float = 0.15  # embedding evidence only for statements this close to a pole
+    stance_cue_weight: Annotated[float, Field(ge=0, le=1)] = 0.7
+    stance_scale: Annotated[float, Field(gt=0)] = 0.5
+    stance_min_margin: Annotated[float, Field(ge=0)] = 0.05
+    stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # embedding evidence only for statements this close to a pole
+    stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
     # group positions: partial pooling toward the corpus mean (empirical Bayes) or plain means
     pooling: Literal["empirical_bayes", "none"] = "empirical_bayes"
 
-    def _check(self, where: str) -> None:
-        problems = {
-            "min_statements": self.min_statements < 2,
-            "bootstrap_samples": self.bootstrap_samples < 100,
-            "confidence": not 0.5 <= self.confidence < 1,
-            "lookback": self.lookback < 0,
-            "damaged_lookback": self.damaged_lookback < 0,
-            "max_subject_tokens": self.max_subject_tokens < 1,
-            "stance_cue_weight": not 0 <= self.stance_cue_weight <= 1,
-            "stance_scale": self.stance_scale <= 0,
-            "stance_min_margin": self.stance_min_margin < 0,
-            "stance_neutral_band": not 0 <= self.stance_neutral_band <= 1,
-            "stance_min_relevance": not -1 <= self.stance_min_relevance <= 1,
-        }
-        expected = {
-            "min_statements": "at least 2",
-            "bootstrap_samples": "at least 100",
-            "confidence": "in [0.5, 1)",
-            "lookback": "at least 0",
-            "damaged_lookback": "at least 0",
-            "max_subject_tokens": "at least 1",
-            "stance_cue_weight": "in [0, 1]",
-            "stance_scale": "above 0",
-            "stance_min_margin": "at least 0",
-            "stance_neutral_band": "in [0, 1]",
-            "stance_min_relevance": "in [-1, 1]",
-        }
-        for key, bad in problems.items():
-            if bad:
-                raise ConfigError(f"{where}stages.stakeholders.options.{key}: expected {expected[key]}")
+    @classmethod
+    def validate_options(cls, options: dict[str, Any]) -> None:
+        """The actors and positions files are read and checked when the config is loaded."""
+        errors = []
+        for key, load in (("actors", load_actors), ("positions", load_axes)):
+            if key in options:
+                try:
+                    load(Path(options[key]))
+                except ConfigError as exc:
+                    errors.append(str(exc))
+        if errors:
+            raise ConfigError("\n".join(errors))
 
     # -- attribution ---------------------------------------------------------------------------
 
@@ -1121,8 +1109,6 @@ class StakeholderPositions(CorpusStage):
     # -- entry point ---------------------------------------------------------------------------
 
     def apply(self, corpus: Any) -> dict[str, int]:
-        config_path = getattr(getattr(corpus, "config", None), "path", None)
-        self._check(f"{config_path}: " if config_path else "")
         actors = load_actors(Path(self.actors))
         axes = load_axes(Path(self.positions))
         # The runner's repair -> normalise callable when it has one; the text is then matched
