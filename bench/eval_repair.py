@@ -1,4 +1,4 @@
-"""Quality and speed of the repair stage (``pipeline/repair.py``).
+"""Quality and speed of the repair stage (``pipeline/stages/repair/``).
 
 Prints:
 
@@ -10,6 +10,9 @@ Prints:
 * word accuracy after repairing *simulated* damage (initial kaf -> آ, initial
   yeh -> ی, ѧ kashida runs) on clean text: the ANT news sample and the UN SDG
   texts from ``../shared/data``; the gold is the clean text with tatweel removed;
+* a table per damage profile (``pipeline/evaluate/repair.py``: seed glyphs, lam/feh ligature
+  pairs with a random set per document, reversed lines, none) on the tuning set (news) and the
+  report set (policy-ar, never tuned on), with 95% bootstrap intervals over documents;
 * throughput on clean news text and on the damaged seed.
 
 Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
@@ -33,14 +36,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from any folder
 
-from pipeline.stages.repair.pdf_artefacts import (  # noqa: E402
-    PdfArtefactRepair,
+from pipeline.evaluate.repair import (  # noqa: E402
+    chunks,
+    evaluate,
     kaf_confusion,
-    lexicon,
-    repair_text,
     simulate_damage,
+    simulate_ligature_damage,
     word_accuracy,
 )
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, lexicon  # noqa: E402
 
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
 FIXTURE = ROOT / "tests" / "fixtures" / "seed_repairs.tsv"
@@ -50,6 +54,7 @@ _ORDER_TOKEN_RE = re.compile(r"[\u0621-\u064a\u064b-\u065f\u0670]+|\d+|[^\w\s]")
 DATA = ROOT.parent / "shared" / "data"
 NEWS = DATA / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
 SDG = DATA / "un-sdg"
+POLICY = DATA / "policy-ar"
 
 
 def fixture_rows(path: Path = FIXTURE) -> list[dict[str, str]]:
@@ -121,16 +126,36 @@ def sdg_texts() -> Iterator[str]:
 
 
 def simulated_accuracy(texts: Iterator[str], seed: int = 0) -> dict[str, float]:
-    """Word accuracy of repair on simulated damage; also the accuracy of the damaged text itself."""
-    matched = damaged_matched = total = 0
-    for index, clean in enumerate(texts):
-        gold = repair_text(clean).split()  # clean text only loses tatweel / presentation forms
-        damaged = simulate_damage(clean, seed=seed + index)
-        hits, count = word_accuracy(gold, repair_text(damaged).split())
-        matched += hits
-        total += count
-        damaged_matched += word_accuracy(gold, damaged.split())[0]
-    return {"accuracy": matched / total, "before": damaged_matched / total, "words": total}
+    """Word accuracy of repair on simulated seed-font damage; also the accuracy of the damaged text itself."""
+    score = evaluate(texts, "seed_glyphs", seed=seed)
+    return {"accuracy": score.accuracy, "before": score.before / score.words, "words": score.words}
+
+
+def policy_documents() -> list[str]:
+    """The clean policy-ar markdown documents, cut into ~2,000-word documents (the report set)."""
+    return [
+        chunk for path in sorted(POLICY.glob("*.md")) if path.name != "README.md" for chunk in chunks(path.read_text())
+    ]
+
+
+def profile_table(articles: int | None) -> None:
+    """Word accuracy per damage profile, tuning set (news, SDG) and report set (policy-ar), with 95% CIs."""
+    sets = {"news (tuning)": list(news_texts(articles)), "policy-ar (report)": policy_documents()}
+    print(
+        "| damage profile | set | words | before repair | after repair (95% CI) | alef madda kept | all kaf decisions | invented | lines reordered |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for damage in ("none", "seed_glyphs", "ligature_pairs", "line_reversal"):
+        for name, documents in sets.items():
+            score = evaluate(documents, damage)
+            low, high = score.interval()
+            madda = f"{score.madda_kept / score.madda_total:.3f} ({score.madda_total})" if score.madda_total else "-"
+            decisions = f"{score.decisions_right / score.decisions:.4f}" if score.decisions else "-"
+            print(
+                f"| {damage} | {name} | {score.words} | {score.before / score.words:.4f} | "
+                f"{score.accuracy:.4f} ({low:.4f}-{high:.4f}) | {madda} | {decisions} | {score.invented} | "
+                f"{score.lines_reordered}/{score.lines} |"
+            )
 
 
 def throughput(text: str, repeat: int = 3) -> float:
@@ -183,6 +208,7 @@ def main() -> None:
             f"(damaged text before repair {result['before']:.4f}; {result['words']} words; "
             f"{time.perf_counter() - start:.1f} s)"
         )
+    profile_table(args.articles)
     news = "\n".join(news_texts(args.articles))
     print(f"throughput, clean news ({len(news.encode()) / 1e6:.1f} MB): {throughput(news):.1f} MB/s")
     print(f"throughput, damaged seed ({len(seed_text.encode()) / 1e6:.2f} MB): {throughput(seed_text, 5):.2f} MB/s")
@@ -190,6 +216,11 @@ def main() -> None:
     print(
         f"throughput, simulated-damage news ({len(damaged_news.encode()) / 1e6:.1f} MB): "
         f"{throughput(damaged_news, 1):.2f} MB/s"
+    )
+    ligature_news = simulate_ligature_damage("\n".join(news_texts(300)), ("لا", "لم", "في", "لى"))
+    print(
+        f"throughput, ligature-damaged news ({len(ligature_news.encode()) / 1e6:.1f} MB): "
+        f"{throughput(ligature_news, 1):.2f} MB/s"
     )
 
 

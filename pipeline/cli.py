@@ -80,7 +80,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.stages.ingest import decode_text
-    from pipeline.stages.repair.pdf_artefacts import repair_lines
+    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_lines
 
     options = {}
     if args.config is not None:
@@ -94,11 +94,18 @@ def cmd_repair(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise PipelineError(f"{path}: cannot read file: {exc.strerror}") from None
             sources.append(decode_text(data, str(path))[0])
-        lines = (line for text in sources for line in text.splitlines())
+        # Each file is one document: the repairer calibrates on all of it, then repairs it line by line.
+        repaired = (
+            line
+            for text in sources
+            for repairer in (PdfArtefactRepair(**options).fit(text),)
+            for line in text.splitlines()
+            for line in (repairer.repair(line),)
+        )
     else:
-        lines = (line.rstrip("\n") for line in sys.stdin)
+        repaired = repair_lines((line.rstrip("\n") for line in sys.stdin), **options)
     out = sys.stdout
-    for line in repair_lines(lines, **options):
+    for line in repaired:
         out.write(line)
         out.write("\n")
     out.flush()

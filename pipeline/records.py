@@ -23,6 +23,7 @@ class Document:
     encoding: str  # e.g. "utf-8", "cp1256", "pdf"
     sha256: str  # hash of the raw bytes: the cache key of per-document work
     meta: dict[str, Any] = field(default_factory=dict)
+    fixes: dict[str, int] = field(default_factory=dict)  # what ingest repaired (e.g. mojibake pairs), for the counts
 
 
 @dataclass
@@ -127,6 +128,7 @@ class DocumentState:
     document: Document | None = None
     units: list[Unit] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    profile: dict[str, Any] = field(default_factory=dict)  # slot -> what it found about the document (run.json)
 
 
 @dataclass

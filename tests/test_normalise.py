@@ -85,7 +85,9 @@ def test_farsi_yeh_becomes_yeh_in_the_folded_form():
     # then gives the intended yeh, so even unrepaired text meets its repaired form.
     normaliser = CamelNormaliser()
     assert normaliser.normalise("تعزیز") == normaliser.normalise("تعزيز") == "تعزيز"
-    assert normaliser.display("تعزیز") == "تعزىز"
+    # Display text keeps the author's letter: a Persian-keyboard yeh is the Arabic yeh, not «ى».
+    assert normaliser.display("تعزیز") == "تعزيز"
+    assert normaliser.display("فی علی") == "في على"  # at a word's end the more frequent word decides
 
 
 def test_unicode_normalisation_runs_before_arclean():
@@ -104,3 +106,12 @@ def test_fold_variants_cover_every_fold():
         "إلي المدرسه",
         "الي المدرسه",
     }
+
+
+def test_display_keeps_separators_and_orthographic_tatweel_normalise_folds_them():
+    normaliser = CamelNormaliser()
+    assert normaliser.display("٣٫٥ و١٬٢٠٠") == "٣٫٥ و١٬٢٠٠"
+    assert normaliser.normalise("٣٫٥") == "3,5"  # model text keeps arclean's ASCII image
+    text = "الـ 193 دولة لـ COVID والـ SDGs تنفيـــذ ثانيـا"
+    assert normaliser.display(text) == "الـ 193 دولة لـ COVID والـ SDGs تنفيذ ثانيا"
+    assert "\u0640" not in normaliser.normalise(text)

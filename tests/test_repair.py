@@ -12,9 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
+from pipeline.evaluate.repair import kaf_confusion, simulate_damage
 from pipeline.registry import lookup
+from pipeline.stages.normalise import keep_orthography
 from pipeline.stages.repair import pdf_artefacts as repair_module
 from pipeline.stages.repair.pdf_artefacts import (
+    CALIBRATED_STEPS,
     STEPS,
     DamageEvidence,
     PdfArtefactRepair,
@@ -22,10 +25,8 @@ from pipeline.stages.repair.pdf_artefacts import (
     _has_presentation_forms,
     _presentation_table,
     fix_visual_order_line,
-    kaf_confusion,
     repair_lines,
     repair_text,
-    simulate_damage,
 )
 from tests.conftest import FIXTURES, shared_path
 
@@ -110,10 +111,12 @@ def test_paragraph_excerpt_uses_document_evidence(seed_text: str, seed_repairer:
 def test_counts_name_the_steps(seed_text: str) -> None:
     repairer = PdfArtefactRepair().fit(seed_text)
     repairer.repair(seed_text)
-    steps = {step for step in repairer.counts if not step.startswith("fix_visual_order_")}
-    assert steps == set(STEPS) - {"fold_presentation_forms"}
+    steps = {step for step in repairer.counts if not step.startswith(("fix_visual_order_", "profile_"))}
+    assert steps == set(STEPS) - {"fold_presentation_forms", *CALIBRATED_STEPS}
     # Which reading each searched line took (the model's, the rules', or none: below the margin).
     assert repairer.counts["fix_visual_order_model"] > 0 and repairer.counts["fix_visual_order_rules"] > 0
+    assert repairer.counts["profile_seed_glyphs"] == 1  # the seed font's damage is its only profile
+    assert repairer.profile["profiles"] == ["seed_glyphs"]
     assert repairer.counts["repair_yeh"] == seed_text.count("\u06cc")
     assert repairer.counts["rejoin_lam_alef"] == 3
 
@@ -272,7 +275,7 @@ def test_clean_news_loses_only_tatweel() -> None:
     for text in news_sample(400):
         repaired = repair_text(text)
         if not PRESENTATION.search(text):
-            assert repaired == text.replace("\u0640", "")
+            assert repaired == keep_orthography(text)  # orthographic tatweel («الـ24») stays
         changed += repaired != text
     assert changed > 0  # some articles carry tatweel
 
@@ -306,13 +309,19 @@ def _reference_clean_key(word: str) -> str:
     return re.sub("[\u0467\u0640]+", "", word).replace("\u06cc", "\u064a").translate(repair_module._MARKS_TABLE)
 
 
+# Prefixes after which a kaf or alef madda is certain, in the order the regex tries them.
+_PREFIXES = [conj + prep for conj in ("و", "ف", "") for prep in ("ال", "بال", "كال", "فال", "لل", "ب", "ل")] + ["ف"]
+
+
 def _reference_stems(text: str) -> Counter:
     stems: Counter = Counter()
     for word in repair_module._WORD_RE.findall(text):
         key = _reference_clean_key(word)
-        for index in range(1, len(key) - 2):
-            if key[index] in ("\u0643", "\u0622") and key[index - 1] not in repair_module.NON_JOINERS:
-                stems[key[index:]] += 1
+        for prefix in _PREFIXES:
+            rest = key[len(prefix) :]
+            if key.startswith(prefix) and len(rest) >= 3 and rest[0] in ("\u0643", "\u0622"):
+                stems[rest] += 1
+                break
     return stems
 
 

@@ -45,6 +45,7 @@ class DocumentResult:
     computed: list[str] = field(default_factory=list)  # stages computed in this run
     n_units: int = 0  # len(units), also when the units were left in the cache (see ``stored``)
     stored: str | None = None  # cache key of the final per-document state, holding units and tables
+    profile: dict[str, Any] = field(default_factory=dict)  # slot -> what it found about the document
 
 
 def _split(doc: Document | None, result: DocumentResult) -> tuple[DocumentResult, tuple]:
@@ -105,6 +106,7 @@ class DocumentProcessor:
             t = time.perf_counter()
             try:
                 result.counts[slot] = self.built[slot].process(state)
+                result.profile = state.profile
                 self._describe(state, result)
             except InputError as exc:
                 result.error = str(exc)
@@ -139,6 +141,7 @@ class DocumentProcessor:
                 result.cached, result.seconds, result.computed = self.slots[index], {}, []
                 result.stored = key if index == len(self.slots) - 1 else None
                 state.document, state.units, state.tables = doc, result.units, result.tables
+                state.profile = result.profile
                 return index + 1
         return 0
 

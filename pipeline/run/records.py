@@ -116,6 +116,7 @@ def run_info(
                 "sha256": r.sha256,
                 "encoding": r.encoding,
                 "units": r.n_units or len(r.units),
+                **({"profile": r.profile} if r.profile else {}),
             }
             for r in good
         ],

@@ -22,7 +22,9 @@ from pipeline.stages.base import DocumentStage
 
 PDF_SUFFIXES = (".pdf",)
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
-ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+# Base letters and their presentation forms: a file typed wholly in presentation forms is Arabic
+# too (the repair stage folds them).
+ARABIC_LETTER = re.compile("[\u0621-\u064a\ufb50-\ufdff\ufe70-\ufefc]")
 # Control characters other than tab/newline/CR/form feed mean "binary", not text.
 BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # charset-normalizer guesses by name; these are the names of the Arabic code pages.
@@ -137,11 +139,12 @@ class FileIngestor(DocumentStage):
     """Reads .txt (any common Arabic encoding) and .pdf (text layer) files."""
 
     min_arabic_letters: int = 1  # a "document" with fewer Arabic letters is reported, not analysed
+    fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
 
     def process(self, state: DocumentState) -> dict[str, int]:
         """Read ``state.path`` into ``state.document``; counts: documents, characters."""
         state.document = self.read(state.path)
-        return {"documents": 1, "characters": len(state.document.text)}
+        return {"documents": 1, "characters": len(state.document.text), **state.document.fixes}
 
     def read(self, path: Path) -> Document:
         """Decode one file; raises InputError with the reason when it cannot."""
@@ -159,7 +162,16 @@ class FileIngestor(DocumentStage):
         else:
             text, encoding = decode_text(data, where)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        fixes: dict[str, int] = {}
+        if self.fix_mojibake:
+            from pipeline.stages.mojibake import fix_mojibake
+
+            text, fixes = fix_mojibake(text)
         if len(ARABIC_LETTER.findall(text, 0, 200_000)) < self.min_arabic_letters:
+            if fixes.get("mojibake_unfixed"):
+                raise InputError(f"{where}: mojibake (UTF-8 Arabic read as Windows-1252) that could not be decoded")
             raise InputError(f"{where}: no Arabic text found")
         meta = load_metadata(path.parent).get(path.name, {})
-        return Document(doc_id=doc_id_for(path), source=where, text=text, encoding=encoding, sha256=sha, meta=meta)
+        return Document(
+            doc_id=doc_id_for(path), source=where, text=text, encoding=encoding, sha256=sha, meta=meta, fixes=fixes
+        )

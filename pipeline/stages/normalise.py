@@ -114,7 +114,66 @@ class _Compiled:
 
 # Display text keeps Arabic punctuation, guillemets and Arabic-Indic digits as printed; arclean
 # would turn them into their ASCII look-alikes, which suits models but not readers.
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩")
+# The Arabic decimal and thousands separators («٣٫٥», «١٬٢٠٠») are kept too: arclean's «,» and «'»
+# change what the number says.  Tatweel is kept where it is orthography (see ``keep_orthography``).
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640")
+
+FARSI_YEH = "\u06cc"
+TATWEEL = "\u0640"
+# Tatweel that is orthography: after a prefix written alone before a number or a Latin word
+# («الـ 193», «لـ COVID», «والـ SDGs»).  Any other tatweel is justification and goes.
+_TATWEEL_RUN_RE = re.compile(f"{TATWEEL}+")
+# Matched from each tatweel run (found by a fast scan for the literal): the prefix before it, the
+# number or Latin word after it.
+_PREFIX_BEFORE_RE = re.compile("(?:^|[^\u0621-\u064a])(?:وال|بال|فال|كال|لل|ال|و|ب|ل|ف|ك)$")
+_NUMBER_OR_LATIN_AFTER_RE = re.compile("\\s*[0-9A-Za-z\u0660-\u0669]")
+_FARSI_YEH_INSIDE_RE = re.compile(f"{FARSI_YEH}(?=[\u0621-\u064a\u064b-\u065f{FARSI_YEH}])")
+_FARSI_YEH_FINAL_RE = re.compile(f"([\u0621-\u064a]+){FARSI_YEH}(?![\u0621-\u064a])")
+
+
+def keep_orthography(text: str) -> str:
+    """``text`` with justification tatweel removed and orthographic tatweel kept as one U+0640."""
+    if TATWEEL not in text:
+        return text
+    return _TATWEEL_RUN_RE.sub(lambda match: TATWEEL if orthographic(text, match) else "", text)
+
+
+def orthographic(text: str, run: re.Match) -> bool:
+    """Whether the tatweel ``run`` of ``text`` is orthography («الـ 193»), not justification."""
+    start, end = run.span()
+    return (
+        _NUMBER_OR_LATIN_AFTER_RE.match(text, end) is not None
+        and _PREFIX_BEFORE_RE.search(text[max(0, start - 4) : start]) is not None
+    )
+
+
+def shield_orthography(text: str, shield: str) -> str:
+    """``text`` with each orthographic tatweel run written as one ``shield`` character."""
+    if TATWEEL not in text:
+        return text
+    return _TATWEEL_RUN_RE.sub(lambda match: shield if orthographic(text, match) else match.group(), text)
+
+
+def farsi_yeh_as_arabic(text: str) -> str:
+    """Persian-keyboard yeh «ی» (U+06CC) as the Arabic letter the author meant.
+
+    Before a letter it is «ي» (the only joining reading: «تعزیز» is «تعزيز»).  At a word's end
+    a Persian keyboard writes «ی» for both «ي» and «ى» («فی», «علی»): the reading that makes the
+    more frequent word (wordfreq) wins, «ي» when neither is known.  arclean maps it to «ى»,
+    which is right for neither position in Arabic text.
+    """
+    if FARSI_YEH not in text:
+        return text
+    text = _FARSI_YEH_INSIDE_RE.sub("\u064a", text)
+
+    def final(match: re.Match) -> str:
+        from pipeline.stages.repair.pdf_artefacts import zipf  # deferred: loads the lexicon
+
+        stem = match.group(1)
+        return stem + ("\u0649" if zipf(stem + "\u0649") > zipf(stem + "\u064a") else "\u064a")
+
+    return _FARSI_YEH_FINAL_RE.sub(final, text).replace(FARSI_YEH, "\u064a")
+
 
 # Characters the chain changes or drops that are frequent in Arabic text: the Arabic comma,
 # question mark and semicolon, the harakat and tatweel.  Looking each up with ``in`` (a memchr)
@@ -227,8 +286,9 @@ class CamelNormaliser(DocumentStage):
         return {"units": len(state.units)}
 
     def display(self, text: str) -> str:
-        """Cleaned text for display: letters unfolded, Arabic punctuation kept, whitespace collapsed."""
-        return " ".join(fast_clean(text, keep=DISPLAY_KEEP).split())
+        """Cleaned text for display: the author's letters (Persian-keyboard yeh read as Arabic yeh),
+        Arabic punctuation, separators and orthographic tatweel kept, whitespace collapsed."""
+        return " ".join(fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP).split())
 
     def normalise(self, text: str) -> str:
         """Cleaned and folded text for the models (whitespace kept as is: tokenisation ignores it)."""

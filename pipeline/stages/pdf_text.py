@@ -495,7 +495,8 @@ def _cells_with_spaces(glyphs: list[tuple[float, float, float, str]], rtl: bool)
 
 
 def _cell_class(cell: str) -> str:
-    """``R`` RTL letter, ``L`` LTR letter, ``D`` digit, ``S`` space, ``ES`` plus/minus, ``N`` other neutral."""
+    """``R`` RTL letter, ``L`` LTR letter, ``D`` digit, ``S`` space, ``ES`` plus/minus, ``ON`` bracket or
+    other symbol, ``N`` other neutral (number separators ``. , : /``)."""
     if cell.isspace():
         return "S"
     first = cell[0]
@@ -508,6 +509,8 @@ def _cell_class(cell: str) -> str:
         return "D"
     if kind == "ES":
         return "ES"
+    if kind == "ON":
+        return "ON"  # brackets, quotes, symbols: never part of a number
     return "N"
 
 
@@ -519,9 +522,30 @@ def _visual_to_logical(cells: list[str], rtl: bool) -> str:
         for run_start, run_end in _split_run(classes, start, end, rtl):
             out[run_start:run_end] = out[run_start:run_end][::-1]
     if rtl:
+        # A glyph at right-to-left level is drawn mirrored.  Producers that lay text out themselves
+        # (ReportLab) store the character the glyph shows, «)» for an opening bracket; HarfBuzz-based
+        # ones (fpdf2, WeasyPrint, browsers) store the logical character.  Which one a font's
+        # brackets follow shows in the result: mirrored only when that, not the stored text, pairs
+        # each opening bracket with a later closing one.
         inside = _run_membership(classes, rtl)
-        out = [cell if inside[i] else cell.translate(_MIRRORED) for i, cell in enumerate(out)]
+        mirrored = [cell if inside[i] else cell.translate(_MIRRORED) for i, cell in enumerate(out)]
+        if not (_brackets_balanced("".join(out)) and not _brackets_balanced("".join(mirrored))):
+            out = mirrored
     return "".join(out)
+
+
+_OPENING = {")": "(", "]": "[", "}": "{", "»": "«"}
+
+
+def _brackets_balanced(text: str) -> bool:
+    """Whether every bracket of ``text`` closes one opened before it (nested properly)."""
+    stack: list[str] = []
+    for char in text:
+        if char in "([{«":
+            stack.append(char)
+        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
+            return False
+    return not stack
 
 
 def _opposite_runs(classes: list[str], rtl: bool) -> list[tuple[int, int]]:
@@ -553,7 +577,9 @@ def _split_run(classes: list[str], start: int, end: int, rtl: bool) -> list[tupl
         return [(start, end)]
     pieces, piece_start = [], None
     for index in range(start, end):
-        if classes[index] in ("S", "ES"):
+        # Brackets and other neutrals between two numbers resolve to the Arabic direction (UBA N1:
+        # numbers count as R): they separate the numbers.  Only «. , : /» (class CS) join them.
+        if classes[index] in ("S", "ES", "ON"):
             if piece_start is not None:
                 pieces.append((piece_start, index))
             piece_start = None
@@ -568,6 +594,7 @@ def _run_membership(classes: list[str], rtl: bool) -> list[bool]:
     """For each cell, whether it lies inside an opposite-direction (left-to-right) run."""
     inside = [False] * len(classes)
     for start, end in _opposite_runs(classes, rtl):
-        for index in range(start, end):
-            inside[index] = True
+        for piece_start, piece_end in _split_run(classes, start, end, rtl):  # a bracket between numbers is outside
+            for index in range(piece_start, piece_end):
+                inside[index] = True
     return inside

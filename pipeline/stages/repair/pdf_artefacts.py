@@ -61,11 +61,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -73,6 +72,7 @@ from typing import Literal
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.stages.normalise import keep_orthography, shield_orthography
 from pipeline.stages.repair.reading_order import ReadingOrder
 
 KASHIDA_GLYPH = "\u0467"  # Cyrillic small little yus: the seed font's kashida
@@ -113,12 +113,21 @@ _NOT_KEY = MARKS | {KASHIDA_GLYPH, TATWEEL}  # characters a word's clean key lea
 # it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
 _LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
 _JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
-_CERTAIN_STEM_RE = re.compile(f"[{KAF}{ALEF_MADDA}](?<=[{_JOINING_CLASS}][{KAF}{ALEF_MADDA}])[{_LETTER_CLASS}]{{2,}}")
+# Only after a prefix (article, preposition, conjunction): inside a longer word («هيكلية») the
+# same letters are another word's, no evidence for «كلية».
+_CERTAIN_STEM_RE = re.compile(
+    f"(?<![{_LETTER_CLASS}])(?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([{KAF}{ALEF_MADDA}][{_LETTER_CLASS}]{{2,}})"
+)
 _LAM_ALEF_LIGATURES = ("لإ", "لأ")
+# Tatweel that is orthography («الـ 193», «لـ COVID»): kept; shielded from the word steps by a
+# private-use character that is put back before the text leaves :meth:`PdfArtefactRepair.repair`.
+_SHIELD = "\ue000"
 # A word that starts with a lam-alef ligature: the only words _rejoin_lam_alef acts on.
 _LEADING_LAM_ALEF_RE = re.compile(f"ل[إأ](?<!{_WORD_CHARS}ل[إأ])")
 
 STEPS = (
+    "fix_mojibake",
+    "reverse_lines",
     "fold_presentation_forms",
     "fix_visual_order",
     "strip_kashida",
@@ -126,7 +135,11 @@ STEPS = (
     "repair_kaf",
     "split_glued_words",
     "rejoin_lam_alef",
+    "fix_ligature_pairs",
 )
+# Calibrated steps (pipeline/stages/repair/calibrate.py): they run only where a document shows
+# their damage, so the bundled report never counts them.
+CALIBRATED_STEPS = ("fix_mojibake", "reverse_lines", "fix_ligature_pairs")
 
 
 @lru_cache(maxsize=1)
@@ -204,14 +217,11 @@ def _clean_key(word: str) -> str:
 
 
 def _certain_stems(text: str) -> Iterator[str]:
-    """For each kaf or alef madda after a joining letter in a word of ``text`` (as clean keys, with
-    at least two letters after it), the rest of that word from it: ``الكيانات`` gives ``كيانات``."""
+    """For each kaf or alef madda after a prefix that joins it (``ال``, ``ب``, ``ل``, ...) in a word
+    of ``text`` (as clean keys, with at least two letters after it), the rest of that word from it:
+    ``الكيانات`` gives ``كيانات``."""
     # Cleaning the whole text turns each word into its clean key: only characters inside words go.
-    for stem in _CERTAIN_STEM_RE.findall(text.translate(_KEY_TABLE)):
-        while stem:
-            yield stem
-            inner = _CERTAIN_STEM_RE.search(stem, 1)  # a later one in the same word
-            stem = inner.group() if inner else ""
+    yield from _CERTAIN_STEM_RE.findall(text.translate(_KEY_TABLE))
 
 
 @dataclass
@@ -280,6 +290,11 @@ class PdfArtefactRepair(DocumentStage):
     glued_min_zipf: float = 3.5  # both halves of a split need at least this zipf ...
     glued_min_zipf_uncued: float = 4.3  # ... or this much without a word-boundary cue (see _plausible_split)
     unknown_prefers_kaf: bool = True  # when no reading is a known word, read آ as kaf (by far the commoner)
+    # Calibrated maps (pipeline/stages/repair/calibrate.py): each is applied only where it raises
+    # the known-word share of the document (or line) by a clear margin.
+    fix_mojibake: bool = True  # UTF-8 Arabic read as cp1252 («Ø§Ù„»), ftfy
+    reverse_lines: bool = True  # whole lines in reversed (visual) character order
+    fix_ligature_pairs: bool = True  # two-letter ligatures extracted in visual order («يف», «املجلس»)
 
     counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
@@ -287,6 +302,10 @@ class PdfArtefactRepair(DocumentStage):
     _heads: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
+    _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
+    _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The document's damage profile (set by fit; None: not fitted, each text judged on its own).
+    profile: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -299,13 +318,25 @@ class PdfArtefactRepair(DocumentStage):
             unit.text = " ".join(self.repair(unit.raw).split())
         for table in state.tables:
             table.title = " ".join(self.repair(table.title).split())
+        state.profile["repair"] = self.profile  # the damage profile and its evidence, for run.json
         return dict(sorted(self.counts.items()))
 
     def fit(self, text: str) -> PdfArtefactRepair:
-        """Gather document evidence: whether it is damaged, and stems with a certain kaf or alef madda."""
-        if self.fold_presentation_forms and _has_presentation_forms(text):
-            text = _fold_presentation_forms(text)
+        """Gather document evidence: which damage profile the document shows (see :mod:`.calibrate`),
+        and stems with a certain kaf or alef madda.  :attr:`profile` records what was found."""
+        from pipeline.stages.repair.profile import calibrate_document, finish_profile, learn_ligatures
+
+        text, self.profile = calibrate_document(self, text)
+        self._ligatures = frozenset()
+        self._ligature_cache = {}
         self._document = DamageEvidence.of(text)
+        if self._document.damaged:
+            self.profile.setdefault("profiles", []).append("seed_glyphs")
+            self.profile["seed_glyphs"] = {
+                "farsi_initial_yeh": self._document.farsi_initial_yeh,
+                "arabic_initial_yeh": self._document.arabic_initial_yeh,
+                "kashida_glyphs": self._document.kashida_glyphs,
+            }
         self._stems = Counter()
         self._heads = Counter()
         self._word_cache = {}
@@ -313,10 +344,22 @@ class PdfArtefactRepair(DocumentStage):
             for stem in _certain_stems(text):
                 self._stems[stem] += 1
                 self._heads[stem[:3]] += 1
+        self._ligatures = learn_ligatures(self, text, self._document.damaged)
+        finish_profile(self.profile)
+        for name in self.profile["profiles"]:
+            self.counts[f"profile_{name}"] += 1  # documents with each damage profile, summed by the run
         return self
 
     def repair(self, text: str) -> str:
         """The repaired text, with the same number of lines; adds to :attr:`counts`."""
+        from pipeline.stages.repair.profile import apply_calibrated_maps, record_after  # deferred: import cycle
+
+        repaired = self._repair(apply_calibrated_maps(self, text))
+        if self.profile and self.profile["profiles"]:
+            record_after(self, repaired)
+        return repaired
+
+    def _repair(self, text: str) -> str:
         if self.fold_presentation_forms and _has_presentation_forms(text):
             table = _presentation_table()
             self.counts["fold_presentation_forms"] += sum(ord(ch) in table for ch in _PRESENTATION_RE.findall(text))
@@ -329,11 +372,34 @@ class PdfArtefactRepair(DocumentStage):
             damaged = unit.damaged or self._document.damaged
         if not damaged:  # clean text, the common case: only real tatweel goes, no per-line work
             if self.strip_kashida and TATWEEL in text:
-                self.counts["strip_kashida"] += text.count(TATWEEL)
-                text = text.replace(TATWEEL, "")
-            return text
+                kept = keep_orthography(text)
+                self.counts["strip_kashida"] += text.count(TATWEEL) - kept.count(TATWEEL)
+                text = kept
+            return self._repair_ligatures(text)
+        if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
+            text = shield_orthography(text, _SHIELD)
         self._context = "."  # a unit starts a sentence: its first line is read after a stop
-        return "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
+        text = "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
+        return self._repair_ligatures(text.replace(_SHIELD, TATWEEL))
+
+    def _repair_ligatures(self, text: str) -> str:
+        """Put the document's learnt ligature pairs back in logical order, word by word."""
+        if not self._ligatures:
+            return text
+        from pipeline.stages.repair.calibrate import _WORD_WITH_MARKS_RE, repair_word
+
+        cache = self._ligature_cache
+
+        def one(match: re.Match) -> str:
+            word = match.group()
+            reading = cache.get(word)
+            if reading is None:
+                reading = cache[word] = repair_word(word, self._ligatures)
+            if reading != word:
+                self.counts["fix_ligature_pairs"] += 1
+            return reading
+
+        return _WORD_WITH_MARKS_RE.sub(one, text)
 
     # -- lines ------------------------------------------------------------------------------
 
@@ -744,7 +810,12 @@ def _separate_glued_digits(text: str) -> str:
     """«2005ونس» / «مشاركا13»: a space between digits and letters that form a known word."""
 
     def split(match: re.Match) -> str:
+        # Two alternatives: digits then letters (groups 1, 2), or letters before digits (group 3).
+        # Only the first has groups 1 and 2; the second's replacement is its letters and a space.
         letters = match.group("after") or match.group("before")
+        if _key(letters) in _PROCLITICS or (match.group("after") and len(_key(letters)) == 1):
+            # «و2024», «ب2020»: a prefix written on its number; «2030م», «1442ه»: a year's era letter
+            return match.group()
         known = max(_key_zipf(_key(letters)), _key_zipf(_key(letters).replace(ALEF_MADDA, KAF))) > 0
         if not known:
             return match.group()
@@ -755,6 +826,8 @@ def _separate_glued_digits(text: str) -> str:
     return _GLUED_DIGITS_RE.sub(split, text)
 
 
+# One-letter prefixes (and the article) that Arabic writes joined to a following number.
+_PROCLITICS = frozenset({"و", "ب", "ل", "ف", "ك", "ال", "وال", "بال", "لل"})
 _GLUED_DIGITS_RE = re.compile(
     f"(\\d)((?P<after>{_ARABIC_LETTER}[{_LETTER_CLASS}{FARSI_YEH}{KASHIDA_GLYPH}]*))"
     f"|((?P<before>{_ARABIC_LETTER}[{_LETTER_CLASS}{FARSI_YEH}{KASHIDA_GLYPH}]*))(?=\\d)"
@@ -924,75 +997,3 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         seen.kashida_glyphs += evidence.kashida_glyphs
         repairer._document = seen
         yield repairer.repair(body) + ending
-
-
-# -- evaluation helpers (used by tests and bench/eval_repair.py) ------------------------------
-
-
-def _neighbour(text: str, index: int, step: int) -> str | None:
-    """The nearest non-mark character before (step=-1) or after (step=1) ``text[index]``."""
-    index += step
-    while 0 <= index < len(text):
-        if text[index] not in MARKS:
-            return text[index]
-        index += step
-    return None
-
-
-def simulate_damage(text: str, seed: int = 0, kashida_rate: float = 0.5) -> str:
-    """Apply the seed font's damage to clean text: initial kaf -> آ, initial yeh -> ی, ѧ kashida runs.
-
-    A letter is in initial form when it starts a word or follows a non-joining
-    letter, and a letter (or tatweel) follows it.  ``kashida_rate`` is the chance
-    that a word gets one run of 1-5 ``ѧ`` between two joined letters.
-    """
-    rng = random.Random(seed)
-    letters = {chr(code) for code in range(0x0621, 0x064B) if code != 0x0640}
-    out: list[str] = []
-    for match in re.finditer(r"\S+|\s+", text):
-        word = match.group()
-        chars = list(word)
-        joints = []
-        for index, ch in enumerate(word):
-            before, after = _neighbour(word, index, -1), _neighbour(word, index, 1)
-            initial = before is None or before in NON_JOINERS or (before not in letters and before != TATWEEL)
-            if ch in (KAF, YEH) and initial and (after in letters or after == TATWEEL):
-                chars[index] = ALEF_MADDA if ch == KAF else FARSI_YEH
-            if ch in letters and ch not in NON_JOINERS and after in letters and after != "ء":
-                joints.append(index)
-        if joints and rng.random() < kashida_rate:
-            joint = rng.choice(joints)
-            while joint + 1 < len(word) and word[joint + 1] in MARKS:
-                joint += 1
-            chars[joint] += KASHIDA_GLYPH * rng.randint(1, 5)
-        out.append("".join(chars))
-    return "".join(out)
-
-
-def kaf_confusion(damaged: str, predicted: str, correct: str) -> Counter:
-    """Score the kaf decision on one word: counts of tp/fp/fn/tn over the آ of ``damaged``.
-
-    A true positive is a آ that ``correct`` reads as kaf and ``predicted`` changed to
-    kaf.  Spaces (glued-word splits) and kashida are ignored when aligning.
-    """
-    keys = [_clean_key(word).replace(" ", "") for word in (damaged, predicted, correct)]
-    scores: Counter = Counter()
-    if len({len(key) for key in keys}) != 1:
-        scores["misaligned"] += 1
-        return scores
-    for letter, guess, truth in zip(*keys, strict=True):
-        if letter != ALEF_MADDA:
-            continue
-        if truth == KAF:
-            scores["tp" if guess == KAF else "fn"] += 1
-        else:
-            scores["fp" if guess == KAF else "tn"] += 1
-    return scores
-
-
-def word_accuracy(gold: Sequence[str], predicted: Sequence[str]) -> tuple[int, int]:
-    """(words of ``gold`` matched exactly in ``predicted`` after alignment, words of ``gold``)."""
-    import difflib  # only the evaluation needs it
-
-    matcher = difflib.SequenceMatcher(a=list(gold), b=list(predicted), autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks()), len(gold)

@@ -74,6 +74,9 @@ REPAIR_STEPS = {
     "repair_kaf": ("تصحيح الكاف", "آ restored to ك where it stands for kaf"),
     "split_glued_words": ("فصل الكلمات الملتصقة", "glued words split"),
     "rejoin_lam_alef": ("إعادة وصل لام ألف", "broken lam-alef rejoined"),
+    "fix_mojibake": ("فك الترميز المشوّه", "mojibake (UTF-8 read as Windows-1252) decoded again"),
+    "reverse_lines": ("عكس الأسطر المقلوبة", "lines stored in reversed character order put back"),
+    "fix_ligature_pairs": ("تصحيح ترتيب حروف الربط", "ligature letters extracted in visual order put back"),
     "fix_visual_order": (
         "تصحيح ترتيب الأسطر",
         "lines and segments extracted in visual order put back in reading order",
@@ -298,6 +301,30 @@ def _percent(value: Any) -> str:
     return "" if n is None else f"{n * 100:.0f}%"
 
 
+# Damage profiles the repair stage calibrates per document (pipeline/stages/repair/profile.py).
+DAMAGE_PROFILES = {
+    "seed_glyphs": "خط التقرير المرفق (ك→آ، ي→ی، كشيدة ѧ)",
+    "ligature_pairs": "حروف ربط مقلوبة",
+    "line_reversal": "أسطر مقلوبة",
+    "presentation_forms": "أشكال العرض",
+    "mojibake": "ترميز مشوّه",
+}
+
+
+def _damage_profile(document: dict) -> str:
+    """«profile (known-word share before → after)» for a run.json document entry, or «—»."""
+    profile = (document.get("profile") or {}).get("repair") or {}
+    names = profile.get("profiles") or []
+    if not names:
+        return "—"
+    share = profile.get("known_share") or {}
+    label = "، ".join(DAMAGE_PROFILES.get(name, name) for name in names)
+    before, after = share.get("before"), share.get("after")
+    if before is None or after is None:
+        return label
+    return f"{label} ({before * 100:.1f}% → {after * 100:.1f}%)"
+
+
 def _section_corpus(info: dict | None) -> dict[str, Any]:
     if info is None:
         return {"ran": False}
@@ -315,11 +342,13 @@ def _section_corpus(info: dict | None) -> dict[str, Any]:
                 "count": int(count),
             }
             for step, count in sorted(counts.items(), key=lambda item: (-int(item[1]), item[0]))
+            if not step.startswith("profile_")  # documents per damage profile: shown per document
         ]
+    documents = [dict(document, damage=_damage_profile(document)) for document in info.get("documents") or []]
     return {
         "ran": True,
         "name": info.get("name", ""),
-        "documents": info.get("documents") or [],
+        "documents": documents,
         "failed": info.get("failed") or [],
         "kinds": [{"kind": k, "label": UNIT_KINDS_AR.get(k, k), "count": v} for k, v in kinds.items()],
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),

@@ -1,0 +1,278 @@
+"""Simulated damage and the measures of the repair stage (a run never imports this module).
+
+Damage profiles simulated on clean text, each the way a known producer damages Arabic:
+
+``seed_glyphs`` (:func:`simulate_damage`)
+    the bundled report's font: initial kaf -> آ, initial yeh -> ی, ѧ kashida runs.
+``ligature_pairs`` (:func:`simulate_ligature_damage`)
+    a word processor's PDF export whose font has two-letter ligatures with a ToUnicode entry in
+    visual order: every pair of a per-document set comes out swapped («في» -> «يف»).  The set is
+    a random subset of the lam/feh ligatures (:data:`LAM_FEH_PAIRS`) per document.
+``line_reversal`` (:func:`simulate_line_reversal`)
+    whole lines stored in reversed character order (digit and Latin runs keep theirs).
+
+:func:`evaluate` repairs each damaged document as a run does (fit on the document, repair it)
+and scores it against the clean text: word accuracy (aligned), the alef-madda decisions, invented
+tokens and reordered lines.  Confidence intervals are percentile bootstraps over documents.
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.stages.repair.pdf_artefacts import (
+    ALEF_MADDA,
+    FARSI_YEH,
+    KAF,
+    KASHIDA_GLYPH,
+    MARKS,
+    NON_JOINERS,
+    TATWEEL,
+    YEH,
+    PdfArtefactRepair,
+    repair_text,
+)
+
+# Two-letter ligatures of lam and feh that common Arabic fonts carry (logical order): lam-alef
+# (mandatory), lam with meem / hah / jeem / khah (Traditional Arabic, Simplified Arabic, Arial),
+# lam and feh before a final yeh or alef maksura.
+LAM_FEH_PAIRS = ("لا", "لأ", "لإ", "لآ", "لم", "لح", "لج", "لخ", "لى", "لي", "في", "فى")
+_ARABIC_LETTER_RE = re.compile("[\u0621-\u064a]")
+_LETTERS = frozenset(chr(code) for code in range(0x0621, 0x064B) if code != 0x0640)
+
+
+def _neighbour(text: str, index: int, step: int) -> str | None:
+    """The nearest non-mark character before (step=-1) or after (step=1) ``text[index]``."""
+    index += step
+    while 0 <= index < len(text):
+        if text[index] not in MARKS:
+            return text[index]
+        index += step
+    return None
+
+
+def simulate_damage(text: str, seed: int = 0, kashida_rate: float = 0.5) -> str:
+    """Apply the seed font's damage to clean text: initial kaf -> آ, initial yeh -> ی, ѧ kashida runs.
+
+    A letter is in initial form when it starts a word or follows a non-joining
+    letter, and a letter (or tatweel) follows it.  ``kashida_rate`` is the chance
+    that a word gets one run of 1-5 ``ѧ`` between two joined letters.
+    """
+    rng = random.Random(seed)
+    out: list[str] = []
+    for match in re.finditer(r"\S+|\s+", text):
+        word = match.group()
+        chars = list(word)
+        joints = []
+        for index, ch in enumerate(word):
+            before, after = _neighbour(word, index, -1), _neighbour(word, index, 1)
+            initial = before is None or before in NON_JOINERS or (before not in _LETTERS and before != TATWEEL)
+            if ch in (KAF, YEH) and initial and (after in _LETTERS or after == TATWEEL):
+                chars[index] = ALEF_MADDA if ch == KAF else FARSI_YEH
+            if ch in _LETTERS and ch not in NON_JOINERS and after in _LETTERS and after != "ء":
+                joints.append(index)
+        if joints and rng.random() < kashida_rate:
+            joint = rng.choice(joints)
+            while joint + 1 < len(word) and word[joint + 1] in MARKS:
+                joint += 1
+            chars[joint] += KASHIDA_GLYPH * rng.randint(1, 5)
+        out.append("".join(chars))
+    return "".join(out)
+
+
+def random_pairs(seed: int, pool: Sequence[str] = LAM_FEH_PAIRS) -> frozenset[str]:
+    """A random non-empty subset of ``pool`` (each pair kept with probability 1/2)."""
+    rng = random.Random(seed)
+    chosen = frozenset(pair for pair in pool if rng.random() < 0.5)
+    return chosen or frozenset({rng.choice(list(pool))})
+
+
+def simulate_ligature_damage(text: str, pairs: Iterable[str]) -> str:
+    """Every occurrence of a pair of ``pairs`` (logical order) inside a word, swapped.
+
+    Pairs are found left to right without overlap, as a shaper forms ligatures; marks between
+    the two letters would stop a ligature, so only adjacent letters count.
+    """
+    pairs = frozenset(pairs)
+
+    def word(match: re.Match) -> str:
+        chars = list(match.group())
+        index = 0
+        while index < len(chars) - 1:
+            if chars[index] + chars[index + 1] in pairs:
+                chars[index], chars[index + 1] = chars[index + 1], chars[index]
+                index += 2
+            else:
+                index += 1
+        return "".join(chars)
+
+    return re.sub("[\u0621-\u064a]+", word, text)
+
+
+def simulate_line_reversal(text: str, rate: float = 1.0, seed: int = 0) -> str:
+    """Lines of ``text`` (each with probability ``rate``) in reversed character order."""
+    from pipeline.stages.repair.calibrate import reverse_line  # reverse_line is its own inverse
+
+    rng = random.Random(seed)
+    return "\n".join(
+        reverse_line(line) if _ARABIC_LETTER_RE.search(line) and rng.random() < rate else line
+        for line in text.split("\n")
+    )
+
+
+# -- measures ------------------------------------------------------------------------------
+
+
+def word_accuracy(gold: Sequence[str], predicted: Sequence[str]) -> tuple[int, int]:
+    """(words of ``gold`` matched exactly in ``predicted`` after alignment, words of ``gold``)."""
+    matcher = difflib.SequenceMatcher(a=list(gold), b=list(predicted), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()), len(gold)
+
+
+def _clean_key(word: str) -> str:
+    return "".join(ch for ch in word if ch not in MARKS and ch not in (KASHIDA_GLYPH, TATWEEL)).replace(FARSI_YEH, YEH)
+
+
+def kaf_confusion(damaged: str, predicted: str, correct: str) -> Counter:
+    """Score the kaf decision on one word: counts of tp/fp/fn/tn over the آ of ``damaged``.
+
+    A true positive is a آ that ``correct`` reads as kaf and ``predicted`` changed to
+    kaf.  Spaces (glued-word splits) and kashida are ignored when aligning.
+    """
+    keys = [_clean_key(word).replace(" ", "") for word in (damaged, predicted, correct)]
+    scores: Counter = Counter()
+    if len({len(key) for key in keys}) != 1:
+        scores["misaligned"] += 1
+        return scores
+    for letter, guess, truth in zip(*keys, strict=True):
+        if letter != ALEF_MADDA:
+            continue
+        if truth == KAF:
+            scores["tp" if guess == KAF else "fn"] += 1
+        else:
+            scores["fp" if guess == KAF else "tn"] += 1
+    return scores
+
+
+def letters_kept(damaged: str, repaired: str) -> bool:
+    """Whether ``repaired`` holds the letters of ``damaged`` and no others, modulo the documented
+    maps (آ may become ك, ی becomes ي, ѧ and tatweel go, presentation forms fold)."""
+    from pipeline.stages.repair.pdf_artefacts import _fold_presentation_forms
+
+    def letters(text: str) -> Counter:
+        text = _fold_presentation_forms(text).replace(FARSI_YEH, YEH).replace(KAF, ALEF_MADDA)
+        return Counter(ch for ch in text if "\u0621" <= ch <= "\u064a" and ch != TATWEEL)
+
+    return letters(damaged) == letters(repaired)
+
+
+@dataclass
+class Score:
+    """Word accuracy and the other measures over a set of documents."""
+
+    matched: int = 0
+    words: int = 0
+    before: int = 0  # words matched by the damaged text itself
+    madda_kept: int = 0  # genuine alef madda (آ in gold, at a kaf slot) left as آ
+    madda_total: int = 0
+    decisions_right: int = 0  # every آ of the damaged text at a kaf slot: decided right
+    decisions: int = 0
+    invented: int = 0  # repaired tokens holding «None» or letters the damaged text did not have
+    lines_reordered: int = 0  # lines whose words came out in another order than the gold's
+    lines: int = 0
+    per_document: list[tuple[int, int]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def accuracy(self) -> float:
+        return self.matched / self.words if self.words else 1.0
+
+    def interval(self, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
+        """95% percentile-bootstrap interval of the word accuracy, resampling documents."""
+        if not self.per_document:
+            return (1.0, 1.0)
+        rng = random.Random(seed)
+        values = []
+        for _ in range(draws):
+            sample = [rng.choice(self.per_document) for _ in self.per_document]
+            total = sum(words for _, words in sample)
+            values.append(sum(matched for matched, _ in sample) / total if total else 1.0)
+        values.sort()
+        return values[int(0.025 * draws)], values[int(0.975 * draws) - 1]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def score_document(score: Score, clean: str, damaged: str, repaired: str) -> None:
+    """Add one document's figures to ``score``; the gold is the clean text as repair leaves clean text."""
+    gold = repair_text(clean)
+    gold_words, predicted = _words(gold), _words(repaired)
+    matched, total = word_accuracy(gold_words, predicted)
+    score.matched += matched
+    score.words += total
+    score.per_document.append((matched, total))
+    score.before += word_accuracy(gold_words, _words(damaged))[0]
+    score.invented += sum(1 for word in predicted if "None" in word)
+    if not letters_kept(damaged, repaired):
+        score.invented += 1
+    for gold_line, line in zip(gold.split("\n"), repaired.split("\n"), strict=False):
+        gold_tokens, tokens = gold_line.split(), line.split()
+        score.lines += bool(gold_tokens)
+        if gold_tokens != tokens and sorted(gold_tokens) == sorted(tokens):
+            score.lines_reordered += 1
+    # Alef madda: align damaged and repaired words with the gold word by word (same count only).
+    damaged_words = _words(damaged)
+    if len(damaged_words) == len(gold_words) == len(predicted):
+        for before, after, truth in zip(damaged_words, predicted, gold_words, strict=True):
+            if ALEF_MADDA not in before:
+                continue
+            confusion = kaf_confusion(before, after, truth)
+            score.decisions += confusion["tp"] + confusion["fp"] + confusion["fn"] + confusion["tn"]
+            score.decisions_right += confusion["tp"] + confusion["tn"]
+            score.madda_total += confusion["tn"] + confusion["fp"]
+            score.madda_kept += confusion["tn"]
+
+
+def evaluate(documents: Iterable[str], damage: str = "seed_glyphs", seed: int = 0, **options: object) -> Score:
+    """Damage each clean document with ``damage``, repair it as a run does, and score it."""
+    import time
+
+    score = Score()
+    start = time.perf_counter()
+    for index, clean in enumerate(documents):
+        if damage == "seed_glyphs":
+            damaged = simulate_damage(clean, seed=seed + index)
+        elif damage == "ligature_pairs":
+            damaged = simulate_ligature_damage(clean, random_pairs(seed + index))
+        elif damage == "line_reversal":
+            damaged = simulate_line_reversal(clean, rate=0.5, seed=seed + index)
+        elif damage == "none":
+            damaged = clean
+        else:
+            raise ValueError(f"unknown damage profile {damage!r}")
+        repairer = PdfArtefactRepair(**options).fit(damaged)
+        repaired = repairer.repair(damaged)
+        score_document(score, clean, damaged, repaired)
+    score.seconds = time.perf_counter() - start
+    return score
+
+
+def chunks(text: str, words: int = 2000) -> list[str]:
+    """``text`` cut at line ends into documents of about ``words`` words (more documents to resample)."""
+    out, current, size = [], [], 0
+    for line in text.split("\n"):
+        current.append(line)
+        size += len(line.split())
+        if size >= words:
+            out.append("\n".join(current))
+            current, size = [], 0
+    if size:
+        out.append("\n".join(current))
+    return out
