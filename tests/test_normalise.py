@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.registry import lookup
-from pipeline.stages.normalise import CamelNormaliser, camel_reference, fast_clean, fold_variants
+from pipeline.stages.normalise import CamelNormaliser, camel_reference, fast_clean
+from pipeline.text.arabic import fold_variants
 from tests.conftest import shared_path
 
 FOLDS = list(itertools.product((False, True), repeat=3))

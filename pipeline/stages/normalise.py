@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.text.arabic import char_class, fold
 
 # camel-tools' normalize_unicode replaces these two ligatures before NFKC (NFKC keeps ﷼ as is
 # and maps ﷽ to spaced words differently).
@@ -42,13 +43,6 @@ _UNICODE_FIX = (("\ufdfc", "ريال"), ("\ufdfd", "بسم الله الرحمن
 # NFKC(text) depends only on the decomposition of text, so replacing them first changes nothing
 # but lets unicodedata take its quick "already normalised" exit: news text is full of NBSPs.
 _NFKC_PRESPLIT = (("\xa0", " "), ("\u2026", "..."))
-
-ALEF_VARIANTS = "\u0625\u0623\u0671\u0622"  # إ أ ٱ آ -- as camel-tools' normalize_alef_ar
-ALEF = "\u0627"
-ALEF_MAKSURA = "\u0649"
-YEH = "\u064a"
-TEH_MARBUTA = "\u0629"
-HEH = "\u0647"
 
 
 @functools.cache
@@ -61,40 +55,6 @@ def _arclean_map() -> dict[str, str | None]:
     # accessor.  A test pins the behaviour, so a camel-tools change would fail loudly.
     assert mapper._default == "", "arclean is expected to delete unmapped characters"
     return dict(mapper._charmap)
-
-
-def fold(text: str, alef: bool = False, alef_maksura: bool = False, teh_marbuta: bool = False) -> str:
-    """Apply the chosen letter folds (camel-tools' normalize_alef_ar and friends, via str.replace)."""
-    if alef:
-        for variant in ALEF_VARIANTS:
-            text = text.replace(variant, ALEF)
-    if alef_maksura:
-        text = text.replace(ALEF_MAKSURA, YEH)
-    if teh_marbuta:
-        text = text.replace(TEH_MARBUTA, HEH)
-    return text
-
-
-def fold_variants(word: str) -> set[str]:
-    """``word`` under every combination of folds, so word lists match whatever the config folds."""
-    return {
-        fold(word, alef, maksura, teh) for alef in (False, True) for maksura in (False, True) for teh in (False, True)
-    }
-
-
-def char_class(chars: set[str]) -> str:
-    """A regex character class body for ``chars``, written as ranges (compact and fast to compile)."""
-    points = sorted(ord(char) for char in chars)
-    parts: list[str] = []
-    start = prev = points[0]
-    for point in [*points[1:], None]:
-        if point is not None and point == prev + 1:
-            prev = point
-            continue
-        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
-        if point is not None:
-            start = prev = point
-    return "".join(parts)
 
 
 class _Images(dict):

@@ -29,7 +29,7 @@ from pipeline.errors import ConfigError
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
-from pipeline.stages.normalise import TEH_MARBUTA, char_class, fold, fold_variants
+from pipeline.text.arabic import TEH_MARBUTA, char_class, fold, fold_variants
 
 # Characters that can continue an emoji sequence in camel-tools' symbol regex: ZWJ, keycap,
 # VS16, regional indicators, skin-tone modifiers and tag characters.  Where none occurs, every

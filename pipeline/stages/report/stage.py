@@ -44,6 +44,7 @@ from pipeline import atomic
 from pipeline.outputs import split_list_cell
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
+from pipeline.text.arabic import light_fold
 
 TEMPLATE = "report.html.j2"
 PLOTS_FOLDER = "plots"
@@ -100,10 +101,6 @@ UNIT_KINDS_AR = {
 }
 
 _WORD = re.compile(r"[\w\u064b-\u065f\u0670]+")  # letters, digits and Arabic diacritics; not ، ؛ ؟
-_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
-_FOLD = str.maketrans(
-    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ة": "ه", "ک": "ك", "ؤ": "و"}
-)
 _PREFIXES = ("وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
 
 
@@ -205,7 +202,7 @@ def _merge_taxonomy(found: dict[str, Any], data: Any) -> None:
 
 def fold(word: str) -> str:
     """Light Arabic folding for matching when no pipeline features are at hand."""
-    word = _DIACRITICS.sub("", word).translate(_FOLD)
+    word = light_fold(word)
     for prefix in _PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             return word[len(prefix) :]

@@ -60,6 +60,7 @@ from pipeline.run.corpora import per_document
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stance import AxisStance, PoleSpace, StanceParams, encode, score_texts
+from pipeline.text.arabic import light_fold
 
 UNSPECIFIED = "unspecified"
 
@@ -86,30 +87,12 @@ CLAUSE_OPENERS = {"ان", "بان", "لان", "وان", "على", "الى", "ع�
 # to the next alias): «معظم المساهمات من الحكومات والمنظمات الدولية».  An alias that
 # follows without one is the verb's object: «وحثت الحكومة الأمم المتحدة على ...».
 CONTINUERS = {"من", "و", "او"}
-# Folding applied on top of the pipeline's normalisation, to both sides of every match.
-_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ی": "ي",
-        "ئ": "ي",
-        "ؤ": "و",
-        "ة": "ه",
-        "ک": "ك",
-        "\u0640": None,
-        "\u0467": None,
-        **{chr(c): None for c in range(0x064B, 0x0660)},
-        "\u0670": None,
-    }
-)
 
 
 def fold(text: str) -> str:
-    """Light orthographic fold used for matching (both aliases and text)."""
-    return text.translate(_FOLD).lower()
+    """The matching fold (:func:`pipeline.text.arabic.light_fold`), applied to aliases and text alike,
+    on top of the pipeline's normalisation."""
+    return light_fold(text)
 
 
 def readings(key: str) -> list[str]:
