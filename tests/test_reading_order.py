@@ -126,3 +126,20 @@ def test_count_table_is_deterministic(tmp_path) -> None:
     assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
     model = ngram.load(tmp_path / "a")
     assert model.logp("تعزيز", "التعاون") > model.logp("الدولي", "تعزيز")
+
+
+def test_kneser_ney_scores_are_probabilities(tmp_path) -> None:
+    # Unpruned, the interpolated model's scores after a context sum to one over the vocabulary.
+    # «العام» follows three different words, «الدولي» one word three times: both are seen three times.
+    texts = ["الأمين العام", "المجلس العام", "الرأي العام", "التعاون الدولي", "التعاون الدولي", "التعاون الدولي"]
+    ngram.write(tmp_path / "t", *ngram.count(texts), min_count=1)
+    model = ngram.load(tmp_path / "t", smoothing="kn")
+    for previous in ("الأمين", "التعاون", "العام"):
+        total = sum(10 ** model.logp(previous, word) for word in model.unigrams)
+        assert total == pytest.approx(1.0)
+    # Without a seen context, the word with more distinct left neighbours is likelier; stupid
+    # backoff, which sees only the two equal counts, cannot tell them apart.
+    assert model.logp("", "الدولي") < model.logp("", "العام") - 0.1
+    assert model.logp("جديد", "الدولي") < model.logp("جديد", "العام") - 0.1
+    stupid = ngram.load(tmp_path / "t", smoothing="stupid")
+    assert stupid.logp("", "الدولي") == stupid.logp("", "العام")
