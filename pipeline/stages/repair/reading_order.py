@@ -189,10 +189,23 @@ class ReadingOrder:
 
     # -- search -----------------------------------------------------------------------------
 
+    def _tail_first(self, first: str) -> bool:
+        """Whether a line's first word looks like the tail of a word cut at a chunk boundary: two
+        letters or more, a fragment, and not a word the model has seen («اء» of «الآر|اء»)."""
+        return len(first) >= 2 and first.isalpha() and self.fragment(first) and not self.model.known(self.key_of(first))
+
     def _wrapped(self, units: list[_Unit]) -> bool:
-        """A line whose first and last words are the two halves of one word: a wrapped head (rotation)."""
+        """A line whose first word is the tail of a word whose head is elsewhere in the line: the last
+        word (a wrapped head, a rotation), or any word when the first is a cut tail (:meth:`_tail_first`),
+        since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»)."""
         first, last = units[0], units[-1]
-        return bool(first.key and last.key and self.joins(last.text, first.text))
+        if not first.key:
+            return False
+        if last.key and self.joins(last.text, first.text):
+            return True
+        return self._tail_first(first.text) and any(
+            unit.key and unit.key not in _MARK_KEYS and self.joins(unit.text, first.text) for unit in units[1:-1]
+        )
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
@@ -237,9 +250,17 @@ class ReadingOrder:
 
     def shows_seam(self, line: str) -> bool:
         """Whether the search would read ``line`` at all (a wide gap, a stray stop, a bare letter, a
-        wrapped word head: see :func:`_damage_shown`); lines without one are left as they are."""
+        wrapped word head or cut tail: see :func:`_damage_shown`, :meth:`_wrapped`); lines without one
+        are left as they are."""
         words = line.split()
-        if len(words) < 2 or not (_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0])):
+        if len(words) < 2:
+            return False
+        head = words[0]
+        if not (
+            _DAMAGE_HINT_RE.search(line)
+            or self.joins(words[-1], head)
+            or (self._tail_first(head) and any(self.joins(word, head) for word in words[1:-1]))
+        ):
             return False
         units = self._units(line.strip())
         return 2 <= len(units) <= self.max_units and (_damage_shown(units) or self._wrapped(units))
