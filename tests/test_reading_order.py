@@ -22,15 +22,15 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.924 with 13.
+    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.925 with 12.
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
-    assert model["below"] <= rules["below"] - 4
+    assert model["below"] <= rules["below"] - 5
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.924 and 13 units below 0.9")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.925 and 12 units below 0.9")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -52,6 +52,10 @@ def test_a_visual_line_is_put_in_reading_order() -> None:
     line = " بشأن قضایا السياسة العامة     مشاورات مفتوحة وشاملة  إلى إجراء العام"
     expected = "العام إلى إجراء مشاورات مفتوحة وشاملة بشأن قضایا السياسة العامة"
     assert fix_visual_order_line(line, "الأمين", "lm").strip() == expected
+    # Seed line 308: no gap, but the line opens with the tail «اء» of «الآر|اء» from its middle.
+    line = "اء التي أعرب عنها وأآدت الآر. مسيرة تطور الإنترنت وأدائها وتطویرها"
+    expected = "مسيرة تطور الإنترنت وأدائها وتطویرها. وأآدت الآراء التي أعرب عنها"
+    assert fix_visual_order_line(line, "في", "lm") == expected
 
 
 def _clean_lines() -> list[str]:
@@ -74,7 +78,7 @@ def test_clean_text_is_unchanged_by_the_repair_stage() -> None:
 
 
 def test_the_search_leaves_clean_lines_in_order() -> None:
-    # The search on its own (no damage gate): measured 1 of 10,531 news + policy lines (600 articles) reordered.
+    # The search on its own (its own seam gate only): measured 0 of 6,815 news + policy lines reordered.
     searcher = _reading_order()
     lines = _clean_lines()
     moved = sum(searcher.reorder(line)[1] > 0 for line in lines)
@@ -126,3 +130,20 @@ def test_count_table_is_deterministic(tmp_path) -> None:
     assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
     model = ngram.load(tmp_path / "a")
     assert model.logp("تعزيز", "التعاون") > model.logp("الدولي", "تعزيز")
+
+
+def test_kneser_ney_scores_are_probabilities(tmp_path) -> None:
+    # Unpruned, the interpolated model's scores after a context sum to one over the vocabulary.
+    # «العام» follows three different words, «الدولي» one word three times: both are seen three times.
+    texts = ["الأمين العام", "المجلس العام", "الرأي العام", "التعاون الدولي", "التعاون الدولي", "التعاون الدولي"]
+    ngram.write(tmp_path / "t", *ngram.count(texts), min_count=1)
+    model = ngram.load(tmp_path / "t", smoothing="kn")
+    for previous in ("الأمين", "التعاون", "العام"):
+        total = sum(10 ** model.logp(previous, word) for word in model.unigrams)
+        assert total == pytest.approx(1.0)
+    # Without a seen context, the word with more distinct left neighbours is likelier; stupid
+    # backoff, which sees only the two equal counts, cannot tell them apart.
+    assert model.logp("", "الدولي") < model.logp("", "العام") - 0.1
+    assert model.logp("جديد", "الدولي") < model.logp("جديد", "العام") - 0.1
+    stupid = ngram.load(tmp_path / "t", smoothing="stupid")
+    assert stupid.logp("", "الدولي") == stupid.logp("", "العام")

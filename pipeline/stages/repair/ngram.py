@@ -3,7 +3,8 @@
 The model is a count table (unigrams and bigrams, each kept when seen at least ``min_count``
 times) scored with *stupid backoff* (Brants et al. 2007, "Large language models in machine
 translation", EMNLP): ``log10 c(v w) / c(v)`` for a seen bigram, else ``log10 0.4 * c(w) / N``,
-else a fixed out-of-vocabulary floor.  Tokens are folded with the project's matching fold
+else a fixed out-of-vocabulary floor (the default), or with interpolated Kneser-Ney-style discounting
+(``smoothing="kn"``, see :class:`BigramModel`; measured no better here).  Tokens are folded with the project's matching fold
 (``light_fold``: marks, tatweel and ѧ removed, hamza carriers and alef variants to bare letters, ى
 and ی to ي, ة to ه); a number is ``0``, and ``.`` ``،`` ``/`` are tokens; so damaged and clean
 spellings meet.  No maintained library fitted: kenlm has no wheel for this Python (it compiles from
@@ -52,24 +53,66 @@ def tokens(text: str) -> list[str]:
 
 
 class BigramModel:
-    """Stupid-backoff bigram scores from a pruned count table (see module doc)."""
+    """Bigram scores from a pruned count table (see module doc).
 
-    def __init__(self, unigrams: dict[str, int], bigrams: dict[str, int], total: int) -> None:
+    ``smoothing="kn"`` (the default): interpolated absolute discounting with Kneser-Ney continuation
+    counts (Kneser & Ney 1995; Chen & Goodman 1998, "An empirical study of smoothing techniques for
+    language modeling", section 2.7): ``P(w|v) = max(c(v w) - D, 0) / c(v) + lambda(v) P_cont(w)``,
+    where ``P_cont(w)`` is the share of distinct bigram types ending in ``w`` (add-half smoothed, so
+    a word seen only as a unigram still has mass), ``D = 0.75``, and ``lambda(v)`` holds the
+    discounted mass plus the mass of ``v``'s bigrams the pruning dropped.  A word the table has seen
+    after many different words («الأمين» after «وكيل», «العام», «أن» ...) is likelier after an unseen
+    one than a frequent word bound to one context, which stupid backoff cannot tell apart.
+    ``smoothing="stupid"``: stupid backoff (Brants et al. 2007).
+    """
+
+    DISCOUNT = 0.75
+
+    def __init__(
+        self, unigrams: dict[str, int], bigrams: dict[str, int], total: int, smoothing: str = "stupid"
+    ) -> None:
         self.unigrams = unigrams
         self.bigrams = bigrams  # "v w" -> count
         self.total = total
-        self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word
+        self.smoothing = smoothing
+        self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word's unigram score
+        left_types: Counter = Counter()  # N1+(. w): distinct words seen before w
+        right_types: Counter = Counter()  # N1+(v .)
+        right_mass: Counter = Counter()  # sum of c(v w) kept in the table
+        for pair, value in bigrams.items():
+            v, _, w = pair.partition(" ")
+            left_types[w] += 1
+            right_types[v] += 1
+            right_mass[v] += value
+        self._left_types = left_types
+        self._cont_total = len(bigrams) + 0.5 * len(unigrams)
+        self._lambda = {
+            v: (self.DISCOUNT * right_types[v] + max(unigrams.get(v, 0) - right_mass[v], 0)) / unigrams[v]
+            for v in unigrams
+        }
+
+    def unigram(self, word: str) -> float:
+        """log10 stupid-backoff unigram score ``0.4 c(w) / N`` (``oov`` for an unseen word)."""
+        count = self.unigrams.get(word, 0)
+        return BACKOFF + math.log10(count / self.total) if count else self.oov
 
     def logp(self, previous: str, word: str) -> float:
         """log10 score of ``word`` after ``previous`` (folded tokens; ``previous`` may be "")."""
         count = self.unigrams.get(word, 0)
         if not count:
             return self.oov
-        if previous:
-            pair = self.bigrams.get(previous + " " + word, 0)
-            if pair:
-                return math.log10(pair / self.unigrams[previous])
-        return BACKOFF + math.log10(count / self.total)
+        if self.smoothing == "stupid":
+            if previous:
+                pair = self.bigrams.get(previous + " " + word, 0)
+                if pair:
+                    return math.log10(pair / self.unigrams[previous])
+            return BACKOFF + math.log10(count / self.total)
+        lower = (self._left_types.get(word, 0) + 0.5) / self._cont_total
+        context = self.unigrams.get(previous, 0) if previous else 0
+        if not context:
+            return math.log10(lower)
+        pair = self.bigrams.get(previous + " " + word, 0)
+        return math.log10(max(pair - self.DISCOUNT, 0.0) / context + self._lambda[previous] * lower)
 
     def known(self, word: str) -> bool:
         return word in self.unigrams
@@ -99,7 +142,7 @@ def write(path: Path, unigrams: Counter, bigrams: Counter, min_count: int = 2) -
 
 
 @lru_cache(maxsize=2)
-def load(path: Path = DATA) -> BigramModel:
+def load(path: Path = DATA, smoothing: str = "stupid") -> BigramModel:
     """The shipped model (read once per process).  Raises FileNotFoundError when the table is missing."""
     unigrams: dict[str, int] = {}
     bigrams: dict[str, int] = {}
@@ -113,4 +156,4 @@ def load(path: Path = DATA) -> BigramModel:
                 bigrams[key] = int(value)
             else:
                 unigrams[key] = int(value)
-    return BigramModel(unigrams, bigrams, total)
+    return BigramModel(unigrams, bigrams, total, smoothing)

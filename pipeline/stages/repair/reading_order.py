@@ -123,6 +123,8 @@ class ReadingOrder:
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
+        self._units = lru_cache(maxsize=1 << 12)(lambda text: _units(text, self.split_word, self.key_of))
+        self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
 
@@ -140,7 +142,7 @@ class ReadingOrder:
     def _word_score(self, piece: str) -> float:
         key = fold(piece)
         if self.model.known(key) or self.known(piece):
-            return self.model.logp("", key) if self.model.known(key) else self.model.oov + 2.0
+            return self.model.unigram(key) if self.model.known(key) else self.model.oov + 2.0
         return self.model.oov - 1.0
 
     def _piece(self, piece: str, left: bool) -> float | None:
@@ -150,7 +152,7 @@ class ReadingOrder:
         if len(piece) == 1:
             return self.model.oov + 2.0 if left and piece not in _PROCLITICS else None
         key = self.key_of(piece)
-        score = self.model.logp("", key)
+        score = self.model.unigram(key)
         return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
 
     def _word(self, piece: str) -> bool:
@@ -187,10 +189,23 @@ class ReadingOrder:
 
     # -- search -----------------------------------------------------------------------------
 
+    def _tail_first(self, first: str) -> bool:
+        """Whether a line's first word looks like the tail of a word cut at a chunk boundary: two
+        letters or more, a fragment, and not a word the model has seen («اء» of «الآر|اء»)."""
+        return len(first) >= 2 and first.isalpha() and self.fragment(first) and not self.model.known(self.key_of(first))
+
     def _wrapped(self, units: list[_Unit]) -> bool:
-        """A line whose first and last words are the two halves of one word: a wrapped head (rotation)."""
+        """A line whose first word is the tail of a word whose head is elsewhere in the line: the last
+        word (a wrapped head, a rotation), or any word when the first is a cut tail (:meth:`_tail_first`),
+        since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»)."""
         first, last = units[0], units[-1]
-        return bool(first.key and last.key and self.joins(last.text, first.text))
+        if not first.key:
+            return False
+        if last.key and self.joins(last.text, first.text):
+            return True
+        return self._tail_first(first.text) and any(
+            unit.key and unit.key not in _MARK_KEYS and self.joins(unit.text, first.text) for unit in units[1:-1]
+        )
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
@@ -225,7 +240,7 @@ class ReadingOrder:
     def score(self, text: str, context: str = "") -> float:
         """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
         text that together are a known word count as one word."""
-        units = _units(text.strip(), self.split_word, self.key_of)
+        units = self._units(text.strip())
         if not units:
             return 0.0
         total = self._pair(_Unit(context, fold(context), " ") if context else None, units[0])
@@ -233,47 +248,68 @@ class ReadingOrder:
             total += self._pair(left, right)
         return total
 
+    def shows_seam(self, line: str) -> bool:
+        """Whether the search would read ``line`` at all (a wide gap, a stray stop, a bare letter, a
+        wrapped word head or cut tail: see :func:`_damage_shown`, :meth:`_wrapped`); lines without one
+        are left as they are."""
+        words = line.split()
+        if len(words) < 2:
+            return False
+        head = words[0]
+        if not (
+            _DAMAGE_HINT_RE.search(line)
+            or self.joins(words[-1], head)
+            or (self._tail_first(head) and any(self.joins(word, head) for word in words[1:-1]))
+        ):
+            return False
+        units = self._units(line.strip())
+        return 2 <= len(units) <= self.max_units and (_damage_shown(units) or self._wrapped(units))
+
+    def _analyse(self, line: str) -> tuple | None:
+        """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
+        line twice): its units, the prefix sums of their raw-order pair scores, the cost of a cut
+        before each unit, each unit's scores as read before every earlier unit (0 where the two
+        re-join into one word), and those re-joined junctions.  None for a line that shows no seam."""
+        if not self.shows_seam(line):
+            return None
+        units = self._units(line.strip())
+        n = len(units)
+        prefix = [0.0] * (n + 1)  # prefix[j + 1] - prefix[j]: units[j] after units[j - 1] in raw order
+        for j in range(1, n):
+            prefix[j + 1] = prefix[j] + self._pair(units[j - 1], units[j])
+        cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
+        joined: set[tuple[int, int]] = set()  # junctions where two pieces are re-joined into one word
+        # A re-join needs a fragment on one side (``joins``): most pairs are two words, checked once here.
+        fragment = [bool(unit.key) and self.fragment(unit.text) for unit in units]
+        keys = [unit.key for unit in units]
+        logp = self._logp
+        rows: list[list[float]] = []
+        for x in range(n):  # rows[x][y]: units[y] read right after units[x] (only y < x is ever asked)
+            row = [0.0] * n
+            left = keys[x]
+            for y in range(x):
+                right = keys[y]
+                if not right:
+                    continue  # a mark the model does not see
+                if left and (fragment[x] or fragment[y]) and self.joins(units[x].text, units[y].text):
+                    joined.add((x, y))
+                else:
+                    row[y] = logp(left, right)
+            rows.append(row)
+        return units, prefix, cut, rows, joined
+
     def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin."""
-        words = line.split()
-        if len(words) < 2 or not (_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], words[0])):
+        analysed = self._analyse(line)
+        if analysed is None:
             return line, 0, 0.0
-        units = _units(line.strip(), self.split_word, self.key_of)
+        units, prefix, cut, rows, joined = analysed
         n = len(units)
-        if n < 2 or n > self.max_units or not (_damage_shown(units) or self._wrapped(units)):
-            return line, 0, 0.0
         context_unit = _Unit(context, fold(context), " ") if context else None
-        adjacent = [0.0] * n  # adjacent[j]: score of units[j] after units[j - 1] in raw order
-        for j in range(1, n):
-            adjacent[j] = self._pair(units[j - 1], units[j])
-        prefix = [0.0] * (n + 1)
-        for j in range(1, n):
-            prefix[j + 1] = prefix[j] + adjacent[j]
 
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
-
-        cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
-        joined: set[tuple[int, int]] = set()  # junctions where two pieces are re-joined into one word
-        rows: list[list[float] | None] = [None] * n
-        # A re-join needs a fragment on one side (``joins``): most pairs are two words, checked once here.
-        fragment = [bool(unit.key) and self.fragment(unit.text) for unit in units]
-
-        def junction_row(x: int) -> list[float]:
-            """Score of each unit read right after units[x] (0 where the two re-join into a word)."""
-            row = []
-            for y, unit in enumerate(units):
-                if y >= x:
-                    row.append(0.0)  # never read after x: a later chunk starts before x's chunk
-                elif (
-                    (fragment[x] or fragment[y]) and units[x].key and unit.key and self.joins(units[x].text, unit.text)
-                ):
-                    joined.add((x, y))
-                    row.append(0.0)
-                else:
-                    row.append(self._pair(units[x], unit))
-            return row
 
         identity = self._pair(context_unit, units[0]) + internal(0, n)
         # best[a][b]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed);
@@ -289,8 +325,6 @@ class ReadingOrder:
                 if score == low:
                     continue
                 row = rows[b - 1]
-                if row is None:
-                    row = rows[b - 1] = junction_row(b - 1)
                 base = score + prefix[a]  # + internal(start, a) = prefix[a] - prefix[start + 1]
                 for start in range(a):
                     value = base - prefix[start + 1] + row[start] - cut[start]
