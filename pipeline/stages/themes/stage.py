@@ -51,7 +51,8 @@ from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
-THEME_KEYS = {"id", "label_ar", "label_en", "description", "seeds"}
+THEME_KEYS = {"id", "label_ar", "label_en", "description", "description_ar", "seeds", "examples"}
+TAXONOMY_KEYS = ("none_examples", "themes", "version")
 THRESHOLDS = ("fixed", "otsu")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -66,6 +67,26 @@ class Theme:
     label_en: str
     description: str
     seeds: tuple[str, ...]
+    description_ar: str = ""
+    examples: tuple[str, ...] = ()  # typical sentences (Arabic or English), for the embedding side
+
+
+def _strings(value: Any, at: str) -> tuple[str, ...]:
+    """An optional list of non-empty strings (None: empty); ConfigError naming ``at`` otherwise."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{at}: expected a list of strings")
+    for k, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(f"{at}[{k}]: expected a non-empty string, got {item!r}")
+    return tuple(item.strip() for item in value)
+
+
+def load_none_examples(path: Path) -> tuple[str, ...]:
+    """The taxonomy's ``none_examples``: sentences that belong to no theme (validated by :func:`load_taxonomy`)."""
+    data = load_yaml(Path(path), "theme taxonomy")
+    return _strings(data.get("none_examples") if isinstance(data, dict) else None, f"{path}: none_examples")
 
 
 def load_taxonomy(path: Path) -> list[Theme]:
@@ -76,8 +97,9 @@ def load_taxonomy(path: Path) -> list[Theme]:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping with keys version, themes; got {type(data).__name__}")
     for key in data:
-        if key not in ("version", "themes"):
-            raise ConfigError(f"{where}: {key}: unknown key; expected one of: themes, version")
+        if key not in TAXONOMY_KEYS:
+            raise ConfigError(f"{where}: {key}: unknown key; expected one of: {', '.join(TAXONOMY_KEYS)}")
+    _strings(data.get("none_examples"), f"{where}: none_examples")
     if data.get("version", 1) != 1:
         raise ConfigError(f"{where}: version: expected 1, got {data.get('version')!r}")
     items = data.get("themes")
@@ -114,6 +136,8 @@ def load_taxonomy(path: Path) -> list[Theme]:
                 item["label_en"].strip(),
                 item["description"].strip(),
                 tuple(s.strip() for s in seeds),
+                str(item.get("description_ar") or "").strip(),
+                _strings(item.get("examples"), f"{at}.examples"),
             )
         )
     return themes
@@ -451,6 +475,12 @@ class _ThemeStage(CorpusStage):
             labels=[t.label_ar for t in themes],
             fit=[bool(k >= 3) for k in sizes],
             seed=corpus.seed,
+            norm_texts=UnitColumn(corpus.units, lambda u: u.norm or u.text),
+            references=[
+                [x for x in (t.description, t.description_ar, *t.examples) if x] or [t.label_ar] for t in themes
+            ],
+            none_texts=list(load_none_examples(self.taxonomy)),
+            normalize=getattr(corpus, "normalize", None),
         )
         return themes, data, docs, sizes
 
@@ -753,6 +783,27 @@ class EmbeddingThemes(_ThemeStage):
         from pipeline.stages.themes.methods import embedding_scores
 
         return embedding_scores(data, self.centre, self.width, self.blend)
+
+
+@register("themes", "semantic")
+@dataclass
+class SemanticThemes(_ThemeStage):
+    """Meaning first: multilingual USE v3 similarity of paragraphs and their sentences to each theme's
+    description and example sentences, against a "no theme" class, plus seed phrases matched as
+    written; per-theme Otsu thresholds (label-free), never below ``otsu_floor``."""
+
+    threshold: str = "otsu"
+    min_score: float = 0.35  # the threshold under `fixed` (and when otsu cannot cut)
+    otsu_floor: float | None = 0.35  # a theme needs at least this score: one seed phrase alone (0.32) is not enough
+    k: int = 3  # similarity to a class: mean of the k best cosines to its references
+    temperature: float = 0.07  # softmax over themes + "no theme"
+    seed_weight: float = 0.5  # weight of the seed-phrase evidence (one match alone: 0.32)
+    batch_units: int = 2048  # units embedded per batch
+
+    def score(self, data: Any) -> np.ndarray:
+        from pipeline.stages.themes.methods import semantic_scores
+
+        return semantic_scores(data, self.k, self.temperature, self.seed_weight, self.batch_units)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -1,0 +1,295 @@
+"""Theme evaluation: per-theme precision / recall / F1 / AUROC, macro-F1 with bootstrap intervals.
+
+Two uses:
+
+* :func:`evaluate_run` scores a finished run's ``units.jsonl`` against a gold JSONL
+  (``python -m pipeline evaluate-themes``).
+* :func:`compare_on_devset` runs every theme method on a blind-labelled development split
+  (:func:`pipeline.evaluate.devsets.load_theme_devset`) and reports macro-F1 with a bootstrap 95%
+  interval per method, the paired difference to the keyword baseline and to always-most-frequent,
+  overall and per document type (policy, news).
+
+How the development split is scored: each gold paragraph becomes its own unit (kind ``paragraph``)
+of a corpus made of the split's paragraphs only, taken through the configured normalise and tokenise
+stages (the texts are markdown and news, not PDF text, so the repair stage is not applied); the theme
+stage then runs on that corpus as in a run.  Corpus-level fitting (phrases, topic models, the
+calibration of thresholds) therefore sees only those paragraphs, never their labels.
+
+Macro-F1 on a split is the mean over the themes that have at least one gold paragraph in that split
+(a theme absent from the split has an undefined recall).  The bootstrap resamples paragraphs
+(``n_boot`` resamples, seeded); a paired difference resamples the same paragraphs for both methods.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline import atomic
+from pipeline.errors import InputError
+
+# ---------------------------------------------------------------- per-theme scores
+
+
+@dataclass
+class ThemeEval:
+    theme: str
+    support: int
+    predicted: int
+    precision: float
+    recall: float
+    f1: float
+    auroc: float | None
+
+
+@dataclass
+class Evaluation:
+    rows: list[ThemeEval]
+    units: int
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def macro_f1(self) -> float:
+        return float(np.mean([r.f1 for r in self.rows])) if self.rows else 0.0
+
+    @property
+    def macro_auroc(self) -> float | None:
+        values = [r.auroc for r in self.rows if r.auroc is not None]
+        return float(np.mean(values)) if values else None
+
+    def table(self) -> str:
+        lines = [f"{'theme':<20} {'support':>7} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'AUROC':>6}"]
+        for r in self.rows:
+            auc = "  n/a" if r.auroc is None else f"{r.auroc:6.3f}"
+            lines.append(
+                f"{r.theme:<20} {r.support:>7} {r.predicted:>5} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {auc}"
+            )
+        auc = "n/a" if self.macro_auroc is None else f"{self.macro_auroc:.3f}"
+        lines.append(f"macro-F1 {self.macro_f1:.3f}  macro-AUROC {auc}  units {self.units}")
+        if self.missing:
+            lines.append(f"missing from the run: {len(self.missing)} gold units ({', '.join(self.missing[:5])})")
+        return "\n".join(lines)
+
+
+def read_gold(path: Path) -> dict[str, list[str]]:
+    """``{"unit_id": ..., "themes": [...]}`` per line -> unit id -> theme ids."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: gold file not found")
+    gold: dict[str, list[str]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("unit_id"), str):
+            raise InputError(f"{path}:{n}: expected an object with a string 'unit_id'")
+        themes = record.get("themes")
+        if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+            raise InputError(f"{path}:{n}: 'themes' must be a list of theme ids")
+        gold[record["unit_id"]] = themes
+    if not gold:
+        raise InputError(f"{path}: no gold labels")
+    return gold
+
+
+def evaluate(
+    predicted: dict[str, list[str]],
+    scores: dict[str, dict[str, float]],
+    gold: dict[str, list[str]],
+    theme_ids: list[str] | None = None,
+) -> Evaluation:
+    """Per-theme P/R/F1 of ``predicted`` and AUROC of ``scores`` against ``gold``."""
+    from sklearn.metrics import roc_auc_score
+
+    ids = theme_ids or sorted({t for ts in gold.values() for t in ts})
+    units = sorted(gold)
+    missing = [u for u in units if u not in predicted]
+    rows = []
+    for tid in ids:
+        truth = np.array([tid in gold[u] for u in units])
+        pred = np.array([tid in predicted.get(u, []) for u in units])
+        score = np.array([scores.get(u, {}).get(tid, 0.0) for u in units])
+        tp = int((truth & pred).sum())
+        p = tp / pred.sum() if pred.sum() else 0.0
+        r = tp / truth.sum() if truth.sum() else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        auroc = float(roc_auc_score(truth, score)) if 0 < truth.sum() < len(truth) else None
+        rows.append(ThemeEval(tid, int(truth.sum()), int(pred.sum()), p, r, f1, auroc))
+    return Evaluation(rows, len(units), missing)
+
+
+def evaluate_run(output_dir: Path, gold_path: Path) -> str:
+    """Score ``output_dir/units.jsonl`` against a gold JSONL; returns the printed table."""
+    units_path = Path(output_dir) / "units.jsonl"
+    if not units_path.is_file():
+        raise InputError(f"{units_path}: no run output found; run the pipeline first")
+    gold = read_gold(gold_path)
+    predicted, scores = {}, {}
+    for record in atomic.read_jsonl(units_path):
+        predicted[record["unit_id"]] = record.get("themes") or []
+        scores[record["unit_id"]] = record.get("theme_scores") or {}
+    theme_ids = sorted({t for s in scores.values() for t in s} | {t for ts in gold.values() for t in ts})
+    return evaluate(predicted, scores, gold, theme_ids).table()
+
+
+# ---------------------------------------------------------------- macro-F1 and its bootstrap
+
+
+def indicator(labels: list[list[str]], theme_ids: list[str]) -> np.ndarray:
+    """``(n_units, n_themes)`` booleans: unit i has theme j."""
+    return np.array([[t in row for t in theme_ids] for row in labels], dtype=bool).reshape(len(labels), len(theme_ids))
+
+
+def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean F1 over the themes (columns) with at least one gold unit; 0 when there is none."""
+    present = truth.any(axis=0)
+    if not present.any():
+        return 0.0
+    tp = (truth & pred).sum(axis=0)
+    denom = truth.sum(axis=0) + pred.sum(axis=0)
+    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    return float(f1[present].mean())
+
+
+def bootstrap_macro_f1(
+    truth: np.ndarray, preds: dict[str, np.ndarray], n_boot: int = 2000, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Macro-F1 of every method on ``n_boot`` paired resamples of the units (the same resample for all
+    methods, so differences are paired); a theme counts in a resample only when it has a gold unit there."""
+    rng = np.random.default_rng(seed)
+    n = len(truth)
+    out = {name: np.zeros(n_boot) for name in preds}
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        for name, pred in preds.items():
+            out[name][b] = macro_f1(truth[idx], pred[idx])
+    return out
+
+
+def interval(values: np.ndarray) -> tuple[float, float]:
+    """Percentile 95% interval."""
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
+
+
+# ---------------------------------------------------------------- development-set corpus and comparison
+
+
+def devset_corpus(rows: list[dict[str, Any]], config: Any, output: Path) -> Any:
+    """A corpus of the development rows, each its own paragraph unit (``doc_id`` the row's document,
+    ``unit_id`` the row id), taken through ``config``'s normalise and tokenise stages with phrases fitted
+    on these units only."""
+    from pipeline.records import Unit
+    from pipeline.run import runner
+
+    processor = runner.DocumentProcessor({k: v for k, v in config.stages.items() if k != "repair"})
+    normaliser = processor.built.get("normalise")
+    tokeniser = processor.built.get("tokenise")
+    units = []
+    for n, row in enumerate(rows, 1):
+        text = " ".join(row["text"].split())
+        unit = Unit(row["doc"], row["id"], "paragraph", n, None, text, raw=row["text"])
+        unit.norm = normaliser.normalise(text) if normaliser else text
+        unit.text = normaliser.display(text) if normaliser else text
+        unit.tokens = tokeniser.features(unit.norm) if tokeniser else []
+        units.append(unit)
+    if tokeniser is not None and hasattr(tokeniser, "fit_phrases"):
+        tokeniser.fit_phrases([u.tokens for u in units])
+        for unit in units:
+            unit.tokens = tokeniser.transform(unit.tokens)
+    output.mkdir(parents=True, exist_ok=True)
+    return runner.Corpus(units, [], [], processor.featurize, processor.normalize, config.seed, output, config)
+
+
+def run_method(corpus: Any, name: str, taxonomy: Path, **options: Any) -> tuple[dict[str, list[str]], Any]:
+    """Run the theme method ``name`` on a fresh copy of ``corpus``'s units; (unit id -> themes, the corpus)."""
+    from pipeline.registry import lookup
+
+    units = [replace(u, themes=[], theme_scores={}) for u in corpus.units]
+    copy = replace(corpus, units=units, results={})
+    lookup("themes", name, "themes")(taxonomy=taxonomy, **options).apply(copy)
+    return {u.unit_id: list(u.themes) for u in units}, copy
+
+
+@dataclass
+class Comparison:
+    """Macro-F1 per method (with bootstrap intervals and paired differences), overall and per doc type."""
+
+    split: str
+    theme_ids: list[str]  # themes present in the split (the macro average is over these)
+    absent: list[str]
+    lines: list[str]
+    macro: dict[str, dict[str, float]]  # group -> method -> macro-F1
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def most_frequent(truth: np.ndarray) -> np.ndarray:
+    """Always-most-frequent baseline: every unit gets the split's most frequent theme."""
+    pred = np.zeros_like(truth)
+    if truth.size:
+        pred[:, int(np.argmax(truth.sum(axis=0)))] = True
+    return pred
+
+
+def compare(
+    rows: list[dict[str, Any]],
+    predictions: dict[str, dict[str, list[str]]],
+    all_theme_ids: list[str],
+    split: str,
+    baseline: str = "keywords",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Comparison:
+    """The comparison table of ``predictions`` (method -> unit id -> themes) against ``rows``' gold."""
+    present = [t for t in all_theme_ids if any(t in r["themes"] for r in rows)]
+    absent = [t for t in all_theme_ids if t not in present]
+    lines = [
+        f"split {split}: {len(rows)} paragraphs; macro-F1 over the {len(present)} themes present "
+        f"(absent: {', '.join(absent) or 'none'}); 95% bootstrap intervals over paragraphs ({n_boot} resamples)"
+    ]
+    macro: dict[str, dict[str, float]] = {}
+    groups = [("all", rows)] + [
+        (f"doc_type={kind}", [r for r in rows if r["doc_type"] == kind])
+        for kind in sorted({r["doc_type"] for r in rows})
+    ]
+    for group, subset in groups:
+        truth = indicator([r["themes"] for r in subset], present)
+        preds = {name: indicator([p.get(r["id"], []) for r in subset], present) for name, p in predictions.items()}
+        preds["most_frequent"] = most_frequent(truth)
+        boots = bootstrap_macro_f1(truth, preds, n_boot, seed)
+        lines.append(f"\n[{group}] {len(subset)} paragraphs, themes with support: {int(truth.any(axis=0).sum())}")
+        lines.append(f"{'method':<24} {'macro-F1':>8} {'95% CI':>15} {'- ' + baseline:>22} {'- most_frequent':>22}")
+        macro[group] = {}
+        for name, pred in preds.items():
+            value = macro_f1(truth, pred)
+            macro[group][name] = value
+            lo, hi = interval(boots[name])
+            cells = []
+            for ref in (baseline, "most_frequent"):
+                if ref in boots and ref != name:
+                    d = boots[name] - boots[ref]
+                    dlo, dhi = interval(d)
+                    cells.append(f"{value - macro_f1(truth, preds[ref]):+.3f} [{dlo:+.2f},{dhi:+.2f}]".rjust(22))
+                else:
+                    cells.append("".rjust(22))
+            lines.append(f"{name:<24} {value:8.3f} {f'[{lo:.3f},{hi:.3f}]':>15} {cells[0]} {cells[1]}")
+    return Comparison(split, present, absent, lines, macro)
+
+
+def per_theme_table(rows: list[dict[str, Any]], predictions: dict[str, list[str]], theme_ids: list[str]) -> str:
+    """Per-theme P/R/F1 of one method on the rows (support, predicted)."""
+    gold = {r["id"]: r["themes"] for r in rows}
+    return evaluate(predictions, {}, gold, theme_ids).table()
+
+
+def label_counts(rows: list[dict[str, Any]]) -> Counter:
+    return Counter(t for r in rows for t in r["themes"])
