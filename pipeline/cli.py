@@ -114,7 +114,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_themes(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline.stages.themes.stage import evaluate_run
+    from pipeline.evaluate.themes import evaluate_run
 
     config = config_module.load(args.config)
     print(evaluate_run(config.output, args.gold))

@@ -14,6 +14,7 @@ import yaml
 from pipeline import atomic
 from pipeline import config as config_module
 from pipeline.errors import ConfigError
+from pipeline.evaluate import themes as ev
 from pipeline.records import Unit
 from pipeline.run import runner
 from pipeline.stages.themes import methods as theme_methods
@@ -260,13 +261,13 @@ def test_evaluate_computes_precision_recall_f1_auroc():
     gold = {"a": ["x"], "b": ["x", "y"], "c": [], "d": ["y"]}
     predicted = {"a": ["x"], "b": ["y"], "c": ["x"], "d": []}
     scores = {"a": {"x": 0.9, "y": 0.1}, "b": {"x": 0.4, "y": 0.8}, "c": {"x": 0.6}, "d": {"y": 0.2}}
-    ev = th.evaluate(predicted, scores, gold, ["x", "y"])
-    x, y = ev.rows
+    result = ev.evaluate(predicted, scores, gold, ["x", "y"])
+    x, y = result.rows
     assert (x.precision, x.recall, x.f1) == (0.5, 0.5, 0.5)
     assert x.auroc == pytest.approx(0.75)  # positives 0.9, 0.4 vs negatives 0.6, 0.0: 3 of 4 pairs ordered
     assert (y.precision, y.recall) == (1.0, 0.5) and y.auroc == pytest.approx(1.0)
-    assert ev.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
-    assert "macro-F1 0.583" in ev.table()
+    assert result.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
+    assert "macro-F1 0.583" in result.table()
 
 
 def test_evaluate_run_reads_units_and_gold(tmp_path):
@@ -274,11 +275,11 @@ def test_evaluate_run_reads_units_and_gold(tmp_path):
     atomic.write_jsonl(tmp_path / "units.jsonl", units)
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"unit_id": "a", "themes": ["x"]}\n{"unit_id": "b", "themes": []}\n', encoding="utf-8")
-    table = th.evaluate_run(tmp_path, gold)
+    table = ev.evaluate_run(tmp_path, gold)
     assert "x" in table and "1.000" in table and "macro-F1 1.000" in table
     gold.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(th.InputError, match=r"gold\.jsonl:1"):
-        th.evaluate_run(tmp_path, gold)
+    with pytest.raises(ev.InputError, match=r"gold\.jsonl:1"):
+        ev.evaluate_run(tmp_path, gold)
 
 
 def test_gold_labels_cover_the_seed_paragraphs_and_summaries():
@@ -308,9 +309,10 @@ def seed_run(tmp_path_factory):
 
 
 def test_seed_run_writes_themes_and_the_default_beats_both_baselines(seed_run):
-    """The issue's acceptance test: on the blind seed gold, the default method (chosen by
-    bench/eval_themes.py: seeded LDA, per-theme Otsu thresholds) beats plain keyword matching
-    and unseeded LDA on macro-F1 and on macro-AUROC."""
+    """On the blind reading of the bundled report, the default method (chosen on the blind dev split
+    by bench/eval_themes.py: semantic, per-theme Otsu thresholds) reaches macro-F1 0.80 and beats
+    plain keyword matching (with the same, richer seed phrases) and unseeded LDA on macro-F1 and
+    macro-AUROC."""
     config, summary = seed_run
     out = config.output
     assert summary.counts["themes"]["themes"] == 8
@@ -318,9 +320,9 @@ def test_seed_run_writes_themes_and_the_default_beats_both_baselines(seed_run):
     units = {u["unit_id"]: u for u in atomic.read_jsonl(out / "units.jsonl")}
     assert all(len(u["theme_scores"]) == 8 for u in units.values())
     assert "critical_resources" in units["A-66-77_E-2011-103_ar/p23"]["themes"]
-    gold = th.read_gold(GOLD)
-    table = th.evaluate_run(out, GOLD)
-    run = th.evaluate(
+    gold = ev.read_gold(GOLD)
+    table = ev.evaluate_run(out, GOLD)
+    run = ev.evaluate(
         {u: r["themes"] for u, r in units.items()}, {u: r["theme_scores"] for u, r in units.items()}, gold
     )
     assert f"macro-F1 {run.macro_f1:.3f}" in table
@@ -334,10 +336,11 @@ def test_seed_run_writes_themes_and_the_default_beats_both_baselines(seed_run):
             units_copy, [], results, processor.featurize, processor.normalize, config.seed, out.parent, config
         )
         th.lookup_stage(name)(taxonomy=TAXONOMY).apply(corpus)
-        ev = th.evaluate(
+        scored = ev.evaluate(
             {u.unit_id: u.themes for u in units_copy}, {u.unit_id: u.theme_scores for u in units_copy}, gold
         )
-        macro[name] = (ev.macro_f1, ev.macro_auroc)
+        macro[name] = (scored.macro_f1, scored.macro_auroc)
+    assert run.macro_f1 >= 0.80, table
     for name in ("keywords", "lda"):
         assert run.macro_f1 > macro[name][0], (name, run.macro_f1, macro[name])
         assert run.macro_auroc > macro[name][1], (name, run.macro_auroc, macro[name])

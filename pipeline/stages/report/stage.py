@@ -373,10 +373,17 @@ def _section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: 
                 "share_text": _percent(row.get("share")),
                 "top_terms": split_list_cell(row.get("top_terms")),
                 "coherence": _fmt(coherence, 3),
+                # how sure the assignment is: threshold, typical score of the assigned paragraphs,
+                # high scores among the others, and the number of paragraphs near the threshold
+                "threshold": _fmt(row.get("threshold"), 2),
+                "median_assigned": _fmt(row.get("score_median_assigned"), 2),
+                "p90_unassigned": _fmt(row.get("score_p90_unassigned"), 2),
+                "near": _fmt(row.get("near_threshold")),
             }
         )
     out.sort(key=lambda r: (-r["share"], r["theme"]))
-    return {"ran": True, "rows": out}
+    sure = any(r["threshold"] or r["median_assigned"] for r in out)
+    return {"ran": True, "rows": out, "sure": sure}
 
 
 def _first(limit: int | None) -> Callable[[int], bool]:

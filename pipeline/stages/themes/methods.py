@@ -58,6 +58,7 @@ class ThemeInput:
     references: list[list[str]] | None = None  # per theme: labels, descriptions, example sentences (embedding side)
     none_texts: list[str] | None = None  # sentences that belong to no theme
     normalize: Any = None  # natural Arabic -> the normalisation of ``norm_texts`` (for seed phrases)
+    featurize: Any = None  # natural Arabic -> features, as ``docs`` were made (for display words)
 
     @property
     def n_themes(self) -> int:

@@ -25,20 +25,19 @@ gensim NPMI coherence of its top terms and its assignment threshold) and
 ``candidate_themes.jsonl``.
 ``corpus.results["themes"]`` holds a :class:`ThemeResult`.
 
-:func:`evaluate_run` scores a finished run against gold labels (per-theme
-precision, recall, F1 and AUROC, plus macro-F1).
+Evaluation against gold labels lives in :mod:`pipeline.evaluate.themes` (a run never imports it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -46,7 +45,7 @@ import numpy as np
 
 from pipeline import atomic
 from pipeline.config import load_yaml
-from pipeline.errors import ConfigError, InputError
+from pipeline.errors import ConfigError
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 
@@ -338,6 +337,78 @@ class Candidate:
         }
 
 
+# ---------------------------------------------------------------- display words and score summaries
+
+NEAR = 0.05  # a score this close to its theme's threshold is an unsure decision
+_DISPLAY_WORD = re.compile(r"[\u0621-\u063A\u0640-\u0652\u0670]+|[A-Za-z]+")
+_MARKS = re.compile(r"[\u0640\u064B-\u0652\u0670]")  # tatweel and harakat are not shown in a term
+
+
+def display_words(units: Iterable[Any], featurize: Callable[[str], list[str]], features: set[str]) -> dict[str, str]:
+    """Feature -> the words it stands for, as written: for a stem, its most frequent surface form in
+    the units' display text (a form without the conjunction و is preferred when it has the same
+    stem); for a learned phrase ``a_b``, the most frequent pair of adjacent content words with
+    those features.  Ties go to the shorter, then the alphabetically first form.  One pass over
+    ``units``; every distinct word is featurized once.  Features never seen keep their own text."""
+    parts = {p for f in features for p in f.split("_")}
+    stem_of: dict[str, str] = {}
+
+    def stem(word: str) -> str:
+        if word not in stem_of:
+            found = featurize(word)
+            stem_of[word] = found[0] if len(found) == 1 else ""
+        return stem_of[word]
+
+    single: dict[str, Counter] = {}
+    pair: dict[str, Counter] = {}
+    for unit in units:
+        seq = []
+        for raw in _DISPLAY_WORD.findall(unit.text or ""):
+            word = _MARKS.sub("", raw)
+            f = stem(word) if word else ""
+            if not f:
+                continue
+            if word.startswith("و") and len(word) > 3 and stem(word[1:]) == f:
+                word = word[1:]
+            seq.append((word, f))
+        for word, f in seq:
+            if f in parts:
+                single.setdefault(f, Counter())[word] += 1
+        for (w1, f1), (w2, f2) in pairwise(seq):
+            key = f"{f1}_{f2}"
+            if key in features:
+                pair.setdefault(key, Counter())[f"{w1} {w2}"] += 1
+
+    def best(counts: Counter) -> str:
+        return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+    out = {}
+    for f in features:
+        if pair.get(f):
+            out[f] = best(pair[f])
+        elif all(single.get(p) for p in f.split("_") if p):
+            out[f] = " ".join(best(single[p]) for p in f.split("_") if p)
+    return out
+
+
+def score_summary(scores: np.ndarray, thresholds: list[float]) -> list[dict[str, Any]]:
+    """How sure the assignment is, per theme (column of ``scores``, counted units only): the median
+    score of the units assigned the theme, the 90th percentile of the others, and how many units
+    score within :data:`NEAR` of the threshold."""
+    out = []
+    for j, cut in enumerate(thresholds):
+        column = np.round(scores[:, j], 4) if len(scores) else np.zeros(0)
+        above, below = column[column >= cut], column[column < cut]
+        out.append(
+            {
+                "score_median_assigned": round(float(np.median(above)), 4) if above.size else None,
+                "score_p90_unassigned": round(float(np.percentile(below, 90)), 4) if below.size else None,
+                "near_threshold": int((np.abs(column - cut) < NEAR).sum()),
+            }
+        )
+    return out
+
+
 # ---------------------------------------------------------------- result
 
 
@@ -353,6 +424,9 @@ class ThemeRow:
     top_terms: list[str]
     coherence: float | None
     threshold: float = 0.5  # the score that assigns this theme
+    score_median_assigned: float | None = None  # median score of the counted units assigned the theme
+    score_p90_unassigned: float | None = None  # 90th percentile of the scores of the counted units not assigned it
+    near_threshold: int = 0  # counted units scoring within NEAR of the threshold (either side): the unsure ones
 
 
 @dataclass
@@ -446,6 +520,7 @@ class _ThemeStage(CorpusStage):
     typical: int = 3  # typical paragraphs shown per candidate
     discovery_sample: int = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
     coherence_sample: int = 50_000  # NPMI coherence is estimated on at most this many units (a fixed sample)
+    display_sample: int = 20_000  # the words shown for stems are counted on at most this many units (a fixed sample)
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -481,6 +556,7 @@ class _ThemeStage(CorpusStage):
             ],
             none_texts=list(load_none_examples(self.taxonomy)),
             normalize=getattr(corpus, "normalize", None),
+            featurize=featurize,
         )
         return themes, data, docs, sizes
 
@@ -605,7 +681,17 @@ class _ThemeStage(CorpusStage):
         with_features = counted & (sizes > 0)
         top = self.theme_terms(docs, with_features, themes, weights, cuts)
         coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
+        candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
+        # top terms are features (stems, learned phrases); files and the report show words
+        shown = display_words(
+            EvenSample(corpus.units, self.display_sample),
+            data.featurize or (lambda text: text.split()),
+            {f for terms in top for f in terms} | {f for c in candidates for f in c.top_terms},
+        )
+        for c in candidates:
+            c.top_terms = [shown.get(f, f) for f in c.top_terms]
         n_counted = len(counted_ids)
+        summary = score_summary(weights[counted], [cuts[t.id] for t in themes])
         rows = [
             ThemeRow(
                 id=t.id,
@@ -613,16 +699,28 @@ class _ThemeStage(CorpusStage):
                 label_en=t.label_en,
                 paragraphs=per_theme[t.id],
                 share=round(per_theme[t.id] / n_counted, 4) if n_counted else 0.0,
-                top_terms=top[j],
+                top_terms=[shown.get(f, f) for f in top[j]],
                 coherence=coherence[j],
                 threshold=cuts[t.id],
+                **summary[j],
             )
             for j, t in enumerate(themes)
         ]
-        candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
         atomic.write_csv(
             corpus.output / "themes.csv",
-            ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi", "threshold"],
+            [
+                "theme",
+                "label_ar",
+                "label_en",
+                "paragraphs",
+                "share",
+                "top_terms",
+                "coherence_npmi",
+                "threshold",
+                "score_median_assigned",
+                "score_p90_unassigned",
+                "near_threshold",
+            ],
             (
                 [
                     r.id,
@@ -630,9 +728,12 @@ class _ThemeStage(CorpusStage):
                     r.label_en,
                     r.paragraphs,
                     f"{r.share:.4f}",
-                    " ".join(r.top_terms),
+                    "; ".join(r.top_terms),
                     "" if r.coherence is None else f"{r.coherence:.4f}",
                     f"{r.threshold:.4f}",
+                    "" if r.score_median_assigned is None else f"{r.score_median_assigned:.4f}",
+                    "" if r.score_p90_unassigned is None else f"{r.score_p90_unassigned:.4f}",
+                    r.near_threshold,
                 ]
                 for r in rows
             ),
@@ -804,113 +905,6 @@ class SemanticThemes(_ThemeStage):
         from pipeline.stages.themes.methods import semantic_scores
 
         return semantic_scores(data, self.k, self.temperature, self.seed_weight, self.batch_units)
-
-
-# ---------------------------------------------------------------- evaluation
-
-
-@dataclass
-class ThemeEval:
-    theme: str
-    support: int
-    predicted: int
-    precision: float
-    recall: float
-    f1: float
-    auroc: float | None
-
-
-@dataclass
-class Evaluation:
-    rows: list[ThemeEval]
-    units: int
-    missing: list[str] = field(default_factory=list)
-
-    @property
-    def macro_f1(self) -> float:
-        return float(np.mean([r.f1 for r in self.rows])) if self.rows else 0.0
-
-    @property
-    def macro_auroc(self) -> float | None:
-        values = [r.auroc for r in self.rows if r.auroc is not None]
-        return float(np.mean(values)) if values else None
-
-    def table(self) -> str:
-        lines = [f"{'theme':<20} {'support':>7} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'AUROC':>6}"]
-        for r in self.rows:
-            auc = "  n/a" if r.auroc is None else f"{r.auroc:6.3f}"
-            lines.append(
-                f"{r.theme:<20} {r.support:>7} {r.predicted:>5} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {auc}"
-            )
-        auc = "n/a" if self.macro_auroc is None else f"{self.macro_auroc:.3f}"
-        lines.append(f"macro-F1 {self.macro_f1:.3f}  macro-AUROC {auc}  units {self.units}")
-        if self.missing:
-            lines.append(f"missing from the run: {len(self.missing)} gold units ({', '.join(self.missing[:5])})")
-        return "\n".join(lines)
-
-
-def read_gold(path: Path) -> dict[str, list[str]]:
-    """``{"unit_id": ..., "themes": [...]}`` per line -> unit id -> theme ids."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: gold file not found")
-    gold: dict[str, list[str]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("unit_id"), str):
-            raise InputError(f"{path}:{n}: expected an object with a string 'unit_id'")
-        themes = record.get("themes")
-        if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
-            raise InputError(f"{path}:{n}: 'themes' must be a list of theme ids")
-        gold[record["unit_id"]] = themes
-    if not gold:
-        raise InputError(f"{path}: no gold labels")
-    return gold
-
-
-def evaluate(
-    predicted: dict[str, list[str]],
-    scores: dict[str, dict[str, float]],
-    gold: dict[str, list[str]],
-    theme_ids: list[str] | None = None,
-) -> Evaluation:
-    """Per-theme P/R/F1 of ``predicted`` and AUROC of ``scores`` against ``gold``."""
-    from sklearn.metrics import roc_auc_score
-
-    ids = theme_ids or sorted({t for ts in gold.values() for t in ts})
-    units = sorted(gold)
-    missing = [u for u in units if u not in predicted]
-    rows = []
-    for tid in ids:
-        truth = np.array([tid in gold[u] for u in units])
-        pred = np.array([tid in predicted.get(u, []) for u in units])
-        score = np.array([scores.get(u, {}).get(tid, 0.0) for u in units])
-        tp = int((truth & pred).sum())
-        p = tp / pred.sum() if pred.sum() else 0.0
-        r = tp / truth.sum() if truth.sum() else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        auroc = float(roc_auc_score(truth, score)) if 0 < truth.sum() < len(truth) else None
-        rows.append(ThemeEval(tid, int(truth.sum()), int(pred.sum()), p, r, f1, auroc))
-    return Evaluation(rows, len(units), missing)
-
-
-def evaluate_run(output_dir: Path, gold_path: Path) -> str:
-    """Score ``output_dir/units.jsonl`` against a gold JSONL; returns the printed table."""
-    units_path = Path(output_dir) / "units.jsonl"
-    if not units_path.is_file():
-        raise InputError(f"{units_path}: no run output found; run the pipeline first")
-    gold = read_gold(gold_path)
-    predicted, scores = {}, {}
-    for record in atomic.read_jsonl(units_path):
-        predicted[record["unit_id"]] = record.get("themes") or []
-        scores[record["unit_id"]] = record.get("theme_scores") or {}
-    theme_ids = sorted({t for s in scores.values() for t in s} | {t for ts in gold.values() for t in ts})
-    return evaluate(predicted, scores, gold, theme_ids).table()
 
 
 def lookup_stage(name: str) -> type:
