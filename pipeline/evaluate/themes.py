@@ -245,11 +245,13 @@ def compare(
     predictions: dict[str, dict[str, list[str]]],
     all_theme_ids: list[str],
     split: str,
-    baseline: str = "keywords",
+    baselines: tuple[str, ...] = ("keywords",),
     n_boot: int = 2000,
     seed: int = 0,
 ) -> Comparison:
-    """The comparison table of ``predictions`` (method -> unit id -> themes) against ``rows``' gold."""
+    """The comparison table of ``predictions`` (method -> unit id -> themes) against ``rows``' gold: per
+    method macro-F1, its 95% interval, and the paired difference (with its interval) to each baseline
+    present in ``predictions`` and to always-most-frequent."""
     present = [t for t in all_theme_ids if any(t in r["themes"] for r in rows)]
     absent = [t for t in all_theme_ids if t not in present]
     lines = [
@@ -267,21 +269,22 @@ def compare(
         preds["most_frequent"] = most_frequent(truth)
         boots = bootstrap_macro_f1(truth, preds, n_boot, seed)
         lines.append(f"\n[{group}] {len(subset)} paragraphs, themes with support: {int(truth.any(axis=0).sum())}")
-        lines.append(f"{'method':<24} {'macro-F1':>8} {'95% CI':>15} {'- ' + baseline:>22} {'- most_frequent':>22}")
+        refs = [b for b in baselines if b in preds] + ["most_frequent"]
+        lines.append(f"{'method':<16} {'macro-F1':>8} {'95% CI':>15} " + " ".join(f"{'- ' + r:>22}" for r in refs))
         macro[group] = {}
         for name, pred in preds.items():
             value = macro_f1(truth, pred)
             macro[group][name] = value
             lo, hi = interval(boots[name])
             cells = []
-            for ref in (baseline, "most_frequent"):
+            for ref in refs:
                 if ref in boots and ref != name:
                     d = boots[name] - boots[ref]
                     dlo, dhi = interval(d)
                     cells.append(f"{value - macro_f1(truth, preds[ref]):+.3f} [{dlo:+.2f},{dhi:+.2f}]".rjust(22))
                 else:
                     cells.append("".rjust(22))
-            lines.append(f"{name:<24} {value:8.3f} {f'[{lo:.3f},{hi:.3f}]':>15} {cells[0]} {cells[1]}")
+            lines.append(f"{name:<16} {value:8.3f} {f'[{lo:.3f},{hi:.3f}]':>15} " + " ".join(cells))
     return Comparison(split, present, absent, lines, macro)
 
 
@@ -293,3 +296,73 @@ def per_theme_table(rows: list[dict[str, Any]], predictions: dict[str, list[str]
 
 def label_counts(rows: list[dict[str, Any]]) -> Counter:
     return Counter(t for r in rows for t in r["themes"])
+
+
+# ---------------------------------------------------------------- the comparison on a development split
+
+ROOT = Path(__file__).resolve().parents[2]
+V1_TAXONOMY = ROOT / "bench" / "themes_v1.yaml"  # the seed lists before issue 15, for the baseline as measured there
+# name -> (registered method, options, taxonomy override or None)
+METHODS: dict[str, tuple[str, dict[str, Any], Path | None]] = {
+    "keywords@v1": ("keywords", {}, V1_TAXONOMY),
+    "keywords": ("keywords", {}, None),
+    "seeded_lda@v1": ("seeded_lda", {"threshold": "otsu"}, V1_TAXONOMY),
+    "seeded_lda": ("seeded_lda", {"threshold": "otsu"}, None),
+    "guided_nmf": ("guided_nmf", {"threshold": "otsu"}, None),
+    "lda": ("lda", {}, None),
+    "embedding": ("embedding", {}, None),
+    "semantic": ("semantic", {}, None),
+}
+
+
+def compare_on_devset(
+    split: str,
+    config_path: Path | None = None,
+    methods: list[str] | None = None,
+    n_boot: int = 2000,
+    per_theme: str | None = "semantic",
+) -> str:
+    """Run ``methods`` (names of :data:`METHODS`) on the split's paragraphs and return the comparison
+    table (plus the per-theme table of ``per_theme``).  Raises FileNotFoundError without ../shared."""
+    import tempfile
+
+    from pipeline import config as config_module
+    from pipeline.evaluate.devsets import load_theme_devset
+    from pipeline.stages.themes.stage import load_taxonomy
+
+    config = config_module.load(config_path or ROOT / "configs" / "default.yaml")
+    taxonomy = Path(config.stages["themes"].options["taxonomy"])
+    rows = load_theme_devset(split)  # type: ignore[arg-type]
+    theme_ids = [t.id for t in load_taxonomy(taxonomy)]
+    predictions: dict[str, dict[str, list[str]]] = {}
+    out = []
+    with tempfile.TemporaryDirectory(prefix="themes-devset-") as tmp:
+        corpus = devset_corpus(rows, config, Path(tmp))
+        for name in methods or list(METHODS):
+            method, options, override = METHODS[name]
+            predictions[name], scored = run_method(corpus, method, override or taxonomy, **options)
+            if name == per_theme:
+                scores = {u.unit_id: u.theme_scores for u in scored.units}
+                gold = {r["id"]: r["themes"] for r in rows}
+                out.append(
+                    f"Per theme, {name} on {split}:\n" + evaluate(predictions[name], scores, gold, theme_ids).table()
+                )
+    comparison = compare(rows, predictions, theme_ids, split, ("keywords", "keywords@v1"), n_boot)
+    return "\n".join([comparison.text(), "", *out])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Theme methods on a blind-labelled development split")
+    parser.add_argument("--split", choices=["dev", "heldout"], default="dev")
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--methods", nargs="*", default=None, choices=list(METHODS))
+    parser.add_argument("--n-boot", type=int, default=2000)
+    args = parser.parse_args(argv)
+    print(compare_on_devset(args.split, args.config, args.methods, args.n_boot))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
