@@ -724,3 +724,29 @@ def test_no_trend_without_history_or_results(tmp_path):
     report.write_report(bare)
     assert ONE_RUN_NOTE in section((bare / "report.html").read_text(encoding="utf-8"), "trend")
     assert not _trend_png(bare).exists()
+
+
+def test_themes_say_how_sure_and_candidates_name_their_document(tmp_path):
+    """Per theme the report shows the threshold, the median score of the assigned paragraphs, the 90th
+    percentile of the others and the paragraphs near the threshold; candidate units keep their document id."""
+    folder = made_up_run(tmp_path / "run")
+    _write_csv(
+        folder / "themes.csv",
+        ["theme", "label_ar", "label_en", "paragraphs", "share", "top_terms", "coherence_npmi", "threshold",
+         "score_median_assigned", "score_p90_unassigned", "near_threshold", "learned_terms"],
+        [["security", "الأمن", "Security", 1, "0.3333", "الأمن السيبراني; الهجمات", "0.1200", "0.4125", "0.8750",
+          "0.1375", 2, ""]],
+    )  # fmt: skip
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    themes = section(html, "themes")
+    assert ">الأمن السيبراني<" in themes  # a display phrase stays one term
+    for cell in (
+        '<td class="n">0.41</td>',
+        '<td class="n">0.88</td>',
+        '<td class="n">0.14</td>',
+        '<td class="n">2</td>',
+    ):
+        assert cell in themes, cell
+    assert "قرب العتبة" in themes
+    assert f"{DOC}/p3" in section(html, "candidates")

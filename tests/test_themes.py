@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pipeline import atomic
 from pipeline import config as config_module
 from pipeline.errors import ConfigError
 from pipeline.evaluate import themes as ev
+from pipeline.evaluate.devsets import load_theme_devset
 from pipeline.records import Unit
 from pipeline.run import runner
 from pipeline.stages.themes import methods as theme_methods
@@ -374,3 +376,219 @@ def test_discovery_clustering_beats_tfidf_kmeans_on_news():
     ours, theirs = normalized_mutual_info_score(cats, labels), normalized_mutual_info_score(cats, baseline)
     assert ours > theirs
     assert np.unique(labels).size == 6
+
+
+# ---------------------------------------------------------------- seed phrases as written
+
+
+def _matcher(*seeds: list[str]) -> theme_methods.PhraseMatcher:
+    return theme_methods.PhraseMatcher([list(s) for s in seeds])
+
+
+def test_seed_phrase_needs_every_word_and_no_fragment_fires():
+    m = _matcher(["دور الأمم المتحدة"], ["جدول أعمال تونس"], ["آليات التعاون الدولي"])
+    assert m.counts(["أشاد بدور الأمم المتحدة في العملية"]).tolist() == [[1, 0, 0]]
+    # the stop-word-filtered fragment of a seed phrase is not the seed phrase
+    assert m.counts(["اجتمع ممثلو الأمم المتحدة"]).tolist() == [[0, 0, 0]]
+    assert m.counts(["نتائج أعمال تونس"]).tolist() == [[0, 0, 0]]
+    assert m.counts(["تنفيذ جدول أعمال تونس"]).tolist() == [[0, 1, 0]]
+    assert m.counts(["آليات التمويل وخطط العمل"]).tolist() == [[0, 0, 0]]
+
+
+def test_seed_words_match_with_attached_prefixes_only():
+    m = _matcher(["التنمية"], ["الأمن السيبراني"])
+    assert m.counts(["وللتنمية المستدامة", "بالتنمية", "فالتنمية"]).tolist() == [[1, 0]] * 3
+    assert m.counts(["تعزيز للأمن السيبراني"]).tolist() == [[0, 1]]
+    # no suffix is removed and no other word counts: «التنموية» and «الأمن» alone are not these seeds
+    assert m.counts(["البرامج التنموية", "الأمن الغذائي"]).tolist() == [[0, 0], [0, 0]]
+
+
+def test_longest_seed_phrase_wins_and_normalisation_applies_to_both_sides():
+    cstd = "اللجنة المعنية بتسخير العلم والتكنولوجيا لأغراض التنمية"
+    fold = {"أ": "ا", "إ": "ا"}
+    m = theme_methods.PhraseMatcher([["التنمية"], [cstd]], lambda t: "".join(fold.get(c, c) for c in t))
+    text = "".join(fold.get(c, c) for c in f"قدمت {cstd} تقريرا عن التنمية")
+    assert m.counts([text]).tolist() == [[1, 1]]
+
+
+def test_sentences_split_at_arabic_and_latin_stops():
+    text = "الجملة الأولى عن الأمن السيبراني. والثانية عن التجارة الإلكترونية؟ قصيرة. الأخيرة عن اللغة العربية"
+    assert theme_methods.sentences(text) == [
+        "الجملة الأولى عن الأمن السيبراني.",
+        "والثانية عن التجارة الإلكترونية؟",
+        "الأخيرة عن اللغة العربية",
+    ]
+    assert theme_methods.sentences("قصير") == ["قصير"]
+
+
+# ---------------------------------------------------------------- taxonomy with examples
+
+
+def test_shipped_taxonomy_has_descriptions_examples_and_no_theme_examples():
+    themes = th.load_taxonomy(TAXONOMY)
+    for t in themes:
+        arabic = [e for e in t.examples if any("\u0621" <= c <= "\u064a" for c in e)]
+        assert t.description_ar and len(arabic) >= 6 and len(t.examples) - len(arabic) >= 2, t.id
+    assert len(th.load_none_examples(TAXONOMY)) >= 10
+
+
+def test_examples_must_be_lists_of_strings(tmp_path):
+    base = "themes:\n  - {id: a, label_ar: أ, label_en: A, description: d, seeds: [x]"
+    with pytest.raises(ConfigError, match=r"themes\[0\]\.examples\[1\]"):
+        th.load_taxonomy(_write(tmp_path, base + ", examples: [جملة, 3]}\n"))
+    with pytest.raises(ConfigError, match="none_examples: expected a list"):
+        th.load_taxonomy(_write(tmp_path, base + "}\nnone_examples: جملة\n"))
+    with pytest.raises(ConfigError, match="unknown key"):
+        th.load_taxonomy(_write(tmp_path, base + "}\nexamples: [x]\n"))
+
+
+# ---------------------------------------------------------------- display words, sureness, learned terms
+
+
+def test_display_words_are_the_most_frequent_surface_forms():
+    stems = {"التنمية": "تنم", "والتنمية": "تنم", "للتنمية": "تنم", "المستدامة": "مستدام", "حقوق": "حق", "وحقوق": "حق"}
+    units = [
+        Unit("d", "d/p1", "paragraph", 1, None, "التنمية المستدامة والتنمية"),
+        Unit("d", "d/p2", "paragraph", 2, None, "للتنمية المستدامة وحقوق"),
+    ]
+    shown = th.display_words(units, lambda w: [stems[w]] if w in stems else [], {"تنم", "تنم_مستدام", "حق", "غائب"})
+    # «والتنمية» counts as «التنمية» (same stem without و); the phrase keeps its most frequent pair
+    assert shown == {"تنم": "التنمية", "تنم_مستدام": "التنمية المستدامة", "حق": "حقوق"}
+
+
+def test_score_summary_says_how_sure_each_theme_is():
+    scores = np.array([[0.9, 0.1], [0.8, 0.33], [0.1, 0.37], [0.2, 0.05]])
+    a, b = th.score_summary(scores, [0.5, 0.35])
+    assert a == {"score_median_assigned": 0.85, "score_p90_unassigned": pytest.approx(0.19), "near_threshold": 0}
+    assert b["score_median_assigned"] == 0.37 and b["near_threshold"] == 2
+
+
+def test_learned_terms_come_from_the_confidently_scored_units():
+    docs = [["حرب", "قصف", "جيش"], ["حرب", "قصف"], ["حرب", "جيش", "سوق"], ["سوق", "سعر"], ["سوق", "نفط"], ["سعر"]]
+    data = _data(docs, [[["امن"]], [["اقتصاد"]]])
+    confident = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 0], [0, 0]], dtype=bool)
+    terms = theme_methods.learned_terms(data, confident, 5, min_df=2)
+    # strongest association first, ties alphabetically; «سوق» is commoner outside: not learned
+    assert terms[0] == ["حرب", "جيش", "قصف"]
+    assert terms[1] == []  # one confident unit teaches nothing
+
+
+# ---------------------------------------------------------------- the semantic method
+
+
+def _semantic_taxonomy(tmp_path: Path) -> Path:
+    data = {
+        "version": 1,
+        "themes": [
+            {"id": "security", "label_ar": "الأمن", "label_en": "Security",
+             "description": "Cybersecurity, cybercrime, war and terrorism.",
+             "description_ar": "الأمن السيبراني والجرائم الإلكترونية والحروب والإرهاب.",
+             "seeds": ["الأمن السيبراني"],
+             "examples": ["تعرضت الوزارة لهجوم إلكتروني عطل أنظمتها.", "قصفت الطائرات مواقع المسلحين."]},
+            {"id": "economy", "label_ar": "الاقتصاد", "label_en": "Economy",
+             "description": "Growth, trade, investment, prices and jobs.",
+             "description_ar": "النمو الاقتصادي والتجارة والاستثمار والأسعار والوظائف.",
+             "seeds": ["الاستثمار الأجنبي المباشر"],
+             "examples": ["ارتفعت أسعار النفط وتراجعت البورصة.", "جذب الاستثمارات وخلق فرص العمل."]},
+        ],
+        "none_examples": ["فاز الفريق بهدفين في مباراة الدوري.", "سجل اللاعب هدفا في الدقيقة الأخيرة."],
+    }  # fmt: skip
+    path = tmp_path / "semantic_themes.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _semantic_units() -> list[Unit]:
+    texts = [
+        "شن قراصنة هجمات إلكترونية على البنوك وسرقوا بيانات الحسابات.",
+        "قتل عشرة أشخاص في انفجار سيارة مفخخة تبنته جماعة إرهابية.",
+        "ارتفع الناتج المحلي الإجمالي وزادت الصادرات غير النفطية.",
+        "انخفضت أسعار الذهب مع صعود الدولار في الأسواق العالمية.",
+        "تغلب النادي على ضيفه بثلاثة أهداف نظيفة في الجولة الخامسة.",
+        "أحرز المهاجم هدفين وقاد فريقه إلى نهائي الكأس.",
+    ]
+    units = [Unit("d", f"d/p{i}", "paragraph", i, None, t) for i, t in enumerate(texts, 1)]
+    for u in units:
+        u.norm = u.text
+    return units
+
+
+def test_semantic_reads_meaning_without_any_seed_match_and_gives_sport_no_theme(tmp_path):
+    outputs = []
+    for _ in range(2):
+        corpus = _toy_corpus(tmp_path, _semantic_units())
+        counts = th.lookup_stage("semantic")(taxonomy=_semantic_taxonomy(tmp_path), n_candidates=0).apply(corpus)
+        outputs.append(((corpus.output / "themes.csv").read_bytes(), [u.to_json() for u in corpus.units]))
+    assert outputs[0] == outputs[1]  # deterministic
+    themes = {u["unit_id"]: u["themes"] for u in outputs[0][1]}
+    # no paragraph contains a seed phrase: the themes come from the descriptions and examples
+    assert themes == {"d/p1": ["security"], "d/p2": ["security"], "d/p3": ["economy"], "d/p4": ["economy"],
+                      "d/p5": [], "d/p6": []}  # fmt: skip
+    assert counts["paragraphs_with_theme"] == 4 and counts["paragraphs_without_theme"] == 2
+    with open(corpus.output / "themes.csv", encoding="utf-8") as handle:
+        rows = {r["theme"]: r for r in csv.DictReader(handle)}
+    assert float(rows["security"]["threshold"]) >= 0.35 and rows["security"]["near_threshold"] != ""
+    assert float(rows["security"]["score_median_assigned"]) >= float(rows["security"]["threshold"])
+
+
+def test_sport_news_gets_no_theme():
+    """The issue's check on off-taxonomy news: of 150 paragraphs of the ANT sport category (the first
+    paragraph of 80+ characters of the first 150 articles by id, none of them in the theme dev set),
+    the default method gives at most 5% any theme."""
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    refs = {json.loads(line).get("article") for name in ("dev", "heldout")
+            for line in (FIXTURES / "dev" / f"themes_{name}_refs.jsonl").open(encoding="utf-8")}  # fmt: skip
+    with open(path, encoding="utf-8") as handle:
+        articles = [json.loads(line) for line in handle]
+    sport = sorted((a for a in articles if a["category"] == "sport" and a["id"] not in refs), key=lambda a: a["id"])
+    rows = []
+    for article in sport:
+        first = next((p.strip() for p in article["text"].split("\n") if len(p.strip()) >= 80), None)
+        if first:
+            rows.append({"id": article["id"], "doc": "news:sport", "doc_type": "news", "text": first[:1500]})
+        if len(rows) == 150:
+            break
+    config = config_module.load(ROOT / "configs" / "default.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = ev.devset_corpus(rows, config, Path(tmp))
+        predicted, _ = ev.run_method(corpus, config.stages["themes"].impl, TAXONOMY)
+    with_theme = [u for u, t in predicted.items() if t]
+    assert len(rows) == 150 and len(with_theme) <= 0.05 * len(rows), with_theme
+
+
+def test_default_beats_keywords_on_the_blind_dev_split():
+    """Tuning split only (the held-out split is read once, by hand, with bench/eval_themes.py --split heldout):
+    the default method is clearly above keyword matching with the seed lists the issue measured
+    (bench/themes_v1.yaml) and above keyword matching with the same, richer seed phrases."""
+    try:
+        rows = load_theme_devset("dev")
+    except FileNotFoundError as exc:
+        pytest.skip(f"{exc} (../shared is not beside the project)")
+    config = config_module.load(ROOT / "configs" / "default.yaml")
+    ids = [t.id for t in th.load_taxonomy(TAXONOMY)]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = ev.devset_corpus(rows, config, Path(tmp))
+        predictions = {name: ev.run_method(corpus, method, taxonomy or TAXONOMY, **options)[0]
+                       for name, (method, options, taxonomy) in ev.METHODS.items()
+                       if name in ("keywords@v1", "keywords", "semantic")}  # fmt: skip
+    macro = ev.compare(rows, predictions, ids, "dev", n_boot=10).macro["all"]
+    assert macro["semantic"] >= 0.6 and macro["semantic"] >= macro["keywords@v1"] + 0.15, macro
+    assert macro["semantic"] > macro["keywords"] > macro["most_frequent"], macro
+
+
+# ---------------------------------------------------------------- evaluation helpers
+
+
+def test_macro_f1_is_over_themes_present_and_bootstrap_brackets_it():
+    truth = ev.indicator([["a"], ["a", "b"], [], ["b"]], ["a", "b", "c"])
+    pred = ev.indicator([["a"], ["b"], ["c"], []], ["a", "b", "c"])
+    # theme c has no gold unit: it does not count, even though it was predicted once
+    assert ev.macro_f1(truth, pred) == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert ev.most_frequent(truth)[:, 0].all() and not ev.most_frequent(truth)[:, 1:].any()  # a and b tie: first
+    boots = ev.bootstrap_macro_f1(truth, {"m": pred}, n_boot=200, seed=1)
+    lo, hi = ev.interval(boots["m"])
+    assert lo <= ev.macro_f1(truth, pred) <= hi and lo < hi
+    rows = [{"id": str(i), "doc_type": "news", "themes": t} for i, t in enumerate([["a"], ["a", "b"], [], ["b"]])]
+    table = ev.compare(rows, {"keywords": {"0": ["a"], "1": ["b"], "2": ["c"]}}, ["a", "b", "c"], "x", n_boot=50)
+    assert table.absent == ["c"] and "[doc_type=news]" in table.text()
+    assert table.macro["all"]["keywords"] == pytest.approx(2 / 3)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -606,6 +607,10 @@ def semantic_scores(
     seed_weight: float = 0.5,
     batch_units: int = 2048,
     cache: VectorCache | None = None,
+    expand_terms: int = 20,
+    expand_weight: float = 0.2,
+    expand_confident: float = 0.5,
+    learned: list[list[str]] | None = None,
 ) -> np.ndarray:
     """Theme scores from meaning, in [0, 1].
 
@@ -620,8 +625,12 @@ def semantic_scores(
     3. A softmax with ``temperature`` over the themes and the "no theme" class turns similarities
        into shares: sport or celebrity news goes to "no theme" and scores low on every theme.
     4. Seed phrases matched as written (:class:`PhraseMatcher`) add ``seed_weight * (1 - e^-count)``.
+    5. Corpus-learned vocabulary (:func:`learned_terms`): per theme, the ``expand_terms`` features
+       most associated with the fitted units scoring at least ``expand_confident``; a unit adds
+       ``expand_weight`` x the share of them it contains.  The terms go to ``learned`` when given.
 
-    Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream)."""
+    Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream;
+    ``data.docs`` twice more for the learned vocabulary)."""
     refs = data.references or [[label] for label in data.labels]
     none = list(data.none_texts or [])
     cache = cache or VectorCache()
@@ -656,4 +665,50 @@ def semantic_scores(
             texts, norms = [], []
     if texts:
         flush(texts, norms)
-    return np.vstack(out) if out else np.zeros((0, len(refs)))
+    scores = np.vstack(out) if out else np.zeros((0, len(refs)))
+    if expand_terms and expand_weight and len(scores):
+        terms = learned_terms(data, scores >= expand_confident, expand_terms)
+        if learned is not None:
+            learned[:] = terms
+        wanted = [set(t) for t in terms]
+        share = np.array(
+            [[len(doc & w) / len(w) if w else 0.0 for w in wanted] for doc in (set(d) for d in data.docs)]
+        ).reshape(len(scores), len(wanted))
+        scores = np.clip(scores + expand_weight * share, 0.0, 1.0)
+    return scores
+
+
+def learned_terms(data: ThemeInput, confident: np.ndarray, n_terms: int, min_df: int = 3) -> list[list[str]]:
+    """Per theme, the ``n_terms`` features (stems, learned phrases) most associated with the fitted
+    units marked ``confident`` for it, against the other fitted units: the log odds ratio of document
+    frequencies with 0.5 added to every cell (Haldane-Anscombe); features in fewer than ``min_df``
+    fitted units are left out, and a theme with fewer than 3 confident units learns nothing.  Ties go
+    alphabetically.  One pass over ``data.docs``."""
+    n_themes = confident.shape[1]
+    df: Counter = Counter()
+    df_theme = [Counter() for _ in range(n_themes)]
+    n = 0
+    for doc, use, row in zip(data.docs, data.fit, confident, strict=True):
+        if not use:
+            continue
+        n += 1
+        words = set(doc)
+        df.update(words)
+        for j in np.flatnonzero(row):
+            df_theme[j].update(words)
+    fitted = np.array(data.fit, dtype=bool)
+    out = []
+    for j in range(n_themes):
+        na = int((confident[:, j] & fitted).sum())
+        nb = n - na
+        if na < 3:
+            out.append([])
+            continue
+        odds = {
+            w: math.log((a + 0.5) / (na - a + 0.5)) - math.log((df[w] - a + 0.5) / (nb - (df[w] - a) + 0.5))
+            for w, a in df_theme[j].items()
+            if df[w] >= min_df
+        }
+        ranked = sorted(((w, v) for w, v in odds.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
+        out.append([w for w, _ in ranked[:n_terms]])
+    return out

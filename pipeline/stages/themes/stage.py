@@ -427,6 +427,7 @@ class ThemeRow:
     score_median_assigned: float | None = None  # median score of the counted units assigned the theme
     score_p90_unassigned: float | None = None  # 90th percentile of the scores of the counted units not assigned it
     near_threshold: int = 0  # counted units scoring within NEAR of the threshold (either side): the unsure ones
+    learned_terms: list[str] = field(default_factory=list)  # vocabulary the method learned from the corpus
 
 
 @dataclass
@@ -682,11 +683,12 @@ class _ThemeStage(CorpusStage):
         top = self.theme_terms(docs, with_features, themes, weights, cuts)
         coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
         candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
+        learned = list(getattr(self, "learned", None) or [[] for _ in themes])  # semantic: corpus-learned vocabulary
         # top terms are features (stems, learned phrases); files and the report show words
         shown = display_words(
             EvenSample(corpus.units, self.display_sample),
             data.featurize or (lambda text: text.split()),
-            {f for terms in top for f in terms} | {f for c in candidates for f in c.top_terms},
+            {f for terms in [*top, *learned] for f in terms} | {f for c in candidates for f in c.top_terms},
         )
         for c in candidates:
             c.top_terms = [shown.get(f, f) for f in c.top_terms]
@@ -702,6 +704,7 @@ class _ThemeStage(CorpusStage):
                 top_terms=[shown.get(f, f) for f in top[j]],
                 coherence=coherence[j],
                 threshold=cuts[t.id],
+                learned_terms=[shown.get(f, f) for f in learned[j]],
                 **summary[j],
             )
             for j, t in enumerate(themes)
@@ -720,6 +723,7 @@ class _ThemeStage(CorpusStage):
                 "score_median_assigned",
                 "score_p90_unassigned",
                 "near_threshold",
+                "learned_terms",
             ],
             (
                 [
@@ -734,6 +738,7 @@ class _ThemeStage(CorpusStage):
                     "" if r.score_median_assigned is None else f"{r.score_median_assigned:.4f}",
                     "" if r.score_p90_unassigned is None else f"{r.score_p90_unassigned:.4f}",
                     r.near_threshold,
+                    "; ".join(r.learned_terms),
                 ]
                 for r in rows
             ),
@@ -900,11 +905,25 @@ class SemanticThemes(_ThemeStage):
     temperature: float = 0.07  # softmax over themes + "no theme"
     seed_weight: float = 0.5  # weight of the seed-phrase evidence (one match alone: 0.32)
     batch_units: int = 2048  # units embedded per batch
+    expand_terms: int = 20  # corpus-learned terms per theme (0: none)
+    expand_weight: float = 0.2  # weight of the share of learned terms a unit contains
+    expand_confident: float = 0.5  # units scoring this much teach a theme its vocabulary
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.methods import semantic_scores
 
-        return semantic_scores(data, self.k, self.temperature, self.seed_weight, self.batch_units)
+        self.learned: list[list[str]] = []
+        return semantic_scores(
+            data,
+            self.k,
+            self.temperature,
+            self.seed_weight,
+            self.batch_units,
+            expand_terms=self.expand_terms,
+            expand_weight=self.expand_weight,
+            expand_confident=self.expand_confident,
+            learned=self.learned,
+        )
 
 
 def lookup_stage(name: str) -> type:
