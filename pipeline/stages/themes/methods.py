@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -538,8 +538,8 @@ class PhraseMatcher:
             hits = [key for key in product(*window) if key in self.table]
         return min(hits) if hits else None
 
-    def counts(self, texts: Any) -> np.ndarray:
-        """``(n_texts, n_themes)`` seed-phrase matches per text (``texts`` already normalised)."""
+    def counts(self, texts: Iterable[str]) -> np.ndarray:
+        """``(n_texts, n_themes)`` seed-phrase matches per text (``texts`` already normalised; read once)."""
         rows = []
         for text in texts:
             row = np.zeros(self.n_themes)
@@ -637,11 +637,12 @@ def semantic_scores(
     groups = np.array([j for j, group in enumerate(refs) for _ in group] + [len(refs)] * len(none))
     ref_vectors = cache.encode([t for group in refs for t in group] + none).astype(np.float64)
     n_classes = len(refs) + (1 if none else 0)
-    matcher = PhraseMatcher(data.seed_texts, data.normalize)
+    # one pass for the seed phrases, then one for the vectors: never two streams over the units at once
     norm_texts = data.norm_texts if data.norm_texts is not None else data.texts
+    seeds = evidence(PhraseMatcher(data.seed_texts, data.normalize).counts(t or "" for t in norm_texts))
     out: list[np.ndarray] = []
 
-    def flush(texts: list[str], norms: list[str]) -> None:
+    def flush(texts: list[str]) -> None:
         split = [sentences(t) for t in texts]
         owner = np.array([i for i, parts_ in enumerate(split) for _ in parts_])
         whole = _top_mean(cache.encode([t or " " for t in texts]) @ ref_vectors.T, groups, n_classes, k)
@@ -650,22 +651,19 @@ def semantic_scores(
         np.maximum.at(best, owner, each)
         sims = (whole + best) / 2.0
         shares = np.exp((sims - sims.max(axis=1, keepdims=True)) / temperature)
-        shares = shares / shares.sum(axis=1, keepdims=True)
-        seeds = evidence(matcher.counts(norms))
-        out.append(np.clip(shares[:, : len(refs)] + seed_weight * seeds, 0.0, 1.0))
+        out.append(shares[:, : len(refs)] / shares.sum(axis=1, keepdims=True))
         if len(cache.vectors) > cache.limit:  # memory stays bounded on a large corpus
             cache.vectors.clear()
 
-    texts, norms = [], []
-    for text, norm in zip(data.texts, norm_texts, strict=True):
+    texts: list[str] = []
+    for text in data.texts:
         texts.append(text or "")
-        norms.append(norm or "")
         if len(texts) == batch_units:
-            flush(texts, norms)
-            texts, norms = [], []
+            flush(texts)
+            texts = []
     if texts:
-        flush(texts, norms)
-    scores = np.vstack(out) if out else np.zeros((0, len(refs)))
+        flush(texts)
+    scores = np.clip(np.vstack(out) + seed_weight * seeds, 0.0, 1.0) if out else np.zeros((0, len(refs)))
     if expand_terms and expand_weight and len(scores):
         terms = learned_terms(data, scores >= expand_confident, expand_terms)
         if learned is not None:
