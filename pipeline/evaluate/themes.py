@@ -23,7 +23,6 @@ Macro-F1 on a split is the mean over the themes that have at least one gold para
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -288,16 +287,6 @@ def compare(
     return Comparison(split, present, absent, lines, macro)
 
 
-def per_theme_table(rows: list[dict[str, Any]], predictions: dict[str, list[str]], theme_ids: list[str]) -> str:
-    """Per-theme P/R/F1 of one method on the rows (support, predicted)."""
-    gold = {r["id"]: r["themes"] for r in rows}
-    return evaluate(predictions, {}, gold, theme_ids).table()
-
-
-def label_counts(rows: list[dict[str, Any]]) -> Counter:
-    return Counter(t for r in rows for t in r["themes"])
-
-
 # ---------------------------------------------------------------- the comparison on a development split
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,9 +333,9 @@ def compare_on_devset(
             if name == per_theme:
                 scores = {u.unit_id: u.theme_scores for u in scored.units}
                 gold = {r["id"]: r["themes"] for r in rows}
-                out.append(
-                    f"Per theme, {name} on {split}:\n" + evaluate(predictions[name], scores, gold, theme_ids).table()
-                )
+                present = [t for t in theme_ids if any(t in g for g in gold.values())]
+                table = evaluate(predictions[name], scores, gold, present).table()
+                out.append(f"Per theme (the themes present in the split), {name} on {split}:\n{table}")
     comparison = compare(rows, predictions, theme_ids, split, ("keywords", "keywords@v1"), n_boot)
     return "\n".join([comparison.text(), "", *out])
 
