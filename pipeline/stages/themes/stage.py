@@ -1,18 +1,17 @@
 """Theme stage: which paragraphs discuss which public-policy issues, with stable theme ids.
 
-The taxonomy (``configs/themes.yaml``) names the themes and their seed terms in
-natural Arabic; the seed terms pass through the same repair, normalisation and
-tokenisation as the text (``corpus.featurize``).  A scorer from
-:mod:`pipeline.stages.themes.methods` -- a seeded model or a baseline, one registered
-implementation each -- gives every unit a score in [0, 1] per theme.  Themes
-whose score reaches the theme's threshold are the unit's ``themes`` (primary
-first).  The threshold is ``min_score`` for every theme (``threshold: fixed``,
-the default) or, with ``threshold: otsu``, calibrated per theme without labels
-by Otsu's method on that theme's scores over the fitted units, so that strong
-similarity to the learned profile can assign a theme without any seed match
-(on the labelled seed this does not beat the fixed threshold reliably; see
-bench/eval_themes.py).  Every unit is scored; only paragraphs and summary
-units count in the shares.
+The taxonomy (``configs/themes.yaml``) names the themes with descriptions, example sentences
+and seed phrases in natural Arabic, plus examples of text that belongs to no theme.  A scorer
+from :mod:`pipeline.stages.themes.methods` -- one registered implementation each -- gives every
+unit a score in [0, 1] per theme.  The default, ``semantic``, compares paragraphs and their
+sentences with the descriptions and examples in a multilingual sentence space and adds seed
+phrases matched as written and a corpus-learned vocabulary; ``keywords``, ``lda``, ``seeded_lda``,
+``guided_nmf`` and ``embedding`` stay as named baselines (their seed terms pass through the same
+repair, normalisation and tokenisation as the text, ``corpus.featurize``).  Themes whose score
+reaches the theme's threshold are the unit's ``themes`` (primary first).  The threshold is
+``min_score`` for every theme (``threshold: fixed``) or, with ``threshold: otsu``, calibrated per
+theme without labels by Otsu's method on that theme's scores over the fitted units, never below
+``otsu_floor``.  Every unit is scored; only paragraphs and summary units count in the shares.
 
 Units the taxonomy explains poorly (best score below ``explained_below``) are
 clustered (LSA of TF-IDF + k-means); each cluster is a *candidate theme* with
@@ -20,9 +19,10 @@ its class-based TF-IDF top terms and its most typical paragraphs, for a user to
 name and add to the YAML.  Candidate ids are derived from their top terms, so
 they do not renumber when documents are added.
 
-Outputs (in ``corpus.output``): ``themes.csv`` (one row per taxonomy theme, with
-gensim NPMI coherence of its top terms and its assignment threshold) and
-``candidate_themes.jsonl``.
+Outputs (in ``corpus.output``): ``themes.csv`` (one row per taxonomy theme: top terms as
+words, gensim NPMI coherence of the stems behind them, the assignment threshold, how sure the
+assignment is, the learned vocabulary) and ``candidate_themes.jsonl`` (terms as words, unit ids
+with their document id).
 ``corpus.results["themes"]`` holds a :class:`ThemeResult`.
 
 Evaluation against gold labels lives in :mod:`pipeline.evaluate.themes` (a run never imports it).
