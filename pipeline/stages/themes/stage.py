@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pipeline import atomic
+from pipeline import outputs
 from pipeline.config import load_yaml
 from pipeline.errors import ConfigError
 from pipeline.registry import register
@@ -709,22 +709,9 @@ class _ThemeStage(CorpusStage):
             )
             for j, t in enumerate(themes)
         ]
-        atomic.write_csv(
-            corpus.output / "themes.csv",
-            [
-                "theme",
-                "label_ar",
-                "label_en",
-                "paragraphs",
-                "share",
-                "top_terms",
-                "coherence_npmi",
-                "threshold",
-                "score_median_assigned",
-                "score_p90_unassigned",
-                "near_threshold",
-                "learned_terms",
-            ],
+        outputs.write(
+            corpus.output,
+            "themes",
             (
                 [
                     r.id,
@@ -732,18 +719,18 @@ class _ThemeStage(CorpusStage):
                     r.label_en,
                     r.paragraphs,
                     f"{r.share:.4f}",
-                    "; ".join(r.top_terms),
+                    r.top_terms,  # words, ";"-separated (a display phrase has a space inside)
                     "" if r.coherence is None else f"{r.coherence:.4f}",
                     f"{r.threshold:.4f}",
                     "" if r.score_median_assigned is None else f"{r.score_median_assigned:.4f}",
                     "" if r.score_p90_unassigned is None else f"{r.score_p90_unassigned:.4f}",
                     r.near_threshold,
-                    "; ".join(r.learned_terms),
+                    r.learned_terms,
                 ]
                 for r in rows
             ),
         )
-        atomic.write_jsonl(corpus.output / "candidate_themes.jsonl", (c.to_json() for c in candidates))
+        outputs.write(corpus.output, "candidates", (c.to_json() for c in candidates))
         corpus.results["themes"] = ThemeResult(
             method=getattr(self, "registered_name", type(self).__name__),
             themes=themes,
