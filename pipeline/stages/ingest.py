@@ -66,7 +66,9 @@ def skipped_corpus_files(spec: str) -> list[str]:
         found = _candidate_files(spec)
     except InputError:
         return []
-    return [f"{p}: not read (extension {p.suffix.lower() or 'none'})" for p in found if p.suffix.lower() not in SUFFIXES]
+    return [
+        f"{p}: not read (extension {p.suffix.lower() or 'none'})" for p in found if p.suffix.lower() not in SUFFIXES
+    ]
 
 
 def corpus_root(spec: str) -> Path:
@@ -216,7 +218,7 @@ def html_text(data: bytes, where: str) -> str:
     forms and scripts are removed first.  Nested blocks are read once (the
     innermost).
     """
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(data)
     for node in tree.css(HTML_CHROME):
@@ -226,7 +228,7 @@ def html_text(data: bytes, where: str) -> str:
         raise InputError(f"{where}: HTML page has no body")
     blocks: list[str] = []
     for node in body.css(HTML_BLOCKS):
-        if node.css_first(HTML_BLOCKS) is not None and node.tag not in ("td", "th"):
+        if len(node.css(HTML_BLOCKS)) > 1 and node.tag not in ("td", "th"):  # css() includes the node itself
             continue  # a container of other blocks: its children are read
         text = " ".join((node.text(separator=" ") or "").split())
         if not text:

@@ -19,6 +19,7 @@ Anything that is not a readable PDF with a text layer raises
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -199,7 +200,7 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
         for box in _reading_order(list(_text_boxes(ltpage))):
             lines = [line for line in box if isinstance(line, LTTextLine)]
             texts = [_line_text(line, axis, self._page_rtl) for line in lines]
-            kept = [(line, text) for line, text in zip(lines, texts) if text]
+            kept = [(line, text) for line, text in zip(lines, texts, strict=True) if text]
             breaks = _paragraph_breaks([line for line, _ in kept], [text for _, text in kept])
             if out and kept and not _continues(previous, out[-1], kept[0][0]):
                 out.append("")  # a text box is a paragraph (or more) of its own
@@ -447,7 +448,7 @@ def _paragraph_breaks(lines: list, texts: list[str]) -> set[int]:
         return set()
     left = min(line.x0 for line in lines)
     right = max(line.x1 for line in lines)
-    pitches = sorted(a.y0 - b.y0 for a, b in zip(lines, lines[1:]) if a.y0 - b.y0 > 0)
+    pitches = sorted(a.y0 - b.y0 for a, b in itertools.pairwise(lines) if a.y0 - b.y0 > 0)
     pitch = pitches[len(pitches) // 2] if pitches else 0.0
     breaks = set()
     for index in range(1, len(lines)):

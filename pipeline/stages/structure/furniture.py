@@ -27,55 +27,77 @@ def _key(line: str) -> str:
     return " ".join(DIGITS.sub("#", line).split())
 
 
+def _edge_lines(span: list[tuple[int, str]], paged: bool) -> list[tuple[int, str]]:
+    """Candidate header/footer lines (index, line) of a span: all short lines of a PDF page (reading
+    order may move them); in text without page breaks, the first and last two lines of a span that
+    are not markdown headings (a heading repeated in every chapter is structure, not furniture)."""
+    lines = [(i, line) for i, line in span if line.strip()]
+    if not paged:
+        lines = [
+            item
+            for item in (lines[:2] + lines[-2:] if len(lines) > 4 else lines)
+            if not item[1].lstrip().startswith("#")
+        ]
+    return [(i, line) for i, line in lines if len(line.strip()) <= MAX_FURNITURE_CHARS]
+
+
 def page_lines(text: str) -> list[list[str]]:
-    """Pages of lines: form feeds (PDF) split pages; without them, rule lines (``---``) do."""
+    """Pages of lines: form feeds (PDF) split pages; without them the whole text is one page."""
     text = text.replace("\ufeff", "")
     if "\f" in text:
         return [page.split("\n") for page in text.split("\f")]
     return [text.split("\n")]
 
 
-def remove_furniture(pages: list[list[str]], min_pages: int = 3, min_share: float = 0.04) -> tuple[list[list[str]], dict[str, int]]:
+def remove_furniture(
+    pages: list[list[str]], min_pages: int = 3, min_share: float = 0.04
+) -> tuple[list[list[str]], dict[str, int]]:
     """Pages with running headers/footers and page numbers blanked out, and the counts removed.
 
     A line is a running header or footer when its key (:func:`_key`) occurs on at
     least ``max(min_pages, min_share * pages)`` pages and it is at most
     ``MAX_FURNITURE_CHARS`` long; for text without page breaks, the "pages" are
-    the stretches between rule lines.  Removed lines become blank lines, so they
-    also end the paragraph they interrupted only where a blank line would.
+    the stretches between rule lines (``---``, as converters mark page breaks) and
+    only their first and last two lines count.  Removed lines become blank lines.
 
     Returns ``(pages, counts)`` with counts ``furniture_repeated`` (lines),
     ``furniture_repeated_kinds`` (distinct repeated lines), ``furniture_page_numbers``.
     """
     counts: Counter = Counter()
-    spans = pages
-    if len(pages) == 1:  # no form feeds: rule lines mark the converter's page breaks
+    paged = len(pages) > 1
+    if paged:
+        spans = [[(i, line) for i, line in enumerate(page)] for page in pages]
+    else:  # no form feeds: rule lines mark the converter's page breaks
         spans, current = [], []
-        for line in pages[0]:
+        for i, line in enumerate(pages[0]):
             if RULE.match(line):
                 spans.append(current)
                 current = []
             else:
-                current.append(line)
+                current.append((i, line))
         spans.append(current)
+    candidates = [_edge_lines(span, paged) for span in spans]
     seen: Counter = Counter()
-    for span in spans:
-        seen.update({_key(line) for line in span if line.strip() and len(line.strip()) <= MAX_FURNITURE_CHARS})
+    for lines in candidates:
+        seen.update({_key(line) for _, line in lines})
     floor = max(min_pages, int(min_share * len(spans) + 0.999))
     repeated = {key for key, n in seen.items() if n >= floor and len(spans) >= min_pages and key != "#"}
     counts["furniture_repeated_kinds"] = len(repeated)
-    out: list[list[str]] = []
-    for page in pages:
-        kept = list(page)
-        filled = [i for i, line in enumerate(kept) if line.strip()]
-        edges = set(filled[:2] + filled[-2:]) if len(pages) > 1 else set()
-        for i in filled:
-            line = kept[i]
-            if i in edges and PAGE_NUMBER.match(line):
-                counts["furniture_page_numbers"] += 1
-                kept[i] = ""
-            elif _key(line) in repeated and len(line.strip()) <= MAX_FURNITURE_CHARS:
-                counts["furniture_repeated"] += 1
-                kept[i] = ""
-        out.append(kept)
+    removable = [{i for i, line in lines if _key(line) in repeated} for lines in candidates]
+    out: list[list[str]] = [list(page) for page in pages]
+    if paged:
+        for p, page in enumerate(out):
+            filled = [i for i, line in enumerate(page) if line.strip()]
+            edges = set(filled[:2] + filled[-2:])
+            for i in filled:
+                if i in edges and PAGE_NUMBER.match(page[i]):
+                    counts["furniture_page_numbers"] += 1
+                    page[i] = ""
+                elif i in removable[p]:
+                    counts["furniture_repeated"] += 1
+                    page[i] = ""
+    else:
+        for i in set().union(*removable):
+            counts["furniture_repeated"] += 1
+            out[0][i] = ""
     return out, {k: v for k, v in sorted(counts.items()) if v}

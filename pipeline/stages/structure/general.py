@@ -24,6 +24,7 @@ Works on the extracted text (before repair).  The cues:
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from pipeline.records import Table, TableRow, Unit
 from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture
@@ -48,6 +49,7 @@ ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
 SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
 CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
 EMPHASIS = re.compile(r"\*\*|__")
+LETTER = re.compile("[\u0621-\u064aA-Za-z]")
 DIGIT_CELL = re.compile(r"^[\s%٪+\-−.,٫٬0-9\u0660-\u0669]+$")
 
 
@@ -59,7 +61,7 @@ def _clean(line: str) -> str:
 def _is_heading_line(line: str) -> bool:
     """A short title line: few words, no sentence or clause end (a numbered title may be longer)."""
     text = _clean(line)
-    if not text or LIST_ITEM.match(text) and not NUMBERED_HEADING.match(text):
+    if not text or (LIST_ITEM.match(text) and not NUMBERED_HEADING.match(text)):
         return False
     numbered = NUMBERED_HEADING.match(text)
     limit = HEADING_MAX_CHARS + (40 if numbered else 0)
@@ -84,13 +86,15 @@ def _parse_number(cell: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _make_table(rows_cells: list[list[str]], title: str) -> Table:
-    """A :class:`Table` from rows of cells (first row the header when it has no numbers)."""
+def _make_table(rows_cells: list[list[str]], title: str, has_header: bool = False) -> Table:
+    """A :class:`Table` from rows of cells (first row the header when marked so or when it has no numbers)."""
     header: list[str] = []
-    if len(rows_cells) > 1 and not any(DIGIT_CELL.match(c) for c in rows_cells[0] if c):
+    if len(rows_cells) > 1 and (has_header or not any(DIGIT_CELL.match(c) for c in rows_cells[0] if c)):
         header = rows_cells[0]
         rows_cells = rows_cells[1:]
-    rows = [TableRow(cells[0] if cells else "", cells[1:], [_parse_number(c) for c in cells[1:]]) for cells in rows_cells]
+    rows = [
+        TableRow(cells[0] if cells else "", cells[1:], [_parse_number(c) for c in cells[1:]]) for cells in rows_cells
+    ]
     width = max((len(r.printed) for r in rows), default=0)
     columns = header[1:] if header else [f"column {i + 1}" for i in range(width)]
     return Table("", "", title, columns, rows)
@@ -99,7 +103,7 @@ def _make_table(rows_cells: list[list[str]], title: str) -> Table:
 class _Builder:
     """Collects units with ids ``<doc_id>/<tag><n>`` in document order."""
 
-    TAGS = {"heading": "h", "paragraph": "p", "table": "t", "front": "f"}
+    TAGS: ClassVar[dict[str, str]] = {"heading": "h", "paragraph": "p", "table": "t", "front": "f"}
 
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
@@ -188,6 +192,9 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
     def paragraph(lines: list[str]) -> None:
         nonlocal last_paragraph, last_lines
         cleaned = [_clean(line) for line in lines]
+        if not LETTER.search(" ".join(cleaned)):  # a bare number or symbol (a figure's label): no prose
+            counts["furniture_no_letters"] = counts.get("furniture_no_letters", 0) + 1
+            return
         is_list = LIST_ITEM.match(cleaned[0]) is not None
         if is_list and last_paragraph is not None and last_lines and last_lines[-1].rstrip().endswith(":"):
             last_lines.extend(cleaned)  # a list stays with its lead-in
@@ -198,9 +205,13 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
         last_paragraph = build.add("paragraph", cleaned)
         last_lines = cleaned
 
-    for block in _blocks(pages):
+    blocks = _blocks(pages)
+    # A document without blank-line paragraphs (news feeds, one paragraph a line) is read a line a
+    # paragraph where its lines are long and end sentences; one that has them is trusted.
+    line_mode = len(blocks) < 3
+    for block in blocks:
         segments = _segments(block)
-        for index, (kind, lines) in enumerate(segments):
+        for kind, lines in segments:
             if kind == "heading":
                 title = _clean(MD_HEADING.match(lines[0]).group("title"))
                 if title:
@@ -208,10 +219,11 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
                     last_paragraph = None
                 continue
             if kind == "pipe":
+                has_header = len(lines) > 1 and PIPE_SEPARATOR.match(lines[1]) is not None
                 rows = [_pipe_cells(line) for line in lines if not PIPE_SEPARATOR.match(line)]
                 rows = [r for r in rows if any(r)]
                 if rows:
-                    build.add_table(_make_table(rows, ""))
+                    build.add_table(_make_table(rows, "", has_header))
                     counts["tables_pipe"] = counts.get("tables_pipe", 0) + 1
                 last_paragraph = None
                 continue
@@ -225,11 +237,11 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
                 build.add("heading", [" ".join(_clean(line) for line in lines)])
                 last_paragraph = None
                 continue
-            if len(lines) >= 2 and _is_heading_line(lines[0]) and NUMBERED_HEADING.match(_clean(lines[0])):
-                if not LIST_ITEM.match(_clean(lines[1])):  # «1.2 Title» over its paragraph
-                    build.add("heading", [_clean(lines[0])])
-                    last_paragraph = None
-                    lines = lines[1:]
-            for part in _split_long_lines(lines):
+            numbered = len(lines) >= 2 and NUMBERED_HEADING.match(_clean(lines[0])) is not None
+            if numbered and _is_heading_line(lines[0]) and not LIST_ITEM.match(_clean(lines[1])):
+                build.add("heading", [_clean(lines[0])])  # «1.2 Title» over its paragraph
+                last_paragraph = None
+                lines = lines[1:]
+            for part in _split_long_lines(lines) if line_mode else [lines]:
                 paragraph(part)
     return build.units, build.tables, counts
