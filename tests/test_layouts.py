@@ -111,14 +111,15 @@ def _norm(text: str) -> str:
 
 
 def reference_paragraphs(text: str) -> list[str]:
-    """Prose paragraphs by a simple rule: blank-line blocks (rules, ``#`` and ``|`` lines end a block),
+    """Prose paragraphs by a simple rule: blank-line blocks (rules, heading and ``|`` lines end a block),
     kept when at least 80 characters long and ending with . ؟ ! or :; image alt texts «[...]» left out."""
     blocks, current = [], []
     for line in text.replace("\ufeff", "").split("\n"):
         stripped = line.strip()
         if stripped.startswith("["):  # an image's alt text «[Logo of ...]»: not text of the paragraph
             continue
-        if not stripped or re.fullmatch(r"-{3,}|\*{3,}|_{3,}", stripped) or stripped.startswith(("#", "|")):
+        heading = re.match(r"(?:\d{1,3}\s+)?#", stripped)  # «## title», or «15 ## title» in a table of contents
+        if not stripped or re.fullmatch(r"-{3,}|\*{3,}|_{3,}", stripped) or heading or stripped.startswith("|"):
             if current:
                 blocks.append(_norm(" ".join(current)))
                 current = []
@@ -194,7 +195,10 @@ def test_news_articles_one_unit_per_paragraph(tmp_path: Path) -> None:
         assert lost == [] and merged == [], path
 
 
-def test_news_run_report_api_and_warnings(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def news_run(tmp_path_factory) -> Path:
+    """A run (themes and report) of 30 ANT news articles in two sub-folders, one cover-only file and one .xlsx."""
+    tmp_path = tmp_path_factory.mktemp("news")
     articles = _news(30)
     corpus = tmp_path / "corpus"
     (corpus / "a").mkdir(parents=True)
@@ -204,7 +208,12 @@ def test_news_run_report_api_and_warnings(tmp_path: Path) -> None:
         (corpus / ("a" if index % 2 else "b") / f"{index // 2:03d}.txt").write_text(text, encoding="utf-8")
     (corpus / "a" / "notes.xlsx").write_bytes(b"PK\x03\x04 not read")
     (corpus / "b" / "front.txt").write_text("الرؤية العربية\n\n2045\n", encoding="utf-8")
-    out = _run(tmp_path, corpus, (*PER_DOCUMENT, "themes", "report"))
+    _run(tmp_path, corpus, (*PER_DOCUMENT, "themes", "report"))
+    return tmp_path
+
+
+def test_news_run_report_api_and_warnings(news_run: Path) -> None:
+    tmp_path, corpus, out = news_run, news_run / "corpus", news_run / "out"
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     ids = [d["doc_id"] for d in info["documents"]]
     assert "a/000" in ids and "b/000" in ids  # equal names in different folders
@@ -221,6 +230,16 @@ def test_news_run_report_api_and_warnings(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('<span class="num">') >= min(len(paragraphs), 50)
     assert "no paragraph found" in html
+
+
+def test_notebook_runs_against_a_news_run(news_run: Path, tmp_path: Path, monkeypatch) -> None:
+    from tests.test_notebook import execute_notebook
+
+    _, text = execute_notebook(news_run / "out", news_run / "config.yaml", tmp_path / "rerun", monkeypatch)
+    paragraphs = sum(1 for u in _units(news_run / "out") if u["kind"] == "paragraph")
+    assert f"paragraphs: {paragraphs}" in text
+    before, after = map(int, re.search(r"assignments before: (\d+) after: (\d+)", text).groups())
+    assert after < before
 
 
 # --------------------------------------------------------------------------- ingest

@@ -94,7 +94,7 @@ UNIT_KINDS_AR = {
     "front": "الصفحة الأولى",
     "summary": "الموجز",
     "heading": "العناوين",
-    "paragraph": "الفقرات المرقمة",
+    "paragraph": "الفقرات",
     "footnote": "الحواشي",
     "table": "الجداول",
 }

@@ -31,8 +31,9 @@ from pipeline.stages.structure.furniture import RULE, page_lines, remove_furnitu
 
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
+ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LONG_LINE = 120  # lines this long (median) are not wrapped lines: each is a paragraph when it ends a sentence
-MD_HEADING = re.compile(r"^\s*#{1,6}\s+(?P<title>.*?)\s*#*\s*$")
+MD_HEADING = re.compile(r"^\s*(?:[0-9\u0660-\u0669]{1,3}\s+)?#{1,6}\s+(?P<title>.*?)\s*#*\s*$")
 _MARKS = "[\u0640\u064b-\u0652]*"
 _ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
 _ORDINAL = "|".join(_MARKS.join(w) + _MARKS for w in _ORDINAL_WORDS)
@@ -79,6 +80,15 @@ def _pipe_cells(line: str) -> list[str]:
 
 def _aligned_cells(line: str) -> list[str]:
     return [cell.strip() for cell in re.split(r" {3,}|\t+", line.strip()) if cell.strip()]
+
+
+def _aligned_row(line: str) -> bool:
+    """A row of aligned columns: three or more short cells separated by runs of spaces or tabs
+    (a tab after a list number «1-\tنص» is not a column gap)."""
+    if not ALIGNED_GAP.search(line.strip()) or LIST_ITEM.match(line.replace("\t", " ")):
+        return False
+    cells = _aligned_cells(line)
+    return len(cells) >= 3 and all(len(cell) <= ALIGNED_CELL_CHARS for cell in cells)
 
 
 def _parse_number(cell: str) -> int | None:
@@ -152,7 +162,7 @@ def _segments(block: list[str]) -> list[tuple[str, list[str]]]:
             kind = "heading"
         elif PIPE_ROW.match(line) or (PIPE_SEPARATOR.match(line) and "|" in line):
             kind = "pipe"
-        elif ALIGNED_GAP.search(line.strip()) and len(_aligned_cells(line)) >= 3:
+        elif _aligned_row(line):
             kind = "aligned"
         else:
             kind = "text"
@@ -164,15 +174,33 @@ def _segments(block: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def _split_long_lines(lines: list[str]) -> list[list[str]]:
-    """One paragraph a line when the lines are long and each ends a sentence (news feeds), else the block."""
+    """Paragraphs of one block of a document without blank-line paragraphs: the block, or one a
+    line when its lines are unwrapped.
+
+    Lines of wrapped text are short (PDF and plain-text measures are well under
+    ``LONG_LINE`` characters); in a block whose median line is longer, a line
+    that ends a sentence ends a paragraph (converted web pages and reports, news
+    feeds), and a line that does not runs on into the next.  A list item stays
+    with the paragraph before it when that one is its lead-in (ends in «:») or
+    is itself a list carried by a lead-in.
+    """
     lengths = sorted(len(line.strip()) for line in lines)
     if len(lines) < 2 or lengths[len(lengths) // 2] < LONG_LINE:
         return [lines]
-    out: list[list[str]] = [[]]
+    out: list[list[str]] = []
     for line in lines:
-        if out[-1] and not LIST_ITEM.match(line) and SENTENCE_END.search(out[-1][-1]):
-            out.append([])
-        out[-1].append(line)
+        if not out:
+            out.append([line])
+        elif LIST_ITEM.match(line):
+            lead_in = out[-1][0].rstrip().endswith(":") and (len(out[-1]) == 1 or LIST_ITEM.match(out[-1][1]))
+            if lead_in:
+                out[-1].append(line)
+            else:
+                out.append([line])
+        elif SENTENCE_END.search(out[-1][-1]) or (CLAUSE_END.search(out[-1][-1]) and out[-1][-1].rstrip()[-1] == ":"):
+            out.append([line])
+        else:
+            out[-1].append(line)
     return out
 
 
@@ -206,8 +234,8 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
         last_lines = cleaned
 
     blocks = _blocks(pages)
-    # A document without blank-line paragraphs (news feeds, one paragraph a line) is read a line a
-    # paragraph where its lines are long and end sentences; one that has them is trusted.
+    # Blank lines separate paragraphs.  Only a document that has (almost) none -- a news feed, one
+    # paragraph a line -- is read a line a paragraph where its lines are long and end sentences.
     line_mode = len(blocks) < 3
     for block in blocks:
         segments = _segments(block)
