@@ -103,6 +103,45 @@ def test_vision2030_candidate_themes_are_topics(tmp_path: Path) -> None:
     assert info["documents"][0]["layout"] == "general" and info["documents"][0]["warnings"] == []
 
 
+def test_pdf_paragraphs_from_geometry_and_running_headers_removed(tmp_path: Path) -> None:
+    from tests.fixtures.make_pdfs import make_arabic_pdf
+
+    pages = []
+    for n, place in enumerate(["الرياض", "جدة", "الدمام"]):
+        lines = ["رؤية المملكة ٢٠٣٠"]  # the running header
+        for topic in ("التعليم", "الصحة", "النقل"):
+            lines += [
+                f"تعمل الحكومة في {place} على تطوير خدمات {topic} الرقمية لجميع",
+                f"المواطنين في {place} وتحسين جودة {topic} في المدن والقرى.",
+            ]
+        lines += ["", f"وقد أكدت الوزارة في {place} أهمية الشراكة مع القطاع الخاص.", str(10 + n)]
+        pages.append(lines)
+    doc = FileIngestor().read(make_arabic_pdf(tmp_path / "plan.pdf", pages))
+    structure = DocumentStructure().split(doc)
+    assert [u.kind for u in structure.units] == ["paragraph"] * 12
+    first = structure.units[0].text
+    assert (
+        first
+        == "تعمل الحكومة في الرياض على تطوير خدمات التعليم الرقمية لجميع المواطنين في الرياض وتحسين جودة التعليم في المدن والقرى."
+    )
+    assert structure.counts["furniture_repeated"] == 3 and structure.counts["furniture_page_numbers"] == 3
+    assert not any("رؤية المملكة" in u.text for u in structure.units)
+
+
+def test_warnings_for_documents_the_analysis_barely_sees() -> None:
+    cover = "\n".join("سطر من صفحة الغلاف في الوثيقة الطويلة جدا" for _ in range(60))
+    body = (
+        "أولا - مقدمة\n\n1 - أكدت الحكومات أهمية تعزيز التعاون الدولي في مجال الأمن السيبراني.\n\n"
+        "2 - وأشارت منظمات المجتمع المدني إلى ضرورة إشراك جميع أصحاب المصلحة.\n"
+    )
+    forced = DocumentStructure(layout="un").split(Document("d", "d.txt", cover + "\n\n\n" + body, "utf-8", "0"))
+    assert forced.counts.get("warn_mostly_front") == 1 and forced.counts["layout_un"] == 1
+    chosen = DocumentStructure().split(Document("d", "d.txt", cover + "\n\n\n" + body, "utf-8", "0"))
+    assert chosen.counts["layout_general"] == 1  # the UN markers hold too little of the text
+    titles = DocumentStructure().split(Document("t", "t.txt", "الرؤية العربية\n\n2045\n", "utf-8", "0"))
+    assert titles.counts == {"furniture_no_letters": 1, "layout_general": 1, "warn_no_paragraph": 1}
+
+
 # --------------------------------------------------------------------------- markdown reports, news
 
 
@@ -313,3 +352,15 @@ def test_general_layout_lists_headings_tables_and_colon_paragraphs() -> None:
     ]
     assert structure.tables[0].rows[0].label == "البطالة" and structure.tables[0].rows[0].values == [12, 7]
     assert structure.counts["list_lead_ins"] == 1
+
+
+def test_paragraphs_of_a_run_without_paragraphs_keep_their_columns(tmp_path: Path) -> None:
+    import pipeline
+
+    heading = {"doc_id": "d", "unit_id": "d/h1", "kind": "heading", "number": None, "section": None, "text": "عنوان"}
+    (tmp_path / "units.jsonl").write_text(json.dumps(heading, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "run.json").write_text(json.dumps({"name": "t", "stages": {}}), encoding="utf-8")
+    run = pipeline.load_run(tmp_path)
+    for frame in (run.paragraphs(), run.paragraphs(theme="governance")):
+        assert len(frame) == 0 and {"unit_id", "number", "text", "themes", "theme_scores"} <= set(frame.columns)
+    assert len(run.theme_matrix()) == 0

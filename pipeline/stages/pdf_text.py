@@ -432,6 +432,7 @@ def _text_lines(container):
         yield from (line for line in box if isinstance(line, LTTextLine))
 
 
+_CONTINUE_GAP = 2.0  # line heights: a wider gap between two text boxes ends the paragraph
 _SENTENCE_END = re.compile(r"[.!?؟:…]\s*$")
 
 
@@ -465,16 +466,19 @@ def _paragraph_breaks(lines: list, texts: list[str]) -> set[int]:
 def _continues(above, above_text: str, line) -> bool:
     """Whether ``line`` (first of a text box) continues the paragraph whose last line is ``above``.
 
-    pdfminer starts a new box where line spacing varies a little; the paragraph
-    goes on when the font size is the same, the gap is at most 1.8 line heights,
-    the lines overlap horizontally and the line above ends no sentence.
+    pdfminer starts a new box where line spacing varies a little (or is wide: its
+    boxes break at gaps over half a line height); the paragraph goes on when the
+    font size is the same, the gap is at most ``_CONTINUE_GAP`` line heights (a
+    blank line at any leading from single to 1.8 spacing makes a gap of 2.4
+    heights or more), the lines overlap horizontally and the line above ends no
+    sentence.
     """
     if above is None or not above_text or _SENTENCE_END.search(above_text):
         return False
     same_size = abs(above.height - line.height) <= 0.1 * max(above.height, 1.0)
     gap = above.y0 - line.y0
     overlap = min(above.x1, line.x1) - max(above.x0, line.x0) > 0
-    return same_size and 0 < gap <= 1.8 * max(line.height, 1.0) and overlap
+    return same_size and 0 < gap <= _CONTINUE_GAP * max(line.height, 1.0) and overlap
 
 
 def _text_boxes(container):

@@ -1,8 +1,8 @@
 """Page furniture: running headers and footers, page numbers, rules.
 
-A line is furniture when it repeats, short and with its digits ignored, on many
-pages (running headers «اقتصادٌ مزدهرٌ..», footers «التقرير | 6»), or when it is
-a bare number at the top or bottom of a page (page numbers).  Text without page
+A line is furniture when it repeats at the top or bottom of many pages, short and
+with its digits ignored (running headers «اقتصادٌ مزدهرٌ..», footers «التقرير | 6»),
+or when it is a bare number at the top or bottom of a page (page numbers).  Text without page
 breaks (markdown, converted reports) is treated as one page per rule line
 (``---``), because converters mark page breaks that way; with fewer than
 ``min_pages`` pages nothing is removed as repeated.
@@ -20,6 +20,7 @@ DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*[0-9\u0660-\u0669\u06f0-\u06f9]{1,4}\s*[-–—]?\s*$")
 RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
 MAX_FURNITURE_CHARS = 100  # a running header or footer is one short line
+EDGE_LINES = 3  # a PDF page's running header/footer is among its first or last lines (seen: 0 to 2 lines in)
 
 
 def _key(line: str) -> str:
@@ -28,16 +29,16 @@ def _key(line: str) -> str:
 
 
 def _edge_lines(span: list[tuple[int, str]], paged: bool) -> list[tuple[int, str]]:
-    """Candidate header/footer lines (index, line) of a span: all short lines of a PDF page (reading
-    order may move them); in text without page breaks, the first and last two lines of a span that
-    are not markdown headings (a heading repeated in every chapter is structure, not furniture)."""
+    """Candidate header/footer lines (index, line) of a span: its first and last ``EDGE_LINES`` lines
+    on a PDF page (reading order may put a header a line or two in), its first and last two lines in
+    text without page breaks, there never a markdown heading (a heading repeated in every chapter is
+    structure, not furniture).  Repeated lines elsewhere (a table's «المجموع») are text."""
     lines = [(i, line) for i, line in span if line.strip()]
+    edge = EDGE_LINES if paged else 2
+    if len(lines) > 2 * edge:
+        lines = lines[:edge] + lines[-edge:]
     if not paged:
-        lines = [
-            item
-            for item in (lines[:2] + lines[-2:] if len(lines) > 4 else lines)
-            if not item[1].lstrip().startswith("#")
-        ]
+        lines = [item for item in lines if not item[1].lstrip().startswith("#")]
     return [(i, line) for i, line in lines if len(line.strip()) <= MAX_FURNITURE_CHARS]
 
 
