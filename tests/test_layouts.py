@@ -269,7 +269,11 @@ def test_news_run_report_api_and_warnings(news_run: Path) -> None:
     assert len(paragraphs) == sum(1 for u in _units(out) if u["kind"] == "paragraph") > 100
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('<span class="num">') >= min(len(paragraphs), 50)
-    assert "no paragraph found" in html
+    assert "no paragraph found" in html and 'class="warn-top"' in html
+    # results first; the file list (one row a document) comes later, collapsed
+    assert html.index('id="themes"') < html.index('id="paragraphs"') < html.index('id="corpus"')
+    files = html[html.index('id="corpus"') :]
+    assert files.index("<details>") < files.index('<span class="ltr">a/000</span>') < files.index("</details>")
 
 
 def test_notebook_runs_against_a_news_run(news_run: Path, tmp_path: Path, monkeypatch) -> None:
@@ -398,3 +402,28 @@ def test_hand_labelled_policy_paragraphs_are_neither_lost_nor_merged() -> None:
             larger.append(row["id"])
     assert len(rows) > 100
     assert {i.split("#")[0] for i in larger} <= {"arado_website"}
+
+
+def test_text_without_blank_lines_is_cut_at_paragraph_ends() -> None:
+    # a news feed: one paragraph a line
+    feed = "عنوان الخبر\nأعلنت الوزارة عن خطة جديدة.\nوقال الوزير إن الخطة تبدأ قريبا.\nوأضاف أن التمويل متاح.\n"
+    units = DocumentStructure().split(Document("n", "n.txt", feed, "utf-8", "0")).units
+    assert [(u.kind, u.text) for u in units] == [
+        ("heading", "عنوان الخبر"),
+        ("paragraph", "أعلنت الوزارة عن خطة جديدة."),
+        ("paragraph", "وقال الوزير إن الخطة تبدأ قريبا."),
+        ("paragraph", "وأضاف أن التمويل متاح."),
+    ]
+    # wrapped text without paragraph spacing: a sentence that ends short of the measure ends a paragraph
+    wrapped = [
+        "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين في",
+        "المدن والقرى. وتسعى الخطة إلى رفع كفاءة الإنفاق العام وتنويع",
+        "مصادر الدخل الوطني بعيدا عن النفط والغاز في السنوات المقبلة",
+        "وفق جدول زمني واضح.",
+        "وقد أكدت الوزارة أهمية الشراكة مع القطاع الخاص في تنفيذ هذه",
+        "البرامج وتمويلها ومتابعة نتائجها على المستوى الوطني والمحلي",
+        "بصورة دورية.",
+    ]
+    units = DocumentStructure().split(Document("w", "w.txt", "\n".join(wrapped * 2), "utf-8", "0")).units
+    assert [u.kind for u in units] == ["paragraph"] * 4
+    assert units[0].text == " ".join(wrapped[:4]) and units[1].text == " ".join(wrapped[4:])

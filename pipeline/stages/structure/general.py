@@ -32,7 +32,10 @@ from pipeline.stages.structure.furniture import RULE, page_lines, remove_furnitu
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
+LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
 LONG_LINE = 120  # lines this long (median) are not wrapped lines: each is a paragraph when it ends a sentence
+LINE_PARAGRAPH_ENDS = 0.6  # ... nor are lines of which this share end a sentence
+SHORT_LAST_LINE = 0.8  # in wrapped text, a line ending a sentence this far short of the measure ends a paragraph
 MD_HEADING = re.compile(r"^\s*(?:[0-9\u0660-\u0669]{1,3}\s+)?#{1,6}\s+(?P<title>.*?)\s*#*\s*$")
 _MARKS = "[\u0640\u064b-\u0652]*"
 _ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
@@ -72,6 +75,11 @@ def _is_heading_line(line: str) -> bool:
         and not CLAUSE_END.search(text.rstrip(".").rstrip() if text.endswith("..") else text)
         and re.search("[\u0621-\u064aA-Za-z]", text) is not None
     )
+
+
+def _title(lines: list[str]) -> bool:
+    """A single short title line (see :func:`_is_heading_line`)."""
+    return len(lines) == 1 and _is_heading_line(lines[0])
 
 
 def _pipe_cells(line: str) -> list[str]:
@@ -178,15 +186,29 @@ def _split_long_lines(lines: list[str]) -> list[list[str]]:
     line when its lines are unwrapped.
 
     Lines of wrapped text are short (PDF and plain-text measures are well under
-    ``LONG_LINE`` characters); in a block whose median line is longer, a line
-    that ends a sentence ends a paragraph (converted web pages and reports, news
-    feeds), and a line that does not runs on into the next.  A list item stays
+    ``LONG_LINE`` characters) and few of them end a sentence: there a line that
+    ends a sentence well short of the measure (``SHORT_LAST_LINE``) ends a
+    paragraph, as on a PDF page.  In a block whose
+    median line is longer, or where most lines (``LINE_PARAGRAPH_ENDS``) end a
+    sentence, a line that ends a sentence, or a title line, ends a paragraph
+    (converted web pages and reports, news feeds), and a line that does not
+    runs on into the next.  A list item stays
     with the paragraph before it when that one is its lead-in (ends in «:») or
     is itself a list carried by a lead-in.
     """
     lengths = sorted(len(line.strip()) for line in lines)
-    if len(lines) < 2 or lengths[len(lengths) // 2] < LONG_LINE:
+    if len(lines) < 2:
         return [lines]
+    ends = sum(1 for line in lines if SENTENCE_END.search(line))
+    if lengths[len(lengths) // 2] < LONG_LINE and ends < LINE_PARAGRAPH_ENDS * len(lines):
+        # Wrapped text: as on a PDF page, a paragraph's last line ends a sentence short of the measure.
+        measure = lengths[int(0.9 * (len(lengths) - 1))]
+        out = [[]]
+        for line in lines:
+            out[-1].append(line)
+            if SENTENCE_END.search(line) and len(line.strip()) < SHORT_LAST_LINE * measure:
+                out.append([])
+        return [part for part in out if part]
     out: list[list[str]] = []
     for line in lines:
         if not out:
@@ -197,7 +219,7 @@ def _split_long_lines(lines: list[str]) -> list[list[str]]:
                 out[-1].append(line)
             else:
                 out.append([line])
-        elif SENTENCE_END.search(out[-1][-1]) or (CLAUSE_END.search(out[-1][-1]) and out[-1][-1].rstrip()[-1] == ":"):
+        elif SENTENCE_END.search(out[-1][-1]) or out[-1][-1].rstrip().endswith(":") or _title(out[-1]):
             out.append([line])
         else:
             out[-1].append(line)
@@ -234,9 +256,10 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
         last_lines = cleaned
 
     blocks = _blocks(pages)
-    # Blank lines separate paragraphs.  Only a document that has (almost) none -- a news feed, one
-    # paragraph a line -- is read a line a paragraph where its lines are long and end sentences.
-    line_mode = len(blocks) < 3
+    # Blank lines separate paragraphs.  A document that has (almost) none -- a news feed, one paragraph
+    # a line, or wrapped text without paragraph spacing (blocks of ``LINE_MODE_LINES`` lines on average;
+    # blank-line paragraphs average 1.5 to 4 lines in the documents seen) -- is cut by its lines.
+    line_mode = len(blocks) < 3 or sum(map(len, blocks)) >= LINE_MODE_LINES * len(blocks)
     for block in blocks:
         segments = _segments(block)
         for kind, lines in segments:
@@ -271,5 +294,9 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
                 last_paragraph = None
                 lines = lines[1:]
             for part in _split_long_lines(lines) if line_mode else [lines]:
+                if line_mode and len(lines) > 1 and _title(part):  # a feed's title line («عنوان الخبر»)
+                    build.add("heading", [_clean(part[0])])
+                    last_paragraph = None
+                    continue
                 paragraph(part)
     return build.units, build.tables, counts
