@@ -16,11 +16,13 @@ paragraph or when most of its text went to front matter or furniture.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.records import DocStructure, Document
+from pipeline.records import DocStructure, Document, DocumentState
 from pipeline.registry import register
+from pipeline.stages.base import DocumentStage
 from pipeline.stages.structure.general import split_general
 from pipeline.stages.structure.un import (
     FOOTNOTE_SEPARATOR,
@@ -38,6 +40,7 @@ from pipeline.stages.structure.un import (
 
 __all__ = [
     "KNOWN_ROW_LABELS",
+    "STRUCTURE_NOTES",
     "DocumentStructure",
     "UnDocumentStructure",
     "document_notes",
@@ -48,6 +51,8 @@ __all__ = [
 ]
 
 BODY_KINDS = ("paragraph", "summary")
+# Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables).
+STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_")
 WARNINGS = {
     "warn_no_paragraph": "no paragraph found: nothing of this document is analysed",
     "warn_mostly_front": "most of the text went to front matter or page furniture",
@@ -82,7 +87,7 @@ def document_notes(counts: dict[str, int]) -> tuple[str | None, list[str]]:
 
 @register("structure", "document")
 @dataclass
-class DocumentStructure:
+class DocumentStructure(DocumentStage):
     """Per-document layout choice: UN report layout where its markers are, the general layout otherwise.
 
     ``layout``: ``auto`` (choose per document), ``un`` or ``general`` (force one).
@@ -97,7 +102,16 @@ class DocumentStructure:
     furniture_min_pages: int = 3  # a line repeated on this many pages (and 4% of them) is a running header/footer
     mostly_front_share: float = 0.5  # warn when front matter and furniture hold more than this share of the text
 
+    def process(self, state: DocumentState) -> dict[str, int]:
+        """Split ``state.document`` into units and tables; counts: units per kind, layout, furniture, warnings."""
+        structure = self.split(state.document)
+        state.units, state.tables = structure.units, structure.tables
+        for unit in state.units:
+            unit.text = unit.text or unit.raw
+        return dict(sorted({**Counter(unit.kind for unit in state.units), **structure.counts}.items()))
+
     def split(self, doc: Document) -> DocStructure:
+        """Units and tables of ``doc`` in the layout chosen for it; ``counts`` say which and what was removed."""
         total = max(_chars(doc.text), 1)
         structure: DocStructure | None = None
         counts: dict[str, int] = {}
