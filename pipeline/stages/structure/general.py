@@ -256,6 +256,9 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
         last_lines = cleaned
 
     blocks = _blocks(pages)
+    rules = sum(1 for page in pages for line in page if RULE.match(line))
+    if rules:  # horizontal rules («---», «____») separate blocks and are not text
+        counts["furniture_rules"] = rules
     # Blank lines separate paragraphs.  A document that has (almost) none -- a news feed, one paragraph
     # a line, or wrapped text without paragraph spacing (blocks of ``LINE_MODE_LINES`` lines on average;
     # blank-line paragraphs average 1.5 to 4 lines in the documents seen) -- is cut by its lines.
