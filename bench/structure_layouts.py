@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -29,7 +28,13 @@ sys.path.insert(0, str(ROOT))
 from pipeline.records import Document  # noqa: E402
 from pipeline.stages.ingest import FileIngestor  # noqa: E402
 from pipeline.stages.structure import DocumentStructure  # noqa: E402
-from tests.test_layouts import _no_alt_text, _norm, lost_and_merged, reference_paragraphs  # noqa: E402
+from tests.test_layouts import (  # noqa: E402
+    _no_alt_text,
+    _norm,
+    check_labelled_paragraphs,
+    lost_and_merged,
+    reference_paragraphs,
+)
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -92,24 +97,7 @@ def devset(split: str) -> None:
         rows = [r for r in load_theme_devset(split) if r["doc_type"] == "policy"]
     except FileNotFoundError as exc:
         return print(exc)
-    units: dict[str, list[str]] = {}
-    lost, larger = [], []
-    for row in rows:
-        if row["doc"] not in units:
-            path = DATA / "policy-ar" / f"{row['doc']}.md"
-            found = DocumentStructure().split(Document(row["doc"], str(path), path.read_text("utf-8"), "utf-8", "0"))
-            found = found.units
-            units[row["doc"]] = [_norm(u.raw) for u in found if u.kind == "paragraph"] + [
-                _norm(a.raw + " " + b.raw)
-                for a, b in itertools.pairwise(found)
-                if a.kind == "heading" and b.kind == "paragraph"
-            ]
-        text = _norm(row["text"])
-        holding = [u for u in units[row["doc"]] if text in u]
-        if not holding:
-            lost.append(row["id"])
-        elif len(re.sub(r"https?://\S+", "", holding[0].replace(text, "")).strip()) > 60:
-            larger.append(row["id"])
+    lost, larger = check_labelled_paragraphs(rows, DATA / "policy-ar")
     print(f"devset {split}: {len(rows)} policy paragraphs, lost {len(lost)}, in a larger unit {len(larger)}: {larger}")
 
 
