@@ -51,7 +51,7 @@ class Run:
         if "kind" not in self.units.columns or not (self.units["kind"] == "paragraph").any():
             import pandas as pd
 
-            return pd.DataFrame(columns=COLUMNS["units"])  # no paragraph: still the columns callers select
+            return pd.DataFrame(columns=list(CATALOGUE["units"].columns))  # no paragraph: still the columns
         frame = self.units[self.units["kind"] == "paragraph"]
         if theme is not None:
             frame = frame[frame["themes"].map(lambda themes: theme in (themes or []))]
