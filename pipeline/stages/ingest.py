@@ -296,5 +296,11 @@ class FileIngestor(DocumentStage):
             raise InputError(f"{where}: no Arabic text found")
         meta = load_metadata(path.parent).get(path.name, {})
         return Document(
-            doc_id=doc_id_for(path, self.root), source=where, text=text, encoding=encoding, sha256=sha, meta=meta, fixes=fixes
+            doc_id=doc_id_for(path, self.root),
+            source=where,
+            text=text,
+            encoding=encoding,
+            sha256=sha,
+            meta=meta,
+            fixes=fixes,
         )
