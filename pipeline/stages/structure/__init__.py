@@ -117,7 +117,7 @@ class DocumentStructure(DocumentStage):
         counts: dict[str, int] = {}
         if self.layout in ("auto", "un"):
             markers = un_markers(doc.text)
-            has_markers = markers["numbered"] >= 2 and (markers["headings"] >= 1 or markers["separators"] >= 1)
+            has_markers = markers["numbered"] >= 1 and (markers["headings"] >= 1 or markers["separators"] >= 1)
             if self.layout == "un" or has_markers:
                 un = UnDocumentStructure(self.summary_min_lines, self.summary_min_chars).split(doc)
                 body = sum(_chars(u.raw) for u in un.units if u.kind in ("paragraph", "summary", "footnote"))

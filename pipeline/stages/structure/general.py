@@ -53,7 +53,8 @@ ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
 SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
 CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
 EMPHASIS = re.compile(r"\*\*|__")
-LETTER = re.compile("[\u0621-\u064aA-Za-z]")
+LETTER = re.compile("[\u0621-\u064a\ufb50-\ufdff\ufe70-\ufefcA-Za-z]")  # presentation forms are letters too
+NUMBERED = re.compile(r"^\s*(?P<n>[0-9\u0660-\u0669]{1,3})\s*-\s")  # «1 - text»: a numbered paragraph
 DIGIT_CELL = re.compile(r"^[\s%٪+\-−.,٫٬0-9\u0660-\u0669]+$")
 
 
@@ -239,6 +240,8 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
     last_lines: list[str] = []
     counts = dict(counts)
 
+    numbering = [1]  # the next paragraph number expected
+
     def paragraph(lines: list[str]) -> None:
         nonlocal last_paragraph, last_lines
         cleaned = [_clean(line) for line in lines]
@@ -252,7 +255,13 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
             last_paragraph.text = " ".join(last_paragraph.raw.split())
             counts["list_lead_ins"] = counts.get("list_lead_ins", 0) + 1
             return
-        last_paragraph = build.add("paragraph", cleaned)
+        number = NUMBERED.match(cleaned[0])
+        if number and int(number.group("n")) == numbering[0]:  # the document numbers its paragraphs
+            numbering[0] += 1
+            cleaned = [cleaned[0][number.end() :], *cleaned[1:]]
+            last_paragraph = build.add("paragraph", cleaned, int(number.group("n")))
+        else:
+            last_paragraph = build.add("paragraph", cleaned)
         last_lines = cleaned
 
     blocks = _blocks(pages)
