@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
 CAMEL_TOOLS := camel-tools==1.6.0
 
-.PHONY: run test lint format bench bench-scale reanalyse history clean setup ngram
+.PHONY: run test lint format bench bench-scale reanalyse history clean setup ngram notebook
 
 setup: $(STAMP)
 
@@ -53,3 +53,9 @@ clean:
 # The reading-order bigram table (counts only) from ../shared/data: pipeline/stages/repair/data/ngram_ar.tsv.gz
 ngram: $(STAMP)
 	$(PY) bench/build_ngram.py
+
+# JupyterLab is not in requirements.lock (it is large): installed into .venv on first use.
+JUPYTERLAB_VERSION := 4.6.6
+notebook: $(STAMP)
+	test -x $(VENV)/bin/jupyter-lab || $(PIP) install jupyterlab==$(JUPYTERLAB_VERSION)
+	$(VENV)/bin/jupyter-lab notebooks/explore.ipynb

@@ -47,7 +47,11 @@ class Run:
     missing: list[str] = field(default_factory=list)  # result files that were absent
 
     def paragraphs(self, theme: str | None = None) -> Any:
-        """Numbered paragraphs (``kind == "paragraph"``), optionally only those assigned ``theme``."""
+        """Body paragraphs (``kind == "paragraph"``, numbered or not), optionally only those assigned ``theme``."""
+        if "kind" not in self.units.columns or not (self.units["kind"] == "paragraph").any():
+            import pandas as pd
+
+            return pd.DataFrame(columns=list(CATALOGUE["units"].columns))  # no paragraph: still the columns
         frame = self.units[self.units["kind"] == "paragraph"]
         if theme is not None:
             frame = frame[frame["themes"].map(lambda themes: theme in (themes or []))]

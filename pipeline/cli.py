@@ -27,29 +27,53 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
     sub.required = True
 
-    p = sub.add_parser("run", help="run the pipeline described by a config file")
+    p = sub.add_parser(
+        "run",
+        help="run the pipeline described by a config file",
+        description="run the pipeline described by a config file",
+    )
     p.add_argument("--config", required=True, type=Path, help="YAML config (e.g. configs/default.yaml)")
     _add_common(p)
 
-    p = sub.add_parser("repair", help="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept")
+    p = sub.add_parser(
+        "repair",
+        help="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept",
+        description="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept",
+    )
     p.add_argument("files", nargs="*", type=Path, help="text files (UTF-8, UTF-16, cp1256, ISO-8859-6); none = stdin")
     p.add_argument("--config", type=Path, help="take the repair options from this config's stages.repair")
     _add_common(p)
 
-    p = sub.add_parser("check-config", help="validate a config file and print its stages")
+    p = sub.add_parser(
+        "check-config",
+        help="validate a config file and print its stages",
+        description="validate a config file and print its stages",
+    )
     p.add_argument("--config", required=True, type=Path)
     _add_common(p)
 
-    p = sub.add_parser("evaluate-themes", help="score a run's themes against gold labels (per-theme P/R/F1/AUROC)")
+    p = sub.add_parser(
+        "evaluate-themes",
+        help="score a run's themes against gold labels (per-theme P/R/F1/AUROC)",
+        description="score a run's themes against gold labels (per-theme P/R/F1/AUROC)",
+    )
     p.add_argument("--gold", required=True, type=Path, help='JSONL of {"unit_id": ..., "themes": [...]}')
     p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="the config whose run to score")
     _add_common(p)
 
-    p = sub.add_parser("reanalyse", help="incremental re-run for schedules: reuse unchanged documents")
+    p = sub.add_parser(
+        "reanalyse",
+        help="incremental re-run for schedules: reuse unchanged documents",
+        description="incremental re-run for schedules: reuse unchanged documents",
+    )
     p.add_argument("--config", required=True, type=Path)
     _add_common(p)
 
-    p = sub.add_parser("history", help="how theme shares and positions moved across runs")
+    p = sub.add_parser(
+        "history",
+        help="how theme shares and positions moved across runs",
+        description="how theme shares and positions moved across runs",
+    )
     p.add_argument("--config", required=True, type=Path)
     _add_common(p)
     return parser

@@ -375,10 +375,17 @@ def parse(data: Any, path: Path) -> Config:
     if errors or top is None:
         raise ConfigError("\n".join(dict.fromkeys(errors)))
     executor = top.executor or ExecutorOptions()
+    corpus = top.corpus if Path(top.corpus).is_absolute() else os.path.normpath(base / top.corpus)
+    ingest = stages.get("ingest")
+    if ingest is not None and "root" in getattr(ingest.cls, "__dataclass_fields__", {}):
+        # Document ids are paths relative to the corpus folder (``sub/report``): the ingest stage needs it.
+        from pipeline.stages.ingest import corpus_root
+
+        ingest.options.setdefault("root", str(corpus_root(corpus).resolve()))
     return Config(
         path=path,
         name=top.name,
-        corpus=top.corpus if Path(top.corpus).is_absolute() else os.path.normpath(base / top.corpus),
+        corpus=corpus,
         output=(base / top.output).resolve(),
         seed=top.seed,
         executor=Executor(executor.kind, executor.address, executor.workers, executor.chunk_size),

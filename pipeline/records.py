@@ -100,6 +100,7 @@ class DocStructure:
 
     units: list[Unit]
     tables: list[Table]
+    counts: dict[str, int] = field(default_factory=dict)  # layout chosen, furniture removed, warnings (run.json)
 
 
 @dataclass

@@ -70,7 +70,7 @@ def test_empty_corpus_is_an_error_not_an_empty_result(tmp_path: Path) -> None:
 def test_check_config_prints_stages() -> None:
     result = cli("check-config", "--config", "configs/default.yaml")
     assert result.returncode == 0
-    assert "structure: un_document" in result.stdout
+    assert "structure: document" in result.stdout
 
 
 def test_repair_reads_stdin_and_keeps_lines() -> None:

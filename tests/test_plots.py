@@ -164,3 +164,20 @@ def test_trend_lines_ticks_and_gaps():
     many = plots.trend_figure([(i, f"#{i}") for i in range(1, 31)], [("a", [i / 30 for i in range(30)])])
     ticks = [t for t in many.axes[0].get_xticks() if 1 <= t <= 30]
     assert 2 <= len(ticks) <= 11 and all(t == int(t) for t in ticks)  # thinned, whole run numbers
+
+
+@pytest.mark.parametrize("rtl", [True, False])
+def test_zero_share_labels_do_not_overlap_theme_names(rtl: bool) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.theme_shares_figure(["الحوكمة", "الأمن السيبراني", "التنمية"], [0.42, 0.0, 0.0], rtl=rtl)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    names = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    values = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    zero = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() == "0%"]
+    assert len(zero) == 2 and "42%" in values
+    assert not any(z.overlaps(n) for z in zero for n in names)
+    assert "share of paragraphs" in ax.get_xlabel() and "Theme shares" in ax.get_title()

@@ -22,7 +22,8 @@ from pipeline.stages.report import stage as report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
-SECTIONS = ("corpus", "themes", "paragraphs", "stakeholders", "tables", "candidates", "trend", "run")
+# results first, then the corpus (its file list collapsed), the trend and the run details
+SECTIONS = ("themes", "paragraphs", "stakeholders", "tables", "candidates", "corpus", "trend", "run")
 NOT_RUN = "stage not run"
 
 
@@ -140,7 +141,7 @@ def test_repair_counts_from_run_json(report_run):
     if repair is None:
         assert NOT_RUN in html
         return
-    cells = re.findall(r'<td class="n">(\d+)</td></tr>', html[html.index("repairs per fix") :])
+    cells = re.findall(r'<td class="n"><span class="ltr">(\d+)</span></td></tr>', html[html.index("repairs per fix") :])
     # profile_* counts are documents per damage profile, shown per document rather than as fixes
     fixes = {k: v for k, v in repair["counts"].items() if v and not k.startswith("profile_")}
     assert sorted(int(c) for c in cells) == sorted(fixes.values())
@@ -321,7 +322,11 @@ def test_every_section_with_made_up_results(tmp_path):
     assert NOT_RUN not in html
     # corpus and repair counts
     corpus = section(html, "corpus")
-    assert "تصحيح الياء" in corpus and '<td class="n">7</td>' in corpus and '<td class="n">12</td>' in corpus
+    assert "تصحيح الياء" in corpus
+    assert (
+        '<td class="n"><span class="ltr">7</span></td>' in corpus
+        and '<td class="n"><span class="ltr">12</span></td>' in corpus
+    )
     # themes: largest share first, Arabic label, English label, top terms, chart
     themes = section(html, "themes")
     assert themes.index("التنمية") < themes.index("الأمن")
@@ -346,11 +351,14 @@ def test_every_section_with_made_up_results(tmp_path):
     assert stake.count("data:image/svg+xml;base64,") == 2
     assert "75%" in stake and "100%" in stake
     assert "[-0.70, -0.10]" in stake and "-0.40" in stake
+    # numbers in the right-to-left table are left-to-right isolates: «-0.40», never «0.40-»
+    assert '<td class="n"><span class="ltr">-0.40</span></td>' in stake
     assert "no interval: 2 statements" in stake
     assert "أكدت الحكومات &lt;ضرورة&gt; التعاون" in stake
     # tables: the flagged cell shows the value the sums imply
     tables = section(html, "tables")
-    assert re.search(r'<td class="n flagged" title="11">12<small>المجموع يقتضي 11</small></td>', tables)
+    flagged = '<td class="n flagged" title="11"><span class="ltr">12</span><small>المجموع يقتضي <span class="ltr">11</span></small></td>'
+    assert flagged in tables
     assert "row sums to 11" in tables and "عدد الإسهامات &lt;b&gt;" in tables
     # candidates
     candidates = section(html, "candidates")
@@ -462,7 +470,7 @@ def test_large_output_shows_the_first_paragraphs_and_counts_all(tmp_path):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert counts["paragraphs"] == 1000
     assert report.paragraph_numbers(html) == list(range(1, 1001))  # the first ones, in document order
-    assert "5000 فقرة مرقمة" in html  # the header counts them all
+    assert "5000 فقرة" in html  # the header counts them all
     paras = section(html, "paragraphs")
     assert "<b>يُعرض 1,000 من 5,000 فقرة</b>" in paras
     assert "showing the first 1,000 of 5,000 paragraphs, in document order; all are in units.jsonl" in paras

@@ -93,6 +93,8 @@ def finish(
         run_id=run_id,
         changes=changes,
         seconds=round(time.time() - started, 3),
+        warnings=tuple(data["warnings"]),
+        skipped=tuple(data["skipped"]),
     )
 
 

@@ -17,6 +17,8 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.run.commit import now
 from pipeline.run.incremental import Changes
+from pipeline.stages.ingest import skipped_corpus_files
+from pipeline.stages.structure import STRUCTURE_NOTES, document_notes
 
 VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
 
@@ -50,19 +52,31 @@ class RunSummary:
     unchanged: bool = False  # nothing changed since the last run: results kept as they were
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # files of the corpus not read (extension), "<path>: not read (...)"
 
     def lines(self) -> list[str]:
-        kinds = self.counts.get("structure", {})
+        structure = self.counts.get("structure", {})
+        kinds = {k: v for k, v in structure.items() if not k.startswith(STRUCTURE_NOTES)}
         repairs = sum(self.counts.get("repair", {}).values())
         out = [
             f"documents: {self.documents} analysed, {len(self.failed)} failed",
             f"units: {self.units} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
             f"repairs: {repairs}",
         ]
+        layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
+        if layouts:
+            removed = sum(v for k, v in structure.items() if k in ("furniture_repeated", "furniture_page_numbers"))
+            out.append(
+                f"layout: {', '.join(f'{k} {v}' for k, v in sorted(layouts.items()))}; furniture lines removed {removed}"
+            )
         themes = self.counts.get("themes", {})
         if themes:
             out.append("themes: " + ", ".join(f"{k} {v}" for k, v in themes.items()))
         out.extend(f"warning: {warning}" for warning in self.warnings)
+        if self.skipped:
+            out.append(
+                f"skipped: {len(self.skipped)} files not read (not .txt/.md/.pdf/.docx/.html), listed in run.json"
+            )
         for failure in self.failed:
             out.append(f"failed: {failure}")
         out.append(f"results: {self.output}")
@@ -101,6 +115,7 @@ def run_info(
     seconds: dict[str, float],
 ) -> dict[str, Any]:
     """The content of ``run.json`` (see the README's table of result files)."""
+    notes = {r.source: document_notes(r.counts.get("structure", {})) for r in good}
     return {
         "name": config.name,
         "run_id": run_id,
@@ -117,9 +132,13 @@ def run_info(
                 "encoding": r.encoding,
                 "units": r.n_units or len(r.units),
                 **({"profile": r.profile} if r.profile else {}),
+                "layout": notes[r.source][0],
+                "warnings": notes[r.source][1],
             }
             for r in good
         ],
+        "warnings": [f"{r.doc_id}: {text}" for r in good for text in notes[r.source][1]],
+        "skipped": skipped_corpus_files(config.corpus),
         "failed": [r.error for r in bad],
         "failed_documents": [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad],
         "inputs": plan.hashes,

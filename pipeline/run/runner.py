@@ -264,4 +264,5 @@ def _record_unchanged(
         unchanged=True,
         seconds=record["seconds_total"],
         warnings=tuple(previous.get("warnings", [])),
+        skipped=tuple(previous.get("skipped", [])),
     )

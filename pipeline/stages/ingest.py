@@ -1,9 +1,17 @@
 """Ingestion: find the corpus files and decode each into a :class:`Document`.
 
-Text files may come in any common Arabic encoding (UTF-8 with or without BOM,
-UTF-16, Windows-1256, ISO-8859-6); PDF files are read through their text layer
-(:mod:`pipeline.stages.pdf_text`).  A file that cannot be read is reported with a
-reason and skipped -- one bad file never stops the others.
+Formats, by extension (``SUFFIXES``): ``.txt`` and ``.md`` in any common Arabic
+encoding (UTF-8 with or without BOM, UTF-16, Windows-1256, ISO-8859-6); ``.pdf``
+through its text layer, with blank lines at the paragraph breaks its line
+geometry shows (:mod:`pipeline.stages.pdf_text`); ``.docx`` (python-docx: one
+paragraph a block, tables as pipe rows); ``.html``/``.htm`` (selectolax: the
+block elements' text, navigation, headers, footers and scripts stripped).
+Files with other extensions are skipped with a note (:func:`skipped_corpus_files`),
+never read.  A file that cannot be read is reported with a reason and skipped --
+one bad file never stops the others.
+
+Document ids are the path relative to the corpus root without the extension
+(``sub/report``), so equal file names in different folders are different documents.
 """
 
 from __future__ import annotations
@@ -21,6 +29,13 @@ from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 
 PDF_SUFFIXES = (".pdf",)
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+DOCX_SUFFIXES = (".docx",)
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+SUFFIXES = (*TEXT_SUFFIXES, *PDF_SUFFIXES, *DOCX_SUFFIXES, *HTML_SUFFIXES)
+# Elements whose text is page chrome, not the document (selectolax strips them before reading).
+HTML_CHROME = "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe"
+HTML_BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote, pre, td, th, dt, dd, figcaption, caption"
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
 # Base letters and their presentation forms: a file typed wholly in presentation forms is Arabic
 # too (the repair stage folds them).
@@ -32,7 +47,46 @@ ARABIC_CODEPAGES = ("cp1256", "iso8859_6")
 
 
 def find_corpus_files(spec: str) -> list[Path]:
-    """Files named by a corpus spec (folder, file or glob), sorted, metadata excluded."""
+    """Files named by a corpus spec (folder, file or glob) with a readable extension, sorted, metadata excluded.
+
+    Raises InputError when the spec names nothing or nothing readable; files
+    with other extensions are listed by :func:`skipped_corpus_files`.
+    """
+    files = [p for p in _candidate_files(spec) if p.suffix.lower() in SUFFIXES]
+    if not files:
+        skipped = _candidate_files(spec)
+        note = f" ({len(skipped)} skipped: not {', '.join(SUFFIXES)})" if skipped else ""
+        raise InputError(f"{spec}: corpus has no files{note}")
+    return files
+
+
+def skipped_corpus_files(spec: str) -> list[str]:
+    """Notes for the files of a corpus spec that are not read (unknown extension): ``"<path>: not read (.ext)"``."""
+    try:
+        found = _candidate_files(spec)
+    except InputError:
+        return []
+    return [
+        f"{p}: not read (extension {p.suffix.lower() or 'none'})" for p in found if p.suffix.lower() not in SUFFIXES
+    ]
+
+
+def corpus_root(spec: str) -> Path:
+    """The folder document ids are relative to: the folder itself, a file's folder, or a glob's fixed prefix."""
+    path = Path(spec)
+    if path.is_dir():
+        return path
+    if path.is_file():
+        return path.parent
+    parts = []
+    for part in path.parts:
+        if any(ch in part for ch in "*?["):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def _candidate_files(spec: str) -> list[Path]:
     path = Path(spec)
     if path.is_dir():
         found = [p for p in path.rglob("*") if p.is_file()]
@@ -114,9 +168,73 @@ def _checked(text: str, encoding: str, where: str) -> tuple[str, str]:
     return text, encoding
 
 
-def doc_id_for(path: Path) -> str:
-    """A stable, readable id: the file name without extension."""
-    return path.stem
+def doc_id_for(path: Path, root: str | Path = "") -> str:
+    """A stable, readable id: the path relative to ``root`` without extension, ``/``-separated (``sub/report``).
+
+    Without a root, or for a path outside it, the file name without extension.
+    """
+    if root:
+        try:
+            relative = Path(path).resolve().relative_to(Path(root).resolve())
+            return relative.with_suffix("").as_posix()
+        except ValueError:
+            pass
+    return Path(path).stem
+
+
+def docx_text(path: Path) -> str:
+    """Text of a .docx file (python-docx): paragraphs and tables in document order, blank lines between blocks.
+
+    Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table.
+    """
+    import docx
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
+        raise InputError(f"{path}: unreadable .docx ({type(exc).__name__}: {exc})") from None
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            text = item.text.strip()
+            style = (item.style.name or "").lower() if item.style is not None else ""
+            if text and style.startswith(("heading", "title")):
+                text = "# " + text
+            if text:
+                blocks.append(text)
+        elif isinstance(item, DocxTable):
+            rows = ["| " + " | ".join(" ".join(cell.text.split()) for cell in row.cells) + " |" for row in item.rows]
+            if rows:
+                blocks.append("\n".join(rows))
+    return "\n\n".join(blocks)
+
+
+def html_text(data: bytes, where: str) -> str:
+    """Text of an HTML page (selectolax): block elements' text, one block a paragraph, page chrome removed.
+
+    Headings become markdown ``#`` lines; navigation, header, footer, aside,
+    forms and scripts are removed first.  Nested blocks are read once (the
+    innermost).
+    """
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    tree = HTMLParser(data)
+    for node in tree.css(HTML_CHROME):
+        node.decompose()
+    body = tree.body or tree.root
+    if body is None:
+        raise InputError(f"{where}: HTML page has no body")
+    blocks: list[str] = []
+    for node in body.css(HTML_BLOCKS):
+        if len(node.css(HTML_BLOCKS)) > 1 and node.tag not in ("td", "th"):  # css() includes the node itself
+            continue  # a container of other blocks: its children are read
+        text = " ".join((node.text(separator=" ") or "").split())
+        if not text:
+            continue
+        blocks.append(f"{'#' * int(node.tag[1])} {text}" if node.tag in ("h1", "h2", "h3", "h4", "h5", "h6") else text)
+    return "\n\n".join(blocks)
 
 
 def load_metadata(folder: Path) -> dict[str, dict]:
@@ -136,10 +254,11 @@ def load_metadata(folder: Path) -> dict[str, dict]:
 @register("ingest", "files")
 @dataclass
 class FileIngestor(DocumentStage):
-    """Reads .txt (any common Arabic encoding) and .pdf (text layer) files."""
+    """Reads .txt/.md (any common Arabic encoding), .pdf (text layer), .docx and .html files."""
 
     min_arabic_letters: int = 1  # a "document" with fewer Arabic letters is reported, not analysed
     fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
+    root: str = ""  # corpus folder document ids are relative to (set by the config loader from ``corpus``)
 
     def process(self, state: DocumentState) -> dict[str, int]:
         """Read ``state.path`` into ``state.document``; counts: documents, characters."""
@@ -158,7 +277,11 @@ class FileIngestor(DocumentStage):
         if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
             from pipeline.stages.pdf_text import extract_pdf_text
 
-            text, encoding = extract_pdf_text(path), "pdf"
+            text, encoding = extract_pdf_text(path, paragraphs=True), "pdf"
+        elif suffix in DOCX_SUFFIXES:
+            text, encoding = docx_text(path), "docx"
+        elif suffix in HTML_SUFFIXES:
+            text, encoding = html_text(data, where), "html"
         else:
             text, encoding = decode_text(data, where)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -173,5 +296,11 @@ class FileIngestor(DocumentStage):
             raise InputError(f"{where}: no Arabic text found")
         meta = load_metadata(path.parent).get(path.name, {})
         return Document(
-            doc_id=doc_id_for(path), source=where, text=text, encoding=encoding, sha256=sha, meta=meta, fixes=fixes
+            doc_id=doc_id_for(path, self.root),
+            source=where,
+            text=text,
+            encoding=encoding,
+            sha256=sha,
+            meta=meta,
+            fixes=fixes,
         )

@@ -19,6 +19,7 @@ Anything that is not a readable PDF with a text layer raises
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -91,19 +92,21 @@ class _Glyph:
     marks: list[tuple[float, str, bool]] = field(default_factory=list)  # (x, mark text or dot kind, is_dot)
 
 
-def extract_pdf_text(path: Path) -> str:
+def extract_pdf_text(path: Path, paragraphs: bool = False) -> str:
     """Return the text of the PDF at ``path`` in logical order.
 
     Pages are in order and separated by ``"\\f"``; within a page, lines run top
     to bottom, each in reading order (right to left for Arabic, with digit and
     Latin runs left to right), presentation forms folded to base letters.
+    With ``paragraphs``, a blank line marks each paragraph break the line
+    geometry shows (see :func:`_paragraph_breaks`).
 
     Raises :class:`InputError` when the file is missing, empty, not a PDF,
     encrypted, unreadable, or has no text layer.
     """
     path = Path(path)
     _check_pdf_header(path)
-    pages, undefined_glyphs = _extract_pages(path)
+    pages, undefined_glyphs = _extract_pages(path, paragraphs)
     if not any(page.strip() for page in pages):
         if undefined_glyphs:
             raise InputError(f"{path}: PDF text layer has no Unicode mapping (cid codes only); run OCR first")
@@ -128,10 +131,11 @@ def _check_pdf_header(path: Path) -> None:
         raise InputError(f"{path}: not a PDF (no %PDF- header)")
 
 
-def _extract_pages(path: Path) -> tuple[list[str], int]:
+def _extract_pages(path: Path, paragraphs: bool = False) -> tuple[list[str], int]:
     """Run pdfminer over every page; return page texts and the count of glyphs without Unicode."""
     manager = _NamingResourceManager()
     device = _LogicalTextDevice(manager)
+    device.paragraphs = paragraphs
     interpreter = PDFPageInterpreter(manager, device)
     try:
         with path.open("rb") as handle:
@@ -166,6 +170,7 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
     def __init__(self, manager: PDFResourceManager) -> None:
         super().__init__(manager, pageno=1, laparams=LAParams(all_texts=True, boxes_flow=None))  # order: _reading_order
         self.pages: list[str] = []
+        self.paragraphs = False  # mark paragraph breaks with blank lines
         self.undefined_glyphs = 0
         self._page_rtl = False
 
@@ -186,8 +191,26 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
 
     def receive_layout(self, ltpage: LTPage) -> None:
         axis = ltpage.x0 + ltpage.x1 if self._page_rtl else None
-        lines = [_line_text(line, axis, self._page_rtl) for line in _text_lines(ltpage)]
-        self.pages.append("\n".join(line for line in lines if line))
+        if not self.paragraphs:
+            lines = [_line_text(line, axis, self._page_rtl) for line in _text_lines(ltpage)]
+            self.pages.append("\n".join(line for line in lines if line))
+            return
+        out: list[str] = []
+        previous = None  # last line written, to join a paragraph that pdfminer cut into two boxes
+        for box in _reading_order(list(_text_boxes(ltpage))):
+            lines = [line for line in box if isinstance(line, LTTextLine)]
+            texts = [_line_text(line, axis, self._page_rtl) for line in lines]
+            kept = [(line, text) for line, text in zip(lines, texts, strict=True) if text]
+            breaks = _paragraph_breaks([line for line, _ in kept], [text for _, text in kept])
+            if out and kept and not _continues(previous, out[-1], kept[0][0]):
+                out.append("")  # a text box is a paragraph (or more) of its own
+            if kept:
+                previous = kept[-1][0]
+            for index, (_, text) in enumerate(kept):
+                if index in breaks:
+                    out.append("")
+                out.append(text)
+        self.pages.append("\n".join(out))
 
 
 def _encoding_glyph_names(spec) -> dict[int, str]:
@@ -407,6 +430,55 @@ def _text_lines(container):
     """Yield the page's text lines: text boxes in reading order, lines top to bottom inside each."""
     for box in _reading_order(list(_text_boxes(container))):
         yield from (line for line in box if isinstance(line, LTTextLine))
+
+
+_CONTINUE_GAP = 2.0  # line heights: a wider gap between two text boxes ends the paragraph
+_SENTENCE_END = re.compile(r"[.!?؟:…]\s*$")
+
+
+def _paragraph_breaks(lines: list, texts: list[str]) -> set[int]:
+    """Indices of the lines of one text box that start a new paragraph, from their geometry.
+
+    A line starts a paragraph when the gap above it is more than 1.4 times the
+    box's median line pitch, when it is indented by more than one em at the
+    start of the line, or when the line before it ends a sentence well short of
+    the line end (more than 3 em of the measure left).  Pages are mirrored for
+    right-to-left text, so the line start is at ``x0`` either way.
+    """
+    if len(lines) < 2:
+        return set()
+    left = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    pitches = sorted(a.y0 - b.y0 for a, b in itertools.pairwise(lines) if a.y0 - b.y0 > 0)
+    pitch = pitches[len(pitches) // 2] if pitches else 0.0
+    breaks = set()
+    for index in range(1, len(lines)):
+        above, line = lines[index - 1], lines[index]
+        em = max(line.height, 1.0)
+        gap = above.y0 - line.y0
+        short_end = right - above.x1 > 3 * em and _SENTENCE_END.search(texts[index - 1])
+        indented = line.x0 - left > em and lines[index - 1].x0 - left <= em / 2
+        if (pitch and gap > 1.4 * pitch) or short_end or indented:
+            breaks.add(index)
+    return breaks
+
+
+def _continues(above, above_text: str, line) -> bool:
+    """Whether ``line`` (first of a text box) continues the paragraph whose last line is ``above``.
+
+    pdfminer starts a new box where line spacing varies a little (or is wide: its
+    boxes break at gaps over half a line height); the paragraph goes on when the
+    font size is the same, the gap is at most ``_CONTINUE_GAP`` line heights (a
+    blank line at any leading from single to 1.8 spacing makes a gap of 2.4
+    heights or more), the lines overlap horizontally and the line above ends no
+    sentence.
+    """
+    if above is None or not above_text or _SENTENCE_END.search(above_text):
+        return False
+    same_size = abs(above.height - line.height) <= 0.1 * max(above.height, 1.0)
+    gap = above.y0 - line.y0
+    overlap = min(above.x1, line.x1) - max(above.x0, line.x0) > 0
+    return same_size and 0 < gap <= _CONTINUE_GAP * max(line.height, 1.0) and overlap
 
 
 def _text_boxes(container):

@@ -44,6 +44,7 @@ PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
 DPI = 150
 
+SHARE_AXIS = "حصة الفقرات · share of paragraphs"
 ACCENT = "#2f6f8f"
 NEGATIVE = "#b5543c"
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -98,7 +99,10 @@ def _mirror(ax) -> None:
 
 
 def theme_shares_figure(
-    labels: Sequence[Any], shares: Sequence[float], title: str = "حصة الموضوعات من الفقرات", rtl: bool = True
+    labels: Sequence[Any],
+    shares: Sequence[float],
+    title: str = "حصة الموضوعات من الفقرات · Theme shares",
+    rtl: bool = True,
 ):
     """Horizontal bars: the share of paragraphs in each theme (largest on top); ``rtl``: bars grow leftwards."""
     pairs = [(arabic_label(label), float(share)) for label, share in zip(labels, shares, strict=True)]
@@ -108,14 +112,21 @@ def theme_shares_figure(
         if pairs:
             names = [name for name, _ in reversed(pairs)]
             values = [value for _, value in reversed(pairs)]
-            bars = ax.barh(range(len(pairs)), values, color=ACCENT)
+            ax.barh(range(len(pairs)), values, color=ACCENT)
             ax.set_yticks(range(len(pairs)), names)
-            ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], padding=3, fontsize=9)
-            ax.set_xlim(0, max(max(values) * 1.18, 0.05))
+            limit = max(max(values) * 1.18, 0.05)
+            # Each value stands just past its bar's end, away from the theme names: a 0% bar has no
+            # end for matplotlib's bar_label to push the text from, so it would print over the name.
+            for row, value in enumerate(values):
+                ax.text(
+                    value + 0.015 * limit, row, f"{value:.0%}", va="center", ha="right" if rtl else "left", fontsize=9
+                )
+            ax.set_xlim(0, limit)
         if rtl:
             ax.invert_xaxis()
             _mirror(ax)
         ax.xaxis.set_major_formatter(_percent_formatter())
+        ax.set_xlabel(arabic_label(SHARE_AXIS))
         ax.set_title(arabic_label(title))
     return fig
 
@@ -124,7 +135,7 @@ def salience_figure(
     groups: Sequence[Any],
     themes: Sequence[Any],
     matrix: Sequence[Sequence[float]],
-    title: str = "بروز الموضوعات لدى أصحاب المصلحة",
+    title: str = "بروز الموضوعات لدى أصحاب المصلحة · Theme salience by group",
     value_format: str = "{:.0%}",
     rtl: bool = True,
     counts: Sequence[Sequence[int]] | None = None,
@@ -188,7 +199,9 @@ def salience_figure(
     return fig
 
 
-def positions_figure(rows: Sequence[dict[str, Any]], title: str = "مواقف أصحاب المصلحة (فترات الثقة 95٪)"):
+def positions_figure(
+    rows: Sequence[dict[str, Any]], title: str = "مواقف أصحاب المصلحة (فترات الثقة 95٪) · Positions, 95% intervals"
+):
     """Dot-and-whisker chart: each group's score on each axis with its confidence interval.
 
     ``rows`` are mappings with ``group``, ``axis``, ``score`` and optionally
@@ -241,7 +254,7 @@ def trend_figure(
     runs: Sequence[tuple[float, str]],
     themes: Sequence[tuple[Any, Sequence[float | None]]],
     positions: Sequence[tuple[Any, Sequence[float | None]]] = (),
-    title: str = "الاتجاه عبر التشغيلات",
+    title: str = "الاتجاه عبر التشغيلات · Trend across runs",
     positions_title: str = "مواقف أصحاب المصلحة",
 ):
     """Line chart across runs: theme shares (top panel) and, when given, position scores (bottom panel).

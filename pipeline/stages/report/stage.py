@@ -95,7 +95,7 @@ UNIT_KINDS_AR = {
     "front": "الصفحة الأولى",
     "summary": "الموجز",
     "heading": "العناوين",
-    "paragraph": "الفقرات المرقمة",
+    "paragraph": "الفقرات",
     "footnote": "الحواشي",
     "table": "الجداول",
 }
@@ -347,7 +347,14 @@ def _section_corpus(info: dict | None) -> dict[str, Any]:
         "name": info.get("name", ""),
         "documents": documents,
         "failed": info.get("failed") or [],
-        "kinds": [{"kind": k, "label": UNIT_KINDS_AR.get(k, k), "count": v} for k, v in kinds.items()],
+        "kinds": [
+            {"kind": k, "label": UNIT_KINDS_AR.get(k, k), "count": v}
+            for k, v in kinds.items()
+            if not k.startswith(("layout_", "furniture_", "warn_", "list_", "tables_"))  # counts, not unit kinds
+        ],
+        "warnings": info.get("warnings") or [],
+        "skipped": info.get("skipped") or [],
+        "furniture": sum(int(v) for k, v in kinds.items() if k in ("furniture_repeated", "furniture_page_numbers")),
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),
         "repair_ran": repair is not None,
         "repair_impl": (repair or {}).get("impl", ""),

@@ -30,11 +30,16 @@ from pipeline.records import DocStructure, Document, DocumentState, Table, Table
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 
-ORDINALS = "أولا|ثانيا|ثالثا|رابعا|خامسا|سادسا|سابعا|ثامنا|تاسعا|عاشرا"
+ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
+# Authors write ordinals with tanween («أولاً») and stretch them with tatweel («ثانيـا»): allow both
+# between and after the letters, so the match keeps the author's spelling for display.
+_MARKS = "[\u0640\u064b-\u0652]*"
+ORDINALS = "|".join(_MARKS.join(word) + _MARKS for word in ORDINAL_WORDS)
 HEADING_VISUAL = re.compile(rf"^\s*(?P<title>\S.*?)\s*-\s*(?P<ord>{ORDINALS})\s*$")
 HEADING_LOGICAL = re.compile(rf"^\s*(?P<ord>{ORDINALS})\s*-\s*(?P<title>\S.*?)\s*$")
-NUMBER_AT_END = re.compile(r"\s-\s*(?P<n>\d{1,3})\s*$")
-NUMBER_AT_START = re.compile(r"^\s*(?P<n>\d{1,3})\s*-\s")
+# Paragraph numbers in Latin or Arabic-Indic digits («١ -»); ``int()`` reads both.
+NUMBER_AT_END = re.compile(r"\s-\s*(?P<n>[0-9\u0660-\u0669]{1,3})\s*$")
+NUMBER_AT_START = re.compile(r"^\s*(?P<n>[0-9\u0660-\u0669]{1,3})\s*-\s")
 FOOTNOTE_SEPARATOR = re.compile(r"^\s*_{5,}\s*$")
 FOOTNOTE_MARK = re.compile(r"[()](?P<n>\d{1,2})[()]")
 ZERO_WORDS = {"صفر": 0, "-": 0, "—": 0}
@@ -169,7 +174,8 @@ class UnDocumentStructure(DocumentStage):
         return dict(sorted(Counter(unit.kind for unit in state.units).items()))
 
     def split(self, doc: Document) -> DocStructure:
-        lines = doc.text.replace("\f", "\n").split("\n")
+        # A byte-order mark inside the text (files concatenated) would hide the heading it precedes.
+        lines = doc.text.replace("\ufeff", "").replace("\f", "\n").split("\n")
         table_spans = self._find_tables(lines)
         units: list[Unit] = []
         tables: list[Table] = []

@@ -1,0 +1,104 @@
+"""Page furniture: running headers and footers, page numbers, rules.
+
+A line is furniture when it repeats at the top or bottom of many pages, short and
+with its digits ignored (running headers «اقتصادٌ مزدهرٌ..», footers «التقرير | 6»),
+or when it is a bare number at the top or bottom of a page (page numbers).  Text without page
+breaks (markdown, converted reports) is treated as one page per rule line
+(``---``), because converters mark page breaks that way; with fewer than
+``min_pages`` pages nothing is removed as repeated.
+
+Nothing is dropped silently: :func:`remove_furniture` returns the counts of
+what it removed (they land in ``run.json`` as structure counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
+PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*[0-9\u0660-\u0669\u06f0-\u06f9]{1,4}\s*[-–—]?\s*$")
+RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
+MAX_FURNITURE_CHARS = 100  # a running header or footer is one short line
+EDGE_LINES = 3  # a PDF page's running header/footer is among its first or last lines (seen: 0 to 2 lines in)
+
+
+def _key(line: str) -> str:
+    """A line with its numbers and spacing ignored (page numbers differ between pages)."""
+    return " ".join(DIGITS.sub("#", line).split())
+
+
+def _edge_lines(span: list[tuple[int, str]], paged: bool) -> list[tuple[int, str]]:
+    """Candidate header/footer lines (index, line) of a span: its first and last ``EDGE_LINES`` lines
+    on a PDF page (reading order may put a header a line or two in), its first and last two lines in
+    text without page breaks, there never a markdown heading (a heading repeated in every chapter is
+    structure, not furniture).  Repeated lines elsewhere (a table's «المجموع») are text."""
+    lines = [(i, line) for i, line in span if line.strip()]
+    edge = EDGE_LINES if paged else 2
+    if len(lines) > 2 * edge:
+        lines = lines[:edge] + lines[-edge:]
+    if not paged:
+        lines = [item for item in lines if not item[1].lstrip().startswith("#")]
+    return [(i, line) for i, line in lines if len(line.strip()) <= MAX_FURNITURE_CHARS]
+
+
+def page_lines(text: str) -> list[list[str]]:
+    """Pages of lines: form feeds (PDF) split pages; without them the whole text is one page."""
+    text = text.replace("\ufeff", "")
+    if "\f" in text:
+        return [page.split("\n") for page in text.split("\f")]
+    return [text.split("\n")]
+
+
+def remove_furniture(
+    pages: list[list[str]], min_pages: int = 3, min_share: float = 0.04
+) -> tuple[list[list[str]], dict[str, int]]:
+    """Pages with running headers/footers and page numbers blanked out, and the counts removed.
+
+    A line is a running header or footer when its key (:func:`_key`) occurs on at
+    least ``max(min_pages, min_share * pages)`` pages and it is at most
+    ``MAX_FURNITURE_CHARS`` long; for text without page breaks, the "pages" are
+    the stretches between rule lines (``---``, as converters mark page breaks) and
+    only their first and last two lines count.  Removed lines become blank lines.
+
+    Returns ``(pages, counts)`` with counts ``furniture_repeated`` (lines),
+    ``furniture_repeated_kinds`` (distinct repeated lines), ``furniture_page_numbers``.
+    """
+    counts: Counter = Counter()
+    paged = len(pages) > 1
+    if paged:
+        spans = [[(i, line) for i, line in enumerate(page)] for page in pages]
+    else:  # no form feeds: rule lines mark the converter's page breaks
+        spans, current = [], []
+        for i, line in enumerate(pages[0]):
+            if RULE.match(line):
+                spans.append(current)
+                current = []
+            else:
+                current.append((i, line))
+        spans.append(current)
+    candidates = [_edge_lines(span, paged) for span in spans]
+    seen: Counter = Counter()
+    for lines in candidates:
+        seen.update({_key(line) for _, line in lines})
+    floor = max(min_pages, int(min_share * len(spans) + 0.999))
+    repeated = {key for key, n in seen.items() if n >= floor and len(spans) >= min_pages and key != "#"}
+    counts["furniture_repeated_kinds"] = len(repeated)
+    removable = [{i for i, line in lines if _key(line) in repeated} for lines in candidates]
+    out: list[list[str]] = [list(page) for page in pages]
+    if paged:
+        for p, page in enumerate(out):
+            filled = [i for i, line in enumerate(page) if line.strip()]
+            edges = set(filled[:2] + filled[-2:])
+            for i in filled:
+                if i in edges and PAGE_NUMBER.match(page[i]):
+                    counts["furniture_page_numbers"] += 1
+                    page[i] = ""
+                elif i in removable[p]:
+                    counts["furniture_repeated"] += 1
+                    page[i] = ""
+    else:
+        for i in set().union(*removable):
+            counts["furniture_repeated"] += 1
+            out[0][i] = ""
+    return out, {k: v for k, v in sorted(counts.items()) if v}

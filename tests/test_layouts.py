@@ -1,0 +1,439 @@
+"""Documents of any layout: UN reports, PDFs of strategies, markdown reports and news articles.
+
+The layout is chosen per document (pipeline.stages.structure.DocumentStructure); these tests run
+it on ../shared data (skipped with a reason when absent) and on small files made here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import load
+from pipeline.records import Document
+from pipeline.run import runner
+from pipeline.stages.ingest import FileIngestor, doc_id_for, find_corpus_files, skipped_corpus_files
+from pipeline.stages.structure import DocumentStructure
+from tests.conftest import SHARED, default_config_data, shared_path
+
+DIACRITICS = re.compile("[\u064b-\u0652]")
+PER_DOCUMENT = ("ingest", "structure", "repair", "normalise", "tokenise")
+
+
+def _run(tmp_path: Path, corpus: Path, stages: tuple[str, ...] = PER_DOCUMENT) -> Path:
+    data = default_config_data(tmp_path / "out")
+    data["corpus"] = str(corpus)
+    data["stages"] = {slot: spec for slot, spec in data["stages"].items() if slot in stages}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    summary = runner.run(load(path), quiet=True)
+    (tmp_path / "summary.txt").write_text("\n".join(summary.lines()), encoding="utf-8")
+    return tmp_path / "out"
+
+
+def _units(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "units.jsonl").open(encoding="utf-8")]
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@pytest.mark.parametrize("case", ["bom_concat", "tanween_headings", "tatweel_heading"])
+def test_heading_cases(case: str, tmp_path: Path) -> None:
+    cases = SHARED / "cases"
+    if not (cases / f"{case}.txt").exists():
+        pytest.skip(f"{cases} not available (../shared is not beside the project)")
+    expected = (cases / f"{case}.expected.txt").read_text(encoding="utf-8").splitlines()
+    fields = re.search(r"\((.*)\)", expected[0]).group(1).split("<TAB>")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / f"{case}.txt").write_bytes((cases / f"{case}.txt").read_bytes())
+    want = [line for line in expected[1:] if line.strip()]
+    # The structure stage gives exactly the expected units, diacritics and all ...
+    structure = DocumentStructure().split(FileIngestor().read(corpus / f"{case}.txt"))
+    got = ["\t".join("" if getattr(u, f) is None else str(getattr(u, f)) for f in fields) for u in structure.units]
+    assert got == want
+    # ... and so does the whole pipeline, up to the diacritics the display text keeps or drops
+    # (that is the normalise stage's display rule, not the structure's).
+    units = _units(_run(tmp_path, corpus))
+    got = ["\t".join("" if u[f] is None else str(u[f]) for f in fields) for u in units]
+    assert [DIACRITICS.sub("", line) for line in got] == [DIACRITICS.sub("", line) for line in want]
+
+
+# --------------------------------------------------------------------------- PDF of a strategy
+
+
+@pytest.fixture(scope="module")
+def vision_units():
+    pdf = shared_path("pdf", "saudi_vision2030_ar.pdf")
+    doc = FileIngestor().read(pdf)
+    return DocumentStructure().split(doc)
+
+
+def test_vision2030_pdf_gives_paragraphs_without_page_furniture(vision_units) -> None:
+    paragraphs = [u for u in vision_units.units if u.kind == "paragraph"]
+    assert len(paragraphs) >= 150
+    assert vision_units.counts["layout_general"] == 1
+    assert vision_units.counts["furniture_repeated"] > 0 and vision_units.counts["furniture_page_numbers"] > 0
+    headers = {"اقتصادٌ مزدهرٌ..", "مجتمعٌ حيويٌّ..", "وطنٌ طموحٌ..", "..من"}  # running headers of the PDF
+    assert not [u.text for u in vision_units.units if u.text in headers]
+    assert not [u.text for u in paragraphs if re.fullmatch(r"[\d\s]+", u.text)]  # page numbers
+    long = [u for u in paragraphs if len(u.text) > 300]
+    assert len(long) >= 50  # wrapped lines are joined into whole paragraphs
+
+
+def test_vision2030_candidate_themes_are_topics(tmp_path: Path) -> None:
+    pdf = shared_path("pdf", "saudi_vision2030_ar.pdf")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / pdf.name).write_bytes(pdf.read_bytes())
+    out = _run(tmp_path, corpus, (*PER_DOCUMENT, "themes"))
+    units = {u["unit_id"]: u for u in _units(out)}
+    candidates = [json.loads(line) for line in (out / "candidate_themes.jsonl").open(encoding="utf-8")]
+    assert candidates
+    for candidate in candidates:
+        members = [units[uid] for uid in candidate["units"]]
+        assert all(u["kind"] == "paragraph" for u in members)
+        assert sum(len(u["text"]) for u in members) / len(members) > 150  # prose, not headers
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert info["documents"][0]["layout"] == "general" and info["documents"][0]["warnings"] == []
+
+
+def test_pdf_paragraphs_from_geometry_and_running_headers_removed(tmp_path: Path) -> None:
+    from tests.fixtures.make_pdfs import make_arabic_pdf
+
+    pages = []
+    for n, place in enumerate(["الرياض", "جدة", "الدمام"]):
+        lines = ["رؤية المملكة ٢٠٣٠"]  # the running header
+        for topic in ("التعليم", "الصحة", "النقل"):
+            lines += [
+                f"تعمل الحكومة في {place} على تطوير خدمات {topic} الرقمية لجميع",
+                f"المواطنين في {place} وتحسين جودة {topic} في المدن والقرى.",
+            ]
+        lines += ["", f"وقد أكدت الوزارة في {place} أهمية الشراكة مع القطاع الخاص.", str(10 + n)]
+        pages.append(lines)
+    doc = FileIngestor().read(make_arabic_pdf(tmp_path / "plan.pdf", pages))
+    structure = DocumentStructure().split(doc)
+    assert [u.kind for u in structure.units] == ["paragraph"] * 12
+    first = structure.units[0].text
+    assert (
+        first
+        == "تعمل الحكومة في الرياض على تطوير خدمات التعليم الرقمية لجميع المواطنين في الرياض وتحسين جودة التعليم في المدن والقرى."
+    )
+    assert structure.counts["furniture_repeated"] == 3 and structure.counts["furniture_page_numbers"] == 3
+    assert not any("رؤية المملكة" in u.text for u in structure.units)
+
+
+def test_warnings_for_documents_the_analysis_barely_sees() -> None:
+    cover = "\n".join("سطر من صفحة الغلاف في الوثيقة الطويلة جدا" for _ in range(60))
+    body = (
+        "أولا - مقدمة\n\n1 - أكدت الحكومات أهمية تعزيز التعاون الدولي في مجال الأمن السيبراني.\n\n"
+        "2 - وأشارت منظمات المجتمع المدني إلى ضرورة إشراك جميع أصحاب المصلحة.\n"
+    )
+    forced = DocumentStructure(layout="un").split(Document("d", "d.txt", cover + "\n\n\n" + body, "utf-8", "0"))
+    assert forced.counts.get("warn_mostly_front") == 1 and forced.counts["layout_un"] == 1
+    chosen = DocumentStructure().split(Document("d", "d.txt", cover + "\n\n\n" + body, "utf-8", "0"))
+    assert chosen.counts["layout_general"] == 1  # the UN markers hold too little of the text
+    titles = DocumentStructure().split(Document("t", "t.txt", "الرؤية العربية\n\n2045\n", "utf-8", "0"))
+    assert titles.counts == {"furniture_no_letters": 1, "layout_general": 1, "warn_no_paragraph": 1}
+
+
+# --------------------------------------------------------------------------- markdown reports, news
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"\*\*|__", "", text).split())
+
+
+def reference_paragraphs(text: str) -> list[str]:
+    """Prose paragraphs by a simple rule: blank-line blocks (rules, heading and ``|`` lines end a block),
+    kept when at least 80 characters long and ending with . ؟ ! or :; image alt texts «[...]» left out."""
+    blocks, current = [], []
+    for line in text.replace("\ufeff", "").split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("["):  # an image's alt text «[Logo of ...]»: not text of the paragraph
+            continue
+        heading = re.match(r"(?:\d{1,3}\s+)?#", stripped)  # «## title», or «15 ## title» in a table of contents
+        if not stripped or re.fullmatch(r"-{3,}|\*{3,}|_{3,}", stripped) or heading or stripped.startswith("|"):
+            if current:
+                blocks.append(_norm(" ".join(current)))
+                current = []
+            continue
+        current.append(stripped)
+    if current:
+        blocks.append(_norm(" ".join(current)))
+    return [b for b in blocks if len(b) >= 80 and re.search(r"[.؟!:]$", b)]
+
+
+def _no_alt_text(raw: str) -> str:
+    return "\n".join(line for line in raw.split("\n") if not line.strip().startswith("["))
+
+
+def lost_and_merged(reference: list[str], paragraphs: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Reference paragraphs in no paragraph unit; paragraph units holding two reference paragraphs
+    (allowed only after a lead-in ending in «:»)."""
+    lost = [r for r in reference if not any(r in p for p in paragraphs)]
+    merged = []
+    for paragraph in paragraphs:
+        inside = list(dict.fromkeys(r for r in reference if r in paragraph))
+        inside = [r for r in inside if not any(r != o and r in o for o in inside)]  # a paragraph quoted in another
+        if len(inside) > 1 and not all(r.endswith(":") for r in inside[:-1]):
+            merged.append(inside)
+    return lost, merged
+
+
+def test_policy_markdown_documents_lose_and_merge_no_paragraph() -> None:
+    folder = shared_path("policy-ar")
+    checked = 0
+    for path in sorted(folder.glob("*.md")):
+        if path.name == "README.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        structure = DocumentStructure().split(Document(path.stem, str(path), text, "utf-8", "0"))
+        assert structure.counts.get("layout_general") == 1, path.name
+        paragraphs = [_norm(_no_alt_text(u.raw)) for u in structure.units if u.kind == "paragraph"]
+        reference = reference_paragraphs(text)
+        lost, merged = lost_and_merged(reference, paragraphs)
+        assert lost == [], path.name
+        assert merged == [], path.name
+        assert len(paragraphs) >= len(reference)
+        checked += len(reference)
+    assert checked > 500
+
+
+def _news(n: int) -> list[dict]:
+    path = shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl")
+    out = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            article = json.loads(line)
+            if article.get("text", "").strip():
+                out.append(article)
+            if len(out) == n:
+                break
+    return out
+
+
+def test_news_articles_one_unit_per_paragraph(tmp_path: Path) -> None:
+    articles = _news(300)
+    for index, article in enumerate(articles):
+        paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
+        text = article["title"].strip() + "\n\n" + "\n\n".join(paragraphs) + "\n"
+        path = tmp_path / f"{index:03d}.txt"
+        path.write_text(text, encoding="utf-8")
+        structure = DocumentStructure().split(FileIngestor().read(path))
+        units = [u for u in structure.units if u.kind in ("paragraph", "heading")]
+        reference = [article["title"].strip(), *paragraphs]
+        lead_ins = structure.counts.get("list_lead_ins", 0)
+        assert len(units) == len(reference) - lead_ins, path
+        lost, merged = lost_and_merged([_norm(r) for r in reference if len(r) >= 30], [_norm(u.raw) for u in units])
+        assert lost == [] and merged == [], path
+
+
+@pytest.fixture(scope="module")
+def news_run(tmp_path_factory) -> Path:
+    """A run (themes and report) of 30 ANT news articles in two sub-folders, one cover-only file and one .xlsx."""
+    tmp_path = tmp_path_factory.mktemp("news")
+    articles = _news(30)
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "b").mkdir()
+    for index, article in enumerate(articles):
+        text = article["title"] + "\n\n" + "\n\n".join(p for p in article["text"].split("\n") if p.strip())
+        (corpus / ("a" if index % 2 else "b") / f"{index // 2:03d}.txt").write_text(text, encoding="utf-8")
+    (corpus / "a" / "notes.xlsx").write_bytes(b"PK\x03\x04 not read")
+    (corpus / "b" / "front.txt").write_text("الرؤية العربية\n\n2045\n", encoding="utf-8")
+    _run(tmp_path, corpus, (*PER_DOCUMENT, "themes", "report"))
+    return tmp_path
+
+
+def test_news_run_report_api_and_warnings(news_run: Path) -> None:
+    tmp_path, corpus, out = news_run, news_run / "corpus", news_run / "out"
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    ids = [d["doc_id"] for d in info["documents"]]
+    assert "a/000" in ids and "b/000" in ids  # equal names in different folders
+    assert info["skipped"] == [f"{corpus / 'a' / 'notes.xlsx'}: not read (extension .xlsx)"]
+    assert info["warnings"] == ["b/front: no paragraph found: nothing of this document is analysed"]
+    assert info["stages"]["structure"]["counts"]["layout_general"] == 31
+    summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
+    assert "warning: b/front: no paragraph found" in summary and "skipped: 1 files not read" in summary
+    import pipeline
+
+    run = pipeline.load_run(out)
+    paragraphs = run.paragraphs()
+    assert len(paragraphs) == sum(1 for u in _units(out) if u["kind"] == "paragraph") > 100
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('<span class="num">') >= min(len(paragraphs), 50)
+    assert "no paragraph found" in html and 'class="warn-top"' in html
+    # results first; the file list (one row a document) comes later, collapsed
+    assert html.index('id="themes"') < html.index('id="paragraphs"') < html.index('id="corpus"')
+    files = html[html.index('id="corpus"') :]
+    assert files.index("<details>") < files.index('<span class="ltr">a/000</span>') < files.index("</details>")
+
+
+def test_notebook_runs_against_a_news_run(news_run: Path, tmp_path: Path, monkeypatch) -> None:
+    from tests.test_notebook import execute_notebook
+
+    _, text = execute_notebook(news_run / "out", news_run / "config.yaml", tmp_path / "rerun", monkeypatch)
+    paragraphs = sum(1 for u in _units(news_run / "out") if u["kind"] == "paragraph")
+    assert f"paragraphs: {paragraphs}" in text
+    before, after = map(int, re.search(r"assignments before: (\d+) after: (\d+)", text).groups())
+    assert after < before
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def test_doc_ids_are_relative_paths_and_other_extensions_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "x" / "y").mkdir(parents=True)
+    (tmp_path / "x" / "y" / "report.txt").write_text("نص", encoding="utf-8")
+    (tmp_path / "report.md").write_text("نص", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    files = find_corpus_files(str(tmp_path))
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["report.md", "x/y/report.txt"]
+    assert [doc_id_for(p, tmp_path) for p in files] == ["report", "x/y/report"]
+    assert skipped_corpus_files(str(tmp_path)) == [f"{tmp_path / 'image.png'}: not read (extension .png)"]
+
+
+def test_docx_and_html_are_read_as_paragraphs(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("أولويات السياسة", level=1)
+    document.add_paragraph("تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين في المملكة.")
+    document.add_paragraph("وتشمل الأهداف ما يلي:")
+    document.add_paragraph("- رفع كفاءة الإنفاق")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "القطاع", "النسبة"
+    table.cell(1, 0).text, table.cell(1, 1).text = "التعليم", "40"
+    document.save(tmp_path / "policy.docx")
+    html = (
+        "<html><body><nav><a>الرئيسية</a><a>اتصل بنا</a></nav><header>شعار الموقع</header>"
+        "<article><h1>خبر اليوم</h1><p>أعلنت الوزارة عن خطة جديدة لدعم الشركات الناشئة.</p>"
+        "<div><p>وقال الوزير إن الخطة تبدأ العام المقبل.</p></div></article><footer>حقوق النشر</footer></body></html>"
+    )
+    (tmp_path / "news.html").write_text(html, encoding="utf-8")
+    kinds = {}
+    for name in ("policy.docx", "news.html"):
+        doc = FileIngestor(root=str(tmp_path)).read(tmp_path / name)
+        structure = DocumentStructure().split(doc)
+        kinds[name] = [(u.kind, u.text) for u in structure.units]
+        assert "الرئيسية" not in doc.text and "حقوق النشر" not in doc.text
+    assert kinds["policy.docx"][:3] == [
+        ("heading", "أولويات السياسة"),
+        ("paragraph", "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين في المملكة."),
+        ("paragraph", "وتشمل الأهداف ما يلي: - رفع كفاءة الإنفاق"),  # the list stays with its lead-in
+    ]
+    assert kinds["policy.docx"][3][0] == "table"
+    assert kinds["news.html"] == [
+        ("heading", "خبر اليوم"),
+        ("paragraph", "أعلنت الوزارة عن خطة جديدة لدعم الشركات الناشئة."),
+        ("paragraph", "وقال الوزير إن الخطة تبدأ العام المقبل."),
+    ]
+
+
+def test_general_layout_lists_headings_tables_and_colon_paragraphs() -> None:
+    text = (
+        "ثانيـاً: الأهداف\n\n"
+        "تسعى الخطة إلى تحقيق ما يلي:\n\n"
+        "- تحسين جودة التعليم\n- رفع كفاءة الإنفاق\n\n"
+        "وقد أكدت الوزارة ما يلي:\n\n"
+        "إن التعاون مع القطاع الخاص ضروري لنجاح الخطة في جميع\nالمناطق دون استثناء.\n\n"
+        "| المؤشر | 2020 | 2030 |\n|---|---|---|\n| البطالة | 12 | 7 |\n"
+    )
+    structure = DocumentStructure().split(Document("d", "d.md", text, "utf-8", "0"))
+    got = [(u.kind, u.text) for u in structure.units]
+    assert got == [
+        ("heading", "ثانيـاً: الأهداف"),
+        ("paragraph", "تسعى الخطة إلى تحقيق ما يلي: - تحسين جودة التعليم - رفع كفاءة الإنفاق"),
+        ("paragraph", "وقد أكدت الوزارة ما يلي:"),  # «:» before a paragraph that is no list: not merged
+        ("paragraph", "إن التعاون مع القطاع الخاص ضروري لنجاح الخطة في جميع المناطق دون استثناء."),
+        ("table", ""),
+    ]
+    assert structure.tables[0].rows[0].label == "البطالة" and structure.tables[0].rows[0].values == [12, 7]
+    assert structure.counts["list_lead_ins"] == 1
+
+
+def test_paragraphs_of_a_run_without_paragraphs_keep_their_columns(tmp_path: Path) -> None:
+    import pipeline
+
+    heading = {"doc_id": "d", "unit_id": "d/h1", "kind": "heading", "number": None, "section": None, "text": "عنوان"}
+    (tmp_path / "units.jsonl").write_text(json.dumps(heading, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "run.json").write_text(json.dumps({"name": "t", "stages": {}}), encoding="utf-8")
+    run = pipeline.load_run(tmp_path)
+    for frame in (run.paragraphs(), run.paragraphs(theme="governance")):
+        assert len(frame) == 0 and {"unit_id", "number", "text", "themes", "theme_scores"} <= set(frame.columns)
+    assert len(run.theme_matrix()) == 0
+
+
+def check_labelled_paragraphs(rows: list[dict], folder: Path) -> tuple[list[str], list[str]]:
+    """(ids of labelled paragraphs in no paragraph unit, ids in a unit that holds more than them).
+
+    ``rows``: theme dev-set rows of policy documents (``doc``, ``id``, ``text``); a labelled paragraph
+    whose title line became the heading just before its unit counts as found; URLs aside, a unit
+    holds "more" when over 60 other characters are in it.
+    """
+    units: dict[str, list[str]] = {}
+    lost, larger = [], []
+    for row in rows:
+        if row["doc"] not in units:
+            path = folder / f"{row['doc']}.md"
+            doc = Document(row["doc"], str(path), path.read_text("utf-8"), "utf-8", "0")
+            found = DocumentStructure().split(doc).units
+            units[row["doc"]] = [_norm(u.raw) for u in found if u.kind == "paragraph"] + [
+                _norm(a.raw + " " + b.raw)
+                for a, b in itertools.pairwise(found)
+                if a.kind == "heading" and b.kind == "paragraph"
+            ]
+        text = _norm(row["text"])
+        holding = [u for u in units[row["doc"]] if text in u]
+        if not holding:
+            lost.append(row["id"])
+        elif len(re.sub(r"https?://\S+", "", holding[0].replace(text, "")).strip()) > 60:
+            larger.append(row["id"])
+    return lost, larger
+
+
+def test_hand_labelled_policy_paragraphs_are_neither_lost_nor_merged() -> None:
+    """Against the blind-labelled theme development set (paragraph spans a person chose in the policy
+    documents; dev split only): each labelled paragraph is inside one paragraph unit (or its title is
+    the heading just before), and a unit holds more than it only in the scraped web page
+    (arado_website: items glued in one block without blank lines or stops) -- a known limit."""
+    from pipeline.evaluate.devsets import load_theme_devset
+
+    folder = shared_path("policy-ar")
+    rows = [r for r in load_theme_devset("dev") if r["doc_type"] == "policy"]
+    lost, larger = check_labelled_paragraphs(rows, folder)
+    assert len(rows) > 100
+    assert lost == []
+    assert {i.split("#")[0] for i in larger} <= {"arado_website"}
+
+
+def test_text_without_blank_lines_is_cut_at_paragraph_ends() -> None:
+    # a news feed: one paragraph a line
+    feed = "عنوان الخبر\nأعلنت الوزارة عن خطة جديدة.\nوقال الوزير إن الخطة تبدأ قريبا.\nوأضاف أن التمويل متاح.\n"
+    units = DocumentStructure().split(Document("n", "n.txt", feed, "utf-8", "0")).units
+    assert [(u.kind, u.text) for u in units] == [
+        ("heading", "عنوان الخبر"),
+        ("paragraph", "أعلنت الوزارة عن خطة جديدة."),
+        ("paragraph", "وقال الوزير إن الخطة تبدأ قريبا."),
+        ("paragraph", "وأضاف أن التمويل متاح."),
+    ]
+    # wrapped text without paragraph spacing: a sentence that ends short of the measure ends a paragraph
+    wrapped = [
+        "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين في",
+        "المدن والقرى. وتسعى الخطة إلى رفع كفاءة الإنفاق العام وتنويع",
+        "مصادر الدخل الوطني بعيدا عن النفط والغاز في السنوات المقبلة",
+        "وفق جدول زمني واضح.",
+        "وقد أكدت الوزارة أهمية الشراكة مع القطاع الخاص في تنفيذ هذه",
+        "البرامج وتمويلها ومتابعة نتائجها على المستوى الوطني والمحلي",
+        "بصورة دورية.",
+    ]
+    units = DocumentStructure().split(Document("w", "w.txt", "\n".join(wrapped * 2), "utf-8", "0")).units
+    assert [u.kind for u in units] == ["paragraph"] * 4
+    assert units[0].text == " ".join(wrapped[:4]) and units[1].text == " ".join(wrapped[4:])
