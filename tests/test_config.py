@@ -175,3 +175,66 @@ def test_a_registry_entry_naming_no_module_is_a_config_error(monkeypatch) -> Non
     monkeypatch.setitem(registry._PROVIDERS, "report", ("no_such_package.report",))
     with pytest.raises(ConfigError, match=r"cannot import 'no_such_package\.report'"):
         registry.available("report")
+
+
+# One bad value per stage of the default config: each is caught when the config is loaded.
+BAD_OPTIONS = {
+    "ingest": ("min_arabic_letters", -1, "expected a value >= 0"),
+    "structure": ("layout", "un_report", "expected one of 'auto', 'un', 'general'"),
+    "repair": ("visual_order_method", "lstm", "expected one of 'lm', 'rules'"),
+    "normalise": ("fold_alef", "yes", "expected true/false"),
+    "tokenise": ("phrase_threshold", 7, "expected a value <= 1"),
+    "themes": ("threshold", "otsuu", "expected one of 'fixed', 'otsu'"),
+    "stakeholders": ("min_statements", 1, "expected a value >= 2"),
+    "report": ("max_paragraphs", -5, "expected a value >= 1"),
+}
+
+
+@pytest.mark.parametrize("slot", sorted(BAD_OPTIONS))
+def test_a_bad_option_of_every_stage_is_caught_at_load(tmp_path: Path, slot: str) -> None:
+    key, value, message = BAD_OPTIONS[slot]
+    data = base(tmp_path)
+    data["stages"][slot].setdefault("options", {})[key] = value
+    expect_error(tmp_path, data, f"stages.{slot}.options.{key}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "fragment"),
+    [
+        ("taxonomy", "version: 1\nthemes:\n  - id: x\n    label_ar: س\n    colour: red\n", "colour"),
+        ("actors", "groups: []\n", "cues: required key missing"),
+        ("positions", "axes:\n  a:\n    label: x\n    negative: {id: n}\n", "positive"),
+    ],
+)
+def test_a_bad_taxonomy_actors_or_axes_file_is_caught_at_load(tmp_path: Path, option, content, fragment) -> None:
+    data = base(tmp_path)
+    bad = tmp_path / f"bad_{option}.yaml"
+    bad.write_text(content, encoding="utf-8")
+    slot = "themes" if option == "taxonomy" else "stakeholders"
+    data["stages"][slot]["options"][option] = str(bad)
+    path = write_config(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    message = str(info.value)
+    assert str(bad) in message and fragment in message, message
+
+
+def test_check_config_and_run_stop_with_exit_2_before_any_document_is_read(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data = base(tmp_path)
+    data["stages"]["themes"]["options"]["threshold"] = "otsuu"
+    data["stages"]["stakeholders"]["options"]["bootstrap_samples"] = 0
+    path = write_config(tmp_path, data)
+    for command in ("check-config", "run"):
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", command, "--config", str(path)],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert any(f"{path}: stages.themes.options.threshold:" in line for line in lines), lines
+        assert any(f"{path}: stages.stakeholders.options.bootstrap_samples:" in line for line in lines), lines
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # no document read, no cache, no lock

@@ -22,6 +22,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from pipeline.errors import InputError
 from pipeline.records import Document, DocumentState
@@ -256,7 +259,9 @@ def load_metadata(folder: Path) -> dict[str, dict]:
 class FileIngestor(DocumentStage):
     """Reads .txt/.md (any common Arabic encoding), .pdf (text layer), .docx and .html files."""
 
-    min_arabic_letters: int = 1  # a "document" with fewer Arabic letters is reported, not analysed
+    min_arabic_letters: Annotated[int, Field(ge=0)] = (
+        1  # a "document" with fewer Arabic letters is reported, not analysed
+    )
     fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
     root: str = ""  # corpus folder document ids are relative to (set by the config loader from ``corpus``)
 

@@ -23,7 +23,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
 
 from pipeline.errors import ConfigError
 from pipeline.records import DocumentState
@@ -251,10 +253,10 @@ class FeatureTokeniser(DocumentStage):
     stopwords: bool = True  # drop spaCy's Arabic stop words (and the domain list, if given)
     domain_stopwords: Path | None = None  # one word per line; matched on the word and on its stem
     stemmer: Stemmer = "light"  # chosen by bench/compare_stemmers.py (see README)
-    min_length: int = 2  # shorter stems are dropped (stray letters, broken words)
+    min_length: Annotated[int, Field(ge=1)] = 2  # shorter stems are dropped (stray letters, broken words)
     phrases: bool = True  # learn multi-word terms in fit_phrases
-    phrase_min_count: int = 5  # a bigram must occur this often
-    phrase_threshold: float = 0.5  # npmi score in [-1, 1] a bigram must exceed
+    phrase_min_count: Annotated[int, Field(ge=1)] = 5  # a bigram must occur this often
+    phrase_threshold: Annotated[float, Field(ge=-1, le=1)] = 0.5  # npmi score in [-1, 1] a bigram must exceed
 
     _stem: Callable[[str], str] | None = field(default=None, init=False, repr=False, compare=False)
     _stop: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)

@@ -38,7 +38,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from pipeline import atomic
 from pipeline.outputs import split_list_cell
@@ -894,8 +896,8 @@ def build_context(
     *,
     taxonomy: dict[str, Any] | None = None,
     featurize: Callable[[str], list[str]] | None = None,
-    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS,
-    max_statements: int | None = DEFAULT_MAX_STATEMENTS,
+    max_paragraphs: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_PARAGRAPHS,
+    max_statements: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
     title: str | None = None,
     history_dir: str | Path | None = None,
@@ -980,8 +982,8 @@ def write_report(
     config: Any = None,
     *,
     plots: bool = True,
-    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS,
-    max_statements: int | None = DEFAULT_MAX_STATEMENTS,
+    max_paragraphs: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_PARAGRAPHS,
+    max_statements: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
     featurize: Callable[[str], list[str]] | None = None,
     title: str | None = None,
@@ -1031,8 +1033,12 @@ class HtmlReport(CorpusStage):
     reads_results: ClassVar[bool] = True  # renders units.jsonl, statements.jsonl, run.json of this run
 
     plots: bool = True  # PNG + SVG into output/plots/ and charts in the page
-    max_paragraphs: int | None = DEFAULT_MAX_PARAGRAPHS  # show the first this many paragraphs (null: all)
-    max_statements: int | None = DEFAULT_MAX_STATEMENTS  # show the first this many statements (null: all)
+    max_paragraphs: Annotated[int, Field(ge=1)] | None = (
+        DEFAULT_MAX_PARAGRAPHS  # show the first this many paragraphs (null: all)
+    )
+    max_statements: Annotated[int, Field(ge=1)] | None = (
+        DEFAULT_MAX_STATEMENTS  # show the first this many statements (null: all)
+    )
     highlight: bool = True  # mark the seed terms of the theme taxonomy in the paragraph text
     title: str | None = None  # page title (default: "تقرير التحليل: <run name>")
 

@@ -199,14 +199,16 @@ class AxisSpec:
 
 
 def _mapping(value: Any, where: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
+    """``value`` checked as a mapping with ``allowed`` keys; ``where`` is a key path, or ``"file:"`` at the top."""
+    join = " " if where.endswith(":") else "."  # file: key, then key.sub
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        raise ConfigError(f"{where.rstrip(':')}: expected a mapping, got {value!r}")
     for key in value:
         if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key; expected one of: {', '.join(sorted(allowed))}")
+            raise ConfigError(f"{where}{join}{key}: unknown key; expected one of: {', '.join(sorted(allowed))}")
     for key in required:
         if key not in value:
-            raise ConfigError(f"{where}.{key}: required key missing")
+            raise ConfigError(f"{where}{join}{key}: required key missing")
     return value
 
 
@@ -225,7 +227,7 @@ def load_actors(path: Path) -> ActorSpec:
     data = load_yaml(path, "stakeholders file")
     where = f"{path}:"
     base = path.parent
-    data = _mapping(data, f"{path}", {"groups", "cues", "subject"}, ("groups", "cues"))
+    data = _mapping(data, f"{path}:", {"groups", "cues", "subject"}, ("groups", "cues"))
     groups_data = data["groups"]
     if not isinstance(groups_data, dict) or not groups_data:
         raise ConfigError(f"{where} groups: expected a non-empty mapping of group id -> group")
@@ -279,7 +281,7 @@ def load_axes(path: Path) -> list[AxisSpec]:
     data = load_yaml(path, "positions file")
     where = f"{path}:"
     base = path.parent
-    data = _mapping(data, f"{path}", {"axes"}, ("axes",))
+    data = _mapping(data, f"{path}:", {"axes"}, ("axes",))
     if not isinstance(data["axes"], dict) or not data["axes"]:
         raise ConfigError(f"{where} axes: expected a non-empty mapping of axis id -> axis")
     axes = []

@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from pipeline.records import DocStructure, Document, DocumentState
 from pipeline.registry import register
@@ -96,11 +98,19 @@ class DocumentStructure(DocumentStage):
     """
 
     layout: Literal["auto", "un", "general"] = "auto"
-    summary_min_lines: int = 3  # UN layout: a cover-page block with this many lines ...
-    summary_min_chars: int = 55  # ... whose median line is this long is prose: the summary starts there
-    un_min_body_share: float = 0.5  # share of the text the UN layout must put in body units to be kept
-    furniture_min_pages: int = 3  # a line repeated on this many pages (and 4% of them) is a running header/footer
-    mostly_front_share: float = 0.5  # warn when front matter and furniture hold more than this share of the text
+    summary_min_lines: Annotated[int, Field(ge=1)] = 3  # UN layout: a cover-page block with this many lines ...
+    summary_min_chars: Annotated[int, Field(ge=0)] = (
+        55  # ... whose median line is this long is prose: the summary starts there
+    )
+    un_min_body_share: Annotated[float, Field(ge=0, le=1)] = (
+        0.5  # share of the text the UN layout must put in body units to be kept
+    )
+    furniture_min_pages: Annotated[int, Field(ge=2)] = (
+        3  # a line repeated on this many pages (and 4% of them) is a running header/footer
+    )
+    mostly_front_share: Annotated[float, Field(ge=0, le=1)] = (
+        0.5  # warn when front matter and furniture hold more than this share of the text
+    )
 
     def process(self, state: DocumentState) -> dict[str, int]:
         """Split ``state.document`` into units and tables; counts: units per kind, layout, furniture, warnings."""
