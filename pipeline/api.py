@@ -54,6 +54,9 @@ class Run:
             return pd.DataFrame(columns=list(CATALOGUE["units"].columns))  # no paragraph: still the columns
         frame = self.units[self.units["kind"] == "paragraph"]
         if theme is not None:
+            known = set(self.themes["theme"]) if "theme" in self.themes.columns else set()
+            if known and theme not in known:  # a typo would otherwise look like an empty theme
+                raise ValueError(f"unknown theme {theme!r}; this run's themes: {', '.join(sorted(known))}")
             frame = frame[frame["themes"].map(lambda themes: theme in (themes or []))]
         return frame.reset_index(drop=True)
 

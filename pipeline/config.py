@@ -316,6 +316,20 @@ def stage_options(cls: type, options: dict[str, Any], where: str, base: Path) ->
     return dict(sorted(values.items(), key=lambda item: list(options).index(item[0]))), []
 
 
+def check_built_stage(stage: Any) -> None:
+    """Check the options a stage object was built with against its declared types and ranges
+    (ConfigError listing each mistake as ``slot.options.key: message``)."""
+    cls = type(stage)
+    model = options_model(cls)
+    if model is None:
+        return
+    values = {name: getattr(stage, name) for name in model.model_fields}
+    slot = getattr(cls, "registered_slot", cls.__name__)
+    _, errors = _validate(model, values, f"{slot}.options.", Path.cwd())
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
 def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | None, list[str]]:
     entry, errors = _validate(StageEntry, data or {}, f"{where}stages.{slot}.", base)
     if entry is None:

@@ -36,6 +36,9 @@ def test_load_run_of_the_bundled_corpus(report_run):
         assert len(frame.columns) > 0, name
     if not (report_run.output / "themes.csv").exists():
         assert "themes.csv" in run.missing and len(run.themes) == 0
+    else:  # a misspelt theme is an error naming the run's themes, not an empty frame
+        with pytest.raises(ValueError, match=r"unknown theme 'Economy'; this run's themes: .*economy"):
+            run.paragraphs(theme="Economy")
 
 
 def test_dataframes_from_made_up_results(tmp_path):

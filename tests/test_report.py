@@ -750,10 +750,10 @@ def test_themes_say_how_sure_and_candidates_name_their_document(tmp_path):
     themes = section(html, "themes")
     assert ">الأمن السيبراني<" in themes  # a display phrase stays one term
     for cell in (
-        '<td class="n">0.41</td>',
-        '<td class="n">0.88</td>',
-        '<td class="n">0.14</td>',
-        '<td class="n">2</td>',
+        '<td class="n"><span class="ltr">0.41</span></td>',
+        '<td class="n"><span class="ltr">0.88</span></td>',
+        '<td class="n"><span class="ltr">0.14</span></td>',
+        '<td class="n"><span class="ltr">2</span></td>',
     ):
         assert cell in themes, cell
     assert "قرب العتبة" in themes

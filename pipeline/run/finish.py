@@ -99,22 +99,26 @@ def finish(
 
 
 def _partition(config: Config, results: list[DocumentResult]) -> tuple[list[DocumentResult], list[DocumentResult]]:
-    """(documents analysed, in output order; documents that failed).  PipelineError when none could be read
-    or when two documents share an id."""
-    good = [r for r in results if r.error is None]
+    """(documents analysed, in output order; documents that failed).  A document whose id another file
+    already has (``report.md`` beside ``report.txt``) fails alone, with the reason.  PipelineError
+    when no document could be read."""
+    good = sorted((r for r in results if r.error is None), key=lambda r: (r.doc_id or "", r.source))
     bad = [r for r in results if r.error is not None]
-    for r in bad:
-        LOGGER.warning(f"skipped: {r.error}")
-    if not good:
-        first = f"; first: {bad[0].error}" if bad else ""
-        raise PipelineError(f"{config.corpus}: no document could be read ({len(bad)} failed{first})")
-    good.sort(key=lambda r: (r.doc_id or "", r.source))
     seen: dict[str, str] = {}
+    unique = []
     for r in good:
         if r.doc_id in seen:
-            raise PipelineError(f"{r.source}: document id {r.doc_id!r} also used by {seen[r.doc_id]}; rename one file")
-        seen[r.doc_id] = r.source
-    return good, bad
+            r.error = f"{r.source}: document id {r.doc_id!r} also used by {seen[r.doc_id]}; rename one file"
+            bad.append(r)
+        else:
+            seen[r.doc_id] = r.source
+            unique.append(r)
+    for r in bad:
+        LOGGER.warning(f"skipped: {r.error}")
+    if not unique:
+        first = f"; first: {bad[0].error}" if bad else ""
+        raise PipelineError(f"{config.corpus}: no document could be read ({len(bad)} failed{first})")
+    return unique, bad
 
 
 def _tally(good: list[DocumentResult]) -> tuple[dict[str, Counter], dict[str, float]]:

@@ -28,6 +28,13 @@ class Stage:
     registered_slot: ClassVar[str]
     registered_name: ClassVar[str]
 
+    def __post_init__(self) -> None:
+        """Options are checked when a stage is built in code too (notebooks, tests), as scikit-learn
+        estimators check their parameters: the same declared types and ranges as the config loader."""
+        from pipeline.config import check_built_stage
+
+        check_built_stage(self)
+
     @classmethod
     def validate_options(cls, options: dict[str, Any]) -> None:
         """Check at config load what the option types cannot say (files' contents); ConfigError if wrong."""
