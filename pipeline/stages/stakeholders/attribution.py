@@ -1,0 +1,381 @@
+"""Attribution of reported views: sentences, and the rules that find each reporting verb's
+subject, speakers and clause (see the stage's module docstring); the matching is in :mod:`.matching`.
+
+:func:`unit_statements` is the per-unit entry point; the stage calls it from ``tag_document``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.records import Statement, Unit
+from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec
+from pipeline.stages.stakeholders.matching import (
+    CLAUSE_OPENERS,
+    CONTINUERS,
+    RELATIVE_PRONOUNS,
+    SENTENCE_END,
+    CueHit,
+    Mention,
+    _definite_noun,
+    _Lexicon,
+    stem,
+)
+from pipeline.stages.stakeholders.stance import AxisStance
+
+# -- statements ----------------------------------------------------------------------------
+
+
+@dataclass
+class AttributedStatement:
+    """A :class:`Statement` plus how it was attributed."""
+
+    statement: Statement
+    statement_id: str  # unit id + clause number; shared by the groups of one clause
+    subject: str  # the subject words as printed ("" for passive / pronoun subjects)
+    organisation: str | None  # named organisation of the subject, if one was named
+    voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group
+    evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched cue terms
+    start: int  # character span of ``statement.text`` in the unit's display text
+    end: int
+    stance: dict[str, AxisStance] = field(default_factory=dict)  # axis -> score and its evidence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "statement_id": self.statement_id,
+            **self.statement.to_json(),
+            "subject": self.subject,
+            "organisation": self.organisation,
+            "attribution": self.voice,
+            "evidence": {
+                axis: self.stance[axis].to_json() if axis in self.stance else {"cues": cues}
+                for axis, cues in self.evidence.items()
+            },
+            "span": [self.start, self.end],
+        }
+
+
+def round_score(value: float | None, places: int = 4) -> float | None:
+    """``value`` rounded for the output files (-0.0 written as 0.0); None stays None."""
+    return None if value is None else round(value + 0.0, places)
+
+
+# -- attribution of one unit ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributionLimits:
+    """The stage's options that bound a subject and its clause (see ``StakeholderPositions``)."""
+
+    lookback: int  # words allowed between a subject before its verb and the verb
+    damaged_lookback: int  # ... when the verb ends its sentence (visual-order damage)
+    min_clause_words: int  # a clause with fewer words after its subject continues into the next sentence
+    max_subject_tokens: int
+
+
+@dataclass
+class UnitMatches:
+    """One unit's tokens, sentences and matches, as the attribution rules read them."""
+
+    doc: Any  # spaCy Doc with the lexicon's readings
+    offsets: list[tuple[int, int]]  # each token's character span
+    is_end: list[bool]  # the token ends a sentence
+    is_word: list[bool]  # the token holds a letter or digit
+    sentences: list[tuple[int, int]]  # token spans, end exclusive
+    sentence_of: list[int]  # token -> its sentence
+    mentions: list[Mention]
+    mention_at: dict[int, Mention]  # first token -> mention
+    word_at: dict[int, tuple[int, str]]  # first token -> (end, "subject" | "adverb")
+    hits: list[CueHit]
+    cue_positions: set[int]
+
+
+def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches | None:
+    """Tokens, sentences, actor mentions, subject words and reporting verbs of ``text``; None if it has no token."""
+    doc, offsets = lexicon.doc(text)
+    n = len(doc)
+    if n == 0:
+        return None
+    is_end = [tok.text in SENTENCE_END for tok in doc]
+    sentence_of = []
+    sentences: list[tuple[int, int]] = []
+    start = 0
+    for i in range(n):
+        sentence_of.append(len(sentences))
+        if is_end[i] or i == n - 1:
+            sentences.append((start, i + 1))
+            start = i + 1
+    mention_at: dict[int, Mention] = {}
+    mentions = []
+    for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc):
+        mention = Mention(s, e, label[1], label[2], label[3])
+        mention_at[s] = mention
+        mentions.append(mention)
+    word_at: dict[int, tuple[int, str]] = {
+        s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.matchers["words"], doc)
+    }
+    in_mention = {i for m in mentions for i in range(m.start, m.end)}
+    hits = [
+        CueHit(s, actors.cues[label[1]], label[1])
+        for s, e, label in lexicon.spans(lexicon.matchers["cues"], doc)
+        if s not in in_mention
+    ]
+    return UnitMatches(
+        doc=doc,
+        offsets=offsets,
+        is_end=is_end,
+        is_word=[any(ch.isalnum() for ch in tok.text) for tok in doc],
+        sentences=sentences,
+        sentence_of=sentence_of,
+        mentions=mentions,
+        mention_at=mention_at,
+        word_at=word_at,
+        hits=hits,
+        cue_positions={h.index for h in hits},
+    )
+
+
+def _subject_start(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, s_end: int) -> int:
+    """The first token after the verb that is neither an adverb nor one of the cue's own particles."""
+    j = hit.index + 1
+    skip_keys = lexicon.skip_keys[hit.number]
+    while j < s_end:
+        if j in m.word_at and m.word_at[j][1] == "adverb":
+            j = m.word_at[j][0]
+        elif stem(lexicon.key(m.doc[j].text)) in skip_keys:
+            j += 1
+        else:
+            break
+    return j
+
+
+def _subject_after(
+    m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, s_end: int, limits: AttributionLimits
+) -> tuple[int, list[Mention], bool]:
+    """The subject after the verb: ``(end, its mentions, whether an alias was the verb's object)``.
+
+    The subject is the run of subject words and aliases from token ``j``; it is empty (end == j)
+    when there is none."""
+    doc, mention_at, word_at = m.doc, m.mention_at, m.word_at
+    k, found, gaps, after_alias = j, [], 0, False
+    while k < s_end and k - j < limits.max_subject_tokens and k not in m.cue_positions:
+        key = lexicon.key(doc[k].text)
+        joined = key[:1] == "و" and doc[k].lemma_[:1] != "و"  # «والمنظمات»: a conjunct
+        if after_alias and not joined and key not in CONTINUERS:
+            break  # after an alias only a conjunction or «من» continues the subject
+        after_alias = k in mention_at
+        if k in mention_at:
+            found.append(mention_at[k])
+            k = mention_at[k].end
+        elif k in word_at and word_at[k][1] == "subject":
+            k = word_at[k][0]
+        elif (
+            gaps == 0
+            and k > j
+            and k + 1 < s_end
+            and (k + 1) in mention_at
+            and not m.is_end[k]
+            and key not in CLAUSE_OPENERS
+        ):
+            gaps, k = 1, k + 1  # one stray word of a visual-order run, an alias follows
+        else:
+            break
+    is_object = False
+    if found and found[0].start == j and found[0].feminine and doc[hit.index].norm_ in lexicon.masculine:
+        # «يدعو الأمم المتحدة إلى ...»: a masculine verb does not agree with this phrase,
+        # so it is the object and the subject is unnamed
+        is_object = True
+        k, found = j, []
+    elif (
+        not found
+        and k == j
+        and j < s_end
+        and _definite_noun(lexicon.key(doc[j].text))
+        and j not in m.cue_positions
+        and j not in word_at
+        and hit.spec.voice != "passive"
+    ):
+        k = j + 1  # «يدعو التقرير ...»: a subject that names no group
+    if k > j:
+        run_end = k
+        k = noun_phrase_end(doc, lexicon, j, k, s_end, mention_at, m.cue_positions, limits.max_subject_tokens)
+        # «الفقرة 69 من جدول أعمال تونس»: the group named inside the phrase speaks
+        found += [mention_at[t] for t in range(run_end, k) if t in mention_at]
+    return k, found, is_object
+
+
+Speakers = list[tuple[str, str | None]]  # (group, organisation)
+
+
+def _speakers(
+    m: UnitMatches,
+    lexicon: _Lexicon,
+    hit: CueHit,
+    j: int,
+    found: list[Mention],
+    subject_span: tuple[int, int] | None,
+    previous: Speakers | None,
+    limits: AttributionLimits,
+) -> tuple[Speakers, str, tuple[int, int] | None] | None:
+    """``(speakers, how they were found, subject span)`` of a reporting verb; None when its subject is no actor.
+
+    ``j`` is where a subject after the verb would start, ``found`` the mentions of that subject."""
+    i = hit.index
+    s_start, s_end = m.sentences[m.sentence_of[i]]
+    named = [mention for mention in found if mention.group != UNSPECIFIED]
+    sentence_final = not any(m.is_word[t] for t in range(j, s_end))
+    voice = hit.spec.voice
+    if voice == "passive":
+        return [(UNSPECIFIED, None)], "passive", subject_span
+    if named:
+        return [(mention.group, mention.organisation) for mention in named], "subject", subject_span
+    if subject_span is not None:
+        return [(UNSPECIFIED, None)], "no_group", subject_span
+    if voice == "pronoun":
+        return (previous or [(UNSPECIFIED, None)]), "pronoun", subject_span
+    window = limits.damaged_lookback if sentence_final else limits.lookback
+    before = [
+        mention
+        for mention in m.mentions
+        if s_start <= mention.start and mention.end <= i and sum(m.is_word[mention.end : i]) <= window
+    ]
+    if i > 0 and lexicon.key(m.doc[i - 1].text) in RELATIVE_PRONOUNS:
+        before = []  # «التي أعرب عنها المشاركون»: the subject follows the relative clause's verb
+    if before:
+        mention = before[-1]
+        return [(mention.group, mention.organisation)], "before_verb", (mention.start, mention.end)
+    if voice == "either":
+        return [(UNSPECIFIED, None)], "passive", subject_span
+    return None
+
+
+def _resolve(
+    m: UnitMatches, lexicon: _Lexicon, limits: AttributionLimits
+) -> tuple[list[tuple[CueHit, Speakers, str, tuple[int, int] | None]], dict[str, int]]:
+    """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``."""
+    resolved = []
+    previous: Speakers | None = None
+    skipped = table_cells = objects = 0
+    for hit in m.hits:
+        i = hit.index
+        s_end = m.sentences[m.sentence_of[i]][1]
+        j = _subject_start(m, lexicon, hit, s_end)
+        if any(m.doc[t].text == ":" for t in range(i + 1, min(i + 3, s_end))):
+            table_cells += 1  # «أتفق: 69%»: a column label of a survey table, not a reporting verb
+            continue
+        k, found, is_object = _subject_after(m, lexicon, hit, j, s_end, limits)
+        objects += is_object
+        attributed = _speakers(m, lexicon, hit, j, found, (j, k) if k > j else None, previous, limits)
+        if attributed is None:
+            skipped += 1
+            continue
+        speakers, how, subject_span = attributed
+        # one statement per group, in first-mention order
+        unique: dict[str, str | None] = {}
+        for group, org in speakers:
+            if group not in unique or unique[group] is None:
+                unique[group] = org
+        speakers = list(unique.items())
+        previous = speakers
+        resolved.append((hit, speakers, how, subject_span))
+    return resolved, {"cues_without_actor": skipped, "table_cells": table_cells, "objects_not_subjects": objects}
+
+
+def _statements(
+    unit: Unit,
+    m: UnitMatches,
+    lexicon: _Lexicon,
+    axes: list[AxisSpec],
+    resolved: list[tuple[CueHit, Speakers, str, tuple[int, int] | None]],
+    limits: AttributionLimits,
+) -> list[AttributedStatement]:
+    """One statement per resolved verb and speaker group: the clause's extent, text and pole-term evidence."""
+    doc, offsets, is_word, sentences = m.doc, m.offsets, m.is_word, m.sentences
+    out = []
+    for number, (hit, speakers, how, subject_span) in enumerate(resolved):
+        i = hit.index
+        s_end = sentences[m.sentence_of[i]][1]
+        # the reported view starts at its verb (or at its subject, when that comes first)
+        start = min(i, subject_span[0] if subject_span else i)
+        after = subject_span[1] if subject_span and subject_span[0] > i else i + 1
+        end = s_end
+        content = [t for t in range(after, s_end) if is_word[t]]
+        if len(content) < limits.min_clause_words and m.sentence_of[i] + 1 < len(sentences):
+            end = sentences[m.sentence_of[i] + 1][1]  # the clause's content is in the next run
+        nxt = resolved[number + 1][0].index if number + 1 < len(resolved) else len(doc)
+        end = min(end, max(nxt, i + 1)) if nxt > i else end
+        while end > start and not is_word[end - 1] and doc[end - 1].text not in SENTENCE_END:
+            end -= 1
+        c0, c1 = offsets[start][0], offsets[end - 1][1]
+        text = unit.text[c0:c1].strip()
+        evidence, scores = score_terms(doc, lexicon, axes, start, end)
+        subject = unit.text[offsets[subject_span[0]][0] : offsets[subject_span[1] - 1][1]] if subject_span else ""
+        sid = f"{unit.unit_id}#{number + 1}"
+        for group, org in speakers:
+            statement = Statement(
+                doc_id=unit.doc_id,
+                unit_id=unit.unit_id,
+                speaker=group,
+                text=text,
+                cue=doc[i].text,
+                themes=[],  # the unit's themes of the run, set by the stage's `attribute` (this part is cached)
+                scores=scores,
+            )
+            out.append(AttributedStatement(statement, sid, subject, org, how, evidence, c0, c1))
+    return out
+
+
+def unit_statements(
+    unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec], limits: AttributionLimits
+) -> tuple[list[AttributedStatement], dict[str, int]]:
+    """The statements of one unit and the counts of reporting verbs left out (by reason)."""
+    m = match_unit(unit.text, lexicon, actors)
+    if m is None:
+        return [], {}
+    resolved, counts = _resolve(m, lexicon, limits)
+    return _statements(unit, m, lexicon, axes, resolved, limits), counts
+
+
+def noun_phrase_end(
+    doc: Any, lexicon: _Lexicon, j: int, k: int, s_end: int, mention_at: dict, cue_positions: set, max_tokens: int
+) -> int:
+    """Extend the subject [j, k) over the rest of its noun phrase, for display.
+
+    Definite adjectives and genitives, numbers, and «في»/«من» before a definite word
+    («منظمات المجتمع المدني في المنطقة العربية», «الفقرة 69 من ...») belong to the
+    subject; another alias directly after it is the verb's object and ends it."""
+    while k < s_end and k - j < max_tokens:
+        key = lexicon.key(doc[k].text)
+        if k in mention_at or k in cue_positions:
+            break
+        if key.isdigit() or (key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS):
+            k += 1
+        elif key in ("في", "من") and k + 1 < s_end and k + 1 not in cue_positions:
+            nxt = lexicon.key(doc[k + 1].text)
+            if k + 1 in mention_at:
+                k = mention_at[k + 1].end
+            elif nxt.startswith("ال") and len(nxt) >= 4:
+                k += 2
+            else:
+                break
+        else:
+            break
+    return k
+
+
+def score_terms(doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
+    """Per axis: the matched pole terms in tokens [start, end) and the score (pos - neg) / (pos + neg)."""
+    hits: dict[str, dict[int, list[str]]] = defaultdict(lambda: {-1: [], 1: []})
+    for s, e, label in lexicon.spans(lexicon.matchers["terms"], doc):
+        if s >= start and e <= end:
+            hits[label[1]][label[2]].append(label[3])
+    evidence, scores = {}, {}
+    for axis in axes:
+        neg, pos = hits[axis.id][-1], hits[axis.id][1]
+        evidence[axis.id] = {axis.negative: neg, axis.positive: pos}
+        total = len(neg) + len(pos)
+        # cue terms alone; the stage's `apply` replaces this with the combined stance score
+        scores[axis.id] = round_score((len(pos) - len(neg)) / total) if total else None
+    return evidence, scores

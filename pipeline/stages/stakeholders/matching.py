@@ -1,0 +1,227 @@
+"""Tokenising and matching for the stakeholder stage: the token pattern, the fold and readings
+of a token, and the spaCy phrase matchers for aliases, reporting verbs, subject words and pole terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.stages.stakeholders.actors import ActorSpec, AxisSpec, CueSpec
+from pipeline.text.arabic import light_fold
+
+SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
+RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
+# URLs, e-mail addresses and decimals are single tokens, so their dots never end a sentence;
+# then words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
+TOKEN_RE = re.compile(
+    r"(?:https?://|www\.)\S*[^\s.,،؛;:!?)\]»]"  # a URL; a dot or comma after it is punctuation
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+    r"|\d+(?:[.,٫]\d+)+"  # 3.5, 1,000, ٣٫٥
+    r"|\d+|(?:[^\W\d]|[\u0610-\u061a\u064b-\u065f\u0670])+|[^\w\s]"
+)
+# Words that open the reported clause (or a prepositional object): a subject never runs
+# across them, not even as the one stray word a damaged subject may hold.
+CLAUSE_OPENERS = {"ان", "بان", "لان", "وان", "على", "الى", "عن", "في", "ب", "ل", "حول", "بشان", "انه", "انها", "بانه"}
+# After the first alias of a subject only these continue it (plus a conjunction attached
+# to the next alias): «معظم المساهمات من الحكومات والمنظمات الدولية».  An alias that
+# follows without one is the verb's object: «وحثت الحكومة الأمم المتحدة على ...».
+CONTINUERS = {"من", "و", "او"}
+
+
+def fold(text: str) -> str:
+    """The matching fold (:func:`pipeline.text.arabic.light_fold`), applied to aliases and text alike,
+    on top of the pipeline's normalisation."""
+    return light_fold(text)
+
+
+def readings(key: str) -> list[str]:
+    """The token itself and every reading with proclitics و ف, ب ك ل and the article ال removed.
+
+    «وللحكومات» -> {وللحكومات, للحكومات, لحكومات, حكومات, الحكومات ...}.  A stripped
+    reading keeps at least two letters, so short words are not reduced to noise.
+    """
+    out = {key}
+    level = {key}
+    for prefixes in (("و", "ف"), ("ب", "ك", "ل")):
+        nxt = set()
+        for word in level:
+            for p in prefixes:
+                if word.startswith(p) and len(word) - len(p) >= 2:
+                    nxt.add(word[len(p) :])
+        out |= nxt
+        level = level | nxt
+    for word in list(out):
+        if word.startswith("لل") and len(word) >= 4:  # ل + ال with the alef dropped
+            out.add(word[2:])
+            out.add("ال" + word[2:])
+        if word.startswith("ال") and len(word) >= 4:
+            out.add(word[2:])
+    return sorted(out)
+
+
+def _feminine(keys: tuple[str, ...]) -> bool:
+    """Whether an alias (its folded, article-less keys) is a feminine noun phrase.
+
+    Its head ends in teh marbuta or the sound feminine plural («الحكومة», «الحكومات»), or
+    its last adjective agrees in the feminine («الأمم المتحدة»).  Used for verb-subject
+    agreement: a masculine verb («يدعو») cannot have such a phrase as its subject."""
+    return bool(keys) and (keys[0].endswith(("ه", "ات")) or (len(keys) > 1 and keys[-1].endswith("ه")))
+
+
+def _masculine_forms(cues: list[CueSpec], keys: Callable[[str], tuple[str, ...]]) -> set[str]:
+    """Single-word cue forms marked masculine: imperfect «ي...» or a past form whose «...ت» is also listed."""
+    by_lemma: dict[str, set[str]] = defaultdict(set)
+    for cue in cues:
+        for form in cue.forms:
+            k = keys(form)
+            if len(k) == 1:
+                by_lemma[cue.lemma].add(k[0])
+    out = set()
+    for forms in by_lemma.values():
+        for form in forms:
+            if form.startswith("ي") or form + "ت" in forms:
+                out.add(form)
+    return out
+
+
+def _definite_noun(key: str) -> bool:
+    """A word with the article (after an optional و/ف), not a clause opener: a possible subject head."""
+    if key[:1] in ("و", "ف") and key[1:3] == "ال":
+        key = key[1:]
+    return key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS
+
+
+def stem(key: str) -> str:
+    """Canonical reading of an alias token: its article removed (aliases carry no other proclitic)."""
+    return key[2:] if key.startswith("ال") and len(key) >= 4 else key
+
+
+@dataclass
+class Mention:
+    start: int  # token indices, end exclusive
+    end: int
+    group: str
+    organisation: str | None
+    feminine: bool = False  # the alias reads as a feminine noun phrase («الحكومة», «الأمم المتحدة»)
+
+
+@dataclass
+class CueHit:
+    index: int  # token index of the verb
+    spec: CueSpec
+    number: int  # position of ``spec`` in the cue list
+
+
+class _Lexicon:
+    """spaCy phrase matchers for aliases, cues, subject words and pole terms, all keyed the same way.
+
+    Every token of the text gets, as its ``LEMMA``, the longest of its readings
+    (see :func:`readings`) that some alias, subject word or pole term uses, and as
+    its ``NORM`` the reading of a cue form (only و/ف removed); phrases are then
+    matched exactly on those attributes with ``PhraseMatcher``, which runs in C.
+    """
+
+    def __init__(self, actors: ActorSpec, axes: list[AxisSpec], normalize: Callable[[str], str]):
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        self.actors, self.axes = actors, axes
+
+        self.normalize = normalize
+        self._keys: dict[str, str] = {}
+        self.vocab = spacy.blank("ar").vocab
+        self.labels: dict[str, tuple] = {}
+        phrases: dict[str, list[tuple[tuple, tuple[str, ...]]]] = defaultdict(list)
+        seen: dict[tuple[str, ...], str] = {}
+        for group, alias, org in actors.aliases:
+            keys = self._phrase_keys(alias)
+            if not keys:
+                raise ConfigError(f"{alias!r}: alias of group {group!r} is empty after normalisation")
+            if keys in seen and seen[keys] != group:
+                raise ConfigError(f"{alias!r}: alias given for both {seen[keys]!r} and {group!r}")
+            seen[keys] = group
+            phrases["actors"].append((("actor", group, org, _feminine(keys)), keys))
+        self.skip_keys: dict[int, set[str]] = {}
+        self.masculine: set[str] = _masculine_forms(actors.cues, lambda form: self._phrase_keys(form, verb=True))
+        for number, cue in enumerate(actors.cues):
+            self.skip_keys[number] = {stem(k) for s in cue.skip for k in self._phrase_keys(s)}
+            for form in cue.forms:
+                phrases["cues"].append((("cue", number), self._phrase_keys(form, verb=True)))
+        for kind, words in (("subject", actors.quantifiers + actors.heads), ("adverb", actors.adverbs)):
+            for word in words:
+                phrases["words"].append(((kind,), self._phrase_keys(word)))
+        for axis in axes:
+            for side, terms in ((-1, axis.negative_terms), (1, axis.positive_terms)):
+                for term in terms:
+                    phrases["terms"].append((("term", axis.id, side, term), self._phrase_keys(term)))
+        self.stems = {k for kind in ("actors", "words", "terms") for _, keys in phrases[kind] for k in keys}
+        self.verbs = {k for _, keys in phrases["cues"] for k in keys}
+        self.matchers = {}
+        for kind in ("actors", "cues", "words", "terms"):
+            attr = "NORM" if kind == "cues" else "LEMMA"
+            matcher = PhraseMatcher(self.vocab, attr=attr)
+            for label, keys in phrases[kind]:
+                if not keys:
+                    continue
+                name = "|".join(map(str, label))
+                self.labels[name] = label
+                matcher.add(name, [self._pattern(keys, attr)])
+            self.matchers[kind] = matcher
+
+    def key(self, text: str) -> str:
+        found = self._keys.get(text)
+        if found is None:
+            found = fold("".join(self.normalize(text).split()))
+            self._keys[text] = found
+        return found
+
+    def _phrase_keys(self, phrase: str, verb: bool = False) -> tuple[str, ...]:
+        keys = [self.key(m.group(0)) for m in TOKEN_RE.finditer(self.normalize(phrase))]
+        keys = [k for k in keys if k]
+        return tuple(keys if verb else (stem(k) for k in keys))
+
+    def _pattern(self, keys: tuple[str, ...], attr: str) -> Any:
+        from spacy.tokens import Doc
+
+        doc = Doc(self.vocab, words=list(keys))
+        for token, key in zip(doc, keys, strict=True):
+            token.lemma_ = key
+            token.norm_ = key
+        return doc
+
+    def doc(self, text: str) -> tuple[Any, list[tuple[int, int]]]:
+        """A spaCy Doc of ``text`` (LEMMA/NORM readings set) and each token's character span."""
+        from spacy.tokens import Doc
+
+        matches = list(TOKEN_RE.finditer(text))
+        words = [m.group(0) for m in matches]
+        spaces = [i + 1 < len(matches) and matches[i + 1].start() > m.end() for i, m in enumerate(matches)]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        for token in doc:
+            key = self.key(token.text) or token.text
+            known = [r for r in readings(key) if r in self.stems]
+            token.lemma_ = max(known, key=lambda r: (len(r), r)) if known else key
+            verb = key
+            if key not in self.verbs and key[:1] in ("و", "ف") and key[1:] in self.verbs:
+                verb = key[1:]
+            token.norm_ = verb
+        return doc, [(m.start(), m.end()) for m in matches]
+
+    def spans(self, matcher: Any, doc: Any) -> list[tuple[int, int, tuple]]:
+        """Matches as (start, end, label), longest first when they overlap, in text order."""
+        found = sorted(
+            ((s, e, self.labels[self.vocab.strings[m]]) for m, s, e in matcher(doc)),
+            key=lambda x: (-(x[1] - x[0]), x[0], x[2]),
+        )
+        taken: set[int] = set()
+        kept = []
+        for s, e, label in found:
+            if taken.isdisjoint(range(s, e)):
+                kept.append((s, e, label))
+                taken.update(range(s, e))
+        return sorted(kept)
