@@ -46,7 +46,8 @@ def test_dataframes_from_made_up_results(tmp_path):
     assert run.missing == []
     assert list(run.paragraphs(theme="development")["number"]) == [1, 2]
     assert list(run.paragraphs(theme="security")["number"]) == [1]
-    assert run.paragraphs(theme="nothing").empty
+    with pytest.raises(ValueError, match="unknown theme 'nothing'"):  # a typo is not an empty theme
+        run.paragraphs(theme="nothing")
     assert list(run.themes["theme"]) == ["security", "development"]
     assert run.themes["share"].tolist() == [0.3333, 0.6667]
     assert run.themes["top_terms"].iloc[1] == ["تنم", "بلد", "نام"]
