@@ -43,6 +43,7 @@ from pipeline.evaluate import themes as ev  # noqa: E402
 from pipeline.registry import lookup  # noqa: E402
 from pipeline.run import runner  # noqa: E402
 from pipeline.stages.themes import stage as th  # noqa: E402
+from pipeline.stages.themes.features import _FallbackAnalyzer  # noqa: E402
 
 GOLD = ROOT / "tests" / "fixtures" / "seed_themes_gold.jsonl"
 TAXONOMY = ROOT / "configs" / "themes.yaml"
@@ -112,7 +113,7 @@ def news_nmi(per_class: int, seed: int, with_embedding: bool) -> list[tuple[str,
     from sklearn.metrics import normalized_mutual_info_score
 
     texts, cats = news_sample(per_class, seed)
-    analyzer = th._FallbackAnalyzer()
+    analyzer = _FallbackAnalyzer()
     docs = [analyzer(t) for t in texts]
     rows = []
     t = time.perf_counter()
@@ -123,7 +124,7 @@ def news_nmi(per_class: int, seed: int, with_embedding: bool) -> list[tuple[str,
     base = KMeans(n_clusters=6, n_init=10, random_state=seed).fit_predict(x)
     rows.append(("k-means on TF-IDF", normalized_mutual_info_score(cats, base), time.perf_counter() - t))
     if with_embedding:
-        from pipeline.stages.themes.methods import embed
+        from pipeline.stages.themes.semantic import embed
 
         t = time.perf_counter()
         v = embed(texts)

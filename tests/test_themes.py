@@ -19,6 +19,7 @@ from pipeline.evaluate import themes as ev
 from pipeline.evaluate.devsets import load_theme_devset
 from pipeline.records import Unit
 from pipeline.run import runner
+from pipeline.stages.themes import features as theme_features
 from pipeline.stages.themes import methods as theme_methods
 from pipeline.stages.themes import stage as th
 from tests.conftest import FIXTURES, ROOT, default_config_data, seed_feature_units, shared_path
@@ -364,7 +365,7 @@ def test_discovery_clustering_beats_tfidf_kmeans_on_news():
             rows = by_cat.setdefault(d["category"], [])
             if len(rows) < 40:
                 rows.append(d["text"][:1500])
-    analyzer = th._FallbackAnalyzer()
+    analyzer = theme_features._FallbackAnalyzer()
     docs, cats = [], []
     for cat in sorted(by_cat):
         docs += [analyzer(t) for t in by_cat[cat]]

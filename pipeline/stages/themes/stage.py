@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -45,468 +43,35 @@ import numpy as np
 from pydantic import Field
 
 from pipeline import outputs
-from pipeline.config import load_yaml
-from pipeline.errors import ConfigError
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
+from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
+from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
+from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence, score_summary
+from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
-THEME_KEYS = {"id", "label_ar", "label_en", "description", "description_ar", "seeds", "examples"}
-TAXONOMY_KEYS = ("none_examples", "themes", "version")
 # Option types: declared ranges, checked when the config is loaded (pipeline.config)
 Threshold = Literal["fixed", "otsu"]
 Score = Annotated[float, Field(ge=0, le=1)]  # theme scores are in [0, 1]
 Positive = Annotated[int, Field(ge=1)]
 Count = Annotated[int, Field(ge=0)]
 PositiveReal = Annotated[float, Field(gt=0)]
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-# ---------------------------------------------------------------- taxonomy
-
-
-@dataclass(frozen=True)
-class Theme:
-    id: str
-    label_ar: str
-    label_en: str
-    description: str
-    seeds: tuple[str, ...]
-    description_ar: str = ""
-    examples: tuple[str, ...] = ()  # typical sentences (Arabic or English), for the embedding side
-
-
-def _strings(value: Any, at: str) -> tuple[str, ...]:
-    """An optional list of non-empty strings (None: empty); ConfigError naming ``at`` otherwise."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(f"{at}: expected a list of strings")
-    for k, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise ConfigError(f"{at}[{k}]: expected a non-empty string, got {item!r}")
-    return tuple(item.strip() for item in value)
-
-
-def load_none_examples(path: Path) -> tuple[str, ...]:
-    """The taxonomy's ``none_examples``: sentences that belong to no theme (validated by :func:`load_taxonomy`)."""
-    data = load_yaml(Path(path), "theme taxonomy")
-    return _strings(data.get("none_examples") if isinstance(data, dict) else None, f"{path}: none_examples")
-
-
-def load_taxonomy(path: Path) -> list[Theme]:
-    """Read and validate a theme taxonomy; ConfigError naming the file and key path."""
-    path = Path(path)
-    data = load_yaml(path, "theme taxonomy")
-    where = str(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping with keys version, themes; got {type(data).__name__}")
-    for key in data:
-        if key not in TAXONOMY_KEYS:
-            raise ConfigError(f"{where}: {key}: unknown key; expected one of: {', '.join(TAXONOMY_KEYS)}")
-    _strings(data.get("none_examples"), f"{where}: none_examples")
-    if data.get("version", 1) != 1:
-        raise ConfigError(f"{where}: version: expected 1, got {data.get('version')!r}")
-    items = data.get("themes")
-    if not isinstance(items, list) or not items:
-        raise ConfigError(f"{where}: themes: expected a non-empty list of themes")
-    themes: list[Theme] = []
-    seen: set[str] = set()
-    for n, item in enumerate(items):
-        at = f"{where}: themes[{n}]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{at}: expected a mapping, got {item!r}")
-        for key in item:
-            if key not in THEME_KEYS:
-                raise ConfigError(f"{at}.{key}: unknown key; expected one of: {', '.join(sorted(THEME_KEYS))}")
-        for key in ("id", "label_ar", "label_en", "description"):
-            value = item.get(key)
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{at}.{key}: expected a non-empty string, got {value!r}")
-        if not ID_PATTERN.match(item["id"]):
-            raise ConfigError(f"{at}.id: expected lower-case letters, digits and '_', got {item['id']!r}")
-        if item["id"] in seen:
-            raise ConfigError(f"{at}.id: duplicate theme id {item['id']!r}")
-        seen.add(item["id"])
-        seeds = item.get("seeds")
-        if not isinstance(seeds, list) or not seeds:
-            raise ConfigError(f"{at}.seeds: expected a non-empty list of seed terms")
-        for k, term in enumerate(seeds):
-            if not isinstance(term, str) or not term.strip():
-                raise ConfigError(f"{at}.seeds[{k}]: expected a non-empty string, got {term!r}")
-        themes.append(
-            Theme(
-                item["id"],
-                item["label_ar"].strip(),
-                item["label_en"].strip(),
-                item["description"].strip(),
-                tuple(s.strip() for s in seeds),
-                str(item.get("description_ar") or "").strip(),
-                _strings(item.get("examples"), f"{at}.examples"),
-            )
-        )
-    return themes
-
-
-# ---------------------------------------------------------------- features
-
-_WORD = re.compile(r"[\u0621-\u064A]+|[A-Za-z]+")
-_FALLBACK_STOP = frozenset(
-    [
-        "في",
-        "من",
-        "على",
-        "إلى",
-        "الى",
-        "عن",
-        "مع",
-        "أن",
-        "ان",
-        "إن",
-        "التي",
-        "الذي",
-        "الذين",
-        "هذه",
-        "هذا",
-        "ذلك",
-        "تلك",
-        "كما",
-        "أو",
-        "او",
-        "ما",
-        "لا",
-        "لم",
-        "قد",
-        "كل",
-        "بين",
-        "أي",
-        "اي",
-        "و",
-        "ف",
-        "ب",
-        "ل",
-        "ثم",
-        "حتى",
-        "عند",
-        "بعض",
-        "غير",
-        "هو",
-        "هي",
-        "هم",
-        "كان",
-        "كانت",
-        "يكون",
-        "أيضا",
-        "ايضا",
-        "وقد",
-        "وفي",
-        "ومن",
-        "إذ",
-        "اذ",
-    ]
-)
-
-
-class _FallbackAnalyzer:
-    """Used only when no tokenise stage ran (``unit.tokens`` all empty): letters-only
-    words, a few function words dropped, Snowball Arabic stems.  Units and seed
-    terms go through the same function, so they still match."""
-
-    def __init__(self) -> None:
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer("arabic")
-
-    def __call__(self, text: str) -> list[str]:
-        words = [w.lower() for w in _WORD.findall(text) if w not in _FALLBACK_STOP]
-        return [s for s in self._stemmer.stemWords(words) if len(s) > 1]
-
-
-class UnitColumn:
-    """One value per unit (its features, its text), re-read from ``units`` on every pass.
-
-    ``units`` may be a stream (:class:`~pipeline.run.corpora.UnitStream`): nothing here
-    holds more than one unit's value at a time, and models read it in passes."""
-
-    def __init__(self, units: Any, value: Callable[[Any], Any]) -> None:
-        self.units, self.value = units, value
-
-    def __len__(self) -> int:
-        return len(self.units)
-
-    def __iter__(self) -> Iterator[Any]:
-        return (self.value(u) for u in self.units)
-
-
-class FeatureFile:
-    """Features per unit written once to a file and re-read from it on every later pass, like
-    a serialized gensim corpus: a model's pass then reads words, not units.  ``value`` is
-    the column's, for code that has a unit in hand; ``sizes`` counts features per unit."""
-
-    SEP = "\x1f"  # unit separator: features never contain it (nor newlines)
-
-    def __init__(self, column: UnitColumn, path: Path) -> None:
-        self.value, self.path = column.value, Path(path)
-        sizes = []
-        with open(self.path, "w", encoding="utf-8") as handle:
-            for features in column:
-                handle.write(self.SEP.join(features) + "\n")
-                sizes.append(len(features))
-        self.sizes = np.array(sizes, dtype=np.int64)
-
-    def __len__(self) -> int:
-        return len(self.sizes)
-
-    def __iter__(self) -> Iterator[list[str]]:
-        with open(self.path, encoding="utf-8") as handle:
-            for line in handle:
-                line = line.rstrip("\n")
-                yield line.split(self.SEP) if line else []
-
-
-def unit_features(corpus: Any) -> tuple[UnitColumn, Any]:
-    """Features per unit (re-iterable) and a ``seed term -> features`` function that matches them."""
-    units = corpus.units
-    if any(u.tokens for u in units):
-        return UnitColumn(units, lambda u: list(u.tokens)), corpus.featurize
-    analyzer = _FallbackAnalyzer()
-    normalize = getattr(corpus, "normalize", None) or (lambda text: text)
-    return UnitColumn(units, lambda u: analyzer(u.norm or u.text)), lambda text: analyzer(normalize(text))
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def class_tfidf(docs: list[list[str]], labels: list[int], n_terms: int) -> dict[int, list[str]]:
-    """Top terms per class by class-based TF-IDF: ``tf(t, c) / |c| * log(1 + A / f(t))``
-    where ``A`` is the mean class size in tokens and ``f(t)`` the term's total count."""
-    per_class: dict[int, Counter] = {}
-    for doc, label in zip(docs, labels, strict=True):
-        per_class.setdefault(label, Counter()).update(doc)
-    total = Counter()
-    for counts in per_class.values():
-        total.update(counts)
-    if not per_class:
-        return {}
-    mean_size = sum(sum(c.values()) for c in per_class.values()) / len(per_class)
-    out = {}
-    for label, counts in sorted(per_class.items()):
-        size = max(sum(counts.values()), 1)
-        weights = {t: c / size * math.log(1 + mean_size / total[t]) for t, c in counts.items()}
-        out[label] = [t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:n_terms]]
-    return out
-
-
-def lsa_vectors(docs: list[list[str]], dims: int, seed: int) -> np.ndarray:
-    """TF-IDF (sublinear) -> truncated SVD -> L2 rows: the space discovery clusters in."""
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
-    tfidf = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=2 if len(docs) > 50 else 1)
-    x = tfidf.fit_transform(docs)
-    k = max(1, min(dims, x.shape[0] - 1, x.shape[1] - 1))
-    if k < 2:
-        return normalize(x.toarray())
-    return normalize(TruncatedSVD(n_components=k, random_state=seed, algorithm="arpack").fit_transform(x))
-
-
-def cluster(docs: list[list[str]], k: int, seed: int, dims: int = 100) -> tuple[np.ndarray, np.ndarray]:
-    """The discovery clustering: spherical k-means on LSA vectors; (labels, vectors)."""
-    from sklearn.cluster import KMeans
-
-    vectors = lsa_vectors(docs, dims, seed)
-    k = max(1, min(k, len(docs)))
-    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
-    return labels, vectors
-
-
-@dataclass
-class Candidate:
-    """A cluster of poorly explained units, proposed as a new theme."""
-
-    id: str
-    size: int
-    top_terms: list[str]
-    typical: list[dict[str, str]]  # {"unit_id", "text"}, most typical first
-    units: list[str]
-    nearest_theme: str | None  # taxonomy theme with the highest mean score among members
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "size": self.size,
-            "top_terms": self.top_terms,
-            "nearest_theme": self.nearest_theme,
-            "typical": self.typical,
-            "units": self.units,
-        }
-
-
-# ---------------------------------------------------------------- display words and score summaries
-
-NEAR = 0.05  # a score this close to its theme's threshold is an unsure decision
-_DISPLAY_WORD = re.compile(r"[\u0621-\u063A\u0640-\u0652\u0670]+|[A-Za-z]+")
-_MARKS = re.compile(r"[\u0640\u064B-\u0652\u0670]")  # tatweel and harakat are not shown in a term
-
-
-def display_words(units: Iterable[Any], featurize: Callable[[str], list[str]], features: set[str]) -> dict[str, str]:
-    """Feature -> the words it stands for, as written: for a stem, its most frequent surface form in
-    the units' display text (a form without the conjunction و is preferred when it has the same
-    stem); for a learned phrase ``a_b``, the most frequent pair of adjacent content words with
-    those features.  Ties go to the shorter, then the alphabetically first form.  One pass over
-    ``units``; every distinct word is featurized once.  Features never seen keep their own text."""
-    parts = {p for f in features for p in f.split("_")}
-    stem_of: dict[str, str] = {}
-
-    def stem(word: str) -> str:
-        if word not in stem_of:
-            found = featurize(word)
-            stem_of[word] = found[0] if len(found) == 1 else ""
-        return stem_of[word]
-
-    single: dict[str, Counter] = {}
-    pair: dict[str, Counter] = {}
-    for unit in units:
-        seq = []
-        for raw in _DISPLAY_WORD.findall(unit.text or ""):
-            word = _MARKS.sub("", raw)
-            f = stem(word) if word else ""
-            if not f:
-                continue
-            if word.startswith("و") and len(word) > 3 and stem(word[1:]) == f:
-                word = word[1:]
-            seq.append((word, f))
-        for word, f in seq:
-            if f in parts:
-                single.setdefault(f, Counter())[word] += 1
-        for (w1, f1), (w2, f2) in pairwise(seq):
-            key = f"{f1}_{f2}"
-            if key in features:
-                pair.setdefault(key, Counter())[f"{w1} {w2}"] += 1
-
-    def best(counts: Counter) -> str:
-        return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
-
-    out = {}
-    for f in features:
-        if pair.get(f):
-            out[f] = best(pair[f])
-        elif all(single.get(p) for p in f.split("_") if p):
-            out[f] = " ".join(best(single[p]) for p in f.split("_") if p)
-    return out
-
-
-def score_summary(scores: np.ndarray, thresholds: list[float]) -> list[dict[str, Any]]:
-    """How sure the assignment is, per theme (column of ``scores``, counted units only): the median
-    score of the units assigned the theme, the 90th percentile of the others, and how many units
-    score within :data:`NEAR` of the threshold."""
-    out = []
-    for j, cut in enumerate(thresholds):
-        column = np.round(scores[:, j], 4) if len(scores) else np.zeros(0)
-        above, below = column[column >= cut], column[column < cut]
-        out.append(
-            {
-                "score_median_assigned": round(float(np.median(above)), 4) if above.size else None,
-                "score_p90_unassigned": round(float(np.percentile(below, 90)), 4) if below.size else None,
-                "near_threshold": int((np.abs(column - cut) < NEAR).sum()),
-            }
-        )
-    return out
-
-
-# ---------------------------------------------------------------- result
-
-
-@dataclass
-class ThemeRow:
-    """One line of themes.csv."""
-
-    id: str
-    label_ar: str
-    label_en: str
-    paragraphs: int
-    share: float
-    top_terms: list[str]
-    coherence: float | None
-    threshold: float = 0.5  # the score that assigns this theme
-    score_median_assigned: float | None = None  # median score of the counted units assigned the theme
-    score_p90_unassigned: float | None = None  # 90th percentile of the scores of the counted units not assigned it
-    near_threshold: int = 0  # counted units scoring within NEAR of the threshold (either side): the unsure ones
-    learned_terms: list[str] = field(default_factory=list)  # vocabulary the method learned from the corpus
-
-
-@dataclass
-class ThemeResult:
-    """What the theme stage leaves in ``corpus.results["themes"]`` for later stages.
-
-    ``method``: registered name of the scorer; ``themes``: the taxonomy, in YAML
-    order; ``rows``: themes.csv as records; ``candidates``: discovered themes;
-    ``counted``: unit ids the shares are over (paragraphs and summaries);
-    ``min_score``: the fixed threshold (the fallback under ``threshold: otsu``);
-    ``thresholds``: the threshold each theme was assigned at.  Per-unit themes and
-    scores live on the units themselves (``unit.themes``, ``unit.theme_scores``).
-    """
-
-    method: str
-    themes: list[Theme]
-    rows: list[ThemeRow]
-    candidates: list[Candidate]
-    counted: list[str]
-    min_score: float
-    thresholds: dict[str, float] = field(default_factory=dict)
-
-    def row(self, theme_id: str) -> ThemeRow:
-        return next(r for r in self.rows if r.id == theme_id)
-
-
-class EvenSample:
-    """At most ``size`` items of a re-iterable with ``len()``, evenly spaced and always the same
-    ones (all of them when there are fewer): estimates that need not read a large corpus whole."""
-
-    def __init__(self, items: Any, size: int) -> None:
-        self.items = items
-        n = len(items)
-        self.keep = None if n <= size else set(np.linspace(0, n - 1, size).round().astype(int).tolist())
-
-    def __iter__(self) -> Iterator[Any]:
-        if self.keep is None:
-            return iter(self.items)
-        return (item for i, item in enumerate(self.items) if i in self.keep)
-
-
-class _NonEmpty:
-    """The non-empty feature lists of a re-iterable, re-iterable itself (gensim reads it in passes)."""
-
-    def __init__(self, texts: Iterable[list[str]]) -> None:
-        self.texts = texts
-
-    def __iter__(self) -> Iterator[list[str]]:
-        return (t for t in self.texts if t)
-
-
-def npmi_coherence(topics: list[list[str]], texts: Iterable[list[str]]) -> list[float | None]:
-    """gensim ``CoherenceModel`` NPMI (sliding window over the units) per topic; None when undefined.
-
-    ``texts`` is re-iterable and read as a stream (it may be the whole corpus)."""
-    from gensim.corpora import Dictionary
-    from gensim.models.coherencemodel import CoherenceModel
-
-    texts = _NonEmpty(texts)
-    usable = [i for i, t in enumerate(topics) if len(t) >= 2]
-    out: list[float | None] = [None] * len(topics)
-    if not usable or next(iter(texts), None) is None:
-        return out
-    dictionary = Dictionary(texts)
-    model = CoherenceModel(
-        topics=[topics[i] for i in usable], texts=texts, dictionary=dictionary, coherence="c_npmi", processes=1
-    )
-    for i, value in zip(usable, model.get_coherence_per_topic(), strict=True):
-        out[i] = None if value is None or not np.isfinite(value) else round(float(value), 4)
-    return out
 
 
 # ---------------------------------------------------------------- the stage
+
+
+@dataclass
+class _Labelled:
+    """Themes assigned to the units: per unit its rounded scores (``weights``, one column per
+    theme) and whether it is counted; per theme how many counted units have it."""
+
+    weights: np.ndarray
+    counted: np.ndarray  # bool per unit
+    counted_ids: list[str] = field(default_factory=list)
+    per_theme: Counter = field(default_factory=Counter)
+    with_theme: int = 0  # counted units with at least one theme
 
 
 @dataclass
@@ -545,7 +110,7 @@ class _ThemeStage(CorpusStage):
     def prepare(self, corpus: Any, folder: Path) -> tuple[list[Theme], Any, FeatureFile, np.ndarray]:
         """(taxonomy, scorer input, features per unit, number of features per unit).  The
         features are read from the units once and kept in a file in ``folder``."""
-        from pipeline.stages.themes.methods import ThemeInput
+        from pipeline.stages.themes.scoring import ThemeInput
 
         themes = load_taxonomy(self.taxonomy)
         column, featurize = unit_features(corpus)
@@ -575,7 +140,7 @@ class _ThemeStage(CorpusStage):
         take two distinct values).  Looks at no labels."""
         if self.threshold == "fixed" or not len(scores):
             return {t.id: self.min_score for t in themes}
-        from pipeline.stages.themes.methods import otsu_threshold
+        from pipeline.stages.themes.scoring import otsu_threshold
 
         rounded = np.round(np.clip(scores, 0.0, 1.0), 4)
         use = np.array(fit, dtype=bool)
@@ -594,7 +159,7 @@ class _ThemeStage(CorpusStage):
         faint profile similarity; the floor keeps a theme from being assigned on less evidence
         than one seed term (or, for a unit without seed terms, profile similarity worth as much).
         Blended methods: half the evidence of one match, ``(1 - e^-1) / 2``."""
-        from pipeline.stages.themes.methods import evidence
+        from pipeline.stages.themes.scoring import evidence
 
         return round(float(evidence(np.float64(1.0))) / 2.0, 4)
 
@@ -673,22 +238,9 @@ class _ThemeStage(CorpusStage):
         n = len(corpus.units)
         scores = self.score(data) if n else np.zeros((0, len(themes)))
         cuts = self.thresholds(scores, themes, data.fit)
-        counted = np.zeros(n, dtype=bool)  # paragraphs and summaries: the units the shares are over
-        counted_ids: list[str] = []
-        per_theme: Counter = Counter()
-        with_theme = 0
-        weights = np.zeros((n, len(themes)))
-        assigned = self.assign(scores, themes, cuts)
-        for i, (unit, (chosen, rounded)) in enumerate(zip(corpus.units, assigned, strict=True)):
-            unit.themes, unit.theme_scores = chosen, rounded
-            weights[i] = [rounded[t.id] for t in themes]
-            if unit.kind in COUNTED_KINDS:
-                counted[i] = True
-                counted_ids.append(unit.unit_id)
-                per_theme.update(chosen)
-                with_theme += bool(chosen)
-        with_features = counted & (sizes > 0)
-        top = self.theme_terms(docs, with_features, themes, weights, cuts)
+        labelled = self._label_units(corpus, scores, themes, cuts)
+        with_features = labelled.counted & (sizes > 0)
+        top = self.theme_terms(docs, with_features, themes, labelled.weights, cuts)
         coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
         candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
         learned = list(getattr(self, "learned", None) or [[] for _ in themes])  # semantic: corpus-learned vocabulary
@@ -700,15 +252,15 @@ class _ThemeStage(CorpusStage):
         )
         for c in candidates:
             c.top_terms = [shown.get(f, f) for f in c.top_terms]
-        n_counted = len(counted_ids)
-        summary = score_summary(weights[counted], [cuts[t.id] for t in themes])
+        n_counted = len(labelled.counted_ids)
+        summary = score_summary(labelled.weights[labelled.counted], [cuts[t.id] for t in themes])
         rows = [
             ThemeRow(
                 id=t.id,
                 label_ar=t.label_ar,
                 label_en=t.label_en,
-                paragraphs=per_theme[t.id],
-                share=round(per_theme[t.id] / n_counted, 4) if n_counted else 0.0,
+                paragraphs=labelled.per_theme[t.id],
+                share=round(labelled.per_theme[t.id] / n_counted, 4) if n_counted else 0.0,
                 top_terms=[shown.get(f, f) for f in top[j]],
                 coherence=coherence[j],
                 threshold=cuts[t.id],
@@ -717,43 +269,39 @@ class _ThemeStage(CorpusStage):
             )
             for j, t in enumerate(themes)
         ]
-        outputs.write(
-            corpus.output,
-            "themes",
-            (
-                [
-                    r.id,
-                    r.label_ar,
-                    r.label_en,
-                    r.paragraphs,
-                    f"{r.share:.4f}",
-                    r.top_terms,  # words, ";"-separated (a display phrase has a space inside)
-                    "" if r.coherence is None else f"{r.coherence:.4f}",
-                    f"{r.threshold:.4f}",
-                    "" if r.score_median_assigned is None else f"{r.score_median_assigned:.4f}",
-                    "" if r.score_p90_unassigned is None else f"{r.score_p90_unassigned:.4f}",
-                    r.near_threshold,
-                    r.learned_terms,
-                ]
-                for r in rows
-            ),
-        )
+        outputs.write(corpus.output, "themes", (r.csv_fields() for r in rows))
         outputs.write(corpus.output, "candidates", (c.to_json() for c in candidates))
         corpus.results["themes"] = ThemeResult(
             method=getattr(self, "registered_name", type(self).__name__),
             themes=themes,
             rows=rows,
             candidates=candidates,
-            counted=counted_ids,
+            counted=labelled.counted_ids,
             min_score=self.min_score,
             thresholds=cuts,
         )
         return {
             "themes": len(themes),
-            "paragraphs_with_theme": with_theme,
-            "paragraphs_without_theme": n_counted - with_theme,
+            "paragraphs_with_theme": labelled.with_theme,
+            "paragraphs_without_theme": n_counted - labelled.with_theme,
             "candidates": len(candidates),
         }
+
+    def _label_units(self, corpus: Any, scores: np.ndarray, themes: list[Theme], cuts: dict[str, float]) -> _Labelled:
+        """Set ``unit.themes`` and ``unit.theme_scores`` on every unit (one pass) and count the
+        counted ones (paragraphs and summaries: the units the shares are over)."""
+        n = len(corpus.units)
+        out = _Labelled(weights=np.zeros((n, len(themes))), counted=np.zeros(n, dtype=bool))
+        assigned = self.assign(scores, themes, cuts)
+        for i, (unit, (chosen, rounded)) in enumerate(zip(corpus.units, assigned, strict=True)):
+            unit.themes, unit.theme_scores = chosen, rounded
+            out.weights[i] = [rounded[t.id] for t in themes]
+            if unit.kind in COUNTED_KINDS:
+                out.counted[i] = True
+                out.counted_ids.append(unit.unit_id)
+                out.per_theme.update(chosen)
+                out.with_theme += bool(chosen)
+        return out
 
     def theme_terms(
         self,
@@ -801,7 +349,7 @@ class KeywordThemes(_ThemeStage):
         return 0.5
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import keyword_scores
+        from pipeline.stages.themes.scoring import keyword_scores
 
         return keyword_scores(data)
 
@@ -820,7 +368,7 @@ class LdaThemes(_ThemeStage):
         return 0.0  # its scores carry no seed evidence
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import lda_scores
+        from pipeline.stages.themes.topic_models import lda_scores
 
         return lda_scores(data, self.n_extra, self.passes, self.fit_budget)
 
@@ -838,7 +386,7 @@ class SeededLdaThemes(_ThemeStage):
     fit_budget: Positive = 20_000  # passes x fitted units at most (a large corpus gets fewer passes)
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import seeded_lda_scores
+        from pipeline.stages.themes.topic_models import seeded_lda_scores
 
         return seeded_lda_scores(
             data, self.n_extra, self.passes, self.base_eta, self.seed_eta, self.cos_scale, self.fit_budget
@@ -858,7 +406,7 @@ class GuidedNmfThemes(_ThemeStage):
     fit_budget: Positive = 20_000  # online: passes x fitted units at most
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import guided_nmf_scores
+        from pipeline.stages.themes.topic_models import guided_nmf_scores
 
         return guided_nmf_scores(
             data, self.n_extra, self.guidance, self.iterations, self.cos_scale, self.batch_size, self.fit_budget
@@ -876,12 +424,12 @@ class EmbeddingThemes(_ThemeStage):
     blend: Score = 0.5
 
     def one_match_score(self) -> float:
-        from pipeline.stages.themes.methods import evidence
+        from pipeline.stages.themes.scoring import evidence
 
         return round(self.blend * float(evidence(np.float64(1.0))), 4)
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import embedding_scores
+        from pipeline.stages.themes.semantic import embedding_scores
 
         return embedding_scores(data, self.centre, self.width, self.blend)
 
@@ -905,7 +453,7 @@ class SemanticThemes(_ThemeStage):
     expand_confident: Score = 0.5  # units scoring this much teach a theme its vocabulary
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.methods import semantic_scores
+        from pipeline.stages.themes.semantic import semantic_scores
 
         self.learned: list[list[str]] = []
         return semantic_scores(

