@@ -15,15 +15,18 @@ from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated
 from pipeline.evaluate.repair import kaf_confusion, simulate_damage
 from pipeline.registry import lookup
 from pipeline.stages.normalise import keep_orthography
-from pipeline.stages.repair import pdf_artefacts as repair_module
-from pipeline.stages.repair.pdf_artefacts import (
-    CALIBRATED_STEPS,
-    STEPS,
+from pipeline.stages.repair import glyphs
+from pipeline.stages.repair import words as word_steps
+from pipeline.stages.repair.glyphs import (
     DamageEvidence,
-    PdfArtefactRepair,
     _fold_presentation_forms,
     _has_presentation_forms,
     _presentation_table,
+)
+from pipeline.stages.repair.pdf_artefacts import (
+    CALIBRATED_STEPS,
+    STEPS,
+    PdfArtefactRepair,
     fix_visual_order_line,
     repair_lines,
     repair_text,
@@ -306,7 +309,7 @@ def _damaged_samples(seed_text: str) -> list[str]:
 
 
 def _reference_clean_key(word: str) -> str:
-    return re.sub("[\u0467\u0640]+", "", word).replace("\u06cc", "\u064a").translate(repair_module._MARKS_TABLE)
+    return re.sub("[\u0467\u0640]+", "", word).replace("\u06cc", "\u064a").translate(glyphs._MARKS_TABLE)
 
 
 # Prefixes after which a kaf or alef madda is certain, in the order the regex tries them.
@@ -315,7 +318,7 @@ _PREFIXES = [conj + prep for conj in ("و", "ف", "") for prep in ("ال", "با
 
 def _reference_stems(text: str) -> Counter:
     stems: Counter = Counter()
-    for word in repair_module._WORD_RE.findall(text):
+    for word in glyphs._WORD_RE.findall(text):
         key = _reference_clean_key(word)
         for prefix in _PREFIXES:
             rest = key[len(prefix) :]
@@ -327,22 +330,22 @@ def _reference_stems(text: str) -> Counter:
 
 def test_certain_stems_and_keys_equal_the_word_by_word_loop(seed_text: str) -> None:
     for text in _damaged_samples(seed_text):
-        assert Counter(repair_module._certain_stems(text)) == _reference_stems(text)
-        for word in repair_module._WORD_RE.findall(text):
-            assert repair_module._clean_key(word) == _reference_clean_key(word)
+        assert Counter(glyphs._certain_stems(text)) == _reference_stems(text)
+        for word in glyphs._WORD_RE.findall(text):
+            assert glyphs._clean_key(word) == _reference_clean_key(word)
 
 
 @PROPERTY_SETTINGS
 @given(TEXT)
 def test_certain_stems_and_initial_yeh_on_random_text(text: str) -> None:
-    assert Counter(repair_module._certain_stems(text)) == _reference_stems(text)
-    new = [match.start() for match in repair_module._INITIAL_ARABIC_YEH_RE.finditer(text)]
+    assert Counter(glyphs._certain_stems(text)) == _reference_stems(text)
+    new = [match.start() for match in glyphs._INITIAL_ARABIC_YEH_RE.finditer(text)]
     assert new == [match.start() for match in _OLD_INITIAL_ARABIC_YEH.finditer(text)]
 
 
 def test_initial_yeh_pattern_equals_the_look_behind_first_one(seed_text: str) -> None:
     for text in _damaged_samples(seed_text):
-        new = [match.start() for match in repair_module._INITIAL_ARABIC_YEH_RE.finditer(text)]
+        new = [match.start() for match in glyphs._INITIAL_ARABIC_YEH_RE.finditer(text)]
         assert new == [match.start() for match in _OLD_INITIAL_ARABIC_YEH.finditer(text)]
 
 
@@ -351,20 +354,20 @@ class _UnprunedRepair(PdfArtefactRepair):
 
     def _repair_glued(self, raw: str, yeh_damaged: bool, changes: dict) -> str:
         def score(word: str) -> float:
-            return repair_module.zipf(repair_module._clean_key(word))
+            return glyphs.zipf(glyphs._clean_key(word))
 
         word = self._repair_single(raw, yeh_damaged, changes)
         if not self.split_glued_words or score(word) >= self.glued_max_zipf or len(word) < 7:
             return word
         best, best_parts = self.glued_min_zipf, None
         for cut in range(4, len(raw) - 2):
-            if raw[cut] in repair_module.MARKS or raw[cut] in "\u0467\u0640" or raw[cut - 1] in "\u0467\u0640":
+            if raw[cut] in glyphs.MARKS or raw[cut] in "\u0467\u0640" or raw[cut - 1] in "\u0467\u0640":
                 continue
             left_changes, right_changes = Counter(), Counter()
             left = self._repair_single(raw[:cut], yeh_damaged, left_changes)
             right = self._repair_single(raw[cut:], yeh_damaged, right_changes)
-            left_key, right_key = repair_module._clean_key(left), repair_module._clean_key(right)
-            plausible, cued = repair_module._plausible_split(left_key, right_key)
+            left_key, right_key = glyphs._clean_key(left), glyphs._clean_key(right)
+            plausible, cued = word_steps._plausible_split(left_key, right_key)
             if not plausible or (not cued and len(right_key) < 4):
                 continue
             needed = self.glued_min_zipf if cued else self.glued_min_zipf_uncued
@@ -388,18 +391,18 @@ def test_pruned_glued_word_search_equals_the_full_search(seed_text: str, options
 
 
 def _starts_a_word_with_lam_alef(line: str) -> bool:
-    return any(match.group().startswith(("لإ", "لأ")) for match in repair_module._WORD_RE.finditer(line))
+    return any(match.group().startswith(("لإ", "لأ")) for match in glyphs._WORD_RE.finditer(line))
 
 
 @PROPERTY_SETTINGS
 @given(st.text(alphabet=ARABIC_ALPHABET + " \n.،0123456789abc", max_size=60))
 def test_lam_alef_precheck_finds_every_word_it_acts_on(text: str) -> None:
     text = text.replace("ل", "لإ")  # plenty of ligatures, at word starts and inside words
-    assert bool(repair_module._LEADING_LAM_ALEF_RE.search(text)) == _starts_a_word_with_lam_alef(text)
+    assert bool(glyphs._LEADING_LAM_ALEF_RE.search(text)) == _starts_a_word_with_lam_alef(text)
 
 
 def test_lam_alef_precheck_on_seed_lines(seed_text: str) -> None:
     lines = seed_text.split("\n")
     assert sum(_starts_a_word_with_lam_alef(line) for line in lines) > 0
     for line in lines:
-        assert bool(repair_module._LEADING_LAM_ALEF_RE.search(line)) == _starts_a_word_with_lam_alef(line)
+        assert bool(glyphs._LEADING_LAM_ALEF_RE.search(line)) == _starts_a_word_with_lam_alef(line)

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.stages.repair.pdf_artefacts import (
+from pipeline.stages.repair.glyphs import (
     ALEF_MADDA,
     FARSI_YEH,
     KAF,
@@ -34,9 +34,9 @@ from pipeline.stages.repair.pdf_artefacts import (
     NON_JOINERS,
     TATWEEL,
     YEH,
-    PdfArtefactRepair,
-    repair_text,
+    _fold_presentation_forms,
 )
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_text
 
 # Two-letter ligatures of lam and feh that common Arabic fonts carry (logical order): lam-alef
 # (mandatory), lam with meem / hah / jeem / khah (Traditional Arabic, Simplified Arabic, Arial),
@@ -162,7 +162,6 @@ def kaf_confusion(damaged: str, predicted: str, correct: str) -> Counter:
 def letters_kept(damaged: str, repaired: str) -> bool:
     """Whether ``repaired`` holds the letters of ``damaged`` and no others, modulo the documented
     maps (آ may become ك, ی becomes ي, ѧ and tatweel go, presentation forms fold)."""
-    from pipeline.stages.repair.pdf_artefacts import _fold_presentation_forms
 
     def letters(text: str) -> Counter:
         text = _fold_presentation_forms(text).replace(FARSI_YEH, YEH).replace(KAF, ALEF_MADDA)

@@ -127,7 +127,7 @@ def farsi_yeh_as_arabic(text: str) -> str:
     text = _FARSI_YEH_INSIDE_RE.sub("\u064a", text)
 
     def final(match: re.Match) -> str:
-        from pipeline.stages.repair.pdf_artefacts import zipf  # deferred: loads the lexicon
+        from pipeline.stages.repair.glyphs import zipf  # deferred: loads the lexicon
 
         stem = match.group(1)
         return stem + ("\u0649" if zipf(stem + "\u0649") > zipf(stem + "\u064a") else "\u064a")

@@ -19,14 +19,13 @@ Anything that is not a readable PDF with a text layer raises
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdfminer.converter import PDFLayoutAnalyzer
-from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLine
+from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextLine
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
@@ -35,6 +34,8 @@ from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSLiteral
 
 from pipeline.errors import InputError
+from pipeline.stages.pdf_bidi import _visual_to_logical
+from pipeline.stages.pdf_layout import _continues, _paragraph_breaks, _reading_order, _text_boxes, _text_lines
 
 _PDF_MAGIC = b"%PDF-"
 _MAGIC_SEARCH_BYTES = 1024  # the PDF spec tolerates junk before the header
@@ -42,7 +43,6 @@ _NO_TEXT_LAYER = "PDF has no text layer (scanned?); run OCR first"
 _TATWEEL = "\u0640"
 # Bidi controls carry no text; pdfminer sometimes emits them from ToUnicode maps.
 _DROPPED_CHARS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 _SPACE_GAP_EM = 0.25  # a gap wider than this fraction of the font size between glyphs is a word break
 _MARK_NEIGHBOURS = 4  # a mark's base glyph is this close to it in the content stream
 
@@ -99,7 +99,7 @@ def extract_pdf_text(path: Path, paragraphs: bool = False) -> str:
     to bottom, each in reading order (right to left for Arabic, with digit and
     Latin runs left to right), presentation forms folded to base letters.
     With ``paragraphs``, a blank line marks each paragraph break the line
-    geometry shows (see :func:`_paragraph_breaks`).
+    geometry shows (see :func:`pipeline.stages.pdf_layout._paragraph_breaks`).
 
     Raises :class:`InputError` when the file is missing, empty, not a PDF,
     encrypted, unreadable, or has no text layer.
@@ -421,113 +421,6 @@ def _mirror(container, axis: float) -> None:
         obj.set_bbox((axis - obj.x1, obj.y0, axis - obj.x0, obj.y1))
 
 
-# ---------------------------------------------------------------------------
-# Line rebuilding (after layout analysis)
-# ---------------------------------------------------------------------------
-
-
-def _text_lines(container):
-    """Yield the page's text lines: text boxes in reading order, lines top to bottom inside each."""
-    for box in _reading_order(list(_text_boxes(container))):
-        yield from (line for line in box if isinstance(line, LTTextLine))
-
-
-_CONTINUE_GAP = 2.0  # line heights: a wider gap between two text boxes ends the paragraph
-_SENTENCE_END = re.compile(r"[.!?؟:…]\s*$")
-
-
-def _paragraph_breaks(lines: list, texts: list[str]) -> set[int]:
-    """Indices of the lines of one text box that start a new paragraph, from their geometry.
-
-    A line starts a paragraph when the gap above it is more than 1.4 times the
-    box's median line pitch, when it is indented by more than one em at the
-    start of the line, or when the line before it ends a sentence well short of
-    the line end (more than 3 em of the measure left).  Pages are mirrored for
-    right-to-left text, so the line start is at ``x0`` either way.
-    """
-    if len(lines) < 2:
-        return set()
-    left = min(line.x0 for line in lines)
-    right = max(line.x1 for line in lines)
-    pitches = sorted(a.y0 - b.y0 for a, b in itertools.pairwise(lines) if a.y0 - b.y0 > 0)
-    pitch = pitches[len(pitches) // 2] if pitches else 0.0
-    breaks = set()
-    for index in range(1, len(lines)):
-        above, line = lines[index - 1], lines[index]
-        em = max(line.height, 1.0)
-        gap = above.y0 - line.y0
-        short_end = right - above.x1 > 3 * em and _SENTENCE_END.search(texts[index - 1])
-        indented = line.x0 - left > em and lines[index - 1].x0 - left <= em / 2
-        if (pitch and gap > 1.4 * pitch) or short_end or indented:
-            breaks.add(index)
-    return breaks
-
-
-def _continues(above, above_text: str, line) -> bool:
-    """Whether ``line`` (first of a text box) continues the paragraph whose last line is ``above``.
-
-    pdfminer starts a new box where line spacing varies a little (or is wide: its
-    boxes break at gaps over half a line height); the paragraph goes on when the
-    font size is the same, the gap is at most ``_CONTINUE_GAP`` line heights (a
-    blank line at any leading from single to 1.8 spacing makes a gap of 2.4
-    heights or more), the lines overlap horizontally and the line above ends no
-    sentence.
-    """
-    if above is None or not above_text or _SENTENCE_END.search(above_text):
-        return False
-    same_size = abs(above.height - line.height) <= 0.1 * max(above.height, 1.0)
-    gap = above.y0 - line.y0
-    overlap = min(above.x1, line.x1) - max(above.x0, line.x0) > 0
-    return same_size and 0 < gap <= _CONTINUE_GAP * max(line.height, 1.0) and overlap
-
-
-def _text_boxes(container):
-    """Yield pdfminer's text boxes, descending into figures."""
-    for obj in container:
-        if isinstance(obj, LTTextBox):
-            yield obj
-        elif isinstance(obj, LTFigure):
-            yield from _text_boxes(obj)
-
-
-def _reading_order(boxes: list) -> list:
-    """Order text boxes for reading: a box comes after every box above it in its column and every
-    box beside it that starts earlier on the line (further left; right-to-left pages are mirrored).
-
-    pdfminer's own order weighs height above columns, so a short left column can come before a long
-    right one; this is a topological sort instead, the top-most ready box first, with cycles (odd
-    layouts) broken by taking the top-most remaining box.
-    """
-    tolerance = 2.0  # points; ascenders make stacked boxes overlap slightly
-    successors: list[list[int]] = [[] for _ in boxes]
-    waiting = [0] * len(boxes)
-    for i, first in enumerate(boxes):
-        for j, second in enumerate(boxes):
-            if i != j and _precedes(first, second, tolerance):
-                successors[i].append(j)
-                waiting[j] += 1
-    order: list = []
-    done = [False] * len(boxes)
-    while len(order) < len(boxes):
-        ready = [i for i in range(len(boxes)) if not done[i] and waiting[i] == 0]
-        pool = ready or [i for i in range(len(boxes)) if not done[i]]
-        pick = min(pool, key=lambda i: (-boxes[i].y1, boxes[i].x0))
-        done[pick] = True
-        order.append(boxes[pick])
-        for j in successors[pick]:
-            waiting[j] -= 1
-    return order
-
-
-def _precedes(first, second, tolerance: float) -> bool:
-    """Whether ``first`` is read before ``second``: above it in the same column, or before it on the same rows."""
-    h_overlap = min(first.x1, second.x1) - max(first.x0, second.x0) > 0
-    v_overlap = min(first.y1, second.y1) - max(first.y0, second.y0) > 0
-    if h_overlap and first.y0 >= second.y1 - tolerance:
-        return True
-    return v_overlap and not h_overlap and first.x1 <= second.x0 + tolerance
-
-
 def _line_text(line, axis: float | None, page_rtl: bool) -> str:
     """One line's text in logical order. ``axis`` undoes the page mirroring (None: page not mirrored)."""
     glyphs = []
@@ -564,109 +457,3 @@ def _cells_with_spaces(glyphs: list[tuple[float, float, float, str]], rtl: bool)
         previous = (x0, x1, size)
     collapsed = [cell for i, cell in enumerate(cells) if not (cell == " " and i and cells[i - 1] == " ")]
     return collapsed
-
-
-def _cell_class(cell: str) -> str:
-    """``R`` RTL letter, ``L`` LTR letter, ``D`` digit, ``S`` space, ``ES`` plus/minus, ``ON`` bracket or
-    other symbol, ``N`` other neutral (number separators ``. , : /``)."""
-    if cell.isspace():
-        return "S"
-    first = cell[0]
-    kind = unicodedata.bidirectional(first)
-    if kind in ("AL", "R"):
-        return "R"
-    if kind == "L":
-        return "L"
-    if kind in ("EN", "AN"):
-        return "D"
-    if kind == "ES":
-        return "ES"
-    if kind == "ON":
-        return "ON"  # brackets, quotes, symbols: never part of a number
-    return "N"
-
-
-def _visual_to_logical(cells: list[str], rtl: bool) -> str:
-    """Turn cells in visual reading order into logical order by re-reversing embedded opposite-direction runs."""
-    classes = [_cell_class(cell) for cell in cells]
-    out = list(cells)
-    for start, end in _opposite_runs(classes, rtl):
-        for run_start, run_end in _split_run(classes, start, end, rtl):
-            out[run_start:run_end] = out[run_start:run_end][::-1]
-    if rtl:
-        # A glyph at right-to-left level is drawn mirrored.  Producers that lay text out themselves
-        # (ReportLab) store the character the glyph shows, «)» for an opening bracket; HarfBuzz-based
-        # ones (fpdf2, WeasyPrint, browsers) store the logical character.  Which one a font's
-        # brackets follow shows in the result: mirrored only when that, not the stored text, pairs
-        # each opening bracket with a later closing one.
-        inside = _run_membership(classes, rtl)
-        mirrored = [cell if inside[i] else cell.translate(_MIRRORED) for i, cell in enumerate(out)]
-        if not (_brackets_balanced("".join(out)) and not _brackets_balanced("".join(mirrored))):
-            out = mirrored
-    return "".join(out)
-
-
-_OPENING = {")": "(", "]": "[", "}": "{", "»": "«"}
-
-
-def _brackets_balanced(text: str) -> bool:
-    """Whether every bracket of ``text`` closes one opened before it (nested properly)."""
-    stack: list[str] = []
-    for char in text:
-        if char in "([{«":
-            stack.append(char)
-        elif char in _OPENING and (not stack or stack.pop() != _OPENING[char]):
-            return False
-    return not stack
-
-
-def _opposite_runs(classes: list[str], rtl: bool) -> list[tuple[int, int]]:
-    """Maximal [start, end) runs that start and end with opposite-direction cells and hold no same-direction cell."""
-    opposite = {"L", "D"} if rtl else {"R"}
-    same = "R" if rtl else "L"
-    runs: list[tuple[int, int]] = []
-    start = last = None
-    for index, kind in enumerate(classes):
-        if kind == same:
-            if start is not None:
-                runs.append((start, last + 1))
-            start = last = None
-        elif kind in opposite:
-            start = index if start is None else start
-            last = index
-    if start is not None:
-        runs.append((start, last + 1))
-    return runs
-
-
-def _split_run(classes: list[str], start: int, end: int, rtl: bool) -> list[tuple[int, int]]:
-    """Split a digits-only run into separate numbers; runs with Latin letters stay whole.
-
-    In Arabic context digits are Arabic numbers (UBA W2) and only ``. , : /`` join them, so spaces and
-    ``+ -`` separate numbers laid out right to left ("10-20" is drawn as "20-10").
-    """
-    if not rtl or "L" in classes[start:end]:
-        return [(start, end)]
-    pieces, piece_start = [], None
-    for index in range(start, end):
-        # Brackets and other neutrals between two numbers resolve to the Arabic direction (UBA N1:
-        # numbers count as R): they separate the numbers.  Only «. , : /» (class CS) join them.
-        if classes[index] in ("S", "ES", "ON"):
-            if piece_start is not None:
-                pieces.append((piece_start, index))
-            piece_start = None
-        elif piece_start is None:
-            piece_start = index
-    if piece_start is not None:
-        pieces.append((piece_start, end))
-    return pieces
-
-
-def _run_membership(classes: list[str], rtl: bool) -> list[bool]:
-    """For each cell, whether it lies inside an opposite-direction (left-to-right) run."""
-    inside = [False] * len(classes)
-    for start, end in _opposite_runs(classes, rtl):
-        for piece_start, piece_end in _split_run(classes, start, end, rtl):  # a bracket between numbers is outside
-            for index in range(piece_start, piece_end):
-                inside[index] = True
-    return inside

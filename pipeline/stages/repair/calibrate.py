@@ -29,12 +29,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.stages.repair import pdf_artefacts as pa
+from pipeline.stages.repair import glyphs
 
 _ARABIC_LETTERS = "\u0621-\u063a\u0641-\u064a"
 _TOKEN_RE = re.compile(f"[{_ARABIC_LETTERS}][{_ARABIC_LETTERS}]*")
 # Letters that join the following letter: the first glyph of a two-letter ligature is one of them.
-_JOINING = frozenset(chr(code) for code in range(0x0621, 0x064B)) - pa.NON_JOINERS - {"\u0640", "ء"}
+_JOINING = frozenset(chr(code) for code in range(0x0621, 0x064B)) - glyphs.NON_JOINERS - {"\u0640", "ء"}
 _KNOWN_ZIPF = 1.0  # a token is a "known word" from this zipf on (wordfreq lists junk below it)
 LIGATURE_MIN_TOKENS = 3  # the learnt pairs together must repair at least this many tokens ...
 LIGATURE_MIN_GAIN = 0.01  # ... and this share of its tokens (wordfreq knows «يف», «عىل»: the known
@@ -55,7 +55,7 @@ _MAX_SWAPS = 6  # positions tried per word (2**6 readings)
 
 def known(key: str) -> bool:
     """Whether ``key`` (Arabic letters only) is a known word."""
-    return pa._key_zipf(key) >= _KNOWN_ZIPF
+    return glyphs._key_zipf(key) >= _KNOWN_ZIPF
 
 
 def known_share(text: str) -> tuple[int, int]:
@@ -108,7 +108,7 @@ def reversal_gain(line: str) -> tuple[float, float]:
 
     Only tokens of three letters or more count: wordfreq knows many two-letter strings.
     """
-    before = [token for token in _TOKEN_RE.findall(pa._fold_presentation_forms(line)) if len(token) > 2]
+    before = [token for token in _TOKEN_RE.findall(glyphs._fold_presentation_forms(line)) if len(token) > 2]
     if not before:
         return 0.0, 0.0
     after = [token[::-1] for token in before]
@@ -119,7 +119,7 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
     """Whether ``line`` is stored in reversed character order (evidence: its known-word share)."""
     if not (always_check or looks_reversed(line)):
         return False
-    tokens = _TOKEN_RE.findall(pa._fold_presentation_forms(line))
+    tokens = _TOKEN_RE.findall(glyphs._fold_presentation_forms(line))
     if sum(len(token) > 2 for token in tokens) < REVERSAL_MIN_TOKENS:
         return False
     before, after = reversal_gain(line)
@@ -133,7 +133,7 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
 def _lexicon_bigram_rates() -> dict[str, float]:
     """Frequency-weighted rate of every letter bigram inside the lexicon's 30,000 commonest words."""
     counts: Counter = Counter()
-    for word, frequency in itertools.islice(pa.lexicon().items(), 30_000):
+    for word, frequency in itertools.islice(glyphs.lexicon().items(), 30_000):
         for index in range(len(word) - 1):
             counts[word[index : index + 2]] += frequency
     total = sum(counts.values())
@@ -212,7 +212,7 @@ def best_reading(word: str, pairs: frozenset[str], vocabulary: Counter | None = 
 
 
 def _reading_score(word: str, vocabulary: Counter | None) -> float:
-    score = pa._lexical_score(word)
+    score = glyphs._lexical_score(word)
     if vocabulary:
         score += 0.5 * min(vocabulary.get(word, 0), 4)
     return score
@@ -270,7 +270,13 @@ def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
     if sum(repaired for repaired, _ in first.values()) < max(LIGATURE_MIN_TOKENS, LIGATURE_MIN_GAIN * len(tokens)):
         # Clean text, the common case: too few tokens any swap repairs for the gate below to pass.
         return LigatureCalibration(tokens=len(tokens))
-    before = _share(types)
+    evidence, eligible = _eligible_pairs(types, rounds)
+    return _pooled_calibration(types, len(tokens), evidence, eligible)
+
+
+def _eligible_pairs(types: Counter, rounds: int) -> tuple[dict[str, LigatureEvidence], set[str]]:
+    """The evidence of every candidate pair, and the pairs eligible on their own (see
+    :func:`learn_ligature_pairs`): ``rounds`` searches, each on the words as read with the pairs found so far."""
     rates = _lexicon_bigram_rates()
     evidence: dict[str, LigatureEvidence] = {}
     eligible: set[str] = set()
@@ -304,6 +310,16 @@ def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
                 added = True
         if not added:
             break
+    return evidence, eligible
+
+
+def _pooled_calibration(
+    types: Counter, tokens: int, evidence: dict[str, LigatureEvidence], eligible: set[str]
+) -> LigatureCalibration:
+    """The calibration: the eligible pairs, kept only when together they pass the pooled gate
+    (``LIGATURE_MIN_TOKENS``, ``LIGATURE_MIN_GAIN``, ``LIGATURE_MIN_STRENGTH``, ``LIGATURE_MIN_EXPECTED``,
+    ``LIGATURE_MAX_RATIO``); ``types`` are the sample's word counts, ``tokens`` its number of tokens."""
+    before = _share(types)
     after = _share(types, frozenset(eligible))
     ordered = sorted(evidence.values(), key=lambda item: (-item.repaired_tokens, item.pair))
     chosen = [evidence[pair] for pair in eligible]
@@ -313,7 +329,7 @@ def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
     strength = sum(item.strength for item in chosen) / max(repaired_total, 1)
     passed = (
         repaired_total >= LIGATURE_MIN_TOKENS
-        and repaired_total >= LIGATURE_MIN_GAIN * len(tokens)
+        and repaired_total >= LIGATURE_MIN_GAIN * tokens
         and strength >= LIGATURE_MIN_STRENGTH
         and expected_total >= LIGATURE_MIN_EXPECTED
         and logical_total <= LIGATURE_MAX_RATIO * expected_total
@@ -322,7 +338,7 @@ def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
         pairs=frozenset(eligible) if passed else frozenset(),
         share_before=before,
         share_after=after if passed else before,
-        tokens=len(tokens),
+        tokens=tokens,
         evidence=ordered,
     )
     result.pooled = {
@@ -391,7 +407,7 @@ def ligature_signs(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _reversed_family() -> frozenset[str]:
     """Every pair of the ligature family (:func:`_ligature_candidate`) as a damaged text shows it."""
-    letters = sorted(_JOINING | pa.NON_JOINERS - {"ء"})
+    letters = sorted(_JOINING | glyphs.NON_JOINERS - {"ء"})
     return frozenset(second + first for first in letters for second in letters if _ligature_candidate(first + second))
 
 
@@ -405,7 +421,7 @@ def _swap_candidates(types: Counter) -> dict[str, tuple[int, float]]:
             continue
         # wordfreq lists some damaged forms from the web («يف» 2.9): a token counts as repaired when
         # the swap makes a word that is known and far more frequent.
-        zipf = pa._key_zipf(word)
+        zipf = glyphs._key_zipf(word)
         if zipf >= _DAMAGED_MAX_ZIPF:
             continue  # a common word is no damaged form, even when a swap makes a commoner one
         floor = max(_KNOWN_ZIPF, zipf + _REPAIR_MARGIN)
@@ -414,7 +430,7 @@ def _swap_candidates(types: Counter) -> dict[str, tuple[int, float]]:
                 continue
             first, second = word[index], word[index + 1]
             swapped = word[:index] + second + first + word[index + 2 :]
-            score = pa._key_zipf(swapped)
+            score = glyphs._key_zipf(swapped)
             if score >= floor:
                 tokens, strength = candidates.get(second + first, (0, 0.0))
                 candidates[second + first] = (tokens + count, strength + count * score)
@@ -438,7 +454,7 @@ def _ambiguous_change(word: str, reading: str) -> bool:
     """Whether ``reading`` replaces a known ``word`` without beating it by ``_REPAIR_MARGIN``."""
     if reading == word or not known(word):
         return False
-    return pa._key_zipf(reading) < pa._key_zipf(word) + _REPAIR_MARGIN
+    return glyphs._key_zipf(reading) < glyphs._key_zipf(word) + _REPAIR_MARGIN
 
 
 def _share(types: Counter, pairs: frozenset[str] = frozenset()) -> float:

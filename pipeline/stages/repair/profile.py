@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.repair import calibrate
-from pipeline.stages.repair import pdf_artefacts as pa
+from pipeline.stages.repair import calibrate, glyphs
 
 if TYPE_CHECKING:
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
@@ -46,7 +45,7 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
         if counts.get("mojibake_fixed"):
             profile["profiles"].append("mojibake")
             profile["mojibake"] = counts
-    forms = pa._has_presentation_forms(text)
+    forms = glyphs._has_presentation_forms(text)
     if repairer.reverse_lines and calibrate.may_hold_reversed_lines(text, forms) and calibrate.looks_reversed(text):
         lines = text.split("\n")
         flagged = [calibrate.should_reverse(line) for line in lines]
@@ -62,8 +61,8 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
             profile["profiles"].append("line_reversal")
             profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines)}
     if repairer.fold_presentation_forms and forms:
-        forms = len(pa._PRESENTATION_RE.findall(text))
-        text = pa._fold_presentation_forms(text)
+        forms = len(glyphs._PRESENTATION_RE.findall(text))
+        text = glyphs._fold_presentation_forms(text)
         profile["profiles"].append("presentation_forms")
         profile["presentation_forms"] = {"characters": forms}
     profile["head"] = head  # measured in finish_profile, only if the document shows damage
@@ -75,7 +74,7 @@ def finish_profile(profile: dict) -> None:
     head = profile.pop("head", "")
     if not profile["profiles"]:
         return
-    known, tokens = calibrate.known_share(pa._fold_presentation_forms(head))
+    known, tokens = calibrate.known_share(glyphs._fold_presentation_forms(head))
     profile["known_share"] = {"before": round(known / tokens, 4) if tokens else None, "tokens": tokens}
 
 

@@ -1,0 +1,296 @@
+"""Character classes, the Arabic lexicon, damage evidence and the glyph decisions of the repair stage.
+
+The seed font's glyph damage (see :mod:`pipeline.stages.repair.pdf_artefacts`): the kashida glyph
+``ѧ``, the initial yeh read as Farsi yeh ``ی`` and the initial kaf read as alef madda ``آ``.
+:class:`GlyphRepair` holds the per-word decisions (``strip_kashida``, ``repair_yeh``,
+``repair_kaf``) that :class:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair` runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+KASHIDA_GLYPH = "\u0467"  # Cyrillic small little yus: the seed font's kashida
+TATWEEL = "\u0640"
+FARSI_YEH = "\u06cc"
+YEH = "\u064a"
+KAF = "\u0643"
+ALEF_MADDA = "\u0622"
+
+# Letters after which the next letter takes its initial (or isolated) form.
+NON_JOINERS = frozenset("ءآأؤإاةدذرزوى")
+MARKS = frozenset(chr(code) for code in range(0x064B, 0x0660)) | {"\u0670"}
+_LETTER_CLASS = "\u0621-\u063a\u0641-\u064a"
+_NON_JOINER_CLASS = "".join(sorted(NON_JOINERS))
+
+# For counting intact initial yehs, آ is no evidence: in damaged text it is often a joining kaf.
+_YEH_NON_JOINER_CLASS = _NON_JOINER_CLASS.replace(ALEF_MADDA, "")
+# Patterns for runs are written "[…][…]*" rather than "[…]+": one that starts with a plain class
+# lets ``re`` skip to the next match with a tight C loop instead of trying a match at every position.
+# An Arabic word as extracted: letters, marks, tatweel and the two damaged glyphs.
+_WORD_CHARS = f"[{_LETTER_CLASS}\u0640-\u065f\u0670{KASHIDA_GLYPH}{FARSI_YEH}]"
+_WORD_RE = re.compile(f"{_WORD_CHARS}{_WORD_CHARS}*")
+_PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+_KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}][{KASHIDA_GLYPH}{TATWEEL}]*")
+_TATWEEL_RE = re.compile(f"{TATWEEL}+")
+_KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
+# A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
+# The literal first: a leading look-behind would be tried at every position of a long text.
+_FARSI_YEH_BEFORE_LETTER_RE = re.compile(f"{FARSI_YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
+_INITIAL_ARABIC_YEH_RE = re.compile(
+    f"{YEH}(?:(?<![{_LETTER_CLASS}{FARSI_YEH}]{YEH})|(?<=[{_YEH_NON_JOINER_CLASS}]{YEH}))(?=[{_LETTER_CLASS}{FARSI_YEH}])"
+)
+_MARKS_TABLE = {ord(mark): None for mark in MARKS}
+# _clean_key in one translate: kashida glyph, tatweel and marks deleted, Farsi yeh read as yeh.
+_KEY_TABLE = {**_MARKS_TABLE, ord(KASHIDA_GLYPH): None, ord(TATWEEL): None, ord(FARSI_YEH): YEH}
+_NOT_KEY = MARKS | {KASHIDA_GLYPH, TATWEEL}  # characters a word's clean key leaves out
+# Where a kaf or alef madda stands after a joining letter in a clean key, with two letters after
+# it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
+_LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
+_JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
+# Only after a prefix (article, preposition, conjunction): inside a longer word («هيكلية») the
+# same letters are another word's, no evidence for «كلية».
+_CERTAIN_STEM_RE = re.compile(
+    f"(?<![{_LETTER_CLASS}])(?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([{KAF}{ALEF_MADDA}][{_LETTER_CLASS}]{{2,}})"
+)
+_LAM_ALEF_LIGATURES = ("لإ", "لأ")
+# Tatweel that is orthography («الـ 193», «لـ COVID»): kept; shielded from the word steps by a
+# private-use character that is put back before the text leaves :meth:`PdfArtefactRepair.repair`.
+_SHIELD = "\ue000"
+# A word that starts with a lam-alef ligature: the only words _rejoin_lam_alef acts on.
+_LEADING_LAM_ALEF_RE = re.compile(f"ل[إأ](?<!{_WORD_CHARS}ل[إأ])")
+_ARABIC_LETTER = f"[{_LETTER_CLASS}{FARSI_YEH}]"
+_NOT_LETTER_RE = re.compile(f"[^{_LETTER_CLASS}]+")
+
+
+@lru_cache(maxsize=1)
+def _presentation_table() -> dict[int, str]:
+    """Presentation form -> base letters (NFKC), for the Arabic presentation-form blocks."""
+    table: dict[int, str] = {}
+    for code in itertools.chain(range(0xFB50, 0xFE00), range(0xFE70, 0xFEFF)):
+        folded = unicodedata.normalize("NFKC", chr(code))
+        # Isolated harakat forms fold to "space + mark"; keep just the mark.
+        folded = folded.lstrip(" ")
+        if folded and folded != chr(code) and all("\u0600" <= ch <= "\u06ff" or ch == " " for ch in folded):
+            table[code] = folded
+    return table
+
+
+def _has_presentation_forms(text: str) -> bool:
+    """Whether ``text`` holds a presentation form.
+
+    Every form the table folds changes under NFKC, so NFKC-normalised text (the common case)
+    holds none; ``unicodedata``'s quick check says so ~5x faster than a regex scan.  News text
+    often fails the check only for its no-break spaces: they are replaced first, for the check.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return False
+    if "\xa0" in text and unicodedata.is_normalized("NFKC", text.replace("\xa0", " ")):
+        return False
+    return _PRESENTATION_RE.search(text) is not None
+
+
+def _fold_presentation_forms(text: str) -> str:
+    table = _presentation_table()
+    return _PRESENTATION_RE.sub(lambda match: table.get(ord(match.group()), match.group()), text)
+
+
+def _initial(text: str, index: int) -> bool:
+    """Whether ``text[index]`` stands in initial position (word start or after a non-joining letter)."""
+    if index == 0:
+        return True
+    before = text[index - 1]
+    return (before in NON_JOINERS and before != ALEF_MADDA) or not (
+        "\u0621" <= before <= "\u064a" or before == FARSI_YEH
+    )
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, float]:
+    """wordfreq's Arabic word -> frequency table (~620,000 forms; loaded once, ~0.4 s)."""
+    import wordfreq  # deferred: loading the table is the expensive part of this module
+
+    return wordfreq.get_frequency_dict("ar")
+
+
+def zipf(word: str) -> float:
+    """Zipf frequency of ``word`` in the Arabic lexicon (0.0 when unknown); marks are ignored."""
+    return _key_zipf(word.translate(_MARKS_TABLE))
+
+
+def _key_zipf(key: str) -> float:
+    """:func:`zipf` of a word known to hold no marks (a key)."""
+    frequency = lexicon().get(key)
+    return math.log10(frequency) + 9.0 if frequency else 0.0
+
+
+def _lexical_score(key: str) -> float:
+    """Zipf of ``key``, backing off to the word without a leading wa-/fa- conjunction."""
+    score = _key_zipf(key)
+    if score == 0.0 and len(key) > 3 and key[0] in "وف":
+        score = max(0.0, _key_zipf(key[1:]) - 0.5)
+    return score
+
+
+def _clean_key(word: str) -> str:
+    """The lexicon form of an (undamaged) word: no kashida, no marks, Arabic yeh."""
+    return word.translate(_KEY_TABLE)
+
+
+def _certain_stems(text: str) -> Iterator[str]:
+    """For each kaf or alef madda after a prefix that joins it (``ال``, ``ب``, ``ل``, ...) in a word
+    of ``text`` (as clean keys, with at least two letters after it), the rest of that word from it:
+    ``الكيانات`` gives ``كيانات``."""
+    # Cleaning the whole text turns each word into its clean key: only characters inside words go.
+    yield from _CERTAIN_STEM_RE.findall(text.translate(_KEY_TABLE))
+
+
+@dataclass
+class DamageEvidence:
+    """How strongly a text shows the seed font's damage."""
+
+    farsi_initial_yeh: int = 0  # ی where an initial-form yeh stands
+    arabic_initial_yeh: int = 0  # ي where an initial-form yeh stands (intact)
+    kashida_glyphs: int = 0  # ѧ touching an Arabic letter
+
+    @classmethod
+    def of(cls, text: str, capped: bool = True) -> DamageEvidence:
+        """The evidence in ``text``; ``capped`` stops counting intact yehs once they outnumber ی (fast)."""
+        farsi = arabic = 0
+        if FARSI_YEH in text:
+            stripped = _KASHIDA_RE.sub("", text) if (KASHIDA_GLYPH in text or TATWEEL in text) else text
+            farsi = sum(
+                1 for match in _FARSI_YEH_BEFORE_LETTER_RE.finditer(stripped) if _initial(stripped, match.start())
+            )
+            for _ in _INITIAL_ARABIC_YEH_RE.finditer(stripped):
+                arabic += 1
+                if capped and arabic >= farsi:  # clean text: no need to count the rest
+                    break
+        kashida = 0
+        if KASHIDA_GLYPH in text:  # tatweel between ѧ and a letter does not hide the ѧ
+            kashida = len(_KASHIDA_IN_WORD_RE.findall(text.replace(TATWEEL, "")))
+        return cls(farsi, arabic, kashida)
+
+    @property
+    def yeh_damaged(self) -> bool:
+        return self.farsi_initial_yeh > self.arabic_initial_yeh
+
+    @property
+    def damaged(self) -> bool:
+        return self.yeh_damaged or self.kashida_glyphs > 0
+
+
+@dataclass
+class _KafSlot:
+    raw_index: int  # index of the آ in the raw word
+    key_index: int  # index of the آ in the lexicon key
+    forced: str | None  # ALEF_MADDA / KAF when glyph logic decides, else None
+
+
+@lru_cache(maxsize=1 << 16)  # the same tokens recur: the visual-order search asks for them often
+def _key(token: str) -> str:
+    """The lexicon key of a raw token: Arabic letters only, ی as ي."""
+    return _NOT_LETTER_RE.sub("", token.replace(FARSI_YEH, YEH))
+
+
+class GlyphRepair:
+    """The glyph steps of :class:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair`, one word at a time.
+
+    A mixin: it reads the stage's options (``repair_kaf``, ``repair_yeh``, ``strip_kashida``,
+    ``kaf_margin``, ``document_weight``, ``unknown_prefers_kaf``) and the document's certain stems
+    (``_stems``, ``_heads``) gathered by its ``fit``.
+    """
+
+    def _repair_single(self, raw: str, yeh_damaged: bool, changes: dict[str, int]) -> str:
+        """Repair the glyphs of one word."""
+        word = raw
+        if self.repair_kaf and ALEF_MADDA in raw:
+            slots = self._decide_kaf(raw, yeh_damaged)
+            if slots:
+                chars = list(raw)
+                for slot in slots:
+                    chars[slot] = KAF
+                word = "".join(chars)
+                changes["repair_kaf"] = changes.get("repair_kaf", 0) + len(slots)
+        if self.repair_yeh and FARSI_YEH in word:
+            changes["repair_yeh"] = changes.get("repair_yeh", 0) + word.count(FARSI_YEH)
+            word = word.replace(FARSI_YEH, YEH)
+        if self.strip_kashida and (KASHIDA_GLYPH in word or TATWEEL in word):
+            # A lone ѧ run, with no letter beside it, is not Arabic: only tatweel goes there.
+            pattern = _KASHIDA_RE if word.strip(KASHIDA_GLYPH + TATWEEL) else _TATWEEL_RE
+            word, runs = pattern.subn("", word)
+            changes["strip_kashida"] = changes.get("strip_kashida", 0) + runs
+        return word
+
+    def _kaf_slots(self, raw: str, yeh_damaged: bool) -> list[_KafSlot]:
+        """The آ of ``raw`` that stand where a damaged initial-form kaf could stand."""
+        slots = []
+        key_index = -1
+        previous = None  # previous non-mark character of the raw word
+        for index, ch in enumerate(raw):
+            if ch in MARKS:
+                continue
+            if ch not in (KASHIDA_GLYPH, TATWEEL):
+                key_index += 1
+            if ch == ALEF_MADDA and (previous is None or previous in NON_JOINERS):
+                following = next((c for c in raw[index + 1 :] if c not in MARKS), None)
+                if following is not None:
+                    forced = None
+                    if following == FARSI_YEH:
+                        forced = ALEF_MADDA  # the next letter is initial: this glyph did not join
+                    elif following in (KASHIDA_GLYPH, TATWEEL, "ا") or (following == YEH and yeh_damaged):
+                        # The next glyph is joined (only a kaf joins here), or is an alef,
+                        # which Arabic spelling never writes after alef madda.
+                        forced = KAF
+                    slots.append(_KafSlot(index, key_index, forced))
+            previous = ch
+        return slots
+
+    def _decide_kaf(self, raw: str, yeh_damaged: bool) -> list[int]:
+        """Raw indices of the آ in ``raw`` that are damaged kafs."""
+        slots = self._kaf_slots(raw, yeh_damaged)
+        if not slots:
+            return []
+        free = [slot for slot in slots if slot.forced is None]
+        if len(free) > 4:  # implausible for a real word; leave it
+            free = []
+        key = list(_clean_key(raw))
+        for slot in slots:
+            if slot.forced is not None:
+                key[slot.key_index] = slot.forced
+        best_choice: tuple[str, ...] = (ALEF_MADDA,) * len(free)
+        best_score = self._kaf_score(key, free, best_choice)
+        baseline = best_score
+        for choice in itertools.product((ALEF_MADDA, KAF), repeat=len(free)):
+            if KAF not in choice:
+                continue
+            score = self._kaf_score(key, free, choice)
+            if score > best_score:
+                best_choice, best_score = choice, score
+        if best_score < baseline + self.kaf_margin:
+            best_choice = (ALEF_MADDA,) * len(free)
+        if free and best_score == 0.0 and self.unknown_prefers_kaf:
+            best_choice = (KAF,) * len(free)
+        kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
+        kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
+        return sorted(kaf_slots)
+
+    def _kaf_score(self, key: list[str], free: list[_KafSlot], choice: tuple[str, ...]) -> float:
+        candidate = list(key)
+        for slot, letter in zip(free, choice, strict=True):
+            candidate[slot.key_index] = letter
+        word = "".join(candidate)
+        score = _lexical_score(word)
+        for slot in free:
+            # The same stem with a certain letter elsewhere in the document (``الآليات`` for
+            # ``آليات``), or at least the same first three letters (``الآليات`` for ``آلية``).
+            seen = self._stems.get(word[slot.key_index :], 0)
+            heads = self._heads.get(word[slot.key_index : slot.key_index + 3], 0)
+            score += self.document_weight * (math.log1p(seen) + 0.5 * math.log1p(heads))
+        return score
