@@ -1,10 +1,10 @@
-"""Structure on documents of any layout: the numbers behind tests/test_layouts.py.
+"""Structure on documents of any layout: the numbers behind tests/stages/test_layouts.py.
 
 Prints, for the data in ../shared (skips what is absent):
 
 * the Vision 2030 PDF: layout, unit kinds, furniture removed;
 * the six policy markdown documents: prose paragraphs of a simple blank-line reference split
-  (tests.test_layouts.reference_paragraphs) lost or merged into another unit;
+  (tests.stages.test_layouts.reference_paragraphs) lost or merged into another unit;
 * ANT news articles written one per file with blank lines between paragraphs, and as distributed
   (one paragraph a line): articles whose unit count differs from the reference;
 * the blind-labelled theme development set (policy paragraphs, ``--split dev`` by default): labelled
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.records import Document  # noqa: E402
 from pipeline.stages.ingest import FileIngestor  # noqa: E402
 from pipeline.stages.structure import DocumentStructure  # noqa: E402
-from tests.test_layouts import (  # noqa: E402
+from tests.stages.test_layouts import (  # noqa: E402
     _no_alt_text,
     _norm,
     check_labelled_paragraphs,

@@ -10,7 +10,7 @@ import pipeline
 from pipeline.api import load_run, rerun
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.outputs import CATALOGUE
-from tests.test_report import made_up_run, make_report_run
+from tests.stages.test_report import made_up_run, make_report_run
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.test_report import ROOT, make_report_run
+from tests.stages.test_report import ROOT, make_report_run
 
 NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 

@@ -23,7 +23,7 @@ middle (every text shares common words), so two rescalings are offered:
   reference texts onto their known positions; SEs scale by the same factor.
 
 Verified against the worked example of LBG (2003, Table 1), bundled by quanteda
-as ``data_dfm_lbgexample``: see tests/test_wordscores.py.
+as ``data_dfm_lbgexample``: see tests/stages/test_wordscores.py.
 """
 
 from __future__ import annotations

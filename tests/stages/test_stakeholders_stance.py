@@ -15,8 +15,8 @@ from pipeline.logs import LOGGER
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from pipeline.stages.stakeholders.stance import StanceParams, combine, cue_score
-from tests.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
-from tests.test_stakeholders import seed_run as seed_run  # the module-scoped fixture
+from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
+from tests.stages.test_stakeholders import seed_run as seed_run  # the module-scoped fixture
 
 IG = "intergovernmental"
 MS = "multistakeholder"

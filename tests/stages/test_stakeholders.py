@@ -17,10 +17,10 @@ from pipeline.run.runner import Corpus, run
 from pipeline.stages.stakeholders.stage import StakeholderPositions, bootstrap_mean, contribution_counts, fold, readings
 from tests.conftest import default_config_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTORS = ROOT / "configs" / "stakeholders.yaml"
 POSITIONS = ROOT / "configs" / "positions.yaml"
-GOLD = Path(__file__).resolve().parent / "fixtures" / "seed_statements_gold.jsonl"
+GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "seed_statements_gold.jsonl"
 AXIS = "intergovernmental_multistakeholder"
 DOC = "doc"
 

@@ -13,7 +13,7 @@ from pipeline.registry import lookup
 from pipeline.stages.normalise import CamelNormaliser
 from pipeline.stages.tokenise import FeatureTokeniser, camel_words, fast_words, light_stem, make_stemmer, regex_words
 from tests.conftest import ROOT, shared_path
-from tests.test_normalise import texts
+from tests.stages.test_normalise import texts
 
 DOMAIN = ROOT / "configs" / "stopwords_domain.txt"
 NORMALISER = CamelNormaliser()

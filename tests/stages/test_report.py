@@ -20,7 +20,7 @@ import yaml
 from pipeline.errors import ConfigError
 from pipeline.stages.report import stage as report
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
 # results first, then the corpus (its file list collapsed), the trend and the run details
 SECTIONS = ("themes", "paragraphs", "stakeholders", "tables", "candidates", "corpus", "trend", "run")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report import SECTIONS, make_report_run
+from tests.stages.test_report import SECTIONS, make_report_run
 
 CHROMIUM_FLAGS = [
     "--headless",

@@ -13,7 +13,7 @@ from pipeline.config import load
 from pipeline.run.runner import run
 from pipeline.stages.stakeholders.stage import StakeholderPositions, fold
 from tests.conftest import FIXTURES, SHARED, default_config_data
-from tests.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
+from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
 
 CASES = [json.loads(line) for line in (FIXTURES / "attribution_cases.jsonl").read_text("utf-8").splitlines() if line]
 
