@@ -181,13 +181,14 @@ def frame(folder: str | Path, name: str) -> Any:
 
 
 def number(value: Any) -> float | None:
-    """A CSV cell as a float; None when it is empty or not a number."""
+    """A CSV cell as a float; None when it is empty, not a number, or NaN."""
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        result = float(value)
     except (TypeError, ValueError):
         return None
+    return None if result != result else result
 
 
 def split_list_cell(value: Any) -> list[str]:

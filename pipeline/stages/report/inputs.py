@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.outputs import number  # noqa: F401 - the report's cells are read as the catalogue reads them
 
 
 def read_json(path: Path) -> Any | None:
@@ -38,17 +39,6 @@ def read_csv(path: Path) -> list[dict[str, str]] | None:
         return None
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def number(value: Any) -> float | None:
-    """``value`` as a float (CSV cells are strings); None if empty or not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if result != result else result
 
 
 # --------------------------------------------------------------------------- taxonomy and labels

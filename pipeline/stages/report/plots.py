@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import atomic
+from pipeline.outputs import number
 
 FONT = "DejaVu Sans"  # ships with matplotlib and has Arabic glyphs (presentation forms + GSUB)
 
@@ -223,15 +224,15 @@ def positions_figure(
             mine = {str(r["group"]): r for r in rows if str(r["axis"]) == axis_name}
             for y, group in enumerate(reversed(groups)):
                 row = mine.get(group)
-                if row is None or _number(row.get("score")) is None:
+                if row is None or number(row.get("score")) is None:
                     continue
-                score = _number(row["score"])
-                low, high = _number(row.get("ci_low")), _number(row.get("ci_high"))
+                score = number(row["score"])
+                low, high = number(row.get("ci_low")), number(row.get("ci_high"))
                 color = ACCENT if score >= 0 else NEGATIVE
                 if low is not None and high is not None:
                     panel.plot([low, high], [y, y], color=color, linewidth=2.2, alpha=0.55, solid_capstyle="round")
                 panel.plot([score], [y], "o", color=color, markersize=7)
-                n = _number(row.get("n_scored"))
+                n = number(row.get("n_scored"))
                 if n is not None:
                     panel.annotate(
                         f"n={int(n)}",
@@ -275,7 +276,7 @@ def trend_figure(
         for panel, (series, panel_title, is_share) in zip(panels, panels_data, strict=True):
             colors = _line_colors(len(series))
             for (label, values), color in zip(series, colors, strict=True):
-                ys = [v if v is not None else float("nan") for v in (_number(v) for v in values)]
+                ys = [v if v is not None else float("nan") for v in (number(v) for v in values)]
                 panel.plot(xs, ys, "o-", color=color, linewidth=1.6, markersize=4, label=arabic_label(label))
             if is_share:
                 panel.yaxis.set_major_formatter(_percent_formatter())
@@ -305,14 +306,6 @@ def _line_colors(n: int) -> list[Any]:
 
     cmap = colormaps["tab10" if n <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n)]
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if number != number else number  # NaN -> None
 
 
 def _percent_formatter():
