@@ -9,29 +9,31 @@ held-out file.  Rows keep the order of the sample inside each file.
 """
 
 import json
+import os
 import random
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+# Texts copied from ../shared may not enter the repository: the sample and the built splits go here.
+WORK = Path(os.environ.get("DEVSET_WORK", tempfile.gettempdir())) / "themes_dev"
+LABELS = ROOT / "tests" / "fixtures" / "dev" / "theme_labels"
+# the theme ids the labels may use: those of the taxonomy
 THEMES = {
-    "security",
-    "privacy",
-    "multilingualism",
-    "critical_resources",
-    "development",
-    "human_rights",
-    "economy",
-    "cooperation_process",
+    theme["id"] for theme in yaml.safe_load((ROOT / "configs" / "themes.yaml").read_text(encoding="utf-8"))["themes"]
 }
 SPLIT_SEED = 20261130 + 1
-NEWS_FILE = Path("/work/shared/data/news-ant/news_ant_v2.1_multisource_sample.jsonl")
-POLICY_DIR = Path("/work/shared/data/policy-ar")
+NEWS_FILE = SHARED / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
+POLICY_DIR = SHARED / "policy-ar"
 
 
 def load_labels() -> dict:
     labels = {}
-    for tsv in sorted((HERE / "labels").glob("*.tsv")):
+    for tsv in sorted(LABELS.glob("*.tsv")):
         for ln, line in enumerate(tsv.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -45,7 +47,7 @@ def load_labels() -> dict:
 
 
 def main() -> None:
-    rows = [json.loads(line) for line in (HERE / "sample_raw.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in (WORK / "sample_raw.jsonl").read_text(encoding="utf-8").splitlines()]
     labels = load_labels()
     assert set(labels) == {r["id"] for r in rows}, "labels and sample differ"
     # exactness checks: every text is verbatim in its source
@@ -79,7 +81,7 @@ def main() -> None:
     dev = [r for i, r in enumerate(out) if i not in held]
     ho = [r for i, r in enumerate(out) if i in held]
     for name, part in (("themes_dev.jsonl", dev), ("themes_heldout.jsonl", ho)):
-        with (HERE / name).open("w", encoding="utf-8") as fh:
+        with (WORK / name).open("w", encoding="utf-8") as fh:
             for r in part:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     # summary

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fixed, documented sampling of paragraphs for the blind theme dev set.
 
-Run:  python3 sample.py            -> writes sample_raw.jsonl (248 rows, unlabelled;
+Run:  python3 bench/devsets/themes_sample.py  -> writes $TMPDIR/themes_dev/sample_raw.jsonl (248 rows, unlabelled;
                                      260 requested, arado_website has only 28)
       python3 sample.py --stats    -> also prints candidate counts per source
 
@@ -44,15 +44,21 @@ Procedure (see README.md for the prose version):
 """
 
 import json
+import os
 import random
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 SEED = 20261130
-POLICY_DIR = Path("/work/shared/data/policy-ar")
-NEWS_FILE = Path("/work/shared/data/news-ant/news_ant_v2.1_multisource_sample.jsonl")
-OUT = Path(__file__).resolve().parent / "sample_raw.jsonl"
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+# Texts copied from ../shared may not enter the repository: the sample and the built splits go here.
+WORK = Path(os.environ.get("DEVSET_WORK", tempfile.gettempdir())) / "themes_dev"
+POLICY_DIR = SHARED / "policy-ar"
+NEWS_FILE = SHARED / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
+OUT = WORK / "sample_raw.jsonl"
 
 POLICY_QUOTAS = [
     ("arab_vision_2045", 40),
@@ -205,6 +211,7 @@ def main() -> None:
                     "source_ref": art["id"],
                 }
             )
+    OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
