@@ -107,10 +107,39 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
         config.load(path)
 
 
-def test_option_paths_must_exist() -> None:
-    with pytest.raises(ConfigError, match=r"x\.y: file not found: missing\.yaml"):
-        config.check_value("missing.yaml", Path, "x.y", ROOT)
-    assert config.check_value("default.yaml", Path, "x", ROOT / "configs") == DEFAULT.resolve()
+def test_data_file_paths_resolve_against_the_file_and_must_exist(tmp_path: Path) -> None:
+    from pipeline.stages.stakeholders.actors import load_axes
+
+    axis = "axes:\n  a:\n    negative: {id: n, terms: [س]}\n    positive: {id: p, terms: [ص]}\n"
+    refs = "    wordscores:\n      references:\n        - {file: ref.txt, score: -1}\n        - {text: نص, score: 1}\n"
+    path = tmp_path / "positions.yaml"
+    path.write_text(axis + refs, encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"positions\.yaml: axes\.a\.wordscores\.references\[0\]\.file: file not found: ref\.txt"
+    ):
+        load_axes(path)
+    (tmp_path / "ref.txt").write_text("نص", encoding="utf-8")
+    path.write_text(axis + refs + "\n", encoding="utf-8")  # edited: read again, not the cached error
+    (axis_spec,) = load_axes(path)
+    assert axis_spec.references[0].value == str((tmp_path / "ref.txt").resolve())
+
+
+def test_every_mistake_of_a_data_file_is_reported_at_once_and_a_file_is_read_once(tmp_path: Path) -> None:
+    from pipeline.stages.themes.taxonomy import read_taxonomy
+
+    path = tmp_path / "themes.yaml"
+    path.write_text(
+        "themes:\n  - {id: Bad, label_ar: س, label_en: S, description: d, seeds: [x]}\n"
+        "  - {id: b, label_ar: '', label_en: B, description: d, seeds: [y], colour: red}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        read_taxonomy(path)
+    lines = str(info.value).splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["themes[0].id", "themes[1].label_ar", "themes[1].colour"], lines
+    assert all(line.startswith(f"{path}: ") for line in lines)
+    shipped = ROOT / "configs" / "themes.yaml"
+    assert read_taxonomy(shipped) is read_taxonomy(shipped)  # validated once, shared by the stages and the report
 
 
 def test_lock_timeout_is_validated(tmp_path: Path) -> None:

@@ -557,24 +557,35 @@ def test_report_memory_does_not_grow_with_the_corpus(tmp_path):
     assert streamed < loaded / 10, (streamed, loaded)
 
 
-def test_seed_matcher_folds_prefixes_and_prefers_longer_seeds():
-    matcher = report.SeedMatcher({"a": ["الإنترنت"], "b": ["أمن الإنترنت"], "c": ["التنمية"]})
+def test_seed_highlighter_folds_prefixes_and_prefers_longer_seeds():
+    highlighter = report.SeedHighlighter({"a": ["الإنترنت"], "b": ["أمن الإنترنت"], "c": ["التنمية"]})
     text = "دعم أمن الإنترنت وبالإنترنت، والتنمية."
-    segments = matcher.segments(text)
+    segments = highlighter.segments(text)
     assert "".join(s["text"] for s in segments) == text
-    marked = [(s["text"], s["theme"]) for s in segments if s["theme"]]
-    assert marked == [("أمن الإنترنت", "b"), ("وبالإنترنت", "a"), ("والتنمية", "c")]
-    assert report.SeedMatcher({}).segments(text) == [{"text": text, "theme": None, "seed": None}]
+    marked = [(s["text"], s["theme"], s["seed"]) for s in segments if s["theme"]]
+    assert marked == [
+        ("أمن الإنترنت", "b", "أمن الإنترنت"),
+        ("وبالإنترنت", "a", "الإنترنت"),
+        ("والتنمية", "c", "التنمية"),
+    ]
+    assert report.SeedHighlighter({}).segments(text) == [{"text": text, "theme": None, "seed": None}]
 
 
-def test_seed_matcher_uses_the_pipeline_features():
-    # a featurizer that keeps only the first three letters of each word and drops «في»
-    def featurize(text: str) -> list[str]:
-        return [w[:3] for w in text.split() if w != "في"]
+def test_seed_highlighter_marks_exactly_what_the_theme_scorer_counts():
+    from pipeline.text.gazetteer import PhraseMatcher
 
-    matcher = report.SeedMatcher({"x": ["حماية في البيانات"]}, featurize)
-    segments = matcher.segments("نريد حمايات في البيانيات الآن")
-    assert [s["text"] for s in segments if s["theme"]] == ["حمايات في البيانيات"]
+    # the run's normalisation (here: drop diacritics, fold alef forms) applies to seeds and words alike
+    fold = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "\u064e": None, "\u0650": None})
+
+    def normalize(text: str) -> str:
+        return text.translate(fold)
+
+    seeds = {"x": ["حماية البيانات", "دور الأمم المتحدة"], "y": ["الأمم المتحدة"]}
+    text = "نريد حِمايةَ البيانات، ودعم الأمم المتحدة ودورِ الامم المتحدة."
+    marked = [(s["text"], s["theme"]) for s in report.SeedHighlighter(seeds, normalize).segments(text) if s["theme"]]
+    assert marked == [("حِمايةَ البيانات", "x"), ("الأمم المتحدة", "y"), ("ودورِ الامم المتحدة", "x")]
+    counts = PhraseMatcher([seeds["x"], seeds["y"]], normalize).counts([normalize(text)])
+    assert counts.tolist() == [[2.0, 1.0]]  # the scorer's evidence: the same three matches
 
 
 def test_html_report_is_a_registered_stage_with_checked_options(tmp_path):
@@ -678,7 +689,7 @@ def test_corrupt_history_inside_a_run(tmp_path):
     output = tmp_path / "out"
     staging = made_up_run(output / ".staging")
     _corrupt_history(output)
-    corpus = SimpleNamespace(output=staging, config=SimpleNamespace(output=output, stages={}), featurize=None)
+    corpus = SimpleNamespace(output=staging, config=SimpleNamespace(output=output, stages={}), normalize=None)
     report.HtmlReport().apply(corpus)
     trend = section((staging / "report.html").read_text(encoding="utf-8"), "trend")
     assert "run history unreadable" in trend and not _trend_png(staging).exists()

@@ -1,44 +1,41 @@
-"""What the report reads: a run's result files, and the labels and seed terms of the config's YAML files.
+"""What the report reads: a run's result files (through the catalogue, :mod:`pipeline.outputs`) and
+the labels and seed phrases of the data files the config's stages name (the same validated models
+the stages use: :func:`~pipeline.stages.themes.taxonomy.read_taxonomy`,
+:func:`~pipeline.stages.stakeholders.actors.load_actors`, :func:`~pipeline.stages.stakeholders.actors.load_axes`).
 
-Every reader returns None when its file is absent (its stage did not run), so
-each section can say so instead of failing.
+Every result reader returns None when its file is absent (its stage did not run), so each section
+can say so instead of failing.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline import atomic
+from pipeline import outputs
 from pipeline.outputs import number  # noqa: F401 - the report's cells are read as the catalogue reads them
 
 
-def read_json(path: Path) -> Any | None:
-    """A JSON file's content, or None when the file is absent."""
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+def result_json(folder: Path, name: str = "run") -> dict[str, Any] | None:
+    """A JSON result (run.json), or None when it is absent."""
+    return outputs.read_json(folder, name)
 
 
-def read_jsonl(path: Path) -> list[dict] | None:
-    """The records of a (small) JSON-lines file, or None when the file is absent."""
-    return atomic.read_jsonl(path) if path.is_file() else None
+def result_rows(folder: Path, name: str) -> list[dict[str, Any]] | None:
+    """The rows of a CSV result (list cells as lists), or None when the file is absent."""
+    return outputs.rows(folder, name) if outputs.exists(folder, name) else None
 
 
-def iter_jsonl(path: Path) -> Iterator[dict] | None:
-    """The records of a JSON-lines file one at a time (never all in memory), or None when the file is absent."""
-    return atomic.iter_jsonl(path) if path.is_file() else None
+def result_records(folder: Path, name: str) -> Iterator[dict[str, Any]] | None:
+    """The records of a JSON-lines result one at a time (never all in memory), or None when absent."""
+    return outputs.records(folder, name) if outputs.exists(folder, name) else None
 
 
-def read_csv(path: Path) -> list[dict[str, str]] | None:
-    """The rows of a CSV file as dicts of strings, or None when the file is absent."""
-    if not path.is_file():
-        return None
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+def result_list(folder: Path, name: str) -> list[dict[str, Any]] | None:
+    """The records of a small JSON-lines result (tables, candidate themes), or None when absent."""
+    found = result_records(folder, name)
+    return None if found is None else list(found)
 
 
 # --------------------------------------------------------------------------- taxonomy and labels
@@ -48,48 +45,29 @@ def empty_taxonomy() -> dict[str, dict]:
     return {"labels": {}, "labels_en": {}, "seeds": {}, "groups": {}, "groups_en": {}, "axes": {}}
 
 
-def find_taxonomy(config: Any) -> dict[str, Any]:
-    """Theme labels and seed terms from the YAML files a config's stages name.
+def config_labels(config: Any) -> dict[str, Any]:
+    """Theme labels and seed phrases, group and axis labels from the data files a config's stages name.
 
-    Returns ``{"labels": {theme: Arabic label}, "labels_en": {...}, "seeds": {theme: [terms]},
-    "groups": {group: label}, "groups_en": {...}, "axes": {axis: label}}``; empty
-    mappings when no such file is named.
+    Returns ``{"labels": {theme: Arabic label}, "labels_en": {...}, "seeds": {theme: [phrases]},
+    "groups": {group: Arabic label}, "groups_en": {...}, "axes": {axis: Arabic label}}``; empty
+    mappings for files no stage names.  Raises ConfigError if a named file is wrong (it was valid when
+    the config was loaded: it has been edited since).
     """
+    from pipeline.stages.stakeholders.actors import load_actors, load_axes
+    from pipeline.stages.themes.taxonomy import load_taxonomy
+
     found = empty_taxonomy()
-    if config is None:
-        return found
-    from pipeline.config import load_yaml
-
-    for spec in config.stages.values():
-        for value in spec.options.values():
-            if isinstance(value, Path) and value.suffix in (".yaml", ".yml") and value.is_file():
-                _merge_taxonomy(found, load_yaml(value))
+    for spec in config.stages.values() if config is not None else ():
+        options = spec.options
+        if isinstance(options.get("taxonomy"), Path):
+            for theme in load_taxonomy(options["taxonomy"]):
+                found["labels"][theme.id] = theme.label_ar
+                found["labels_en"][theme.id] = theme.label_en
+                found["seeds"][theme.id] = list(theme.seeds)
+        if isinstance(options.get("actors"), Path):
+            actors = load_actors(options["actors"])
+            found["groups"].update({gid: actors.labels_ar[gid] or label for gid, label in actors.groups.items()})
+            found["groups_en"].update(actors.groups)
+        if isinstance(options.get("positions"), Path):
+            found["axes"].update({axis.id: axis.label_ar or axis.label for axis in load_axes(options["positions"])})
     return found
-
-
-def _merge_taxonomy(found: dict[str, Any], data: Any) -> None:
-    if not isinstance(data, dict):
-        return
-    for entry in data.get("themes") or []:
-        if isinstance(entry, dict) and entry.get("id"):
-            key = str(entry["id"])
-            found["labels"][key] = str(entry.get("label_ar") or entry.get("label") or key)
-            found["labels_en"][key] = str(entry.get("label_en") or "")
-            found["seeds"][key] = [str(s) for s in entry.get("seeds") or entry.get("seed_terms") or []]
-    for name in ("groups", "stakeholders", "actors"):
-        entries = data.get(name)
-        if isinstance(entries, list):
-            entries = {str(e["id"]): e for e in entries if isinstance(e, dict) and e.get("id")}
-        for key, entry in (entries or {}).items() if isinstance(entries, dict) else ():
-            entry = entry if isinstance(entry, dict) else {"label": entry}
-            aliases = [a for a in entry.get("aliases") or [] if isinstance(a, str)]
-            # an Arabic name reads best on the page; the first alias is the group's plain Arabic name
-            found["groups"][str(key)] = str(
-                entry.get("label_ar") or (aliases[0] if aliases else None) or entry.get("label") or key
-            )
-            found["groups_en"][str(key)] = str(entry.get("label") or entry.get("label_en") or "")
-    axes = data.get("axes")
-    if isinstance(axes, dict):
-        for key, entry in axes.items():
-            entry = entry if isinstance(entry, dict) else {"label": entry}
-            found["axes"][str(key)] = str(entry.get("label_ar") or entry.get("label") or key)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipeline.outputs import split_list_cell
-from pipeline.stages.report.highlight import SeedMatcher
+from pipeline.stages.report.highlight import SeedHighlighter
 from pipeline.stages.report.inputs import number
 
 # Unit ids listed per candidate theme (its size counts them all).
@@ -131,8 +131,8 @@ def section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: d
         return {"ran": False, "rows": []}
     out = []
     for row in rows:
-        theme = row.get("theme") or row.get("id") or ""
-        coherence = row.get("coherence_npmi", row.get("coherence"))
+        theme = row.get("theme") or ""
+        coherence = row.get("coherence_npmi")
         out.append(
             {
                 "theme": theme,
@@ -170,7 +170,7 @@ _PARAGRAPH_KEYS = ("unit_id", "doc_id", "number", "section", "text", "themes", "
 
 def section_paragraphs(
     units: Iterable[dict] | None,
-    matcher: SeedMatcher | None,
+    matcher: SeedHighlighter | None,
     labels: dict[str, str],
     groups: dict[str, str],
     limit: int | None,
@@ -297,7 +297,7 @@ def section_candidates(candidates: list[dict] | None, labels: dict[str, str]) ->
             {
                 "id": str(c.get("id") or i),
                 "size": c.get("size") if c.get("size") is not None else len(units),
-                "terms": split_list_cell(c.get("top_terms") or c.get("terms")),
+                "terms": split_list_cell(c.get("top_terms")),
                 "near": labels.get(near, near) if near else "",
                 "typical": typical,
                 "units": [str(u) for u in units[:MAX_CANDIDATE_UNITS]] if isinstance(units, list) else [],

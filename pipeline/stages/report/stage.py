@@ -47,8 +47,15 @@ from pydantic import Field
 from pipeline import atomic
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
-from pipeline.stages.report.highlight import SeedMatcher
-from pipeline.stages.report.inputs import empty_taxonomy, find_taxonomy, iter_jsonl, read_csv, read_json, read_jsonl
+from pipeline.stages.report.highlight import SeedHighlighter
+from pipeline.stages.report.inputs import (
+    config_labels,
+    empty_taxonomy,
+    result_json,
+    result_list,
+    result_records,
+    result_rows,
+)
 from pipeline.stages.report.sections import (
     section_candidates,
     section_corpus,
@@ -153,7 +160,7 @@ def build_context(
     folder: str | Path,
     *,
     taxonomy: dict[str, Any] | None = None,
-    featurize: Callable[[str], list[str]] | None = None,
+    normalize: Callable[[str], str] | None = None,
     max_paragraphs: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_PARAGRAPHS,
     max_statements: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
@@ -170,36 +177,36 @@ def build_context(
     """
     folder = Path(folder)
     taxonomy = {**empty_taxonomy(), **(taxonomy or {})}
-    info = read_json(folder / "run.json")
-    theme_rows = read_csv(folder / "themes.csv")
+    info = result_json(folder)
+    theme_rows = result_rows(folder, "themes")
     labels = {**THEME_FALLBACK, **taxonomy["labels"]}
     labels_en = dict(taxonomy["labels_en"])
     for row in theme_rows or []:  # themes.csv names the themes of the run, also when no taxonomy is at hand
         theme = row.get("theme") or ""
-        labels.setdefault(theme, row.get("label_ar") or row.get("label") or theme)
+        labels.setdefault(theme, row.get("label_ar") or theme)
         labels_en.setdefault(theme, row.get("label_en") or "")
     groups = {**GROUP_FALLBACK, **taxonomy["groups"]}
     themes = sorted(t for t in labels if t not in THEME_FALLBACK)
     seeds = taxonomy.get("seeds") or {}
-    matcher = SeedMatcher(seeds, featurize) if highlight and seeds else None
+    matcher = SeedHighlighter(seeds, normalize) if highlight and seeds else None
     name = (info or {}).get("name") or folder.name
     context = {
         "title": title or f"تقرير التحليل: {name}",
         "name": name,
         "corpus": section_corpus(info),
         "themes": section_themes(theme_rows, labels, labels_en),
-        "paragraphs": section_paragraphs(iter_jsonl(folder / "units.jsonl"), matcher, labels, groups, max_paragraphs),
+        "paragraphs": section_paragraphs(result_records(folder, "units"), matcher, labels, groups, max_paragraphs),
         "stakeholders": section_stakeholders(
-            iter_jsonl(folder / "statements.jsonl"),
-            read_csv(folder / "positions.csv"),
-            read_csv(folder / "salience.csv"),
+            result_records(folder, "statements"),
+            result_rows(folder, "positions"),
+            result_rows(folder, "salience"),
             labels,
             groups,
             taxonomy["axes"],
             max_statements,
         ),
-        "tables": section_tables(read_jsonl(folder / "tables.jsonl")),
-        "candidates": section_candidates(read_jsonl(folder / "candidate_themes.jsonl"), labels),
+        "tables": section_tables(result_list(folder, "tables")),
+        "candidates": section_candidates(result_list(folder, "candidates"), labels),
         "trend": section_trend(
             folder,
             Path(history_dir) if history_dir is not None else folder,
@@ -243,7 +250,7 @@ def write_report(
     max_paragraphs: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_PARAGRAPHS,
     max_statements: Annotated[int, Field(ge=1)] | None = DEFAULT_MAX_STATEMENTS,
     highlight: bool = True,
-    featurize: Callable[[str], list[str]] | None = None,
+    normalize: Callable[[str], str] | None = None,
     title: str | None = None,
     taxonomy: dict[str, Any] | None = None,
     history_dir: str | Path | None = None,
@@ -252,7 +259,7 @@ def write_report(
 
     ``config`` (a :class:`pipeline.config.Config`) supplies theme labels, seed
     terms and stakeholder labels from the YAML files its stages name
-    (``taxonomy``, in the form :func:`find_taxonomy` returns, overrides it).
+    (``taxonomy``, in the form :func:`config_labels` returns, overrides it).
     ``history_dir``: the output folder whose run history feeds the trend
     section (default ``folder``).  ``max_paragraphs`` / ``max_statements``:
     show at most this many (None: all); the page says how many it leaves out.
@@ -260,8 +267,8 @@ def write_report(
     folder = Path(folder)
     context = build_context(
         folder,
-        taxonomy=taxonomy if taxonomy is not None else find_taxonomy(config),
-        featurize=featurize,
+        taxonomy=taxonomy if taxonomy is not None else config_labels(config),
+        normalize=normalize,
         max_paragraphs=max_paragraphs,
         max_statements=max_statements,
         highlight=highlight,
@@ -308,7 +315,7 @@ class HtmlReport(CorpusStage):
             max_paragraphs=self.max_paragraphs,
             max_statements=self.max_statements,
             highlight=self.highlight,
-            featurize=corpus.featurize,
+            normalize=corpus.normalize,
             title=self.title,
             # corpus.output is the staging folder; the history lives in the real output folder
             history_dir=corpus.config.output if corpus.config is not None else corpus.output,

@@ -126,7 +126,7 @@ def _position_rows(
                 "ci_high": high,
                 "score_text": fmt(r.get("score")) or "—",
                 "ci_text": f"[{fmt(low)}, {fmt(high)}]" if low is not None and high is not None else "—",
-                "n": fmt(r.get("n_statements") or r.get("n") or r.get("statements")),
+                "n": fmt(r.get("n_statements")),
                 "n_scored": fmt(r.get("n_scored")),
                 "note": r.get("note") or "",
             }

@@ -1,23 +1,132 @@
 """The stakeholder stage's configuration files: ``stakeholders.yaml`` (groups, aliases, reporting
 verbs, subject words) and ``positions.yaml`` (position axes, pole terms and examples, Wordscores
-references), parsed and validated into specs.
+references).
 
-Both loaders raise :class:`~pipeline.errors.ConfigError` naming the file and the key path, so the
-config loader can report every mistake before any document is read.
+Each file is a pydantic model (:class:`ActorsFile`, :class:`PositionsFile`), validated and read
+once per file version by :func:`pipeline.config.load_data_file` and shared by the stage and the
+report; :func:`load_actors` and :func:`load_axes` compile them into the specs the matchers use.
+Every mistake is a ConfigError naming the file and the key path, so the config loader can report
+them all before any document is read.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pipeline.config import check_value, load_yaml
-from pipeline.errors import ConfigError
+from pydantic import AfterValidator, Field, StringConstraints
+
+from pipeline.config import DataModel, FilePath, NonEmptyStr, load_data_file
 
 UNSPECIFIED = "unspecified"
 Voice = Literal["active", "passive", "either", "pronoun"]
+# a phrase as written, runs of white space made one space
+Phrase = Annotated[NonEmptyStr, AfterValidator(lambda text: " ".join(text.split()))]
+Phrases = Annotated[tuple[Phrase, ...], Field(strict=False)]
+SomePhrases = Annotated[tuple[Phrase, ...], Field(strict=False, min_length=1)]
+GroupId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+# --------------------------------------------------------------------------- stakeholders.yaml
+
+
+class GroupEntry(DataModel):
+    """A stakeholder group: labels, aliases (plain Arabic names) and named organisations."""
+
+    label: str | None = None  # English label (default: the id)
+    label_ar: str = ""
+    aliases: Phrases
+    organisations: dict[str, SomePhrases] = Field(default_factory=dict, strict=False)
+
+
+class CueEntry(DataModel):
+    """A reporting verb: its lemma, the voice it takes, its written forms and forms to skip."""
+
+    lemma: NonEmptyStr
+    voice: Voice
+    forms: SomePhrases
+    skip: Phrases = ()
+
+
+class SubjectWords(DataModel):
+    """Words of a subject noun phrase: quantifiers («بعض»), heads («وفود»), adverbs."""
+
+    quantifiers: Phrases = ()
+    heads: Phrases = ()
+    adverbs: Phrases = ()
+
+
+class ActorsFile(DataModel):
+    """``stakeholders.yaml``: ``groups`` (id -> group; ``unspecified`` required), ``cues``, ``subject``."""
+
+    groups: Annotated[dict[GroupId, GroupEntry], Field(min_length=1, strict=False)]
+    cues: Annotated[tuple[CueEntry, ...], Field(min_length=1, strict=False)]
+    subject: SubjectWords = SubjectWords()
+
+    def problems(self) -> list[str]:
+        lines = []
+        if UNSPECIFIED not in self.groups:
+            lines.append(f"groups.{UNSPECIFIED}: required group missing (subjects without a group)")
+        for gid, group in self.groups.items():
+            if not group.aliases and not group.organisations:
+                lines.append(f"groups.{gid}.aliases: expected a non-empty list (or organisations)")
+        return lines
+
+
+# --------------------------------------------------------------------------- positions.yaml
+
+
+class PoleEntry(DataModel):
+    """One end of an axis: an id, a description, example sentences and cue terms."""
+
+    id: NonEmptyStr
+    description: str = ""
+    examples: Phrases = ()
+    terms: SomePhrases
+
+
+class ReferenceEntry(DataModel):
+    """A Wordscores reference text with a known position: exactly one of unit, file, text."""
+
+    unit: NonEmptyStr | None = None
+    file: FilePath | None = None
+    text: NonEmptyStr | None = None
+    score: float
+
+
+class WordscoresEntry(DataModel):
+    references: Annotated[tuple[ReferenceEntry, ...], Field(strict=False)] = ()
+
+
+class AxisEntry(DataModel):
+    label: str | None = None  # English label (default: the id)
+    label_ar: str = ""
+    negative: PoleEntry
+    positive: PoleEntry
+    wordscores: WordscoresEntry | None = None
+
+
+class PositionsFile(DataModel):
+    """``positions.yaml``: ``axes`` (axis id -> axis)."""
+
+    axes: Annotated[dict[str, AxisEntry], Field(min_length=1, strict=False)]
+
+    def problems(self) -> list[str]:
+        lines = []
+        for aid, axis in self.axes.items():
+            if axis.negative.id == axis.positive.id:
+                lines.append(f"axes.{aid}.positive.id: the two poles need different ids")
+            refs = axis.wordscores.references if axis.wordscores else ()
+            for i, ref in enumerate(refs):
+                if sum(value is not None for value in (ref.unit, ref.file, ref.text)) != 1:
+                    lines.append(f"axes.{aid}.wordscores.references[{i}]: give exactly one of unit, file, text")
+            if refs and (len(refs) < 2 or len({r.score for r in refs}) < 2):
+                lines.append(f"axes.{aid}.wordscores.references: need at least two references with different scores")
+        return lines
+
+
+# --------------------------------------------------------------------------- compiled specs
 
 
 @dataclass
@@ -31,6 +140,7 @@ class CueSpec:
 @dataclass
 class ActorSpec:
     groups: dict[str, str]  # id -> label
+    labels_ar: dict[str, str]  # id -> Arabic label (label_ar, else the first alias)
     aliases: list[tuple[str, str, str | None]]  # (group, alias, organisation)
     cues: list[CueSpec]
     quantifiers: list[str]
@@ -49,6 +159,7 @@ class ReferenceSpec:
 class AxisSpec:
     id: str
     label: str
+    label_ar: str
     negative: str  # pole ids
     positive: str
     negative_terms: list[str]
@@ -58,137 +169,50 @@ class AxisSpec:
     references: list[ReferenceSpec] = field(default_factory=list)
 
 
-def _mapping(value: Any, where: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
-    """``value`` checked as a mapping with ``allowed`` keys; ``where`` is a key path, or ``"file:"`` at the top."""
-    join = " " if where.endswith(":") else "."  # file: key, then key.sub
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where.rstrip(':')}: expected a mapping, got {value!r}")
-    for key in value:
-        if key not in allowed:
-            raise ConfigError(f"{where}{join}{key}: unknown key; expected one of: {', '.join(sorted(allowed))}")
-    for key in required:
-        if key not in value:
-            raise ConfigError(f"{where}{join}{key}: required key missing")
-    return value
-
-
-def _strings(value: Any, where: str, base: Path, allow_empty: bool = False) -> list[str]:
-    items = check_value(value, list[str], where, base)
-    if not items and not allow_empty:
-        raise ConfigError(f"{where}: expected a non-empty list")
-    for i, item in enumerate(items):
-        if not item.strip():
-            raise ConfigError(f"{where}[{i}]: expected a non-empty string")
-    return [" ".join(item.split()) for item in items]
-
-
 def load_actors(path: Path) -> ActorSpec:
-    """Parse and validate ``stakeholders.yaml``; ConfigError naming the file and key path."""
-    data = load_yaml(path, "stakeholders file")
-    where = f"{path}:"
-    base = path.parent
-    data = _mapping(data, f"{path}:", {"groups", "cues", "subject"}, ("groups", "cues"))
-    groups_data = data["groups"]
-    if not isinstance(groups_data, dict) or not groups_data:
-        raise ConfigError(f"{where} groups: expected a non-empty mapping of group id -> group")
-    groups: dict[str, str] = {}
+    """The compiled ``stakeholders.yaml`` at ``path``; ConfigError naming the file and key path."""
+    data: ActorsFile = load_data_file(path, ActorsFile, "stakeholders file")
     aliases: list[tuple[str, str, str | None]] = []
-    for gid, spec in groups_data.items():
-        gwhere = f"{where} groups.{gid}"
-        if not isinstance(gid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", gid):
-            raise ConfigError(f"{gwhere}: group ids are lower-case identifiers, got {gid!r}")
-        spec = _mapping(spec, gwhere, {"label", "label_ar", "aliases", "organisations"}, ("aliases",))
-        check_value(spec.get("label_ar", ""), str, f"{gwhere}.label_ar", base)
-        groups[gid] = check_value(spec.get("label", gid), str, f"{gwhere}.label", base)
-        for alias in _strings(spec["aliases"], f"{gwhere}.aliases", base, allow_empty=bool(spec.get("organisations"))):
-            aliases.append((gid, alias, None))
-        orgs = spec.get("organisations") or {}
-        if not isinstance(orgs, dict):
-            raise ConfigError(f"{gwhere}.organisations: expected a mapping of name -> aliases, got {orgs!r}")
-        for name, names in orgs.items():
-            for alias in _strings(names, f"{gwhere}.organisations.{name}", base):
-                aliases.append((gid, alias, str(name)))
-    if UNSPECIFIED not in groups:
-        raise ConfigError(f"{where} groups.{UNSPECIFIED}: required group missing (subjects without a group)")
-    cues_data = data["cues"]
-    if not isinstance(cues_data, list) or not cues_data:
-        raise ConfigError(f"{where} cues: expected a non-empty list of cues")
-    cues = []
-    for i, cue in enumerate(cues_data):
-        cwhere = f"{where} cues[{i}]"
-        cue = _mapping(cue, cwhere, {"lemma", "voice", "forms", "skip"}, ("lemma", "voice", "forms"))
-        cues.append(
-            CueSpec(
-                lemma=check_value(cue["lemma"], str, f"{cwhere}.lemma", base),
-                voice=check_value(cue["voice"], Voice, f"{cwhere}.voice", base),
-                forms=_strings(cue["forms"], f"{cwhere}.forms", base),
-                skip=_strings(cue.get("skip", []), f"{cwhere}.skip", base, allow_empty=True),
-            )
-        )
-    subject = _mapping(data.get("subject") or {}, f"{where} subject", {"quantifiers", "heads", "adverbs"})
+    for gid, group in data.groups.items():
+        aliases.extend((gid, alias, None) for alias in group.aliases)
+        for name, names in group.organisations.items():
+            aliases.extend((gid, alias, str(name)) for alias in names)
     return ActorSpec(
-        groups=groups,
+        groups={gid: group.label or gid for gid, group in data.groups.items()},
+        labels_ar={
+            gid: group.label_ar or (group.aliases[0] if group.aliases else "") for gid, group in data.groups.items()
+        },
         aliases=aliases,
-        cues=cues,
-        quantifiers=_strings(subject.get("quantifiers", []), f"{where} subject.quantifiers", base, True),
-        heads=_strings(subject.get("heads", []), f"{where} subject.heads", base, True),
-        adverbs=_strings(subject.get("adverbs", []), f"{where} subject.adverbs", base, True),
+        cues=[CueSpec(c.lemma, c.voice, list(c.forms), list(c.skip)) for c in data.cues],
+        quantifiers=list(data.subject.quantifiers),
+        heads=list(data.subject.heads),
+        adverbs=list(data.subject.adverbs),
     )
 
 
 def load_axes(path: Path) -> list[AxisSpec]:
-    """Parse and validate ``positions.yaml``; ConfigError naming the file and key path."""
-    data = load_yaml(path, "positions file")
-    where = f"{path}:"
-    base = path.parent
-    data = _mapping(data, f"{path}:", {"axes"}, ("axes",))
-    if not isinstance(data["axes"], dict) or not data["axes"]:
-        raise ConfigError(f"{where} axes: expected a non-empty mapping of axis id -> axis")
+    """The compiled axes of ``positions.yaml`` at ``path``; ConfigError naming the file and key path."""
+    data: PositionsFile = load_data_file(path, PositionsFile, "positions file")
     axes = []
-    for aid, spec in data["axes"].items():
-        awhere = f"{where} axes.{aid}"
-        spec = _mapping(
-            spec, awhere, {"label", "label_ar", "negative", "positive", "wordscores"}, ("negative", "positive")
-        )
-        check_value(spec.get("label_ar", ""), str, f"{awhere}.label_ar", base)
+    for aid, axis in data.axes.items():
         poles = {}
-        for side in ("negative", "positive"):
-            pole = _mapping(spec[side], f"{awhere}.{side}", {"id", "description", "examples", "terms"}, ("id", "terms"))
-            description = check_value(pole.get("description", ""), str, f"{awhere}.{side}.description", base)
-            examples = _strings(pole.get("examples", []), f"{awhere}.{side}.examples", base, allow_empty=True)
-            poles[side] = (
-                check_value(pole["id"], str, f"{awhere}.{side}.id", base),
-                _strings(pole["terms"], f"{awhere}.{side}.terms", base),
-                [" ".join(description.split())] * bool(description.strip()) + examples,
-            )
-        if poles["negative"][0] == poles["positive"][0]:
-            raise ConfigError(f"{awhere}.positive.id: the two poles need different ids")
+        for side, pole in (("negative", axis.negative), ("positive", axis.positive)):
+            description = " ".join(pole.description.split())
+            poles[side] = [description] * bool(description) + list(pole.examples)
         references = []
-        ws = _mapping(spec.get("wordscores") or {}, f"{awhere}.wordscores", {"references"})
-        refs = ws.get("references") or []
-        if not isinstance(refs, list):
-            raise ConfigError(f"{awhere}.wordscores.references: expected a list, got {refs!r}")
-        for i, ref in enumerate(refs):
-            rwhere = f"{awhere}.wordscores.references[{i}]"
-            ref = _mapping(ref, rwhere, {"unit", "file", "text", "score"}, ("score",))
-            kinds = [k for k in ("unit", "file", "text") if k in ref]
-            if len(kinds) != 1:
-                raise ConfigError(f"{rwhere}: give exactly one of unit, file, text")
-            kind = kinds[0]
-            value = check_value(ref[kind], Path if kind == "file" else str, f"{rwhere}.{kind}", base)
-            score = check_value(ref["score"], float, f"{rwhere}.score", base)
-            references.append(ReferenceSpec(kind, str(value), score))
-        if references and (len(references) < 2 or len({r.score for r in references}) < 2):
-            raise ConfigError(f"{awhere}.wordscores.references: need at least two references with different scores")
+        for ref in axis.wordscores.references if axis.wordscores else ():
+            kind = "unit" if ref.unit is not None else "file" if ref.file is not None else "text"
+            references.append(ReferenceSpec(kind, str(getattr(ref, kind)), float(ref.score)))
         axes.append(
             AxisSpec(
                 id=str(aid),
-                label=check_value(spec.get("label", str(aid)), str, f"{awhere}.label", base),
-                negative=poles["negative"][0],
-                positive=poles["positive"][0],
-                negative_terms=poles["negative"][1],
-                positive_terms=poles["positive"][1],
-                examples={poles["negative"][0]: poles["negative"][2], poles["positive"][0]: poles["positive"][2]},
+                label=axis.label or str(aid),
+                label_ar=axis.label_ar,
+                negative=axis.negative.id,
+                positive=axis.positive.id,
+                negative_terms=list(axis.negative.terms),
+                positive_terms=list(axis.positive.terms),
+                examples={axis.negative.id: poles["negative"], axis.positive.id: poles["positive"]},
                 references=references,
             )
         )

@@ -46,15 +46,12 @@ from pipeline.stages.themes.scoring import (
     seed_counts,
 )
 from pipeline.stages.themes.semantic import (
-    PhraseMatcher,
     VectorCache,
-    clitic_forms,
     embed,
     embedding_scores,
     learned_terms,
     semantic_scores,
     sentences,
-    surface_words,
 )
 from pipeline.stages.themes.topic_models import (
     Tfidf,
@@ -64,6 +61,7 @@ from pipeline.stages.themes.topic_models import (
     profile_scores,
     seeded_lda_scores,
 )
+from pipeline.text.gazetteer import PhraseMatcher, clitic_forms, surface_words
 
 __all__ = [
     "PhraseMatcher",

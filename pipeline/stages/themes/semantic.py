@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from pipeline.stages.themes.scoring import ThemeInput, evidence, seed_counts
+from pipeline.text.gazetteer import PhraseMatcher
 
 # ---------------------------------------------------------------- sentence embeddings
 
@@ -57,92 +58,6 @@ def embedding_scores(
 
 
 # ---------------------------------------------------------------- seed phrases as written
-
-_ARABIC_WORD = r"[\u0621-\u063A\u0641-\u064A]+|[A-Za-z0-9]+"
-
-
-def surface_words(text: str) -> list[str]:
-    """Words of (normalised) text: runs of Arabic letters, or of Latin letters and digits (lower-cased)."""
-    import re
-
-    return [w.lower() for w in re.findall(_ARABIC_WORD, text)]
-
-
-def clitic_forms(word: str) -> set[str]:
-    """A word and the forms left when its attached prefixes are removed: the conjunctions و ف, then
-    the prepositions ب ك ل (``لل`` standing for ``ل`` + ``ال``).  Nothing is removed from the end, so a
-    seed word matches the word as written with only a prefix in front («وللتنمية» matches «التنمية»)."""
-    forms = {word}
-    stems = [word]
-    if len(word) > 3 and word[0] in "وف":
-        stems.append(word[1:])
-    for w in list(stems):
-        forms.add(w)
-        if len(w) > 3 and w[0] in "بكل":
-            forms.add(w[1:])
-        if len(w) > 4 and w.startswith("لل"):
-            forms.add("ال" + w[2:])
-    return forms
-
-
-class PhraseMatcher:
-    """Seed terms matched as written: every word of a seed phrase, in order, with nothing left out
-    (no stop-word filtering inside a phrase, so «دور الأمم المتحدة» needs «دور»).  Texts and seeds are
-    compared after the same normalisation (``normalize``: the run's letter folding); a text word
-    matches a seed word when one of its :func:`clitic_forms` equals it.  Longest match first, left to
-    right, like a gazetteer: the CSTD's full name counts for the theme that lists it, not for a
-    shorter seed inside it."""
-
-    def __init__(self, seeds: list[list[str]], normalize: Any = None) -> None:
-        self.normalize = normalize or (lambda text: text)
-        self.table: dict[tuple[str, ...], set[int]] = {}
-        for j, terms in enumerate(seeds):
-            for term in terms:
-                key = tuple(surface_words(self.normalize(term)))
-                if key:
-                    self.table.setdefault(key, set()).add(j)
-        self.longest = max((len(k) for k in self.table), default=0)
-        self.first = {k[0] for k in self.table}
-        self.n_themes = len(seeds)
-
-    def matches(self, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(first word, word count, seed key) of each match in ``text`` (already normalised)."""
-        words = [clitic_forms(w) for w in surface_words(text)]
-        out, pos = [], 0
-        while pos < len(words):
-            if not (words[pos] & self.first):
-                pos += 1
-                continue
-            for n in range(min(self.longest, len(words) - pos), 0, -1):
-                found = self._match(words[pos : pos + n])
-                if found is not None:
-                    out.append((pos, n, found))
-                    pos += n
-                    break
-            else:
-                pos += 1
-        return out
-
-    def _match(self, window: list[set[str]]) -> tuple[str, ...] | None:
-        from itertools import product
-
-        if len(window) == 1:
-            hits = [(f,) for f in window[0] if (f,) in self.table]
-        else:  # few forms per word (at most 4), so the product stays tiny
-            hits = [key for key in product(*window) if key in self.table]
-        return min(hits) if hits else None
-
-    def counts(self, texts: Iterable[str]) -> np.ndarray:
-        """``(n_texts, n_themes)`` seed-phrase matches per text (``texts`` already normalised; read once)."""
-        rows = []
-        for text in texts:
-            row = np.zeros(self.n_themes)
-            for _, _, key in self.matches(text):
-                for j in self.table[key]:
-                    row[j] += 1
-            rows.append(row)
-        return np.array(rows).reshape(len(rows), self.n_themes)
-
 
 # ---------------------------------------------------------------- semantic scorer (default)
 
