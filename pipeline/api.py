@@ -16,14 +16,13 @@ another folder, and loads the result -- to see what an option does.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.outputs import CATALOGUE, frame, split_list_cell
+from pipeline.outputs import CATALOGUE, frame, read_json, split_list_cell
 from pipeline.run.commit import CACHE_DIR
 
 __all__ = ["Run", "load_run", "output_folder", "rerun", "split_list_cell"]
@@ -95,10 +94,9 @@ def load_run(path: str | Path) -> Run:
     folder = output_folder(path)
     if not folder.is_dir():
         raise PipelineError(f"{folder}: no such output folder; run the pipeline first (make run)")
-    info_path = folder / "run.json"
-    if not info_path.is_file():
-        raise PipelineError(f"{folder}: not a run output folder (no run.json)")
-    info = json.loads(info_path.read_text(encoding="utf-8"))
+    info = read_json(folder)
+    if info is None:
+        raise PipelineError(f"{folder}: not a run output folder (no run.json, or it is unreadable)")
     missing = [CATALOGUE[name].filename for name in RESULTS if not (folder / CATALOGUE[name].filename).is_file()]
     frames = {name: frame(folder, name) for name in RESULTS}
     if "number" in frames["units"].columns:  # paragraph numbers stay integers although headings have none

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline import atomic
+from pipeline import atomic, outputs
 from pipeline.errors import InputError
 
 # ---------------------------------------------------------------- per-theme scores
@@ -127,7 +127,7 @@ def evaluate(
 
 def evaluate_run(output_dir: Path, gold_path: Path) -> str:
     """Score ``output_dir/units.jsonl`` against a gold JSONL; returns the printed table."""
-    units_path = Path(output_dir) / "units.jsonl"
+    units_path = outputs.path(output_dir, "units")
     if not units_path.is_file():
         raise InputError(f"{units_path}: no run output found; run the pipeline first")
     gold = read_gold(gold_path)

@@ -17,6 +17,7 @@ from pipeline import atomic
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.logs import LOGGER
+from pipeline.outputs import path as result_path
 from pipeline.records import Corpus, Table
 from pipeline.run.cache import document_key, stage_key
 from pipeline.run.commit import commit, crash_point, staging_folder
@@ -72,7 +73,7 @@ def finish(
         else:
             outputs.write_units(outputs.rendered(current), staging, counts)
         data = info()
-        atomic.write_json(staging / "run.json", data)
+        atomic.write_json(result_path(staging, "run"), data)
         crash_point("staged")
         record = history_record(
             config, run_id, kind, started, changes, "ok",
@@ -215,7 +216,7 @@ class CorpusOutputs:
             if spec.cls.reads_results and not written:
                 self.write_units(self.streamed(), staging, counts)
                 written = True
-                atomic.write_json(staging / "run.json", info())
+                atomic.write_json(result_path(staging, "run"), info())
             t = time.perf_counter()
             LOGGER.info(f"stage {slot} ({spec.impl})")
             counts[slot] = Counter(spec.build().apply(corpus) or {})
@@ -253,17 +254,17 @@ class CorpusOutputs:
     def write_units(self, lines: Iterator[tuple[str, str, int]], staging: Path, counts: dict) -> None:
         """units.jsonl and tables.jsonl from per-document lines; the phrase-token count goes to the counts."""
         table_lines = []
-        with atomic.atomic_open(staging / "units.jsonl") as handle:
+        with atomic.atomic_open(result_path(staging, "units")) as handle:
             for unit_lines, doc_table_lines, doc_phrase_tokens in lines:
                 handle.write(unit_lines)
                 table_lines.append(doc_table_lines)
                 self.phrase_tokens += doc_phrase_tokens
-        atomic.write_text(staging / "tables.jsonl", "".join(table_lines))
+        atomic.write_text(result_path(staging, "tables"), "".join(table_lines))
         self._count_phrases(counts)
 
     def take_spool(self, spool: Spool, staging: Path, counts: dict) -> None:
-        os.replace(spool.path, staging / "units.jsonl")
-        atomic.write_text(staging / "tables.jsonl", "".join(spool.tables))
+        os.replace(spool.path, result_path(staging, "units"))
+        atomic.write_text(result_path(staging, "tables"), "".join(spool.tables))
         self.phrase_tokens = spool.phrase_tokens
         self._count_phrases(counts)
 

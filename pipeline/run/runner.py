@@ -19,7 +19,6 @@ catalogue, and this module is the runner -- the only code that knows the order o
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeline import outputs
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.logs import LOGGER, progress, quieted
@@ -219,9 +219,8 @@ def _history() -> Any:
 
 
 def _previous_run(output: Path) -> dict[str, Any] | None:
-    try:
-        info = json.loads((output / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    info = outputs.read_json(output)
+    if info is None:
         return None
     if "inputs" not in info:  # a run.json from before incremental runs: rebuild what it can
         info["inputs"] = {d["source"]: d.get("sha256") for d in info.get("documents", [])}
@@ -234,7 +233,7 @@ def _unchanged(previous: dict[str, Any], config: Config, plan: Plan) -> bool:
         and previous.get("versions") == plan.versions
         and previous.get("stage_keys") == plan.stage_keys
         and previous.get("inputs") == plan.hashes
-        and (config.output / "units.jsonl").is_file()
+        and outputs.exists(config.output, "units")
     )
 
 
