@@ -3,7 +3,7 @@ verbs, subject words) and ``positions.yaml`` (position axes, pole terms and exam
 references).
 
 Each file is a pydantic model (:class:`ActorsFile`, :class:`PositionsFile`), validated and read
-once per file version by :func:`pipeline.config.load_data_file` and shared by the stage and the
+once per file version by :func:`pipeline.datafiles.load_data_file` and shared by the stage and the
 report; :func:`load_actors` and :func:`load_axes` compile them into the specs the matchers use.
 Every mistake is a ConfigError naming the file and the key path, so the config loader can report
 them all before any document is read.
@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from pipeline.config import DataModel, FilePath, NonEmptyStr, load_data_file
+from pipeline.config import FilePath
+from pipeline.datafiles import DataModel, NonEmptyStr, load_data_file
 
 UNSPECIFIED = "unspecified"
 Voice = Literal["active", "passive", "either", "pronoun"]

@@ -3,7 +3,7 @@ example sentences and seed phrases in natural Arabic, plus ``none_examples`` (te
 to no theme).
 
 The file is a pydantic model (:class:`Taxonomy`), validated and read once per file version by
-:func:`pipeline.config.load_data_file`; the theme stage and the report share it.  Every mistake is
+:func:`pipeline.datafiles.load_data_file`; the theme stage and the report share it.  Every mistake is
 a ConfigError naming the file and the key path (``themes.yaml: themes[2].seeds[0]: ...``).
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from pipeline.config import DataModel, NonEmptyStr, load_data_file
+from pipeline.datafiles import DataModel, NonEmptyStr, load_data_file
 
 ThemeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
