@@ -100,13 +100,22 @@ class Config:
         for spec in self.stages.values():
             for value in spec.options.values():
                 if isinstance(value, Path) and value.is_file():
-                    found[value.name] = hashlib.sha256(value.read_bytes()).hexdigest()
+                    found[value.name] = file_sha256(value)
         return dict(sorted(found.items()))
 
 
 def content_hash(obj: Any) -> str:
     """sha256 (hex) of the canonical JSON of ``obj`` (sorted keys, UTF-8): config, stage and cache keys."""
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 (hex) of a file's bytes, read in 1 MiB blocks: inputs, option files, cache keys."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _jsonable(obj: Any) -> Any:

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import StageSpec
+from pipeline.config import StageSpec, file_sha256
 from pipeline.config import content_hash as _sha
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
@@ -76,7 +76,7 @@ def _module_source_hash(module_name: str) -> str:
 
 def _option_files(value: Any) -> list[str]:
     if isinstance(value, Path):
-        return [hashlib.sha256(value.read_bytes()).hexdigest()] if value.is_file() else ["missing"]
+        return [file_sha256(value)] if value.is_file() else ["missing"]
     if isinstance(value, list | tuple):
         return [h for v in value for h in _option_files(v)]
     if isinstance(value, dict):
@@ -106,14 +106,6 @@ def chain_keys(specs: dict[str, StageSpec], versions: dict[str, str]) -> dict[st
     return out
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @functools.lru_cache(maxsize=1024)
 def _folder_context(folder: str) -> str:
     """Hash of the metadata files in ``folder`` (they change what ingest reports for every file there)."""
@@ -121,7 +113,7 @@ def _folder_context(folder: str) -> str:
     for name in METADATA_NAMES:
         path = Path(folder) / name
         if path.is_file():
-            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            found[name] = file_sha256(path)
     return _sha(found)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Config
-from pipeline.run.cache import chain_keys, file_sha256
+from pipeline.config import Config, file_sha256
+from pipeline.run.cache import chain_keys
 from pipeline.run.documents import document_slots
 from pipeline.run.records import package_versions
 from pipeline.stages.ingest import find_corpus_files
