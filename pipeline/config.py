@@ -37,6 +37,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     create_model,
@@ -328,9 +329,25 @@ def stage_options(cls: type, options: dict[str, Any], where: str, base: Path) ->
         return {}, ([f"{where.rstrip('.')}: this implementation takes no options"] if options else [])
     checked, errors = _validate(model, options, where, base)
     if checked is None:
-        return {}, errors
+        return _valid_subset(model, options, base), errors
     values = {name: getattr(checked, name) for name in checked.model_fields_set}
     return dict(sorted(values.items(), key=lambda item: list(options).index(item[0]))), []
+
+
+def _valid_subset(model: type[BaseModel], options: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The options of a config that failed which are right on their own (checked one by one), so the
+    files they name can still be checked and every mistake reported in one go."""
+    good = {}
+    for name, value in options.items():
+        info = model.model_fields.get(name)
+        if info is None:
+            continue
+        try:
+            hint = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            good[name] = TypeAdapter(hint).validate_python(value, strict=True, context={"base": base})
+        except ValidationError:
+            continue
+    return good
 
 
 def check_built_stage(stage: Any) -> None:
@@ -362,12 +379,12 @@ def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | No
         kind = "pipeline.stages.base.DocumentStage or CorpusStage"
         return None, [f"{where}stages.{slot}.impl: {entry.impl!r} is not a stage; its class must subclass {kind}"]
     options, errors = stage_options(cls, entry.options or {}, f"{where}stages.{slot}.options.", base)
-    if errors:
-        return None, errors
-    try:
+    try:  # the files the right options name are checked even when other options are wrong
         cls.validate_options(options)
     except ConfigError as exc:
-        return None, str(exc).splitlines()
+        errors = [*errors, *str(exc).splitlines()]
+    if errors:
+        return None, errors
     return StageSpec(slot, entry.impl, options, cls), []
 
 

@@ -267,3 +267,15 @@ def test_check_config_and_run_stop_with_exit_2_before_any_document_is_read(tmp_p
         assert any(f"{path}: stages.stakeholders.options.bootstrap_samples:" in line for line in lines), lines
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()  # no document read, no cache, no lock
+
+
+def test_a_wrong_option_does_not_hide_a_wrong_file_named_by_another_option(tmp_path: Path) -> None:
+    data = base(tmp_path)
+    bad = tmp_path / "bad_themes.yaml"
+    bad.write_text("themes:\n  - {id: a, label_ar: أ, label_en: A, description: d, seedz: [x]}\n", encoding="utf-8")
+    data["stages"]["themes"]["options"].update(taxonomy=str(bad), threshold="otsuu")
+    with pytest.raises(ConfigError) as info:
+        config.load(write_config(tmp_path, data))
+    lines = str(info.value).splitlines()
+    assert any("stages.themes.options.threshold: expected one of" in line for line in lines), lines
+    assert any(line.startswith(f"{bad}: themes[0].seedz: unknown key") for line in lines), lines
