@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,36 @@ def _top_mean(sims: np.ndarray, groups: np.ndarray, n_groups: int, k: int) -> np
     return out
 
 
-def semantic_scores(
+@dataclass
+class SemanticFeatures:
+    """What :func:`semantic_features` measures per unit (rows) and theme (columns).
+
+    ``sim``: similarity to each theme's references (mean of the paragraph's and of its best sentence's
+    top-``k`` cosines); ``none_sim`` ``(n,)``: the same to the "no theme" examples (``-1`` without any);
+    ``share``: the softmax share of each theme among the themes and "no theme"; ``seeds``: evidence of
+    seed phrases matched as written, ``1 - e^-count``; ``learned``: share of the theme's corpus-learned
+    terms the unit contains; ``score``: the combined score in [0, 1] (``share + seed_weight * seeds +
+    expand_weight * learned``, clipped); ``terms``: the learned terms per theme."""
+
+    sim: np.ndarray
+    none_sim: np.ndarray
+    share: np.ndarray
+    seeds: np.ndarray
+    learned: np.ndarray
+    score: np.ndarray
+    terms: list[list[str]] = field(default_factory=list)
+
+
+def semantic_scores(data: ThemeInput, *args: Any, learned: list[list[str]] | None = None, **kwargs: Any) -> np.ndarray:
+    """The combined score of :func:`semantic_features` (``(n_units, n_themes)`` in [0, 1]); the learned
+    terms go to ``learned`` when given."""
+    found = semantic_features(data, *args, **kwargs)
+    if learned is not None:
+        learned[:] = found.terms
+    return found.score
+
+
+def semantic_features(
     data: ThemeInput,
     k: int = 3,
     temperature: float = 0.07,
@@ -119,9 +149,8 @@ def semantic_scores(
     expand_terms: int = 20,
     expand_weight: float = 0.2,
     expand_confident: float = 0.5,
-    learned: list[list[str]] | None = None,
-) -> np.ndarray:
-    """Theme scores from meaning, in [0, 1].
+) -> SemanticFeatures:
+    """Theme evidence from meaning (:class:`SemanticFeatures`).
 
     1. Every unit and every sentence of it (:func:`sentences`) is embedded with the multilingual
        Universal Sentence Encoder v3 (Yang et al. 2019, "Multilingual Universal Sentence Encoder for
@@ -136,7 +165,7 @@ def semantic_scores(
     4. Seed phrases matched as written (:class:`PhraseMatcher`) add ``seed_weight * (1 - e^-count)``.
     5. Corpus-learned vocabulary (:func:`learned_terms`): per theme, the ``expand_terms`` features
        most associated with the fitted units scoring at least ``expand_confident``; a unit adds
-       ``expand_weight`` x the share of them it contains.  The terms go to ``learned`` when given.
+       ``expand_weight`` x the share of them it contains.
 
     Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream;
     ``data.docs`` twice more for the learned vocabulary)."""
@@ -149,7 +178,8 @@ def semantic_scores(
     # one pass for the seed phrases, then one for the vectors: never two streams over the units at once
     norm_texts = data.norm_texts if data.norm_texts is not None else data.texts
     seeds = evidence(PhraseMatcher(data.seed_texts, data.normalize).counts(t or "" for t in norm_texts))
-    out: list[np.ndarray] = []
+    sims_out: list[np.ndarray] = []
+    shares_out: list[np.ndarray] = []
 
     def flush(texts: list[str]) -> None:
         split = [sentences(t) for t in texts]
@@ -160,7 +190,8 @@ def semantic_scores(
         np.maximum.at(best, owner, each)
         sims = (whole + best) / 2.0
         shares = np.exp((sims - sims.max(axis=1, keepdims=True)) / temperature)
-        out.append(shares[:, : len(refs)] / shares.sum(axis=1, keepdims=True))
+        sims_out.append(sims)
+        shares_out.append(shares[:, : len(refs)] / shares.sum(axis=1, keepdims=True))
         if len(cache.vectors) > cache.limit:  # memory stays bounded on a large corpus
             cache.vectors.clear()
 
@@ -172,17 +203,21 @@ def semantic_scores(
             texts = []
     if texts:
         flush(texts)
-    scores = np.clip(np.vstack(out) + seed_weight * seeds, 0.0, 1.0) if out else np.zeros((0, len(refs)))
+    n_themes = len(refs)
+    sims = np.vstack(sims_out) if sims_out else np.zeros((0, n_classes))
+    share = np.vstack(shares_out) if shares_out else np.zeros((0, n_themes))
+    none_sim = sims[:, n_themes] if none else np.full(len(sims), -1.0)
+    scores = np.clip(share + seed_weight * seeds, 0.0, 1.0) if len(share) else np.zeros((0, n_themes))
+    learned = np.zeros_like(scores)
+    terms: list[list[str]] = [[] for _ in range(n_themes)]
     if expand_terms and expand_weight and len(scores):
         terms = learned_terms(data, scores >= expand_confident, expand_terms)
-        if learned is not None:
-            learned[:] = terms
         wanted = [set(t) for t in terms]
-        share = np.array(
+        learned = np.array(
             [[len(doc & w) / len(w) if w else 0.0 for w in wanted] for doc in (set(d) for d in data.docs)]
         ).reshape(len(scores), len(wanted))
-        scores = np.clip(scores + expand_weight * share, 0.0, 1.0)
-    return scores
+        scores = np.clip(scores + expand_weight * learned, 0.0, 1.0)
+    return SemanticFeatures(sims[:, :n_themes], none_sim, share, seeds.reshape(scores.shape), learned, scores, terms)
 
 
 def learned_terms(data: ThemeInput, confident: np.ndarray, n_terms: int, min_df: int = 3) -> list[list[str]]:

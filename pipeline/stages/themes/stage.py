@@ -53,6 +53,7 @@ from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxo
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 # Option types: declared ranges, checked when the config is loaded (pipeline.config)
 Threshold = Literal["fixed", "otsu"]
+Decision = Literal["threshold", "calibrated"]  # semantic: how a score becomes an assignment
 Score = Annotated[float, Field(ge=0, le=1)]  # theme scores are in [0, 1]
 Positive = Annotated[int, Field(ge=1)]
 Count = Annotated[int, Field(ge=0)]
@@ -439,7 +440,10 @@ class EmbeddingThemes(_ThemeStage):
 class SemanticThemes(_ThemeStage):
     """Meaning first: multilingual USE v3 similarity of paragraphs and their sentences to each theme's
     description and example sentences, against a "no theme" class, plus seed phrases matched as
-    written; per-theme Otsu thresholds (label-free), never below ``otsu_floor``."""
+    written.  ``decision: threshold``: the combined score against per-theme Otsu thresholds (label-free),
+    never below ``otsu_floor``; ``decision: calibrated``: the score is P(theme) from a pooled logistic
+    layer fitted on labelled paragraphs (:class:`pipeline.stages.themes.calibration.ThemeCalibrator`,
+    stored in ``calibration``), assigned at its cross-validated cut."""
 
     threshold: Threshold = "otsu"
     min_score: Score = 0.35  # the threshold under `fixed` (and when otsu cannot cut)
@@ -451,12 +455,14 @@ class SemanticThemes(_ThemeStage):
     expand_terms: Count = 20  # corpus-learned terms per theme (0: none)
     expand_weight: Score = 0.2  # weight of the share of learned terms a unit contains
     expand_confident: Score = 0.5  # units scoring this much teach a theme its vocabulary
+    decision: Decision = "threshold"  # threshold: combined score vs `threshold`; calibrated: P(theme) vs its CV cut
+    calibration: Path | None = None  # calibrated: a ThemeCalibrator JSON; None: the shipped one
 
     def score(self, data: Any) -> np.ndarray:
-        from pipeline.stages.themes.semantic import semantic_scores
+        from pipeline.stages.themes.calibration import ThemeCalibrator, decision_features
+        from pipeline.stages.themes.semantic import semantic_features
 
-        self.learned: list[list[str]] = []
-        return semantic_scores(
+        found = semantic_features(
             data,
             self.k,
             self.temperature,
@@ -465,8 +471,23 @@ class SemanticThemes(_ThemeStage):
             expand_terms=self.expand_terms,
             expand_weight=self.expand_weight,
             expand_confident=self.expand_confident,
-            learned=self.learned,
         )
+        self.learned: list[list[str]] = found.terms
+        if self.decision == "threshold":
+            return found.score
+        self.calibrator_ = ThemeCalibrator.load(self.calibration)
+        return self.calibrator_.predict_proba(
+            decision_features(found.sim, found.none_sim, found.share, found.seeds, found.learned)
+        )
+
+    def thresholds(self, scores: np.ndarray, themes: list[Theme], fit: list[bool]) -> dict[str, float]:
+        """``decision: calibrated``: the calibrator's cut for every theme; otherwise as every method."""
+        if self.decision == "calibrated":
+            from pipeline.stages.themes.calibration import ThemeCalibrator
+
+            cut = (getattr(self, "calibrator_", None) or ThemeCalibrator.load(self.calibration)).threshold_
+            return {t.id: round(cut, 5) for t in themes}
+        return super().thresholds(scores, themes, fit)
 
 
 def lookup_stage(name: str) -> type:
