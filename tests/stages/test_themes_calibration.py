@@ -121,3 +121,21 @@ def test_decision_option_is_checked_at_load(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match="calibration"):
         config_module.load(path)
+
+
+def test_vector_cache_persists_across_runs_and_changes_nothing(tmp_path):
+    """A second run on the same output reads every sentence vector back instead of encoding it."""
+    runs = []
+    for _ in range(2):
+        corpus = _toy_corpus(tmp_path, _semantic_units())
+        counts = th.lookup_stage("semantic")(taxonomy=_semantic_taxonomy(tmp_path), n_candidates=0).apply(corpus)
+        runs.append((counts, (corpus.output / "themes.csv").read_bytes(), [u.to_json() for u in corpus.units]))
+    (first, csv1, units1), (second, csv2, units2) = runs
+    assert first["texts_encoded"] > 0 and first["texts_cached"] == 0
+    assert second["texts_encoded"] == 0 and second["texts_cached"] == first["texts_encoded"]
+    assert (csv1, units1) == (csv2, units2)
+    assert (corpus.output / ".cache" / "themes-usem3.sqlite").is_file()
+    # without the option nothing is stored and everything is encoded again
+    corpus = _toy_corpus(tmp_path, _semantic_units())
+    stage = th.lookup_stage("semantic")(taxonomy=_semantic_taxonomy(tmp_path), n_candidates=0, vector_cache=False)
+    assert stage.apply(corpus)["texts_encoded"] == first["texts_encoded"]

