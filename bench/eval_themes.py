@@ -56,6 +56,7 @@ ABLATIONS = {  # name -> (method, options)
     "embedding@otsu": ("embedding", {"threshold": "otsu"}),
     "semantic@fixed": ("semantic", {"threshold": "fixed"}),
     "semantic-noexp": ("semantic", {"expand_terms": 0}),
+    "semantic@calib": ("semantic", {"decision": "calibrated"}),
 }
 
 

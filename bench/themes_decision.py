@@ -153,13 +153,16 @@ def main() -> int:
             preds[name] = cross_validate(rule, score, y, x, folds)
         boots = ev.bootstrap_macro_f1(y, preds, args.n_boot, 0)
         print(f"[{split}] out-of-fold macro-F1, 95% bootstrap interval over paragraphs ({args.n_boot} resamples);"
-              f" paired difference to keywords@v1")  # fmt: skip
+              f" paired differences to keywords@v1 and to otsu")  # fmt: skip
         for name, pred in preds.items():
             value = cal.macro_f1(y, pred)
             lo, hi = ev.interval(boots[name])
-            dlo, dhi = ev.interval(boots[name] - boots["keywords@v1"])
-            diff = value - cal.macro_f1(y, baselines["keywords@v1"])
-            print(f"  {name:<20} {value:.3f} [{lo:.3f},{hi:.3f}]   {diff:+.3f} [{dlo:+.3f},{dhi:+.3f}]")
+            cells = []
+            for ref in ("keywords@v1", "otsu (label-free)"):
+                dlo, dhi = ev.interval(boots[name] - boots[ref])
+                diff = value - cal.macro_f1(y, preds[ref])
+                cells.append(f"{diff:+.3f} [{dlo:+.3f},{dhi:+.3f}]")
+            print(f"  {name:<20} {value:.3f} [{lo:.3f},{hi:.3f}]   " + "   ".join(cells))
         print()
     fine = np.round(np.arange(0.05, 0.96, 0.01), 2)
     oracle = np.mean([max(cal.macro_f1(y[:, [j]], score[:, [j]] >= c) for c in fine) for j in range(y.shape[1])])

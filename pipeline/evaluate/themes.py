@@ -301,7 +301,10 @@ METHODS: dict[str, tuple[str, dict[str, Any], Path | None]] = {
     "lda": ("lda", {}, None),
     "embedding": ("embedding", {}, None),
     "semantic": ("semantic", {}, None),
+    # fitted on the dev split (bench/themes_decision.py --fit): on dev its figure is in-sample
+    "semantic@calibrated": ("semantic", {"decision": "calibrated"}, None),
 }
+IN_SAMPLE = {"dev": ("semantic@calibrated",)}  # methods whose learned parameters saw this split's labels
 
 
 def compare_on_devset(
@@ -337,6 +340,10 @@ def compare_on_devset(
                 table = evaluate(predictions[name], scores, gold, present).table()
                 out.append(f"Per theme (the themes present in the split), {name} on {split}:\n{table}")
     comparison = compare(rows, predictions, theme_ids, split, ("keywords", "keywords@v1"), n_boot)
+    seen = [name for name in IN_SAMPLE.get(split, ()) if name in predictions]
+    if seen:
+        out.append(f"In-sample on {split} (fitted on its labels; see bench/themes_decision.py for the CV estimate): "
+                   + ", ".join(seen))  # fmt: skip
     return "\n".join([comparison.text(), "", *out])
 
 
