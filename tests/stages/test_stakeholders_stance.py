@@ -94,6 +94,9 @@ def test_seed_four_groups_have_positions_with_intervals(seed_run):
         assert row["score"] != "" and row["ci_low"] != "" and row["ci_high"] != "", row
         assert float(row["ci_low"]) <= float(row["score"]) <= float(row["ci_high"])
         assert int(row["n_scored"]) >= 1
+        assert float(row["pool_weight"]) > 0  # partial pooling, not every group at the corpus mean
+    named = [float(rows[g]["score"]) for g in ("governments", "civil_society", "private_sector", "intergovernmental")]
+    assert len(set(named)) > 1
 
 
 def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
@@ -114,6 +117,35 @@ def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
     assert abs(big.estimate - big.mean) < 0.1  # a large group keeps (nearly) its own mean
     again = pooled_positions(scores, 1000, 0.95, [1])
     assert again == found  # deterministic for a seed
+
+
+def test_pooling_does_not_collapse_when_the_moment_estimate_of_tau_is_zero():
+    # groups whose means differ less than their statements do: the ANOVA / method-of-moments
+    # between-group variance is negative, floored at 0, and every position would be the corpus mean
+    scores = {
+        "a": [-0.9, 0.3, -0.2, 0.1],
+        "b": [0.6, -0.5, 0.4],
+        "c": [0.9, -0.1],
+        "d": [-0.4, 0.8, -0.6, 0.2, 0.5],
+    }
+    data = [np.asarray(v) for v in scores.values()]
+    sizes = np.array([len(d) for d in data])
+    grand = np.concatenate(data).mean()
+    sigma2 = sum(((d - d.mean()) ** 2).sum() for d in data) / (sizes.sum() - len(data))
+    between = (sizes * (np.array([d.mean() for d in data]) - grand) ** 2).sum()
+    assert between - (len(data) - 1) * sigma2 < 0  # the moment estimate of tau^2 is 0 here
+    found = pooled_positions(scores, 1000, 0.95, [3])
+    estimates = {g: p.estimate for g, p in found.items()}
+    means = {g: p.mean for g, p in found.items()}
+    assert len(set(estimates.values())) == len(scores)  # not one shared corpus mean
+    assert sorted(estimates, key=estimates.get) == sorted(means, key=means.get)  # order kept
+    for p in found.values():
+        assert 0.05 < p.weight < 0.95  # partial pooling, neither none nor complete
+        assert min(grand, p.mean) < p.estimate < max(grand, p.mean)  # between own and corpus mean
+        assert p.low < p.estimate < p.high
+    # a wider prior on tau pools less
+    wide = pooled_positions(scores, 1000, 0.95, [3], tau_scale=2.0)
+    assert all(wide[g].weight > found[g].weight for g in scores)
 
 
 def test_unused_axis_warns_and_positions_say_so(tmp_path):

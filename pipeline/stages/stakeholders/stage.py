@@ -158,8 +158,10 @@ class StakeholderPositions(CorpusStage):
     stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
     # embedding evidence only for statements this close to a pole
     stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
-    # group positions: partial pooling toward the corpus mean (empirical Bayes) or plain means
-    pooling: Literal["empirical_bayes", "none"] = "empirical_bayes"
+    # group positions: partial pooling toward the corpus mean (normal hierarchical model, pooling.py) or plain means
+    pooling: Literal["hierarchical", "none"] = "hierarchical"
+    # scale of the half-Cauchy prior on the between-group sd of positions (scores lie in [-1, 1])
+    pooling_tau_scale: Annotated[float, Field(gt=0, le=2)] = 0.5
 
     @classmethod
     def validate_options(cls, options: dict[str, Any]) -> None:
@@ -311,6 +313,7 @@ class StakeholderPositions(CorpusStage):
             bootstrap_samples=self.bootstrap_samples,
             confidence=self.confidence,
             min_statements=self.min_statements,
+            tau_scale=self.pooling_tau_scale,
         )
 
     def wordscores(
