@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
+import json
 
 import numpy as np
 import pytest
 import yaml
 
 from pipeline import atomic
-from pipeline.logs import LOGGER
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from pipeline.stages.stakeholders.stance import StanceParams, combine, cue_score
@@ -158,21 +157,48 @@ def test_unused_axis_warns_and_positions_say_so(tmp_path):
     path = tmp_path / "positions.yaml"
     path.write_text(yaml.safe_dump(axes, allow_unicode=True), encoding="utf-8")
     corpus = make_corpus(["وأشار بعض المساهمين إلى أن الاجتماع عقد في جنيف."], tmp_path)
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append  # type: ignore[method-assign]
-    LOGGER.addHandler(handler)
-    try:
-        counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
-    finally:
-        LOGGER.removeHandler(handler)
+    counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
     assert counts["axes_without_evidence"] == 2
-    err = "\n".join(r.getMessage() for r in records)
-    assert "axis 'privacy'" in err and "no evidence" in err
+    err = "\n".join(corpus.warnings)  # the runner puts these in run.json and the run summary
+    assert "axis 'privacy'" in err and f"axis '{AXIS}'" in err and "no evidence" in err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "positions.csv").read_text("utf-8"))))
     said = [r for r in rows if r["group"] == "(all)"]
     assert {r["axis"] for r in said} == {"privacy", AXIS}
     assert all("no evidence" in r["note"] and r["score"] == "" for r in said)
+
+
+def test_unused_axis_warning_is_in_run_json_and_the_run_summary(tmp_path):
+    """A run on a small corpus of another debate (invented news sentences): the shipped axis finds no
+    evidence, and says so where a user looks -- run.json's warnings, the summary printed, the report."""
+    from pipeline.config import load
+    from pipeline.run.runner import run
+    from tests.conftest import default_config_data
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news1.txt").write_text(
+        "وقالت الحكومة إن أسعار القمح سترتفع خلال الموسم المقبل بسبب الجفاف.\n\n"
+        "وأكدت منظمات المجتمع المدني أن دعم صغار المزارعين ضروري لحماية الأمن الغذائي.\n",
+        encoding="utf-8",
+    )
+    (corpus / "news2.txt").write_text(
+        "وصرح ممثلو القطاع الخاص بأن الاستثمار في الري الحديث سيزداد هذا العام.\n", encoding="utf-8"
+    )
+    data = default_config_data(tmp_path / "out")
+    data["corpus"] = str(corpus)
+    data.pop("executor", None)
+    data["stages"]["themes"]["options"]["n_candidates"] = 0
+    data["stages"]["report"]["options"]["plots"] = False
+    config_path = tmp_path / "news.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    summary = run(load(config_path), quiet=True)
+    info = json.loads((tmp_path / "out" / "run.json").read_text("utf-8"))
+    mine = [w for w in info["warnings"] if w.startswith("stakeholders: ")]
+    assert len(mine) == 1 and f"axis '{AXIS}'" in mine[0] and "no evidence" in mine[0]
+    assert any(line == f"warning: {mine[0]}" for line in summary.lines())
+    assert info["stages"]["stakeholders"]["counts"]["axes_without_evidence"] == 1
+    assert info["stages"]["stakeholders"]["counts"]["attributed"] == 3  # the news verbs found their groups
+    assert "no evidence" in (tmp_path / "out" / "report.html").read_text("utf-8")
 
 
 def test_stance_evaluation_metrics_on_a_toy_example():
