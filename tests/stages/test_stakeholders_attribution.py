@@ -212,6 +212,10 @@ def test_short_form_of_an_alias_named_earlier_in_the_document(tmp_path):
     # the short form alone, or before the full name, names no group
     found, _ = _counts("وأكدت الجمعية أهمية الحوار. ورحبت الجمعية العامة بالتقرير.", tmp_path)
     assert found[0].statement.speaker == "unspecified"
+    # the alias named before the verb counts, even when the unit names it again after
+    text = "وناقش المجلس الاقتصادي والاجتماعي التقرير، وطلب المجلس إحالته إلى المجلس الاقتصادي والاجتماعي."
+    found, _ = _counts(text.replace("، وطلب", ". وطلب"), tmp_path)
+    assert [(s.statement.speaker, s.voice) for s in found] == [("intergovernmental", "short_form")]
     # it holds across the units of one document
     corpus = make_corpus(["وناقشت الجمعية العامة التقرير.", "وطلبت الجمعية إعداد تقرير آخر."], tmp_path)
     STAGE.apply(corpus)

@@ -218,7 +218,7 @@ def _speakers(
     subject_span: tuple[int, int] | None,
     previous: Speakers | None,
     limits: AttributionLimits,
-    short_forms: dict[str, tuple[int, tuple[str, str | None]]],
+    short_forms: dict[str, list[tuple[int, tuple[str, str | None]]]],
     previous_sentence: int | None = None,
 ) -> tuple[Speakers, str, tuple[int, int] | None] | None:
     """``(speakers, how they were found, subject span)`` of a reporting verb; None when its subject is no actor.
@@ -235,9 +235,9 @@ def _speakers(
     if named:
         return [(mention.group, mention.organisation) for mention in named], "subject", subject_span
     if subject_span is not None and subject_span[1] - subject_span[0] == 1:
-        short = short_forms.get(m.doc[subject_span[0]].lemma_)
-        if short is not None and short[0] <= i:
-            return [short[1]], "short_form", subject_span
+        before_verb = [speaker for end, speaker in short_forms.get(m.doc[subject_span[0]].lemma_, []) if end <= i]
+        if before_verb:
+            return [before_verb[-1]], "short_form", subject_span
     if subject_span is not None:
         return [(UNSPECIFIED, None)], "no_group", subject_span
     if voice == "pronoun":
@@ -307,17 +307,17 @@ def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, f
 
 def short_forms(
     m: UnitMatches, earlier: dict[str, tuple[str, str | None]]
-) -> dict[str, tuple[int, tuple[str, str | None]]]:
-    """Short forms of the named groups' multi-word aliases met so far: head word -> (token from which it
-    holds, (group, organisation)).
+) -> dict[str, list[tuple[int, tuple[str, str | None]]]]:
+    """Short forms of the named groups' multi-word aliases: head word -> [(token from which it holds,
+    (group, organisation))], in text order.
 
     A document that has named «الجمعية العامة» or «المجلس الاقتصادي والاجتماعي» goes on with «الجمعية»,
     «المجلس»: a subject that is just such a head word speaks for the group of the last alias it began.
     ``earlier``: head -> speaker from the document's previous units (held from token 0 of this one)."""
-    out = {head: (0, speaker) for head, speaker in earlier.items()}
+    out = {head: [(0, speaker)] for head, speaker in earlier.items()}
     for mention in m.mentions:
         if mention.group != UNSPECIFIED and mention.end - mention.start >= 2:
-            out[m.doc[mention.start].lemma_] = (mention.end, (mention.group, mention.organisation))
+            out.setdefault(m.doc[mention.start].lemma_, []).append((mention.end, (mention.group, mention.organisation)))
     return out
 
 
@@ -432,7 +432,7 @@ def unit_statements(
         return [], {}
     resolved, counts = _resolve(m, lexicon, limits, earlier)
     if earlier is not None:
-        earlier.update({head: speaker for head, (_, speaker) in short_forms(m, {}).items()})
+        earlier.update({head: found[-1][1] for head, found in short_forms(m, {}).items()})
     return _statements(unit, m, lexicon, axes, resolved, limits), counts
 
 
