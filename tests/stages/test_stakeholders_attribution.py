@@ -186,6 +186,18 @@ def test_news_reporting_verbs(text, speaker, subject, tmp_path):
 
 
 @pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ('وقال وزير الاتصالات: "سنربط كل القرى بالشبكة قبل نهاية العام".', "governments"),
+        ("وقالت منظمات المجتمع المدني في بيان: إن القانون يقيد حرية التعبير.", "civil_society"),
+    ],
+)
+def test_a_colon_before_a_quotation_is_reported_speech_not_a_table_cell(text, speaker, tmp_path):
+    found, counts = _counts(text, tmp_path)
+    assert [s.statement.speaker for s in found] == [speaker] and counts["table_cells_not_statements"] == 0
+
+
+@pytest.mark.parametrize(
     "text", ["وعقد الاجتماع بناء على طلب الحكومة في العاصمة.", "وساعد كشف الحكومة للمخالفات في تحسين الرقابة."]
 )
 def test_a_verbal_noun_is_no_reporting_verb(text, tmp_path):

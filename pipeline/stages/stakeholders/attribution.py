@@ -340,8 +340,13 @@ def _resolve(
         i = hit.index
         s_end = m.sentences[m.sentence_of[i]][1]
         j = _subject_start(m, lexicon, hit, s_end)
-        if any(m.doc[t].text == ":" for t in range(i + 1, min(i + 3, s_end))):
-            table_cells += 1  # «أتفق: 69%»: a column label of a survey table, not a reporting verb
+        if any(
+            m.doc[t].text == ":" and t + 1 < len(m.doc) and any(ch.isdigit() for ch in m.doc[t + 1].text)
+            for t in range(i + 1, min(i + 3, s_end))
+        ):
+            # «أتفق: 69%»: a column label of a survey table, not a reporting verb; a colon before a
+            # quotation («وقال الوزير: "..."») is news-style reported speech
+            table_cells += 1
             continue
         k, found, is_object = _subject_after(m, lexicon, hit, j, s_end, limits)
         reason = not_a_view(m, lexicon, hit, j, k, found)
