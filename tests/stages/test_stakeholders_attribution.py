@@ -177,6 +177,7 @@ def test_refers_to_a_view_and_data_references(tmp_path):
         ("وأضاف القطاع الخاص أن الضرائب المرتفعة تعيق النمو.", "private_sector", "القطاع الخاص"),
         ("وحذرت منظمات المجتمع المدني من مراقبة الاتصالات.", "civil_society", "منظمات المجتمع المدني"),
         ("وكشف البنك الدولي أن النمو تباطأ في المنطقة.", "intergovernmental", "البنك الدولي"),
+        ("واعترفت الدول الأعضاء بأن الآليات الحالية لا تكفي.", "governments", "الدول الأعضاء"),
     ],
 )
 def test_news_reporting_verbs(text, speaker, subject, tmp_path):
