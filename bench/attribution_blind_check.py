@@ -53,6 +53,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BLIND = ROOT / "tests" / "fixtures" / "seed_statements_blind.jsonl"
 AUTHOR = ROOT / "tests" / "fixtures" / "seed_statements_gold.jsonl"
+STANCE = ROOT / "tests" / "fixtures" / "seed_stance_blind.jsonl"
 DEFAULT = ROOT / "configs" / "default.yaml"
 UNSPEC = "unspecified"
 
@@ -178,6 +179,13 @@ def report(gold, tool):
     conf_gold = [g for g in gold if not g.get("uncertain")]
     p3, _, _ = align(conf_gold, tool)
     scores(conf_gold, tool, p3, "confident gold rows only (uncertain dropped; tool count unchanged)")
+    # the dev / heldout split of the stance labels (same rows, same order): tune on dev only
+    splits = [json.loads(line)["split"] for line in STANCE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(splits) == len(gold):
+        for split in ("dev", "heldout"):
+            part = [g for g, s in zip(gold, splits, strict=True) if s == split]
+            p4, _, _ = align(part, tool)
+            scores(part, tool, p4, f"{split} split only (tests/fixtures/seed_stance_blind.jsonl; tool count unchanged)")
 
     key = lambda r: (unit_order(r["unit_id"]),)  # noqa: E731
     print("\n== disagreements (matched, speaker differs)")

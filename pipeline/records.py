@@ -151,3 +151,5 @@ class Corpus:
     output: Path  # the staging folder: write result files here
     config: Any  # the run's pipeline.config.Config (None in tests)
     results: dict[str, Any] = field(default_factory=dict)
+    # what a corpus stage warns about (e.g. an axis without evidence): run.json's warnings and the run summary
+    warnings: list[str] = field(default_factory=list)

@@ -65,7 +65,7 @@ def finish(
     outputs.open_stream(plan, current)
     outputs.fit_corpus(seconds)
     with staging_folder(config.output) as staging:
-        info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds)  # noqa: E731
+        info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)  # noqa: E731
         if outputs.corpus_slots:
             outputs.run_corpus_stages(staging, counts, seconds, info)
         elif spool is not None and spool.sources == [r.source for r in good]:
@@ -148,6 +148,7 @@ class CorpusOutputs:
         self.phrase_tokens = 0
         self.memo: Memo | None = None
         self.stream: UnitStream | None = None
+        self.warnings: list[str] = []  # the corpus stages' (Corpus.warnings), for run.json and the summary
 
     def open_stream(self, plan: Plan, current: Session | None) -> None:
         """The corpus stages' unit stream (keeping the unit fields they declare); their per-document
@@ -208,7 +209,15 @@ class CorpusOutputs:
         """Each corpus stage in order; before a stage that reads this run's result files, they are written."""
         p = self.processor
         corpus = Corpus(
-            self.stream, self.tables(), self.good, p.featurize, p.normalize, self.config.seed, staging, self.config
+            self.stream,
+            self.tables(),
+            self.good,
+            p.featurize,
+            p.normalize,
+            self.config.seed,
+            staging,
+            self.config,
+            warnings=self.warnings,
         )
         written = False
         for slot in self.corpus_slots:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -113,8 +114,10 @@ def run_info(
     bad: list[Any],
     counts: dict[str, dict[str, int]],
     seconds: dict[str, float],
+    stage_warnings: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The content of ``run.json`` (see the README's table of result files)."""
+    """The content of ``run.json`` (see the README's table of result files); ``stage_warnings``: those of
+    the corpus stages (``Corpus.warnings``), after the documents' own."""
     notes = {r.source: document_notes(r.counts.get("structure", {})) for r in good}
     return {
         "name": config.name,
@@ -137,7 +140,7 @@ def run_info(
             }
             for r in good
         ],
-        "warnings": [f"{r.doc_id}: {text}" for r in good for text in notes[r.source][1]],
+        "warnings": [f"{r.doc_id}: {text}" for r in good for text in notes[r.source][1]] + list(stage_warnings),
         "skipped": skipped_corpus_files(config.corpus),
         "failed": [r.error for r in bad],
         "failed_documents": [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad],

@@ -359,7 +359,7 @@ def test_seed_outputs_units_and_contributions(seed_run):
     assert rows["civil_society"]["contributions"] == "42"
     assert rows["intergovernmental"]["contributions"] == "8"  # implied: the printed total is «صفر»
     private = rows["private_sector"]  # one scored statement: a position drawn toward the corpus mean, wide interval
-    assert private["n_scored"] == "1" and private["method"] == "stance_eb"
+    assert private["n_scored"] == "1" and private["method"] == "stance_hb"
     assert float(private["ci_high"]) - float(private["ci_low"]) > 0.3
     assert abs(float(private["score"])) < abs(float(private["mean"]))
 

@@ -125,3 +125,119 @@ def test_subjects_are_whole_noun_phrases_not_their_first_word(text, speaker, sub
     (found,) = _statements(text, tmp_path)
     assert found.statement.speaker == speaker
     assert found.subject == subject
+
+
+# -- definitions, news-style reporting verbs, dropped subjects, short forms (invented sentences) ---------
+
+
+def _counts(text: str, tmp_path: Path) -> tuple[list, dict]:
+    corpus = make_corpus([text], tmp_path)
+    counts = STAGE.apply(corpus)
+    return corpus.results["stakeholders"].statements, counts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "يشير مصطلح المجتمع المدني إلى الجمعيات والنقابات والمنظمات غير الحكومية.",
+        "ويشير القطاع الخاص إلى الشركات والمؤسسات التي لا تملكها الدولة.",
+        "تشير الحكومة الإلكترونية في هذا التقرير إلى تقديم الخدمات العامة عبر الإنترنت.",
+        "ويُقصد بأصحاب المصلحة، كما أكدت الحكومات، كل من يتأثر بالقرار.",
+        "المقصود بالقطاع الخاص، كما تقول الأمم المتحدة، الشركات الربحية.",
+    ],
+)
+def test_definitions_are_not_statements(text, tmp_path):
+    found, counts = _counts(text, tmp_path)
+    assert found == [] and counts["definitions_not_statements"] == 1
+
+
+def test_refers_to_a_view_and_data_references(tmp_path):
+    # «تشير X إلى أن / إلى أهمية»: a view, not a definition
+    found, _ = _counts("وتشير الحكومات إلى أن التعاون الإقليمي ضروري.", tmp_path)
+    assert [s.statement.speaker for s in found] == ["governments"]
+    found, _ = _counts("وتشير منظمات المجتمع المدني إلى أهمية حماية الخصوصية.", tmp_path)
+    assert [s.statement.speaker for s in found] == ["civil_society"]
+    # the data or the text speaks: no stakeholder statement
+    for text in ("تشير التقديرات إلى أن عدد المستخدمين سيتضاعف.", "ويوضح الجدول أن الصادرات ارتفعت."):
+        found, counts = _counts(text, tmp_path)
+        assert found == [] and counts["data_references_not_statements"] == 1
+
+
+@pytest.mark.parametrize(
+    "text, speaker, subject",
+    [
+        ("وقالت الحكومة إنها ستطلق برنامجا للتحول الرقمي.", "governments", "الحكومة"),
+        ("قال وزير الاتصالات إن الشبكة ستغطي القرى النائية.", "governments", "وزير الاتصالات"),
+        ("وصرح المتحدث باسم الحكومة بأن الخطة ستنفذ العام المقبل.", "governments", "المتحدث باسم الحكومة"),
+        ("صرحت منظمات المجتمع المدني بأن القانون يقيد حرية التعبير.", "civil_society", "منظمات المجتمع المدني"),
+        ("وأكد ممثلو القطاع الخاص أن الاستثمار في الألياف سيزداد.", "private_sector", "ممثلو القطاع الخاص"),
+        ("وأوضحت الوزارة أن المنصة ستفتح للجمهور في الربيع.", "governments", "الوزارة"),
+        ("وذكرت الأمم المتحدة أن الفجوة الرقمية تتسع.", "intergovernmental", "الأمم المتحدة"),
+        ("وأعلنت الأوساط التقنية أنها ستنشر معيارا جديدا.", "technical_community", "الأوساط التقنية"),
+        ("وأضاف القطاع الخاص أن الضرائب المرتفعة تعيق النمو.", "private_sector", "القطاع الخاص"),
+        ("وحذرت منظمات المجتمع المدني من مراقبة الاتصالات.", "civil_society", "منظمات المجتمع المدني"),
+        ("وكشف البنك الدولي أن النمو تباطأ في المنطقة.", "intergovernmental", "البنك الدولي"),
+        ("واعترفت الدول الأعضاء بأن الآليات الحالية لا تكفي.", "governments", "الدول الأعضاء"),
+    ],
+)
+def test_news_reporting_verbs(text, speaker, subject, tmp_path):
+    found, _ = _counts(text, tmp_path)
+    assert [s.statement.speaker for s in found] == [speaker]
+    assert _subject_matches(subject, found[0].subject), found[0].subject
+
+
+@pytest.mark.parametrize(
+    "text, speaker",
+    [
+        ('وقال وزير الاتصالات: "سنربط كل القرى بالشبكة قبل نهاية العام".', "governments"),
+        ("وقالت منظمات المجتمع المدني في بيان: إن القانون يقيد حرية التعبير.", "civil_society"),
+    ],
+)
+def test_a_colon_before_a_quotation_is_reported_speech_not_a_table_cell(text, speaker, tmp_path):
+    found, counts = _counts(text, tmp_path)
+    assert [s.statement.speaker for s in found] == [speaker] and counts["table_cells_not_statements"] == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["وعقد الاجتماع بناء على طلب الحكومة في العاصمة.", "وساعد كشف الحكومة للمخالفات في تحسين الرقابة."]
+)
+def test_a_verbal_noun_is_no_reporting_verb(text, tmp_path):
+    found, _ = _counts(text, tmp_path)
+    assert found == []
+
+
+def test_dropped_subject_continues_the_previous_speaker_in_the_next_sentence_only(tmp_path):
+    found, _ = _counts("وقالت الوزارة إن الأسعار ستنخفض. وأضافت أن الدعم سيستمر حتى نهاية العام.", tmp_path)
+    assert [(s.statement.speaker, s.voice) for s in found] == [("governments", "subject"), ("governments", "continued")]
+    assert found[1].statement.text.startswith("وأضافت")
+    # in the same sentence the second verb goes on with the first statement
+    found, _ = _counts("وأكدت الحكومة أن الخطة جاهزة، وطالبت بتمويل إضافي.", tmp_path)
+    assert len(found) == 1 and found[0].statement.text.endswith("بتمويل إضافي.")
+    # nothing to continue: no statement
+    found, _ = _counts("وأضاف أن الدعم سيستمر.", tmp_path)
+    assert found == []
+
+
+def test_short_form_of_an_alias_named_earlier_in_the_document(tmp_path):
+    text = "ورحبت الجمعية العامة بالتقرير في دورتها الأخيرة. وأكدت الجمعية أهمية الحوار بين الدول."
+    found, _ = _counts(text, tmp_path)
+    assert [(s.statement.speaker, s.voice) for s in found][-1] == ("intergovernmental", "short_form")
+    # the short form alone, or before the full name, names no group
+    found, _ = _counts("وأكدت الجمعية أهمية الحوار. ورحبت الجمعية العامة بالتقرير.", tmp_path)
+    assert found[0].statement.speaker == "unspecified"
+    # the alias named before the verb counts, even when the unit names it again after
+    text = "وناقش المجلس الاقتصادي والاجتماعي التقرير، وطلب المجلس إحالته إلى المجلس الاقتصادي والاجتماعي."
+    found, _ = _counts(text.replace("، وطلب", ". وطلب"), tmp_path)
+    assert [(s.statement.speaker, s.voice) for s in found] == [("intergovernmental", "short_form")]
+    # it holds across the units of one document
+    corpus = make_corpus(["وناقشت الجمعية العامة التقرير.", "وطلبت الجمعية إعداد تقرير آخر."], tmp_path)
+    STAGE.apply(corpus)
+    (statement,) = corpus.results["stakeholders"].statements
+    assert statement.statement.speaker == "intergovernmental" and statement.voice == "short_form"
+
+
+def test_clause_openers_are_folded_like_the_text():
+    from pipeline.stages.stakeholders.matching import CLAUSE_OPENERS, fold
+
+    for word in ("إلى", "على", "بأن", "بشأن"):
+        assert fold(word) in CLAUSE_OPENERS

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
+import json
 
 import numpy as np
 import pytest
 import yaml
 
 from pipeline import atomic
-from pipeline.logs import LOGGER
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from pipeline.stages.stakeholders.stance import StanceParams, combine, cue_score
@@ -94,6 +93,9 @@ def test_seed_four_groups_have_positions_with_intervals(seed_run):
         assert row["score"] != "" and row["ci_low"] != "" and row["ci_high"] != "", row
         assert float(row["ci_low"]) <= float(row["score"]) <= float(row["ci_high"])
         assert int(row["n_scored"]) >= 1
+        assert float(row["pool_weight"]) > 0  # partial pooling, not every group at the corpus mean
+    named = [float(rows[g]["score"]) for g in ("governments", "civil_society", "private_sector", "intergovernmental")]
+    assert len(set(named)) > 1
 
 
 def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
@@ -116,6 +118,35 @@ def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
     assert again == found  # deterministic for a seed
 
 
+def test_pooling_does_not_collapse_when_the_moment_estimate_of_tau_is_zero():
+    # groups whose means differ less than their statements do: the ANOVA / method-of-moments
+    # between-group variance is negative, floored at 0, and every position would be the corpus mean
+    scores = {
+        "a": [-0.9, 0.3, -0.2, 0.1],
+        "b": [0.6, -0.5, 0.4],
+        "c": [0.9, -0.1],
+        "d": [-0.4, 0.8, -0.6, 0.2, 0.5],
+    }
+    data = [np.asarray(v) for v in scores.values()]
+    sizes = np.array([len(d) for d in data])
+    grand = np.concatenate(data).mean()
+    sigma2 = sum(((d - d.mean()) ** 2).sum() for d in data) / (sizes.sum() - len(data))
+    between = (sizes * (np.array([d.mean() for d in data]) - grand) ** 2).sum()
+    assert between - (len(data) - 1) * sigma2 < 0  # the moment estimate of tau^2 is 0 here
+    found = pooled_positions(scores, 1000, 0.95, [3])
+    estimates = {g: p.estimate for g, p in found.items()}
+    means = {g: p.mean for g, p in found.items()}
+    assert len(set(estimates.values())) == len(scores)  # not one shared corpus mean
+    assert sorted(estimates, key=estimates.get) == sorted(means, key=means.get)  # order kept
+    for p in found.values():
+        assert 0.05 < p.weight < 0.95  # partial pooling, neither none nor complete
+        assert min(grand, p.mean) < p.estimate < max(grand, p.mean)  # between own and corpus mean
+        assert p.low < p.estimate < p.high
+    # a wider prior on tau pools less
+    wide = pooled_positions(scores, 1000, 0.95, [3], tau_scale=2.0)
+    assert all(wide[g].weight > found[g].weight for g in scores)
+
+
 def test_unused_axis_warns_and_positions_say_so(tmp_path):
     axes = yaml.safe_load(POSITIONS.read_text("utf-8"))
     axes["axes"]["privacy"] = {
@@ -126,21 +157,48 @@ def test_unused_axis_warns_and_positions_say_so(tmp_path):
     path = tmp_path / "positions.yaml"
     path.write_text(yaml.safe_dump(axes, allow_unicode=True), encoding="utf-8")
     corpus = make_corpus(["وأشار بعض المساهمين إلى أن الاجتماع عقد في جنيف."], tmp_path)
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append  # type: ignore[method-assign]
-    LOGGER.addHandler(handler)
-    try:
-        counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
-    finally:
-        LOGGER.removeHandler(handler)
+    counts = StakeholderPositions(actors=ACTORS, positions=path, stance_min_margin=0.5).apply(corpus)
     assert counts["axes_without_evidence"] == 2
-    err = "\n".join(r.getMessage() for r in records)
-    assert "axis 'privacy'" in err and "no evidence" in err
+    err = "\n".join(corpus.warnings)  # the runner puts these in run.json and the run summary
+    assert "axis 'privacy'" in err and f"axis '{AXIS}'" in err and "no evidence" in err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "positions.csv").read_text("utf-8"))))
     said = [r for r in rows if r["group"] == "(all)"]
     assert {r["axis"] for r in said} == {"privacy", AXIS}
     assert all("no evidence" in r["note"] and r["score"] == "" for r in said)
+
+
+def test_unused_axis_warning_is_in_run_json_and_the_run_summary(tmp_path):
+    """A run on a small corpus of another debate (invented news sentences): the shipped axis finds no
+    evidence, and says so where a user looks -- run.json's warnings, the summary printed, the report."""
+    from pipeline.config import load
+    from pipeline.run.runner import run
+    from tests.conftest import default_config_data
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "news1.txt").write_text(
+        "وقالت الحكومة إن أسعار القمح سترتفع خلال الموسم المقبل بسبب الجفاف.\n\n"
+        "وأكدت منظمات المجتمع المدني أن دعم صغار المزارعين ضروري لحماية الأمن الغذائي.\n",
+        encoding="utf-8",
+    )
+    (corpus / "news2.txt").write_text(
+        "وصرح ممثلو القطاع الخاص بأن الاستثمار في الري الحديث سيزداد هذا العام.\n", encoding="utf-8"
+    )
+    data = default_config_data(tmp_path / "out")
+    data["corpus"] = str(corpus)
+    data.pop("executor", None)
+    data["stages"]["themes"]["options"]["n_candidates"] = 0
+    data["stages"]["report"]["options"]["plots"] = False
+    config_path = tmp_path / "news.yaml"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    summary = run(load(config_path), quiet=True)
+    info = json.loads((tmp_path / "out" / "run.json").read_text("utf-8"))
+    mine = [w for w in info["warnings"] if w.startswith("stakeholders: ")]
+    assert len(mine) == 1 and f"axis '{AXIS}'" in mine[0] and "no evidence" in mine[0]
+    assert any(line == f"warning: {mine[0]}" for line in summary.lines())
+    assert info["stages"]["stakeholders"]["counts"]["axes_without_evidence"] == 1
+    assert info["stages"]["stakeholders"]["counts"]["attributed"] == 3  # the news verbs found their groups
+    assert "no evidence" in (tmp_path / "out" / "report.html").read_text("utf-8")
 
 
 def test_stance_evaluation_metrics_on_a_toy_example():

@@ -1,5 +1,5 @@
 """Group positions and theme salience from attributed statements: the mean of each group's
-statement scores (plain with a bootstrap interval, or pooled by empirical Bayes), Wordscores
+statement scores (plain with a bootstrap interval, or partially pooled by a hierarchical model), Wordscores
 estimates against an axis's reference texts, and group x theme counts."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class GroupPosition:
     contributions: int | None  # contributions of the group in the contributions table
     note: str  # why there is no score or no interval
     mean: float | None = None  # the plain mean of the group's scored statements
-    pool_weight: float | None = None  # empirical Bayes: the share of that mean in the score
+    pool_weight: float | None = None  # hierarchical pooling: the share of that mean in the score
 
 
 @dataclass
@@ -79,8 +79,10 @@ def aggregate(
     bootstrap_samples: int,
     confidence: float,
     min_statements: int,
+    tau_scale: float = 0.5,
 ) -> tuple[list[GroupPosition], list[SalienceRow]]:
-    """Each group's position on each axis (``pooling``: "empirical_bayes" or "none") and its theme salience.
+    """Each group's position on each axis (``pooling``: "hierarchical" (see :mod:`.pooling`, ``tau_scale``
+    the scale of its half-Cauchy prior on the between-group sd) or "none") and its theme salience.
 
     Groups in ``groups`` order (the YAML's); bootstrap seeds derive from ``seed``, the group and the axis."""
     by_group: dict[str, list[AttributedStatement]] = defaultdict(list)
@@ -88,14 +90,14 @@ def aggregate(
         by_group[s.statement.speaker].append(s)
     positions, salience = [], []
     pooled = {}
-    if pooling == "empirical_bayes":
+    if pooling == "hierarchical":
         for axis in axes:
             scores = {
                 g: [v for s in by_group.get(g, []) if (v := s.statement.scores.get(axis.id)) is not None]
                 for g in groups
             }
             seeds = [seed, zlib.crc32(axis.id.encode())]
-            pooled[axis.id] = pooled_positions(scores, bootstrap_samples, confidence, seeds)
+            pooled[axis.id] = pooled_positions(scores, bootstrap_samples, confidence, seeds, tau_scale)
     for group in groups:  # YAML order: the reader's order of groups
         mine = by_group.get(group, [])
         for axis in axes:
@@ -103,16 +105,16 @@ def aggregate(
             scored = [v for s in mine if (v := s.statement.scores.get(axis.id)) is not None]
             score = low = high = mean = weight = None
             note = ""
-            method = "stance_eb" if pooling == "empirical_bayes" else "stance"
+            method = "stance_hb" if pooling == "hierarchical" else "stance"
             if not mine:
                 note = "no statements"
             elif not scored:
                 note = "no statement has evidence on this axis"
-            elif pooling == "empirical_bayes":
+            elif pooling == "hierarchical":
                 found = pooled[axis.id][group]
                 score, low, high, mean, weight = found.estimate, found.low, found.high, found.mean, found.weight
                 note = (
-                    f"empirical Bayes: mean of {len(scored)} scored statements {mean:+.2f}, "
+                    f"hierarchical model: mean of {len(scored)} scored statements {mean:+.2f}, "
                     f"weight {weight:.2f} on it, the rest on the corpus mean; bootstrap interval"
                 )
             else:

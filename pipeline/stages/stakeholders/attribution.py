@@ -36,7 +36,7 @@ class AttributedStatement:
     statement_id: str  # unit id + clause number; shared by the groups of one clause
     subject: str  # the subject words as printed ("" for passive / pronoun subjects)
     organisation: str | None  # named organisation of the subject, if one was named
-    voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group
+    voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group, continued, short_form
     evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched cue terms
     start: int  # character span of ``statement.text`` in the unit's display text
     end: int
@@ -218,10 +218,13 @@ def _speakers(
     subject_span: tuple[int, int] | None,
     previous: Speakers | None,
     limits: AttributionLimits,
+    short_forms: dict[str, list[tuple[int, tuple[str, str | None]]]],
+    previous_sentence: int | None = None,
 ) -> tuple[Speakers, str, tuple[int, int] | None] | None:
     """``(speakers, how they were found, subject span)`` of a reporting verb; None when its subject is no actor.
 
-    ``j`` is where a subject after the verb would start, ``found`` the mentions of that subject."""
+    ``j`` is where a subject after the verb would start, ``found`` the mentions of that subject;
+    ``short_forms``: see :func:`short_forms`; ``previous_sentence``: the sentence of the unit's previous statement."""
     i = hit.index
     s_start, s_end = m.sentences[m.sentence_of[i]]
     named = [mention for mention in found if mention.group != UNSPECIFIED]
@@ -231,6 +234,10 @@ def _speakers(
         return [(UNSPECIFIED, None)], "passive", subject_span
     if named:
         return [(mention.group, mention.organisation) for mention in named], "subject", subject_span
+    if subject_span is not None and subject_span[1] - subject_span[0] == 1:
+        before_verb = [speaker for end, speaker in short_forms.get(m.doc[subject_span[0]].lemma_, []) if end <= i]
+        if before_verb:
+            return [before_verb[-1]], "short_form", subject_span
     if subject_span is not None:
         return [(UNSPECIFIED, None)], "no_group", subject_span
     if voice == "pronoun":
@@ -248,26 +255,107 @@ def _speakers(
         return [(mention.group, mention.organisation)], "before_verb", (mention.start, mention.end)
     if voice == "either":
         return [(UNSPECIFIED, None)], "passive", subject_span
+    verb = m.doc[i]
+    if (
+        previous
+        and previous_sentence != m.sentence_of[i]
+        and voice == "active"
+        and lexicon.key(verb.text) != verb.norm_
+    ):
+        # «وقالت الوزارة إن ... . وأضافت أن ...»: a conjoined verb with no subject of its own opening
+        # another sentence shares the subject of the unit's previous statement (Arabic drops a repeated
+        # subject); in the same sentence («... ، وطالبت بـ ...») it goes on with that statement's clause
+        return previous, "continued", None
     return None
 
 
+REFERS_WINDOW = 5  # words between the subject of «يشير/تشير» and its «إلى»
+
+
+def _bare_in(lexicon: _Lexicon, text: str, keys: set[str]) -> bool:
+    """The token's key, or its key without a leading و/ف, is one of ``keys``."""
+    key = lexicon.key(text)
+    return key in keys or (key[:1] in ("و", "ف") and key[1:] in keys)
+
+
+def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, found: list[Mention]) -> str | None:
+    """Why the reporting verb at ``hit`` with subject tokens [j, k) reports no stakeholder's view, or None.
+
+    "definitions": a definition frames the sentence before the verb («يُقصد بـ», «المقصود بـ»), the
+    subject is a term («يشير مصطلح ... إلى»), or a present-tense «يشير/تشير X إلى Y» where Y opens no
+    view (not «إلى أن», «إلى أهمية/ضرورة ...»): "X refers to Y".  "data_references": a present-tense
+    "indicate" verb whose subject names no actor («تشير التقديرات إلى أن», «يوضح الجدول»)."""
+    doc, i = m.doc, hit.index
+    s_start, s_end = m.sentences[m.sentence_of[i]]
+    if any(_bare_in(lexicon, doc[t].text, lexicon.definition_markers) for t in range(s_start, i)):
+        return "definitions"
+    if j < s_end and _bare_in(lexicon, doc[j].text, lexicon.term_heads):
+        return "definitions"
+    verb = doc[i].norm_
+    if verb in lexicon.refers_verbs:
+        # the first «إلى» within a few words after the subject («تشير الحكومة الإلكترونية في هذا التقرير إلى»)
+        ila = next(
+            (t for t in range(k, min(s_end, k + REFERS_WINDOW)) if lexicon.key(doc[t].text) == lexicon.ila), None
+        )
+        opens_view = ila is not None and ila + 1 < s_end and lexicon.key(doc[ila + 1].text) in lexicon.view_after_refers
+        if ila is not None and not opens_view:
+            return "definitions"
+    if verb in lexicon.indicate_verbs and k > j and not found:
+        return "data_references"
+    return None
+
+
+def short_forms(
+    m: UnitMatches, earlier: dict[str, tuple[str, str | None]]
+) -> dict[str, list[tuple[int, tuple[str, str | None]]]]:
+    """Short forms of the named groups' multi-word aliases: head word -> [(token from which it holds,
+    (group, organisation))], in text order.
+
+    A document that has named «الجمعية العامة» or «المجلس الاقتصادي والاجتماعي» goes on with «الجمعية»,
+    «المجلس»: a subject that is just such a head word speaks for the group of the last alias it began.
+    ``earlier``: head -> speaker from the document's previous units (held from token 0 of this one)."""
+    out = {head: [(0, speaker)] for head, speaker in earlier.items()}
+    for mention in m.mentions:
+        if mention.group != UNSPECIFIED and mention.end - mention.start >= 2:
+            out.setdefault(m.doc[mention.start].lemma_, []).append((mention.end, (mention.group, mention.organisation)))
+    return out
+
+
 def _resolve(
-    m: UnitMatches, lexicon: _Lexicon, limits: AttributionLimits
+    m: UnitMatches,
+    lexicon: _Lexicon,
+    limits: AttributionLimits,
+    earlier: dict[str, tuple[str, str | None]] | None = None,
 ) -> tuple[list[tuple[CueHit, Speakers, str, tuple[int, int] | None]], dict[str, int]]:
-    """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``."""
+    """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``.
+
+    ``earlier``: the short forms of the document's previous units (see :func:`short_forms`)."""
+    shorts = short_forms(m, earlier or {})
     resolved = []
     previous: Speakers | None = None
+    previous_sentence: int | None = None
     skipped = table_cells = objects = 0
+    not_views = {"definitions": 0, "data_references": 0}
     for hit in m.hits:
         i = hit.index
         s_end = m.sentences[m.sentence_of[i]][1]
         j = _subject_start(m, lexicon, hit, s_end)
-        if any(m.doc[t].text == ":" for t in range(i + 1, min(i + 3, s_end))):
-            table_cells += 1  # «أتفق: 69%»: a column label of a survey table, not a reporting verb
+        if any(
+            m.doc[t].text == ":" and t + 1 < len(m.doc) and any(ch.isdigit() for ch in m.doc[t + 1].text)
+            for t in range(i + 1, min(i + 3, s_end))
+        ):
+            # «أتفق: 69%»: a column label of a survey table, not a reporting verb; a colon before a
+            # quotation («وقال الوزير: "..."») is news-style reported speech
+            table_cells += 1
             continue
         k, found, is_object = _subject_after(m, lexicon, hit, j, s_end, limits)
+        reason = not_a_view(m, lexicon, hit, j, k, found)
+        if reason is not None:
+            not_views[reason] += 1
+            continue
         objects += is_object
-        attributed = _speakers(m, lexicon, hit, j, found, (j, k) if k > j else None, previous, limits)
+        span = (j, k) if k > j else None
+        attributed = _speakers(m, lexicon, hit, j, found, span, previous, limits, shorts, previous_sentence)
         if attributed is None:
             skipped += 1
             continue
@@ -278,9 +366,14 @@ def _resolve(
             if group not in unique or unique[group] is None:
                 unique[group] = org
         speakers = list(unique.items())
-        previous = speakers
+        previous, previous_sentence = speakers, m.sentence_of[i]
         resolved.append((hit, speakers, how, subject_span))
-    return resolved, {"cues_without_actor": skipped, "table_cells": table_cells, "objects_not_subjects": objects}
+    return resolved, {
+        "cues_without_actor": skipped,
+        "table_cells": table_cells,
+        "objects_not_subjects": objects,
+        **not_views,
+    }
 
 
 def _statements(
@@ -328,13 +421,23 @@ def _statements(
 
 
 def unit_statements(
-    unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec], limits: AttributionLimits
+    unit: Unit,
+    lexicon: _Lexicon,
+    actors: ActorSpec,
+    axes: list[AxisSpec],
+    limits: AttributionLimits,
+    earlier: dict[str, tuple[str, str | None]] | None = None,
 ) -> tuple[list[AttributedStatement], dict[str, int]]:
-    """The statements of one unit and the counts of reporting verbs left out (by reason)."""
+    """The statements of one unit and the counts of reporting verbs left out (by reason).
+
+    ``earlier``: head word -> speaker, the short forms of aliases in the document's previous units
+    (:func:`short_forms`); updated in place with this unit's, so the caller passes one dict per document."""
     m = match_unit(unit.text, lexicon, actors)
     if m is None:
         return [], {}
-    resolved, counts = _resolve(m, lexicon, limits)
+    resolved, counts = _resolve(m, lexicon, limits, earlier)
+    if earlier is not None:
+        earlier.update({head: found[-1][1] for head, found in short_forms(m, {}).items()})
     return _statements(unit, m, lexicon, axes, resolved, limits), counts
 
 

@@ -15,7 +15,7 @@ from pipeline.stages.stakeholders.actors import ActorSpec, AxisSpec, CueSpec
 from pipeline.text.arabic import light_fold
 
 SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
-RELATIVE_PRONOUNS = {"الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"}
+RELATIVE_PRONOUNS = frozenset(light_fold(w) for w in ("الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"))
 # URLs, e-mail addresses and decimals are single tokens, so their dots never end a sentence;
 # then words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
 TOKEN_RE = re.compile(
@@ -26,11 +26,27 @@ TOKEN_RE = re.compile(
 )
 # Words that open the reported clause (or a prepositional object): a subject never runs
 # across them, not even as the one stray word a damaged subject may hold.
-CLAUSE_OPENERS = {"ان", "بان", "لان", "وان", "على", "الى", "عن", "في", "ب", "ل", "حول", "بشان", "انه", "انها", "بانه"}
+# Written in plain Arabic and folded like the text (the fold makes «إلى» «الي»: unfolded, «الى» never matched).
+CLAUSE_OPENERS = frozenset(
+    light_fold(w)
+    for w in ("أن", "بأن", "لأن", "وأن", "على", "إلى", "عن", "في", "ب", "ل", "حول", "بشأن", "أنه", "أنها", "بأنه")
+)
 # After the first alias of a subject only these continue it (plus a conjunction attached
 # to the next alias): «معظم المساهمات من الحكومات والمنظمات الدولية».  An alias that
 # follows without one is the verb's object: «وحثت الحكومة الأمم المتحدة على ...».
-CONTINUERS = {"من", "و", "او"}
+CONTINUERS = frozenset(light_fold(w) for w in ("من", "و", "أو"))
+# Definitions are not views.  Words that frame a definition before a reporting verb in its sentence
+# («ويُقصد بالتعاون المعزز ما أشارت إليه ...»), and words that make the verb's subject a term
+# («يشير مصطلح المجتمع المدني إلى ...»); written in plain Arabic, keyed like the text (see _Lexicon).
+DEFINITION_MARKERS = ("يقصد", "المقصود", "تعريف", "ويعرف", "وتعرف")
+TERM_HEADS = ("مصطلح", "المصطلح", "مفهوم", "المفهوم", "عبارة", "تعبير", "كلمة", "لفظ", "لفظة", "الاختصار", "اسم")
+# «يشير X إلى Y» / «تشير X إلى Y» in the present tense is "X refers to / denotes Y" -- a definition --
+# unless what follows «إلى» opens a view: a clause («إلى أن») or a noun of need or importance.
+REFERS_VERBS = ("يشير", "تشير")
+VIEW_AFTER_REFERS = ("أن", "أنه", "أنها", "أنهم", "أهمية", "ضرورة", "الحاجة", "حاجة")
+# "indicate" verbs in the present tense: with a subject that names no actor («تشير التقديرات إلى أن»,
+# «يوضح الجدول») the text or the data speaks, not a stakeholder.
+INDICATE_VERBS = ("يشير", "تشير", "يوضح", "توضح", "يبين", "تبين", "يفيد", "تفيد")
 
 
 def fold(text: str) -> str:
@@ -160,6 +176,12 @@ class _Lexicon:
                 for term in terms:
                     phrases["terms"].append((("term", axis.id, side, term), self._phrase_keys(term)))
         self.stems = {k for kind in ("actors", "words", "terms") for _, keys in phrases[kind] for k in keys}
+        self.definition_markers = {self.key(w) for w in DEFINITION_MARKERS}
+        self.term_heads = {self.key(w) for w in TERM_HEADS}
+        self.refers_verbs = {self.key(w) for w in REFERS_VERBS}
+        self.view_after_refers = {self.key(w) for w in VIEW_AFTER_REFERS}
+        self.indicate_verbs = {self.key(w) for w in INDICATE_VERBS}
+        self.ila = self.key("إلى")
         self.verbs = {k for _, keys in phrases["cues"] for k in keys}
         self.matchers = {}
         for kind in ("actors", "cues", "words", "terms"):

@@ -1,25 +1,37 @@
-"""Group positions with partial pooling: an empirical-Bayes normal-normal model and a bootstrap interval.
+"""Group positions with partial pooling: a small normal hierarchical model and a bootstrap interval.
 
-Statement scores y_gi of group g (n_g statements with a score) are modelled as
+Statement scores y_gi of group g (n_g statements with a score, in [-1, 1]) are modelled as
 
-    y_gi ~ N(theta_g, sigma^2),   theta_g ~ N(mu, tau^2)
+    y_gi ~ N(theta_g, sigma^2),   theta_g ~ N(mu, tau^2),   p(mu) flat,   tau ~ half-Cauchy(0, A)
 
-(the one-way random-effects model; Efron & Morris 1975, "Data analysis using Stein's
-estimator and its generalizations").  The hyper-parameters are estimated from the corpus:
-mu is the mean of all scored statements (the corpus mean), sigma^2 the pooled
-within-group variance and tau^2 the between-group variance by the ANOVA method of
-moments for unbalanced groups (Searle, Casella & McCulloch 1992, sec. 3.6), floored at 0.
-A group's position is the posterior mean
+(the one-way random-effects model with a weakly-informative prior on the between-group
+standard deviation, Gelman 2006, "Prior distributions for variance parameters in hierarchical
+models", Bayesian Analysis 1(3); A = ``tau_scale``, 0.5 by default on the [-1, 1] score scale).
+sigma^2 is the pooled within-group variance (a plug-in, floored at ``SIGMA2_FLOOR``).  mu is
+integrated out analytically and tau on a grid, as in Gelman et al., *Bayesian Data Analysis*
+(3rd ed., sec. 5.4):
 
-    theta_g = mu + B_g (ybar_g - mu),   B_g = tau^2 / (tau^2 + sigma^2 / n_g),
+    v_g(tau)   = sigma^2 / n_g + tau^2
+    mu_hat     = sum(ybar_g / v_g) / sum(1 / v_g),    V_mu = 1 / sum(1 / v_g)
+    p(tau | y) ∝ p(tau) V_mu^(1/2) prod v_g^(-1/2) exp(-(ybar_g - mu_hat)^2 / (2 v_g))
+    B_g(tau)   = tau^2 / v_g
+    E[theta_g | tau, y]   = mu_hat + B_g (ybar_g - mu_hat)
+    Var[theta_g | tau, y] = B_g sigma^2 / n_g + (1 - B_g)^2 V_mu
 
-so a group with many statements keeps its own mean and a group with one or two is drawn
-toward the corpus mean.  The interval is a percentile bootstrap over statements
-(resampled with replacement within each group, hyper-parameters re-estimated in every
-replicate) with, in every replicate, one draw from the group's posterior
-N(theta_g, B_g sigma^2 / n_g + (1 - B_g)^2 sigma^2 / N): so the interval holds both the
-sampling variability of the statements and the posterior uncertainty of a group with
-few of them (a group with 2 statements gets a wide interval, not a spurious ±1).
+A group's position is the posterior mean of theta_g (averaged over p(tau | y)); ``weight`` is
+the posterior mean of B_g, the share of the group's own mean in it.  Why not a point estimate
+of tau: the method-of-moments (ANOVA) estimator, and the DerSimonian-Laird or REML ones, are 0
+whenever the groups' means differ less than their statements do -- with five groups, most of
+them of 1-4 statements, that is the usual case, and then every group's position collapses to
+the corpus mean (it did on the bundled report).  Averaging over the posterior of tau keeps
+the doubt about tau: a tau of 0 is plausible but not certain, so groups keep part of their own
+mean, more the more statements they have.
+
+The interval is a percentile bootstrap over statements (resampled with replacement within
+each group, sigma^2 and the posterior of tau re-computed in every replicate) with, in every
+replicate, one draw of tau from its posterior and one of theta_g given it: so the interval
+holds both the sampling variability of the statements and the posterior uncertainty of a
+group with few of them (a group with 2 statements gets a wide interval, not a spurious ±1).
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SIGMA2_FLOOR = 0.01  # statements that all agree still leave some doubt about a group
+TAU_GRID = np.linspace(0.0, 2.0, 201)  # scores lie in [-1, 1]: a between-group sd above 2 is impossible
 
 
 @dataclass
@@ -38,74 +51,81 @@ class Pooled:
     low: float
     high: float
     mean: float  # the group's own mean
-    weight: float  # B_g: the share of the group's own mean in the estimate
+    weight: float  # posterior mean of B_g: the share of the group's own mean in the estimate
 
 
-def _fit(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hyper-parameters of the one-way random-effects model by the method of moments, for R replicates at once.
-
-    ``groups``: per group an (R x n_g) array of scores.  Returns (mu, sigma^2, tau^2) of shape
-    (R,) and the group means and posterior variances' ingredients as (R x k) arrays:
-    (mu, sigma2, tau2, means, sizes)."""
+def _within(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sigma^2 (R,), group means (R x k), group sizes (k,)) for groups given as (R x n_g) arrays."""
     sizes = np.array([g.shape[1] for g in groups], dtype=float)
     n_total, k = float(sizes.sum()), len(groups)
-    means = np.stack([g.mean(axis=1) for g in groups], axis=1)  # R x k
-    sums = np.stack([g.sum(axis=1) for g in groups], axis=1)
-    mu = sums.sum(axis=1) / n_total
+    means = np.stack([g.mean(axis=1) for g in groups], axis=1)
     within = sum(((g - g.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) for g in groups)
     if n_total - k >= 2:
         sigma2 = within / (n_total - k)
     elif n_total > 1:  # too few degrees of freedom within groups: the variance of all scores
-        allv = np.concatenate(groups, axis=1)
-        sigma2 = allv.var(axis=1, ddof=1)
+        sigma2 = np.concatenate(groups, axis=1).var(axis=1, ddof=1)
     else:
-        sigma2 = np.ones_like(mu)
-    sigma2 = np.maximum(sigma2, SIGMA2_FLOOR)
-    tau2 = np.zeros_like(mu)
-    denom = n_total - float((sizes**2).sum()) / n_total
-    if k > 1 and denom > 0:
-        between = (sizes * (means - mu[:, None]) ** 2).sum(axis=1)
-        tau2 = np.maximum(0.0, (between - (k - 1) * sigma2) / denom)
-    return mu, sigma2, tau2, means, sizes
+        sigma2 = np.ones(means.shape[0])
+    return np.maximum(sigma2, SIGMA2_FLOOR), means, sizes
 
 
-def _posterior(
-    mu: np.ndarray, sigma2: np.ndarray, tau2: np.ndarray, means: np.ndarray, sizes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(posterior means, posterior variances, B) as R x k arrays."""
-    noise = sigma2[:, None] / sizes[None, :]
-    b = np.where(tau2[:, None] > 0, tau2[:, None] / (tau2[:, None] + noise), 0.0)
-    mean = mu[:, None] + b * (means - mu[:, None])
-    var = b * noise + (1 - b) ** 2 * sigma2[:, None] / sizes.sum()
-    return mean, var, b
+def _conditionals(
+    sigma2: np.ndarray, means: np.ndarray, sizes: np.ndarray, tau_scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """On the tau grid, for R replicates: (p(tau | y) as R x G weights, E and Var of theta and B as R x G x k)."""
+    tau2 = TAU_GRID[None, :, None] ** 2  # 1 x G x 1
+    noise = sigma2[:, None, None] / sizes[None, None, :]  # R x 1 x k
+    v = noise + tau2  # R x G x k
+    precision = 1.0 / v
+    v_mu = 1.0 / precision.sum(axis=2)  # R x G
+    mu_hat = (means[:, None, :] * precision).sum(axis=2) * v_mu
+    resid = means[:, None, :] - mu_hat[:, :, None]
+    log_prior = -np.log1p((TAU_GRID / tau_scale) ** 2)  # half-Cauchy(0, A), up to a constant
+    log_post = log_prior[None, :] + 0.5 * np.log(v_mu) - 0.5 * (np.log(v) + resid**2 * precision).sum(axis=2)
+    weights = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    b = tau2 * precision
+    mean = mu_hat[:, :, None] + b * resid
+    var = b * noise + (1 - b) ** 2 * v_mu[:, :, None]
+    return weights, mean, var, b
 
 
 def pooled_positions(
-    scores: Mapping[str, Sequence[float]], samples: int, confidence: float, seed: Sequence[int]
+    scores: Mapping[str, Sequence[float]],
+    samples: int,
+    confidence: float,
+    seed: Sequence[int],
+    tau_scale: float = 0.5,
 ) -> dict[str, Pooled]:
-    """Empirical-Bayes positions of the groups with at least one score, with bootstrap intervals.
+    """Hierarchical-model positions of the groups with at least one score, with bootstrap intervals.
 
-    ``scores``: group -> its statements' scores (groups without scores are left out).
+    ``scores``: group -> its statements' scores (groups without scores are left out);
+    ``tau_scale``: scale A of the half-Cauchy prior on the between-group sd (> 0).
     Deterministic for a given ``seed``; estimates and bounds are clipped to [-1, 1]."""
     names = [g for g, v in scores.items() if len(v)]
     if not names:
         return {}
     data = [np.asarray(scores[g], dtype=float) for g in names]
-    point_mean, _, point_b = _posterior(*_fit([d[None, :] for d in data]))
+    weights, mean, _, b = _conditionals(*_within([d[None, :] for d in data]), tau_scale)
+    point = (weights[:, :, None] * mean).sum(axis=1)[0]  # posterior means, k
+    share = (weights[:, :, None] * b).sum(axis=1)[0]
     rng = np.random.default_rng(list(seed))
     # every replicate resamples each group's statements with replacement (R x n_g at once)
     resampled = [d[rng.integers(0, len(d), (samples, len(d)))] for d in data]
-    mean, var, _ = _posterior(*_fit(resampled))
-    draws = mean + np.sqrt(var) * rng.standard_normal(mean.shape)  # one posterior draw per replicate
+    weights, mean, var, _ = _conditionals(*_within(resampled), tau_scale)
+    # one tau from its posterior per replicate (inverse CDF on the grid), then one theta given it
+    at = (weights.cumsum(axis=1) < rng.random((samples, 1))).sum(axis=1).clip(0, len(TAU_GRID) - 1)
+    rows = np.arange(samples)
+    draws = mean[rows, at] + np.sqrt(var[rows, at]) * rng.standard_normal((samples, len(names)))
     alpha = (1 - confidence) / 2
     out = {}
     for j, name in enumerate(names):
         low, high = np.quantile(draws[:, j], [alpha, 1 - alpha])
         out[name] = Pooled(
-            estimate=float(np.clip(point_mean[0, j], -1, 1)),
+            estimate=float(np.clip(point[j], -1, 1)),
             low=float(np.clip(low, -1, 1)),
             high=float(np.clip(high, -1, 1)),
             mean=float(data[j].mean()),
-            weight=float(point_b[0, j]),
+            weight=float(share[j]),
         )
     return out

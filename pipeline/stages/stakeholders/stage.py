@@ -54,7 +54,6 @@ from pydantic import Field
 
 from pipeline import outputs
 from pipeline.errors import ConfigError
-from pipeline.logs import LOGGER
 from pipeline.records import Unit
 from pipeline.registry import register
 from pipeline.run.corpora import per_document
@@ -158,8 +157,10 @@ class StakeholderPositions(CorpusStage):
     stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
     # embedding evidence only for statements this close to a pole
     stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
-    # group positions: partial pooling toward the corpus mean (empirical Bayes) or plain means
-    pooling: Literal["empirical_bayes", "none"] = "empirical_bayes"
+    # group positions: partial pooling toward the corpus mean (normal hierarchical model, pooling.py) or plain means
+    pooling: Literal["hierarchical", "none"] = "hierarchical"
+    # scale of the half-Cauchy prior on the between-group sd of positions (scores lie in [-1, 1])
+    pooling_tau_scale: Annotated[float, Field(gt=0, le=2)] = 0.5
 
     @classmethod
     def validate_options(cls, options: dict[str, Any]) -> None:
@@ -185,9 +186,10 @@ class StakeholderPositions(CorpusStage):
         lexicon = self._lexicon_for(normalize)
         found: dict[str, list] = {}
         skipped: Counter = Counter()
+        earlier: dict = {}  # short forms of the document's aliases met so far («الجمعية» after «الجمعية العامة»)
         for unit in units:
             if unit.kind in self.unit_kinds:
-                found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes)
+                found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes, earlier)
                 skipped.update(k)
         return found, dict(skipped)
 
@@ -232,8 +234,10 @@ class StakeholderPositions(CorpusStage):
             max_subject_tokens=self.max_subject_tokens,
         )
 
-    def _unit_statements(self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec]) -> tuple:
-        return unit_statements(unit, lexicon, actors, axes, self.attribution_limits)
+    def _unit_statements(
+        self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec], earlier: dict | None = None
+    ) -> tuple:
+        return unit_statements(unit, lexicon, actors, axes, self.attribution_limits, earlier)
 
     def _score(self, doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
         """Per axis: the matched pole terms in tokens [start, end) and the cue-term score (see ``score_terms``)."""
@@ -311,6 +315,7 @@ class StakeholderPositions(CorpusStage):
             bootstrap_samples=self.bootstrap_samples,
             confidence=self.confidence,
             min_statements=self.min_statements,
+            tau_scale=self.pooling_tau_scale,
         )
 
     def wordscores(
@@ -344,12 +349,12 @@ class StakeholderPositions(CorpusStage):
         statements, skipped = self.attribute(corpus.units, normalize)  # one pass: units may be streamed
         self.score_stance(statements, axes)
         unused = [a.id for a in axes if not any(s.statement.scores.get(a.id) is not None for s in statements)]
-        for axis_id in unused:
-            LOGGER.warning(
-                f"warning: stakeholders: axis {axis_id!r} ({self.positions}) finds no evidence in this corpus: "
+        for axis_id in unused:  # in run.json's warnings and the run summary (the runner reads corpus.warnings)
+            corpus.warnings.append(
+                f"stakeholders: axis {axis_id!r} ({Path(self.positions).name}) finds no evidence in this corpus: "
                 "no statement contains one of its cue terms (leanings in the embedding space alone are not "
                 "trusted); the axis belongs to another debate: define one for this corpus "
-                "(README: Defining a position axis)",
+                "(README: Defining a position axis)"
             )
         contributions = contribution_counts(corpus.tables)
         positions, salience = self.aggregate(statements, actors.groups, axes, contributions, corpus.seed)
@@ -376,6 +381,8 @@ class StakeholderPositions(CorpusStage):
             "cues_without_actor": skipped.get("cues_without_actor", 0),
             "table_cells_not_statements": skipped.get("table_cells", 0),
             "objects_not_subjects": skipped.get("objects_not_subjects", 0),
+            "definitions_not_statements": skipped.get("definitions", 0),
+            "data_references_not_statements": skipped.get("data_references", 0),
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
             "statements_scored": sum(1 for s in statements if any(v is not None for v in s.statement.scores.values())),
             "axes_without_evidence": len(unused),
