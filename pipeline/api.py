@@ -85,7 +85,11 @@ def output_folder(path: str | Path) -> Path:
     if path.suffix in (".yaml", ".yml") and path.is_file():
         from pipeline import config
 
-        return config.load(path).output
+        # only the output folder is needed: stages (and plugins) are not loaded to find it
+        data = config.load_yaml(path, "config file")
+        if isinstance(data, dict) and isinstance(data.get("output"), str) and data["output"]:
+            return (path.parent / data["output"]).resolve()
+        return config.load(path).output  # says what is wrong with the config
     return path
 
 

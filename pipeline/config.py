@@ -205,6 +205,7 @@ class ConfigFile(BaseModel):
     seed: int = 0
     executor: ExecutorOptions | None = None
     lock_timeout: Annotated[float, Field(ge=0)] = 0.0
+    code: list[str] = Field(default_factory=list)  # Python files of your own stages, imported first
     stages: dict[str, Any]
 
 
@@ -388,6 +389,51 @@ def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | No
     return StageSpec(slot, entry.impl, options, cls), []
 
 
+def import_code(files: list[str], where: str, base: Path) -> list[str]:
+    """Import the Python files a config's ``code`` names (stages of your own: they register
+    themselves, and may add a slot with :func:`pipeline.registry.add_slot`), as spaCy's ``--code``
+    does.  A file is imported as a module named after it, with its folder put on ``sys.path`` so
+    that worker processes started afterwards import it too.  Returns error lines."""
+    import importlib
+    import sys
+
+    errors = []
+    for i, name in enumerate(files):
+        path = (base / name).resolve()
+        if path.suffix != ".py" or not path.is_file():
+            errors.append(f"{where}code[{i}]: expected a Python file, got {name!r} (looked in {path.parent})")
+            continue
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        try:
+            importlib.import_module(path.stem)
+        except Exception as exc:  # a plugin's own mistake: say which file, in one line
+            errors.append(f"{where}code[{i}]: cannot import {name}: {type(exc).__name__}: {exc}")
+    return errors
+
+
+def _check_writes(stages: dict[str, StageSpec], where: str) -> list[str]:
+    """Each unit field a corpus stage declares in ``writes`` is a field of :class:`pipeline.records.Unit`,
+    and has one writer (``extra`` excepted: stages keep their own keys in it)."""
+    from pipeline.records import Unit
+
+    fields = set(Unit.__dataclass_fields__) - {"doc_id", "unit_id"}
+    writers: dict[str, str] = {}
+    errors = []
+    for slot, spec in stages.items():
+        for name in getattr(spec.cls, "writes", ()):
+            at = f"{where}stages.{slot}.impl: {spec.impl!r}"
+            if name not in fields:
+                errors.append(
+                    f"{at} writes {name!r}, which is not a field of pipeline.records.Unit; "
+                    "keep values of your own in unit.extra (writes = ('extra',))"
+                )
+            elif name != "extra" and name in writers:
+                errors.append(f"{at} writes the unit field {name!r}, which stages.{writers[name]} writes too")
+            writers.setdefault(name, slot)
+    return errors
+
+
 def parse(data: Any, path: Path) -> Config:
     """Validate parsed YAML ``data`` from ``path`` into a :class:`Config`.
 
@@ -398,6 +444,8 @@ def parse(data: Any, path: Path) -> Config:
         raise ConfigError(f"{path}: config is empty")
     base = path.parent.resolve()
     top, errors = _validate(ConfigFile, data, where, base, {"executor": ExecutorOptions})
+    if top is not None:
+        errors.extend(import_code(top.code, where, base))
     if top is not None and (not top.name or "/" in top.name):
         errors.append(f"{where}name: expected a non-empty name without '/', got {top.name!r}")
     if top is not None and not glob.has_magic(top.corpus) and not (base / top.corpus).exists():
@@ -420,6 +468,7 @@ def parse(data: Any, path: Path) -> Config:
     elif isinstance(data, dict) and "stages" in data:
         errors = [line for line in errors if not line.startswith(f"{where}stages:")]
         errors.append(f"{where}stages: expected a mapping, got {stages_data!r}")
+    errors.extend(_check_writes(stages, where))
     if errors or top is None:
         raise ConfigError("\n".join(dict.fromkeys(errors)))
     executor = top.executor or ExecutorOptions()

@@ -38,7 +38,19 @@ CATALOGUE: dict[str, ResultFile] = {
             "units",
             "units.jsonl",
             "jsonl",
-            ("doc_id", "unit_id", "kind", "number", "section", "text", "tokens", "themes", "theme_scores", "speakers"),
+            (
+                "doc_id",
+                "unit_id",
+                "kind",
+                "number",
+                "section",
+                "text",
+                "tokens",
+                "themes",
+                "theme_scores",
+                "speakers",
+                "extra",  # only on units a stage of your own wrote values on
+            ),
         ),
         ResultFile("tables", "tables.jsonl", "jsonl", ("doc_id", "unit_id", "title", "columns", "rows", "flags")),
         ResultFile(

@@ -73,9 +73,11 @@ class Unit:
     themes: list[str] = field(default_factory=list)
     theme_scores: dict[str, float] = field(default_factory=dict)
     speakers: list[str] = field(default_factory=list)
+    # values a stage of your own sets (declare ``writes = ("extra",)``); in units.jsonl when not empty
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "doc_id": self.doc_id,
             "unit_id": self.unit_id,
             "kind": self.kind,
@@ -87,6 +89,9 @@ class Unit:
             "theme_scores": self.theme_scores,
             "speakers": self.speakers,
         }
+        if self.extra:
+            found["extra"] = self.extra
+        return found
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Unit:

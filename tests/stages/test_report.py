@@ -769,3 +769,18 @@ def test_themes_say_how_sure_and_candidates_name_their_document(tmp_path):
         assert cell in themes, cell
     assert "قرب العتبة" in themes
     assert f"{DOC}/p3" in section(html, "candidates")
+
+
+def test_the_top_banner_counts_documents_with_warnings_not_stage_warnings():
+    from pipeline.stages.report.sections import section_corpus
+
+    info = {
+        "documents": [{"doc_id": "a", "warnings": []}, {"doc_id": "b", "warnings": ["no paragraph found"]}],
+        "warnings": ["b: no paragraph found", "stakeholders: axis 'x' found no evidence in this corpus"],
+        "stages": {},
+    }
+    corpus = section_corpus(info)
+    assert corpus["warned_documents"] == 1 and len(corpus["warnings"]) == 2
+    info["documents"][1]["warnings"] = []
+    info["warnings"] = info["warnings"][1:]
+    assert section_corpus(info)["warned_documents"] == 0

@@ -116,6 +116,8 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
             if not k.startswith(("layout_", "furniture_", "warn_", "list_", "tables_"))  # counts, not unit kinds
         ],
         "warnings": info.get("warnings") or [],
+        # documents with warnings of their own (no paragraph, little text); stage warnings are not documents
+        "warned_documents": sum(1 for d in info.get("documents") or [] if d.get("warnings")),
         "skipped": info.get("skipped") or [],
         "furniture": sum(int(v) for k, v in kinds.items() if k in ("furniture_repeated", "furniture_page_numbers")),
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),

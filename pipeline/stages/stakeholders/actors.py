@@ -69,9 +69,14 @@ class ActorsFile(DataModel):
         lines = []
         if UNSPECIFIED not in self.groups:
             lines.append(f"groups.{UNSPECIFIED}: required group missing (subjects without a group)")
+        owner: dict[str, str] = {}
         for gid, group in self.groups.items():
             if not group.aliases and not group.organisations:
                 lines.append(f"groups.{gid}.aliases: expected a non-empty list (or organisations)")
+            names = [*group.aliases, *(a for names in group.organisations.values() for a in names)]
+            for alias in dict.fromkeys(names):
+                if owner.setdefault(alias, gid) != gid:
+                    lines.append(f"groups.{gid}: alias {alias!r} is given for both {owner[alias]!r} and {gid!r}")
         return lines
 
 
