@@ -76,7 +76,10 @@ class _Compiled:
 # would turn them into their ASCII look-alikes, which suits models but not readers.
 # The Arabic decimal and thousands separators («٣٫٥», «١٬٢٠٠») are kept too: arclean's «,» and «'»
 # change what the number says.  Tatweel is kept where it is orthography (see ``keep_orthography``).
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640")
+# The harakat -- tanween «أولاً», shadda, short vowels, sukun -- and the superscript alef are what
+# the author wrote: display text keeps them (arclean deletes them; the model text loses them).
+HARAKAT = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + HARAKAT)
 
 FARSI_YEH = "\u06cc"
 TATWEEL = "\u0640"
@@ -230,8 +233,9 @@ def camel_reference(text: str, alef: bool = False, alef_maksura: bool = False, t
 class CamelNormaliser(DocumentStage):
     """camel-tools cleaning; ``normalise`` adds the folds chosen here, ``display`` never folds.
 
-    Diacritics are always removed: ``arclean`` itself deletes the harakat, so ``dediac_ar`` has
-    nothing left to do and a "keep diacritics" option could not be honoured.
+    The model text (``norm``) never has diacritics: ``arclean`` itself deletes the harakat, so
+    ``dediac_ar`` has nothing left to do.  The display text keeps them (tanween, shadda, short
+    vowels) as the input had them.
     """
 
     fold_alef: bool = True  # إ أ ٱ آ -> ا
@@ -246,8 +250,8 @@ class CamelNormaliser(DocumentStage):
         return {"units": len(state.units)}
 
     def display(self, text: str) -> str:
-        """Cleaned text for display: the author's letters (Persian-keyboard yeh read as Arabic yeh),
-        Arabic punctuation, separators and orthographic tatweel kept, whitespace collapsed."""
+        """Cleaned text for display: the author's letters and diacritics (Persian-keyboard yeh read as
+        Arabic yeh), Arabic punctuation, separators and orthographic tatweel kept, whitespace collapsed."""
         return " ".join(fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP).split())
 
     def normalise(self, text: str) -> str:

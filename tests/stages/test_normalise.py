@@ -60,7 +60,15 @@ def test_fast_path_equals_camel_chain_on_random_text(text, folds):
 def test_display_cleans_without_folding():
     normaliser = CamelNormaliser()
     text = "تسѧѧѧخير  الإنترنت\n\tمُحَمَّد على المَدرسة ﻻ"
-    assert normaliser.display(text) == "تسخير الإنترنت محمد على المدرسة لا"
+    assert normaliser.display(text) == "تسخير الإنترنت مُحَمَّد على المَدرسة لا"
+
+
+def test_display_keeps_the_diacritics_the_model_text_drops():
+    normaliser = CamelNormaliser()
+    text = "أولاً: كتابٌ جديدٌ، وتعليمٍ مُستمرٍّ ثانيـاً"
+    # tanween, shadda and short vowels as written; justification tatweel goes
+    assert normaliser.display(text) == "أولاً: كتابٌ جديدٌ، وتعليمٍ مُستمرٍّ ثانياً"
+    assert normaliser.normalise(text) == "اولا: كتاب جديد, وتعليم مستمر ثانيا"
 
 
 def test_display_keeps_arabic_punctuation_and_digits():
