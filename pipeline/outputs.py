@@ -52,7 +52,12 @@ CATALOGUE: dict[str, ResultFile] = {
                 "extra",  # only on units a stage of your own wrote values on
             ),
         ),
-        ResultFile("tables", "tables.jsonl", "jsonl", ("doc_id", "unit_id", "title", "columns", "rows", "flags")),
+        ResultFile(
+            "tables",
+            "tables.jsonl",
+            "jsonl",
+            ("doc_id", "unit_id", "title", "columns", "rows", "flags", "label_column"),
+        ),
         ResultFile(
             "themes",
             "themes.csv",

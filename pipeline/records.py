@@ -44,7 +44,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[TableRow]
-    flags: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # what the sums or the table's markup left in doubt
+    label_column: str = ""  # header of the row-label column («المؤشر»), when the table has one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class Table:
             "columns": self.columns,
             "rows": [asdict(row) for row in self.rows],
             "flags": self.flags,
+            "label_column": self.label_column,
         }
 
 

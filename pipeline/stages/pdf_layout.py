@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 from pdfminer.layout import LTFigure, LTTextBox, LTTextLine
 
@@ -16,6 +17,43 @@ def _text_lines(container):
     """Yield the page's text lines: text boxes in reading order, lines top to bottom inside each."""
     for box in _reading_order(list(_text_boxes(container))):
         yield from (line for line in box if isinstance(line, LTTextLine))
+
+
+@dataclass(frozen=True)
+class LineBox:
+    """The geometry of one printed line (points; pages mirrored for right-to-left text)."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    height: float
+
+
+def join_baseline_pieces(lines: list, texts: list[str]) -> list[tuple[LineBox, str]]:
+    """One entry per printed line: pieces of a line that pdfminer split at wide word gaps
+    (justified text) sit on the same baseline one after the other, and are joined with a space.
+
+    ``lines``: pdfminer text lines of one box, top to bottom; ``texts``: their texts.
+    Without this a piece after a wide gap looked indented and started a paragraph
+    («... مساءلتها عن» / «تقصير. سنكون» in the Vision 2030 PDF).  Pieces are on the same
+    baseline when their ``y0`` differ by less than a quarter of the line height and
+    the second starts after the first ends.
+    """
+    out: list[tuple[LineBox, str]] = []
+    for line, text in zip(lines, texts, strict=True):
+        box = LineBox(line.x0, line.x1, line.y0, line.y1, line.height)
+        if out:
+            above, above_text = out[-1]
+            same = abs(above.y0 - box.y0) < 0.25 * max(box.height, 1.0) and box.x0 >= above.x1 - 1.0
+            if same:
+                joined = LineBox(
+                    above.x0, box.x1, min(above.y0, box.y0), max(above.y1, box.y1), max(above.height, box.height)
+                )
+                out[-1] = (joined, f"{above_text} {text}")
+                continue
+        out.append((box, text))
+    return out
 
 
 _CONTINUE_GAP = 2.0  # line heights: a wider gap between two text boxes ends the paragraph

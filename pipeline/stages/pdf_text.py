@@ -35,7 +35,14 @@ from pdfminer.psparser import PSLiteral
 
 from pipeline.errors import InputError
 from pipeline.stages.pdf_bidi import _visual_to_logical
-from pipeline.stages.pdf_layout import _continues, _paragraph_breaks, _reading_order, _text_boxes, _text_lines
+from pipeline.stages.pdf_layout import (
+    _continues,
+    _paragraph_breaks,
+    _reading_order,
+    _text_boxes,
+    _text_lines,
+    join_baseline_pieces,
+)
 
 _PDF_MAGIC = b"%PDF-"
 _MAGIC_SEARCH_BYTES = 1024  # the PDF spec tolerates junk before the header
@@ -200,7 +207,8 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
         for box in _reading_order(list(_text_boxes(ltpage))):
             lines = [line for line in box if isinstance(line, LTTextLine)]
             texts = [_line_text(line, axis, self._page_rtl) for line in lines]
-            kept = [(line, text) for line, text in zip(lines, texts, strict=True) if text]
+            pairs = [(line, text) for line, text in zip(lines, texts, strict=True) if text]
+            kept = join_baseline_pieces([line for line, _ in pairs], [text for _, text in pairs])
             breaks = _paragraph_breaks([line for line, _ in kept], [text for _, text in kept])
             if out and kept and not _continues(previous, out[-1], kept[0][0]):
                 out.append("")  # a text box is a paragraph (or more) of its own

@@ -217,11 +217,14 @@ def _news(n: int) -> list[dict]:
     return out
 
 
-def test_news_articles_one_unit_per_paragraph(tmp_path: Path) -> None:
+@pytest.mark.parametrize("separator", ["\n\n", "\n"], ids=["blank_lines", "one_a_line"])
+def test_news_articles_one_unit_per_paragraph(separator: str, tmp_path: Path) -> None:
+    """With blank lines between paragraphs, and without (one paragraph a line, as the ANT feed has
+    them): one unit a paragraph, whether a line ends a sentence or not (titles, verse, quotes)."""
     articles = _news(300)
     for index, article in enumerate(articles):
         paragraphs = [p.strip() for p in article["text"].split("\n") if p.strip()]
-        text = article["title"].strip() + "\n\n" + "\n\n".join(paragraphs) + "\n"
+        text = article["title"].strip() + separator + separator.join(paragraphs) + "\n"
         path = tmp_path / f"{index:03d}.txt"
         path.write_text(text, encoding="utf-8")
         structure = DocumentStructure().split(FileIngestor().read(path))
@@ -422,9 +425,18 @@ def test_text_without_blank_lines_is_cut_at_paragraph_ends() -> None:
         ("paragraph", "وقال الوزير إن الخطة تبدأ قريبا."),
         ("paragraph", "وأضاف أن التمويل متاح."),
     ]
+    # one paragraph a line although some lines end no sentence (a long title, a quote ending in «،»)
+    feed = [
+        "هل تذكرون أشرقت؟ من برنامج المواهب إلى أغنية مشتركة مع مطرب مصري معروف",
+        "تستعد الطفلة المصرية التي عرفها الجمهور بعد مشاركتها في البرنامج لطرح أغنية جديدة احتفالا بعيد الأم.",
+        "وقال والدها إن ابنته ستطرح خلال الأيام المقبلة أغنية تجمعها بالمطرب، وإن التسجيل انتهى في القاهرة الأسبوع الماضي بعد",
+        "وأضاف أن الأغنية ستعرض على المنصات الرقمية.",
+    ]
+    units = DocumentStructure().split(Document("n", "n.txt", "\n".join(feed), "utf-8", "0")).units
+    assert [u.text for u in units] == feed and [u.kind for u in units] == ["paragraph"] * 4
     # wrapped text without paragraph spacing: a sentence that ends short of the measure ends a paragraph
     wrapped = [
-        "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين في",
+        "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين والمقيمين في كل",
         "المدن والقرى. وتسعى الخطة إلى رفع كفاءة الإنفاق العام وتنويع",
         "مصادر الدخل الوطني بعيدا عن النفط والغاز في السنوات المقبلة",
         "وفق جدول زمني واضح.",
@@ -435,3 +447,107 @@ def test_text_without_blank_lines_is_cut_at_paragraph_ends() -> None:
     units = DocumentStructure().split(Document("w", "w.txt", "\n".join(wrapped * 2), "utf-8", "0")).units
     assert [u.kind for u in units] == ["paragraph"] * 4
     assert units[0].text == " ".join(wrapped[:4]) and units[1].text == " ".join(wrapped[4:])
+
+
+def test_markdown_tables_keep_their_header_clean_cells_and_flag_what_is_not_understood() -> None:
+    header = "| المؤشر | الواقع الراهن | الأداء المستهدف 2045 |\n| :--- | :--- | :--- |\n"
+    pages = [
+        f"# أبرز مؤشرات الأداء\n\n{header}| **دليل {n}** | القيمة: {n}.5<br>السنة: 2021 | أعلى من {n}0 |\n"
+        for n in range(1, 5)
+    ]  # the same header on every converter page («***»): a table's header, not a running header
+    odd = (
+        "\n***\n\n| البند | النسبة |\n| التعليم | 40 |\n\n"  # no separator line: the header is a guess
+        "| المؤشر | القيمة |\n|---|---|\n| البطالة | 7 | 9 |\n\n"  # a row with a cell too many
+        "| المؤشر | القيمة |\n|---|---|\n| البطالة | <sup>7</sup> \\| 8 |\n\n"  # markup and an escaped pipe
+        "| عنوان الصفحة | 3 |\n|---|---|\n"  # a header and no data row
+    )
+    structure = DocumentStructure().split(Document("d", "d.md", "\n***\n\n".join(pages) + odd, "utf-8", "0"))
+    first = structure.tables[:4]
+    for n, table in enumerate(first, 1):
+        assert table.label_column == "المؤشر" and table.columns == ["الواقع الراهن", "الأداء المستهدف 2045"]
+        assert [(r.label, r.printed) for r in table.rows] == [
+            (f"دليل {n}", [f"القيمة: {n}.5\nالسنة: 2021", f"أعلى من {n}0"])
+        ]
+        assert table.flags == []
+    guessed, ragged, markup, header_only = structure.tables[4:]
+    assert guessed.label_column == "البند" and guessed.flags == ["header: none marked; first row taken as the header"]
+    assert ragged.rows[0].printed == ["7", "9"] and "do not have the 2 cells" in ragged.flags[0]
+    assert markup.rows[0].printed == ["<sup>7</sup> | 8"] and markup.flags == [
+        "markup left as text in cells: </sup> <sup>"
+    ]
+    assert header_only.rows[0].label == "عنوان الصفحة" and header_only.flags[0].startswith(
+        "header: a header row and no data"
+    )
+    assert structure.counts["tables_pipe"] == 8 and structure.counts["tables_flagged"] == 4
+    assert "furniture_repeated" not in structure.counts
+
+
+def test_arab_vision_indicator_tables_keep_their_header() -> None:
+    path = shared_path("policy-ar", "arab_vision_2045.md")
+    structure = DocumentStructure().split(Document("v", str(path), path.read_text(encoding="utf-8"), "utf-8", "0"))
+    indicators = [t for t in structure.tables if t.columns[:1] == ["الواقع الراهن"]]
+    # t6, t7, t12, t13 repeat the header «المؤشر | الواقع الراهن | ...» (it was taken for a running header)
+    assert [t.unit_id for t in indicators if t.label_column == "المؤشر"] == ["v/t6", "v/t7", "v/t12", "v/t13"]
+    assert len(indicators) == 7  # and t8, t9, t11 (label column headed «» or «مؤشر»)
+    for table in indicators:
+        assert table.flags == [] and not any(re.search(r"\d", c) for c in table.columns[:1])
+        assert not any("<br" in c or "**" in c for r in table.rows for c in [r.label, *r.printed])
+    assert sum("\n" in c for t in indicators for r in t.rows for c in r.printed) >= 30  # «<br>» kept as a line break
+
+
+# --------------------------------------------------------------------------- PDF paragraphs cut by breaks
+
+
+def test_pieces_of_a_justified_line_are_one_line() -> None:
+    from types import SimpleNamespace
+
+    from pipeline.stages.pdf_layout import join_baseline_pieces
+
+    def line(x0: float, x1: float, y0: float) -> SimpleNamespace:
+        return SimpleNamespace(x0=x0, x1=x1, y0=y0, y1=y0 + 12, height=12.0)
+
+    # «... مساءلتها عن» and «تقصير. سنكون» on one baseline (pdfminer split the line at a wide gap)
+    lines = [line(66, 266, 319), line(66, 177, 305), line(202, 266, 305), line(66, 266, 291)]
+    texts = ["الفورية، حيث أنشئ مركز يقيس", "ويساعد في مساءلتها عن", "تقصير. سنكون", "شفافين وصريحين"]
+    got = join_baseline_pieces(lines, texts)
+    assert [text for _, text in got] == [texts[0], "ويساعد في مساءلتها عن تقصير. سنكون", texts[3]]
+    assert (got[1][0].x0, got[1][0].x1, got[1][0].y0) == (66, 266, 305)
+
+
+def test_pdf_paragraph_cut_by_a_page_or_column_break_is_joined() -> None:
+    wrapped = [
+        "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين والمقيمين في كل",
+        "المدن والقرى وتسعى الخطة إلى رفع كفاءة الإنفاق العام الحكومي وتنويع",
+    ]
+    rest = ["مصادر الدخل الوطني بعيدا عن النفط والغاز في السنوات الخمس المقبلة", "وفق جدول زمني واضح."]
+    whole = "وقد أكدت الوزارة أهمية الشراكة مع القطاع الخاص في التنفيذ.\n"
+    targets = (
+        "رفع نسبة المحتوى المحلي في قطاع النفط والغاز من (%40) إلى (%75) خلال السنوات\n\n"
+        "الوصول من المركز (80) إلى المركز (20) في مؤشر فاعلية الحكومة بين دول العالم\n"
+    )
+    pages = [
+        "\n".join(wrapped) + "\n\n12",  # cut at the foot of the page (a page number between)
+        "\n".join(rest) + "\n\n" + whole,  # a sentence ends: not joined
+        "\n" + whole + "\n" + targets,  # one-line targets without stops: each its own paragraph
+    ]
+    structure = DocumentStructure().split(Document("p", "p.pdf", "\f".join(pages), "utf-8", "0"))
+    texts = [u.text for u in structure.units if u.kind == "paragraph"]
+    assert texts[0] == " ".join(wrapped + rest)
+    assert texts[1:] == [whole.strip(), whole.strip(), *(t.strip() for t in targets.split("\n\n"))]
+    assert structure.counts["joined_across_breaks"] == 1
+    # text without pages (markdown, news) is never joined this way
+    flat = DocumentStructure().split(Document("m", "m.md", "\n".join(wrapped) + "\n\n" + "\n".join(rest), "utf-8", "0"))
+    assert [u.kind for u in flat.units] == ["paragraph", "paragraph"] and "joined_across_breaks" not in flat.counts
+
+
+def test_vision2030_paragraphs_cut_mid_sentence_are_few(vision_units) -> None:
+    """Paragraphs of 80+ characters ending without a sentence end: 30 of 148 before the joins across
+    breaks and the justified-line pieces, 22 of 142 after; the rest sit before a heading printed
+    inside the text column (their continuation, if any, is not next in reading order)."""
+    end = re.compile(r"[.!?؟…:»\"”)]\s*$")
+    body = [u for u in vision_units.units if u.kind == "paragraph" and len(u.text) >= 80]
+    assert len([u for u in body if not end.search(u.text)]) <= 22
+    assert vision_units.counts["joined_across_breaks"] >= 5
+    texts = [u.text for u in body]
+    for joined in ("مساءلتها عن تقصير. سنكون", "(%5) من التمويل الإجمالي", "الخاصة بكل مسار تعليمي."):
+        assert any(joined in text for text in texts), joined

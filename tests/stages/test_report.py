@@ -784,3 +784,43 @@ def test_the_top_banner_counts_documents_with_warnings_not_stage_warnings():
     info["documents"][1]["warnings"] = []
     info["warnings"] = info["warnings"][1:]
     assert section_corpus(info)["warned_documents"] == 0
+
+
+def test_units_of_a_corpus_name_their_document_and_general_tables_keep_their_header(tmp_path):
+    """With several documents each listed paragraph, statement and table names its document; a table of the
+    general layout shows its label column's header, text cells in their own direction with their line breaks,
+    what its markup left in doubt, and no «totals consistent» note (it has no total row to check)."""
+    folder = made_up_run(tmp_path / "run")
+    other = dict(_unit("paragraph", 1, "فقرة من وثيقة أخرى."), doc_id="sub/D2", unit_id="sub/D2/p1")
+    with open(folder / "units.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(other, ensure_ascii=False) + "\n")
+    general = {
+        "doc_id": "sub/D2",
+        "unit_id": "sub/D2/t1",
+        "title": "",
+        "columns": ["الواقع الراهن", "الأداء المستهدف 2045"],
+        "label_column": "المؤشر",
+        "rows": [{"label": "دليل الابتكار", "printed": ["القيمة: 25.94\nالسنة: 2022", "60"], "values": [None, 60]}],
+        "flags": ["rows [2] do not have the 3 cells of the header: cells may be misplaced"],
+    }
+    with open(folder / "tables.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(general, ensure_ascii=False) + "\n")
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    paras = section(html, "paragraphs")
+    assert '<span class="src ltr" title="الوثيقة / الفقرة">D1/p1</span>' in paras
+    assert '<span class="src ltr" title="الوثيقة / الفقرة">sub/D2/p1</span>' in paras
+    assert '<span class="ltr">D1/p1</span></td></tr>' in section(html, "stakeholders")  # the statement's source
+    tables = section(html, "tables")
+    first, second = tables.split("sub/D2/t1")
+    assert '<span class="en ltr">D1/t1</span>' in first and "المجموع" in first and "<th>البند</th>" in first
+    assert "<th>المؤشر</th>" in second and '<th class="n">الواقع الراهن</th>' in second
+    assert '<td class="cell" dir="auto">القيمة: 25.94\nالسنة: 2022</td>' in second
+    assert '<td class="n"><span class="ltr">60</span></td>' in second
+    assert "cells may be misplaced" in second and "المجاميع متسقة" not in second
+
+
+def test_one_document_needs_no_source_on_each_paragraph(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    assert 'class="src ltr"' not in section((folder / "report.html").read_text(encoding="utf-8"), "paragraphs")

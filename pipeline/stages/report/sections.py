@@ -8,6 +8,7 @@ stage did not run).  The stakeholder and trend sections live in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,9 +16,13 @@ from typing import Any
 from pipeline.outputs import split_list_cell
 from pipeline.stages.report.highlight import SeedHighlighter
 from pipeline.stages.report.inputs import number
+from pipeline.stages.structure import STRUCTURE_NOTES
+from pipeline.stages.structure.un import TOTAL_LABELS
 
 # Unit ids listed per candidate theme (its size counts them all).
 MAX_CANDIDATE_UNITS = 100
+# A table cell that is a number («1 234», «-0.62», «40٪»): shown left to right; other cells take their own direction.
+NUMERIC_CELL = re.compile(r"[\s%٪+\-−.,٫٬()]*[0-9\u0660-\u0669][\s%٪+\-−.,٫٬()0-9\u0660-\u0669]*")
 
 # What each repair step fixes, for readers who do not know the step names.
 REPAIR_STEPS = {
@@ -113,7 +118,7 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
         "kinds": [
             {"kind": k, "label": UNIT_KINDS_AR.get(k, k), "count": v}
             for k, v in kinds.items()
-            if not k.startswith(("layout_", "furniture_", "warn_", "list_", "tables_"))  # counts, not unit kinds
+            if not k.startswith(STRUCTURE_NOTES)  # counts, not unit kinds
         ],
         "warnings": info.get("warnings") or [],
         # documents with warnings of their own (no paragraph, little text); stage warnings are not documents
@@ -184,12 +189,13 @@ def section_paragraphs(
     the corpus / on the page.
     """
     if units is None:
-        return {"ran": False, "entries": [], "total": 0, "shown": 0, "truncated": False}
+        return {"ran": False, "entries": [], "total": 0, "documents": 0, "shown": 0, "truncated": False}
     fits = first_fits(limit)
     kept: list[dict] = []
     sections: set[str] = set()  # sections of the kept paragraphs
     headings: dict[str, str] = {}
     total = 0
+    documents: set[str] = set()  # documents with a paragraph: more than one, and each paragraph names its own
     theme_totals: Counter[str] = Counter()
     for unit in units:
         kind = unit.get("kind")
@@ -199,6 +205,7 @@ def section_paragraphs(
                 headings[unit["unit_id"]] = unit.get("text", "")
         elif kind == "paragraph":
             total += 1
+            documents.add(unit.get("doc_id") or "")
             theme_totals.update(set(unit.get("themes") or []))
             if fits(len(kept)):
                 kept.append({key: unit[key] for key in _PARAGRAPH_KEYS if key in unit})
@@ -230,6 +237,7 @@ def section_paragraphs(
         "ran": True,
         "entries": items,
         "total": total,
+        "documents": len(documents),
         "shown": len(items),
         "truncated": len(items) < total,
         "theme_totals": dict(theme_totals),
@@ -260,7 +268,10 @@ def section_tables(tables: list[dict] | None) -> dict[str, Any]:
                 want = implied[i] if i < len(implied) else None
                 have = values[i] if i < len(values) else None
                 flagged = want is not None and want != have
-                cells.append({"printed": printed, "flagged": flagged, "implied": want if flagged else None})
+                numeric = NUMERIC_CELL.fullmatch(str(printed)) is not None  # a number reads left to right
+                cells.append(
+                    {"printed": printed, "flagged": flagged, "implied": want if flagged else None, "numeric": numeric}
+                )
             rows.append(
                 {
                     "label": row.get("label", ""),
@@ -275,8 +286,11 @@ def section_tables(tables: list[dict] | None) -> dict[str, Any]:
                 "doc_id": table.get("doc_id", ""),
                 "title": table.get("title", ""),
                 "columns": table.get("columns") or [],
+                "label_column": table.get("label_column") or "",
                 "rows": rows,
                 "flags": [_split_flag(f, labels) for f in table.get("flags") or []],
+                # sums were checked only where the table has a total row (the UN layout's tables)
+                "checked": bool(labels & TOTAL_LABELS),
             }
         )
     return {"ran": True, "entries": items}

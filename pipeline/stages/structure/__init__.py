@@ -53,8 +53,9 @@ __all__ = [
 ]
 
 BODY_KINDS = ("paragraph", "summary")
-# Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables).
-STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_")
+# Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables,
+# paragraphs joined across a PDF's column or page breaks).
+STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_", "joined_")
 WARNINGS = {
     "warn_no_paragraph": "no paragraph found: nothing of this document is analysed",
     "warn_mostly_front": "most of the text went to front matter or page furniture",

@@ -31,14 +31,15 @@ def _key(line: str) -> str:
 def _edge_lines(span: list[tuple[int, str]], paged: bool) -> list[tuple[int, str]]:
     """Candidate header/footer lines (index, line) of a span: its first and last ``EDGE_LINES`` lines
     on a PDF page (reading order may put a header a line or two in), its first and last two lines in
-    text without page breaks, there never a markdown heading (a heading repeated in every chapter is
-    structure, not furniture).  Repeated lines elsewhere (a table's «المجموع») are text."""
+    text without page breaks, there never a markdown heading or table row (a heading repeated in every
+    chapter, a table header repeated over every table, are structure, not furniture).  Repeated lines
+    elsewhere (a table's «المجموع») are text."""
     lines = [(i, line) for i, line in span if line.strip()]
     edge = EDGE_LINES if paged else 2
     if len(lines) > 2 * edge:
         lines = lines[:edge] + lines[-edge:]
     if not paged:
-        lines = [item for item in lines if not item[1].lstrip().startswith("#")]
+        lines = [item for item in lines if not item[1].lstrip().startswith(("#", "|"))]
     return [(i, line) for i, line in lines if len(line.strip()) <= MAX_FURNITURE_CHARS]
 
 

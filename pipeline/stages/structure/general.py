@@ -24,6 +24,7 @@ Works on the extracted text (before repair).  The cues:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import ClassVar
 
 from pipeline.records import Table, TableRow, Unit
@@ -36,6 +37,8 @@ LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines
 LONG_LINE = 120  # lines this long (median) are not wrapped lines: each is a paragraph when it ends a sentence
 LINE_PARAGRAPH_ENDS = 0.6  # ... nor are lines of which this share end a sentence
 SHORT_LAST_LINE = 0.8  # in wrapped text, a line ending a sentence this far short of the measure ends a paragraph
+WRAP_SPREAD = 0.25  # wrapped lines that end no sentence are within this share of their median length ...
+WRAP_TIGHT = 0.75  # ... this many of them (the rest: titles)
 MD_HEADING = re.compile(r"^\s*(?:[0-9\u0660-\u0669]{1,3}\s+)?#{1,6}\s+(?P<title>.*?)\s*#*\s*$")
 _MARKS = "[\u0640\u064b-\u0652]*"
 _ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
@@ -48,6 +51,9 @@ LIST_ITEM = re.compile(
     r"^\s*(?:[-*•▪●◦■□✓➢►–—·]|[0-9\u0660-\u0669]{1,3}\s*[.)\-]|\([0-9\u0660-\u0669a-zأ-ي]{1,3}\)|[a-zأ-ي][.)])\s+\S"
 )
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PIPE_BORDER = re.compile(r"(?<!\\)\|")  # a cell border; «\|» is a pipe in a cell
+BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)  # converters write a line break inside a cell so
+HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*\b[^<>]*>")
 PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
 SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
@@ -83,8 +89,18 @@ def _title(lines: list[str]) -> bool:
     return len(lines) == 1 and _is_heading_line(lines[0])
 
 
+def _cell(text: str) -> str:
+    """A table cell's text: emphasis markers dropped, ``<br>`` a line break, spaces collapsed."""
+    parts = (" ".join(_clean(part).split()) for part in BREAK_TAG.split(text.replace("\\|", "|")))
+    return "\n".join(part for part in parts if part)
+
+
 def _pipe_cells(line: str) -> list[str]:
-    return [_clean(cell) for cell in line.strip().strip("|").split("|")]
+    """Cells of a markdown pipe row (``| a | b |``; an escaped ``\\|`` is text, not a cell border)."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [_cell(cell) for cell in PIPE_BORDER.split(inner)]
 
 
 def _aligned_cells(line: str) -> list[str]:
@@ -105,18 +121,64 @@ def _parse_number(cell: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def _make_table(rows_cells: list[list[str]], title: str, has_header: bool = False) -> Table:
-    """A :class:`Table` from rows of cells (first row the header when marked so or when it has no numbers)."""
+def _make_table(rows_cells: list[list[str]], title: str, has_header: bool | None = None) -> Table:
+    """A :class:`Table` from rows of cells; the first cell of each row is its label.
+
+    ``has_header``: True when the markup marks the first row as the header (a
+    markdown ``|---|`` line under it), False when it marks none, None when the
+    markup cannot say (aligned columns, pipe rows without a separator line): then
+    the first row is the header when it has no number cell, and the table is
+    flagged as guessed.  Flags (kept in ``Table.flags``, so nothing is silently
+    taken for what it may not be): a guessed or empty header, rows with another
+    number of cells than the header, markup left in cells.
+    """
+    flags: list[str] = []
     header: list[str] = []
-    if len(rows_cells) > 1 and (has_header or not any(DIGIT_CELL.match(c) for c in rows_cells[0] if c)):
-        header = rows_cells[0]
-        rows_cells = rows_cells[1:]
+    if has_header is None and len(rows_cells) > 1:
+        has_header = not any(DIGIT_CELL.match(c) for c in rows_cells[0] if c)
+        flags.append(
+            "header: none marked; "
+            + ("first row taken as the header" if has_header else "first row has numbers, read as data")
+        )
+    if has_header and len(rows_cells) > 1:
+        header, rows_cells = rows_cells[0], rows_cells[1:]
+        if not any(header):
+            flags.append("header: empty")
+    elif has_header:
+        flags.append("header: a header row and no data row; read as one data row")
     rows = [
         TableRow(cells[0] if cells else "", cells[1:], [_parse_number(c) for c in cells[1:]]) for cells in rows_cells
     ]
     width = max((len(r.printed) for r in rows), default=0)
     columns = header[1:] if header else [f"column {i + 1}" for i in range(width)]
-    return Table("", "", title, columns, rows)
+    expected = len(header) if header else Counter(len(cells) for cells in rows_cells).most_common(1)[0][0]
+    ragged = [i + 1 for i, cells in enumerate(rows_cells) if len(cells) != expected]
+    if ragged:
+        flags.append(f"rows {ragged[:10]} do not have the {expected} cells of the header: cells may be misplaced")
+    markup = sorted({tag for cells in [header, *rows_cells] for c in cells for tag in HTML_TAG.findall(c)})
+    if markup:
+        flags.append(f"markup left as text in cells: {' '.join(markup[:5])}")
+    return Table("", "", title, columns, rows, flags, header[0] if header else "")
+
+
+def _pipe_table(lines: list[str]) -> Table | None:
+    """The table of a run of markdown pipe rows (None when every cell is empty).
+
+    The row above the ``|---|`` separator line is the header; a separator elsewhere
+    than under the first row, or a second one, is flagged (rows may have been
+    lost or two tables run together).
+    """
+    separators = [i for i, line in enumerate(lines) if PIPE_SEPARATOR.match(line)]
+    kept = [(i, _pipe_cells(line)) for i, line in enumerate(lines) if i not in separators]
+    rows = [cells for i, cells in kept if any(cells) or i == 0]
+    if not any(any(cells) for cells in rows):
+        return None
+    if separators == [1]:
+        return _make_table(rows, "", True)
+    table = _make_table(rows, "", None if not separators else False)
+    if separators:
+        table.flags.insert(0, f"header: separator line at row {separators[0] + 1}, not under the first row")
+    return table
 
 
 class _Builder:
@@ -182,27 +244,43 @@ def _segments(block: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _split_long_lines(lines: list[str]) -> list[list[str]]:
-    """Paragraphs of one block of a document without blank-line paragraphs: the block, or one a
-    line when its lines are unwrapped.
+def _wrapped(lines: list[str]) -> bool:
+    """Whether the lines of a block are wrapped at a measure (a PDF page, hard-wrapped text) rather
+    than one paragraph a line (news feeds, converted web pages).
 
-    Lines of wrapped text are short (PDF and plain-text measures are well under
-    ``LONG_LINE`` characters) and few of them end a sentence: there a line that
-    ends a sentence well short of the measure (``SHORT_LAST_LINE``) ends a
-    paragraph, as on a PDF page.  In a block whose
-    median line is longer, or where most lines (``LINE_PARAGRAPH_ENDS``) end a
-    sentence, a line that ends a sentence, or a title line, ends a paragraph
-    (converted web pages and reports, news feeds), and a line that does not
-    runs on into the next.  A list item stays
-    with the paragraph before it when that one is its lead-in (ends in «:») or
-    is itself a list carried by a lead-in.
+    Wrapped lines are short (PDF and plain-text measures are well under
+    ``LONG_LINE`` characters), few of them end a sentence, and those that do not
+    end one were cut at the measure, so their lengths are close to each other:
+    at least ``WRAP_TIGHT`` of them within ``WRAP_SPREAD`` of their median (a
+    title line among them is allowed).  Unwrapped lines end where the author's
+    paragraph ends, at any length.
     """
     lengths = sorted(len(line.strip()) for line in lines)
+    ends = sum(1 for line in lines if SENTENCE_END.search(line))
+    if lengths[len(lengths) // 2] >= LONG_LINE or ends >= LINE_PARAGRAPH_ENDS * len(lines):
+        return False
+    cut = sorted(len(line.strip()) for line in lines[:-1] if not SENTENCE_END.search(line))
+    if not cut:
+        return True
+    middle = cut[len(cut) // 2]
+    return sum(1 for n in cut if abs(n - middle) <= WRAP_SPREAD * middle) >= WRAP_TIGHT * len(cut)
+
+
+def _split_long_lines(lines: list[str]) -> list[list[str]]:
+    """Paragraphs of one block of a document without blank-line paragraphs.
+
+    Wrapped text (:func:`_wrapped`): as on a PDF page, a line that ends a
+    sentence well short of the measure (``SHORT_LAST_LINE``) ends a paragraph.
+    Otherwise each line is a paragraph (one paragraph a line: news feeds,
+    converted web pages), whether it ends a sentence or not (titles, verse,
+    paragraphs without a final stop); a list item stays with the paragraph
+    before it when that one is its lead-in (ends in «:») or is itself a list
+    carried by a lead-in.
+    """
     if len(lines) < 2:
         return [lines]
-    ends = sum(1 for line in lines if SENTENCE_END.search(line))
-    if lengths[len(lengths) // 2] < LONG_LINE and ends < LINE_PARAGRAPH_ENDS * len(lines):
-        # Wrapped text: as on a PDF page, a paragraph's last line ends a sentence short of the measure.
+    if _wrapped(lines):
+        lengths = sorted(len(line.strip()) for line in lines)
         measure = lengths[int(0.9 * (len(lengths) - 1))]
         out = [[]]
         for line in lines:
@@ -212,19 +290,39 @@ def _split_long_lines(lines: list[str]) -> list[list[str]]:
         return [part for part in out if part]
     out: list[list[str]] = []
     for line in lines:
-        if not out:
-            out.append([line])
-        elif LIST_ITEM.match(line):
-            lead_in = out[-1][0].rstrip().endswith(":") and (len(out[-1]) == 1 or LIST_ITEM.match(out[-1][1]))
-            if lead_in:
-                out[-1].append(line)
-            else:
-                out.append([line])
-        elif SENTENCE_END.search(out[-1][-1]) or out[-1][-1].rstrip().endswith(":") or _title(out[-1]):
-            out.append([line])
-        else:
+        lead_in = out and out[-1][0].rstrip().endswith(":") and (len(out[-1]) == 1 or LIST_ITEM.match(out[-1][1]))
+        if lead_in and LIST_ITEM.match(line):
             out[-1].append(line)
+        else:
+            out.append([line])
     return out
+
+
+RUN_ON_LINE = 0.7  # PDF: a paragraph whose last line fills this share of its measure was cut, not ended
+RUN_ON_END = re.compile(r"(?:[^\W_]|[\u064b-\u0652]|[،,)])$")  # ... and it ends in a word, a number or a comma
+
+
+def _runs_on(before: list[str], after: list[str]) -> bool:
+    """PDF text: whether paragraph ``before`` was cut by a column, page or text-box break and runs on in
+    ``after`` (the next paragraph, with nothing but blank lines, furniture or a page break between).
+
+    A paragraph's last line stops short of the measure and ends a sentence; a
+    cut one ends in a word, a number or a comma (no sentence end, lead-in or
+    note mark) and its last line fills at least ``RUN_ON_LINE`` of the longest
+    line of the two parts (the measure); the next part starts as a continuation
+    (with a letter, not as a list item or a numbered paragraph) and ends a
+    sentence, so the two make one whole paragraph.  Two single lines are never
+    joined: lists of targets print one unpunctuated line each.
+    """
+    last, first = _clean(before[-1]), _clean(after[0])
+    if not last or not first or not RUN_ON_END.search(last) or not SENTENCE_END.search(_clean(after[-1])):
+        return False
+    if len(before) == len(after) == 1:
+        return False
+    if LIST_ITEM.match(first) or NUMBERED.match(first) or not LETTER.match(first):
+        return False
+    measure = max(len(_clean(line)) for line in [*before, *after[:3]])
+    return len(last) >= RUN_ON_LINE * measure
 
 
 def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit], list[Table], dict[str, int]]:
@@ -235,6 +333,7 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
     the paragraph that introduces them).
     """
     pages, counts = remove_furniture(page_lines(text), min_pages=min_pages)
+    paged = len(pages) > 1  # a PDF: blank lines come from line geometry, and may cut a paragraph
     build = _Builder(doc_id)
     last_paragraph: Unit | None = None
     last_lines: list[str] = []
@@ -254,6 +353,12 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
             last_paragraph.raw = "\n".join(last_lines)
             last_paragraph.text = " ".join(last_paragraph.raw.split())
             counts["list_lead_ins"] = counts.get("list_lead_ins", 0) + 1
+            return
+        if paged and last_paragraph is not None and last_lines and _runs_on(last_lines, cleaned):
+            last_lines.extend(cleaned)  # one paragraph cut by a column, page or text-box break
+            last_paragraph.raw = "\n".join(last_lines)
+            last_paragraph.text = " ".join(last_paragraph.raw.split())
+            counts["joined_across_breaks"] = counts.get("joined_across_breaks", 0) + 1
             return
         number = NUMBERED.match(cleaned[0])
         if number and int(number.group("n")) == numbering[0]:  # the document numbers its paragraphs
@@ -281,18 +386,13 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
                     build.add("heading", [title])
                     last_paragraph = None
                 continue
-            if kind == "pipe":
-                has_header = len(lines) > 1 and PIPE_SEPARATOR.match(lines[1]) is not None
-                rows = [_pipe_cells(line) for line in lines if not PIPE_SEPARATOR.match(line)]
-                rows = [r for r in rows if any(r)]
-                if rows:
-                    build.add_table(_make_table(rows, "", has_header))
-                    counts["tables_pipe"] = counts.get("tables_pipe", 0) + 1
-                last_paragraph = None
-                continue
-            if kind == "aligned" and len(lines) >= 2:
-                build.add_table(_make_table([_aligned_cells(line) for line in lines], ""))
-                counts["tables_aligned"] = counts.get("tables_aligned", 0) + 1
+            if kind in ("pipe", "aligned") and (kind == "pipe" or len(lines) >= 2):
+                table = _pipe_table(lines) if kind == "pipe" else _make_table([_aligned_cells(x) for x in lines], "")
+                if table is not None:
+                    build.add_table(table)
+                    counts[f"tables_{kind}"] = counts.get(f"tables_{kind}", 0) + 1
+                    if table.flags:
+                        counts["tables_flagged"] = counts.get("tables_flagged", 0) + 1
                 last_paragraph = None
                 continue
             whole = len(segments) == 1
