@@ -551,3 +551,19 @@ def test_vision2030_paragraphs_cut_mid_sentence_are_few(vision_units) -> None:
     texts = [u.text for u in body]
     for joined in ("مساءلتها عن تقصير. سنكون", "(%5) من التمويل الإجمالي", "الخاصة بكل مسار تعليمي."):
         assert any(joined in text for text in texts), joined
+
+
+def test_converter_footers_with_section_names_are_furniture() -> None:
+    """A markdown page («---» between pages) ending in a footer written over three lines -- running
+    title, «07 / <section>», page number -- or on one line with the section added: furniture, like
+    the bare running title (found in dff_ai_case_studies: such footers made a candidate theme)."""
+    title = "حالات تطبيقية للذكاء الاصطناعي في العمل الحكومي"
+    places = ["دبي", "أبوظبي", "الشارقة", "عجمان", "الفجيرة", "رأس الخيمة"]
+    body = [f"تسعى الحكومة في {p} إلى توظيف الذكاء الاصطناعي في خدماتها لتحسين تجربة المتعاملين." for p in places]
+    pages = [f"{body[n - 30]}\n\n{title}\n07 / حفظ التراث\n{n}" for n in range(30, 33)]
+    pages += [f"{body[n - 43]}\n\n{title} | 10 / إدارة الموارد البشرية | {n}" for n in range(46, 48)]
+    pages += [f"{body[5]}\n\n{title}"]
+    structure = DocumentStructure().split(Document("d", "d.md", "\n\n---\n\n".join(pages), "utf-8", "0"))
+    assert [u.text for u in structure.units if u.kind == "paragraph"] == body
+    assert not any(title in u.text or "حفظ التراث" in u.text for u in structure.units)
+    assert structure.counts["furniture_repeated"] == 9  # 6 footers holding the title, 3 «07 / حفظ التراث»

@@ -20,7 +20,8 @@ DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*[0-9\u0660-\u0669\u06f0-\u06f9]{1,4}\s*[-–—]?\s*$")
 RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
 MAX_FURNITURE_CHARS = 100  # a running header or footer is one short line
-EDGE_LINES = 3  # a PDF page's running header/footer is among its first or last lines (seen: 0 to 2 lines in)
+MIN_HELD_CHARS = 20  # a repeated line this long, inside a longer edge line, makes that line furniture too
+EDGE_LINES = 3  # a running header/footer is among a page's first or last lines (seen: 0 to 2 lines in)
 
 
 def _key(line: str) -> str:
@@ -30,12 +31,12 @@ def _key(line: str) -> str:
 
 def _edge_lines(span: list[tuple[int, str]], paged: bool) -> list[tuple[int, str]]:
     """Candidate header/footer lines (index, line) of a span: its first and last ``EDGE_LINES`` lines
-    on a PDF page (reading order may put a header a line or two in), its first and last two lines in
-    text without page breaks, there never a markdown heading or table row (a heading repeated in every
-    chapter, a table header repeated over every table, are structure, not furniture).  Repeated lines
-    elsewhere (a table's «المجموع») are text."""
+    (on a PDF page reading order may put a header a line or two in; a converter writes a footer as
+    title, section and page number on three lines), in text without page breaks never a markdown
+    heading or table row (a heading repeated in every chapter, a table header repeated over every
+    table, are structure, not furniture).  Repeated lines elsewhere (a table's «المجموع») are text."""
     lines = [(i, line) for i, line in span if line.strip()]
-    edge = EDGE_LINES if paged else 2
+    edge = EDGE_LINES
     if len(lines) > 2 * edge:
         lines = lines[:edge] + lines[-edge:]
     if not paged:
@@ -59,8 +60,10 @@ def remove_furniture(
     A line is a running header or footer when its key (:func:`_key`) occurs on at
     least ``max(min_pages, min_share * pages)`` pages and it is at most
     ``MAX_FURNITURE_CHARS`` long; for text without page breaks, the "pages" are
-    the stretches between rule lines (``---``, as converters mark page breaks) and
-    only their first and last two lines count.  Removed lines become blank lines.
+    the stretches between rule lines (``---``, as converters mark page breaks); only
+    the first and last ``EDGE_LINES`` lines of a page count.  An edge line that holds a repeated
+    line of ``MIN_HELD_CHARS`` or more (a running title with the section's name and
+    the page number added) is furniture too.  Removed lines become blank lines.
 
     Returns ``(pages, counts)`` with counts ``furniture_repeated`` (lines),
     ``furniture_repeated_kinds`` (distinct repeated lines), ``furniture_page_numbers``.
@@ -85,7 +88,13 @@ def remove_furniture(
     floor = max(min_pages, int(min_share * len(spans) + 0.999))
     repeated = {key for key, n in seen.items() if n >= floor and len(spans) >= min_pages and key != "#"}
     counts["furniture_repeated_kinds"] = len(repeated)
-    removable = [{i for i, line in lines if _key(line) in repeated} for lines in candidates]
+    # A footer that adds the section's name to the running title («<title> | 10 / الموارد البشرية | 46»)
+    # holds a repeated line: it is furniture too when it is at the page's edge.
+    holders = [key for key in repeated if len(key) >= MIN_HELD_CHARS]
+    removable = [
+        {i for i, line in lines if _key(line) in repeated or any(key in _key(line) for key in holders)}
+        for lines in candidates
+    ]
     out: list[list[str]] = [list(page) for page in pages]
     if paged:
         for p, page in enumerate(out):
