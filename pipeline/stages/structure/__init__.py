@@ -135,7 +135,8 @@ class DocumentStructure(DocumentStage):
                 if self.layout == "un" or body >= self.un_min_body_share * total:
                     structure, counts = un, {"layout_un": 1}
         if structure is None:
-            units, tables, extra = split_general(doc.doc_id, doc.text, self.furniture_min_pages)
+            markdown = doc.source.lower().endswith((".md", ".markdown"))
+            units, tables, extra = split_general(doc.doc_id, doc.text, self.furniture_min_pages, markdown)
             structure, counts = DocStructure(units=units, tables=tables), {"layout_general": 1, **extra}
         body = sum(_chars(u.raw) for u in structure.units if u.kind != "front")
         body += sum(_chars(" ".join(c for row in t.rows for c in [row.label, *row.printed])) for t in structure.tables)

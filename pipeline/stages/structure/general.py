@@ -266,6 +266,15 @@ def _wrapped(lines: list[str]) -> bool:
     return sum(1 for n in cut if abs(n - middle) <= WRAP_SPREAD * middle) >= WRAP_TIGHT * len(cut)
 
 
+def _lines_are_paragraphs(lines: list[str]) -> bool:
+    """Whether a blank-line block of plain text (not markdown, not a PDF page) that has blank lines
+    is still one paragraph a line: most of its lines (``LINE_PARAGRAPH_ENDS``) end a sentence -- a
+    news article whose feed puts a (no-break space) blank line between some paragraphs only.
+    Wrapped lines seldom end a sentence."""
+    ends = sum(1 for line in lines if SENTENCE_END.search(line))
+    return len(lines) >= 2 and ends >= LINE_PARAGRAPH_ENDS * len(lines)
+
+
 def _split_long_lines(lines: list[str]) -> list[list[str]]:
     """Paragraphs of one block of a document without blank-line paragraphs.
 
@@ -325,8 +334,15 @@ def _runs_on(before: list[str], after: list[str]) -> bool:
     return len(last) >= RUN_ON_LINE * measure
 
 
-def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit], list[Table], dict[str, int]]:
+def split_general(
+    doc_id: str, text: str, min_pages: int = 3, markdown: bool = False
+) -> tuple[list[Unit], list[Table], dict[str, int]]:
     """Units, tables and counts of a document in the general layout.
+
+    ``markdown``: the text is markdown, where a line break inside a blank-line block
+    is a soft break (CommonMark): the block is one paragraph however its lines look.
+    In plain text a block of lines that end sentences is one paragraph a line
+    (:func:`_lines_are_paragraphs`).
 
     Returns ``(units, tables, counts)``; counts hold the furniture removed
     (:func:`~.furniture.remove_furniture`) and ``list_lead_ins`` (lists joined to
@@ -405,8 +421,9 @@ def split_general(doc_id: str, text: str, min_pages: int = 3) -> tuple[list[Unit
                 build.add("heading", [_clean(lines[0])])  # «1.2 Title» over its paragraph
                 last_paragraph = None
                 lines = lines[1:]
-            for part in _split_long_lines(lines) if line_mode else [lines]:
-                if line_mode and len(lines) > 1 and _title(part):  # a feed's title line («عنوان الخبر»)
+            per_line = line_mode or (not markdown and not paged and _lines_are_paragraphs(lines))
+            for part in _split_long_lines(lines) if per_line else [lines]:
+                if per_line and len(lines) > 1 and _title(part):  # a feed's title line («عنوان الخبر»)
                     build.add("heading", [_clean(part[0])])
                     last_paragraph = None
                     continue
