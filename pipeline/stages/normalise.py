@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
-from pipeline.text.arabic import char_class, fold
+from pipeline.text.arabic import DISPLAY_MARKS, char_class, fold
 
 # camel-tools' normalize_unicode replaces these two ligatures before NFKC (NFKC keeps ﷼ as is
 # and maps ﷽ to spaced words differently).
@@ -78,8 +78,7 @@ class _Compiled:
 # change what the number says.  Tatweel is kept where it is orthography (see ``keep_orthography``).
 # The harakat -- tanween «أولاً», shadda, short vowels, sukun -- and the superscript alef are what
 # the author wrote: display text keeps them (arclean deletes them; the model text loses them).
-HARAKAT = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + HARAKAT)
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + DISPLAY_MARKS)
 
 FARSI_YEH = "\u06cc"
 TATWEEL = "\u0640"

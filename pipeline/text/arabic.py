@@ -22,6 +22,17 @@ HEH = "\u0647"
 TATWEEL = "\u0640"
 KASHIDA_GLYPH = "\u0467"  # the glyph one PDF font's kashida is extracted as («ѧ»)
 HARAKAT = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670"  # tanween, short vowels, shadda, sukun, ...
+# The marks display text keeps as written (tanween, short vowels, shadda, sukun, superscript alef) and
+# arclean deletes: models read the display text without them, as it was before display kept them.
+DISPLAY_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
+_NO_DISPLAY_MARKS = str.maketrans("", "", DISPLAY_MARKS)
+
+
+def without_marks(text: str) -> str:
+    """Display text as a model reads it: without :data:`DISPLAY_MARKS`, whitespace collapsed
+    (a stray mark between two spaces leaves one space, as display text has)."""
+    return " ".join(text.translate(_NO_DISPLAY_MARKS).split())
+
 
 _LIGHT_FOLD = str.maketrans(
     {

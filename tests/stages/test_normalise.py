@@ -124,3 +124,23 @@ def test_display_keeps_separators_and_orthographic_tatweel_normalise_folds_them(
     text = "الـ 193 دولة لـ COVID والـ SDGs تنفيـــذ ثانيـا"
     assert normaliser.display(text) == "الـ 193 دولة لـ COVID والـ SDGs تنفيذ ثانيا"
     assert "\u0640" not in normaliser.normalise(text)
+
+
+@given(text=texts)
+def test_models_read_the_display_text_without_its_marks_as_before_display_kept_them(text):
+    """Display text keeps the diacritics; the text the sentence encoders read (display without them)
+    is what the display text was when arclean deleted them, so no model input changed."""
+    from pipeline.stages.normalise import DISPLAY_KEEP, farsi_yeh_as_arabic, keep_orthography
+    from pipeline.text.arabic import DISPLAY_MARKS, without_marks
+
+    before = " ".join(
+        fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP - set(DISPLAY_MARKS)).split()
+    )
+    assert without_marks(CamelNormaliser().display(text)) == before
+
+
+def test_a_stray_mark_between_spaces_leaves_one_space_for_the_models():
+    from pipeline.text.arabic import without_marks
+
+    display = CamelNormaliser().display("كتابٌ \u064b جديد")
+    assert display == "كتابٌ \u064b جديد" and without_marks(display) == "كتاب جديد"

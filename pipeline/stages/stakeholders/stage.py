@@ -75,6 +75,7 @@ from pipeline.stages.stakeholders.attribution import (
 )
 from pipeline.stages.stakeholders.matching import _Lexicon, fold, readings
 from pipeline.stages.stakeholders.stance import PoleSpace, StanceParams, encode, score_texts
+from pipeline.text.arabic import without_marks
 
 # Names other code imports from here (tests, bench/, pipeline/evaluate/).
 __all__ = [
@@ -275,7 +276,7 @@ class StakeholderPositions(CorpusStage):
             clauses.setdefault(s.statement_id, s)
         order = list(clauses.values())
         stances = score_texts(
-            [s.statement.text for s in order],
+            [without_marks(s.statement.text) for s in order],  # the sentence encoder's input
             [s.evidence for s in order],
             [(a.id, a.negative, a.positive) for a in axes],
             self.pole_space(axes) if order else None,

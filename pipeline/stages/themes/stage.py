@@ -49,6 +49,7 @@ from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
 from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
 from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence, score_summary
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
+from pipeline.text.arabic import without_marks
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 # Option types: declared ranges, checked when the config is loaded (pipeline.config)
@@ -119,7 +120,7 @@ class _ThemeStage(CorpusStage):
         sizes = docs.sizes
         data = ThemeInput(
             docs=docs,
-            texts=UnitColumn(corpus.units, lambda u: u.text),
+            texts=UnitColumn(corpus.units, lambda u: without_marks(u.text)),  # the sentence encoder's input
             seeds=[[featurize(term) for term in t.seeds] for t in themes],
             seed_texts=[list(t.seeds) for t in themes],
             labels=[t.label_ar for t in themes],
