@@ -2,7 +2,7 @@
 
 Prints, for the data in ../shared (skips what is absent):
 
-* the Vision 2030 PDF: layout, unit kinds, furniture removed;
+* the Vision 2030 PDF: layout, unit kinds, furniture removed, paragraphs cut mid-sentence;
 * the six policy markdown documents: prose paragraphs of a simple blank-line reference split
   (tests.stages.test_layouts.reference_paragraphs) lost or merged into another unit;
 * ANT news articles written one per file with blank lines between paragraphs, and as distributed
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -45,6 +46,10 @@ def vision() -> None:
         return print(f"{pdf}: absent")
     structure = DocumentStructure().split(FileIngestor().read(pdf))
     print("vision2030 pdf:", dict(Counter(u.kind for u in structure.units)), structure.counts)
+    # paragraphs cut mid-sentence: body paragraphs (80+ characters) that end without a sentence end
+    body = [u.text for u in structure.units if u.kind == "paragraph" and len(u.text) >= 80]
+    cut = [text for text in body if not re.search(r"[.!?؟…:»\"”)]\s*$", text)]
+    print(f"  body paragraphs (80+ chars) ending without a sentence end: {len(cut)} of {len(body)}")
 
 
 def policy() -> None:
