@@ -58,6 +58,19 @@ def test_a_visual_line_is_put_in_reading_order() -> None:
     assert fix_visual_order_line(line, "في", "lm") == expected
 
 
+def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:
+    # Invented lines.  A word that opens with a lam-alef ligature and is a word («لأغراض», «لإدارة») is
+    # no detached ligature: the line is the model's (it went to the rules, which leave it as it is).
+    line = "إلى الجمعية العامة        وقدم الأمين العام تقريره لأغراض التنمية"
+    assert fix_visual_order_line(line, ".", "lm") == "وقدم الأمين العام تقريره لأغراض التنمية إلى الجمعية العامة"
+    line = "من أجل التنمية المستدامة        وأكد المشاركون أهمية التعاون الدولي لإدارة الموارد"
+    expected = "وأكد المشاركون أهمية التعاون الدولي لإدارة الموارد من أجل التنمية المستدامة"
+    assert fix_visual_order_line(line, ".", "lm") == expected
+    # A ligature that is no word is still the rules' (rejoin_lam_alef puts it back later).
+    for line in ("لكترونية  لإت والتجارة ا", "قليمية   لإ وينبغي معالجة المسائل ا"):
+        assert fix_visual_order_line(line, ".", "lm") == fix_visual_order_line(line, ".", "rules")
+
+
 def _clean_lines() -> list[str]:
     lines = []
     with shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as handle:
