@@ -71,6 +71,15 @@ def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:
         assert fix_visual_order_line(line, ".", "lm") == fix_visual_order_line(line, ".", "rules")
 
 
+def test_a_line_is_read_after_the_last_unit_of_the_previous_line() -> None:
+    # A previous line that ends in a comma or a stop is read as «،» / «.», which the model knows
+    # (it was the unknown word «الشركاء،», which backs off to nothing).
+    searcher = _reading_order()
+    assert searcher.score("وذلك من خلال", "الشركاء،") == searcher.score("وذلك من خلال", "،")
+    assert searcher.score("وذلك من خلال", "الشركاء.") == searcher.score("وذلك من خلال", ".")
+    assert searcher.score("وذلك من خلال", "الشركاء،") != searcher.score("وذلك من خلال", "الشركاء")
+
+
 def _clean_lines() -> list[str]:
     lines = []
     with shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as handle:

@@ -237,13 +237,19 @@ class ReadingOrder:
             return 0.0  # a mark the model does not see
         return self._logp(previous.key if previous is not None and previous.key else "", unit.key)
 
+    def _context_unit(self, context: str) -> _Unit | None:
+        """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
+        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»."""
+        units = self._units(context.strip()) if context.strip() else []
+        return units[-1] if units and units[-1].key else None
+
     def score(self, text: str, context: str = "") -> float:
         """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
         text that together are a known word count as one word."""
         units = self._units(text.strip())
         if not units:
             return 0.0
-        total = self._pair(_Unit(context, fold(context), " ") if context else None, units[0])
+        total = self._pair(self._context_unit(context), units[0])
         for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
@@ -306,7 +312,7 @@ class ReadingOrder:
             return line, 0, 0.0
         units, prefix, cut, rows, joined = analysed
         n = len(units)
-        context_unit = _Unit(context, fold(context), " ") if context else None
+        context_unit = self._context_unit(context)
 
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
