@@ -80,6 +80,30 @@ def test_a_line_is_read_after_the_last_unit_of_the_previous_line() -> None:
     assert searcher.score("وذلك من خلال", "الشركاء،") != searcher.score("وذلك من خلال", "الشركاء")
 
 
+def test_a_cut_tail_inside_a_line_with_its_head_later_is_a_seam() -> None:
+    # Invented lines in visual order, no gap and no stray stop: only the tail «تباه» of «الان|تباه»,
+    # with its head drawn later in the line, shows the seam (the gate took a tail only as first word).
+    searcher = _reading_order()
+    line = "في جدول أعمال الدورة تباه من جديد إلى التقرير الواردالان"
+    assert searcher.shows_seam(line)
+    expected = "الانتباه من جديد إلى التقرير الوارد في جدول أعمال الدورة"
+    assert fix_visual_order_line(line, "ووجهت", "lm") == expected
+    line = "بين الدول الأعضاء تباه إلى أهمية التعاون الان"
+    assert fix_visual_order_line(line, "الحكومات", "lm") == "الانتباه إلى أهمية التعاون بين الدول الأعضاء"
+    # In clean text a word's head comes before its tail, and a rare word cut by split_word is no seam.
+    assert not searcher.shows_seam("ولفت الان تباه الحاضرين إلى ضرورة التنسيق")
+    assert not searcher.shows_seam("نسبة السكان الذين يشعرون بالأمان عند تجوالهم في المنطقة")
+
+
+def test_a_known_word_behind_proclitics_is_not_split() -> None:
+    # «للمشاورات» is «لل» + «المشاورات», a word the count table has not seen with this prefix: whole,
+    # not the word «للمشا» glued to a fragment «ورات».
+    searcher = _reading_order()
+    assert searcher.split_word("للمشاورات") == ["للمشاورات"]
+    assert searcher.split_word("وللمشاورات") == ["وللمشاورات"]
+    assert searcher.split_word("الواردالان") == ["الوارد", "الان"]  # two words glued still split
+
+
 def _clean_lines() -> list[str]:
     lines = []
     with shared_path("news-ant", "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as handle:

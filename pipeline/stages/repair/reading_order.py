@@ -35,6 +35,9 @@ _UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
+_WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
+# Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
+_PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
@@ -156,7 +159,16 @@ class ReadingOrder:
         return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
 
     def _word(self, piece: str) -> bool:
-        return self.known(piece) or self.model.known(self.key_of(piece))
+        """A known word, or a known word behind proclitics the lexicon has not seen it with
+        («للمشاورات» is «لل» + «المشاورات»): such a word is whole, not two pieces glued."""
+        if self.known(piece) or self.model.known(self.key_of(piece)):
+            return True
+        match = _PROCLITIC_RE.match(fold(piece))
+        if match is None:
+            return False
+        stem = match.group(2)
+        stem = "ال" + stem if match.group(1).endswith("لل") else stem
+        return len(stem) >= 4 and self.model.known(stem)
 
     def split_word(self, word: str, depth: int = 2, strict: bool = False) -> list[str]:
         """An unknown word split where it is pieces glued together: ``الواردالان`` -> ``الوارد`` +
@@ -199,12 +211,25 @@ class ReadingOrder:
         word (a wrapped head, a rotation), or any word when the first is a cut tail (:meth:`_tail_first`),
         since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»)."""
         first, last = units[0], units[-1]
-        if not first.key:
-            return False
-        if last.key and self.joins(last.text, first.text):
+        if first.key and last.key and self.joins(last.text, first.text):
             return True
-        return self._tail_first(first.text) and any(
-            unit.key and unit.key not in _MARK_KEYS and self.joins(unit.text, first.text) for unit in units[1:-1]
+        # A cut tail anywhere, with its head later in the line: read in reverse, the head comes first.
+        # Both are whole words of the raw line (a head may close a glued token: «الواردالان»), not
+        # pieces that split_word cut from one unknown word.
+        n = len(units)
+        ends = [
+            index + 1 == n or bool(units[index + 1].before) or units[index + 1].key in _MARK_KEYS for index in range(n)
+        ]
+        return any(
+            unit.key
+            and ends[index]
+            and (index == 0 or unit.before)
+            and self._tail_first(unit.text)
+            and any(
+                head.key and head.key not in _MARK_KEYS and ends[later] and self.joins(head.text, unit.text)
+                for later, head in enumerate(units[index + 1 :], index + 1)
+            )
+            for index, unit in enumerate(units[:-1])
         )
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
@@ -262,14 +287,14 @@ class ReadingOrder:
         if len(words) < 2:
             return False
         head = words[0]
-        if not (
-            _DAMAGE_HINT_RE.search(line)
-            or self.joins(words[-1], head)
-            or (self._tail_first(head) and any(self.joins(word, head) for word in words[1:-1]))
-        ):
+        hint = bool(_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], head))
+        # Else only a cut tail with its head later in the line (:meth:`_wrapped`) is a seam: the other
+        # marks of _damage_shown (a bare letter glued to a word) are also what a rare clean word that
+        # split_word cuts looks like.
+        if not hint and not any(self._tail_first(word) for word in _WORD_RUN_RE.findall(line)):
             return False
         units = self._units(line.strip())
-        return 2 <= len(units) <= self.max_units and (_damage_shown(units) or self._wrapped(units))
+        return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
 
     def _analyse(self, line: str) -> tuple | None:
         """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
