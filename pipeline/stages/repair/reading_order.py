@@ -204,7 +204,7 @@ class ReadingOrder:
     def _tail_first(self, first: str) -> bool:
         """Whether a line's first word looks like the tail of a word cut at a chunk boundary: two
         letters or more, a fragment, and not a word the model has seen («اء» of «الآر|اء»)."""
-        return len(first) >= 2 and first.isalpha() and self.fragment(first) and not self.model.known(self.key_of(first))
+        return len(first) >= 2 and first.isalpha() and not self.model.known(self.key_of(first)) and self.fragment(first)
 
     def _wrapped(self, units: list[_Unit]) -> bool:
         """A line whose first word is the tail of a word whose head is elsewhere in the line: the last
@@ -231,6 +231,17 @@ class ReadingOrder:
             )
             for index, unit in enumerate(units[:-1])
         )
+
+    def _tail_seam(self, words: list[str]) -> bool:
+        """A cheap look for :meth:`_wrapped`'s cut tail on the raw words: a tail, then later a word
+        (or the last piece of a glued one, «الواردالان») that re-joins it."""
+        for index, tail in enumerate(words[:-1]):
+            if not self._tail_first(tail):
+                continue
+            for head in words[index + 1 :]:
+                if self.joins(head, tail) or (not self._word(head) and self.joins(self.split_word(head)[-1], tail)):
+                    return True
+        return False
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
@@ -265,8 +276,15 @@ class ReadingOrder:
     def _context_unit(self, context: str) -> _Unit | None:
         """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
         so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»."""
-        units = self._units(context.strip()) if context.strip() else []
-        return units[-1] if units and units[-1].key else None
+        matches = _UNIT_RE.findall(context)
+        if not matches:
+            return None
+        last = matches[-1]
+        if last in _PUNCT_TOKENS:
+            return _Unit(last, _PUNCT_TOKENS[last], " ")
+        if last[0].isdigit() or (last[0].isascii() and last[0].isalpha()):
+            return _Unit(last, "0", " ")
+        return _Unit(last, self.key_of(last), " ") if len(last) > 1 or "\u0621" <= last <= "\u064a" else None
 
     def score(self, text: str, context: str = "") -> float:
         """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
@@ -291,7 +309,7 @@ class ReadingOrder:
         # Else only a cut tail with its head later in the line (:meth:`_wrapped`) is a seam: the other
         # marks of _damage_shown (a bare letter glued to a word) are also what a rare clean word that
         # split_word cuts looks like.
-        if not hint and not any(self._tail_first(word) for word in _WORD_RUN_RE.findall(line)):
+        if not hint and not self._tail_seam(_WORD_RUN_RE.findall(line)):
             return False
         units = self._units(line.strip())
         return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
