@@ -202,14 +202,15 @@ class ReadingOrder:
     # -- search -----------------------------------------------------------------------------
 
     def _tail_first(self, first: str) -> bool:
-        """Whether a line's first word looks like the tail of a word cut at a chunk boundary: two
-        letters or more, a fragment, and not a word the model has seen («اء» of «الآر|اء»)."""
+        """Whether a word of a line looks like the tail of a word cut at a chunk boundary: two
+        letters or more, not a word the model has seen, and a fragment («اء» of «الآر|اء»)."""
         return len(first) >= 2 and first.isalpha() and not self.model.known(self.key_of(first)) and self.fragment(first)
 
     def _wrapped(self, units: list[_Unit]) -> bool:
-        """A line whose first word is the tail of a word whose head is elsewhere in the line: the last
-        word (a wrapped head, a rotation), or any word when the first is a cut tail (:meth:`_tail_first`),
-        since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»)."""
+        """A line with a word cut in two inside it: the first word re-joins the last (a wrapped head, a
+        rotation), or a cut tail (:meth:`_tail_first`) anywhere re-joins a word drawn later in the
+        line, since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»,
+        «… التحديات تباه من جديد إلى التمييز الواردالان»)."""
         first, last = units[0], units[-1]
         if first.key and last.key and self.joins(last.text, first.text):
             return True
