@@ -345,6 +345,20 @@ def _known_raw(word: str) -> bool:
     return _key_zipf(key) >= 2.0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) >= 2.0)
 
 
+_LAM_ALEF_WORD_RE = re.compile(r"(?<!\S)\W*(ل[إأ]\S*)")
+_STRIP_MARKS = ".,،؛:()“”\"'"
+
+
+def _detached_lam_alef(line: str) -> bool:
+    """Whether ``line`` holds a word that starts with a lam-alef ligature and is no word («لإت»,
+    «لإالمتعلقة», a bare «لإ»): the ligature was drawn apart from the word it belongs to.  A known
+    word («لأغراض», «لإدارة») is no such evidence, and the line stays the model search's."""
+    if not _LEADING_LAM_ALEF_RE.search(line):
+        return False
+    words = (match.group(1).strip(_STRIP_MARKS) for match in _LAM_ALEF_WORD_RE.finditer(line))
+    return any(len(word) <= 2 or not _known_raw(word) for word in words)
+
+
 def fix_visual_order_line(line: str, context: str = "", method: str = "rules", counts: Counter | None = None) -> str:
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
@@ -356,7 +370,7 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     """
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
-    if method == "rules" or _LEADING_LAM_ALEF_RE.search(line):
+    if method == "rules" or _detached_lam_alef(line):
         # A detached lam-alef («لكترونية  لإت والتجارة ا») is rejoin_lam_alef's: its pieces are no words.
         return fix_visual_order_rules(line)
     searcher = _reading_order()

@@ -35,6 +35,9 @@ _UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
+_WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
+# Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
+_PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
@@ -156,7 +159,16 @@ class ReadingOrder:
         return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
 
     def _word(self, piece: str) -> bool:
-        return self.known(piece) or self.model.known(self.key_of(piece))
+        """A known word, or a known word behind proclitics the lexicon has not seen it with
+        («للمشاورات» is «لل» + «المشاورات»): such a word is whole, not two pieces glued."""
+        if self.known(piece) or self.model.known(self.key_of(piece)):
+            return True
+        match = _PROCLITIC_RE.match(fold(piece))
+        if match is None:
+            return False
+        stem = match.group(2)
+        stem = "ال" + stem if match.group(1).endswith("لل") else stem
+        return len(stem) >= 4 and self.model.known(stem)
 
     def split_word(self, word: str, depth: int = 2, strict: bool = False) -> list[str]:
         """An unknown word split where it is pieces glued together: ``الواردالان`` -> ``الوارد`` +
@@ -190,22 +202,47 @@ class ReadingOrder:
     # -- search -----------------------------------------------------------------------------
 
     def _tail_first(self, first: str) -> bool:
-        """Whether a line's first word looks like the tail of a word cut at a chunk boundary: two
-        letters or more, a fragment, and not a word the model has seen («اء» of «الآر|اء»)."""
-        return len(first) >= 2 and first.isalpha() and self.fragment(first) and not self.model.known(self.key_of(first))
+        """Whether a word of a line looks like the tail of a word cut at a chunk boundary: two
+        letters or more, not a word the model has seen, and a fragment («اء» of «الآر|اء»)."""
+        return len(first) >= 2 and first.isalpha() and not self.model.known(self.key_of(first)) and self.fragment(first)
 
     def _wrapped(self, units: list[_Unit]) -> bool:
-        """A line whose first word is the tail of a word whose head is elsewhere in the line: the last
-        word (a wrapped head, a rotation), or any word when the first is a cut tail (:meth:`_tail_first`),
-        since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»)."""
+        """A line with a word cut in two inside it: the first word re-joins the last (a wrapped head, a
+        rotation), or a cut tail (:meth:`_tail_first`) anywhere re-joins a word drawn later in the
+        line, since a visual-order line's chunk edges fall anywhere («اء التي أعرب عنها وأآدت الآر. مسيرة …»,
+        «… التحديات تباه من جديد إلى التمييز الواردالان»)."""
         first, last = units[0], units[-1]
-        if not first.key:
-            return False
-        if last.key and self.joins(last.text, first.text):
+        if first.key and last.key and self.joins(last.text, first.text):
             return True
-        return self._tail_first(first.text) and any(
-            unit.key and unit.key not in _MARK_KEYS and self.joins(unit.text, first.text) for unit in units[1:-1]
+        # A cut tail anywhere, with its head later in the line: read in reverse, the head comes first.
+        # Both are whole words of the raw line (a head may close a glued token: «الواردالان»), not
+        # pieces that split_word cut from one unknown word.
+        n = len(units)
+        ends = [
+            index + 1 == n or bool(units[index + 1].before) or units[index + 1].key in _MARK_KEYS for index in range(n)
+        ]
+        return any(
+            unit.key
+            and ends[index]
+            and (index == 0 or unit.before)
+            and self._tail_first(unit.text)
+            and any(
+                head.key and head.key not in _MARK_KEYS and ends[later] and self.joins(head.text, unit.text)
+                for later, head in enumerate(units[index + 1 :], index + 1)
+            )
+            for index, unit in enumerate(units[:-1])
         )
+
+    def _tail_seam(self, words: list[str]) -> bool:
+        """A cheap look for :meth:`_wrapped`'s cut tail on the raw words: a tail, then later a word
+        (or the last piece of a glued one, «الواردالان») that re-joins it."""
+        for index, tail in enumerate(words[:-1]):
+            if not self._tail_first(tail):
+                continue
+            for head in words[index + 1 :]:
+                if self.joins(head, tail) or (not self._word(head) and self.joins(self.split_word(head)[-1], tail)):
+                    return True
+        return False
 
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
@@ -237,13 +274,26 @@ class ReadingOrder:
             return 0.0  # a mark the model does not see
         return self._logp(previous.key if previous is not None and previous.key else "", unit.key)
 
+    def _context_unit(self, context: str) -> _Unit | None:
+        """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
+        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»."""
+        matches = _UNIT_RE.findall(context)
+        if not matches:
+            return None
+        last = matches[-1]
+        if last in _PUNCT_TOKENS:
+            return _Unit(last, _PUNCT_TOKENS[last], " ")
+        if last[0].isdigit() or (last[0].isascii() and last[0].isalpha()):
+            return _Unit(last, "0", " ")
+        return _Unit(last, self.key_of(last), " ") if len(last) > 1 or "\u0621" <= last <= "\u064a" else None
+
     def score(self, text: str, context: str = "") -> float:
         """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
         text that together are a known word count as one word."""
         units = self._units(text.strip())
         if not units:
             return 0.0
-        total = self._pair(_Unit(context, fold(context), " ") if context else None, units[0])
+        total = self._pair(self._context_unit(context), units[0])
         for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
@@ -256,14 +306,14 @@ class ReadingOrder:
         if len(words) < 2:
             return False
         head = words[0]
-        if not (
-            _DAMAGE_HINT_RE.search(line)
-            or self.joins(words[-1], head)
-            or (self._tail_first(head) and any(self.joins(word, head) for word in words[1:-1]))
-        ):
+        hint = bool(_DAMAGE_HINT_RE.search(line) or self.joins(words[-1], head))
+        # Else only a cut tail with its head later in the line (:meth:`_wrapped`) is a seam: the other
+        # marks of _damage_shown (a bare letter glued to a word) are also what a rare clean word that
+        # split_word cuts looks like.
+        if not hint and not self._tail_seam(_WORD_RUN_RE.findall(line)):
             return False
         units = self._units(line.strip())
-        return 2 <= len(units) <= self.max_units and (_damage_shown(units) or self._wrapped(units))
+        return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
 
     def _analyse(self, line: str) -> tuple | None:
         """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
@@ -306,7 +356,7 @@ class ReadingOrder:
             return line, 0, 0.0
         units, prefix, cut, rows, joined = analysed
         n = len(units)
-        context_unit = _Unit(context, fold(context), " ") if context else None
+        context_unit = self._context_unit(context)
 
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
