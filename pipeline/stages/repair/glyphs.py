@@ -236,10 +236,6 @@ class GlyphRepair:
             changes["strip_kashida"] = changes.get("strip_kashida", 0) + runs
         return word
 
-    def _free_kaf_slots(self, raw: str, yeh_damaged: bool) -> int:
-        """How many آ of ``raw`` only evidence can decide (0: none, or glyph logic decides them all)."""
-        return sum(slot.forced is None for slot in self._kaf_slots(raw, yeh_damaged))
-
     def _kaf_slots(self, raw: str, yeh_damaged: bool) -> list[_KafSlot]:
         """The آ of ``raw`` that stand where a damaged initial-form kaf could stand."""
         slots = []
@@ -320,6 +316,13 @@ class GlyphRepair:
 
                 word = "".join(key)
                 best_choice = tuple(char_model().preference(word, slot.key_index) for slot in free)
+        if context is None and free:
+            # Whether the neighbours could change this decision (they move a reading by at most
+            # ``context_cap``, a gloss by ``gloss_weight``): if not, the line pass skips the word.
+            # Stored: the smallest score difference to another reading (-1: no reading is known).
+            chosen = scores[choices.index(best_choice)]
+            gaps = [abs(chosen - score) for index, score in enumerate(scores) if choices[index] != best_choice]
+            self._kaf_gap[raw, yeh_damaged] = min(gaps) if known and gaps else -1.0
         kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
         kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
         return sorted(kaf_slots)

@@ -70,6 +70,7 @@ from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
+from pipeline.stages.repair.glyph_context import tokens
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -82,6 +83,7 @@ from pipeline.stages.repair.glyphs import (
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
+    _clean_key,
     _fold_presentation_forms,
     _has_presentation_forms,
     _key,
@@ -166,6 +168,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _heads: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
@@ -207,6 +210,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._heads = Counter()
         self._word_cache = {}
         self._context_cache = {}
+        self._kaf_gap = {}
         if self._document.damaged:
             for stem in _certain_stems(text):
                 self._stems[stem] += 1
@@ -298,26 +302,30 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     def _repair_words_in_context(self, line: str, yeh_damaged: bool) -> str:
         """Repair the words of ``line``; a word whose آ only evidence can decide is decided again with its
-        neighbours as first repaired (the glyph context table) and a Latin gloss after it."""
+        neighbours as first repaired (the glyph context table) and a Latin gloss after it, when they
+        could change the decision (see ``_kaf_gap``)."""
         matches = list(_WORD_RE.finditer(line))
         words = [self._repair_word(match.group(), yeh_damaged) for match in matches]
-        for index, match in enumerate(matches):
-            raw = match.group()
-            if ALEF_MADDA not in raw or " " in words[index] or not self._free_kaf_slots(raw, yeh_damaged):
-                continue
-            start, end = match.span()
+        reach = self.context_cap + self.kaf_margin
+        for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
+            raw = matches[index].group()
+            gap = self._kaf_gap.get((raw, yeh_damaged))
+            if gap is None or " " in words[index]:
+                continue  # no free آ, or a split word
+            start, end = matches[index].span()
+            gloss = _gloss_letter(line[end : end + 12])
+            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
+                continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
             left = _neighbour_key(before, words[index - 1] if index else "", last=True)
             right = _neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
-            gloss = _gloss_letter(line[end:])
             key = (raw, yeh_damaged, left, right, gloss)
             decided = self._context_cache.get(key)
             if decided is None:
                 decided = self._context_cache[key] = self._repair_single(raw, yeh_damaged, {}, (left, right, gloss))
             if decided != words[index]:
-                kaf_change = decided.count(KAF) - words[index].count(KAF)
-                self.counts["repair_kaf"] += kaf_change
+                self.counts["repair_kaf"] += decided.count(KAF) - words[index].count(KAF)
                 self.counts["repair_kaf_context"] += 1  # decisions the neighbours or a gloss changed
                 words[index] = decided
         parts, position = [], 0
@@ -352,15 +360,13 @@ def _gloss_letter(after: str) -> str:
 def _neighbour_key(gap: str, word: str, last: bool) -> str:
     """The glyph context table's token next to a word: the nearest token of ``gap`` (the text between
     the word and its neighbouring Arabic word) or, when the gap is blank, that repaired ``word``."""
-    from pipeline.stages.repair.glyph_context import tokens
-
-    found = tokens(gap)
+    found = tokens(gap) if gap.strip() else ()
     if found:
         return found[-1] if last else found[0]
-    parts = tokens(word)
+    parts = word.split()  # a glued word split in two
     if not parts:
         return ""
-    return parts[-1] if last else parts[0]
+    return _clean_key(parts[-1] if last else parts[0])
 
 
 @lru_cache(maxsize=1)
