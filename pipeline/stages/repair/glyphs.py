@@ -296,7 +296,7 @@ class GlyphRepair:
                 # What the neighbours add over the lexicon (the same constant for every reading).
                 gains.append(table.score(left, word, right) + 9.0 - _zipf_floor(lexical))
                 evidence = evidence or table.knows(word)
-                if gloss:
+                if gloss and self.gloss_weight > 0:
                     scores[-1] += self.gloss_weight * sum((letter == KAF) == (gloss in "KCQ") for letter in choice)
                     evidence = True
         if gains:
