@@ -304,8 +304,24 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         """Repair the words of ``line``; a word whose آ only evidence can decide is decided again with its
         neighbours as first repaired (the glyph context table) and a Latin gloss after it, when they
         could change the decision (see ``_kaf_gap``)."""
+        gaps = self._kaf_gap
+        close = max(self.context_cap, self.gloss_weight) + self.kaf_margin
+        open_words = []  # words whose decision the neighbours might change
+
+        def one(match: re.Match) -> str:
+            raw = match.group()
+            if ALEF_MADDA in raw:
+                word = self._repair_word(raw, yeh_damaged)
+                if gaps.get((raw, yeh_damaged), close) < close:
+                    open_words.append(raw)
+                return word
+            return self._repair_word(raw, yeh_damaged)
+
+        repaired = _WORD_RE.sub(one, line)
+        if not open_words:
+            return repaired  # the common case: every آ decided beyond what context could change
         matches = list(_WORD_RE.finditer(line))
-        words = [self._repair_word(match.group(), yeh_damaged) for match in matches]
+        words = [self._word_cache[match.group(), yeh_damaged][0] for match in matches]  # no second count
         reach = self.context_cap + self.kaf_margin
         for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
             raw = matches[index].group()
