@@ -56,7 +56,7 @@ def main() -> None:
         f"{sum(unigrams.values())} tokens; kept {kept[0]} unigrams, {kept[1]} bigrams -> {args.out} "
         f"({args.out.stat().st_size / 1e6:.2f} MB)"
     )
-    context = glyph_context.count(texts())
+    context = glyph_context.count(texts(), args.min_count)
     glyph_context.write(args.glyph_out, context)
     print(
         f"glyph context: {len(context.unigrams)} words, {len(context.bigrams)} bigrams -> {args.glyph_out} "

@@ -110,8 +110,10 @@ class GlyphContext:
         return reading in self.unigrams
 
 
-def count(texts: Iterable[str], min_count: int = 1) -> GlyphContext:
-    """The table of ``texts`` (each line a sequence); bigrams seen fewer than ``min_count`` times dropped."""
+def count(texts: Iterable[str], min_count: int = 2) -> GlyphContext:
+    """The table of ``texts`` (each line a sequence); bigrams seen fewer than ``min_count`` times dropped
+    (the shipped table keeps no pair seen once, as ``ngram_ar.tsv.gz``; the type counts ``T`` are of
+    the unpruned bigrams)."""
     from pipeline.stages.repair import ngram
 
     unigrams, pairs = ngram.count(texts, tokens)
