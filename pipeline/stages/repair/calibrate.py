@@ -95,8 +95,8 @@ _REVERSAL_SIGNS = (re.compile("\u0629[\u0621-\u064a\u06cc]"), re.compile("\u0649
 
 
 def _measured(line: str) -> str:
-    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي»."""
-    return glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH)
+    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel."""
+    return glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
 
 
 def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
@@ -107,7 +107,8 @@ def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
 
 def looks_reversed(line: str) -> bool:
     """Cheap pre-check: does ``line`` hold a token that starts with a word-final-only letter?"""
-    return _REVERSED_START_RE.search(line) is not None
+    # Tatweel before a final letter («ـى») goes in repair: judge the line as it will be read again.
+    return _REVERSED_START_RE.search(line.replace("\u0640", "") if "\u0640" in line else line) is not None
 
 
 def reversal_gain(line: str) -> tuple[float, float]:
