@@ -50,7 +50,8 @@ bench-scale: $(STAMP)
 clean:
 	rm -rf outputs .pytest_cache .ruff_cache
 
-# The reading-order bigram table (counts only) from ../shared/data: pipeline/stages/repair/data/ngram_ar.tsv.gz
+# The reading-order bigram table and the glyph context table (counts only) from ../shared/data:
+# pipeline/stages/repair/data/ngram_ar.tsv.gz, glyph_context_ar.tsv.gz
 ngram: $(STAMP)
 	$(PY) bench/build_ngram.py
 

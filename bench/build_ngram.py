@@ -1,4 +1,5 @@
-"""Build the reading-order bigram table ``pipeline/stages/repair/data/ngram_ar.tsv.gz`` from ``../shared/data``.
+"""Build the reading-order bigram table ``pipeline/stages/repair/data/ngram_ar.tsv.gz`` and the glyph context table
+``glyph_context_ar.tsv.gz`` (:mod:`pipeline.stages.repair.glyph_context`) from ``../shared/data``.
 
 Sources (clean Arabic text): the ANT news sample (title, abstract, text of every article), the UN SDG
 goals / targets / indicators (Arabic), and the Arabic policy documents (markdown).  Only pruned counts
@@ -21,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.stages.repair import ngram  # noqa: E402
+from pipeline.stages.repair import glyph_context, ngram  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -44,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-count", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ngram.DATA)
+    parser.add_argument("--glyph-out", type=Path, default=glyph_context.DATA)
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"build_ngram: {DATA} is missing (the shared data beside the project)")
@@ -53,6 +55,12 @@ def main() -> None:
     print(
         f"{sum(unigrams.values())} tokens; kept {kept[0]} unigrams, {kept[1]} bigrams -> {args.out} "
         f"({args.out.stat().st_size / 1e6:.2f} MB)"
+    )
+    context = glyph_context.count(texts(), args.min_count)
+    glyph_context.write(args.glyph_out, context)
+    print(
+        f"glyph context: {len(context.unigrams)} words, {len(context.bigrams)} bigrams -> {args.glyph_out} "
+        f"({args.glyph_out.stat().st_size / 1e6:.2f} MB)"
     )
 
 

@@ -16,6 +16,12 @@ Prints:
 * throughput on clean news text and on the damaged seed.
 
 Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
+
+``--glyphs dev|heldout`` measures only the kaf / alef-madda decisions on the seed-glyph damage, against
+the naive rule (the spelling more frequent in wordfreq) and with the context table switched off, with
+95% bootstrap intervals over documents.  The split: dev = news articles 0-1999 (tune here), held-out =
+policy-ar in ~2,000-word parts (look once, at the end).  The glyph context table is counted for this
+on news articles 2000+ and the SDG texts only, never on the documents measured.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from pipeline.evaluate.repair import (  # noqa: E402
     simulate_ligature_damage,
     word_accuracy,
 )
+from pipeline.stages.repair import glyph_context  # noqa: E402
 from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, lexicon  # noqa: E402
 
 SEED = ROOT / "corpora" / "un-igov-ar" / "A-66-77_E-2011-103_ar.txt"
@@ -158,6 +165,43 @@ def profile_table(articles: int | None) -> None:
             )
 
 
+DEV_ARTICLES = 2000  # news articles 0..1999: the glyph dev split; the rest (and SDG) count the context table
+
+
+def glyph_table() -> glyph_context.GlyphContext:
+    """The glyph context table counted without the measured documents: news articles 2000+ and SDG."""
+    training = itertools.chain(itertools.islice(news_texts(), DEV_ARTICLES, None), ("\n".join(sdg_texts()),))
+    return glyph_context.count(training)
+
+
+def glyph_decisions(split: str) -> None:
+    """The kaf / alef-madda decisions on seed-glyph damage (``split``: dev or heldout), see the module doc."""
+    documents = list(news_texts(DEV_ARTICLES)) if split == "dev" else policy_documents()
+    table = glyph_table()
+    print(f"glyph decisions, {split}: {len(documents)} documents; 95% bootstrap intervals over documents")
+    print("| method | words | word accuracy | alef madda kept | all kaf decisions |")
+    print("|---|---:|---:|---:|---:|")
+    baseline = None
+    for label, options in (("context (default)", {}), ("no context (kaf_context=off)", {"kaf_context": "off"})):
+        start = time.perf_counter()
+        score = evaluate(documents, "seed_glyphs", context_table=table, **options)
+        low, high = score.interval()
+        madda, decisions = score.kaf_interval("madda_kept"), score.kaf_interval("decisions")
+        print(
+            f"| {label} | {score.words} | {score.accuracy:.4f} ({low:.4f}-{high:.4f}) | "
+            f"{score.madda_kept / score.madda_total:.4f} ({madda[0]:.4f}-{madda[1]:.4f}; {score.madda_total}) | "
+            f"{score.decisions_right / score.decisions:.4f} ({decisions[0]:.4f}-{decisions[1]:.4f}; "
+            f"{score.decisions}) |  {time.perf_counter() - start:.0f} s"
+        )
+        baseline = baseline or score
+    madda, decisions = baseline.kaf_interval("baseline_madda_kept"), baseline.kaf_interval("baseline_decisions")
+    print(
+        f"| naive (more frequent in wordfreq) | - | - | "
+        f"{baseline.baseline_madda_kept / baseline.madda_total:.4f} ({madda[0]:.4f}-{madda[1]:.4f}) | "
+        f"{baseline.baseline_decisions_right / baseline.decisions:.4f} ({decisions[0]:.4f}-{decisions[1]:.4f}) |"
+    )
+
+
 def throughput(text: str, repeat: int = 3) -> float:
     """MB/s of fit + repair on ``text`` (best of ``repeat``; lexicon already loaded)."""
     size = len(text.encode("utf-8")) / 1e6
@@ -172,7 +216,11 @@ def throughput(text: str, repeat: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=None, help="news articles to use (default: all)")
+    parser.add_argument("--glyphs", choices=["dev", "heldout"], help="only the kaf decisions on this split")
     args = parser.parse_args()
+    if args.glyphs:
+        glyph_decisions(args.glyphs)
+        return
 
     start = time.perf_counter()
     lexicon()

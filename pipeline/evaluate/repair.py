@@ -19,12 +19,14 @@ tokens and reordered lines.  Confidence intervals are percentile bootstraps over
 from __future__ import annotations
 
 import difflib
+import itertools
 import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.stages.repair.glyph_context import GlyphContext
 from pipeline.stages.repair.glyphs import (
     ALEF_MADDA,
     FARSI_YEH,
@@ -36,7 +38,7 @@ from pipeline.stages.repair.glyphs import (
     YEH,
     _fold_presentation_forms,
 )
-from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_text
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_text, zipf
 
 # Two-letter ligatures of lam and feh that common Arabic fonts carry (logical order): lam-alef
 # (mandatory), lam with meem / hah / jeem / khah (Traditional Arabic, Simplified Arabic, Arial),
@@ -185,6 +187,10 @@ class Score:
     lines_reordered: int = 0  # lines whose words came out in another order than the gold's
     lines: int = 0
     per_document: list[tuple[int, int]] = field(default_factory=list)
+    baseline_madda_kept: int = 0  # the same counts for the naive rule (:func:`naive_kaf`)
+    baseline_decisions_right: int = 0
+    # Per document: (madda kept, madda, decisions right, decisions, baseline madda kept, baseline right).
+    per_document_kaf: list[tuple[int, int, int, int, int, int]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -193,16 +199,55 @@ class Score:
 
     def interval(self, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
         """95% percentile-bootstrap interval of the word accuracy, resampling documents."""
-        if not self.per_document:
-            return (1.0, 1.0)
-        rng = random.Random(seed)
-        values = []
-        for _ in range(draws):
-            sample = [rng.choice(self.per_document) for _ in self.per_document]
-            total = sum(words for _, words in sample)
-            values.append(sum(matched for matched, _ in sample) / total if total else 1.0)
-        values.sort()
-        return values[int(0.025 * draws)], values[int(0.975 * draws) - 1]
+        return bootstrap(self.per_document, 0, 1, draws, seed)
+
+    def kaf_interval(self, measure: str, draws: int = 1000, seed: int = 0) -> tuple[float, float]:
+        """95% bootstrap interval (documents resampled) of ``measure``: ``madda_kept``, ``decisions``,
+        ``baseline_madda_kept`` or ``baseline_decisions``."""
+        numerator, denominator = {
+            "madda_kept": (0, 1),
+            "decisions": (2, 3),
+            "baseline_madda_kept": (4, 1),
+            "baseline_decisions": (5, 3),
+        }[measure]
+        return bootstrap(self.per_document_kaf, numerator, denominator, draws, seed)
+
+
+def bootstrap(rows: Sequence[tuple], numerator: int, denominator: int, draws: int = 1000, seed: int = 0) -> tuple:
+    """95% percentile-bootstrap interval of ``sum(row[numerator]) / sum(row[denominator])`` over ``rows``
+    (one row per document, resampled with replacement; Efron & Tibshirani 1993, ch. 13)."""
+    if not rows:
+        return (1.0, 1.0)
+    rng = random.Random(seed)
+    values = []
+    for _ in range(draws):
+        sample = [rng.choice(rows) for _ in rows]
+        total = sum(row[denominator] for row in sample)
+        values.append(sum(row[numerator] for row in sample) / total if total else 1.0)
+    values.sort()
+    return values[int(0.025 * draws)], values[int(0.975 * draws) - 1]
+
+
+def naive_kaf(damaged: str) -> str:
+    """The naive baseline of the kaf decision: every «آ» where an initial-form kaf could stand becomes
+    whichever letter makes the spelling more frequent in wordfreq (ties keep «آ»); nothing else changes."""
+    slots = [
+        index
+        for index, ch in enumerate(damaged)
+        if ch == ALEF_MADDA
+        and (_neighbour(damaged, index, -1) is None or _neighbour(damaged, index, -1) in NON_JOINERS)
+        and _neighbour(damaged, index, 1) is not None
+    ][:4]
+    best, best_score = damaged, zipf(_clean_key(damaged))
+    for choice in itertools.product((ALEF_MADDA, KAF), repeat=len(slots)):
+        chars = list(damaged)
+        for index, letter in zip(slots, choice, strict=True):
+            chars[index] = letter
+        reading = "".join(chars)
+        score = zipf(_clean_key(reading))
+        if score > best_score:
+            best, best_score = reading, score
+    return best
 
 
 def _words(text: str) -> list[str]:
@@ -228,19 +273,40 @@ def score_document(score: Score, clean: str, damaged: str, repaired: str) -> Non
             score.lines_reordered += 1
     # Alef madda: align damaged and repaired words with the gold word by word (same count only).
     damaged_words = _words(damaged)
+    kaf = [0] * 6
     if len(damaged_words) == len(gold_words) == len(predicted):
         for before, after, truth in zip(damaged_words, predicted, gold_words, strict=True):
             if ALEF_MADDA not in before:
                 continue
             confusion = kaf_confusion(before, after, truth)
-            score.decisions += confusion["tp"] + confusion["fp"] + confusion["fn"] + confusion["tn"]
-            score.decisions_right += confusion["tp"] + confusion["tn"]
-            score.madda_total += confusion["tn"] + confusion["fp"]
-            score.madda_kept += confusion["tn"]
+            naive = kaf_confusion(before, naive_kaf(before), truth)
+            kaf[0] += confusion["tn"]
+            kaf[1] += confusion["tn"] + confusion["fp"]
+            kaf[2] += confusion["tp"] + confusion["tn"]
+            kaf[3] += confusion["tp"] + confusion["fp"] + confusion["fn"] + confusion["tn"]
+            kaf[4] += naive["tn"]
+            kaf[5] += naive["tp"] + naive["tn"]
+    score.madda_kept += kaf[0]
+    score.madda_total += kaf[1]
+    score.decisions_right += kaf[2]
+    score.decisions += kaf[3]
+    score.baseline_madda_kept += kaf[4]
+    score.baseline_decisions_right += kaf[5]
+    score.per_document_kaf.append(tuple(kaf))
 
 
-def evaluate(documents: Iterable[str], damage: str = "seed_glyphs", seed: int = 0, **options: object) -> Score:
-    """Damage each clean document with ``damage``, repair it as a run does, and score it."""
+def evaluate(
+    documents: Iterable[str],
+    damage: str = "seed_glyphs",
+    seed: int = 0,
+    context_table: GlyphContext | None = None,
+    **options: object,
+) -> Score:
+    """Damage each clean document with ``damage``, repair it as a run does, and score it.
+
+    ``context_table``: the glyph context table to use instead of the shipped one (which is counted on
+    every clean text in ``../shared/data``: an honest measure needs one counted without the documents
+    measured, as ``bench/eval_repair.py --glyphs`` does)."""
     import time
 
     score = Score()
@@ -256,7 +322,10 @@ def evaluate(documents: Iterable[str], damage: str = "seed_glyphs", seed: int = 
             damaged = clean
         else:
             raise ValueError(f"unknown damage profile {damage!r}")
-        repairer = PdfArtefactRepair(**options).fit(damaged)
+        repairer = PdfArtefactRepair(**options)
+        if context_table is not None:
+            repairer._context_table = context_table
+        repairer.fit(damaged)
         repaired = repairer.repair(damaged)
         score_document(score, clean, damaged, repaired)
     score.seconds = time.perf_counter() - start

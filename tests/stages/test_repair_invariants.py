@@ -60,3 +60,11 @@ def test_ligature_and_reversal_damage_is_repaired_by_permutation_only(text: str,
 def test_the_issue_example_invents_nothing() -> None:
     text = "تسѧѧѧѧخير تكنولوجيѧѧѧѧات المعلومѧѧѧѧات\nالمؤشر بين عامي 2022 و2024 حسب المنطقة\n2022: 0.6102"
     assert repair_text(text).split("\n")[1:] == ["المؤشر بين عامي 2022 و2024 حسب المنطقة", "2022: 0.6102"]
+
+
+def test_damaged_yeh_does_not_hide_a_reversed_line_until_the_second_pass() -> None:
+    # «ی» (damaged initial yeh) after a final-only letter: the reversal check must read it as «ي»,
+    # else the first pass keeps the line and the second (after ی -> ي) reverses it (found by hypothesis).
+    for text in ("ىیء0صفل", "ـىاإ0ءﻻ"):  # and tatweel before a final-only letter
+        once = repair_text(text)
+        assert repair_text(once) == once, text

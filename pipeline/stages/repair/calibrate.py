@@ -89,7 +89,14 @@ def reverse_line(line: str) -> str:
 
 # Fast necessary signs (literal-led patterns, scanned at C speed): a word-final-only letter
 # followed by a letter, as every reversed word ending in ة or ى shows, or presentation forms.
-_REVERSAL_SIGNS = (re.compile("\u0629[\u0621-\u064a]"), re.compile("\u0649[\u0621-\u064a]"))
+# A damaged initial yeh «ی» counts as a letter: repair turns it into «ي», and a line must be judged
+# the same before and after (idempotence).
+_REVERSAL_SIGNS = (re.compile("\u0629[\u0621-\u064a\u06cc]"), re.compile("\u0649[\u0621-\u064a\u06cc]"))
+
+
+def _measured(line: str) -> str:
+    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel."""
+    return glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
 
 
 def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
@@ -100,7 +107,8 @@ def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
 
 def looks_reversed(line: str) -> bool:
     """Cheap pre-check: does ``line`` hold a token that starts with a word-final-only letter?"""
-    return _REVERSED_START_RE.search(line) is not None
+    # Tatweel before a final letter («ـى») goes in repair: judge the line as it will be read again.
+    return _REVERSED_START_RE.search(line.replace("\u0640", "") if "\u0640" in line else line) is not None
 
 
 def reversal_gain(line: str) -> tuple[float, float]:
@@ -108,7 +116,7 @@ def reversal_gain(line: str) -> tuple[float, float]:
 
     Only tokens of three letters or more count: wordfreq knows many two-letter strings.
     """
-    before = [token for token in _TOKEN_RE.findall(glyphs._fold_presentation_forms(line)) if len(token) > 2]
+    before = [token for token in _TOKEN_RE.findall(_measured(line)) if len(token) > 2]
     if not before:
         return 0.0, 0.0
     after = [token[::-1] for token in before]
@@ -119,7 +127,7 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
     """Whether ``line`` is stored in reversed character order (evidence: its known-word share)."""
     if not (always_check or looks_reversed(line)):
         return False
-    tokens = _TOKEN_RE.findall(glyphs._fold_presentation_forms(line))
+    tokens = _TOKEN_RE.findall(_measured(line))
     if sum(len(token) > 2 for token in tokens) < REVERSAL_MIN_TOKENS:
         return False
     before, after = reversal_gain(line)

@@ -130,6 +130,11 @@ def _key_zipf(key: str) -> float:
     return math.log10(frequency) + 9.0 if frequency else 0.0
 
 
+def _zipf_floor(score: float) -> float:
+    """A lexical score as :func:`~.glyph_context.lexicon_probability` sees it (unknown words at 10**-10)."""
+    return score if score > 0 else -1.0
+
+
 def _lexical_score(key: str) -> float:
     """Zipf of ``key``, backing off to the word without a leading wa-/fa- conjunction."""
     score = _key_zipf(key)
@@ -203,15 +208,18 @@ class GlyphRepair:
     """The glyph steps of :class:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair`, one word at a time.
 
     A mixin: it reads the stage's options (``repair_kaf``, ``repair_yeh``, ``strip_kashida``,
-    ``kaf_margin``, ``document_weight``, ``unknown_prefers_kaf``) and the document's certain stems
+    ``kaf_margin``, ``document_weight``, ``unknown_kaf``, ``kaf_context``, ``context_cap``, ``gloss_weight``) and the document's certain stems
     (``_stems``, ``_heads``) gathered by its ``fit``.
     """
 
-    def _repair_single(self, raw: str, yeh_damaged: bool, changes: dict[str, int]) -> str:
-        """Repair the glyphs of one word."""
+    def _repair_single(
+        self, raw: str, yeh_damaged: bool, changes: dict[str, int], context: tuple[str, str, str] | None = None
+    ) -> str:
+        """Repair the glyphs of one word; ``context`` (left neighbour, right neighbour, Latin gloss
+        letter; see :meth:`_decide_kaf`) only for a whole word read in its line."""
         word = raw
         if self.repair_kaf and ALEF_MADDA in raw:
-            slots = self._decide_kaf(raw, yeh_damaged)
+            slots = self._decide_kaf(raw, yeh_damaged, context)
             if slots:
                 chars = list(raw)
                 for slot in slots:
@@ -252,8 +260,17 @@ class GlyphRepair:
             previous = ch
         return slots
 
-    def _decide_kaf(self, raw: str, yeh_damaged: bool) -> list[int]:
-        """Raw indices of the آ in ``raw`` that are damaged kafs."""
+    def _decide_kaf(self, raw: str, yeh_damaged: bool, context: tuple[str, str, str] | None = None) -> list[int]:
+        """Raw indices of the آ in ``raw`` that are damaged kafs.
+
+        Each reading (every choice of آ or ك for the free slots) scores its lexicon zipf -- or, with
+        ``context`` = (left neighbour, right neighbour, first letter of a Latin gloss) and the glyph
+        context table, the table's :meth:`~.glyph_context.GlyphContext.score` -- plus the document's
+        certain stems, plus ``gloss_weight`` when a Latin gloss agrees with the letter («آدهار
+        (Aadhar)»: A for آ; K, C or Q for ك).  A kaf reading must beat all-آ by ``kaf_margin``.  When
+        no reading is a known word and nothing else speaks, the character model decides
+        (:class:`~.glyph_context.CharModel`; ``unknown_kaf="char_model"``) or kaf wins (``"kaf"``).
+        """
         slots = self._kaf_slots(raw, yeh_damaged)
         if not slots:
             return []
@@ -264,33 +281,80 @@ class GlyphRepair:
         for slot in slots:
             if slot.forced is not None:
                 key[slot.key_index] = slot.forced
-        best_choice: tuple[str, ...] = (ALEF_MADDA,) * len(free)
-        best_score = self._kaf_score(key, free, best_choice)
-        baseline = best_score
-        for choice in itertools.product((ALEF_MADDA, KAF), repeat=len(free)):
-            if KAF not in choice:
-                continue
-            score = self._kaf_score(key, free, choice)
-            if score > best_score:
-                best_choice, best_score = choice, score
-        if best_score < baseline + self.kaf_margin:
-            best_choice = (ALEF_MADDA,) * len(free)
-        if free and best_score == 0.0 and self.unknown_prefers_kaf:
-            best_choice = (KAF,) * len(free)
+        table = self._glyph_table() if context is not None else None
+        choices = list(itertools.product((ALEF_MADDA, KAF), repeat=len(free)))
+        scores, gains, known, evidence = [], [], False, False
+        for choice in choices:
+            word = self._reading(key, free, choice)
+            lexical = _lexical_score(word)
+            known = known or lexical > 0
+            document = self._document_score(word, free)
+            evidence = evidence or document > 0
+            scores.append(lexical + document)
+            if table is not None:
+                left, right, gloss = context
+                # What the neighbours add over the lexicon (the same constant for every reading).
+                gains.append(table.score(left, word, right) + 9.0 - _zipf_floor(lexical))
+                evidence = evidence or table.knows(word)
+                if gloss and self.gloss_weight > 0:
+                    scores[-1] += self.gloss_weight * sum((letter == KAF) == (gloss in "KCQ") for letter in choice)
+                    evidence = True
+        if gains:
+            # One corpus bigram can outweigh everything else; capped, the neighbours move a decision
+            # by at most ``context_cap`` zipf, and the document's own spellings can still win.
+            lowest = min(gains)
+            scores = [score + min(gain - lowest, self.context_cap) for score, gain in zip(scores, gains, strict=True)]
+        best_index = max(range(len(choices)), key=lambda index: (scores[index], -index))
+        best_choice = choices[best_index]
+        if scores[best_index] < scores[0] + self.kaf_margin:
+            best_choice = choices[0]  # all آ
+        if free and not known and not evidence:
+            if self.unknown_kaf == "kaf":
+                best_choice = (KAF,) * len(free)
+            else:
+                from pipeline.stages.repair.glyph_context import char_model
+
+                word = "".join(key)
+                best_choice = tuple(char_model().preference(word, slot.key_index) for slot in free)
+        if context is None and free:
+            # Whether the neighbours could change this decision (they move a reading by at most
+            # ``context_cap``, a gloss by ``gloss_weight``): if not, the line pass skips the word.
+            # Stored: the smallest score difference to another reading (-1: no reading is known).
+            chosen = scores[choices.index(best_choice)]
+            gaps = [abs(chosen - score) for index, score in enumerate(scores) if choices[index] != best_choice]
+            self._kaf_gap[raw, yeh_damaged] = min(gaps) if known and gaps else -1.0
         kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
         kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
         return sorted(kaf_slots)
 
-    def _kaf_score(self, key: list[str], free: list[_KafSlot], choice: tuple[str, ...]) -> float:
+    def _glyph_table(self):
+        """The glyph context table (:mod:`.glyph_context`), None when switched off or missing."""
+        if self.kaf_context == "off":
+            return None
+        if self._context_table is None:
+            from pipeline.stages.repair import glyph_context
+
+            self._context_table = glyph_context.load() or False
+        return self._context_table or None
+
+    @staticmethod
+    def _reading(key: list[str], free: list[_KafSlot], choice: tuple[str, ...]) -> str:
         candidate = list(key)
         for slot, letter in zip(free, choice, strict=True):
             candidate[slot.key_index] = letter
-        word = "".join(candidate)
-        score = _lexical_score(word)
+        return "".join(candidate)
+
+    def _document_score(self, word: str, free: list[_KafSlot]) -> float:
+        """The same stem with a certain letter elsewhere in the document (``الآليات`` for ``آليات``),
+        or at least the same first three letters (``الآليات`` for ``آلية``)."""
+        score = 0.0
         for slot in free:
-            # The same stem with a certain letter elsewhere in the document (``الآليات`` for
-            # ``آليات``), or at least the same first three letters (``الآليات`` for ``آلية``).
             seen = self._stems.get(word[slot.key_index :], 0)
             heads = self._heads.get(word[slot.key_index : slot.key_index + 3], 0)
             score += self.document_weight * (math.log1p(seen) + 0.5 * math.log1p(heads))
         return score
+
+    def _kaf_score(self, key: list[str], free: list[_KafSlot], choice: tuple[str, ...]) -> float:
+        """Context-free score of one reading: lexicon zipf plus the document's certain stems."""
+        word = self._reading(key, free, choice)
+        return _lexical_score(word) + self._document_score(word, free)

@@ -22,7 +22,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,13 +118,15 @@ class BigramModel:
         return word in self.unigrams
 
 
-def count(texts: Iterable[str]) -> tuple[Counter, Counter]:
-    """Unigram and bigram counts of ``texts`` (each text's lines are separate sequences)."""
+def count(texts: Iterable[str], tokenize: Callable[[str], list[str]] | None = None) -> tuple[Counter, Counter]:
+    """Unigram and bigram (``"v w"``) counts of ``texts`` (each text's lines are separate sequences),
+    tokenised by ``tokenize`` (default: :func:`tokens`)."""
+    tokenize = tokenize or tokens
     unigrams: Counter = Counter()
     bigrams: Counter = Counter()
     for text in texts:
         for line in text.split("\n"):
-            sequence = tokens(line)
+            sequence = tokenize(line)
             unigrams.update(sequence)
             bigrams.update(f"{a} {b}" for a, b in itertools.pairwise(sequence))
     return unigrams, bigrams

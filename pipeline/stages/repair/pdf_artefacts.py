@@ -70,6 +70,7 @@ from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
+from pipeline.stages.repair.glyph_context import tokens
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -82,6 +83,7 @@ from pipeline.stages.repair.glyphs import (
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
+    _clean_key,
     _fold_presentation_forms,
     _has_presentation_forms,
     _key,
@@ -147,7 +149,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     glued_max_zipf: float = 1.5  # a word at or above this zipf is never split
     glued_min_zipf: float = 3.5  # both halves of a split need at least this zipf ...
     glued_min_zipf_uncued: float = 4.3  # ... or this much without a word-boundary cue (see _plausible_split)
-    unknown_prefers_kaf: bool = True  # when no reading is a known word, read آ as kaf (by far the commoner)
+    # Neither reading a known word (names, «آدهار»): "char_model" takes the letter a frequency-weighted
+    # character model of the lexicon prefers; "kaf" reads آ as kaf (by far the commoner letter).
+    unknown_kaf: Literal["char_model", "kaf"] = "char_model"
+    # "table": the damaged word's neighbours decide through the glyph context table (glyph_context.py).
+    kaf_context: Literal["table", "off"] = "table"
+    context_cap: float = 1.5  # zipf by which the neighbours can move a kaf decision at most
+    gloss_weight: float = 2.0  # zipf a Latin gloss («(Aadhar)») adds to the reading its first letter agrees with
     # Calibrated maps (pipeline/stages/repair/calibrate.py): each is applied only where it raises
     # the known-word share of the document (or line) by a clear margin.
     fix_mojibake: bool = True  # UTF-8 Arabic read as cp1252 («Ø§Ù„»), ftfy
@@ -159,6 +167,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _stems: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _heads: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -198,6 +209,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._stems = Counter()
         self._heads = Counter()
         self._word_cache = {}
+        self._context_cache = {}
+        self._kaf_gap = {}
         if self._document.damaged:
             for stem in _certain_stems(text):
                 self._stems[stem] += 1
@@ -277,12 +290,66 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             words = line.split()
             if words:  # the previous line's last word is evidence for the next line's first
                 self._context = words[-1]
-        line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
+        if ALEF_MADDA in line and self.repair_kaf and self.kaf_context != "off":
+            line = self._repair_words_in_context(line, yeh_damaged)
+        else:
+            line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
         if self.rejoin_lam_alef and _LEADING_LAM_ALEF_RE.search(line):
             line = self._rejoin_lam_alef(line)
         return line
 
     # -- words ------------------------------------------------------------------------------
+
+    def _repair_words_in_context(self, line: str, yeh_damaged: bool) -> str:
+        """Repair the words of ``line``; a word whose آ only evidence can decide is decided again with its
+        neighbours as first repaired (the glyph context table) and a Latin gloss after it, when they
+        could change the decision (see ``_kaf_gap``)."""
+        gaps = self._kaf_gap
+        close = max(self.context_cap, self.gloss_weight) + self.kaf_margin
+        open_words = []  # words whose decision the neighbours might change
+
+        def one(match: re.Match) -> str:
+            raw = match.group()
+            if ALEF_MADDA in raw:
+                word = self._repair_word(raw, yeh_damaged)
+                if gaps.get((raw, yeh_damaged), close) < close:
+                    open_words.append(raw)
+                return word
+            return self._repair_word(raw, yeh_damaged)
+
+        repaired = _WORD_RE.sub(one, line)
+        if not open_words:
+            return repaired  # the common case: every آ decided beyond what context could change
+        matches = list(_WORD_RE.finditer(line))
+        words = [self._word_cache[match.group(), yeh_damaged][0] for match in matches]  # no second count
+        reach = self.context_cap + self.kaf_margin
+        for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
+            raw = matches[index].group()
+            gap = self._kaf_gap.get((raw, yeh_damaged))
+            if gap is None or " " in words[index]:
+                continue  # no free آ, or a split word
+            start, end = matches[index].span()
+            gloss = _gloss_letter(line[end : end + 12])
+            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
+                continue  # a decision no neighbour could change
+            before = line[matches[index - 1].end() if index else 0 : start]
+            after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
+            left = _neighbour_key(before, words[index - 1] if index else "", last=True)
+            right = _neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
+            key = (raw, yeh_damaged, left, right, gloss)
+            decided = self._context_cache.get(key)
+            if decided is None:
+                decided = self._context_cache[key] = self._repair_single(raw, yeh_damaged, {}, (left, right, gloss))
+            if decided != words[index]:
+                self.counts["repair_kaf"] += decided.count(KAF) - words[index].count(KAF)
+                self.counts["repair_kaf_context"] += 1  # decisions the neighbours or a gloss changed
+                words[index] = decided
+        parts, position = [], 0
+        for match, word in zip(matches, words, strict=True):
+            parts += [line[position : match.start()], word]
+            position = match.end()
+        parts.append(line[position:])
+        return "".join(parts)
 
     def _repair_word(self, raw: str, yeh_damaged: bool) -> str:
         cached = self._word_cache.get((raw, yeh_damaged))
@@ -295,6 +362,27 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         for step, number in changes:
             self.counts[step] += number
         return word
+
+
+_GLOSS_RE = re.compile(r"\s*[(\[«\"'/]?\s*([A-Za-z])[A-Za-z]")
+
+
+def _gloss_letter(after: str) -> str:
+    """The first letter (upper case) of a Latin word right after a word, in brackets or not («(Aadhar)»)."""
+    match = _GLOSS_RE.match(after)
+    return match.group(1).upper() if match else ""
+
+
+def _neighbour_key(gap: str, word: str, last: bool) -> str:
+    """The glyph context table's token next to a word: the nearest token of ``gap`` (the text between
+    the word and its neighbouring Arabic word) or, when the gap is blank, that repaired ``word``."""
+    found = tokens(gap) if gap.strip() else ()
+    if found:
+        return found[-1] if last else found[0]
+    parts = word.split()  # a glued word split in two
+    if not parts:
+        return ""
+    return _clean_key(parts[-1] if last else parts[0])
 
 
 @lru_cache(maxsize=1)

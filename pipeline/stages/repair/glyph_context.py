@@ -1,0 +1,212 @@
+"""Context evidence for an ambiguous glyph: is a damaged «آ» an alef madda or an initial kaf?
+
+The bundled report's font turns every initial-form kaf into «آ», so «آلية» may be «آلية»
+(mechanism) or «كلية» (college), «آل» may be «آل» (family of) or «كل» (every).  The lexicon alone
+prefers the commoner word; two more kinds of evidence decide in context:
+
+:class:`GlyphContext`
+    a word-bigram table restricted to *candidate* words (a kaf or alef madda where an initial-form
+    kaf could stand, :func:`candidate`), with Witten-Bell smoothing (Witten & Bell 1991, "The
+    zero-frequency problem", IEEE Trans. Inf. Theory 37(4); Chen & Goodman 1998, section 2.5) and
+    the wordfreq lexicon as the lower-order distribution::
+
+        P(r | L) = (c(L r) + T(L) p(r)) / (c(L) + T(L))
+        P(R | r) = (c(r R) + T(r) p(R)) / (c(r) + T(r))
+
+    where ``c`` are corpus counts, ``T(v)`` the number of distinct words seen after ``v`` and ``p``
+    the wordfreq frequency.  A reading ``r`` of the damaged word between neighbours ``L`` and ``R``
+    scores ``log10 P(r | L) + log10 P(R | r)`` (:meth:`GlyphContext.score`); with no counts this is
+    the lexicon's ``log10 p(r)`` plus a constant, so the table only moves a decision where it has
+    seen the words.  Built offline by ``bench/build_ngram.py`` from clean Arabic
+    (``data/glyph_context_ar.tsv.gz``: counts only).
+:class:`CharModel`
+    a character trigram model of the lexicon, each word weighted by its frequency (add-k
+    smoothing), for words neither reading of which the lexicon knows (names: «آدهار»).  Only the
+    trigrams that hold the ambiguous letter differ between two readings, so only those are
+    counted (:meth:`CharModel.preference`).
+
+Tokens are clean keys (marks, tatweel and ``ѧ`` removed, ``ی`` read as ``ي``; letters otherwise
+unfolded, so «آلية» and «ألية» differ), a number is ``0``, a Latin word ``A``, any other
+non-space character itself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.stages.repair import glyphs
+
+DATA = Path(__file__).resolve().parent / "data" / "glyph_context_ar.tsv.gz"
+AMBIGUOUS = (glyphs.ALEF_MADDA, glyphs.KAF)
+_TOKEN_RE = re.compile(
+    f"[{glyphs._LETTER_CLASS}\u0640-\u065f\u0670{glyphs.KASHIDA_GLYPH}{glyphs.FARSI_YEH}]+"
+    r"|\d+(?:[.,/]\d+)*|[A-Za-z]+|\S"
+)
+_FLOOR = 1e-10  # lexicon probability of a word wordfreq does not list
+
+
+def token_key(token: str) -> str:
+    """The table's form of one token (see module doc)."""
+    first = token[0]
+    if first.isdigit():
+        return "0"
+    if first.isascii() and first.isalpha():
+        return "A"
+    return glyphs._clean_key(token) if len(token) > 1 or first >= "\u0600" else token
+
+
+def tokens(line: str) -> list[str]:
+    """The table's tokens of one line."""
+    return [token_key(token) for token in _TOKEN_RE.findall(line)]
+
+
+def candidate(key: str) -> bool:
+    """Whether ``key`` holds a kaf or alef madda where an initial-form kaf could stand (word start,
+    or after a letter that does not join, with a letter after it): the words whose damaged form is
+    ambiguous."""
+    for index in range(len(key) - 1):
+        if key[index] in AMBIGUOUS and (index == 0 or key[index - 1] in glyphs.NON_JOINERS):
+            return True
+    return False
+
+
+def lexicon_probability(key: str) -> float:
+    """wordfreq frequency of ``key`` (with the wa-/fa- back-off of the glyph decision), floored."""
+    score = glyphs._lexical_score(key)
+    return 10 ** (score - 9.0) if score > 0 else _FLOOR
+
+
+class GlyphContext:
+    """The candidate-word bigram table and its Witten-Bell scores (see module doc).
+
+    ``unigrams``: word -> (count, distinct right neighbours) for candidate words and for words seen
+    before one; ``bigrams``: "left right" -> count for bigrams with a candidate word on either side.
+    """
+
+    def __init__(self, unigrams: dict[str, tuple[int, int]], bigrams: dict[str, int]) -> None:
+        self.unigrams = unigrams
+        self.bigrams = bigrams
+
+    def score(self, left: str, reading: str, right: str) -> float:
+        """``log10 P(reading | left) + log10 P(right | reading)`` up to terms equal for every reading."""
+        _, types_left = self.unigrams.get(left, (0, 1))
+        joint = self.bigrams.get(f"{left} {reading}", 0)
+        value = math.log10(joint + max(types_left, 1) * lexicon_probability(reading))
+        count, types = self.unigrams.get(reading, (0, 0))
+        if count and right:
+            after = self.bigrams.get(f"{reading} {right}", 0)
+            value += math.log10((after + types * lexicon_probability(right)) / (count + types))
+        elif right:
+            value += math.log10(lexicon_probability(right))
+        return value
+
+    def knows(self, reading: str) -> bool:
+        return reading in self.unigrams
+
+
+def count(texts: Iterable[str], min_count: int = 2) -> GlyphContext:
+    """The table of ``texts`` (each line a sequence); bigrams seen fewer than ``min_count`` times dropped
+    (the shipped table keeps no pair seen once, as ``ngram_ar.tsv.gz``; the type counts ``T`` are of
+    the unpruned bigrams)."""
+    from pipeline.stages.repair import ngram
+
+    unigrams, pairs = ngram.count(texts, tokens)
+    bigrams = {tuple(pair.split(" ")): value for pair, value in pairs.items()}
+    is_candidate = {word: candidate(word) for word in unigrams}
+    right_types: Counter = Counter(left for left, _ in bigrams)
+    kept: dict[str, int] = {}
+    lefts: set[str] = set()
+    for (left, right), value in bigrams.items():
+        if (is_candidate[left] or is_candidate[right]) and value >= min_count:
+            kept[f"{left} {right}"] = value
+            lefts.add(left)
+    table = {
+        word: (value, right_types[word]) for word, value in unigrams.items() if is_candidate[word] or word in lefts
+    }
+    return GlyphContext(table, kept)
+
+
+def write(path: Path, context: GlyphContext) -> None:
+    """Write the table sorted (byte-identical rebuilds): ``word<TAB>count<TAB>types`` and ``left right<TAB>count``."""
+    rows = [f"{word}\t{value}\t{types}" for word, (value, types) in context.unigrams.items()]
+    rows += [f"{pair}\t{value}" for pair, value in context.bigrams.items()]
+    body = "\n".join(sorted(rows)) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(body.encode("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def load(path: Path = DATA) -> GlyphContext | None:
+    """The shipped table (read once per process), or None when it is missing."""
+    if not path.exists():
+        return None
+    unigrams: dict[str, tuple[int, int]] = {}
+    bigrams: dict[str, int] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) == 3:
+                unigrams[fields[0]] = (int(fields[1]), int(fields[2]))
+            else:
+                bigrams[fields[0]] = int(fields[1])
+    return GlyphContext(unigrams, bigrams)
+
+
+class CharModel:
+    """Character trigrams of the lexicon around «ك» and «آ», each word weighted by its frequency.
+
+    ``P(c_i | c_{i-2} c_{i-1}) = (n(c_{i-2} c_{i-1} c_i) + k) / (n(c_{i-2} c_{i-1}) + k V)`` over words
+    padded with ``^^`` and ``$``; ``n`` sums the frequency (per million words) of the words holding
+    the n-gram.  Two readings that differ in one letter differ only in the three trigrams that
+    hold it, so only n-grams with «ك» or «آ» are kept.
+    """
+
+    K = 0.01
+    VOCABULARY = 40
+
+    def __init__(self, lexicon: dict[str, float]) -> None:
+        self.grams: defaultdict[str, float] = defaultdict(float)
+        for word, frequency in lexicon.items():
+            if glyphs.KAF not in word and glyphs.ALEF_MADDA not in word:
+                continue
+            padded = f"^^{word}$"
+            weight = frequency * 1e6
+            for index in range(2, len(padded)):
+                gram = padded[index - 2 : index + 1]
+                if glyphs.KAF in gram or glyphs.ALEF_MADDA in gram:
+                    self.grams[gram] += weight
+                history = gram[:2]
+                if glyphs.KAF in history or glyphs.ALEF_MADDA in history:
+                    self.grams[history] += weight
+
+    def log_probability(self, word: str, index: int) -> float:
+        """log10 of the trigram terms of ``word`` that hold ``word[index]`` (the others cancel)."""
+        padded = f"^^{word}$"
+        position = index + 2
+        total = 0.0
+        for end in range(position, min(position + 3, len(padded))):
+            gram = padded[end - 2 : end + 1]
+            history = self.grams.get(gram[:2], 0.0) if end > position else 0.0
+            total += math.log10((self.grams.get(gram, 0.0) + self.K) / (history + self.K * self.VOCABULARY))
+        return total
+
+    def preference(self, word: str, index: int) -> str:
+        """The letter (ك or آ) at ``word[index]`` that the model prefers; ties keep آ."""
+        madda = word[:index] + glyphs.ALEF_MADDA + word[index + 1 :]
+        kaf = word[:index] + glyphs.KAF + word[index + 1 :]
+        return (
+            glyphs.KAF if self.log_probability(kaf, index) > self.log_probability(madda, index) else glyphs.ALEF_MADDA
+        )
+
+
+@lru_cache(maxsize=1)
+def char_model() -> CharModel:
+    """The character model of the wordfreq Arabic lexicon (built once, on first use)."""
+    return CharModel(glyphs.lexicon())
