@@ -47,6 +47,21 @@ VIEW_AFTER_REFERS = ("أن", "أنه", "أنها", "أنهم", "أهمية", "ض
 # "indicate" verbs in the present tense: with a subject that names no actor («تشير التقديرات إلى أن»,
 # «يوضح الجدول») the text or the data speaks, not a stakeholder.
 INDICATE_VERBS = ("يشير", "تشير", "يوضح", "توضح", "يبين", "تبين", "يفيد", "تفيد")
+# Negation of a cue term (see ``attribution.negator_before``).  Verbal particles negate a term up to
+# NEGATION_WINDOW words after them in the same clause: the term may be the object or subject of the
+# negated verb («لا تعالجها الآليات القائمة»), or the agent of a negated passive after its cognate
+# object («ولم تعالج معالجة كافية من قبل الآليات القائمة», six words); «عدم» negates the verbal noun
+# it governs and that noun's complement («عدم كفاية الآليات القائمة», two words); «غير» only the word
+# right after it («غير السيادية»): «المنظمات غير الحكومية والآليات القائمة» is not a negation of the
+# mechanisms.  Written in plain Arabic, keyed like the text, with an optional و/ف.
+VERB_NEGATORS = ("لا", "لم", "لن", "ليس", "ليست", "ليسوا", "لسنا")
+NOUN_NEGATORS = {"عدم": 2, "بعدم": 2, "لعدم": 2, "غير": 1, "بغير": 1}  # word -> its reach in words
+NEGATION_WINDOW = 6
+# Fixed phrases that hold a negation particle but affirm: «لا بد» (must), «لا سيما» (especially),
+# «لا يزال» (still), «لا غنى عن» (indispensable); the word after the particle is checked.
+NOT_NEGATING_NEXT = ("بد", "سيما", "يزال", "تزال", "يزالون", "زال", "زالت", "غنى", "مناص")
+# Words that end a particle's reach: a new clause, or the exclusive «لا … إلا» ("only"), which affirms.
+NEGATION_BARRIERS = ("أن", "بأن", "إن", "لأن", "وأن", "لكن", "ولكن", "بل", "إلا", "الذي", "التي", "الذين")
 
 
 def fold(text: str) -> str:
@@ -182,6 +197,10 @@ class _Lexicon:
         self.view_after_refers = {self.key(w) for w in VIEW_AFTER_REFERS}
         self.indicate_verbs = {self.key(w) for w in INDICATE_VERBS}
         self.ila = self.key("إلى")
+        self.verb_negators = {self.key(w) for w in VERB_NEGATORS}
+        self.noun_negators = {self.key(w): reach for w, reach in NOUN_NEGATORS.items()}
+        self.not_negating_next = {self.key(w) for w in NOT_NEGATING_NEXT}
+        self.negation_barriers = {self.key(w) for w in NEGATION_BARRIERS}
         self.verbs = {k for _, keys in phrases["cues"] for k in keys}
         self.matchers = {}
         for kind in ("actors", "cues", "words", "terms"):
