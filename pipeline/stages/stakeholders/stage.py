@@ -383,6 +383,7 @@ class StakeholderPositions(CorpusStage):
             "attributed": sum(v for k, v in counts.items() if k != UNSPECIFIED),
             "unspecified": counts.get(UNSPECIFIED, 0),
             "cues_without_actor": skipped.get("cues_without_actor", 0),
+            "noun_statements": skipped.get("noun_statements", 0),
             "table_cells_not_statements": skipped.get("table_cells", 0),
             "objects_not_subjects": skipped.get("objects_not_subjects", 0),
             "definitions_not_statements": skipped.get("definitions", 0),
