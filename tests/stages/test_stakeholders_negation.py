@@ -1,10 +1,10 @@
-"""Negation scope around cue terms (attribution.negator_before / negator_after), on invented sentences."""
+"""Negation scope around cue terms (cues.negator_before / negator_after), on invented sentences."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.stages.stakeholders.attribution import score_terms
+from pipeline.stages.stakeholders.cues import score_terms
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus, statements_of
 

@@ -47,7 +47,7 @@ VIEW_AFTER_REFERS = ("أن", "أنه", "أنها", "أنهم", "أهمية", "ض
 # "indicate" verbs in the present tense: with a subject that names no actor («تشير التقديرات إلى أن»,
 # «يوضح الجدول») the text or the data speaks, not a stakeholder.
 INDICATE_VERBS = ("يشير", "تشير", "يوضح", "توضح", "يبين", "تبين", "يفيد", "تفيد")
-# Negation of a cue term (see ``attribution.negator_before``).  Verbal particles negate a term up to
+# Negation of a cue term (see ``cues.negator_before``).  Verbal particles negate a term up to
 # NEGATION_WINDOW words after them in the same clause: the term may be the object or subject of the
 # negated verb («لا تعالجها الآليات القائمة»), or the agent of a negated passive after its cognate
 # object («ولم تعالج معالجة كافية من قبل الآليات القائمة», six words); «عدم» negates the verbal noun

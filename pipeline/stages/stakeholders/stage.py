@@ -158,7 +158,7 @@ class StakeholderPositions(CorpusStage):
     stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
     # embedding evidence only for statements this close to a pole
     stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
-    # a negated cue term (attribution.negator_before/after): no evidence / evidence for the other pole / as is
+    # a negated cue term (cues.negator_before/after): no evidence / evidence for the other pole / as is
     stance_negation: Literal["void", "flip", "off"] = "void"
     # group positions: partial pooling toward the corpus mean (normal hierarchical model, pooling.py) or plain means
     pooling: Literal["hierarchical", "none"] = "hierarchical"
