@@ -13,7 +13,7 @@ from pipeline.config import load
 from pipeline.run.runner import run
 from pipeline.stages.stakeholders.stage import StakeholderPositions, fold
 from tests.conftest import FIXTURES, SHARED, default_config_data
-from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
+from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus, statements_of
 
 CASES = [json.loads(line) for line in (FIXTURES / "attribution_cases.jsonl").read_text("utf-8").splitlines() if line]
 
@@ -241,3 +241,51 @@ def test_clause_openers_are_folded_like_the_text():
 
     for word in ("إلى", "على", "بأن", "بشأن"):
         assert fold(word) in CLAUSE_OPENERS
+
+
+# -- reporting nouns and participles attached to the clause before them (attribution.noun_statements)
+@pytest.mark.parametrize(
+    ("text", "cue", "speaker", "subject"),
+    [
+        (
+            "وفي قرارها 65/141، أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة تعزيز مشاركة البلدان النامية.",
+            "التسليم",
+            "intergovernmental",
+            "الجمعية العامة",
+        ),
+        ("ورد الأمين العام من خلال دعوة عشر منظمات إلى تقديم تقارير.", "دعوة", "intergovernmental", "الأمين العام"),
+        ("وأنهت الحكومات المفاوضات عبر اقتراح بإنشاء آلية جديدة.", "اقتراح", "governments", "الحكومات"),
+        (
+            "وكتب الأمين العام إلى المنظمات العشر المعنية طالبا منها تقديم اقتراحات.",
+            "طالبا",
+            "intergovernmental",
+            "الأمين العام",
+        ),
+    ],
+)
+def test_reporting_noun_or_participle_takes_the_subject_of_its_clause(tmp_path, text, cue, speaker, subject):
+    (statement,) = statements_of(make_corpus([text], tmp_path))
+    assert (statement.statement.cue, statement.statement.speaker) == (cue, speaker)
+    assert statement.voice == "noun_adjunct" and statement.subject == subject
+    assert statement.statement.text.startswith(cue)  # the view is the noun's clause
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ودعوة الحكومات إلى إنشاء آلية جديدة.",  # no clause before: no agent
+        "ورحبت الحكومات بالقرار مع دعوة الأمم المتحدة إلى إنشاء آلية جديدة.",  # an actor after the noun
+        "وأرسل التقرير إلى الأمين العام مع اقتراح بإنشاء آلية جديدة.",  # the actor follows a preposition
+        "وعقدت الحكومات والمنظمات الدولية اجتماعا مع التأكيد على دور الحكومات.",  # two groups: whose?
+        "وانتهى الاجتماع مع التسليم بضرورة الحوار.",  # no actor named: nothing to attribute
+        "وكانت الطالبة مؤدبة مع دعوة صديقتها.",  # no actor at all
+    ],
+)
+def test_reporting_noun_without_a_sure_agent_gives_no_statement(tmp_path, text):
+    assert statements_of(make_corpus([text], tmp_path)) == []
+
+
+def test_reporting_noun_inside_a_reported_view_adds_no_second_statement(tmp_path):
+    text = "وأكدت الحكومات أهمية المنتدى مع التشديد على الشراكات."
+    (statement,) = statements_of(make_corpus([text], tmp_path))
+    assert (statement.statement.cue, statement.voice) == ("وأكدت", "subject")

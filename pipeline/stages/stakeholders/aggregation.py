@@ -12,7 +12,8 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.stages.stakeholders.actors import AxisSpec
-from pipeline.stages.stakeholders.attribution import AttributedStatement, round_score
+from pipeline.stages.stakeholders.attribution import AttributedStatement
+from pipeline.stages.stakeholders.cues import round_score
 from pipeline.stages.stakeholders.pooling import pooled_positions
 
 

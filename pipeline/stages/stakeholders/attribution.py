@@ -6,15 +6,16 @@ subject, speakers and clause (see the stage's module docstring); the matching is
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.records import Statement, Unit
-from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec
+from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
+from pipeline.stages.stakeholders.cues import score_terms
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
     CONTINUERS,
+    PREPOSITIONS,
     RELATIVE_PRONOUNS,
     SENTENCE_END,
     CueHit,
@@ -57,11 +58,6 @@ class AttributedStatement:
         }
 
 
-def round_score(value: float | None, places: int = 4) -> float | None:
-    """``value`` rounded for the output files (-0.0 written as 0.0); None stays None."""
-    return None if value is None else round(value + 0.0, places)
-
-
 # -- attribution of one unit ---------------------------------------------------------------
 
 
@@ -73,6 +69,7 @@ class AttributionLimits:
     damaged_lookback: int  # ... when the verb ends its sentence (visual-order damage)
     min_clause_words: int  # a clause with fewer words after its subject continues into the next sentence
     max_subject_tokens: int
+    negation: str = "void"  # a negated cue term: "void" (no evidence), "flip" (counts for the other pole), "off"
 
 
 @dataclass
@@ -368,12 +365,63 @@ def _resolve(
         speakers = list(unique.items())
         previous, previous_sentence = speakers, m.sentence_of[i]
         resolved.append((hit, speakers, how, subject_span))
+    nouns = noun_statements(m, lexicon)
+    if nouns:
+        resolved = sorted(resolved + nouns, key=lambda r: r[0].index)
     return resolved, {
+        "noun_statements": len(nouns),
         "cues_without_actor": skipped,
         "table_cells": table_cells,
         "objects_not_subjects": objects,
         **not_views,
     }
+
+
+NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
+
+
+def noun_statements(m: UnitMatches, lexicon: _Lexicon) -> list[tuple[CueHit, Speakers, str, tuple[int, int] | None]]:
+    """Views opened by a reporting noun or participle attached to the clause before it, spoken by that
+    clause's subject.
+
+    «وفي قرارها 65/141، أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …»: the noun (a word of
+    ``REPORTING_NOUNS`` right after «مع», «من خلال» or «عبر»), or a circumstantial participle
+    (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
+    own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
+    than guess: the sentence names exactly one group before the noun, and its first actor follows a
+    word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
+    الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
+    the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
+    doc, out = m.doc, []
+    in_mention = {t for mn in m.mentions for t in range(mn.start, mn.end)}
+    for k in range(2, len(doc)):
+        key = lexicon.key(doc[k].text)
+        if k in in_mention or k in m.cue_positions:
+            continue
+        if key in lexicon.reporting_participles:
+            if not m.is_word[k - 1] or _bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
+                continue
+        elif key in lexicon.reporting_nouns:
+            before = (lexicon.key(doc[k - 1].text),), (lexicon.key(doc[k - 2].text), lexicon.key(doc[k - 1].text))
+            if not any(b in lexicon.noun_adjuncts for b in before):
+                continue
+        else:
+            continue
+        s_start = m.sentences[m.sentence_of[k]][0]
+        if k + 1 in m.mention_at or any(t in m.cue_positions for t in range(s_start, k)):
+            continue
+        named = [mn for mn in m.mentions if s_start <= mn.start and mn.end <= k]
+        groups = {mn.group for mn in named}
+        if len(groups) != 1 or UNSPECIFIED in groups:
+            continue
+        first = named[0]
+        lead = first.start - 1
+        if lead < s_start or not m.is_word[lead] or _bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
+            continue
+        out.append(
+            (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
+        )
+    return out
 
 
 def _statements(
@@ -392,6 +440,8 @@ def _statements(
         s_end = sentences[m.sentence_of[i]][1]
         # the reported view starts at its verb (or at its subject, when that comes first)
         start = min(i, subject_span[0] if subject_span else i)
+        if how == "noun_adjunct":
+            start = i  # the view is the noun's clause; its subject opens the sentence's main clause
         after = subject_span[1] if subject_span and subject_span[0] > i else i + 1
         end = s_end
         content = [t for t in range(after, s_end) if is_word[t]]
@@ -403,7 +453,7 @@ def _statements(
             end -= 1
         c0, c1 = offsets[start][0], offsets[end - 1][1]
         text = unit.text[c0:c1].strip()
-        evidence, scores = score_terms(doc, lexicon, axes, start, end)
+        evidence, scores = score_terms(doc, lexicon, axes, start, end, limits.negation)
         subject = unit.text[offsets[subject_span[0]][0] : offsets[subject_span[1] - 1][1]] if subject_span else ""
         sid = f"{unit.unit_id}#{number + 1}"
         for group, org in speakers:
@@ -466,19 +516,3 @@ def noun_phrase_end(
         else:
             break
     return k
-
-
-def score_terms(doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
-    """Per axis: the matched pole terms in tokens [start, end) and the score (pos - neg) / (pos + neg)."""
-    hits: dict[str, dict[int, list[str]]] = defaultdict(lambda: {-1: [], 1: []})
-    for s, e, label in lexicon.spans(lexicon.matchers["terms"], doc):
-        if s >= start and e <= end:
-            hits[label[1]][label[2]].append(label[3])
-    evidence, scores = {}, {}
-    for axis in axes:
-        neg, pos = hits[axis.id][-1], hits[axis.id][1]
-        evidence[axis.id] = {axis.negative: neg, axis.positive: pos}
-        total = len(neg) + len(pos)
-        # cue terms alone; the stage's `apply` replaces this with the combined stance score
-        scores[axis.id] = round_score((len(pos) - len(neg)) / total) if total else None
-    return evidence, scores

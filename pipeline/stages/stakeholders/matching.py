@@ -47,6 +47,39 @@ VIEW_AFTER_REFERS = ("أن", "أنه", "أنها", "أنهم", "أهمية", "ض
 # "indicate" verbs in the present tense: with a subject that names no actor («تشير التقديرات إلى أن»,
 # «يوضح الجدول») the text or the data speaks, not a stakeholder.
 INDICATE_VERBS = ("يشير", "تشير", "يوضح", "توضح", "يبين", "تبين", "يفيد", "تفيد")
+# Negation of a cue term (see ``cues.negator_before``).  Verbal particles negate a term up to
+# NEGATION_WINDOW words after them in the same clause: the term may be the object or subject of the
+# negated verb («لا تعالجها الآليات القائمة»), or the agent of a negated passive after its cognate
+# object («ولم تعالج معالجة كافية من قبل الآليات القائمة», six words); «عدم» negates the verbal noun
+# it governs and that noun's complement («عدم كفاية الآليات القائمة», two words); «غير» only the word
+# right after it («غير السيادية»): «المنظمات غير الحكومية والآليات القائمة» is not a negation of the
+# mechanisms.  Written in plain Arabic, keyed like the text, with an optional و/ف.
+# Reporting nouns (verbal nouns of reporting verbs) that open a view as an adjunct of the clause before
+# them: «أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …», «ورد الأمين العام من خلال دعوة …».
+# Such a noun has no subject of its own; its agent is the subject of the clause it modifies (see
+# ``attribution.noun_statements``).  A noun with a genitive actor after it is left out: that actor is
+# the agent of «تسليم الحكومات بأن» but the addressee of «دعوة الحكومات إلى».
+REPORTING_NOUNS = (
+    "التسليم", "تسليم", "الاعتراف", "اعتراف", "التأكيد", "تأكيد", "التشديد", "تشديد",
+    "دعوة", "الدعوة", "اقتراح", "الاقتراح", "مطالبة", "المطالبة",
+)  # fmt: skip
+NOUN_ADJUNCTS = ("مع", "من خلال", "عبر")  # the words that attach such a noun to the clause before it
+# Circumstantial participles (حال, accusative masculine singular) do the same without a linking word:
+# «وكتب الأمين العام إلى المنظمات طالبا منها …».  Feminine and other forms are left out: «طالبة» is also
+# "a student", «مسلما» "a Muslim".
+# Prepositions: an actor right after one is not the subject of the clause («مع الحكومات», «لدى الأمين العام»).
+PREPOSITIONS = frozenset(
+    light_fold(w) for w in ("من", "مع", "لدى", "عند", "بين", "نحو", "عبر", "ضد", "دون", "خلال", "قبل", "بعد", "منذ")
+)
+REPORTING_PARTICIPLES = ("طالبا", "داعيا", "مؤكدا", "مشيرا", "مقترحا", "مشددا", "معربا")
+VERB_NEGATORS = ("لا", "لم", "لن", "ليس", "ليست", "ليسوا", "لسنا")
+NOUN_NEGATORS = {"عدم": 2, "بعدم": 2, "لعدم": 2, "غير": 1, "بغير": 1}  # word -> its reach in words
+NEGATION_WINDOW = 6
+# Fixed phrases that hold a negation particle but affirm: «لا بد» (must), «لا سيما» (especially),
+# «لا يزال» (still), «لا غنى عن» (indispensable); the word after the particle is checked.
+NOT_NEGATING_NEXT = ("بد", "سيما", "يزال", "تزال", "يزالون", "زال", "زالت", "غنى", "مناص")
+# Words that end a particle's reach: a new clause, or the exclusive «لا … إلا» ("only"), which affirms.
+NEGATION_BARRIERS = ("أن", "بأن", "إن", "لأن", "وأن", "لكن", "ولكن", "بل", "إلا", "الذي", "التي", "الذين")
 
 
 def fold(text: str) -> str:
@@ -182,6 +215,13 @@ class _Lexicon:
         self.view_after_refers = {self.key(w) for w in VIEW_AFTER_REFERS}
         self.indicate_verbs = {self.key(w) for w in INDICATE_VERBS}
         self.ila = self.key("إلى")
+        self.reporting_nouns = {self.key(w) for w in REPORTING_NOUNS}
+        self.reporting_participles = {self.key(w) for w in REPORTING_PARTICIPLES}
+        self.noun_adjuncts = {tuple(self.key(w) for w in phrase.split()) for phrase in NOUN_ADJUNCTS}
+        self.verb_negators = {self.key(w) for w in VERB_NEGATORS}
+        self.noun_negators = {self.key(w): reach for w, reach in NOUN_NEGATORS.items()}
+        self.not_negating_next = {self.key(w) for w in NOT_NEGATING_NEXT}
+        self.negation_barriers = {self.key(w) for w in NEGATION_BARRIERS}
         self.verbs = {k for _, keys in phrases["cues"] for k in keys}
         self.matchers = {}
         for kind in ("actors", "cues", "words", "terms"):

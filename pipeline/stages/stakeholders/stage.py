@@ -158,6 +158,8 @@ class StakeholderPositions(CorpusStage):
     stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
     # embedding evidence only for statements this close to a pole
     stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
+    # a negated cue term (cues.negator_before/after): no evidence / evidence for the other pole / as is
+    stance_negation: Literal["void", "flip", "off"] = "void"
     # group positions: partial pooling toward the corpus mean (normal hierarchical model, pooling.py) or plain means
     pooling: Literal["hierarchical", "none"] = "hierarchical"
     # scale of the half-Cauchy prior on the between-group sd of positions (scores lie in [-1, 1])
@@ -233,6 +235,7 @@ class StakeholderPositions(CorpusStage):
             damaged_lookback=self.damaged_lookback,
             min_clause_words=self.min_clause_words,
             max_subject_tokens=self.max_subject_tokens,
+            negation=self.stance_negation,
         )
 
     def _unit_statements(
@@ -242,7 +245,7 @@ class StakeholderPositions(CorpusStage):
 
     def _score(self, doc: Any, lexicon: _Lexicon, axes: list[AxisSpec], start: int, end: int) -> tuple:
         """Per axis: the matched pole terms in tokens [start, end) and the cue-term score (see ``score_terms``)."""
-        return score_terms(doc, lexicon, axes, start, end)
+        return score_terms(doc, lexicon, axes, start, end, self.stance_negation)
 
     @property
     def stance_params(self) -> StanceParams:
@@ -380,6 +383,7 @@ class StakeholderPositions(CorpusStage):
             "attributed": sum(v for k, v in counts.items() if k != UNSPECIFIED),
             "unspecified": counts.get(UNSPECIFIED, 0),
             "cues_without_actor": skipped.get("cues_without_actor", 0),
+            "noun_statements": skipped.get("noun_statements", 0),
             "table_cells_not_statements": skipped.get("table_cells", 0),
             "objects_not_subjects": skipped.get("objects_not_subjects", 0),
             "definitions_not_statements": skipped.get("definitions", 0),
