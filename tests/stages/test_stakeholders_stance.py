@@ -225,3 +225,12 @@ def test_stance_on_dev_labels_beats_chance():
     scores = [a.score for a in view_scores(views, stage, stage.stance_params)]
     r = stance_scores([v["stance"] for v in views], scores, stage.stance_neutral_band, samples=100)
     assert r["sign_agreement_strict"][0] >= 0.75 and r["macro_f1"][0] >= 0.6
+
+
+def test_an_unscored_statement_has_no_label_and_a_weak_score_is_neutral():
+    from pipeline.stages.stakeholders.stance import score_texts
+
+    cues = [{AXIS: {IG: [], MS: []}}, {AXIS: {IG: ["a"], MS: ["b"]}}, {AXIS: {IG: [], MS: ["b"]}}]
+    out = score_texts(["x", "y", "z"], cues, [(AXIS, IG, MS)], None, StanceParams("cues"))
+    assert [s[AXIS].score for s in out] == [None, 0.0, 1.0]
+    assert [s[AXIS].label for s in out] == [None, "neutral", MS]  # no evidence is not "neutral"

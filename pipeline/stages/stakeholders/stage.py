@@ -293,7 +293,7 @@ class StakeholderPositions(CorpusStage):
             if not any(stance[axis.id].cue_score is not None for stance in stances):
                 for stance in stances:
                     stance[axis.id].score = stance[axis.id].embedding_score = None
-                    stance[axis.id].label = "neutral"
+                    stance[axis.id].label = None
         by_id = {s.statement_id: stance for s, stance in zip(order, stances, strict=True)}
         for s in statements:
             s.stance = by_id[s.statement_id]

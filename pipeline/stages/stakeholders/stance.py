@@ -58,7 +58,7 @@ class AxisStance:
     """One statement on one axis: the score and everything it rests on."""
 
     score: float | None
-    label: str  # the negative pole id, the positive pole id, or "neutral" (also without a score)
+    label: str | None  # the negative pole id, the positive pole id, "neutral" (a weak score), None (no score)
     cue_score: float | None
     embedding_score: float | None  # clip(margin / scale), None below min_margin
     margin: float | None  # cos to the positive pole - cos to the negative pole (None: embeddings not used)
@@ -197,7 +197,7 @@ def score_texts(
             m = None if margins is None else float(margins[i])
             r = None if relevance is None else float(relevance[i])
             score, emb = combine(c, m, params, 1.0 if r is None else r)
-            label = "neutral"
+            label = None if score is None else "neutral"  # unscored is not neutral: no evidence either way
             if score is not None and abs(score) >= params.neutral_band:
                 label = positive if score > 0 else negative
             out[i][axis] = AxisStance(
