@@ -210,3 +210,26 @@ class CharModel:
 def char_model() -> CharModel:
     """The character model of the wordfreq Arabic lexicon (built once, on first use)."""
     return CharModel(glyphs.lexicon())
+
+
+# -- the neighbours of a damaged word in a line (read by the repair stage's context pass)
+
+_GLOSS_RE = re.compile(r"\s*[(\[«\"'/]?\s*([A-Za-z])[A-Za-z]")
+
+
+def gloss_letter(after: str) -> str:
+    """The first letter (upper case) of a Latin word right after a word, in brackets or not («(Aadhar)»)."""
+    match = _GLOSS_RE.match(after)
+    return match.group(1).upper() if match else ""
+
+
+def neighbour_key(gap: str, word: str, last: bool) -> str:
+    """The glyph context table's token next to a word: the nearest token of ``gap`` (the text between
+    the word and its neighbouring Arabic word) or, when the gap is blank, that repaired ``word``."""
+    found = tokens(gap) if gap.strip() else ()
+    if found:
+        return found[-1] if last else found[0]
+    parts = word.split()  # a glued word split in two
+    if not parts:
+        return ""
+    return glyphs._clean_key(parts[-1] if last else parts[0])

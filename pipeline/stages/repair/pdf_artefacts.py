@@ -70,7 +70,7 @@ from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
-from pipeline.stages.repair.glyph_context import tokens
+from pipeline.stages.repair.glyph_context import gloss_letter, neighbour_key
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -83,7 +83,6 @@ from pipeline.stages.repair.glyphs import (
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
-    _clean_key,
     _fold_presentation_forms,
     _has_presentation_forms,
     _key,
@@ -329,13 +328,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             if gap is None or " " in words[index]:
                 continue  # no free آ, or a split word
             start, end = matches[index].span()
-            gloss = _gloss_letter(line[end : end + 12])
+            gloss = gloss_letter(line[end : end + 12])
             if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
-            left = _neighbour_key(before, words[index - 1] if index else "", last=True)
-            right = _neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
+            left = neighbour_key(before, words[index - 1] if index else "", last=True)
+            right = neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
             key = (raw, yeh_damaged, left, right, gloss)
             decided = self._context_cache.get(key)
             if decided is None:
@@ -362,27 +361,6 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         for step, number in changes:
             self.counts[step] += number
         return word
-
-
-_GLOSS_RE = re.compile(r"\s*[(\[«\"'/]?\s*([A-Za-z])[A-Za-z]")
-
-
-def _gloss_letter(after: str) -> str:
-    """The first letter (upper case) of a Latin word right after a word, in brackets or not («(Aadhar)»)."""
-    match = _GLOSS_RE.match(after)
-    return match.group(1).upper() if match else ""
-
-
-def _neighbour_key(gap: str, word: str, last: bool) -> str:
-    """The glyph context table's token next to a word: the nearest token of ``gap`` (the text between
-    the word and its neighbouring Arabic word) or, when the gap is blank, that repaired ``word``."""
-    found = tokens(gap) if gap.strip() else ()
-    if found:
-        return found[-1] if last else found[0]
-    parts = word.split()  # a glued word split in two
-    if not parts:
-        return ""
-    return _clean_key(parts[-1] if last else parts[0])
 
 
 @lru_cache(maxsize=1)
