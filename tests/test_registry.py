@@ -56,6 +56,7 @@ def test_a_new_stage_runs_from_a_file_named_in_the_config_and_its_values_reach_t
     assert registry.slots().index("wordcount") == registry.slots().index("report") - 1
     summary = runner.run(loaded, quiet=True)
     assert summary.counts["wordcount"]["long_units"] > 0
+    assert f"wordcount: long_units {summary.counts['wordcount']['long_units']}" in summary.lines()
     units = [json.loads(line) for line in (tmp_path / "out" / "units.jsonl").read_text(encoding="utf-8").splitlines()]
     assert all(u["extra"]["n_words"] == len(u["text"].split()) for u in units)
     assert sum(u["extra"]["n_words"] >= 40 for u in units) == summary.counts["wordcount"]["long_units"]

@@ -73,6 +73,13 @@ class RunSummary:
         themes = self.counts.get("themes", {})
         if themes:
             out.append("themes: " + ", ".join(f"{k} {v}" for k, v in themes.items()))
+        speech = self.counts.get("stakeholders", {})
+        if speech:
+            shown = ("statements", "attributed", "unspecified", "statements_scored", "positions_with_interval")
+            out.append("stakeholders: " + ", ".join(f"{k} {speech[k]}" for k in shown if k in speech))
+        for slot, found in self.counts.items():  # stages of your own: their counts as they gave them
+            if slot not in SUMMARISED and found:
+                out.append(f"{slot}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
         out.extend(f"warning: {warning}" for warning in self.warnings)
         if self.skipped:
             out.append(
@@ -84,6 +91,10 @@ class RunSummary:
         if self.report is not None:
             out.append(f"report: {self.report}")
         return out
+
+
+# slots whose counts the summary already shows (or that have too many to show: they are in run.json)
+SUMMARISED = ("ingest", "structure", "repair", "normalise", "tokenise", "themes", "stakeholders", "report")
 
 
 def history_record(

@@ -196,6 +196,8 @@ def test_unused_axis_warning_is_in_run_json_and_the_run_summary(tmp_path):
     mine = [w for w in info["warnings"] if w.startswith("stakeholders: ")]
     assert len(mine) == 1 and f"axis '{AXIS}'" in mine[0] and "no evidence" in mine[0]
     assert any(line == f"warning: {mine[0]}" for line in summary.lines())
+    said = next(line for line in summary.lines() if line.startswith("stakeholders: "))
+    assert f"statements {summary.counts['stakeholders']['statements']}" in said and "statements_scored" in said
     assert info["stages"]["stakeholders"]["counts"]["axes_without_evidence"] == 1
     assert info["stages"]["stakeholders"]["counts"]["attributed"] == 3  # the news verbs found their groups
     assert "no evidence" in (tmp_path / "out" / "report.html").read_text("utf-8")
