@@ -22,6 +22,12 @@ HEH = "\u0647"
 TATWEEL = "\u0640"
 KASHIDA_GLYPH = "\u0467"  # the glyph one PDF font's kashida is extracted as («ѧ»)
 HARAKAT = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670"  # tanween, short vowels, shadda, sukun, ...
+# Ordinal words that number headings («أولا - …», «ثانيا: …»).  Authors write them with tanween
+# («أولاً») and stretch them with tatweel («ثانيـا»): ORDINALS, a regex alternation, allows both
+# between and after the letters, so a match keeps the author's spelling for display.
+ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
+_ORDINAL_MARKS = "[\u0640\u064b-\u0652]*"
+ORDINALS = "|".join(_ORDINAL_MARKS.join(word) + _ORDINAL_MARKS for word in ORDINAL_WORDS)
 # The marks display text keeps as written (tanween, short vowels, shadda, sukun, superscript alef) and
 # arclean deletes: models read the display text without them, as it was before display kept them.
 DISPLAY_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"

@@ -29,6 +29,7 @@ from typing import ClassVar
 
 from pipeline.records import Table, TableRow, Unit
 from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture
+from pipeline.text.arabic import ORDINALS
 
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
@@ -40,12 +41,9 @@ SHORT_LAST_LINE = 0.8  # in wrapped text, a line ending a sentence this far shor
 WRAP_SPREAD = 0.25  # wrapped lines that end no sentence are within this share of their median length ...
 WRAP_TIGHT = 0.75  # ... this many of them (the rest: titles)
 MD_HEADING = re.compile(r"^\s*(?:[0-9\u0660-\u0669]{1,3}\s+)?#{1,6}\s+(?P<title>.*?)\s*#*\s*$")
-_MARKS = "[\u0640\u064b-\u0652]*"
-_ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
-_ORDINAL = "|".join(_MARKS.join(w) + _MARKS for w in _ORDINAL_WORDS)
 NUMBERED_HEADING = re.compile(
-    rf"^\s*(?:(?:[0-9\u0660-\u0669]{{1,2}}(?:[.\-][0-9\u0660-\u0669]{{1,2}})*|{_ORDINAL}|[IVX]{{1,5}})\s*[-–.:)]\s*|"
-    rf"(?:{_ORDINAL})\s+)(?P<title>\S.*)$"
+    rf"^\s*(?:(?:[0-9\u0660-\u0669]{{1,2}}(?:[.\-][0-9\u0660-\u0669]{{1,2}})*|{ORDINALS}|[IVX]{{1,5}})\s*[-–.:)]\s*|"
+    rf"(?:{ORDINALS})\s+)(?P<title>\S.*)$"
 )
 LIST_ITEM = re.compile(
     r"^\s*(?:[-*•▪●◦■□✓➢►–—·]|[0-9\u0660-\u0669]{1,3}\s*[.)\-]|\([0-9\u0660-\u0669a-zأ-ي]{1,3}\)|[a-zأ-ي][.)])\s+\S"

@@ -29,12 +29,8 @@ from dataclasses import dataclass
 from pipeline.records import DocStructure, Document, DocumentState, Table, TableRow, Unit
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.text.arabic import KASHIDA_GLYPH, ORDINALS, TATWEEL
 
-ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
-# Authors write ordinals with tanween («أولاً») and stretch them with tatweel («ثانيـا»): allow both
-# between and after the letters, so the match keeps the author's spelling for display.
-_MARKS = "[\u0640\u064b-\u0652]*"
-ORDINALS = "|".join(_MARKS.join(word) + _MARKS for word in ORDINAL_WORDS)
 HEADING_VISUAL = re.compile(rf"^\s*(?P<title>\S.*?)\s*-\s*(?P<ord>{ORDINALS})\s*$")
 HEADING_LOGICAL = re.compile(rf"^\s*(?P<ord>{ORDINALS})\s*-\s*(?P<title>\S.*?)\s*$")
 # Paragraph numbers in Latin or Arabic-Indic digits («١ -»); ``int()`` reads both.
@@ -57,7 +53,7 @@ KNOWN_ROW_LABELS = {
     "المجموع": ("Total", None),
 }
 TOTAL_LABELS = {"المجموع", "المجموع الكلي", "الإجمالي"}
-KASHIDA = str.maketrans("", "", "\u0467\u0640")
+KASHIDA = str.maketrans("", "", KASHIDA_GLYPH + TATWEEL)
 
 
 def _strip_kashida(text: str) -> str:
