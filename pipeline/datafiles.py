@@ -62,15 +62,10 @@ def _load_data_file(path: Path, size: int, mtime_ns: int, model: type[BaseModel]
     return checked
 
 
-def _short(value: Any) -> Any:
-    """A value for a one-line message: long ones cut (a whole list of themes is no help)."""
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a one-line message, cut when long (a whole list of themes is no help)."""
     text = repr(value)
-    return value if len(text) <= 60 else _Cut(text[:57] + "...")
-
-
-class _Cut(str):
-    def __repr__(self) -> str:
-        return str(self)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _loc(loc: tuple) -> str:
@@ -105,7 +100,7 @@ def _unwrap(hint: Any) -> Any:
 
 
 def _data_error(error: dict[str, Any], model: type[BaseModel]) -> str:
-    kind, value = error["type"], _short(error.get("input"))
+    kind, value = error["type"], _shown(error.get("input"))
     if kind == "extra_forbidden":
         owner = _owner(model, error["loc"])
         return f"unknown key; expected one of: {', '.join(sorted(owner.model_fields)) if owner else '?'}"
@@ -114,16 +109,16 @@ def _data_error(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind == "value_error":
         return str(error["ctx"]["error"])
     if kind == "string_too_short":
-        return f"expected a non-empty string, got {value!r}"
+        return f"expected a non-empty string, got {value}"
     if kind == "too_short":
-        return f"expected a non-empty list or mapping, got {value!r}"
+        return f"expected a non-empty list or mapping, got {value}"
     if kind == "string_pattern_mismatch":
         what = "a key" if error["loc"][-1:] == ("[key]",) else "a string"
-        return f"expected {what} matching {error['ctx']['pattern']} (lower-case identifier), got {value!r}"
+        return f"expected {what} matching {error['ctx']['pattern']} (lower-case identifier), got {value}"
     if kind == "literal_error":
-        return f"expected one of {error['ctx']['expected']}, got {value!r}"
+        return f"expected one of {error['ctx']['expected']}, got {value}"
     expected = error["msg"].removeprefix("Input should be ").replace("a valid ", "a ").replace("tuple", "list")
-    return f"expected {expected}, got {value!r}"
+    return f"expected {expected}, got {value}"
 
 
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
