@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import outputs
-from pipeline.outputs import number  # noqa: F401 - the report's cells are read as the catalogue reads them
 
 
 def result_json(folder: Path, name: str = "run") -> dict[str, Any] | None:

@@ -13,9 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pipeline.outputs import split_list_cell
+from pipeline.outputs import number, split_list_cell
 from pipeline.stages.report.highlight import SeedHighlighter
-from pipeline.stages.report.inputs import number
 from pipeline.stages.structure import STRUCTURE_NOTES
 from pipeline.stages.structure.un import TOTAL_LABELS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pipeline.stages.report.inputs import number
+from pipeline.outputs import number
 from pipeline.stages.report.sections import first_fits, fmt, percent
 
 # Salience cells resting on fewer statements than this are greyed: a share of 1-2 statements says little.
