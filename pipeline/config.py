@@ -76,6 +76,8 @@ class Executor:
     address: str | None = None
     workers: int = 2
     chunk_size: int = 8
+    document_seconds: float = 120.0  # each document's budget (pipeline.run.budget); 0: no limit
+    document_memory_mb: int = 2048
 
 
 @dataclass
@@ -192,6 +194,8 @@ class ExecutorOptions(BaseModel):
     address: str | None = None
     workers: Annotated[int, Field(ge=1)] = 2
     chunk_size: Annotated[int, Field(ge=1)] = 8
+    document_seconds: Annotated[float, Field(ge=0)] = 120.0
+    document_memory_mb: Annotated[int, Field(ge=0)] = 2048
 
 
 class ConfigFile(BaseModel):
@@ -485,7 +489,7 @@ def parse(data: Any, path: Path) -> Config:
         corpus=corpus,
         output=(base / top.output).resolve(),
         seed=top.seed,
-        executor=Executor(executor.kind, executor.address, executor.workers, executor.chunk_size),
+        executor=Executor(**executor.model_dump()),
         stages=stages,
         description=top.description,
         lock_timeout=top.lock_timeout,

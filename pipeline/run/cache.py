@@ -33,6 +33,8 @@ from typing import Any
 
 from pipeline.config import StageSpec, file_sha256
 from pipeline.config import content_hash as _sha
+from pipeline.names import path_text
+from pipeline.stages.ingest import twin_stems
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
 FORMAT = 2  # bump when the pickled state changes shape
@@ -119,7 +121,16 @@ def _folder_context(folder: str) -> str:
 
 def document_key(path: Path, sha256: str, chain_key: str) -> str:
     """The cache key of one file's state after the stage whose chain key is ``chain_key``."""
-    return _sha({"file": sha256, "source": str(path), "folder": _folder_context(str(path.parent)), "chain": chain_key})
+    twin = {"twin": 1} if path.stem in twin_stems(path.parent) else {}  # its id keeps the extension (ingest)
+    return _sha(
+        {
+            "file": sha256,
+            "source": path_text(path),
+            "folder": _folder_context(str(path.parent)),
+            "chain": chain_key,
+            **twin,
+        }
+    )
 
 
 class DocumentCache:

@@ -22,7 +22,9 @@ from typing import Any
 from pipeline import atomic
 from pipeline.config import StageSpec
 from pipeline.errors import InputError
+from pipeline.names import os_path, path_text, quoted
 from pipeline.records import Document, DocumentState, Table, Unit
+from pipeline.run.budget import Budget, BudgetExceeded, guard
 from pipeline.run.cache import DocumentCache, document_key
 from pipeline.stages.base import CorpusStage, DocumentStage
 
@@ -86,8 +88,10 @@ class DocumentProcessor:
         stages: dict[str, StageSpec],
         cache: DocumentCache | None = None,
         keys: dict[str, str] | None = None,
+        budget: Budget | None = None,
     ):
         self.slots = document_slots(stages)
+        self.budget = budget  # each document's time and memory (pipeline.run.budget)
         self.specs = {slot: stages[slot] for slot in self.slots}
         self.built: dict[str, Any] = {slot: spec.build() for slot, spec in self.specs.items()}
         self.cache = cache
@@ -97,12 +101,25 @@ class DocumentProcessor:
         self.keep_text_until = "repair" if "repair" in self.specs else "structure"
 
     def __call__(self, path: Path, sha256: str | None = None) -> DocumentResult:
-        """The per-document result for ``path`` (with units); ``sha256`` of its bytes enables the cache."""
+        """The per-document result for ``path`` (with units); ``sha256`` of its bytes enables the cache.
+
+        A document over its budget fails with the reason (not cached: a later run with a larger
+        budget computes it)."""
         path = Path(path)
+        result = DocumentResult(source=path_text(path))
+        at = [""]  # the stage at work, for the message
+        try:
+            with guard(self.budget):
+                return self._compute(path, result, sha256, at)
+        except BudgetExceeded as exc:
+            reason = str(exc) or "over budget"
+            return DocumentResult(source=result.source, error=f"{quoted(path)}: {at[0]}: {reason}")
+
+    def _compute(self, path: Path, result: DocumentResult, sha256: str | None, at: list[str]) -> DocumentResult:
         state = DocumentState(path)
-        result = DocumentResult(source=str(path))
         start = self._resume(state, result, sha256)
         for slot in self.slots[start if result.error is None else len(self.slots) :]:
+            at[0] = slot
             t = time.perf_counter()
             try:
                 result.counts[slot] = self.built[slot].process(state)
@@ -112,7 +129,7 @@ class DocumentProcessor:
                 result.error = str(exc)
             except Exception as exc:  # a bug or odd input in one document must not stop the corpus
                 message = (str(exc).splitlines() or [""])[0]
-                result.error = f"{path}: {slot} failed: {type(exc).__name__}: {message}"
+                result.error = f"{quoted(path)}: {slot} failed: {type(exc).__name__}: {message}"
                 return result  # not cached: it may be transient (memory) or fixed by the next release
             result.seconds[slot] = result.seconds.get(slot, 0.0) + time.perf_counter() - t
             result.computed.append(slot)
@@ -187,7 +204,7 @@ class DocumentProcessor:
             return result.units, result.tables
         entry = self.cache.load(self.slots[-1], result.stored)
         if entry is None:  # removed behind our back: compute it again rather than lose the document
-            full = self(Path(result.source), result.sha256)
+            full = self(os_path(result.source), result.sha256)
             return full.units, full.tables
         _, units, tables = entry[1]
         if "normalise" not in self.specs:
@@ -239,35 +256,46 @@ _WORKER_PROCESSORS: dict[tuple, DocumentProcessor] = {}
 _WORKER_STAGES: dict[str, Any] = {}
 
 
-def worker_processor(stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str]) -> DocumentProcessor:
+def worker_processor(
+    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], budget: Budget | None = None
+) -> DocumentProcessor:
     ident = (cache_root, tuple(sorted(keys.items())), tuple(stages))
     processor = _WORKER_PROCESSORS.get(ident)
     if processor is None:
         _WORKER_PROCESSORS.clear()
         cache = DocumentCache(Path(cache_root)) if cache_root else None
         processor = _WORKER_PROCESSORS[ident] = DocumentProcessor(stages, cache, keys)
+    processor.budget = budget
     return processor
 
 
 def process_chunk(
-    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
+    stages: dict[str, StageSpec],
+    cache_root: str | None,
+    keys: dict[str, str],
+    budget: Budget | None,
+    items: list[tuple[str, str | None]],
 ) -> list[DocumentResult]:
-    """Executor task: run the per-document stages on ``items`` ((path, sha256) pairs)."""
-    processor = worker_processor(stages, cache_root, keys)
+    """Executor task: run the per-document stages on ``items`` ((path, sha256) pairs), each under ``budget``."""
+    processor = worker_processor(stages, cache_root, keys, budget)
     # Units stay in the cache the worker wrote them to: the client reads them back in document order
     # when it writes the results, so they cross no process boundary and never all sit in memory.
     return [lighten(processor(Path(path), sha)) for path, sha in items]
 
 
 def process_render_chunk(
-    stages: dict[str, StageSpec], cache_root: str | None, keys: dict[str, str], items: list[tuple[str, str | None]]
+    stages: dict[str, StageSpec],
+    cache_root: str | None,
+    keys: dict[str, str],
+    budget: Budget | None,
+    items: list[tuple[str, str | None]],
 ) -> list[tuple[DocumentResult, tuple[str, str, int] | None]]:
     """Executor task: as :func:`process_chunk`, each result with its encoded output lines (see :func:`render`).
 
     For runs whose output lines are final once a document is processed (no phrase learning, no
     corpus stages): the client writes them as they arrive, so nothing is read back from the cache.
     """
-    processor = worker_processor(stages, cache_root, keys)
+    processor = worker_processor(stages, cache_root, keys, budget)
     tokeniser = processor.corpus_fitter()
     out = []
     for path, sha in items:

@@ -17,6 +17,7 @@ from pipeline import atomic
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.logs import LOGGER
+from pipeline.names import os_path, quoted
 from pipeline.outputs import path as result_path
 from pipeline.records import Corpus, Table
 from pipeline.run.cache import document_key, stage_key
@@ -109,7 +110,7 @@ def _partition(config: Config, results: list[DocumentResult]) -> tuple[list[Docu
     unique = []
     for r in good:
         if r.doc_id in seen:
-            r.error = f"{r.source}: document id {r.doc_id!r} also used by {seen[r.doc_id]}; rename one file"
+            r.error = f"{quoted(os_path(r.source))}: document id {r.doc_id!r} also used by {quoted(os_path(seen[r.doc_id]))}; rename one file"
             bad.append(r)
         else:
             seen[r.doc_id] = r.source
@@ -287,7 +288,7 @@ class CorpusOutputs:
         if p.cache is None:
             return
         used = [
-            (slot, document_key(Path(r.source), r.sha256, p.keys[slot]))
+            (slot, document_key(os_path(r.source), r.sha256, p.keys[slot]))
             for r in results
             if r.sha256
             for slot in p.slots

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Config, file_sha256
+from pipeline.names import path_text
 from pipeline.run.cache import chain_keys
 from pipeline.run.documents import document_slots
 from pipeline.run.records import package_versions
-from pipeline.stages.ingest import find_corpus_files
+from pipeline.stages.ingest import discover
 
 
 @dataclass
 class Plan:
     files: list[Path]
+    skipped: list[str]  # what the corpus holds but the run does not read, one note each (see ``discover``)
     hashes: dict[str, str | None]  # source -> sha256 of the bytes (None: unreadable)
     versions: dict[str, str]
     doc_keys: dict[str, str]  # per-document slot -> chain key
@@ -24,14 +26,14 @@ class Plan:
 
 def make_plan(config: Config) -> Plan:
     """What a run of ``config`` will read and under which cache keys."""
-    files = find_corpus_files(config.corpus)
+    found = discover(config.corpus, config.output)
     hashes: dict[str, str | None] = {}
-    for path in files:
+    for path in found.files:
         try:
-            hashes[str(path)] = file_sha256(path)
+            hashes[path_text(path)] = file_sha256(path)
         except OSError:
-            hashes[str(path)] = None  # ingest reports why
+            hashes[path_text(path)] = None  # ingest reports why
     versions = package_versions()
     stage_keys = chain_keys(config.stages, versions)
     doc_keys = {slot: stage_keys[slot] for slot in document_slots(config.stages)}
-    return Plan(files, hashes, versions, doc_keys, stage_keys)
+    return Plan(found.files, found.skipped, hashes, versions, doc_keys, stage_keys)

@@ -18,7 +18,6 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.run.commit import now
 from pipeline.run.incremental import Changes
-from pipeline.stages.ingest import skipped_corpus_files
 from pipeline.stages.structure import STRUCTURE_NOTES, document_notes
 
 VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
@@ -82,15 +81,24 @@ class RunSummary:
                 out.append(f"{slot}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
         out.extend(f"warning: {warning}" for warning in self.warnings)
         if self.skipped:
-            out.append(
-                f"skipped: {len(self.skipped)} files not read (not .txt/.md/.pdf/.docx/.html), listed in run.json"
-            )
+            out.append(f"skipped: {len(self.skipped)} not read ({skip_reasons(self.skipped)}), listed in run.json")
         for failure in self.failed:
             out.append(f"failed: {failure}")
         out.append(f"results: {self.output}")
         if self.report is not None:
             out.append(f"report: {self.report}")
         return out
+
+
+def skip_reasons(notes: Sequence[str]) -> str:
+    """``"extension .png 2, hidden folder 1"``: the reasons of skipped-file notes (``"<path>: not read (<why>)"``),
+    counted."""
+    reasons: dict[str, int] = {}
+    for note in notes:
+        why = note.rsplit(": not read (", 1)[-1].rstrip(")")
+        why = "link to a file or folder read already" if why.startswith("the same ") else why
+        reasons[why] = reasons.get(why, 0) + 1
+    return ", ".join(f"{why} {n}" for why, n in sorted(reasons.items()))
 
 
 # slots whose counts the summary already shows (or that have too many to show: they are in run.json)
@@ -152,7 +160,7 @@ def run_info(
             for r in good
         ],
         "warnings": [f"{r.doc_id}: {text}" for r in good for text in notes[r.source][1]] + list(stage_warnings),
-        "skipped": skipped_corpus_files(config.corpus),
+        "skipped": plan.skipped,
         "failed": [r.error for r in bad],
         "failed_documents": [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad],
         "inputs": plan.hashes,

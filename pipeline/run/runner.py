@@ -30,7 +30,9 @@ from pipeline import outputs
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.logs import LOGGER, progress, quieted
+from pipeline.names import path_text
 from pipeline.records import Corpus
+from pipeline.run.budget import Budget
 from pipeline.run.cache import DocumentCache, document_key
 from pipeline.run.commit import (
     CACHE_DIR,
@@ -105,13 +107,14 @@ def _process(
     expected order (see :class:`SpoolWriter`).
     """
     cache = DocumentCache(config.output / CACHE_DIR)
-    processor = DocumentProcessor(config.stages, cache, plan.doc_keys)
+    budget = Budget(config.executor.document_seconds, config.executor.document_memory_mb)
+    processor = DocumentProcessor(config.stages, cache, plan.doc_keys, budget)
     last = processor.slots[-1]
     results: list[DocumentResult | None] = [None] * len(files)
     todo: list[tuple[int, tuple[str, str | None]]] = []
     with progress(len(files), "documents") as bar:
         for index, path in enumerate(files):
-            sha = plan.hashes.get(str(path))
+            sha = plan.hashes.get(path_text(path))
             key = document_key(path, sha, plan.doc_keys[last]) if sha else None
             entry = cache.load(last, key, body=False) if key else None
             if entry is None:
@@ -123,7 +126,7 @@ def _process(
             if bar is not None:
                 bar.update()
         writer: SpoolWriter | None = None
-        args = (config.stages, str(cache.root), plan.doc_keys)
+        args = (config.stages, str(cache.root), plan.doc_keys, budget)
         if spool is not None and todo and config.executor.kind != "local" and spoolable(config, processor):
             todo.sort(key=lambda item: predicted_order(files[item[0]]))  # hand out chunks in output order
             order = sorted(range(len(files)), key=lambda i: predicted_order(files[i]))

@@ -17,8 +17,9 @@ Document ids are the path relative to the corpus root without the extension
 from __future__ import annotations
 
 import codecs
-import glob
+import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Annotated
 from pydantic import Field
 
 from pipeline.errors import InputError
+from pipeline.names import path_text, quoted
 from pipeline.records import Document, DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
@@ -42,36 +44,29 @@ HTML_BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote, pre, td, th, dt, dd, f
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
 # Base letters and their presentation forms: a file typed wholly in presentation forms is Arabic
 # too (the repair stage folds them).
-ARABIC_LETTER = re.compile("[\u0621-\u064a\ufb50-\ufdff\ufe70-\ufefc]")
+# Tatweel (U+0640), the presentation forms of marks (U+FE70-FE7F) and the ornate parentheses
+# (U+FD3E-FD3F) are not letters: a file of only those has no text.
+ARABIC_LETTER = re.compile("[\u0621-\u063f\u0641-\u064a\ufb50-\ufd3d\ufd50-\ufdff\ufe80-\ufefc]")
 # Control characters other than tab/newline/CR/form feed mean "binary", not text.
 BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # charset-normalizer guesses by name; these are the names of the Arabic code pages.
 ARABIC_CODEPAGES = ("cp1256", "iso8859_6")
 
 
-def find_corpus_files(spec: str) -> list[Path]:
-    """Files named by a corpus spec (folder, file or glob) with a readable extension, sorted, metadata excluded.
+def find_corpus_files(spec: str, output: str | os.PathLike | None = None) -> list[Path]:
+    """Files named by a corpus spec (folder, file or glob) with a readable extension, sorted (see :func:`discover`).
 
-    Raises InputError when the spec names nothing or nothing readable; files
-    with other extensions are listed by :func:`skipped_corpus_files`.
+    Raises InputError when the spec names nothing or nothing readable.
     """
-    files = [p for p in _candidate_files(spec) if p.suffix.lower() in SUFFIXES]
-    if not files:
-        skipped = _candidate_files(spec)
-        note = f" ({len(skipped)} skipped: not {', '.join(SUFFIXES)})" if skipped else ""
-        raise InputError(f"{spec}: corpus has no files{note}")
-    return files
+    return discover(spec, output).files
 
 
-def skipped_corpus_files(spec: str) -> list[str]:
-    """Notes for the files of a corpus spec that are not read (unknown extension): ``"<path>: not read (.ext)"``."""
+def skipped_corpus_files(spec: str, output: str | os.PathLike | None = None) -> list[str]:
+    """Notes for what a corpus spec holds but a run does not read, one line each (see :func:`discover`)."""
     try:
-        found = _candidate_files(spec)
+        return discover(spec, output).skipped
     except InputError:
         return []
-    return [
-        f"{p}: not read (extension {p.suffix.lower() or 'none'})" for p in found if p.suffix.lower() not in SUFFIXES
-    ]
 
 
 def corpus_root(spec: str) -> Path:
@@ -89,22 +84,146 @@ def corpus_root(spec: str) -> Path:
     return Path(*parts) if parts else Path(".")
 
 
-def _candidate_files(spec: str) -> list[Path]:
+@dataclass
+class Discovery:
+    """What a corpus spec names: ``files`` to read (sorted) and ``skipped`` notes, one line each
+    (``"<path>: not read (<why>)"``) for the files and folders found but not read."""
+
+    files: list[Path]
+    skipped: list[str]
+
+
+def discover(spec: str, output: str | os.PathLike | None = None) -> Discovery:
+    """The files of a corpus spec (a folder, a file or a glob) and what is skipped, and why.
+
+    Read: files with a readable extension (``SUFFIXES``).  Skipped, each with a note: other
+    extensions; hidden files and folders (name starting with ``.``; a hidden folder is one note);
+    the run's ``output`` folder when it is inside the corpus (a run never reads its own results or
+    cache; when it *is* the corpus folder, its result files and folders); a file or folder reached a
+    second time through a symbolic link (the file itself is read, or the first link to it in (depth,
+    name) order), a link to a folder of the corpus (its files are read where they are) and a link to a
+    folder holding the corpus (a loop).  Metadata files (``metadata.yaml``) and other ``.yaml``/``.yml``
+    files are neither read nor listed.  Raises InputError when the spec names nothing to read.
+    """
     path = Path(spec)
     if path.is_dir():
-        found = [p for p in path.rglob("*") if p.is_file()]
+        found, skipped = _walk(path, output)
     elif path.is_file():
-        found = [path]
+        found, skipped = [path], []
     elif any(ch in spec for ch in "*?["):
-        found = [Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file()]
+        root = corpus_root(spec)
+        pattern = _glob_regex(Path(spec).relative_to(root).as_posix() if root != Path(".") else spec)
+        found, skipped = _walk(root, output) if root.is_dir() else ([], [])
+        found = [p for p in found if pattern.fullmatch(os.path.relpath(p, root).replace(os.sep, "/"))]
+        skipped = [note for note in skipped if "hidden" not in note]  # a glob never names hidden files
     else:
-        raise InputError(f"{spec}: corpus not found (expected a folder, a file or a glob)")
-    files = sorted(
-        p for p in found if p.name not in METADATA_NAMES and not p.name.startswith(".") and p.suffix.lower() != ".yaml"
-    )
+        raise InputError(f"{quoted(spec)}: corpus not found (expected a folder, a file or a glob)")
+    files: list[Path] = []
+    first: dict[str, Path] = {}
+    for p in sorted(found, key=lambda p: (p.is_symlink(), len(p.parts), os.fsencode(p))):
+        if p.name in METADATA_NAMES or p.suffix.lower() in (".yaml", ".yml"):
+            continue
+        if p.suffix.lower() not in SUFFIXES:
+            skipped.append(f"{quoted(path_text(p))}: not read (extension {p.suffix.lower() or 'none'})")
+            continue
+        real = os.path.realpath(p)
+        if real in first:
+            skipped.append(f"{quoted(path_text(p))}: not read (the same file as {quoted(path_text(first[real]))})")
+            continue
+        first[real] = p
+        files.append(p)
     if not files:
-        raise InputError(f"{spec}: corpus has no files")
-    return files
+        note = f" ({len(skipped)} skipped: {skipped[0]}{', ...' if len(skipped) > 1 else ''})" if skipped else ""
+        raise InputError(f"{quoted(spec)}: corpus has no files to read{note}")
+    return Discovery(sorted(files, key=os.fsencode), sorted(skipped, key=os.fsencode))
+
+
+def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], list[str]]:
+    """Every file under ``root``, symbolic links followed but each real folder entered once and never
+    one holding ``root``; notes on the hidden, output and repeated entries left out."""
+    found: list[Path] = []
+    skipped: list[str] = []
+    top = os.path.realpath(root)
+    out = os.path.realpath(output) if output is not None else None
+    entered: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        entered.add(os.path.realpath(folder))
+        keep = []
+        for name in sorted(dirs):
+            sub = os.path.join(folder, name)
+            real = os.path.realpath(sub)
+            why = (
+                "hidden folder" if name.startswith(".")
+                else "the run's output folder" if real == out or _is_result(out, real)
+                else "a link to a folder holding the corpus" if top == real or top.startswith(real + os.sep)
+                else "a link to a folder of the corpus" if real.startswith(top + os.sep) and os.path.islink(sub)
+                else f"the same folder as {quoted(path_text(_first_path(real, root)))}" if real in entered
+                else None
+            )  # fmt: skip
+            if why is None:
+                keep.append(name)
+                entered.add(real)
+            else:
+                skipped.append(f"{quoted(path_text(sub))}{os.sep}: not read ({why})")
+        dirs[:] = keep
+        for name in sorted(names):
+            file = Path(folder, name)
+            if name.startswith("."):
+                skipped.append(f"{quoted(path_text(file))}: not read (hidden file)")
+            elif _is_result(out, os.path.realpath(file)):
+                skipped.append(f"{quoted(path_text(file))}: not read (the run's output folder)")
+            elif file.is_file():
+                found.append(file)
+    return found, skipped
+
+
+# What a run writes at the top of its output folder that a corpus reader could take for a document
+# (when the output folder is the corpus folder itself).
+RESULT_NAMES = ("report.html", "plots", "history")
+
+
+def _is_result(output: str | None, real: str) -> bool:
+    """Whether ``real`` (a resolved path) is one of the run's result files or folders in ``output``."""
+    return output is not None and os.path.dirname(real) == output and os.path.basename(real) in RESULT_NAMES
+
+
+def _first_path(real: str, root: Path) -> str:
+    return os.path.relpath(real, os.path.realpath(root))
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob pattern (``/``-separated, ``**`` for any folders, ``*``, ``?``, ``[...]``) as a regex over
+    ``/``-separated relative paths (:func:`glob.glob`'s matching, without following the file system)."""
+    out = []
+    parts = pattern.split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        j = 0
+        while j < len(part):
+            ch = part[j]
+            if ch == "*":
+                out.append("[^/]*")
+            elif ch == "?":
+                out.append("[^/]")
+            elif ch == "[" and (end := _class_end(part, j)) > 0:
+                body = part[j + 1 : end]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                j = end
+            else:
+                out.append(re.escape(ch))
+            j += 1
+        if not last:
+            out.append("/")
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _class_end(part: str, start: int) -> int:
+    """The index of the ``]`` closing the ``[`` at ``start`` (a ``]`` first in the class is a member), or -1."""
+    first = start + 1 + (part[start + 1 : start + 2] == "!")
+    return part.find("]", first + 1) if first < len(part) else -1
 
 
 def decode_text(data: bytes, where: str) -> tuple[str, str]:
@@ -174,15 +293,44 @@ def _checked(text: str, encoding: str, where: str) -> tuple[str, str]:
 def doc_id_for(path: Path, root: str | Path = "") -> str:
     """A stable, readable id: the path relative to ``root`` without extension, ``/``-separated (``sub/report``).
 
-    Without a root, or for a path outside it, the file name without extension.
+    When the file's folder holds another readable file with the same name but another extension
+    (``report.txt`` beside ``report.pdf``), the extension stays on (``report.txt``, ``report.pdf``):
+    both are analysed, under distinct ids.  Undecodable bytes of a name appear as ``\\xNN``
+    (:func:`path_text`).  Without a root, or for a path outside it, the file name.  The path is not
+    resolved: a file reached through a symbolic link is named by where the corpus has it.
     """
+    path = Path(path)
+    name = path.name if path.stem in twin_stems(path.parent) else path.stem
+    relative = Path(name)
     if root:
-        try:
-            relative = Path(path).resolve().relative_to(Path(root).resolve())
-            return relative.with_suffix("").as_posix()
-        except ValueError:
-            pass
-    return Path(path).stem
+        real_root = os.path.realpath(root)
+        absolute = Path(os.path.abspath(path))
+        for parent in absolute.parents:
+            if os.path.realpath(parent) == real_root:
+                relative = absolute.parent.relative_to(parent) / name
+                break
+    return path_text(relative.as_posix())
+
+
+def twin_stems(folder: str | os.PathLike) -> frozenset[str]:
+    """The file stems that two or more readable files in ``folder`` share (``report`` for ``report.txt``
+    and ``report.pdf``): their ids keep the extension.  Read again when the folder changes (its mtime)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return frozenset()
+    return _twin_stems(os.fspath(folder), stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _twin_stems(folder: str, stamp: int) -> frozenset[str]:
+    stems: dict[str, int] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            stem, suffix = os.path.splitext(entry.name)
+            if suffix.lower() in SUFFIXES and not entry.name.startswith(".") and entry.is_file():
+                stems[stem] = stems.get(stem, 0) + 1
+    return frozenset(stem for stem, n in stems.items() if n > 1)
 
 
 def docx_text(path: Path) -> str:
@@ -197,7 +345,7 @@ def docx_text(path: Path) -> str:
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
-        raise InputError(f"{path}: unreadable .docx ({type(exc).__name__}: {exc})") from None
+        raise InputError(f"{quoted(path)}: unreadable .docx ({type(exc).__name__}: {exc})") from None
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
@@ -263,6 +411,8 @@ class FileIngestor(DocumentStage):
         1  # a "document" with fewer Arabic letters is reported, not analysed
     )
     fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
+    # a PDF stream (page content, form, font) inflating to more than this is a decompression bomb: not read
+    pdf_max_stream_mb: Annotated[float, Field(ge=0)] = 64
     root: str = ""  # corpus folder document ids are relative to (set by the config loader from ``corpus``)
 
     def process(self, state: DocumentState) -> dict[str, int]:
@@ -272,7 +422,7 @@ class FileIngestor(DocumentStage):
 
     def read(self, path: Path) -> Document:
         """Decode one file; raises InputError with the reason when it cannot."""
-        where = str(path)
+        where = quoted(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -282,7 +432,7 @@ class FileIngestor(DocumentStage):
         if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
             from pipeline.stages.pdf_text import extract_pdf_text
 
-            text, encoding = extract_pdf_text(path, paragraphs=True), "pdf"
+            text, encoding = extract_pdf_text(path, paragraphs=True, max_stream_mb=self.pdf_max_stream_mb), "pdf"
         elif suffix in DOCX_SUFFIXES:
             text, encoding = docx_text(path), "docx"
         elif suffix in HTML_SUFFIXES:
@@ -302,7 +452,7 @@ class FileIngestor(DocumentStage):
         meta = load_metadata(path.parent).get(path.name, {})
         return Document(
             doc_id=doc_id_for(path, self.root),
-            source=where,
+            source=path_text(path),
             text=text,
             encoding=encoding,
             sha256=sha,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,11 @@ from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordInc
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import resolve1
-from pdfminer.psparser import PSLiteral
+from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream, resolve1
+from pdfminer.psparser import LIT, PSLiteral
 
 from pipeline.errors import InputError
+from pipeline.names import quoted
 from pipeline.stages.pdf_bidi import _visual_to_logical
 from pipeline.stages.pdf_layout import (
     _continues,
@@ -44,6 +46,8 @@ from pipeline.stages.pdf_layout import (
     join_baseline_pieces,
 )
 
+MAX_STREAM_MB = 64  # default limit on a decoded stream (a real page's content is a few MB at most)
+LITERAL_FORM = LIT("Form")
 _PDF_MAGIC = b"%PDF-"
 _MAGIC_SEARCH_BYTES = 1024  # the PDF spec tolerates junk before the header
 _NO_TEXT_LAYER = "PDF has no text layer (scanned?); run OCR first"
@@ -99,7 +103,7 @@ class _Glyph:
     marks: list[tuple[float, str, bool]] = field(default_factory=list)  # (x, mark text or dot kind, is_dot)
 
 
-def extract_pdf_text(path: Path, paragraphs: bool = False) -> str:
+def extract_pdf_text(path: Path, paragraphs: bool = False, max_stream_mb: float = MAX_STREAM_MB) -> str:
     """Return the text of the PDF at ``path`` in logical order.
 
     Pages are in order and separated by ``"\\f"``; within a page, lines run top
@@ -109,15 +113,17 @@ def extract_pdf_text(path: Path, paragraphs: bool = False) -> str:
     geometry shows (see :func:`pipeline.stages.pdf_layout._paragraph_breaks`).
 
     Raises :class:`InputError` when the file is missing, empty, not a PDF,
-    encrypted, unreadable, or has no text layer.
+    encrypted, unreadable, has no text layer, or a stream pdfminer would inflate (page content,
+    form, font, ToUnicode map) holds more than ``max_stream_mb`` MB (a decompression bomb: pdfminer
+    has no limit of its own; 0: no limit).
     """
     path = Path(path)
     _check_pdf_header(path)
-    pages, undefined_glyphs = _extract_pages(path, paragraphs)
+    pages, undefined_glyphs = _extract_pages(path, paragraphs, max_stream_mb)
     if not any(page.strip() for page in pages):
         if undefined_glyphs:
-            raise InputError(f"{path}: PDF text layer has no Unicode mapping (cid codes only); run OCR first")
-        raise InputError(f"{path}: {_NO_TEXT_LAYER}")
+            raise InputError(f"{quoted(path)}: PDF text layer has no Unicode mapping (cid codes only); run OCR first")
+        raise InputError(f"{quoted(path)}: {_NO_TEXT_LAYER}")
     return "\f".join(pages)
 
 
@@ -127,38 +133,101 @@ def _check_pdf_header(path: Path) -> None:
         with path.open("rb") as handle:
             head = handle.read(_MAGIC_SEARCH_BYTES)
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
+        raise InputError(f"{quoted(path)}: file not found") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a PDF file") from None
+        raise InputError(f"{quoted(path)}: is a directory, not a PDF file") from None
     except OSError as err:
-        raise InputError(f"{path}: cannot read file ({err.strerror})") from None
+        raise InputError(f"{quoted(path)}: cannot read file ({err.strerror})") from None
     if not head:
-        raise InputError(f"{path}: file is empty")
+        raise InputError(f"{quoted(path)}: file is empty")
     if _PDF_MAGIC not in head:
-        raise InputError(f"{path}: not a PDF (no %PDF- header)")
+        raise InputError(f"{quoted(path)}: not a PDF (no %PDF- header)")
 
 
-def _extract_pages(path: Path, paragraphs: bool = False) -> tuple[list[str], int]:
+def _extract_pages(path: Path, paragraphs: bool = False, max_stream_mb: float = 0) -> tuple[list[str], int]:
     """Run pdfminer over every page; return page texts and the count of glyphs without Unicode."""
     manager = _NamingResourceManager()
     device = _LogicalTextDevice(manager)
     device.paragraphs = paragraphs
     interpreter = PDFPageInterpreter(manager, device)
+    checked: set[int] = set()
     try:
         with path.open("rb") as handle:
             document = PDFDocument(PDFParser(handle), password="")
             for page in PDFPage.create_pages(document):
+                if max_stream_mb > 0:
+                    _check_inflated_sizes(page, int(max_stream_mb * 2**20), checked)
                 interpreter.process_page(page)
+    except _StreamTooLarge as err:
+        raise InputError(
+            f"{quoted(path)}: PDF stream {err.args[0]} inflates to more than {max_stream_mb:g} MB "
+            "(a decompression bomb?); not read (ingest option pdf_max_stream_mb)"
+        ) from None
     except PDFPasswordIncorrect:
-        raise InputError(f"{path}: PDF is encrypted (password required)") from None
+        raise InputError(f"{quoted(path)}: PDF is encrypted (password required)") from None
     except PDFEncryptionError as err:
-        raise InputError(f"{path}: PDF is encrypted with an unsupported method ({err})") from None
+        raise InputError(f"{quoted(path)}: PDF is encrypted with an unsupported method ({err})") from None
     except Exception as err:  # pdfminer raises many unrelated types on damaged files
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
-        raise InputError(f"{path}: unreadable PDF ({reason})") from None
+        raise InputError(f"{quoted(path)}: unreadable PDF ({reason})") from None
     if not device.pages:
-        raise InputError(f"{path}: unreadable PDF (no pages found; truncated or damaged?)")
+        raise InputError(f"{quoted(path)}: unreadable PDF (no pages found; truncated or damaged?)")
     return device.pages, device.undefined_glyphs
+
+
+class _StreamTooLarge(Exception):
+    """A stream inflates to more than the limit (args: its object id)."""
+
+
+# The streams of a page pdfminer decodes to extract text: (key in the page's resources, keys of each entry).
+_FONT_STREAMS = ("ToUnicode", "FontFile", "FontFile2", "FontFile3")
+
+
+def _check_inflated_sizes(page: PDFPage, limit: int, checked: set[int]) -> None:
+    """Raise _StreamTooLarge when a stream pdfminer will decode for ``page`` inflates to more than ``limit``
+    bytes: its content streams, form XObjects, and fonts' ToUnicode maps and font programs.
+
+    zlib's ``max_length`` bounds the check itself to ``limit`` bytes of output; streams of other
+    filters are left to the document's budget (:mod:`pipeline.run.budget`).  Image XObjects are not
+    checked: pdfminer does not decode them when it extracts text.
+    """
+    streams = [resolve1(c) for c in page.contents]
+    resources = [resolve1(page.resources)]
+    for xobject in _values(resources[0], "XObject"):
+        if isinstance(xobject, PDFStream) and xobject.get("Subtype") == LITERAL_FORM:
+            streams.append(xobject)
+            resources.append(resolve1(xobject.get("Resources")))  # a form's own fonts
+    fonts = [font for found in resources for font in _values(found, "Font")]
+    while fonts:
+        font = resolve1(fonts.pop())
+        if not isinstance(font, dict):
+            continue
+        fonts.extend(resolve1(font.get("DescendantFonts")) or [])
+        descriptor = resolve1(font.get("FontDescriptor")) or {}
+        for owner in (font, descriptor if isinstance(descriptor, dict) else {}):
+            streams.extend(resolve1(owner.get(key)) for key in _FONT_STREAMS if key in owner)
+    for stream in streams:
+        if not isinstance(stream, PDFStream) or stream.rawdata is None or id(stream) in checked:
+            continue
+        checked.add(id(stream))
+        filters = stream.get_filters()
+        if not filters or filters[0][0] not in LITERALS_FLATE_DECODE:
+            continue
+        data = stream.rawdata
+        if stream.decipher:
+            data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+        try:
+            size = len(zlib.decompressobj().decompress(data, limit + 1))
+        except zlib.error:
+            continue  # pdfminer reports a damaged stream its own way
+        if size > limit:
+            raise _StreamTooLarge(stream.objid)
+
+
+def _values(resources: object, key: str) -> list:
+    """The resolved entries of ``resources[key]`` (a dictionary of fonts or XObjects), [] when absent or odd."""
+    found = resolve1(resources.get(key)) if isinstance(resources, dict) else None
+    return [resolve1(v) for v in found.values()] if isinstance(found, dict) else []
 
 
 class _NamingResourceManager(PDFResourceManager):

@@ -262,7 +262,7 @@ def test_news_run_report_api_and_warnings(news_run: Path) -> None:
     assert info["warnings"] == ["b/front: no paragraph found: nothing of this document is analysed"]
     assert info["stages"]["structure"]["counts"]["layout_general"] == 31
     summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
-    assert "warning: b/front: no paragraph found" in summary and "skipped: 1 files not read" in summary
+    assert "warning: b/front: no paragraph found" in summary and "skipped: 1 not read (extension .xlsx 1)" in summary
     import pipeline
 
     run = pipeline.load_run(out)
