@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +30,8 @@ from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordInc
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFStream, resolve1
-from pdfminer.psparser import LIT, PSLiteral
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSLiteral
 
 from pipeline.errors import InputError
 from pipeline.names import quoted
@@ -45,9 +44,8 @@ from pipeline.stages.pdf_layout import (
     _text_lines,
     join_baseline_pieces,
 )
+from pipeline.stages.pdf_limits import MAX_STREAM_MB, StreamTooLarge, check_inflated_sizes
 
-MAX_STREAM_MB = 64  # default limit on a decoded stream (a real page's content is a few MB at most)
-LITERAL_FORM = LIT("Form")
 _PDF_MAGIC = b"%PDF-"
 _MAGIC_SEARCH_BYTES = 1024  # the PDF spec tolerates junk before the header
 _NO_TEXT_LAYER = "PDF has no text layer (scanned?); run OCR first"
@@ -156,9 +154,9 @@ def _extract_pages(path: Path, paragraphs: bool = False, max_stream_mb: float = 
             document = PDFDocument(PDFParser(handle), password="")
             for page in PDFPage.create_pages(document):
                 if max_stream_mb > 0:
-                    _check_inflated_sizes(page, int(max_stream_mb * 2**20), checked)
+                    check_inflated_sizes(page, int(max_stream_mb * 2**20), checked)
                 interpreter.process_page(page)
-    except _StreamTooLarge as err:
+    except StreamTooLarge as err:
         raise InputError(
             f"{quoted(path)}: PDF stream {err.args[0]} inflates to more than {max_stream_mb:g} MB "
             "(a decompression bomb?); not read (ingest option pdf_max_stream_mb)"
@@ -173,61 +171,6 @@ def _extract_pages(path: Path, paragraphs: bool = False, max_stream_mb: float = 
     if not device.pages:
         raise InputError(f"{quoted(path)}: unreadable PDF (no pages found; truncated or damaged?)")
     return device.pages, device.undefined_glyphs
-
-
-class _StreamTooLarge(Exception):
-    """A stream inflates to more than the limit (args: its object id)."""
-
-
-# The streams of a page pdfminer decodes to extract text: (key in the page's resources, keys of each entry).
-_FONT_STREAMS = ("ToUnicode", "FontFile", "FontFile2", "FontFile3")
-
-
-def _check_inflated_sizes(page: PDFPage, limit: int, checked: set[int]) -> None:
-    """Raise _StreamTooLarge when a stream pdfminer will decode for ``page`` inflates to more than ``limit``
-    bytes: its content streams, form XObjects, and fonts' ToUnicode maps and font programs.
-
-    zlib's ``max_length`` bounds the check itself to ``limit`` bytes of output; streams of other
-    filters are left to the document's budget (:mod:`pipeline.run.budget`).  Image XObjects are not
-    checked: pdfminer does not decode them when it extracts text.
-    """
-    streams = [resolve1(c) for c in page.contents]
-    resources = [resolve1(page.resources)]
-    for xobject in _values(resources[0], "XObject"):
-        if isinstance(xobject, PDFStream) and xobject.get("Subtype") == LITERAL_FORM:
-            streams.append(xobject)
-            resources.append(resolve1(xobject.get("Resources")))  # a form's own fonts
-    fonts = [font for found in resources for font in _values(found, "Font")]
-    while fonts:
-        font = resolve1(fonts.pop())
-        if not isinstance(font, dict):
-            continue
-        fonts.extend(resolve1(font.get("DescendantFonts")) or [])
-        descriptor = resolve1(font.get("FontDescriptor")) or {}
-        for owner in (font, descriptor if isinstance(descriptor, dict) else {}):
-            streams.extend(resolve1(owner.get(key)) for key in _FONT_STREAMS if key in owner)
-    for stream in streams:
-        if not isinstance(stream, PDFStream) or stream.rawdata is None or id(stream) in checked:
-            continue
-        checked.add(id(stream))
-        filters = stream.get_filters()
-        if not filters or filters[0][0] not in LITERALS_FLATE_DECODE:
-            continue
-        data = stream.rawdata
-        if stream.decipher:
-            data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
-        try:
-            size = len(zlib.decompressobj().decompress(data, limit + 1))
-        except zlib.error:
-            continue  # pdfminer reports a damaged stream its own way
-        if size > limit:
-            raise _StreamTooLarge(stream.objid)
-
-
-def _values(resources: object, key: str) -> list:
-    """The resolved entries of ``resources[key]`` (a dictionary of fonts or XObjects), [] when absent or odd."""
-    found = resolve1(resources.get(key)) if isinstance(resources, dict) else None
-    return [resolve1(v) for v in found.values()] if isinstance(found, dict) else []
 
 
 class _NamingResourceManager(PDFResourceManager):

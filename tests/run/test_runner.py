@@ -161,19 +161,22 @@ def test_corpus_stages_hold_one_document_of_units_at_a_time(tmp_path: Path, monk
 
 
 def test_two_files_with_one_document_id_lose_only_the_second(tmp_path: Path) -> None:
-    """«report.md» beside «report.txt» share the id «report»: the later one fails alone, with the reason."""
+    """«report.md» beside «report.txt» keep their extensions as ids, which «report.txt.md» (id «report.txt»)
+    also claims: the later one fails alone, with the reason."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     text = SEED.read_text(encoding="utf-8")
     (folder / "report.md").write_text(text, encoding="utf-8")
     (folder / "report.txt").write_text(text, encoding="utf-8")
+    (folder / "report.txt.md").write_text(text, encoding="utf-8")
     stages = {"ingest": {"impl": "files"}, "structure": {"impl": "document"}}
     data = default_config_data(tmp_path / "out")
     data["corpus"], data["stages"] = str(folder), stages
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     summary = runner.run(config.load(path), quiet=True)
-    assert summary.documents == 1
-    assert len(summary.failed) == 1 and "document id 'report' also used by" in summary.failed[0]
+    assert summary.documents == 2
+    assert len(summary.failed) == 1 and "document id 'report.txt' also used by" in summary.failed[0]
     info = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
-    assert [d["source"] for d in info["failed_documents"]] == [str(folder / "report.txt")]
+    assert [d["doc_id"] for d in info["documents"]] == ["report.md", "report.txt"]
+    assert [d["source"] for d in info["failed_documents"]] == [str(folder / "report.txt.md")]
