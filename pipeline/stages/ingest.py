@@ -333,15 +333,20 @@ def _twin_stems(folder: str, stamp: int) -> frozenset[str]:
     return frozenset(stem for stem, n in stems.items() if n > 1)
 
 
-def docx_text(path: Path) -> str:
+def docx_text(path: Path, max_inflated_mb: float = 0) -> str:
     """Text of a .docx file (python-docx): paragraphs and tables in document order, blank lines between blocks.
 
-    Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table.
+    Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table.  A part
+    of the zip that inflates to more than ``max_inflated_mb`` at more than ``BOMB_RATIO`` times its
+    compressed size (a decompression bomb; images barely compress) raises InputError before
+    python-docx reads it whole.
     """
     import docx
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    if max_inflated_mb > 0:
+        _check_zip_sizes(path, int(max_inflated_mb * 2**20))
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
@@ -360,6 +365,29 @@ def docx_text(path: Path) -> str:
             if rows:
                 blocks.append("\n".join(rows))
     return "\n\n".join(blocks)
+
+
+BOMB_RATIO = 50  # XML compresses 5-20 times; a run of one byte 1000 times
+
+
+def _check_zip_sizes(path: Path, limit: int) -> None:
+    """InputError when a zip member inflates to more than ``limit`` bytes at more than BOMB_RATIO to 1.
+
+    zipfile reads a member up to its declared size and checks the CRC, so the declared size bounds
+    what python-docx would hold."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile):
+        return  # python-docx reports it
+    for member in members:
+        if member.file_size > limit and member.file_size > BOMB_RATIO * max(member.compress_size, 1):
+            raise InputError(
+                f"{quoted(path)}: .docx part {member.filename!r} inflates to {member.file_size / 2**20:.0f} MB "
+                f"(a decompression bomb?); not read (ingest option max_inflated_mb)"
+            )
 
 
 def html_text(data: bytes, where: str) -> str:
@@ -411,8 +439,8 @@ class FileIngestor(DocumentStage):
         1  # a "document" with fewer Arabic letters is reported, not analysed
     )
     fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
-    # a PDF stream (page content, form, font) inflating to more than this is a decompression bomb: not read
-    pdf_max_stream_mb: Annotated[float, Field(ge=0)] = 64
+    # a PDF stream (page content, form, font) or a .docx part inflating to more is a decompression bomb: not read
+    max_inflated_mb: Annotated[float, Field(ge=0)] = 64
     root: str = ""  # corpus folder document ids are relative to (set by the config loader from ``corpus``)
 
     def process(self, state: DocumentState) -> dict[str, int]:
@@ -432,9 +460,9 @@ class FileIngestor(DocumentStage):
         if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
             from pipeline.stages.pdf_text import extract_pdf_text
 
-            text, encoding = extract_pdf_text(path, paragraphs=True, max_stream_mb=self.pdf_max_stream_mb), "pdf"
+            text, encoding = extract_pdf_text(path, paragraphs=True, max_stream_mb=self.max_inflated_mb), "pdf"
         elif suffix in DOCX_SUFFIXES:
-            text, encoding = docx_text(path), "docx"
+            text, encoding = docx_text(path, self.max_inflated_mb), "docx"
         elif suffix in HTML_SUFFIXES:
             text, encoding = html_text(data, where), "html"
         else:

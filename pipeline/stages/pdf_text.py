@@ -159,7 +159,7 @@ def _extract_pages(path: Path, paragraphs: bool = False, max_stream_mb: float = 
     except StreamTooLarge as err:
         raise InputError(
             f"{quoted(path)}: PDF stream {err.args[0]} inflates to more than {max_stream_mb:g} MB "
-            "(a decompression bomb?); not read (ingest option pdf_max_stream_mb)"
+            "(a decompression bomb?); not read (ingest option max_inflated_mb)"
         ) from None
     except PDFPasswordIncorrect:
         raise InputError(f"{quoted(path)}: PDF is encrypted (password required)") from None

@@ -252,6 +252,24 @@ def test_a_decompression_bomb_pdf_fails_in_seconds_and_the_run_goes_on(tmp_path:
     assert "documents: 1 analysed, 1 failed" in ok(run(config))  # and the next run
 
 
+def test_a_docx_zip_bomb_fails_before_python_docx_reads_it(tmp_path: Path, corpus: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(corpus / "bomb.docx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            for _ in range(100):
+                part.write(b" " * 2**20)  # 100 MB of spaces, ~100 KB compressed
+    assert (corpus / "bomb.docx").stat().st_size < 400_000
+    output = tmp_path / "out"
+    stdout = ok(run(write_config(tmp_path, corpus, output)))
+    assert "documents: 1 analysed, 1 failed" in stdout
+    assert one_line_failures(stdout) == [
+        f"failed: {corpus}/bomb.docx: .docx part 'word/document.xml' inflates to 100 MB "
+        "(a decompression bomb?); not read (ingest option max_inflated_mb)"
+    ]
+
+
 @pytest.mark.parametrize("kind", ["local", "processes"])
 def test_a_document_over_its_time_budget_fails_alone(tmp_path: Path, corpus: Path, kind: str) -> None:
     (corpus / "slow.pdf").write_bytes(bomb_pdf(4))  # under the stream limit, but ~30 s of pdfminer
