@@ -121,16 +121,10 @@ def _folder_context(folder: str) -> str:
 
 def document_key(path: Path, sha256: str, chain_key: str) -> str:
     """The cache key of one file's state after the stage whose chain key is ``chain_key``."""
-    twin = {"twin": 1} if path.stem in twin_stems(path.parent) else {}  # its id keeps the extension (ingest)
-    return _sha(
-        {
-            "file": sha256,
-            "source": path_text(path),
-            "folder": _folder_context(str(path.parent)),
-            "chain": chain_key,
-            **twin,
-        }
-    )
+    key = {"file": sha256, "source": path_text(path), "folder": _folder_context(str(path.parent)), "chain": chain_key}
+    if path.stem in twin_stems(path.parent):  # its id keeps the extension (ingest.doc_id_for)
+        key["twin"] = 1
+    return _sha(key)
 
 
 class DocumentCache:

@@ -115,7 +115,8 @@ def discover(spec: str, output: str | os.PathLike | None = None) -> Discovery:
         pattern = _glob_regex(Path(spec).relative_to(root).as_posix() if root != Path(".") else spec)
         found, skipped = _walk(root, output) if root.is_dir() else ([], [])
         found = [p for p in found if pattern.fullmatch(os.path.relpath(p, root).replace(os.sep, "/"))]
-        skipped = [note for note in skipped if "hidden" not in note]  # a glob never names hidden files
+        hidden = (f"({HIDDEN_FOLDER})", f"({HIDDEN_FILE})")
+        skipped = [note for note in skipped if not note.endswith(hidden)]  # a glob never names hidden files
     else:
         raise InputError(f"{quoted(spec)}: corpus not found (expected a folder, a file or a glob)")
     files: list[Path] = []
@@ -153,11 +154,11 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
             sub = os.path.join(folder, name)
             real = os.path.realpath(sub)
             why = (
-                "hidden folder" if name.startswith(".")
+                HIDDEN_FOLDER if name.startswith(".")
                 else "the run's output folder" if real == out or _is_result(out, real)
                 else "a link to a folder holding the corpus" if top == real or top.startswith(real + os.sep)
                 else "a link to a folder of the corpus" if real.startswith(top + os.sep) and os.path.islink(sub)
-                else f"the same folder as {quoted(path_text(_first_path(real, root)))}" if real in entered
+                else "the same folder as one read already" if real in entered
                 else None
             )  # fmt: skip
             if why is None:
@@ -169,7 +170,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
         for name in sorted(names):
             file = Path(folder, name)
             if name.startswith("."):
-                skipped.append(f"{quoted(path_text(file))}: not read (hidden file)")
+                skipped.append(f"{quoted(path_text(file))}: not read ({HIDDEN_FILE})")
             elif _is_result(out, os.path.realpath(file)):
                 skipped.append(f"{quoted(path_text(file))}: not read (the run's output folder)")
             elif file.is_file():
@@ -177,6 +178,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
     return found, skipped
 
 
+HIDDEN_FOLDER, HIDDEN_FILE = "hidden folder", "hidden file"
 # What a run writes at the top of its output folder that a corpus reader could take for a document
 # (when the output folder is the corpus folder itself).
 RESULT_NAMES = ("report.html", "plots", "history")
@@ -185,10 +187,6 @@ RESULT_NAMES = ("report.html", "plots", "history")
 def _is_result(output: str | None, real: str) -> bool:
     """Whether ``real`` (a resolved path) is one of the run's result files or folders in ``output``."""
     return output is not None and os.path.dirname(real) == output and os.path.basename(real) in RESULT_NAMES
-
-
-def _first_path(real: str, root: Path) -> str:
-    return os.path.relpath(real, os.path.realpath(root))
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
