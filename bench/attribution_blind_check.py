@@ -36,6 +36,11 @@ Usage::
 
     .venv/bin/python bench/attribution_blind_check.py            # run the pipeline
     .venv/bin/python bench/attribution_blind_check.py OUTDIR     # use OUTDIR/statements.jsonl
+    .venv/bin/python bench/attribution_blind_check.py --split dev [OUTDIR]
+
+``--split dev`` keeps only the gold rows of the dev split of ``tests/fixtures/seed_stance_blind.jsonl``
+(same rows, same order) and the tool statements of the units those rows are in: what one may look at
+while changing the rules.  ``--split heldout``: once, at the end.
 """
 
 from __future__ import annotations
@@ -149,29 +154,52 @@ def confusion(pairs):
         print("  " + f"{a:<{w}}" + " ".join(f"{c.get((a, b), 0):>6}" for b in groups))
 
 
+def split_rows(gold: list[dict], split: str) -> list[dict]:
+    """The gold rows of one split of the stance labels (the same rows in the same order)."""
+    splits = [json.loads(line)["split"] for line in STANCE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(splits) != len(gold):
+        raise SystemExit(f"{STANCE.name} has {len(splits)} rows, {BLIND.name} {len(gold)}: no split")
+    return [g for g, s in zip(gold, splits, strict=True) if s == split]
+
+
 def main(argv: list[str]) -> None:
     gold = load_jsonl(BLIND)
+    split = None
+    if argv[:1] == ["--split"]:
+        split, argv = argv[1], argv[2:]
+        gold = split_rows(gold, split)
     if argv:
         out = Path(argv[0])
         tool = load_jsonl(out / "statements.jsonl")
         print(f"tool output: {out}")
-        report(gold, tool)
+        report(gold, tool, split)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             out = run_pipeline(Path(tmp))
             tool = load_jsonl(out / "statements.jsonl")
             print("tool output: fresh run of configs/default.yaml")
-            report(gold, tool)
+            report(gold, tool, split)
 
 
-def report(gold, tool):
+def report(gold, tool, split: str | None = None):
     n_all = len(tool)
     tool = [t for t in tool if t.get("unit_id", "").split("/")[-1][:1] in ("p", "s")]
     if n_all != len(tool):
         print(f"(ignoring {n_all - len(tool)} tool statements outside paragraph / summary units)")
+    if split is not None:
+        units = {g["unit_id"] for g in gold}
+        tool = [t for t in tool if t["unit_id"] in units]
     pairs, ug, ut = align(gold, tool)
-    scores(gold, tool, pairs, "all gold rows")
+    scores(gold, tool, pairs, f"{split} split only (tool statements of its units)" if split else "all gold rows")
     confusion(pairs)
+    if split is None:
+        _layers(gold, tool)
+    _lists(gold, pairs, ug, ut)
+    if split is None:
+        _two_golds(gold)
+
+
+def _layers(gold, tool):
 
     core_gold = [g for g in gold if g.get("layer") == "consultation"]
     p2, _, _ = align(core_gold, tool)
@@ -187,6 +215,8 @@ def report(gold, tool):
             p4, _, _ = align(part, tool)
             scores(part, tool, p4, f"{split} split only (tests/fixtures/seed_stance_blind.jsonl; tool count unchanged)")
 
+
+def _lists(gold, pairs, ug, ut):
     key = lambda r: (unit_order(r["unit_id"]),)  # noqa: E731
     print("\n== disagreements (matched, speaker differs)")
     for g, t, how in sorted(pairs, key=lambda p: key(p[0])):
@@ -221,7 +251,9 @@ def report(gold, tool):
         f"  ({len(ut)} unmatched tool statements, {n_split} of them split a mixed-subject clause the gold keeps as one row)"
     )
 
-    # ---------------------------------------------------------------- the two golds
+
+def _two_golds(gold):
+    key = lambda r: (unit_order(r["unit_id"]),)  # noqa: E731
     if AUTHOR.exists():
         author = load_jsonl(AUTHOR)
         ap, aug, aut = align(gold, author)

@@ -6,6 +6,7 @@ subject, speakers and clause (see the stage's module docstring); the matching is
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from pipeline.stages.stakeholders.matching import (
     stem,
 )
 from pipeline.stages.stakeholders.stance import AxisStance
+from pipeline.text.arabic import without_marks
 
 # -- statements ----------------------------------------------------------------------------
 
@@ -89,13 +91,61 @@ class UnitMatches:
     cue_positions: set[int]
 
 
+# Dotted names: a dot between two letters with no space is inside a name, not at a sentence end, when
+# the last piece is a domain ending («العربية.نت», «بيت.كوم», «Change.org») or every piece is short
+# (the letters of an abbreviation: «سي.إن.إن», «إف.بي.آي», «U.S»).  «ذلك.ثم» (a missing space after
+# a real sentence end) has two pieces, the last no domain ending: it still ends the sentence.
+DOMAIN_ENDINGS = frozenset(("نت", "كوم", "اورغ", "أورغ", "com", "net", "org", "gov", "edu", "int", "info"))
+ABBREVIATION_PIECE = 3  # letters of one piece of a dotted abbreviation
+DOTTED_PIECES = 3  # pieces a dotted abbreviation of short pieces has at least («سي.إن.إن»)
+
+
+def _sentence_ends(doc: Any, offsets: list[tuple[int, int]]) -> list[bool]:
+    """Which tokens end a sentence: the marks of ``SENTENCE_END``, except a dot inside a dotted name
+    (see ``DOMAIN_ENDINGS``) and the dot of an abbreviated initial (one letter, then the dot: «د.
+    محمد», «J. Smith»; a one-letter Arabic word is a clitic, never a sentence's last word).
+    (URLs, e-mail addresses and decimals are single tokens already: ``matching.TOKEN_RE``.)"""
+    n = len(doc)
+    is_end = [tok.text in SENTENCE_END for tok in doc]
+    letters = [_letters(tok.text) for tok in doc]
+    glued = [i > 0 and offsets[i - 1][1] == offsets[i][0] for i in range(n)]  # no space before token i
+    i = 0
+    while i < n:
+        # a run letters (. letters)+ with no space anywhere: piece, dot, piece, dot, ...
+        if letters[i]:
+            j = i
+            while j + 2 < n and doc[j + 1].text == "." and glued[j + 1] and glued[j + 2] and letters[j + 2]:
+                j += 2
+            pieces = [doc[t].text for t in range(i, j + 1, 2)]
+            if len(pieces) >= 2 and (
+                pieces[-1].lower() in DOMAIN_ENDINGS
+                or (len(pieces) >= DOTTED_PIECES and all(len(p) <= ABBREVIATION_PIECE for p in pieces))
+                or all(len(p) == 1 for p in pieces)
+            ):
+                for t in range(i + 1, j, 2):
+                    is_end[t] = False
+            i = j + 1
+        else:
+            i += 1
+    for i in range(1, n - 1):
+        initial = glued[i] and letters[i - 1] and len(doc[i - 1].text) == 1
+        if doc[i].text == "." and initial and (i < 2 or not (glued[i - 1] and letters[i - 2])):
+            is_end[i] = False  # «د.», «م.», «J.»: an initial or a title, the name follows
+    return is_end
+
+
+def _letters(text: str) -> bool:
+    """The token is letters only (diacritics allowed)."""
+    return any(ch.isalpha() for ch in text) and all(ch.isalpha() or unicodedata.combining(ch) for ch in text)
+
+
 def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches | None:
     """Tokens, sentences, actor mentions, subject words and reporting verbs of ``text``; None if it has no token."""
     doc, offsets = lexicon.doc(text)
     n = len(doc)
     if n == 0:
         return None
-    is_end = [tok.text in SENTENCE_END for tok in doc]
+    is_end = _sentence_ends(doc, offsets)
     sentence_of = []
     sentences: list[tuple[int, int]] = []
     start = 0
@@ -134,8 +184,47 @@ def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches |
     )
 
 
+# Time adverbs between a reporting verb and its subject, news style: «أعلن اليوم الأربعاء وزير الخارجية»,
+# «وقال أمس رئيس الوزراء», «وأكدت مساء الثلاثاء الوزارة».  They are never the speaker: the subject
+# follows them.  TIME_WORDS stand alone; TIME_NOUNS only before one of TIME_WORDS («الأسبوع الماضي»,
+# «العام الجاري») or after «هذا/هذه» («هذا الأسبوع»), so «الشهر» alone is not skipped.
+TIME_WORDS = (
+    "اليوم", "يوم", "أمس", "الأمس", "البارحة", "غدا", "الليلة", "ليلة", "مساء", "صباح", "ظهر", "عصر", "فجر",
+    "أول", "الأول", "الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت",
+    "الماضي", "الماضية", "المقبل", "المقبلة", "القادم", "القادمة", "الجاري", "الجارية", "الحالي", "الحالية",
+)  # fmt: skip
+TIME_NOUNS = ("الأسبوع", "الشهر", "العام", "السنة", "الأسبوع", "هذا", "هذه")
+
+
+def _keyset(lexicon: _Lexicon, words: tuple[str, ...]) -> frozenset[str]:
+    """``words`` keyed like the text by ``lexicon`` (normalised and folded), computed once per lexicon."""
+    cache = lexicon.__dict__.setdefault("_attribution_keys", {})
+    found = cache.get(words)
+    if found is None:
+        found = cache[words] = frozenset(lexicon.key(w) for w in words)
+    return found
+
+
+def _time_words(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> int:
+    """The end of the run of time adverbs starting at token ``j`` (``j`` itself when there is none)."""
+    words, nouns = _keyset(lexicon, TIME_WORDS), _keyset(lexicon, TIME_NOUNS)
+    k = j
+    while k < s_end:
+        key = lexicon.key(m.doc[k].text)
+        # a time noun counts next to another time word: «الأسبوع الماضي», «هذا الأسبوع»
+        beside = (k + 1 < s_end and lexicon.key(m.doc[k + 1].text) in words | nouns) or (
+            k > j and lexicon.key(m.doc[k - 1].text) in nouns
+        )
+        if key in words or (key in nouns and beside):
+            k += 1
+        else:
+            break
+    return k
+
+
 def _subject_start(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, s_end: int) -> int:
-    """The first token after the verb that is neither an adverb nor one of the cue's own particles."""
+    """The first token after the verb that is neither an adverb (of ``subject.adverbs`` or a time adverb,
+    see ``TIME_WORDS``) nor one of the cue's own particles."""
     j = hit.index + 1
     skip_keys = lexicon.skip_keys[hit.number]
     while j < s_end:
@@ -143,6 +232,8 @@ def _subject_start(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, s_end: int) -
             j = m.word_at[j][0]
         elif stem(lexicon.key(m.doc[j].text)) in skip_keys:
             j += 1
+        elif (after := _time_words(m, lexicon, j, s_end)) > j:
+            j = after
         else:
             break
     return j
@@ -198,8 +289,9 @@ def _subject_after(
     if k > j:
         run_end = k
         k = noun_phrase_end(doc, lexicon, j, k, s_end, mention_at, m.cue_positions, limits.max_subject_tokens)
-        # «الفقرة 69 من جدول أعمال تونس»: the group named inside the phrase speaks
-        found += [mention_at[t] for t in range(run_end, k) if t in mention_at]
+        # «الفقرة 69 من جدول أعمال تونس»: the group named inside the phrase speaks; not after «في», a
+        # place: «الشركة في مصر»
+        found += [mention_at[t] for t in range(run_end, k) if t in mention_at and lexicon.key(doc[t - 1].text) != "في"]
     return k, found, is_object
 
 
@@ -252,18 +344,88 @@ def _speakers(
         return [(mention.group, mention.organisation)], "before_verb", (mention.start, mention.end)
     if voice == "either":
         return [(UNSPECIFIED, None)], "passive", subject_span
+    unnamed = _unnamed_subject(m, lexicon, j, s_end)
+    if unnamed is not None:
+        # «وقال ترمب», «وطالب 14 خبيرا», «وذكرت مصادر»: a subject that names no group is still the
+        # speaker: not the previous statement's
+        return [(UNSPECIFIED, None)], "no_group", unnamed
     verb = m.doc[i]
     if (
-        previous
-        and previous_sentence != m.sentence_of[i]
-        and voice == "active"
-        and lexicon.key(verb.text) != verb.norm_
+        not previous
+        or previous_sentence == m.sentence_of[i]
+        or voice != "active"
+        or lexicon.key(verb.text) == verb.norm_
     ):
-        # «وقالت الوزارة إن ... . وأضافت أن ...»: a conjoined verb with no subject of its own opening
-        # another sentence shares the subject of the unit's previous statement (Arabic drops a repeated
-        # subject); in the same sentence («... ، وطالبت بـ ...») it goes on with that statement's clause
-        return previous, "continued", None
-    return None
+        # no statement: the verb's subject is no actor; in the same sentence as the previous statement
+        # («... ، وطالبت بـ ...») the verb goes on with that statement's clause
+        return None
+    if verb.norm_ in lexicon.masculine and _reads_as_passive(verb.text):
+        # «وذكر أن ...», «وأعلن أن ...» with no subject: unvocalised, the same letters as the passive
+        # («وذُكر», «وأُعلن»); no speaker in the sentence, so none is taken from the context
+        return [(UNSPECIFIED, None)], "passive", None
+    # «وقالت الوزارة إن ... . وأضافت أن ...»: a conjoined verb with no subject of its own opening
+    # another sentence shares the subject of the unit's previous statement (Arabic drops a repeated subject)
+    return previous, "continued", None
+
+
+# Words right after a reporting verb that are not its subject: demonstratives and «ما» as objects
+# («وأكد ذلك»), the circumstantial «قائلا».
+SAYS_THAT = (
+    "أن",
+    "إن",
+    "بأن",
+    "أنه",
+    "إنه",
+    "أنها",
+    "إنها",
+    "أنهم",
+    "إنهم",
+    "بأنه",
+    "بأنها",
+    "بأنهم",
+    "إلى",
+)  # open the reported clause
+SUBJECT_WORDS = 6  # words an unnamed subject may have before the clause opens
+NOT_SUBJECTS = ("ذلك", "هذا", "هذه", "تلك", "ما", "كما", "قائلا", "قائلة", "مضيفا", "مضيفة", "لا", "ليس")
+
+
+def _unnamed_subject(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> tuple[int, int] | None:
+    """The span of a subject after the verb that the subject rules did not read (a proper name, a number,
+    an indefinite noun: «ترمب», «14 خبيرا», «مصادر»), or None when the verb has no subject there: the
+    next token is punctuation or a quotation mark, a clause opener («أن», «إن», «إلى», «في», «لـ»), a
+    preposition («خلال»), an accusative adverb («رسميا») or one of ``NOT_SUBJECTS``."""
+    if j >= s_end or not m.is_word[j] or j in m.cue_positions or j in m.mention_at or j in m.word_at:
+        return None  # an alias here was read as the verb's object («يدعو الأمم المتحدة»)
+    text = m.doc[j].text
+    key = lexicon.key(text)
+    if _bare_in(lexicon, text, CLAUSE_OPENERS | PREPOSITIONS | _keyset(lexicon, NOT_SUBJECTS)):
+        return None
+    if not key.isdigit() and len(key) >= 4 and key.endswith("ا") and not key.startswith("ال"):
+        return None  # indefinite accusative: an adverb or an object («رسميا», «مؤخرا»), not a subject
+    k = j + 1
+    if key.isdigit() and k < s_end and m.is_word[k] and not m.doc[k].text.isdigit():
+        k += 1  # «14 خبيرا»: the counted noun belongs to the number
+    elif key in lexicon.view_after_refers or not any(
+        _bare_in(lexicon, m.doc[t].text, _keyset(lexicon, SAYS_THAT)) for t in range(k, min(s_end, k + SUBJECT_WORDS))
+    ):
+        # a pro-drop verb's object comes first just as well («وأكدت أهمية ...», «أكدت من جديد دور ...»):
+        # a word is read as the subject only when the reported clause opens a few words later
+        # («وقال ترمب إن», «وذكرت مصادر القمة أن»), and not when it is a noun of need or importance
+        return None
+    return j, noun_phrase_end(m.doc, lexicon, j, k, s_end, m.mention_at, m.cue_positions, 8)
+
+
+def _reads_as_passive(verb: str) -> bool:
+    """An unvocalised masculine reporting verb spelled like its passive.
+
+    Sound verbs keep their letters in the passive («ذكر/ذُكر», «أعلن/أُعلن», «اقترح/اقتُرح»); verbs
+    with a long vowel after their first letter change it («قال/قيل», «أضاف/أضيف», «أشار/أشير»,
+    «رأى/رُئي», «دعا/دُعي», «لاحظ/لوحظ»).  So: no «ا», «ى» or «آ» after the first letter (a و/ف
+    conjunction removed first).  A diacritic on the first letter decides: damma passive, fatha active."""
+    bare = verb[1:] if verb[:1] in ("و", "ف") and len(verb) > 3 else verb
+    if len(bare) > 1 and unicodedata.combining(bare[1]):
+        return bare[1] == "\u064f"
+    return not any(ch in "اىآ" for ch in without_marks(bare)[1:])
 
 
 REFERS_WINDOW = 5  # words between the subject of «يشير/تشير» and its «إلى»
@@ -299,7 +461,42 @@ def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, f
             return "definitions"
     if verb in lexicon.indicate_verbs and k > j and not found:
         return "data_references"
+    if verb in _keyset(lexicon, CONSIDER_VERBS) and _classifies(m, lexicon, i, s_end, verb, bool(found)):
+        return "classifications"
     return None
+
+
+# «اعتبر» is a reporting verb («واعتبر الوزير أن ...») and, far more often in news and reports, the copula
+# of a classification: «يعتبر الذكاء الاصطناعي من أهم التقنيات» ("AI is considered one of the most
+# important ..."), «ويعتبر هذا الهجوم الأكثر دموية», «يعتبر تطبيق X نسخة من ...».  Such a sentence states
+# what something is, no one's view: with no clause opener («أن», «إن») in its sentence, a present-tense
+# form (usually the passive «يُعتبر») or a complement «من» + superlative / «أحد» is a classification.
+CONSIDER_VERBS = ("اعتبر", "اعتبرت", "يعتبر", "تعتبر", "يعتبرون", "اعتبروا", "يعتبران", "تعتبران")
+CLASS_WORDS = ("أحد", "إحدى", "واحد", "واحدة", "بين")  # «من بين», «أحد أهم»
+
+
+def _classifies(m: UnitMatches, lexicon: _Lexicon, i: int, s_end: int, verb: str, named: bool) -> bool:
+    """The «اعتبر» verb at ``i`` is the copula of a classification (see ``CONSIDER_VERBS``); ``named``:
+    its subject names a group (then a past form is that group's view: «واعتبرت الحكومة الاتفاق أحد ...»)."""
+    says = _keyset(lexicon, SAYS_THAT)
+    if any(_bare_in(lexicon, m.doc[t].text, says) for t in range(i + 1, s_end)):
+        return False
+    if verb[:1] in ("ي", "ت"):
+        return True
+    if named:
+        return False
+    classes = _keyset(lexicon, CLASS_WORDS)
+    for t in range(i + 1, s_end - 1):
+        key = lexicon.key(m.doc[t].text)
+        nxt = lexicon.key(m.doc[t + 1].text)
+        if key in classes or (key == "من" and (nxt in classes or _superlative(nxt))):
+            return True
+    return False
+
+
+def _superlative(key: str) -> bool:
+    """An elative «أفعل» («أهم», «أكبر», «أبرز», «أكثر»), folded: «ا» + three letters."""
+    return len(key) == 4 and key[0] == "ا" and not key.startswith("ال")
 
 
 def short_forms(
@@ -332,7 +529,7 @@ def _resolve(
     previous: Speakers | None = None
     previous_sentence: int | None = None
     skipped = table_cells = objects = 0
-    not_views = {"definitions": 0, "data_references": 0}
+    not_views = {"definitions": 0, "data_references": 0, "classifications": 0}
     for hit in m.hits:
         i = hit.index
         s_end = m.sentences[m.sentence_of[i]][1]

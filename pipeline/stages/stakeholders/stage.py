@@ -73,6 +73,7 @@ from pipeline.stages.stakeholders.attribution import (
     score_terms,
     unit_statements,
 )
+from pipeline.stages.stakeholders.gazetteer import with_countries
 from pipeline.stages.stakeholders.matching import _Lexicon, fold, readings
 from pipeline.stages.stakeholders.stance import PoleSpace, StanceParams, encode, score_texts
 from pipeline.text.arabic import without_marks
@@ -147,6 +148,9 @@ class StakeholderPositions(CorpusStage):
     # a clause with fewer words after its subject continues into the next sentence
     min_clause_words: Annotated[int, Field(ge=0)] = 4
     max_subject_tokens: Annotated[int, Field(ge=1)] = 20
+    # the group a country named as a speaker («وقالت مصر إن») stands for (CLDR names via Babel, gazetteer.py);
+    # null: country names are not aliases
+    country_group: str | None = "governments"
     wordscores_rescaling: Literal["none", "lbg", "mv"] = "mv"
     wordscores_smoothing: Annotated[float, Field(ge=0)] = 0.0
     # statement stance (stance.py): cue terms and/or sentence embeddings of the poles' examples
@@ -201,7 +205,8 @@ class StakeholderPositions(CorpusStage):
         built = self.__dict__.get("_lexicon")
         # `==`, not `is`: a bound method (processor.normalize) is a new object on every access
         if built is None or built[0] != normalize:
-            lexicon = _Lexicon(load_actors(Path(self.actors)), load_axes(Path(self.positions)), normalize)
+            actors = with_countries(load_actors(Path(self.actors)), self.country_group)
+            lexicon = _Lexicon(actors, load_axes(Path(self.positions)), normalize)
             built = self.__dict__["_lexicon"] = (normalize, lexicon)
         return built[1]
 
@@ -388,6 +393,7 @@ class StakeholderPositions(CorpusStage):
             "objects_not_subjects": skipped.get("objects_not_subjects", 0),
             "definitions_not_statements": skipped.get("definitions", 0),
             "data_references_not_statements": skipped.get("data_references", 0),
+            "classifications_not_statements": skipped.get("classifications", 0),
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
             "statements_scored": sum(1 for s in statements if any(v is not None for v in s.statement.scores.values())),
             "axes_without_evidence": len(unused),

@@ -1,0 +1,195 @@
+"""Attribution on news text: the kinds of fault a new user found on news items, one test per kind.
+
+Time adverbs taken for the subject; ministers and countries as speakers; sentence ends at a dot inside a
+name; classifications with «يعتبر» taken as views; subjectless verbs credited to the previous speaker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.stages.stakeholders.attribution import _reads_as_passive
+from pipeline.stages.stakeholders.gazetteer import country_names, with_countries
+from pipeline.stages.stakeholders.stage import load_actors
+from tests.stages.test_stakeholders import ACTORS, make_corpus
+from tests.stages.test_stakeholders_attribution import STAGE, _statements
+
+
+def _speakers(text: str, tmp_path: Path) -> list[tuple[str, str, str]]:
+    return [(s.statement.speaker, s.subject, s.voice) for s in _statements(text, tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        ("أعلن اليوم الأربعاء وزير الخارجية أن الحكومة ستدعم المبادرة.", "governments", "وزير الخارجية"),
+        ("وقال أمس رئيس الوزراء إن الحوار ضروري.", "governments", "رئيس الوزراء"),
+        ("وأكدت مساء الثلاثاء وزارة الاتصالات أن الخدمة ستتوسع.", "governments", "وزارة الاتصالات"),
+        ("وأكد الأسبوع الماضي القطاع الخاص أن الاستثمار ينمو.", "private_sector", "القطاع الخاص"),
+        ("وقالت يوم الخميس منظمات المجتمع المدني إن الحوار ضروري.", "civil_society", "منظمات المجتمع المدني"),
+    ],
+)
+def test_time_adverbs_are_not_the_subject(text, speaker, subject, tmp_path):
+    """«اليوم», weekdays, «أمس», «مساء», «الأسبوع الماضي» between verb and subject: the speaker follows them."""
+    assert _speakers(text, tmp_path) == [(speaker, subject, "subject")]
+
+
+def test_a_time_noun_alone_is_not_skipped(tmp_path):
+    # «العام» is a time word only before «الماضي/المقبل ...»: here it is the subject's adjective chain
+    (found,) = _statements("وأكد الأمين العام أن الحوار ضروري.", tmp_path)
+    assert found.statement.speaker == "intergovernmental" and found.subject == "الأمين العام"
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "organisation"),
+    [
+        ("وأعلن الوزراء أن الاتفاق سيوقع الشهر المقبل.", "الوزراء", None),
+        ("وقال وزراء الخارجية العرب إن الحوار ضروري.", "وزراء الخارجية العرب", None),
+        ("وقالت مصر إن الحوار ضروري.", "مصر", "Egypt"),
+        ("وأكدت المملكة أن الحوار مع القطاع الخاص ضروري.", "المملكة", "Saudi Arabia"),
+        ("وأكدت المملكة العربية السعودية أن الخدمة ستتوسع.", "المملكة العربية السعودية", "Saudi Arabia"),
+        ("وأعلنت الحكومة المصرية أن المشروع سينفذ.", "الحكومة المصرية", None),
+        ("وقالت السلطات إن الخدمة ستتوسع.", "السلطات", None),
+    ],
+)
+def test_ministers_and_countries_speak_for_governments(text, subject, organisation, tmp_path):
+    (found,) = _statements(text, tmp_path)
+    assert (found.statement.speaker, found.subject, found.organisation) == ("governments", subject, organisation)
+
+
+def test_a_country_as_a_place_inside_the_subject_is_not_the_speaker(tmp_path):
+    (found,) = _statements("وقالت الشركة في مصر إن الخدمة ستتوسع.", tmp_path)
+    assert found.statement.speaker == "unspecified" and found.organisation is None
+
+
+def test_country_names_come_from_cldr_and_leave_the_actors_file_alone():
+    names = dict(country_names())
+    assert names["مصر"] == "Egypt" and names["فرنسا"] == "France" and names["السعودية"] == "Saudi Arabia"
+    assert "الأمم المتحدة" not in names and "الاتحاد الأوروبي" not in names  # CLDR regions, not countries
+    assert "مالي" not in names  # also "financial"
+    actors = load_actors(ACTORS)
+    extended = with_countries(actors, "governments")
+    added = {alias for group, alias, _ in extended.aliases[len(actors.aliases) :]}
+    assert {group for group, _, _ in extended.aliases[len(actors.aliases) :]} == {"governments"}
+    assert "مصر" in added and len(added) > 200
+    assert with_countries(actors, None) is actors and with_countries(actors, "no_such_group") is actors
+
+
+def test_country_group_option_off(tmp_path):
+    from pipeline.stages.stakeholders.stage import StakeholderPositions
+
+    stage = StakeholderPositions(actors=STAGE.actors, positions=STAGE.positions, country_group=None)
+    corpus = make_corpus(["وقالت مصر إن الحوار ضروري."], tmp_path)
+    stage.apply(corpus)
+    (found,) = corpus.results["stakeholders"].statements  # «مصر» names no group now
+    assert (found.statement.speaker, found.subject, found.organisation) == ("unspecified", "مصر", None)
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "لموقع العربية.نت",  # a domain name without a scheme
+        "لشبكة سي.إن.إن",  # a dotted abbreviation
+        "للمدير د. محمد علي",  # a title's abbreviation before a name
+        "لوكالة U.S. News",
+    ],
+)
+def test_a_dot_inside_a_name_does_not_end_the_sentence(inside, tmp_path):
+    text = f"وأكدت الحكومة {inside} أن الحوار ضروري مع القطاع الخاص. وقال القطاع الخاص إن الاستثمار ينمو."
+    found = _statements(text, tmp_path)
+    assert [s.statement.speaker for s in found] == ["governments", "private_sector"]
+    assert found[0].statement.text.endswith("مع القطاع الخاص.") and inside in found[0].statement.text
+
+
+def test_a_missing_space_after_a_real_sentence_end_still_ends_it(tmp_path):
+    found = _statements("وأكدت الحكومة ذلك.ثم أكد القطاع الخاص أهمية الشراكات.", tmp_path)
+    assert [s.statement.speaker for s in found] == ["governments", "private_sector"]
+    assert found[0].statement.text == "وأكدت الحكومة ذلك.ثم"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "يعتبر الذكاء الاصطناعي من أهم التقنيات الحديثة.",
+        "ويعتبر المجتمع المدني من أهم الشركاء في التنمية.",
+        "ويعتبر هذا الهجوم الأكثر دموية منذ سنوات.",
+        "اعتبر المشروع أحد أكبر المشاريع في المنطقة.",
+    ],
+)
+def test_classifications_with_yuatabar_are_not_views(text, tmp_path):
+    corpus = make_corpus([text], tmp_path)
+    STAGE.apply(corpus)
+    assert corpus.results["stakeholders"].statements == []
+
+
+def test_classification_count_and_views_with_itabara_kept(tmp_path):
+    corpus = make_corpus(
+        [
+            "ويعتبر المجتمع المدني من أهم الشركاء في التنمية.",
+            "واعتبر الوزير أن الاتفاق من أهم الإنجازات.",  # a clause: a view
+            "واعتبرت الحكومة الاتفاق أحد أهم الإنجازات.",  # a past form with a group as subject: a view
+            "وكان المنتدى يعتبر بأنه كان له دور كبير.",  # «يعتبر بأنه»: a (passive) view
+        ],
+        tmp_path,
+    )
+    counts = STAGE.apply(corpus)
+    found = corpus.results["stakeholders"].statements
+    assert [(s.statement.unit_id, s.statement.speaker) for s in found] == [
+        ("doc/p2", "governments"),
+        ("doc/p3", "governments"),
+        ("doc/p4", "unspecified"),
+    ]
+    assert counts["classifications_not_statements"] == 1
+
+
+def test_subjectless_verb_is_not_credited_from_context(tmp_path):
+    """A verb with no subject that reads as a passive gets no speaker from the previous sentence."""
+    first = "وقالت الحكومة إن الخدمة ستتوسع."
+    assert _speakers(first + " وذكر أن الحوار مهم.", tmp_path)[1] == ("unspecified", "", "passive")
+    assert _speakers(first + " وأعلن أن الحوار مهم.", tmp_path)[1] == ("unspecified", "", "passive")
+    # a form that differs from its passive («أضاف/أضيف», feminine «وأضافت») continues the speaker
+    assert _speakers(first + " وأضافت أن الحوار مهم.", tmp_path)[1] == ("governments", "", "continued")
+    assert _speakers(first + " وأضاف في بيان أن الحوار مهم.", tmp_path)[1] == ("governments", "", "continued")
+    # in the same sentence the verb goes on with the statement's clause
+    assert len(_statements("وقالت الحكومة إن الخدمة ستتوسع، وأكد أن الحوار مهم.", tmp_path)) == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "subject"),
+    [
+        ("وقال ترمب إن الحوار ضروري.", "ترمب"),
+        ("وذكرت مصادر القمة أن الحوار ضروري.", "مصادر"),
+        ("وطالب 14 خبيرا بأن يستمر الحوار.", "14 خبيرا"),
+    ],
+)
+def test_an_unnamed_subject_is_the_speaker_not_the_previous_one(second, subject, tmp_path):
+    found = _speakers("وقالت الحكومة إن الخدمة ستتوسع. " + second, tmp_path)
+    assert found[1][0] == "unspecified" and found[1][1].startswith(subject) and found[1][2] == "no_group"
+
+
+def test_an_object_after_a_subjectless_verb_is_not_a_subject(tmp_path):
+    # «أهمية» is the object of «وأكدت» (the ministry, dropped): the statement continues the speaker
+    found = _speakers("وقالت الوزارة إن الخدمة ستتوسع. وأكدت أهمية أن يستمر الحوار.", tmp_path)
+    assert found[1] == ("governments", "", "continued")
+
+
+@pytest.mark.parametrize(
+    ("verb", "passive"),
+    [
+        ("وذكر", True),
+        ("وأعلن", True),
+        ("اقترح", True),
+        ("وأكد", True),
+        ("وقال", False),
+        ("وأضاف", False),
+        ("وأشار", False),
+        ("رأى", False),
+        ("أوصى", False),
+        ("ذُكر", True),
+        ("ذَكر", False),
+    ],
+)
+def test_which_verb_forms_read_as_passive(verb, passive):
+    assert _reads_as_passive(verb) is passive
