@@ -11,6 +11,7 @@ with a 95% bootstrap interval over views.
     .venv/bin/python bench/eval_stakeholders.py --split dev          # the split to tune on
     .venv/bin/python bench/eval_stakeholders.py --tune               # grid search, dev only
     .venv/bin/python bench/eval_stakeholders.py --split heldout      # once, at the end
+    .venv/bin/python bench/eval_stakeholders.py --relevance OUT/statements.jsonl   # check the relevance floor
 
 Each method is shown with its own parameters chosen on dev (``--tune`` prints them; the
 combination's are the stage defaults).
@@ -113,8 +114,8 @@ def run_seed(folder: Path) -> list[dict]:
 
 # Parameters of the two single-source baselines, chosen on dev by --tune like the stage's defaults.
 BASELINES = {
-    "cues": {"neutral_band": 0.4},
-    "embeddings": {"scale": 0.2, "min_margin": 0.05, "neutral_band": 0.8},
+    "cues": {"neutral_band": 0.6},
+    "embeddings": {"scale": 0.5, "min_margin": 0.0, "neutral_band": 0.35},
 }
 
 
@@ -163,16 +164,19 @@ def tune() -> None:
             [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] if method == "combined" else [0.7],
             [0.1, 0.15, 0.2, 0.3, 0.4, 0.5] if method != "cues" else [0.5],
             [0.0, 0.03, 0.05, 0.08, 0.1, 0.12] if method != "cues" else [0.05],
+            [0.0, 0.5, 1.0, 2.0] if method != "embeddings" else [0.0],
         )
         ranked = []
-        for w, scale, margin in grid:
-            params = StanceParams(method, w, scale, margin, stage.stance_min_relevance)
+        for w, scale, margin, prior in grid:
+            params = StanceParams(method, w, scale, margin, min_relevance=stage.stance_min_relevance, cue_prior=prior)
             scores = [a.score for a in view_scores(views, stage, params, vectors, space)]
-            for band in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            for band in (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
                 r = stance_scores(gold, scores, band, samples=1)
-                ranked.append(((r["macro_f1"][0], r["sign_agreement"][0]), (w, scale, margin, band)))
+                ranked.append(((r["macro_f1"][0], r["sign_agreement"][0]), (w, scale, margin, prior, band)))
         ranked.sort(key=lambda x: x[0], reverse=True)
-        print(f"{method}: best macro-F1, sign agreement {ranked[0][0]} at (cue_weight, scale, min_margin, band)")
+        print(
+            f"{method}: best macro-F1, sign agreement {ranked[0][0]} at (cue_weight, scale, min_margin, cue_prior, band)"
+        )
         for key, values in ranked[:8]:
             print(f"    {key} {values}")
 
@@ -191,13 +195,39 @@ def print_stance(split: str) -> None:
     print(json.dumps(found, ensure_ascii=False))
 
 
+def print_relevance(path: Path) -> None:
+    """Per axis: percentiles of the relevance of a run's statements (one per clause) and how many fall
+    below the stage's floor -- for checking ``stance_min_relevance`` on an axis and corpus of your own:
+    on a corpus off the axis's subject the floor should leave out about 95% of the statements."""
+    import numpy as np
+
+    floor = stance_stage().stance_min_relevance
+    clauses = {r["statement_id"]: r for r in atomic.read_jsonl(path)}
+    axes = sorted({axis for r in clauses.values() for axis in r.get("evidence", {})})
+    for axis in axes:
+        rel = [r["evidence"][axis].get("relevance") for r in clauses.values() if axis in r.get("evidence", {})]
+        rel = np.array([v for v in rel if v is not None])
+        if not len(rel):
+            print(f"{axis}: no relevance measured (method cues)")
+            continue
+        pct = np.percentile(rel, [50, 90, 95, 99]).round(3)
+        print(
+            f"{axis}: {len(rel)} clauses; relevance median {pct[0]}, 90th {pct[1]}, 95th {pct[2]}, 99th {pct[3]}, "
+            f"max {rel.max():.3f}; below the floor {floor}: {(rel < floor).sum()} ({(rel < floor).mean():.1%})"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "heldout"], default="dev", help="stance labels to measure on")
     parser.add_argument("--tune", action="store_true", help="grid search of the stance parameters on dev")
     parser.add_argument("--attribution", action="store_true", help="attribution against the author's sample")
     parser.add_argument("--show", action="store_true", help="list statements that do not match the gold sample")
+    parser.add_argument("--relevance", type=Path, metavar="STATEMENTS", help="relevance figures of a statements.jsonl")
     args = parser.parse_args()
+    if args.relevance:
+        print_relevance(args.relevance)
+        return 0
     if args.tune:
         tune()
         return 0

@@ -13,7 +13,7 @@ import yaml
 from pipeline import atomic
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
-from pipeline.stages.stakeholders.stance import StanceParams, combine, cue_score
+from pipeline.stages.stakeholders.stance import NULL_REASONS, StanceParams, combine, cue_score, null_reason
 from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
 from tests.stages.test_stakeholders import seed_run as seed_run  # the module-scoped fixture
 
@@ -34,6 +34,46 @@ def test_cue_score_is_none_without_hits_and_combination_rules():
     assert combine(1.0, 0.9, params)[1] == 1.0  # clipped
     assert combine(-1.0, 0.25, StanceParams("cues"))[0] == -1.0
     assert combine(-1.0, 0.25, StanceParams("embeddings", scale=0.5))[0] == pytest.approx(0.5)
+
+
+def test_cue_evidence_is_proportional_and_a_small_margin_pulls_it_toward_zero():
+    # one term is not a full ±1: a prior of k neutral matches shrinks the share
+    assert cue_score({IG: ["a"], MS: []}, IG, MS, prior=0.5) == pytest.approx(-1 / 1.5)
+    assert cue_score({IG: [], MS: ["a", "b", "c"]}, IG, MS, prior=0.5) == pytest.approx(3 / 3.5)
+    assert cue_score({IG: [], MS: ["a"]}, IG, MS, prior=1.0) < cue_score({IG: [], MS: ["a", "b"]}, IG, MS, prior=1.0)
+    params = StanceParams("combined", cue_weight=0.8, scale=0.5, min_margin=0.05, min_relevance=0.2)
+    # a relevant statement with a margin below min_margin: its embedding score still weighs, in proportion
+    score, emb = combine(1.0, 0.01, params, relevance=0.3)
+    assert emb == pytest.approx(0.02) and score == pytest.approx(0.8 + 0.2 * 0.02)
+    score, _ = combine(1.0, -0.2, params, relevance=0.3)
+    assert score == pytest.approx(0.8 - 0.2 * 0.4)
+
+
+def test_below_the_relevance_floor_a_statement_without_cues_has_no_score_and_a_reason():
+    params = StanceParams("combined", cue_weight=0.8, scale=0.5, min_margin=0.05, min_relevance=0.2)
+    assert combine(None, 0.3, params, relevance=0.19) == (None, None)  # off the axis's subject
+    assert null_reason(None, 0.3, params, 0.19) == "off_axis"
+    assert combine(None, 0.3, params, relevance=0.21)[0] == pytest.approx(0.6)
+    assert combine(None, 0.01, params, relevance=0.3) == (None, None)
+    assert null_reason(None, 0.01, params, 0.3) == "weak_margin"
+    assert null_reason(None, None, StanceParams("cues"), None) == "no_evidence"
+    # cue terms still count off the subject; the margin does not
+    assert combine(-0.5, 0.3, params, relevance=0.1) == (-0.5, None)
+    assert set(NULL_REASONS) == {"no_evidence", "off_axis", "weak_margin", "axis_unused"}
+
+
+def test_null_scores_are_counted_by_reason(tmp_path):
+    texts = [
+        "وأكدت الحكومات أهمية منتدى إدارة الإنترنت.",  # a cue term: scored
+        "وأكد القطاع الخاص أن أسعار القهوة ارتفعت في الأسواق هذا الصيف.",  # off the subject
+    ]
+    corpus = make_corpus(texts, tmp_path)
+    counts = StakeholderPositions(actors=ACTORS, positions=POSITIONS).apply(corpus)
+    found = atomic.read_jsonl(tmp_path / "statements.jsonl")
+    assert found[0]["scores"][AXIS] is not None and found[0]["evidence"][AXIS]["reason"] is None
+    assert found[1]["scores"][AXIS] is None and found[1]["evidence"][AXIS]["reason"] == "off_axis"
+    assert found[1]["evidence"][AXIS]["relevance"] < 0.2
+    assert counts["scores_null_off_axis"] == 1 and counts["statements_scored"] == 1
 
 
 def test_statements_carry_scores_with_evidence_and_embeddings_read_meaning(tmp_path):
@@ -234,5 +274,6 @@ def test_an_unscored_statement_has_no_label_and_a_weak_score_is_neutral():
 
     cues = [{AXIS: {IG: [], MS: []}}, {AXIS: {IG: ["a"], MS: ["b"]}}, {AXIS: {IG: [], MS: ["b"]}}]
     out = score_texts(["x", "y", "z"], cues, [(AXIS, IG, MS)], None, StanceParams("cues"))
-    assert [s[AXIS].score for s in out] == [None, 0.0, 1.0]
+    assert [s[AXIS].score for s in out] == [None, 0.0, 0.6667]  # one term: 1 / (1 + cue_prior 0.5)
     assert [s[AXIS].label for s in out] == [None, "neutral", MS]  # no evidence is not "neutral"
+    assert [s[AXIS].reason for s in out] == ["no_evidence", None, None]

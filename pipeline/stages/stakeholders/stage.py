@@ -156,12 +156,14 @@ class StakeholderPositions(CorpusStage):
     # statement stance (stance.py): cue terms and/or sentence embeddings of the poles' examples
     stance_method: Literal["combined", "cues", "embeddings"] = "combined"
     # chosen on the dev split of tests/fixtures/seed_stance_blind.jsonl (bench/eval_stakeholders.py --tune)
-    stance_cue_weight: Annotated[float, Field(ge=0, le=1)] = 0.7
+    stance_cue_weight: Annotated[float, Field(ge=0, le=1)] = 0.8
     stance_scale: Annotated[float, Field(gt=0)] = 0.5
     stance_min_margin: Annotated[float, Field(ge=0)] = 0.05
     stance_neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.5
-    # embedding evidence only for statements this close to a pole
-    stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.15
+    # embedding evidence only for statements this close to a pole (95th percentile of off-topic news, stance.py)
+    stance_min_relevance: Annotated[float, Field(ge=-1, le=1)] = 0.20
+    # neutral pseudo-matches shrinking the cue score toward 0: one cue term gives ±1/(1 + k) (±0.67), not ±1
+    stance_cue_prior: Annotated[float, Field(ge=0)] = 0.5
     # a negated cue term (cues.negator_before/after): no evidence / evidence for the other pole / as is
     stance_negation: Literal["void", "flip", "off"] = "void"
     # group positions: partial pooling toward the corpus mean (normal hierarchical model, pooling.py) or plain means
@@ -261,6 +263,7 @@ class StakeholderPositions(CorpusStage):
             min_margin=self.stance_min_margin,
             neutral_band=self.stance_neutral_band,
             min_relevance=self.stance_min_relevance,
+            cue_prior=self.stance_cue_prior,
         )
 
     def pole_space(self, axes: list[AxisSpec]) -> PoleSpace | None:
@@ -299,6 +302,7 @@ class StakeholderPositions(CorpusStage):
                 for stance in stances:
                     stance[axis.id].score = stance[axis.id].embedding_score = None
                     stance[axis.id].label = None
+                    stance[axis.id].reason = "axis_unused"
         by_id = {s.statement_id: stance for s, stance in zip(order, stances, strict=True)}
         for s in statements:
             s.stance = by_id[s.statement_id]
@@ -397,6 +401,17 @@ class StakeholderPositions(CorpusStage):
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
             "statements_scored": sum(1 for s in statements if any(v is not None for v in s.statement.scores.values())),
             "axes_without_evidence": len(unused),
+            # statement x axis scores left null, by reason (stance.NULL_REASONS); one per clause
+            **{
+                f"scores_null_{reason}": n
+                for reason, n in sorted(
+                    Counter(
+                        a.reason for s in {s.statement_id: s for s in statements}.values() for a in s.stance.values()
+                    ).items(),
+                    key=lambda kv: str(kv[0]),
+                )
+                if reason is not None
+            },
         }
 
     @staticmethod

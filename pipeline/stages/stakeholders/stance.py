@@ -9,17 +9,26 @@ statement's *margin* is
 
     m = cos(x, c_positive) - cos(x, c_negative)          (in [-2, 2], in practice |m| < 0.5)
 
-It counts as evidence when ``|m| >= min_margin`` and the statement is about the axis's
-debate at all -- its *relevance* ``max(cos(x, c_negative), cos(x, c_positive))`` is at least
-``min_relevance`` (any text has some margin; a news item on another subject should not get a
-position: on 163 statements of 400 news items of ANT v2.1 the median relevance is -0.01 and
-the 95th percentile 0.13, against 0.20-0.52 for 13 of the 14 dev views with a stance) -- and is
-mapped onto the axis as
-``e = clip(m / scale, -1, 1)``.  The cue terms give ``c = (pos - neg) / (pos + neg)``
-when any matched.  The statement's score is
+It is mapped onto the axis as ``e = clip(m / scale, -1, 1)`` when the statement is about the
+axis's debate at all: its *relevance* ``max(cos(x, c_negative), cos(x, c_positive))`` is at least
+``min_relevance`` (any text has some margin; a text on another subject should not get a position).
+The floor, 0.20, is calibrated as the 95th percentile of the relevance of off-topic statements: 772
+statements of 400 news items of ANT v2.1 (economy, international, Middle East, technology; median
+0.05, 90th percentile 0.165, 95th 0.205, 99th 0.288), against 0.20-0.52 for 12 of the 14 dev views
+with a stance (``bench/eval_stakeholders.py --relevance`` prints these figures for a run of yours: check
+the floor for an axis of your own).
 
-* ``w c + (1 - w) e`` with both, ``c`` or ``e`` with one of them,
-* ``None`` with neither: no evidence, no score (never 0.0 by default).
+The cue terms give ``c = (pos - neg) / (pos + neg + k)`` when any matched: the share of
+one pole's terms among the matches, shrunk toward 0 by a prior of ``k`` (``cue_prior``) neutral
+matches, so one term is ±1/(1 + k), not ±1, and each further term of the same pole adds evidence
+(additive smoothing; k = 0 gives the raw share).  The statement's score is
+
+* ``w c + (1 - w) e`` with both (``e`` however small: a statement near the middle of the axis pulls
+  a single cue term toward 0 in proportion),
+* ``c`` with cue terms alone (an irrelevant statement's margin is no evidence),
+* ``e`` without cue terms, when ``|m| >= min_margin``,
+* ``None`` otherwise: no evidence, no score (never 0.0).  The reason is kept with the statement
+  (:data:`NULL_REASONS`) and counted by the stage.
 
 A statement is labelled with a pole when ``|score| >= neutral_band``, else neutral.
 The stage also requires an axis's cue terms to occur somewhere in the corpus before it
@@ -46,11 +55,21 @@ Method = Literal["combined", "cues", "embeddings"]
 @dataclass(frozen=True)
 class StanceParams:
     method: Method = "combined"
-    cue_weight: float = 0.7  # w: the cue score's share when both sources have evidence
+    cue_weight: float = 0.8  # w: the cue score's share when both sources have evidence
     scale: float = 0.5  # a margin of this size maps to a full ±1
-    min_margin: float = 0.05  # smaller margins are no evidence
-    min_relevance: float = 0.15  # statements farther than this from both poles are off the axis's subject
+    min_margin: float = 0.05  # smaller margins are no evidence on their own (without cue terms)
+    min_relevance: float = 0.20  # statements farther than this from both poles are off the axis's subject
     neutral_band: float = 0.5  # |score| below this: the statement's label is the neutral one
+    cue_prior: float = 0.5  # k: neutral pseudo-matches that shrink the cue score toward 0
+
+
+# Why a statement has no score on an axis (AxisStance.reason; the stage counts each).
+NULL_REASONS = {
+    "no_evidence": "no cue term of the axis in the clause, and no embedding (method cues)",
+    "off_axis": "no cue term, and the statement is farther from both poles than min_relevance",
+    "weak_margin": "no cue term, and the embedding margin is below min_margin",
+    "axis_unused": "no statement of the corpus contains a cue term of the axis",
+}
 
 
 @dataclass
@@ -65,10 +84,12 @@ class AxisStance:
     relevance: float | None  # the larger of the two cosines
     cues: dict[str, list[str]]  # pole id -> matched cue terms
     nearest: dict[str, dict[str, Any]]  # pole id -> {"example": sentence, "cosine": float}
+    reason: str | None = None  # why the score is None (a key of NULL_REASONS); None when scored
 
     def to_json(self) -> dict[str, Any]:
         return {
             "score": self.score,
+            "reason": self.reason,
             "label": self.label,
             "cue_score": self.cue_score,
             "embedding_score": self.embedding_score,
@@ -94,31 +115,38 @@ def encode(texts: Sequence[str]) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def cue_score(cues: dict[str, list[str]], negative: str, positive: str) -> float | None:
-    """(positive hits - negative hits) / all hits, or None without a hit."""
+def cue_score(cues: dict[str, list[str]], negative: str, positive: str, prior: float = 0.0) -> float | None:
+    """(positive hits - negative hits) / (all hits + ``prior``), or None without a hit."""
     neg, pos = len(cues.get(negative, [])), len(cues.get(positive, []))
-    return (pos - neg) / (pos + neg) if pos + neg else None
+    return (pos - neg) / (pos + neg + prior) if pos + neg else None
 
 
 def combine(
     cue: float | None, margin: float | None, params: StanceParams, relevance: float = 1.0
 ) -> tuple[float | None, float | None]:
-    """(score, embedding score) from a cue score and an embedding margin, as in the module docstring."""
+    """(score, embedding score) from a cue score and an embedding margin, as in the module docstring.
+
+    The embedding score is returned when it counted in the score (None otherwise)."""
     emb = None
-    if (
-        margin is not None
-        and params.method != "cues"
-        and abs(margin) >= params.min_margin
-        and relevance >= params.min_relevance
-    ):
+    if margin is not None and params.method != "cues" and relevance >= params.min_relevance:
         emb = float(np.clip(margin / params.scale, -1.0, 1.0))
+    alone = emb if emb is not None and abs(margin) >= params.min_margin else None  # type: ignore[arg-type]
     if params.method == "cues":
         return cue, None
     if params.method == "embeddings":
-        return emb, emb
+        return alone, alone
     if cue is not None and emb is not None:
         return params.cue_weight * cue + (1 - params.cue_weight) * emb, emb
-    return (cue if cue is not None else emb), emb
+    return (cue, None) if cue is not None else (alone, alone)
+
+
+def null_reason(cue: float | None, margin: float | None, params: StanceParams, relevance: float | None) -> str:
+    """Why :func:`combine` gave no score (a key of :data:`NULL_REASONS`); call it only when it gave None."""
+    if margin is None or params.method == "cues":
+        return "no_evidence"
+    if relevance is not None and relevance < params.min_relevance:
+        return "off_axis"
+    return "weak_margin"
 
 
 class PoleSpace:
@@ -193,7 +221,7 @@ def score_texts(
             margins, relevance, nearest = space.margins(axis, vectors)
         for i in range(len(texts)):
             found = cues[i].get(axis, {negative: [], positive: []})
-            c = cue_score(found, negative, positive)
+            c = cue_score(found, negative, positive, params.cue_prior)
             m = None if margins is None else float(margins[i])
             r = None if relevance is None else float(relevance[i])
             score, emb = combine(c, m, params, 1.0 if r is None else r)
@@ -209,6 +237,7 @@ def score_texts(
                 relevance=_round(r),
                 cues=found,
                 nearest={pole: nearest[pole][i] for pole in nearest} if nearest else {},
+                reason=None if score is not None else null_reason(c, m, params, r),
             )
     return out
 
