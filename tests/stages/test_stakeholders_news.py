@@ -169,9 +169,16 @@ def test_an_unnamed_subject_is_the_speaker_not_the_previous_one(second, subject,
     assert found[1][0] == "unspecified" and found[1][1].startswith(subject) and found[1][2] == "no_group"
 
 
+def test_a_time_adverb_after_the_subject_is_not_part_of_it(tmp_path):
+    (found,) = _statements("قال وزير النقل المصري اليوم الاثنين إن الخدمة ستتوسع.", tmp_path)
+    assert found.subject == "وزير النقل المصري"
+
+
 def test_an_object_after_a_subjectless_verb_is_not_a_subject(tmp_path):
     # «أهمية» is the object of «وأكدت» (the ministry, dropped): the statement continues the speaker
     found = _speakers("وقالت الوزارة إن الخدمة ستتوسع. وأكدت أهمية أن يستمر الحوار.", tmp_path)
+    assert found[1] == ("governments", "", "continued")
+    found = _speakers("وقالت الوزارة إن الخدمة ستتوسع. وأكدت فيه أن الحوار مستمر.", tmp_path)
     assert found[1] == ("governments", "", "continued")
 
 

@@ -386,7 +386,12 @@ SAYS_THAT = (
     "إلى",
 )  # open the reported clause
 SUBJECT_WORDS = 6  # words an unnamed subject may have before the clause opens
-NOT_SUBJECTS = ("ذلك", "هذا", "هذه", "تلك", "ما", "كما", "قائلا", "قائلة", "مضيفا", "مضيفة", "لا", "ليس")
+NOT_SUBJECTS = (
+    "ذلك", "هذا", "هذه", "تلك", "ما", "كما", "قائلا", "قائلة", "مضيفا", "مضيفة", "لا", "ليس",
+    # a preposition with a pronoun («أكدت فيه أن», «وقال لها إن»)
+    "فيه", "فيها", "فيهم", "له", "لها", "لهم", "به", "بها", "بهم", "منه", "منها", "منهم", "عنه", "عنها",
+    "عنهم", "عليه", "عليها", "عليهم", "إليه", "إليها", "إليهم", "معه", "معها", "معهم", "لنا", "لي", "لك",
+)  # fmt: skip
 
 
 def _unnamed_subject(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> tuple[int, int] | None:
@@ -698,8 +703,8 @@ def noun_phrase_end(
     subject; another alias directly after it is the verb's object and ends it."""
     while k < s_end and k - j < max_tokens:
         key = lexicon.key(doc[k].text)
-        if k in mention_at or k in cue_positions:
-            break
+        if k in mention_at or k in cue_positions or key in _keyset(lexicon, TIME_WORDS):
+            break  # «وزير النقل المصري اليوم الاثنين»: the time adverb is not part of the subject
         if key.isdigit() or (key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS):
             k += 1
         elif key in ("في", "من") and k + 1 < s_end and k + 1 not in cue_positions:
