@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.stages.stakeholders.attribution import _reads_as_passive
+from pipeline.stages.stakeholders.clauses import reads_as_passive as _reads_as_passive
 from pipeline.stages.stakeholders.gazetteer import country_names, with_countries
 from pipeline.stages.stakeholders.stage import load_actors
 from tests.stages.test_stakeholders import ACTORS, make_corpus

@@ -6,12 +6,20 @@ subject, speakers and clause (see the stage's module docstring); the matching is
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.records import Statement, Unit
 from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
+from pipeline.stages.stakeholders.clauses import (
+    bare_in,
+    not_a_view,
+    noun_phrase_end,
+    reads_as_passive,
+    sentence_ends,
+    time_words_end,
+    unnamed_subject,
+)
 from pipeline.stages.stakeholders.cues import score_terms
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
@@ -26,7 +34,6 @@ from pipeline.stages.stakeholders.matching import (
     stem,
 )
 from pipeline.stages.stakeholders.stance import AxisStance
-from pipeline.text.arabic import without_marks
 
 # -- statements ----------------------------------------------------------------------------
 
@@ -91,61 +98,13 @@ class UnitMatches:
     cue_positions: set[int]
 
 
-# Dotted names: a dot between two letters with no space is inside a name, not at a sentence end, when
-# the last piece is a domain ending («العربية.نت», «بيت.كوم», «Change.org») or every piece is short
-# (the letters of an abbreviation: «سي.إن.إن», «إف.بي.آي», «U.S»).  «ذلك.ثم» (a missing space after
-# a real sentence end) has two pieces, the last no domain ending: it still ends the sentence.
-DOMAIN_ENDINGS = frozenset(("نت", "كوم", "اورغ", "أورغ", "com", "net", "org", "gov", "edu", "int", "info"))
-ABBREVIATION_PIECE = 3  # letters of one piece of a dotted abbreviation
-DOTTED_PIECES = 3  # pieces a dotted abbreviation of short pieces has at least («سي.إن.إن»)
-
-
-def _sentence_ends(doc: Any, offsets: list[tuple[int, int]]) -> list[bool]:
-    """Which tokens end a sentence: the marks of ``SENTENCE_END``, except a dot inside a dotted name
-    (see ``DOMAIN_ENDINGS``) and the dot of an abbreviated initial (one letter, then the dot: «د.
-    محمد», «J. Smith»; a one-letter Arabic word is a clitic, never a sentence's last word).
-    (URLs, e-mail addresses and decimals are single tokens already: ``matching.TOKEN_RE``.)"""
-    n = len(doc)
-    is_end = [tok.text in SENTENCE_END for tok in doc]
-    letters = [_letters(tok.text) for tok in doc]
-    glued = [i > 0 and offsets[i - 1][1] == offsets[i][0] for i in range(n)]  # no space before token i
-    i = 0
-    while i < n:
-        # a run letters (. letters)+ with no space anywhere: piece, dot, piece, dot, ...
-        if letters[i]:
-            j = i
-            while j + 2 < n and doc[j + 1].text == "." and glued[j + 1] and glued[j + 2] and letters[j + 2]:
-                j += 2
-            pieces = [doc[t].text for t in range(i, j + 1, 2)]
-            if len(pieces) >= 2 and (
-                pieces[-1].lower() in DOMAIN_ENDINGS
-                or (len(pieces) >= DOTTED_PIECES and all(len(p) <= ABBREVIATION_PIECE for p in pieces))
-                or all(len(p) == 1 for p in pieces)
-            ):
-                for t in range(i + 1, j, 2):
-                    is_end[t] = False
-            i = j + 1
-        else:
-            i += 1
-    for i in range(1, n - 1):
-        initial = glued[i] and letters[i - 1] and len(doc[i - 1].text) == 1
-        if doc[i].text == "." and initial and (i < 2 or not (glued[i - 1] and letters[i - 2])):
-            is_end[i] = False  # «د.», «م.», «J.»: an initial or a title, the name follows
-    return is_end
-
-
-def _letters(text: str) -> bool:
-    """The token is letters only (diacritics allowed)."""
-    return any(ch.isalpha() for ch in text) and all(ch.isalpha() or unicodedata.combining(ch) for ch in text)
-
-
 def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches | None:
     """Tokens, sentences, actor mentions, subject words and reporting verbs of ``text``; None if it has no token."""
     doc, offsets = lexicon.doc(text)
     n = len(doc)
     if n == 0:
         return None
-    is_end = _sentence_ends(doc, offsets)
+    is_end = sentence_ends(doc, offsets)
     sentence_of = []
     sentences: list[tuple[int, int]] = []
     start = 0
@@ -184,44 +143,6 @@ def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches |
     )
 
 
-# Time adverbs between a reporting verb and its subject, news style: «أعلن اليوم الأربعاء وزير الخارجية»,
-# «وقال أمس رئيس الوزراء», «وأكدت مساء الثلاثاء الوزارة».  They are never the speaker: the subject
-# follows them.  TIME_WORDS stand alone; TIME_NOUNS only before one of TIME_WORDS («الأسبوع الماضي»,
-# «العام الجاري») or after «هذا/هذه» («هذا الأسبوع»), so «الشهر» alone is not skipped.
-TIME_WORDS = (
-    "اليوم", "يوم", "أمس", "الأمس", "البارحة", "غدا", "الليلة", "ليلة", "مساء", "صباح", "ظهر", "عصر", "فجر",
-    "أول", "الأول", "الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت",
-    "الماضي", "الماضية", "المقبل", "المقبلة", "القادم", "القادمة", "الجاري", "الجارية", "الحالي", "الحالية",
-)  # fmt: skip
-TIME_NOUNS = ("الأسبوع", "الشهر", "العام", "السنة", "الأسبوع", "هذا", "هذه")
-
-
-def _keyset(lexicon: _Lexicon, words: tuple[str, ...]) -> frozenset[str]:
-    """``words`` keyed like the text by ``lexicon`` (normalised and folded), computed once per lexicon."""
-    cache = lexicon.__dict__.setdefault("_attribution_keys", {})
-    found = cache.get(words)
-    if found is None:
-        found = cache[words] = frozenset(lexicon.key(w) for w in words)
-    return found
-
-
-def _time_words(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> int:
-    """The end of the run of time adverbs starting at token ``j`` (``j`` itself when there is none)."""
-    words, nouns = _keyset(lexicon, TIME_WORDS), _keyset(lexicon, TIME_NOUNS)
-    k = j
-    while k < s_end:
-        key = lexicon.key(m.doc[k].text)
-        # a time noun counts next to another time word: «الأسبوع الماضي», «هذا الأسبوع»
-        beside = (k + 1 < s_end and lexicon.key(m.doc[k + 1].text) in words | nouns) or (
-            k > j and lexicon.key(m.doc[k - 1].text) in nouns
-        )
-        if key in words or (key in nouns and beside):
-            k += 1
-        else:
-            break
-    return k
-
-
 def _subject_start(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, s_end: int) -> int:
     """The first token after the verb that is neither an adverb (of ``subject.adverbs`` or a time adverb,
     see ``TIME_WORDS``) nor one of the cue's own particles."""
@@ -232,7 +153,7 @@ def _subject_start(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, s_end: int) -
             j = m.word_at[j][0]
         elif stem(lexicon.key(m.doc[j].text)) in skip_keys:
             j += 1
-        elif (after := _time_words(m, lexicon, j, s_end)) > j:
+        elif (after := time_words_end(m, lexicon, j, s_end)) > j:
             j = after
         else:
             break
@@ -344,7 +265,7 @@ def _speakers(
         return [(mention.group, mention.organisation)], "before_verb", (mention.start, mention.end)
     if voice == "either":
         return [(UNSPECIFIED, None)], "passive", subject_span
-    unnamed = _unnamed_subject(m, lexicon, j, s_end)
+    unnamed = unnamed_subject(m, lexicon, j, s_end)
     if unnamed is not None:
         # «وقال ترمب», «وطالب 14 خبيرا», «وذكرت مصادر»: a subject that names no group is still the
         # speaker: not the previous statement's
@@ -359,149 +280,13 @@ def _speakers(
         # no statement: the verb's subject is no actor; in the same sentence as the previous statement
         # («... ، وطالبت بـ ...») the verb goes on with that statement's clause
         return None
-    if verb.norm_ in lexicon.masculine and _reads_as_passive(verb.text):
+    if verb.norm_ in lexicon.masculine and reads_as_passive(verb.text):
         # «وذكر أن ...», «وأعلن أن ...» with no subject: unvocalised, the same letters as the passive
         # («وذُكر», «وأُعلن»); no speaker in the sentence, so none is taken from the context
         return [(UNSPECIFIED, None)], "passive", None
     # «وقالت الوزارة إن ... . وأضافت أن ...»: a conjoined verb with no subject of its own opening
     # another sentence shares the subject of the unit's previous statement (Arabic drops a repeated subject)
     return previous, "continued", None
-
-
-# Words right after a reporting verb that are not its subject: demonstratives and «ما» as objects
-# («وأكد ذلك»), the circumstantial «قائلا».
-SAYS_THAT = (
-    "أن",
-    "إن",
-    "بأن",
-    "أنه",
-    "إنه",
-    "أنها",
-    "إنها",
-    "أنهم",
-    "إنهم",
-    "بأنه",
-    "بأنها",
-    "بأنهم",
-    "إلى",
-)  # open the reported clause
-SUBJECT_WORDS = 6  # words an unnamed subject may have before the clause opens
-NOT_SUBJECTS = (
-    "ذلك", "هذا", "هذه", "تلك", "ما", "كما", "قائلا", "قائلة", "مضيفا", "مضيفة", "لا", "ليس",
-    # a preposition with a pronoun («أكدت فيه أن», «وقال لها إن»)
-    "فيه", "فيها", "فيهم", "له", "لها", "لهم", "به", "بها", "بهم", "منه", "منها", "منهم", "عنه", "عنها",
-    "عنهم", "عليه", "عليها", "عليهم", "إليه", "إليها", "إليهم", "معه", "معها", "معهم", "لنا", "لي", "لك",
-)  # fmt: skip
-
-
-def _unnamed_subject(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> tuple[int, int] | None:
-    """The span of a subject after the verb that the subject rules did not read (a proper name, a number,
-    an indefinite noun: «ترمب», «14 خبيرا», «مصادر»), or None when the verb has no subject there: the
-    next token is punctuation or a quotation mark, a clause opener («أن», «إن», «إلى», «في», «لـ»), a
-    preposition («خلال»), an accusative adverb («رسميا») or one of ``NOT_SUBJECTS``."""
-    if j >= s_end or not m.is_word[j] or j in m.cue_positions or j in m.mention_at or j in m.word_at:
-        return None  # an alias here was read as the verb's object («يدعو الأمم المتحدة»)
-    text = m.doc[j].text
-    key = lexicon.key(text)
-    if _bare_in(lexicon, text, CLAUSE_OPENERS | PREPOSITIONS | _keyset(lexicon, NOT_SUBJECTS)):
-        return None
-    if not key.isdigit() and len(key) >= 4 and key.endswith("ا") and not key.startswith("ال"):
-        return None  # indefinite accusative: an adverb or an object («رسميا», «مؤخرا»), not a subject
-    k = j + 1
-    if key.isdigit() and k < s_end and m.is_word[k] and not m.doc[k].text.isdigit():
-        k += 1  # «14 خبيرا»: the counted noun belongs to the number
-    elif key in lexicon.view_after_refers or not any(
-        _bare_in(lexicon, m.doc[t].text, _keyset(lexicon, SAYS_THAT)) for t in range(k, min(s_end, k + SUBJECT_WORDS))
-    ):
-        # a pro-drop verb's object comes first just as well («وأكدت أهمية ...», «أكدت من جديد دور ...»):
-        # a word is read as the subject only when the reported clause opens a few words later
-        # («وقال ترمب إن», «وذكرت مصادر القمة أن»), and not when it is a noun of need or importance
-        return None
-    return j, noun_phrase_end(m.doc, lexicon, j, k, s_end, m.mention_at, m.cue_positions, 8)
-
-
-def _reads_as_passive(verb: str) -> bool:
-    """An unvocalised masculine reporting verb spelled like its passive.
-
-    Sound verbs keep their letters in the passive («ذكر/ذُكر», «أعلن/أُعلن», «اقترح/اقتُرح»); verbs
-    with a long vowel after their first letter change it («قال/قيل», «أضاف/أضيف», «أشار/أشير»,
-    «رأى/رُئي», «دعا/دُعي», «لاحظ/لوحظ»).  So: no «ا», «ى» or «آ» after the first letter (a و/ف
-    conjunction removed first).  A diacritic on the first letter decides: damma passive, fatha active."""
-    bare = verb[1:] if verb[:1] in ("و", "ف") and len(verb) > 3 else verb
-    if len(bare) > 1 and unicodedata.combining(bare[1]):
-        return bare[1] == "\u064f"
-    return not any(ch in "اىآ" for ch in without_marks(bare)[1:])
-
-
-REFERS_WINDOW = 5  # words between the subject of «يشير/تشير» and its «إلى»
-
-
-def _bare_in(lexicon: _Lexicon, text: str, keys: set[str]) -> bool:
-    """The token's key, or its key without a leading و/ف, is one of ``keys``."""
-    key = lexicon.key(text)
-    return key in keys or (key[:1] in ("و", "ف") and key[1:] in keys)
-
-
-def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, found: list[Mention]) -> str | None:
-    """Why the reporting verb at ``hit`` with subject tokens [j, k) reports no stakeholder's view, or None.
-
-    "definitions": a definition frames the sentence before the verb («يُقصد بـ», «المقصود بـ»), the
-    subject is a term («يشير مصطلح ... إلى»), or a present-tense «يشير/تشير X إلى Y» where Y opens no
-    view (not «إلى أن», «إلى أهمية/ضرورة ...»): "X refers to Y".  "data_references": a present-tense
-    "indicate" verb whose subject names no actor («تشير التقديرات إلى أن», «يوضح الجدول»)."""
-    doc, i = m.doc, hit.index
-    s_start, s_end = m.sentences[m.sentence_of[i]]
-    if any(_bare_in(lexicon, doc[t].text, lexicon.definition_markers) for t in range(s_start, i)):
-        return "definitions"
-    if j < s_end and _bare_in(lexicon, doc[j].text, lexicon.term_heads):
-        return "definitions"
-    verb = doc[i].norm_
-    if verb in lexicon.refers_verbs:
-        # the first «إلى» within a few words after the subject («تشير الحكومة الإلكترونية في هذا التقرير إلى»)
-        ila = next(
-            (t for t in range(k, min(s_end, k + REFERS_WINDOW)) if lexicon.key(doc[t].text) == lexicon.ila), None
-        )
-        opens_view = ila is not None and ila + 1 < s_end and lexicon.key(doc[ila + 1].text) in lexicon.view_after_refers
-        if ila is not None and not opens_view:
-            return "definitions"
-    if verb in lexicon.indicate_verbs and k > j and not found:
-        return "data_references"
-    if verb in _keyset(lexicon, CONSIDER_VERBS) and _classifies(m, lexicon, i, s_end, verb, bool(found)):
-        return "classifications"
-    return None
-
-
-# «اعتبر» is a reporting verb («واعتبر الوزير أن ...») and, far more often in news and reports, the copula
-# of a classification: «يعتبر الذكاء الاصطناعي من أهم التقنيات» ("AI is considered one of the most
-# important ..."), «ويعتبر هذا الهجوم الأكثر دموية», «يعتبر تطبيق X نسخة من ...».  Such a sentence states
-# what something is, no one's view: with no clause opener («أن», «إن») in its sentence, a present-tense
-# form (usually the passive «يُعتبر») or a complement «من» + superlative / «أحد» is a classification.
-CONSIDER_VERBS = ("اعتبر", "اعتبرت", "يعتبر", "تعتبر", "يعتبرون", "اعتبروا", "يعتبران", "تعتبران")
-CLASS_WORDS = ("أحد", "إحدى", "واحد", "واحدة", "بين")  # «من بين», «أحد أهم»
-
-
-def _classifies(m: UnitMatches, lexicon: _Lexicon, i: int, s_end: int, verb: str, named: bool) -> bool:
-    """The «اعتبر» verb at ``i`` is the copula of a classification (see ``CONSIDER_VERBS``); ``named``:
-    its subject names a group (then a past form is that group's view: «واعتبرت الحكومة الاتفاق أحد ...»)."""
-    says = _keyset(lexicon, SAYS_THAT)
-    if any(_bare_in(lexicon, m.doc[t].text, says) for t in range(i + 1, s_end)):
-        return False
-    if verb[:1] in ("ي", "ت"):
-        return True
-    if named:
-        return False
-    classes = _keyset(lexicon, CLASS_WORDS)
-    for t in range(i + 1, s_end - 1):
-        key = lexicon.key(m.doc[t].text)
-        nxt = lexicon.key(m.doc[t + 1].text)
-        if key in classes or (key == "من" and (nxt in classes or _superlative(nxt))):
-            return True
-    return False
-
-
-def _superlative(key: str) -> bool:
-    """An elative «أفعل» («أهم», «أكبر», «أبرز», «أكثر»), folded: «ا» + three letters."""
-    return len(key) == 4 and key[0] == "ا" and not key.startswith("ال")
 
 
 def short_forms(
@@ -601,7 +386,7 @@ def noun_statements(m: UnitMatches, lexicon: _Lexicon) -> list[tuple[CueHit, Spe
         if k in in_mention or k in m.cue_positions:
             continue
         if key in lexicon.reporting_participles:
-            if not m.is_word[k - 1] or _bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
+            if not m.is_word[k - 1] or bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
                 continue
         elif key in lexicon.reporting_nouns:
             before = (lexicon.key(doc[k - 1].text),), (lexicon.key(doc[k - 2].text), lexicon.key(doc[k - 1].text))
@@ -618,7 +403,7 @@ def noun_statements(m: UnitMatches, lexicon: _Lexicon) -> list[tuple[CueHit, Spe
             continue
         first = named[0]
         lead = first.start - 1
-        if lead < s_start or not m.is_word[lead] or _bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
+        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
             continue
         out.append(
             (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
@@ -691,30 +476,3 @@ def unit_statements(
     if earlier is not None:
         earlier.update({head: found[-1][1] for head, found in short_forms(m, {}).items()})
     return _statements(unit, m, lexicon, axes, resolved, limits), counts
-
-
-def noun_phrase_end(
-    doc: Any, lexicon: _Lexicon, j: int, k: int, s_end: int, mention_at: dict, cue_positions: set, max_tokens: int
-) -> int:
-    """Extend the subject [j, k) over the rest of its noun phrase, for display.
-
-    Definite adjectives and genitives, numbers, and «في»/«من» before a definite word
-    («منظمات المجتمع المدني في المنطقة العربية», «الفقرة 69 من ...») belong to the
-    subject; another alias directly after it is the verb's object and ends it."""
-    while k < s_end and k - j < max_tokens:
-        key = lexicon.key(doc[k].text)
-        if k in mention_at or k in cue_positions or key in _keyset(lexicon, TIME_WORDS):
-            break  # «وزير النقل المصري اليوم الاثنين»: the time adverb is not part of the subject
-        if key.isdigit() or (key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS):
-            k += 1
-        elif key in ("في", "من") and k + 1 < s_end and k + 1 not in cue_positions:
-            nxt = lexicon.key(doc[k + 1].text)
-            if k + 1 in mention_at:
-                k = mention_at[k + 1].end
-            elif nxt.startswith("ال") and len(nxt) >= 4:
-                k += 2
-            else:
-                break
-        else:
-            break
-    return k
