@@ -167,8 +167,8 @@ def test_positions_interval_needs_enough_statements_and_outputs_are_written(tmp_
     table = Table(DOC, f"{DOC}/t1", "", ["a", "total"], [TableRow("الحكومات", ["3", "5"], [3, 5], group="governments")])
     corpus = make_corpus([ms, ms, ms, ig, ms, gov], tmp_path, tables=[table])
     StakeholderPositions(
-        actors=ACTORS, positions=POSITIONS, min_statements=5, stance_method="cues", pooling="none"
-    ).apply(corpus)
+        actors=ACTORS, positions=POSITIONS, min_statements=5, stance_method="cues", pooling="none", stance_cue_prior=0
+    ).apply(corpus)  # cue_prior 0: raw shares of pole terms, for the arithmetic below
     rows = {r["group"]: r for r in csv.DictReader(io.StringIO((tmp_path / "positions.csv").read_text("utf-8")))}
     assert list(rows["unspecified"])[:6] == ["group", "axis", "score", "ci_low", "ci_high", "n_statements"]
     unspecified = rows["unspecified"]
