@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
-from pipeline.evaluate.repair import kaf_confusion, simulate_damage
+from pipeline.evaluate.repair import kaf_confusion, simulate_damage, simulate_line_reversal
 from pipeline.registry import lookup
 from pipeline.stages.normalise import keep_orthography
-from pipeline.stages.repair import glyphs
+from pipeline.stages.repair import calibrate, glyphs
 from pipeline.stages.repair import words as word_steps
 from pipeline.stages.repair.glyphs import (
     DamageEvidence,
@@ -341,6 +341,48 @@ def test_certain_stems_and_initial_yeh_on_random_text(text: str) -> None:
     assert Counter(glyphs._certain_stems(text)) == _reference_stems(text)
     new = [match.start() for match in glyphs._INITIAL_ARABIC_YEH_RE.finditer(text)]
     assert new == [match.start() for match in _OLD_INITIAL_ARABIC_YEH.finditer(text)]
+
+
+def _reference_initial(text: str, index: int) -> bool:
+    """Whether ``text[index]`` stands in initial position, character by character (the loop the
+    farsi-yeh pattern replaced)."""
+    if index == 0:
+        return True
+    before = text[index - 1]
+    return (before in glyphs.NON_JOINERS and before != glyphs.ALEF_MADDA) or not (
+        "\u0621" <= before <= "\u064a" or before == glyphs.FARSI_YEH
+    )
+
+
+def _reference_farsi_initial(text: str) -> list[int]:
+    before_letter = re.compile("\u06cc(?=[\u0621-\u063a\u0641-\u064a\u06cc])")
+    return [match.start() for match in before_letter.finditer(text) if _reference_initial(text, match.start())]
+
+
+def test_fast_scans_equal_the_character_loops(seed_text: str) -> None:
+    """The damaged-yeh count and the whole-text clean keys of ``fit`` equal the loops they replaced."""
+    for text in _damaged_samples(seed_text):
+        new = [match.start() for match in glyphs._INITIAL_FARSI_YEH_RE.finditer(text)]
+        assert new == _reference_farsi_initial(text)
+        assert glyphs._clean_text(text) == text.translate(glyphs._KEY_TABLE)
+
+
+@PROPERTY_SETTINGS
+@given(TEXT)
+def test_fast_scans_equal_the_character_loops_on_random_text(text: str) -> None:
+    new = [match.start() for match in glyphs._INITIAL_FARSI_YEH_RE.finditer(text)]
+    assert new == _reference_farsi_initial(text)
+    assert glyphs._clean_text(text) == text.translate(glyphs._KEY_TABLE)
+    expected = [index for index, line in enumerate(text.split("\n")) if calibrate.looks_reversed(line)]
+    assert calibrate.lines_looking_reversed(text) == expected
+
+
+def test_reversed_line_scan_equals_the_line_by_line_check(seed_text: str) -> None:
+    texts = [*_damaged_samples(seed_text), simulate_line_reversal("\n".join(news_sample(30)), rate=0.5)]
+    texts.append("ةبكرملا ةحول\nـةملك\n\nىلع ة\nلوحة")
+    for text in texts:
+        expected = [index for index, line in enumerate(text.split("\n")) if calibrate.looks_reversed(line)]
+        assert calibrate.lines_looking_reversed(text) == expected
 
 
 def test_initial_yeh_pattern_equals_the_look_behind_first_one(seed_text: str) -> None:

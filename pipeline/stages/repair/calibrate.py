@@ -111,6 +111,18 @@ def looks_reversed(line: str) -> bool:
     return _REVERSED_START_RE.search(line.replace("\u0640", "") if "\u0640" in line else line) is not None
 
 
+def lines_looking_reversed(text: str) -> list[int]:
+    """Indices of the lines of ``text`` (split at "\\n") that :func:`looks_reversed`, in one scan."""
+    scanned = text.replace("\u0640", "") if "\u0640" in text else text  # tatweel is no line break
+    indices, line, position = [], 0, 0
+    for match in _REVERSED_START_RE.finditer(scanned):
+        line += scanned.count("\n", position, match.start())
+        position = match.start()
+        if not indices or indices[-1] != line:
+            indices.append(line)
+    return indices
+
+
 def reversal_gain(line: str) -> tuple[float, float]:
     """(known share of ``line``, known share of its reversal), presentation forms folded.
 

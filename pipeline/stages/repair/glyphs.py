@@ -42,22 +42,32 @@ _TATWEEL_RE = re.compile(f"{TATWEEL}+")
 _KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
 # The literal first: a leading look-behind would be tried at every position of a long text.
-_FARSI_YEH_BEFORE_LETTER_RE = re.compile(f"{FARSI_YEH}(?=[{_LETTER_CLASS}{FARSI_YEH}])")
 _INITIAL_ARABIC_YEH_RE = re.compile(
     f"{YEH}(?:(?<![{_LETTER_CLASS}{FARSI_YEH}]{YEH})|(?<=[{_YEH_NON_JOINER_CLASS}]{YEH}))(?=[{_LETTER_CLASS}{FARSI_YEH}])"
+)
+# The same for the damaged yeh «ی» itself: not after an Arabic letter (U+0621-U+064A, tatweel
+# included) or ی, or after a non-joiner other than آ.
+_INITIAL_FARSI_YEH_RE = re.compile(
+    f"{FARSI_YEH}(?:(?<![\u0621-\u064a{FARSI_YEH}]{FARSI_YEH})|(?<=[{_YEH_NON_JOINER_CLASS}]{FARSI_YEH}))"
+    f"(?=[{_LETTER_CLASS}{FARSI_YEH}])"
 )
 _MARKS_TABLE = {ord(mark): None for mark in MARKS}
 # _clean_key in one translate: kashida glyph, tatweel and marks deleted, Farsi yeh read as yeh.
 _KEY_TABLE = {**_MARKS_TABLE, ord(KASHIDA_GLYPH): None, ord(TATWEEL): None, ord(FARSI_YEH): YEH}
 _NOT_KEY = MARKS | {KASHIDA_GLYPH, TATWEEL}  # characters a word's clean key leaves out
+_KEY_DROP_CLASS = f"\u064b-\u065f\u0670{KASHIDA_GLYPH}{TATWEEL}"
+_KEY_DROP_RE = re.compile(f"[{_KEY_DROP_CLASS}][{_KEY_DROP_CLASS}]*")
 # Where a kaf or alef madda stands after a joining letter in a clean key, with two letters after
 # it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
 _LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
 _JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
 # Only after a prefix (article, preposition, conjunction): inside a longer word («هيكلية») the
 # same letters are another word's, no evidence for «كلية».
+# The pattern consumes the non-letter before the prefix (rather than a look-behind, tried at every
+# position): a pattern led by a class lets ``re`` skip through the letters in C.  The non-letter is
+# never the end of an earlier match, which stops at its word's end; a space is put before the text.
 _CERTAIN_STEM_RE = re.compile(
-    f"(?<![{_LETTER_CLASS}])(?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([{KAF}{ALEF_MADDA}][{_LETTER_CLASS}]{{2,}})"
+    f"[^{_LETTER_CLASS}](?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([{KAF}{ALEF_MADDA}][{_LETTER_CLASS}]{{2,}})"
 )
 _LAM_ALEF_LIGATURES = ("لإ", "لأ")
 # Tatweel that is orthography («الـ 193», «لـ COVID»): kept; shielded from the word steps by a
@@ -101,16 +111,6 @@ def _fold_presentation_forms(text: str) -> str:
     return _PRESENTATION_RE.sub(lambda match: table.get(ord(match.group()), match.group()), text)
 
 
-def _initial(text: str, index: int) -> bool:
-    """Whether ``text[index]`` stands in initial position (word start or after a non-joining letter)."""
-    if index == 0:
-        return True
-    before = text[index - 1]
-    return (before in NON_JOINERS and before != ALEF_MADDA) or not (
-        "\u0621" <= before <= "\u064a" or before == FARSI_YEH
-    )
-
-
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, float]:
     """wordfreq's Arabic word -> frequency table (~620,000 forms; loaded once, ~0.4 s)."""
@@ -124,6 +124,7 @@ def zipf(word: str) -> float:
     return _key_zipf(word.translate(_MARKS_TABLE))
 
 
+@lru_cache(maxsize=1 << 18)  # C-level memo: the visual-order search and calibration ask for the same words often
 def _key_zipf(key: str) -> float:
     """:func:`zipf` of a word known to hold no marks (a key)."""
     frequency = lexicon().get(key)
@@ -153,7 +154,13 @@ def _certain_stems(text: str) -> Iterator[str]:
     of ``text`` (as clean keys, with at least two letters after it), the rest of that word from it:
     ``الكيانات`` gives ``كيانات``."""
     # Cleaning the whole text turns each word into its clean key: only characters inside words go.
-    yield from _CERTAIN_STEM_RE.findall(text.translate(_KEY_TABLE))
+    yield from _CERTAIN_STEM_RE.findall(" " + _clean_text(text))
+
+
+def _clean_text(text: str) -> str:
+    """``text.translate(_KEY_TABLE)`` for a long text: one regex pass deletes the marks, ѧ and tatweel
+    and ``str.replace`` reads ی as ي (``translate`` looks up every character in a dict: ~6 MB/s)."""
+    return _KEY_DROP_RE.sub("", text).replace(FARSI_YEH, YEH)
 
 
 @dataclass
@@ -169,17 +176,15 @@ class DamageEvidence:
         """The evidence in ``text``; ``capped`` stops counting intact yehs once they outnumber ی (fast)."""
         farsi = arabic = 0
         if FARSI_YEH in text:
-            stripped = _KASHIDA_RE.sub("", text) if (KASHIDA_GLYPH in text or TATWEEL in text) else text
-            farsi = sum(
-                1 for match in _FARSI_YEH_BEFORE_LETTER_RE.finditer(stripped) if _initial(stripped, match.start())
-            )
+            stripped = text.replace(KASHIDA_GLYPH, "").replace(TATWEEL, "")  # = _KASHIDA_RE.sub("", text)
+            farsi = len(_INITIAL_FARSI_YEH_RE.findall(stripped))  # ی in initial position before a letter
             for _ in _INITIAL_ARABIC_YEH_RE.finditer(stripped):
                 arabic += 1
                 if capped and arabic >= farsi:  # clean text: no need to count the rest
                     break
         kashida = 0
         if KASHIDA_GLYPH in text:  # tatweel between ѧ and a letter does not hide the ѧ
-            kashida = len(_KASHIDA_IN_WORD_RE.findall(text.replace(TATWEEL, "")))
+            kashida = len(_KASHIDA_IN_WORD_RE.findall(text.replace(TATWEEL, "") if TATWEEL in text else text))
         return cls(farsi, arabic, kashida)
 
     @property

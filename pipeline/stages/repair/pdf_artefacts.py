@@ -63,13 +63,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 from pipeline.records import DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
+from pipeline.stages.repair import caches
+from pipeline.stages.repair.caches import clear_caches  # noqa: F401 -- re-exported (benchmarks)
 from pipeline.stages.repair.glyph_context import gloss_letter, neighbour_key
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
@@ -78,35 +79,22 @@ from pipeline.stages.repair.glyphs import (
     _WORD_RE,
     ALEF_MADDA,
     KAF,
-    KASHIDA_GLYPH,
     TATWEEL,
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
     _fold_presentation_forms,
     _has_presentation_forms,
-    _key,
-    _key_zipf,
     _presentation_table,
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
     zipf,  # noqa: F401
 )
-from pipeline.stages.repair.reading_order import ReadingOrder
-from pipeline.stages.repair.visual_order_rules import (
-    _ARABIC_LETTER_RE,
-    _FRAGMENT_MAX_ZIPF,
-    _GAP_SPLIT_RE,
-    _JOIN_MIN_ZIPF,
-    _PARAGRAPH_NUMBER_RE,
-    _PIECES_MIN_ZIPF,
-    _STRONG_RE,
-    _fragment_zipf,
-    _joins,
-    _known_share,
-    _undo_ltr_line,
-    fix_visual_order_rules,
+from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order, fix_visual_order_line re-exported
+    _context_key,
+    _reading_order,
+    fix_visual_order_line,
 )
-from pipeline.stages.repair.words import WordRepair, _separate_glued_digits
+from pipeline.stages.repair.words import WordRepair
 
 STEPS = (
     "fix_mojibake",
@@ -168,6 +156,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
@@ -207,6 +196,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             }
         self._stems = Counter()
         self._heads = Counter()
+        self._stems_token = None
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
@@ -248,9 +238,19 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             return self._repair_ligatures(text)
         if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
             text = shield_orthography(text, _SHIELD)
-        self._context = "."  # a unit starts a sentence: its first line is read after a stop
-        text = "\n".join(self._repair_line(line, damaged, yeh_damaged) for line in text.split("\n"))
-        return self._repair_ligatures(text.replace(_SHIELD, TATWEEL))
+        evidence = caches.evidence_id(self)
+        key = (text, yeh_damaged, evidence)
+        cached = caches.UNITS.get(key)
+        if cached is None:
+
+            def lines(text: str = text) -> str:
+                self._context = "."  # a unit starts a sentence: its first line is read after a stop
+                return "\n".join(self._repair_line(line, yeh_damaged, evidence) for line in text.split("\n"))
+
+            cached = caches.counted(self, lines)
+            caches.UNITS.put(key, cached)
+        caches.replay(self.counts, cached[1])
+        return self._repair_ligatures(cached[0].replace(_SHIELD, TATWEEL))
 
     def _repair_ligatures(self, text: str) -> str:
         """Put the document's learnt ligature pairs back in logical order, word by word."""
@@ -273,22 +273,32 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     # -- lines ------------------------------------------------------------------------------
 
-    def _repair_line(self, line: str, damaged: bool, yeh_damaged: bool) -> str:
-        if not damaged:
-            # Fast path for clean text: only real tatweel goes.
-            if self.strip_kashida and TATWEEL in line:
-                self.counts["strip_kashida"] += line.count(TATWEEL)
-                line = line.replace(TATWEEL, "")
-            return line
+    def _repair_line(self, line: str, yeh_damaged: bool, evidence: int) -> str:
+        """One line of a damaged unit; both steps are cached by what they read (:mod:`.caches`)."""
         if self.fix_visual_order:
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
-            fixed = fix_visual_order_line(line, self._context, self.visual_order_method, self.counts)
+            method = self.visual_order_method
+
+            def compute(line: str = line, context: str = self._context) -> tuple[str, tuple]:
+                delta: Counter = Counter()
+                return fix_visual_order_line(line, context, method, delta), tuple(delta.items())
+
+            fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), method, compute)
+            caches.replay(self.counts, delta)
             if fixed != line:
                 self.counts["fix_visual_order"] += 1
                 line = fixed
-            words = line.split()
-            if words:  # the previous line's last word is evidence for the next line's first
-                self._context = words[-1]
+            if last is not None:  # the previous line's last word is evidence for the next line's first
+                self._context = last
+        key = (line, yeh_damaged, evidence)
+        cached = caches.WORD_STEPS.get(key)
+        if cached is None:
+            cached = caches.counted(self, lambda: self._word_steps(line, yeh_damaged))
+            caches.WORD_STEPS.put(key, cached)
+        caches.replay(self.counts, cached[1])
+        return cached[0]
+
+    def _word_steps(self, line: str, yeh_damaged: bool) -> str:
         if ALEF_MADDA in line and self.repair_kaf and self.kaf_context != "off":
             line = self._repair_words_in_context(line, yeh_damaged)
         else:
@@ -361,119 +371,6 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         for step, number in changes:
             self.counts[step] += number
         return word
-
-
-@lru_cache(maxsize=1)
-def _reading_order() -> ReadingOrder | None:
-    """The language-model reading-order search (None when the shipped count table is missing)."""
-    from pipeline.stages.repair import ngram  # deferred: loading the table takes ~0.5 s
-
-    try:
-        model = ngram.load()
-    except FileNotFoundError:
-        return None
-    return ReadingOrder(model, _known_raw, _joins_pieces, _is_fragment)
-
-
-# Prefix letters that never stand alone: a piece made only of them is a fragment («و», «وب», «فال»).
-_PREFIX_PIECE_RE = re.compile("^(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)$")
-
-
-def _is_fragment(word: str) -> bool:
-    """Whether a raw word could be one side of a word cut in two (:func:`_joins_pieces` needs one)."""
-    key = _key(word)
-    return bool(_PREFIX_PIECE_RE.match(key)) or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
-
-
-def _joins_pieces(left: str, right: str) -> bool:
-    """:func:`_joins`, and also a detached prefix («و», «وب») before the word it starts («وب» + «النسبة»).
-
-    The rules keep a detached wa- out (it says nothing about order there); the model search only asks
-    this at a junction it is scoring, where the re-joined word is what makes that junction likely.
-    """
-    if _joins(left, right):
-        return True
-    head, tail = _key(left), _key(right)
-    if not head or not tail:
-        return False
-    if _PREFIX_PIECE_RE.match(head):
-        return _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
-    # A rare piece and a rare or two-letter one («تنب» + «غي»): a lexicon word they make is evidence.
-    scores = sorted((_fragment_zipf(head), _fragment_zipf(tail)))
-    weak = scores[0] < _FRAGMENT_MAX_ZIPF and (scores[1] < _FRAGMENT_MAX_ZIPF or min(len(head), len(tail)) <= 2)
-    return weak and _key_zipf(head + tail) >= _PIECES_MIN_ZIPF
-
-
-def _known_raw(word: str) -> bool:
-    """Whether a raw word (ی, ѧ, a damaged آ for kaf) is a lexicon word: zipf >= 2 (rarer forms in the
-    lexicon are mostly typos of glued words, «اومع», «إأن»)."""
-    key = _key(word)
-    return _key_zipf(key) >= 2.0 or (ALEF_MADDA in key and _key_zipf(key.replace(ALEF_MADDA, KAF)) >= 2.0)
-
-
-_LAM_ALEF_WORD_RE = re.compile(r"(?<!\S)\W*(ل[إأ]\S*)")
-_STRIP_MARKS = ".,،؛:()“”\"'"
-
-
-def _detached_lam_alef(line: str) -> bool:
-    """Whether ``line`` holds a word that starts with a lam-alef ligature and is no word («لإت»,
-    «لإالمتعلقة», a bare «لإ»): the ligature was drawn apart from the word it belongs to.  A known
-    word («لأغراض», «لإدارة») is no such evidence, and the line stays the model search's."""
-    if not _LEADING_LAM_ALEF_RE.search(line):
-        return False
-    words = (match.group(1).strip(_STRIP_MARKS) for match in _LAM_ALEF_WORD_RE.finditer(line))
-    return any(len(word) <= 2 or not _known_raw(word) for word in words)
-
-
-def fix_visual_order_line(line: str, context: str = "", method: str = "rules", counts: Counter | None = None) -> str:
-    """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
-
-    ``context`` is the last word of the previous line in reading order (evidence for the first).
-    Lines no reading beats by the search's margin come back unchanged.
-    ``counts`` (optional) gets, per line the model search looked at, which reading was taken:
-    ``fix_visual_order_model``, ``fix_visual_order_rules`` or ``fix_visual_order_below_margin`` (a
-    better reading that did not win by the margin, so the line was left as it was).
-    """
-    if not _ARABIC_LETTER_RE.search(line):
-        return line  # «2022:  0.6102»: without words there is no evidence of visual order
-    if method == "rules" or _detached_lam_alef(line):
-        # A detached lam-alef («لكترونية  لإت والتجارة ا») is rejoin_lam_alef's: its pieces are no words.
-        return fix_visual_order_rules(line)
-    searcher = _reading_order()
-    if searcher is None:
-        return fix_visual_order_rules(line)
-    counts = Counter() if counts is None else counts
-    original = line
-    strong = _STRONG_RE.search(line)
-    if strong is not None and strong.group() == KASHIDA_GLYPH:
-        candidate = _undo_ltr_line(line)
-        if _known_share(candidate) > _known_share(line):
-            line = candidate
-    indent, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
-    body, prefix = line.strip(), ""
-    parts = _GAP_SPLIT_RE.split(body)
-    number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
-    if number:  # «- 5» at the right edge: the paragraph number, printed last
-        body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, gain = searcher.reorder(body, context)
-    rebuilt = _separate_glued_digits(prefix + rebuilt)
-    # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
-    # model's reading replaces it only when the model scores it higher by the margin.
-    ruled = fix_visual_order_rules(original)
-    if ruled != original and (
-        not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + searcher.costs.margin
-    ):
-        counts["fix_visual_order_rules"] += 1
-        return ruled
-    if cuts:
-        counts["fix_visual_order_model"] += 1
-    elif gain > 0:
-        counts["fix_visual_order_below_margin"] += 1
-    if rebuilt.split() == original.split():
-        return original
-    if line is original and not prefix and rebuilt == body:
-        return original
-    return indent + rebuilt + trail
 
 
 def repair_text(text: str, **options: object) -> str:

@@ -48,7 +48,10 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
     forms = glyphs._has_presentation_forms(text)
     if repairer.reverse_lines and calibrate.may_hold_reversed_lines(text, forms) and calibrate.looks_reversed(text):
         lines = text.split("\n")
-        flagged = [calibrate.should_reverse(line) for line in lines]
+        # Only lines the pre-check flags (found in one scan of the whole text) can be reversed.
+        flagged = [False] * len(lines)
+        for index in calibrate.lines_looking_reversed(text):
+            flagged[index] = calibrate.should_reverse(lines[index])
         if any(flagged):  # a document with reversed lines: check every line (see apply_calibrated_maps)
             flagged = [calibrate.should_reverse(line, always_check=True) for line in lines]
         reversed_lines = 0

@@ -1,7 +1,7 @@
 """The rules reading of the visual-order step (``fix_visual_order``, ``visual_order_method="rules"``).
 
 The language-model reading (:mod:`pipeline.stages.repair.reading_order`) competes with this one
-in :func:`pipeline.stages.repair.pdf_artefacts.fix_visual_order_line`; the word tests here
+in :func:`pipeline.stages.repair.line_order.fix_visual_order_line`; the word tests here
 (:func:`_joins`, :func:`_fragment_zipf`) serve both.
 """
 
