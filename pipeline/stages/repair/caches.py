@@ -90,19 +90,18 @@ def options(repairer: object) -> tuple:
     return tuple(getattr(repairer, item.name) for item in dataclasses.fields(repairer) if item.init)
 
 
-def evidence_id(repairer: Any) -> int:
+def evidence_id(repairer: Any, option_values: tuple) -> int:
     """One id per distinct (options, certain stems and heads, glyph context table) of a fitted stage:
     the document-level inputs of the word steps."""
     stems = repairer._stems_token
     if stems is None:
         stems = repairer._stems_token = (frozenset(repairer._stems.items()), frozenset(repairer._heads.items()))
-    token = (options(repairer), stems, repairer._glyph_table())
-    return _intern(token)
+    return _intern((option_values, stems, repairer._glyph_table()))
 
 
-def options_id(repairer: object) -> int:
+def options_id(option_values: tuple) -> int:
     """One id per distinct set of option values (the key of the shared word table)."""
-    return _intern(options(repairer))
+    return _intern((option_values,))
 
 
 def _intern(token: tuple) -> int:

@@ -39,7 +39,8 @@ _WORD_RE = re.compile(f"{_WORD_CHARS}{_WORD_CHARS}*")
 _PRESENTATION_RE = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 _KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}][{KASHIDA_GLYPH}{TATWEEL}]*")
 _TATWEEL_RE = re.compile(f"{TATWEEL}+")
-_KASHIDA_IN_WORD_RE = re.compile(f"[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}]")
+# The empty group makes ``findall`` (used to count) return the shared empty string, not a string per match.
+_KASHIDA_IN_WORD_RE = re.compile(f"(?:[{_LETTER_CLASS}]{KASHIDA_GLYPH}|{KASHIDA_GLYPH}[{_LETTER_CLASS}])()")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
 # The literal first: a leading look-behind would be tried at every position of a long text.
 _INITIAL_ARABIC_YEH_RE = re.compile(
@@ -55,8 +56,7 @@ _MARKS_TABLE = {ord(mark): None for mark in MARKS}
 # _clean_key in one translate: kashida glyph, tatweel and marks deleted, Farsi yeh read as yeh.
 _KEY_TABLE = {**_MARKS_TABLE, ord(KASHIDA_GLYPH): None, ord(TATWEEL): None, ord(FARSI_YEH): YEH}
 _NOT_KEY = MARKS | {KASHIDA_GLYPH, TATWEEL}  # characters a word's clean key leaves out
-_KEY_DROP_CLASS = f"\u064b-\u065f\u0670{KASHIDA_GLYPH}{TATWEEL}"
-_KEY_DROP_RE = re.compile(f"[{_KEY_DROP_CLASS}][{_KEY_DROP_CLASS}]*")
+_MARK_RUN_RE = re.compile("[\u064b-\u065f\u0670][\u064b-\u065f\u0670]*")
 # Where a kaf or alef madda stands after a joining letter in a clean key, with two letters after
 # it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
 _LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
@@ -158,9 +158,10 @@ def _certain_stems(text: str) -> Iterator[str]:
 
 
 def _clean_text(text: str) -> str:
-    """``text.translate(_KEY_TABLE)`` for a long text: one regex pass deletes the marks, ѧ and tatweel
-    and ``str.replace`` reads ی as ي (``translate`` looks up every character in a dict: ~6 MB/s)."""
-    return _KEY_DROP_RE.sub("", text).replace(FARSI_YEH, YEH)
+    """``text.translate(_KEY_TABLE)`` for a long text: ``str.replace`` deletes ѧ and tatweel (frequent in
+    damaged text) and reads ی as ي, one regex pass deletes the marks (``translate`` looks up every
+    character in a dict: ~6 MB/s)."""
+    return _MARK_RUN_RE.sub("", text.replace(KASHIDA_GLYPH, "").replace(TATWEEL, "")).replace(FARSI_YEH, YEH)
 
 
 @dataclass

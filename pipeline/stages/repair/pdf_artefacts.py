@@ -157,6 +157,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _options_id: int = field(default=-1, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
@@ -238,7 +239,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             return self._repair_ligatures(text)
         if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
             text = shield_orthography(text, _SHIELD)
-        evidence = caches.evidence_id(self)
+        option_values = caches.options(self)
+        evidence = caches.evidence_id(self, option_values)
+        self._options_id = caches.options_id(option_values)
         key = (text, yeh_damaged, evidence)
         cached = caches.UNITS.get(key)
         if cached is None:
@@ -330,7 +333,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         if not open_words:
             return repaired  # the common case: every آ decided beyond what context could change
         matches = list(_WORD_RE.finditer(line))
-        words = [self._word_cache[match.group(), yeh_damaged][0] for match in matches]  # no second count
+        words = [self._cached_word(match.group(), yeh_damaged)[0] for match in matches]  # no second count
         reach = self.context_cap + self.kaf_margin
         for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
             raw = matches[index].group()
@@ -360,13 +363,23 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         parts.append(line[position:])
         return "".join(parts)
 
+    def _cached_word(self, raw: str, yeh_damaged: bool) -> tuple[str, tuple] | None:
+        """(repaired word, counts) of ``raw`` if it was repaired before: a word with «آ» in this document
+        (the kaf decision reads its certain stems), any other word in any document (:mod:`.caches`)."""
+        if ALEF_MADDA in raw:
+            return self._word_cache.get((raw, yeh_damaged))
+        return caches.WORDS.data.get((raw, yeh_damaged, self._options_id))
+
     def _repair_word(self, raw: str, yeh_damaged: bool) -> str:
-        cached = self._word_cache.get((raw, yeh_damaged))
+        cached = self._cached_word(raw, yeh_damaged)
         if cached is None:
             changes: dict[str, int] = {}
             word = self._repair_glued(raw, yeh_damaged, changes)
             cached = (word, tuple(changes.items()))
-            self._word_cache[(raw, yeh_damaged)] = cached
+            if ALEF_MADDA in raw:
+                self._word_cache[(raw, yeh_damaged)] = cached
+            else:
+                caches.WORDS.put((raw, yeh_damaged, self._options_id), cached)
         word, changes = cached
         for step, number in changes:
             self.counts[step] += number
