@@ -23,7 +23,7 @@ from typing import Any
 
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.outputs import CATALOGUE, frame, read_json, split_list_cell
-from pipeline.run.commit import CACHE_DIR
+from pipeline.run.commit import CACHE_DIR, results_folder
 
 __all__ = ["Run", "load_run", "output_folder", "rerun", "split_list_cell"]
 
@@ -35,6 +35,7 @@ class Run:
     """The outputs of one run.  DataFrame attributes are empty (with columns) when a stage did not run."""
 
     path: Path  # the output folder
+    folder: Path  # the run's own folder, which load_run read every file from (runs/<run-id>)
     info: dict[str, Any]  # run.json: config, versions, documents, per-stage counts and timings
     units: Any  # pandas.DataFrame, one row per unit (paragraphs, headings, footnotes, ...)
     themes: Any  # themes.csv
@@ -70,8 +71,8 @@ class Run:
 
     @property
     def report(self) -> Path | None:
-        """The run's report.html, when the report stage ran."""
-        path = self.path / "report.html"
+        """The run's report.html (in this run's folder), when the report stage ran."""
+        path = self.folder / "report.html"
         return path if path.exists() else None
 
     def __repr__(self) -> str:
@@ -93,19 +94,38 @@ def output_folder(path: str | Path) -> Path:
     return path
 
 
-def load_run(path: str | Path) -> Run:
-    """Load a run's outputs.  ``path`` is an output folder or the config file that wrote it."""
+def load_run(path: str | Path, attempts: int = 3) -> Run:
+    """Load a run's outputs.  ``path`` is an output folder or the config file that wrote it.
+
+    The published run is found once (the ``current`` link, :func:`pipeline.run.commit.results_folder`)
+    and every file is read from that run's folder, so the result is one whole run even while another
+    run is being published.  When that folder is pruned while it is read (a reader slower than
+    two whole runs), it starts again from the newly published run, at most ``attempts`` times.
+    """
     folder = output_folder(path)
     if not folder.is_dir():
         raise PipelineError(f"{folder}: no such output folder; run the pipeline first (make run)")
-    info = read_json(folder)
+    for attempt in range(attempts):
+        results = results_folder(folder)
+        try:
+            return _load(folder, results)
+        except (FileNotFoundError, PipelineError):
+            if attempt == attempts - 1 or results == folder or results_folder(folder) == results:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load(folder: Path, results: Path) -> Run:
+    info = read_json(results)
     if info is None:
         raise PipelineError(f"{folder}: not a run output folder (no run.json, or it is unreadable)")
-    missing = [CATALOGUE[name].filename for name in RESULTS if not (folder / CATALOGUE[name].filename).is_file()]
-    frames = {name: frame(folder, name) for name in RESULTS}
+    missing = [CATALOGUE[name].filename for name in RESULTS if not (results / CATALOGUE[name].filename).is_file()]
+    frames = {name: frame(results, name) for name in RESULTS}
+    if not results.is_dir():  # pruned while read: absent files would look like stages that did not run
+        raise FileNotFoundError(results)
     if "number" in frames["units"].columns:  # paragraph numbers stay integers although headings have none
         frames["units"]["number"] = frames["units"]["number"].astype("Int64")
-    return Run(path=folder, info=info, missing=missing, **frames)
+    return Run(path=folder, folder=results, info=info, missing=missing, **frames)
 
 
 def rerun(

@@ -30,7 +30,8 @@ def test_load_run_of_the_bundled_corpus(report_run):
     assert list(paragraphs["number"]) == list(range(1, 40))
     assert set(paragraphs["kind"]) == {"paragraph"}
     assert len(run.tables) == len((report_run.output / "tables.jsonl").read_text(encoding="utf-8").splitlines())
-    assert run.report == report_run.output / "report.html"
+    assert run.report == run.folder / "report.html"  # the report of the run that was read
+    assert run.report.resolve() == (report_run.output / "report.html").resolve()  # the top-level link: the same
     for name in ("themes", "statements", "positions", "salience", "candidates"):
         frame = getattr(run, name)
         assert len(frame.columns) > 0, name

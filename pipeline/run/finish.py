@@ -21,7 +21,7 @@ from pipeline.names import os_path, quoted
 from pipeline.outputs import path as result_path
 from pipeline.records import Corpus, Table
 from pipeline.run.cache import document_key, stage_key
-from pipeline.run.commit import commit, crash_point, staging_folder
+from pipeline.run.commit import commit, crash_point, staging_folder, user_path
 from pipeline.run.corpora import Memo, UnitStream
 from pipeline.run.documents import (
     DocumentProcessor,
@@ -65,7 +65,7 @@ def finish(
     outputs = CorpusOutputs(config, processor, good)
     outputs.open_stream(plan, current)
     outputs.fit_corpus(seconds)
-    with staging_folder(config.output) as staging:
+    with staging_folder(config.output, run_id) as staging:
         info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)  # noqa: E731
         if outputs.corpus_slots:
             outputs.run_corpus_stages(staging, counts, seconds, info)
@@ -84,7 +84,7 @@ def finish(
         )  # fmt: skip
         commit(config.output, staging, record)
     outputs.prune_cache(results)
-    report = config.output / "report.html"
+    report = user_path(config.output, "report.html")
     return RunSummary(
         output=config.output,
         documents=len(good),

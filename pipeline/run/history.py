@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import outputs
+from pipeline.errors import PipelineError
 from pipeline.logs import LOGGER
 from pipeline.outputs import number
 
@@ -75,19 +76,86 @@ def db_path(output_dir: str | Path) -> Path:
     return Path(output_dir) / DB_DIR / DB_NAME
 
 
+def _columns() -> dict[str, set[str]]:
+    """table -> its columns, as :data:`SCHEMA` creates them."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: {row[1] for row in conn.execute(f"PRAGMA table_info({name})")} for name in names}
+    finally:
+        conn.close()
+
+
+def _foreign(conn: sqlite3.Connection) -> str | None:
+    """Why the database is not a run history of ours (a table of ours lacks columns), or None."""
+    for table, wanted in _columns().items():
+        found = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if found and not wanted <= found:
+            return f"its table {table!r} lacks {', '.join(sorted(wanted - found))}"
+    return None
+
+
+def _refuse(path: Path, why: str) -> PipelineError:
+    return PipelineError(f"{path}: not usable as the run history ({why}); move it away -- the results were not changed")
+
+
 @contextlib.contextmanager
 def _connect(output_dir: str | Path, create: bool) -> Iterator[sqlite3.Connection | None]:
+    """The history database, with its tables; PipelineError when the path is not a file, or holds
+    a database whose tables of our names have other columns (it is left untouched)."""
     path = db_path(output_dir)
-    if not path.is_file() and not create:
+    if not (path.is_file() or create):
         yield None
         return
+    if path.exists() and not path.is_file():
+        raise _refuse(path, "it is not a file")
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=60)
     try:
+        why = _foreign(conn)
+        if why is not None:
+            raise _refuse(path, why)
         conn.executescript(SCHEMA)
         yield conn
     finally:
         conn.close()
+
+
+def check(output_dir: str | Path) -> None:
+    """Open the history before results are published: an unreadable file (not SQLite, corrupt) is
+    moved aside with a warning, as in :func:`record`; a folder at its path, a database of someone
+    else's tables, or one that cannot be written is a PipelineError (one line naming the file)."""
+    try:
+        _writable(output_dir)
+    except PipelineError:
+        raise
+    except sqlite3.OperationalError as exc:
+        raise _refuse(db_path(output_dir), str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        _set_aside(output_dir, exc)
+    except OSError as exc:
+        raise _refuse(db_path(output_dir), exc.strerror or str(exc)) from None
+
+
+def _writable(output_dir: str | Path) -> None:
+    path = db_path(output_dir)
+    if not path.exists():
+        if path.is_symlink():
+            raise _refuse(path, "a link to nothing")
+        if path.parent.exists() and not path.parent.is_dir():
+            raise _refuse(path, f"{path.parent.name} is not a folder")
+        return  # created at the first record
+    with _connect(output_dir, create=True) as conn, conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS _write_check (x)")  # proves it can be written (locks, read-only)
+        conn.execute("DROP TABLE _write_check")
+
+
+def _set_aside(output_dir: str | Path, exc: Exception) -> None:
+    path = db_path(output_dir)
+    aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
+    os.replace(path, aside)
+    LOGGER.warning(f"warning: {path}: run history unreadable ({exc}); kept as {aside.name}, new history started")
 
 
 def _read_csv(output_dir: str | Path, name: str, required: set[str]) -> list[dict]:
@@ -127,26 +195,28 @@ def read_positions(output_dir: str | Path) -> list[tuple]:
     return out
 
 
-def record(output_dir: str | Path, run: dict[str, Any]) -> bool:
-    """Record one run (the dict the runner builds); theme shares and positions come from the output files.
+def record(output_dir: str | Path, run: dict[str, Any], results: str | Path | None = None) -> bool:
+    """Record one run (the dict the runner builds); theme shares and positions come from its result
+    files, in ``results`` (default: the published run's folder, :func:`commit.results_folder`).
 
     Returns False when this run id was already recorded (a replayed commit).  An unreadable
     database (not SQLite, or corrupt) is moved aside, never deleted, and a new one is started, so
     a damaged history cannot stop runs -- or replay the same failure on every later run.
     """
+    if results is None:
+        from pipeline.run.commit import results_folder
+
+        results = results_folder(output_dir)
     try:
-        return _record(output_dir, run)
+        return _record(output_dir, run, results)
     except sqlite3.OperationalError:
         raise  # locked or read-only: a real problem to report, not a corrupt file
     except sqlite3.DatabaseError as exc:
-        path = db_path(output_dir)
-        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
-        os.replace(path, aside)
-        LOGGER.warning(f"warning: {path}: run history unreadable ({exc}); kept as {aside.name}, new history started")
-        return _record(output_dir, run)
+        _set_aside(output_dir, exc)
+        return _record(output_dir, run, results)
 
 
-def _record(output_dir: str | Path, run: dict[str, Any]) -> bool:
+def _record(output_dir: str | Path, run: dict[str, Any], results: str | Path) -> bool:
     output_dir = Path(output_dir)
     changes = run.get("changes", {})
     documents = run.get("documents", [])
@@ -199,12 +269,12 @@ def _record(output_dir: str | Path, run: dict[str, Any]) -> bool:
         if run.get("status") in ("ok", "unchanged"):
             conn.executemany(
                 "INSERT INTO theme_shares (run_id, theme, label, paragraphs, share) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, *row) for row in read_shares(output_dir)],
+                [(run_id, *row) for row in read_shares(results)],
             )
             conn.executemany(
                 "INSERT INTO positions (run_id, grp, axis, score, ci_low, ci_high, n_statements)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, *row) for row in read_positions(output_dir)],
+                [(run_id, *row) for row in read_positions(results)],
             )
     return True
 

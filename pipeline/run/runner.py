@@ -11,9 +11,9 @@ catalogue, and this module is the runner -- the only code that knows the order o
   final once it is processed, they are spooled as they arrive (:mod:`pipeline.run.spool`).
 * **Corpus-level stages** see a :class:`~pipeline.records.Corpus` whose units are a
   re-iterable stream (:mod:`pipeline.run.corpora`): one document in memory at a time.
-* **Commit** (:mod:`pipeline.run.commit`): results are written to a staging folder and renamed
-  into place under a journal, under the output folder's lock; every run -- finished, unchanged
-  or failed -- is recorded in the run history (:mod:`pipeline.run.history`).
+* **Publication** (:mod:`pipeline.run.commit`): results are written into a new run folder and
+  published by one atomic switch of the ``current`` link, under the output folder's lock; every
+  run -- finished, unchanged or failed -- is recorded in the run history (:mod:`pipeline.run.history`).
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ from pipeline.run.commit import (
     crash_point,
     output_lock,
     recover,
+    results_folder,
+    user_path,
 )
 from pipeline.run.documents import (
     DocumentProcessor,
@@ -77,6 +79,7 @@ __all__ = [
     "output_lock",
     "process_documents",
     "reanalyse",
+    "results_folder",
     "run",
 ]
 
@@ -175,7 +178,8 @@ def run(
         lock_timeout = config.lock_timeout
     with quieted(quiet), output_lock(config.output, lock_timeout):
         if recover(config.output):
-            LOGGER.info(f"completed the results of a run that was interrupted while saving: {config.output}")
+            LOGGER.info(f"recorded in the history a run that was interrupted after publishing: {config.output}")
+        _history().check(config.output)  # a history that cannot take this run's record stops it now
         plan = make_plan(config)
         previous = _previous_run(config.output)
         changes = compare(previous.get("inputs", {}) if previous else {}, plan.hashes)
@@ -222,7 +226,7 @@ def _history() -> Any:
 
 
 def _previous_run(output: Path) -> dict[str, Any] | None:
-    info = outputs.read_json(output)
+    info = outputs.read_json(results_folder(output))
     if info is None:
         return None
     if "inputs" not in info:  # a run.json from before incremental runs: rebuild what it can
@@ -236,7 +240,7 @@ def _unchanged(previous: dict[str, Any], config: Config, plan: Plan) -> bool:
         and previous.get("versions") == plan.versions
         and previous.get("stage_keys") == plan.stage_keys
         and previous.get("inputs") == plan.hashes
-        and outputs.exists(config.output, "units")
+        and outputs.exists(results_folder(config.output), "units")
     )
 
 
@@ -253,7 +257,7 @@ def _record_unchanged(
         counts=counts, seconds={},
     )  # fmt: skip
     _history().record(config.output, record)
-    report = config.output / "report.html"
+    report = user_path(config.output, "report.html")
     return RunSummary(
         output=config.output,
         documents=len(documents),

@@ -51,7 +51,12 @@ def make_corpus(folder: Path) -> Path:
 
 
 def results(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != "run.json"}
+    """The result files as a user sees them (the top-level names; hidden files are not results)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != "run.json" and not p.name.startswith(".")
+    }
 
 
 @pytest.fixture()
@@ -186,33 +191,37 @@ def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setu
     assert results(output) == before
     assert tokenise_entries(output) == 5 + 2
 
-    # Killed with every result staged, just before the commit journal is written.
+    # Killed with every result written, before it is published.
     killed = cli_run(changed, "before-commit")
     assert killed.returncode == -9, killed.stderr
     assert results(output) == before
     assert list(history.runs(output)["status"]) == ["ok"]
     assert tokenise_entries(output) == 5 + 5
 
-    # Killed half-way through renaming the staged files into place: files stay whole, the next run rolls forward.
+    # Killed after the run folder is complete, before the switch: still the previous run.
     killed = cli_run(changed, "commit:1")
     assert killed.returncode == -9
-    for name, data in results(output).items():
-        if name.endswith(".jsonl"):
-            assert all(json.loads(line) for line in data.decode().splitlines()), name
+    assert results(output) == before
+
+    # Killed after the switch, before the history record: the new run is whole; the next run records it.
+    killed = cli_run(changed, "commit:2")
+    assert killed.returncode == -9
+    assert results(output) == expected
+    assert list(history.runs(output)["status"]) == ["ok"]
     summary = runner.run(config.load(changed), quiet=True)
     assert summary.changes.stages == {}  # everything the killed runs finished is reused
     assert results(output) == expected
-    assert list(history.runs(output)["status"]) == ["ok", "ok", "ok"]  # first, rolled forward, this one
+    assert list(history.runs(output)["status"]) == ["ok", "ok", "ok"]  # first, the killed one, this one
 
-    # Killed after the results are in place, before the journal is removed: nothing lost, nothing doubled.
+    # Killed after the history record, before old run folders are pruned: nothing lost, nothing doubled.
     killed = cli_run(changed, "before-journal-removed")
     assert killed.returncode == -9
-    assert {k: v for k, v in results(output).items() if k != runner.JOURNAL} == expected
+    assert results(output) == expected
     lines = list(runner.reanalyse(config.load(changed), quiet=True))
     assert "reused: 6 documents -- nothing changed, previous results kept" in lines
     assert results(output) == expected
     assert list(history.runs(output)["status"]) == ["ok", "ok", "ok", "ok", "unchanged"]
-    assert not (output / runner.JOURNAL).exists() and not (output / runner.STAGING_DIR).exists()
+    assert len(list((output / "runs").iterdir())) == 2  # the published run and the one before
 
 
 def test_spool_left_by_a_killed_run_is_removed_by_the_next(setup) -> None:

@@ -86,7 +86,8 @@ def test_same_corpus_and_config_give_identical_files(tmp_path: Path, corpus: Pat
 
 
 def all_result_files(folder: Path) -> dict[str, bytes]:
-    """Every result file (plots included), without run metadata, history, cache or lock."""
+    """Every result file of the published run (plots included), without run metadata, history, cache or lock."""
+    folder = runner.results_folder(folder)
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
