@@ -176,6 +176,7 @@ def test_a_reader_polling_load_run_while_runs_are_killed_sees_one_whole_run_each
         stop.set()
         thread.join(60)
     assert not problems, problems[0]
+    print(f"reader: {len(seen)} loads, {seen.count('X')} of X, {seen.count('Y')} of Y, each one whole run")
     assert len(seen) >= 20 and set(seen) == {"X", "Y"}, (len(seen), set(seen))
 
 
