@@ -130,12 +130,13 @@ def check(output_dir: str | Path) -> None:
         _writable(output_dir)
     except PipelineError:
         raise
-    except sqlite3.OperationalError as exc:
-        raise _refuse(db_path(output_dir), str(exc)) from None
+    except (sqlite3.OperationalError, OSError) as exc:  # locked, read-only, no permission: not the file's fault
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PipelineError(
+            f"{db_path(output_dir)}: cannot write the run history ({reason}); the results were not changed"
+        ) from None
     except sqlite3.DatabaseError as exc:
         _set_aside(output_dir, exc)
-    except OSError as exc:
-        raise _refuse(db_path(output_dir), exc.strerror or str(exc)) from None
 
 
 def _writable(output_dir: str | Path) -> None:
