@@ -155,7 +155,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
             real = os.path.realpath(sub)
             why = (
                 HIDDEN_FOLDER if name.startswith(".")
-                else "the run's output folder" if real == out or _is_result(out, real)
+                else "the run's output folder" if real == out or _is_result(out, sub)
                 else "a link to a folder holding the corpus" if top == real or top.startswith(real + os.sep)
                 else "a link to a folder of the corpus" if real.startswith(top + os.sep) and os.path.islink(sub)
                 else "the same folder as one read already" if real in entered
@@ -171,7 +171,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
             file = Path(folder, name)
             if name.startswith("."):
                 skipped.append(f"{quoted(path_text(file))}: not read ({HIDDEN_FILE})")
-            elif _is_result(out, os.path.realpath(file)):
+            elif _is_result(out, str(file)):
                 skipped.append(f"{quoted(path_text(file))}: not read (the run's output folder)")
             elif file.is_file():
                 found.append(file)
@@ -179,14 +179,18 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
 
 
 HIDDEN_FOLDER, HIDDEN_FILE = "hidden folder", "hidden file"
-# What a run writes at the top of its output folder that a corpus reader could take for a document
-# (when the output folder is the corpus folder itself).
-RESULT_NAMES = ("report.html", "plots", "history")
 
 
-def _is_result(output: str | None, real: str) -> bool:
-    """Whether ``real`` (a resolved path) is one of the run's result files or folders in ``output``."""
-    return output is not None and os.path.dirname(real) == output and os.path.basename(real) in RESULT_NAMES
+def _is_result(output: str | None, path: str) -> bool:
+    """Whether ``path`` (as walked, links unresolved: results are links into ``runs/``) is one of the
+    names a run writes at the top of ``output`` (resolved), :data:`commit.OUTPUT_NAMES`."""
+    from pipeline.run.commit import OUTPUT_NAMES
+
+    return (
+        output is not None
+        and os.path.basename(path) in OUTPUT_NAMES
+        and os.path.realpath(os.path.dirname(path)) == output
+    )
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:

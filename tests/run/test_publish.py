@@ -223,6 +223,19 @@ def test_files_of_the_user_in_the_output_folder_are_never_replaced_or_deleted(tm
     assert {"notes.txt", "20200101T000000Z-notmine0"} <= set(runs)
 
 
+def test_the_corpus_folder_as_output_never_reads_the_run_folders_or_links(tmp_path) -> None:
+    """runs/, current and the top-level links (report.html is a readable format) are not documents."""
+    folder = make_corpus(tmp_path / "corpus", ["a", "b"], 0)
+    stages = {**STAGES, "report": {"impl": "test_plots"}}
+    cfg = config.load(write_config(tmp_path / "c.yaml", folder, folder, stages))
+    first = runner.run(cfg, quiet=True)
+    second = runner.run(cfg, quiet=True)
+    assert first.documents == second.documents == 2 and second.failed == []
+    skipped = pipeline.load_run(folder).info["skipped"]
+    for name in ("runs/", "current/", "report.html", "units.jsonl"):
+        assert f"{folder}/{name}: not read (the run's output folder)" in skipped, (name, skipped)
+
+
 def test_current_that_is_not_our_link_stops_the_run_and_is_left_alone(tmp_path) -> None:
     folder = make_corpus(tmp_path / "corpus", ["a"], 0)
     (tmp_path / "out" / "current").mkdir(parents=True)
