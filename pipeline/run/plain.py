@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,53 +59,88 @@ def _key(key: Any) -> str | int:
 def from_plain(kind: Any, data: Any) -> Any:
     """``data`` (from :func:`to_plain`) read as ``kind``: a dataclass, ``list[X]``, ``dict[K, V]``,
     ``tuple[...]``, ``X | None``, str/int/float/bool, Path or Any.  Raises :class:`ShapeError`."""
+    return _reader(kind)(data)
+
+
+@functools.cache
+def _reader(kind: Any) -> Callable[[Any], Any]:
+    """A function reading plain data as ``kind``, built once per type (a run reads many units)."""
     if kind is Any or kind is object:
-        return data
+        return _same
     if kind is None or kind is type(None):
-        if data is not None:
-            raise ShapeError(f"expected None, got {type(data).__name__}")
-        return None
+        return _none
     origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
     if origin is typing.Union or origin is types.UnionType:
-        return _union(typing.get_args(kind), data)
+        return functools.partial(_union, tuple(_reader(a) for a in args if a is not type(None)), type(None) in args)
     if origin is typing.Literal:
-        if data not in typing.get_args(kind):
-            raise ShapeError(f"{data!r} is not one of {typing.get_args(kind)}")
-        return data
-    if origin is list:
-        (item,) = typing.get_args(kind) or (Any,)
-        return [from_plain(item, v) for v in _expect(data, list)]
-    if origin is dict:
-        key, value = typing.get_args(kind) or (Any, Any)
-        return {from_plain(key, k): from_plain(value, v) for k, v in _expect(data, dict).items()}
-    if origin is tuple:
-        args = typing.get_args(kind)
-        items = _expect(data, list)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_plain(args[0], v) for v in items)
-        if len(items) != len(args):
-            raise ShapeError(f"expected {len(args)} items, got {len(items)}")
-        return tuple(from_plain(a, v) for a, v in zip(args, items, strict=True))
-    if kind is list or kind is tuple:  # unparametrised: plain items
-        return kind(_expect(data, list))
-    if kind is dict:
-        return dict(_expect(data, dict))
+        return functools.partial(_literal, args)
+    if origin is list or kind is list:
+        item = args[0] if args else Any
+        return _strings if item is str else functools.partial(_list, _reader(item))
+    if origin is dict or kind is dict:
+        key, value = args or (Any, Any)
+        return functools.partial(_dict, _reader(key), _reader(value))
+    if origin is tuple or kind is tuple:
+        if not args or (len(args) == 2 and args[1] is Ellipsis):
+            return functools.partial(_tuple_of, _reader(args[0] if args else Any))
+        return functools.partial(_tuple, tuple(_reader(a) for a in args))
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        return _dataclass(kind, data)
-    return _scalar(kind, data)
+        return functools.partial(_dataclass, kind)
+    if kind in (bool, int, float, str, Path):
+        return functools.partial(_scalar, kind)
+    raise ShapeError(f"no plain form for type {kind!r}")
 
 
-def _union(args: tuple, data: Any) -> Any:
-    if data is None and type(None) in args:
+def _same(data: Any) -> Any:
+    return data
+
+
+def _none(data: Any) -> None:
+    if data is not None:
+        raise ShapeError(f"expected None, got {type(data).__name__}")
+
+
+def _union(readers: tuple, optional: bool, data: Any) -> Any:
+    if data is None and optional:
         return None
-    for arg in args:
-        if arg is type(None):
-            continue
+    for read in readers:
         try:
-            return from_plain(arg, data)
+            return read(data)
         except ShapeError:
             continue
-    raise ShapeError(f"{type(data).__name__} fits none of {args}")
+    raise ShapeError(f"{type(data).__name__} fits none of the union's types")
+
+
+def _literal(choices: tuple, data: Any) -> Any:
+    if data not in choices:
+        raise ShapeError(f"{data!r} is not one of {choices}")
+    return data
+
+
+def _strings(data: Any) -> list[str]:
+    if type(data) is not list or not all(type(v) is str for v in data):
+        raise ShapeError("expected a list of str")
+    return list(data)
+
+
+def _list(read: Callable, data: Any) -> list:
+    return [read(v) for v in _expect(data, list)]
+
+
+def _dict(read_key: Callable, read_value: Callable, data: Any) -> dict:
+    return {read_key(k): read_value(v) for k, v in _expect(data, dict).items()}
+
+
+def _tuple_of(read: Callable, data: Any) -> tuple:
+    return tuple(read(v) for v in _expect(data, list))
+
+
+def _tuple(readers: tuple, data: Any) -> tuple:
+    items = _expect(data, list)
+    if len(items) != len(readers):
+        raise ShapeError(f"expected {len(readers)} items, got {len(items)}")
+    return tuple(read(v) for read, v in zip(readers, items, strict=True))
 
 
 def _scalar(kind: Any, data: Any) -> Any:
@@ -116,10 +152,8 @@ def _scalar(kind: Any, data: Any) -> Any:
         ok = isinstance(data, int | float) and not isinstance(data, bool)
     elif kind is str:
         ok = isinstance(data, str)
-    elif kind is Path:
-        return Path(_expect(data, str))
     else:
-        raise ShapeError(f"no plain form for type {kind!r}")
+        return Path(_expect(data, str))
     if not ok:
         raise ShapeError(f"expected {kind.__name__}, got {type(data).__name__}")
     return data
@@ -132,17 +166,24 @@ def _expect(data: Any, kind: type) -> Any:
 
 
 def _dataclass(kind: type, data: Any) -> Any:
-    fields, hints = _fields(kind), _hints(kind)
+    names, readers = _field_readers(kind)
     values = _expect(data, list)
-    if len(values) != len(fields):
-        raise ShapeError(f"{kind.__name__}: expected {len(fields)} fields, got {len(values)}")
+    if len(values) != len(readers):
+        raise ShapeError(f"{kind.__name__}: expected {len(readers)} fields, got {len(values)}")
     found = {}
-    for f, v in zip(fields, values, strict=True):
+    for name, read, value in zip(names, readers, values, strict=True):
         try:
-            found[f.name] = from_plain(hints[f.name], v)
+            found[name] = read(value)
         except ShapeError as exc:
-            raise ShapeError(f"{kind.__name__}.{f.name}: {exc}") from None
+            raise ShapeError(f"{kind.__name__}.{name}: {exc}") from None
     return kind(**found)
+
+
+@functools.cache
+def _field_readers(kind: type) -> tuple[tuple[str, ...], tuple[Callable, ...]]:
+    hints = typing.get_type_hints(kind)
+    fields = _fields(kind)
+    return tuple(f.name for f in fields), tuple(_reader(hints[f.name]) for f in fields)
 
 
 @functools.cache
@@ -151,8 +192,3 @@ def _fields(kind: type) -> tuple[dataclasses.Field, ...]:
     if any(not f.init for f in found):
         raise TypeError(f"{kind.__name__}: fields outside __init__ have no plain form")
     return found
-
-
-@functools.cache
-def _hints(kind: type) -> dict[str, Any]:
-    return typing.get_type_hints(kind)
