@@ -209,6 +209,13 @@ def bench_size(
         )
         first = measure([python, "-m", "pipeline", "run", "-q", "--config", str(config)], source)
         row[kind] = first
+        if kind == "local":
+            from bench_cache import disk_usage  # the per-document cache's size against the text (issue 18)
+
+            cached, entries = disk_usage(output / ".cache", documents_only=True)
+            print(
+                f"  {target_mb:g} MB cache: {cached / MB:.1f} MB in {entries} files = {cached / size:.2f}x the text (<= 4x)"
+            )
         print(
             f"  {target_mb:g} MB {kind:<5}: {first['seconds']:7.1f} s  {files / first['seconds']:7.1f} docs/s  "
             f"{size / MB / first['seconds']:5.2f} MB/s  peak RSS {first['rss_self']:6.0f} MB "

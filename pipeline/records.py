@@ -118,7 +118,7 @@ class Statement:
     text: str
     cue: str
     themes: list[str] = field(default_factory=list)
-    scores: dict[str, float] = field(default_factory=dict)
+    scores: dict[str, float | None] = field(default_factory=dict)  # None: an axis without a score
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

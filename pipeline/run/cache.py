@@ -1,7 +1,8 @@
 """Per-document result cache: what the per-document stages made of one file, stage by stage.
 
-An entry is the state of one document after the stages up to and including a
-stage S (ingest, structure, repair, normalise, tokenise), pickled.  Its key
+One file per document holds the document's state after each per-document stage (ingest,
+structure, repair, normalise, tokenise) -- a *snapshot* -- and what corpus stages computed per
+document (actor tagging, see :meth:`DocumentCache.store_memo`).  A snapshot's *chain key*
 hashes everything that state depends on:
 
 * the file's bytes (sha256), its path and the metadata file beside it (the
@@ -11,33 +12,51 @@ hashes everything that state depends on:
   implements the stage (a code change without a version bump still misses),
 * the versions of the pipeline and of the libraries it calls.
 
-So a changed ``tokenise`` option misses only the tokenise entry and resumes
-from the cached ``normalise`` state.  Entries live under ``<output>/.cache/``
-and are written to a temp file and renamed, so a killed run leaves whole
-entries or none; an unreadable entry is treated as a miss.
+So a changed ``tokenise`` option misses only the tokenise snapshot and resumes from the
+cached ``normalise`` one.  Files live under ``<output>/.cache/<key[:2]>/<key>.dc`` and are
+written to a temp file and renamed, so a killed run leaves whole files or none.
+
+**Data only.**  A file is msgpack holding zlib-compressed msgpack: plain lists, dicts, strings
+and numbers (records as in :mod:`pipeline.run.plain`), never pickle, so a file someone else
+wrote in the output folder (a shared folder for Dask workers) can at worst be wrong, never run
+code.  Whatever does not read back -- torn, foreign, another format version, the wrong shape, an
+inflation past :data:`MAX_INFLATE` -- is a *miss*: recomputed, rewritten, and counted in
+``problems`` (``run.json``'s ``cache`` counts and the run summary).  A write that fails (disk
+full) removes its temp file, stops further cache writes in this process (so the result files
+keep the room that is left) and is counted; the run goes on.
+
+**Lean.**  The snapshots of one document share most of their text, so each is stored as the
+fields that differ from the one before (unit by unit) and the whole is compressed: about 1-2x
+the document's text on disk (the pickled entries, one file per stage, took 19x).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import inspect
 import os
-import pickle
 import tempfile
 import time
+import zlib
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgpack
+
 from pipeline.config import StageSpec, file_sha256
 from pipeline.config import content_hash as _sha
+from pipeline.logs import LOGGER
 from pipeline.names import path_text
 from pipeline.stages.ingest import twin_stems
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
-FORMAT = 2  # bump when the pickled state changes shape
+FORMAT = 3  # bump when the stored data changes shape (3: msgpack + zlib, one file per document)
 
 
 PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
@@ -127,79 +146,361 @@ def document_key(path: Path, sha256: str, chain_key: str) -> str:
     return _sha(key)
 
 
-class DocumentCache:
-    """Pickled per-document states under ``root/<slot>/<key[:2]>/<key>.pkl``.
+def file_key(path: Path, sha256: str) -> str:
+    """The key of one file's cache file (its snapshots are told apart by their chain keys)."""
+    return document_key(path, sha256, "document")
 
-    An entry is a *head* (a small summary: ids, counts, errors) and a *body*
-    (the bulky part: text, units, tables), pickled one after the other.
+
+MAGIC = b"pipeline-cache\n"  # a cache file starts with this, then one msgpack map
+SUFFIX = ".dc"
+MAX_INFLATE = 64 << 20  # bytes a part may inflate to, at least (and 200x its compressed size)
+LEVEL = 6  # zlib level: 1 is 10% larger and no faster to read
+# Snapshot parts, each stored in full, as "same as the previous snapshot's", or (units) as the changed fields.
+FULL, SAME, CHANGED = 0, 1, 2
+# Write errors after which this process writes no more cache files (the rest would fail too,
+# and on a full disk the result files need the room that is left).
+STOP_WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@dataclass
+class Snapshot:
+    """One document's state after one per-document stage, as plain data (:func:`pipeline.run.plain.to_plain`)."""
+
+    slot: str
+    chain: str  # the chain key of the stages up to ``slot`` (:func:`chain_keys`)
+    head: Any  # the summary: a DocumentResult without units and tables
+    document: Any  # the Document (None once the stages no longer need the whole text)
+    units: list
+    tables: list
+
+
+class CacheDataError(ValueError):
+    """A cache file that does not read back as this format (torn, foreign, another version, wrong shape)."""
+
+
+def _write_bytes(handle: Any, data: bytes) -> None:
+    handle.write(data)  # one place, so that tests can fill the disk here
+
+
+# Any str round-trips, lone surrogates included: a file name that is not UTF-8 decodes to one
+# (surrogateescape), and a document's source path is part of its state.
+TEXT = "surrogatepass"
+
+
+def _pack(plain: Any) -> bytes:
+    return zlib.compress(msgpack.packb(plain, use_bin_type=True, unicode_errors=TEXT), LEVEL)
+
+
+def _unpack(data: Any) -> Any:
+    if not isinstance(data, bytes):
+        raise CacheDataError("a part is not bytes")
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(data, max(MAX_INFLATE, 200 * len(data)))
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise CacheDataError("part inflates past the limit, or is cut short")
+        return msgpack.unpackb(raw, raw=False, strict_map_key=False, unicode_errors=TEXT)
+    except (zlib.error, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+        raise CacheDataError(f"part does not unpack: {exc}") from None
+
+
+def _encode_snapshots(snapshots: list[Snapshot]) -> list:
+    """Each snapshot's document, units and tables as ``[mode, data]``, relative to the snapshot before."""
+    out: list = []
+    before: Snapshot | None = None
+    for snap in snapshots:
+        document = [SAME, None] if before is not None and snap.document == before.document else [FULL, snap.document]
+        tables = [SAME, None] if before is not None and snap.tables == before.tables else [FULL, snap.tables]
+        if before is not None and len(snap.units) == len(before.units):
+            changes = []
+            for new, old in zip(snap.units, before.units, strict=True):
+                if len(new) != len(old):
+                    break
+                changes.append([x for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b for x in (i, a)])
+            else:
+                out.append([document, [CHANGED, changes], tables])
+                before = snap
+                continue
+        out.append([document, [FULL, snap.units], tables])
+        before = snap
+    return out
+
+
+def _decode_snapshots(slots: list, heads: list, body: list) -> list[Snapshot]:
+    """The inverse of :func:`_encode_snapshots`; CacheDataError when the data does not fit."""
+    if not (isinstance(body, list) and isinstance(heads, list) and len(body) == len(heads) == len(slots)):
+        raise CacheDataError("snapshot lists of different lengths")
+    out: list[Snapshot] = []
+    try:
+        for (slot, chain), head, (document, units, tables) in zip(slots, heads, body, strict=True):
+            before = out[-1] if out else None
+            out.append(
+                Snapshot(
+                    slot,
+                    chain,
+                    head,
+                    _part(document, before, "document"),
+                    _units(units, before.units if before else None),
+                    _part(tables, before, "tables", list),
+                )
+            )
+    except (TypeError, ValueError, IndexError) as exc:
+        raise CacheDataError(f"snapshots do not fit: {exc}") from None
+    return out
+
+
+def _part(stored: list, before: Snapshot | None, name: str, kind: type | None = None) -> Any:
+    mode, data = stored
+    if mode == SAME and before is not None:
+        return getattr(before, name)
+    if mode != FULL or (kind is not None and not isinstance(data, kind)):
+        raise CacheDataError(f"unknown part mode {mode!r}")
+    return data
+
+
+def _units(stored: list, before: list | None) -> list:
+    mode, data = stored
+    if mode == FULL and isinstance(data, list):
+        return data
+    if mode != CHANGED or before is None or not isinstance(data, list) or len(data) != len(before):
+        raise CacheDataError("unit changes without the units they change")
+    out = []
+    for changes, old in zip(data, before, strict=True):
+        unit = list(old)
+        for i in range(0, len(changes), 2):
+            unit[changes[i]] = changes[i + 1]
+        out.append(unit)
+    return out
+
+
+class DocumentCache:
+    """One file per document under ``root/<key[:2]>/<key>.dc``: snapshots and memos (see the module doc).
+
+    A file is ``MAGIC`` + a msgpack map: ``format``, ``key``, ``slots`` ([slot, chain key] per
+    snapshot, in stage order), ``head`` and ``body`` (zlib-compressed msgpack: the snapshots'
+    summaries, and their documents, units and tables), ``memo`` (slot -> compressed [memo key,
+    value]).  A summary is read without inflating the body.  ``problems`` counts what did not
+    read back or could not be written (reason -> count).
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self.problems: Counter = Counter()
+        self._seen: set[tuple[str, str]] = set()
+        self.writing = True
+        self.usable = not (self.root.exists() and not self.root.is_dir())
+        if not self.usable:
+            self.writing = False
+            self.problems["folder_not_usable"] += 1
+            LOGGER.warning(f"{self.root} is not a folder: running without the cache (remove it to cache again)")
 
-    def path(self, slot: str, key: str) -> Path:
-        return self.root / slot / key[:2] / f"{key}.pkl"
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}{SUFFIX}"
 
-    def has(self, slot: str, key: str) -> bool:
-        return self.path(slot, key).is_file()
+    # ------------------------------------------------------------------ reading
 
-    def load(self, slot: str, key: str, body: bool = True) -> tuple[Any, Any] | None:
-        """``(head, body)`` as stored, or None if absent or unreadable (a miss: recomputed and rewritten).
-
-        With ``body=False`` only the head is read (body None): an entry is two
-        pickles, a small head first, so a summary costs a fraction of the entry.
-        """
-        path = self.path(slot, key)
+    def _outer(self, key: str) -> dict | None:
+        """The file's map, checked; None if absent; a problem counted (and the file removed) if unreadable."""
+        if not self.usable:
+            return None
+        path = self.path(key)
         try:
-            with open(path, "rb") as handle:
-                head = pickle.load(handle)
-                rest = pickle.load(handle) if body else None
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        except Exception:  # a torn or foreign file is a miss, never a failed run
+        except OSError as exc:  # e.g. a folder where the file should be
+            self._problem("unreadable", f"{path}: {exc.strerror or exc}", key)
+            return None
+        try:
+            outer = self._check(key, data)
+        except CacheDataError as exc:
+            self._problem("old_version" if "format" in str(exc) else "not_cache_data", f"{path}: {exc}", key)
             with contextlib.suppress(OSError):
                 path.unlink()
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as used, for prune()
-        return head, rest
+        return outer
 
-    def store(self, slot: str, key: str, head: Any, body: Any) -> None:
-        """Write ``head`` then ``body`` atomically (temp file + rename).
-
-        No fsync: this is a cache.  A SIGKILL cannot tear a renamed file (the
-        data is in the page cache); after a power loss a bad entry fails to
-        unpickle and is recomputed.
-        """
-        path = self.path(slot, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    @staticmethod
+    def _check(key: str, data: bytes) -> dict:
+        if not data.startswith(MAGIC):
+            raise CacheDataError("not a cache file")
         try:
+            outer = msgpack.unpackb(data[len(MAGIC) :], raw=False, unicode_errors=TEXT)
+        except Exception as exc:  # msgpack raises several types for malformed data
+            raise CacheDataError(f"does not unpack: {type(exc).__name__}") from None
+        if not isinstance(outer, dict) or outer.get("format") != FORMAT:
+            raise CacheDataError(f"format {outer.get('format') if isinstance(outer, dict) else None!r}, not {FORMAT}")
+        slots, memo = outer.get("slots"), outer.get("memo")
+        if (
+            outer.get("key") != key
+            or not isinstance(slots, list)
+            or not all(isinstance(s, list) and len(s) == 2 and all(isinstance(x, str) for x in s) for s in slots)
+            or not isinstance(memo, dict)
+        ):
+            raise CacheDataError("not an entry of this key")
+        return outer
+
+    def chains(self, key: str) -> list[tuple[str, str]]:
+        """(slot, chain key) of each snapshot in the file of ``key`` (empty if none)."""
+        outer = self._outer(key)
+        return [] if outer is None else [(slot, chain) for slot, chain in outer["slots"]]
+
+    def head(self, key: str, chain: str) -> Any:
+        """The summary of the snapshot with chain key ``chain`` (plain data), or None: the body is not read."""
+        outer = self._outer(key)
+        if outer is None:
+            return None
+        slots = [c for _, c in outer["slots"]]
+        if chain not in slots:
+            return None
+        try:
+            heads = _unpack(outer.get("head"))
+            if not isinstance(heads, list) or len(heads) != len(slots):
+                raise CacheDataError("summaries do not match the snapshots")
+        except CacheDataError as exc:
+            self._bad(key, exc)
+            return None
+        return heads[slots.index(chain)]
+
+    def snapshots(self, key: str) -> list[Snapshot]:
+        """Every snapshot of ``key``'s file, in stage order (empty if none or unreadable)."""
+        outer = self._outer(key)
+        if outer is None:
+            return []
+        try:
+            return _decode_snapshots(outer["slots"], _unpack(outer.get("head")), _unpack(outer.get("body")))
+        except CacheDataError as exc:
+            self._bad(key, exc)
+            return []
+
+    def snapshot(self, key: str, chain: str) -> Snapshot | None:
+        """The snapshot with chain key ``chain``, or None."""
+        return next((s for s in self.snapshots(key) if s.chain == chain), None)
+
+    def _bad(self, key: str, exc: Exception) -> None:
+        self._problem("not_cache_data", f"{self.path(key)}: {exc}", key)
+        with contextlib.suppress(OSError):
+            self.path(key).unlink()
+
+    def _problem(self, reason: str, detail: str, key: str | None = None) -> None:
+        """Count a problem once per cache file (``key``); the first of each kind is logged."""
+        if key is not None:
+            if (reason, key) in self._seen:
+                return
+            self._seen.add((reason, key))
+        if not self.problems[reason]:
+            LOGGER.warning(f"cache: {reason.replace('_', ' ')} ({detail}): recomputed")
+        self.problems[reason] += 1
+
+    # ------------------------------------------------------------------ memos
+
+    def memo(self, key: str, slot: str, memo_key: str) -> tuple[bool, Any]:
+        """``(found, value)`` of what corpus stage ``slot`` stored for the document under ``memo_key``."""
+        outer = self._outer(key)
+        part = None if outer is None else outer["memo"].get(slot)
+        if part is None:
+            return False, None
+        try:
+            stored = _unpack(part)
+            if not (isinstance(stored, list) and len(stored) == 2):
+                raise CacheDataError("memo is not [key, value]")
+        except CacheDataError as exc:
+            self._bad(key, exc)
+            return False, None
+        return (True, stored[1]) if stored[0] == memo_key else (False, None)
+
+    def store_memo(self, key: str, slot: str, memo_key: str, value: Any) -> bool:
+        """Add stage ``slot``'s per-document ``value`` (plain data) to ``key``'s file; False if not stored."""
+        outer = self._outer(key)
+        if outer is None or not self.writing:
+            return False
+        try:
+            outer["memo"][slot] = _pack([memo_key, value])
+        except (TypeError, ValueError, OverflowError) as exc:
+            self._problem("not_encodable", f"{key}: {slot}: {exc}")
+            return False
+        return self._write(key, outer)
+
+    # ------------------------------------------------------------------ writing
+
+    def store(self, key: str, snapshots: list[Snapshot]) -> bool:
+        """Write ``snapshots`` (in stage order) as ``key``'s file, replacing it (and its memos).
+
+        Returns False when nothing was written: writing stopped in this process, the data has no
+        plain form, or the write failed (counted; a disk-full write stops further writes).
+        """
+        if not self.writing or not snapshots:
+            return False
+        try:
+            outer = {
+                "format": FORMAT,
+                "key": key,
+                "slots": [[s.slot, s.chain] for s in snapshots],
+                "head": _pack([s.head for s in snapshots]),
+                "body": _pack(_encode_snapshots(snapshots)),
+                "memo": {},
+            }
+        except (TypeError, ValueError, OverflowError) as exc:  # e.g. a set in a profile, an int past 64 bits
+            self._problem("not_encodable", f"{key}: {exc}")
+            return False
+        return self._write(key, outer)
+
+    def _write(self, key: str, outer: dict) -> bool:
+        """Write the file atomically (temp file + rename); on failure remove the temp file and count it.
+
+        No fsync: this is a cache.  A SIGKILL cannot tear a renamed file (the data is in the page
+        cache); after a power loss a torn file fails to read back and is recomputed.
+        """
+        path = self.path(key)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(head, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(body, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                _write_bytes(handle, MAGIC + msgpack.packb(outer, use_bin_type=True, unicode_errors=TEXT))
             os.replace(tmp, path)
+            return True
+        except OSError as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            if exc.errno in STOP_WRITING:
+                self.writing = False
+                LOGGER.warning(
+                    f"cache: {'disk full' if full else exc.strerror} writing {path}: no more cache writes in this run "
+                    "(the results are still written; the next run computes what was not cached)"
+                )
+            self.problems["not_written_disk_full" if full else "not_written"] += 1
+            return False
         except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             raise
 
-    def prune(self, keep: Iterable[tuple[str, str]], max_age_days: float = 30.0) -> int:
-        """Delete entries not in ``keep`` and unused for ``max_age_days``; returns how many.
+    def prune(self, keep: Iterable[str], max_age_days: float = 30.0) -> int:
+        """Delete cache files whose key is not in ``keep`` and that were unused for ``max_age_days``,
+        temp files left by killed runs, and entries of the old pickle format; returns how many.
 
-        Old entries are kept for a while so that reverting a config change is
-        still cheap; after that they only cost disk.
+        Old entries are kept for a while so that reverting a config change is still cheap; after
+        that they only cost disk.
         """
-        if not self.root.is_dir():
+        if not self.usable or not self.root.is_dir():
             return 0
-        keep_paths = {self.path(slot, key) for slot, key in keep}
+        keep_paths = {self.path(key) for key in keep}
         cutoff = time.time() - max_age_days * 86400
         removed = 0
-        for path in self.root.glob("*/*/*"):
-            if path in keep_paths:
+        for path in [*self.root.glob("*/*"), *self.root.glob("*/*/*.pkl")]:
+            if path in keep_paths or not path.is_file():
                 continue
             with contextlib.suppress(OSError):
-                if path.name.endswith(".tmp") or path.stat().st_mtime < cutoff:
+                if path.name.endswith((".tmp", ".pkl")) or (path.suffix == SUFFIX and path.stat().st_mtime < cutoff):
                     path.unlink()
                     removed += 1
+        for folder in [*self.root.glob("*/*/"), *self.root.glob("*/")]:  # emptied (e.g. the old <slot>/<xx>/)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         return removed

@@ -72,11 +72,11 @@ class UnitStream:
         """
         for d, units in self._documents():
             key = self.memo.key(d, slot) if self.memo is not None else None
-            value = self.memo.load(slot, key) if key else None
+            value = self.memo.load(d, slot, key) if key else None
             if value is None:
                 value = compute(units)
                 if key:
-                    self.memo.store(slot, key, value)
+                    self.memo.store(d, slot, key, value)
             yield units, value
 
     def _documents(self) -> Iterator[tuple[int, list[Unit]]]:
@@ -119,14 +119,13 @@ class UnitStream:
 
 
 class Memo:
-    """Where :meth:`UnitStream.per_document` caches: the per-document cache, each document's
-    key after the per-document stages (None: do not cache it), and each corpus stage's key
-    (its options, files and code).  ``used`` collects the entries read or written, so the
-    runner's cache pruning keeps them."""
+    """Where :meth:`UnitStream.per_document` caches: the per-document cache (a
+    :class:`~pipeline.run.documents.DocumentProcessor`'s ``load_memo``/``store_memo``), each
+    document's final state there (``DocumentResult.stored``; None: do not cache it), and each
+    corpus stage's key (its options, files and code)."""
 
     def __init__(self, cache: Any, documents: Sequence[str | None], stages: dict[str, str]) -> None:
         self.cache, self.documents, self.stages = cache, list(documents), stages
-        self.used: set[tuple[str, str]] = set()
 
     def key(self, d: int, slot: str) -> str | None:
         document, stage = self.documents[d], self.stages.get(slot)
@@ -134,15 +133,12 @@ class Memo:
             return None
         return hashlib.sha256(f"{document}:{stage}".encode()).hexdigest()
 
-    def load(self, slot: str, key: str) -> Any:
-        entry = self.cache.load(slot, key)
-        if entry is not None:
-            self.used.add((slot, key))
-        return None if entry is None else entry[1]
+    def load(self, d: int, slot: str, key: str) -> Any:
+        found, value = self.cache.load_memo(self.documents[d], slot, key)
+        return value if found else None
 
-    def store(self, slot: str, key: str, value: Any) -> None:
-        self.cache.store(slot, key, None, value)
-        self.used.add((slot, key))
+    def store(self, d: int, slot: str, key: str, value: Any) -> None:
+        self.cache.store_memo(self.documents[d], slot, key, value)
 
 
 def per_document(

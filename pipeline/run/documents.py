@@ -12,8 +12,11 @@ top-level functions so they pickle; each worker process keeps its built stages b
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import time
+import typing
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +28,8 @@ from pipeline.errors import InputError
 from pipeline.names import os_path, path_text, quoted
 from pipeline.records import Document, DocumentState, Table, Unit
 from pipeline.run.budget import Budget, BudgetExceeded, guard
-from pipeline.run.cache import DocumentCache, document_key
+from pipeline.run.cache import DocumentCache, Snapshot, file_key
+from pipeline.run.plain import ShapeError, from_plain, to_plain
 from pipeline.stages.base import CorpusStage, DocumentStage
 
 
@@ -46,19 +50,38 @@ class DocumentResult:
     cached: str | None = None  # the last stage whose result came from the cache (None: all computed)
     computed: list[str] = field(default_factory=list)  # stages computed in this run
     n_units: int = 0  # len(units), also when the units were left in the cache (see ``stored``)
-    stored: str | None = None  # cache key of the final per-document state, holding units and tables
+    stored: str | None = None  # where the final per-document state is in the cache (see :func:`state_ref`)
     profile: dict[str, Any] = field(default_factory=dict)  # slot -> what it found about the document
+    cache_problems: dict[str, int] = field(default_factory=dict)  # what a worker's cache could not read or write
 
 
-def _split(doc: Document | None, result: DocumentResult) -> tuple[DocumentResult, tuple]:
-    """(head, body) of a cache entry: the small summary, and the bulky text, units and tables."""
-    head = replace(result, units=[], tables=[], n_units=len(result.units))
-    return head, (doc, result.units, result.tables)
+def _decode(cache: DocumentCache, kind: Any, plain: Any, key: str) -> Any:
+    """``plain`` read as ``kind``; None (a miss, counted in ``cache.problems``) when it does not fit."""
+    try:
+        return from_plain(kind, plain)
+    except ShapeError as exc:
+        cache._problem("wrong_shape", f"{cache.path(key)}: {exc}", key)
+        return None
 
 
-def _join(head: DocumentResult, body: tuple) -> tuple[Document | None, DocumentResult]:
-    doc, units, tables = body
-    return doc, replace(head, units=units, tables=tables)
+def stored_body(cache: DocumentCache, ref: str) -> tuple[list[Unit], list[Table]] | None:
+    """The units and tables of the final per-document state ``ref`` (``DocumentResult.stored``), or None."""
+    key, chain = _split_ref(ref)
+    snap = cache.snapshot(key, chain)
+    if snap is None:
+        return None
+    units, tables = _decode(cache, list[Unit], snap.units, key), _decode(cache, list[Table], snap.tables, key)
+    return None if units is None or tables is None else (units, tables)
+
+
+def state_ref(key: str, chain: str) -> str:
+    """``DocumentResult.stored``: a document's cache file and the chain key of its final snapshot."""
+    return f"{key}/{chain}"
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    key, _, chain = ref.partition("/")
+    return key, chain
 
 
 def lighten(result: DocumentResult) -> DocumentResult:
@@ -90,12 +113,14 @@ class DocumentProcessor:
         keys: dict[str, str] | None = None,
         budget: Budget | None = None,
     ):
+        self.stages = stages
         self.slots = document_slots(stages)
         self.budget = budget  # each document's time and memory (pipeline.run.budget)
         self.specs = {slot: stages[slot] for slot in self.slots}
         self.built: dict[str, Any] = {slot: spec.build() for slot, spec in self.specs.items()}
         self.cache = cache
         self.keys = keys or {}
+        self.transform: Callable[[list[str]], list[str]] | None = None  # tokens -> model features (phrases joined)
         # The raw document text is needed until repair has been fitted on it; later
         # snapshots drop it (it is the bulk of an entry).
         self.keep_text_until = "repair" if "repair" in self.specs else "structure"
@@ -117,7 +142,8 @@ class DocumentProcessor:
 
     def _compute(self, path: Path, result: DocumentResult, sha256: str | None, at: list[str]) -> DocumentResult:
         state = DocumentState(path)
-        start = self._resume(state, result, sha256)
+        snapshots: list[Snapshot] | None = self._resume(state, result, sha256)
+        start = len(snapshots) if snapshots is not None else 0
         for slot in self.slots[start if result.error is None else len(self.slots) :]:
             at[0] = slot
             t = time.perf_counter()
@@ -130,37 +156,70 @@ class DocumentProcessor:
             except Exception as exc:  # a bug or odd input in one document must not stop the corpus
                 message = (str(exc).splitlines() or [""])[0]
                 result.error = f"{quoted(path)}: {slot} failed: {type(exc).__name__}: {message}"
-                return result  # not cached: it may be transient (memory) or fixed by the next release
+                self._store(state, result, sha256, snapshots)  # the stages before it; not this failure:
+                return result  # it may be transient (memory) or fixed by the next release
             result.seconds[slot] = result.seconds.get(slot, 0.0) + time.perf_counter() - t
             result.computed.append(slot)
             result.units, result.tables = ([], []) if result.error else (state.units, state.tables)
             if result.error is not None or slot == self.keep_text_until:
                 state.document = None
-            self._store(slot, state, result, sha256)
+            if snapshots is not None:  # copied now: the next stages change the units in place
+                snapshots.append(self._snapshot(slot, state, result))
             if result.error is not None:
                 break
+        if result.computed:
+            self._store(state, result, sha256, snapshots)
         if "normalise" not in self.specs:
             for unit in result.units:
                 unit.norm = unit.text
         result.n_units = len(result.units)
         return result
 
-    def _resume(self, state: DocumentState, result: DocumentResult, sha256: str | None) -> int:
-        """Load the deepest cached state of this file into ``state``/``result``; the index to go on from."""
+    def cached(self, path: Path, sha256: str | None) -> DocumentResult | None:
+        """The summary of ``path``'s final per-document state if the cache has it (its units are left
+        there: :meth:`body` reads them), else None.  Reads only the small head of the cache file."""
+        if self.cache is None or not sha256:
+            return None
+        key, chain = file_key(path, sha256), self.keys[self.slots[-1]]
+        head = self.cache.head(key, chain)
+        result = self._decode(DocumentResult, head, key) if head is not None else None
+        if result is None:
+            return None
+        result.cached, result.seconds, result.computed, result.stored = self.slots[-1], {}, [], state_ref(key, chain)
+        return result
+
+    def _resume(self, state: DocumentState, result: DocumentResult, sha256: str | None) -> list[Snapshot] | None:
+        """Load the deepest cached state of this file into ``state``/``result``; the snapshots it rests on
+        (stored again with those computed next), or None when this document is not cached."""
         if self.cache is None or sha256 is None:
-            return 0
-        for index in range(len(self.slots) - 1, -1, -1):
-            key = document_key(state.path, sha256, self.keys[self.slots[index]])
-            entry = self.cache.load(self.slots[index], key)
-            if entry is not None:
-                doc, loaded = _join(*entry)
-                vars(result).update(vars(loaded))
-                result.cached, result.seconds, result.computed = self.slots[index], {}, []
-                result.stored = key if index == len(self.slots) - 1 else None
-                state.document, state.units, state.tables = doc, result.units, result.tables
-                state.profile = result.profile
-                return index + 1
-        return 0
+            return None
+        key = file_key(state.path, sha256)
+        kept: list[Snapshot] = []
+        for slot, snap in zip(self.slots, self.cache.snapshots(key), strict=False):
+            if snap.slot != slot or snap.chain != self.keys[slot]:
+                break  # chain keys are cumulative: nothing after a changed stage can match
+            kept.append(snap)
+        while kept:  # the deepest snapshot that reads back as records
+            last = kept[-1]
+            loaded = self._decode(DocumentResult, last.head, key)
+            document = self._decode(Document | None, last.document, key)
+            units = self._decode(list[Unit], last.units, key)
+            tables = self._decode(list[Table], last.tables, key)
+            if None not in (loaded, units, tables) and (document is not None or last.document is None):
+                break
+            kept.pop()
+        if not kept:
+            return []
+        vars(result).update(vars(loaded))
+        result.units, result.tables = units, tables
+        result.cached, result.seconds, result.computed = last.slot, {}, []
+        result.stored = state_ref(key, last.chain) if len(kept) == len(self.slots) else None
+        state.document, state.units, state.tables = document, result.units, result.tables
+        state.profile = result.profile
+        return kept
+
+    def _decode(self, kind: Any, plain: Any, key: str) -> Any:
+        return _decode(self.cache, kind, plain, key)
 
     @staticmethod
     def _describe(state: DocumentState, result: DocumentResult) -> None:
@@ -168,15 +227,26 @@ class DocumentProcessor:
         if doc is not None and result.doc_id is None:
             result.doc_id, result.sha256, result.encoding, result.meta = doc.doc_id, doc.sha256, doc.encoding, doc.meta
 
-    def _store(self, slot: str, state: DocumentState, result: DocumentResult, sha256: str | None) -> None:
+    def _snapshot(self, slot: str, state: DocumentState, result: DocumentResult) -> Snapshot:
+        """The state after ``slot`` as plain data (a summary without units, and the bulky part)."""
+        head = replace(result, units=[], tables=[], n_units=len(result.units), stored=None, cache_problems={})
+        try:
+            plain = to_plain(head), to_plain(state.document), to_plain(result.units), to_plain(result.tables)
+        except TypeError as exc:  # e.g. a stage's profile holding a set: this document is not cached
+            self.cache._problem("not_encodable", f"{state.path}: {slot}: {exc}")
+            return Snapshot(slot, "", None, None, [], [])
+        return Snapshot(slot, self.keys[slot], *plain)
+
+    def _store(self, state: DocumentState, result: DocumentResult, sha256: str | None, snapshots: list | None) -> None:
         # Stored under the hash the caller planned with; if the file changed since, ingest saw
         # other bytes and nothing is stored (the next run sees the new hash and recomputes).
-        if self.cache is None or sha256 is None or result.sha256 not in (None, sha256):
+        if not snapshots or sha256 is None or result.sha256 not in (None, sha256):
             return
-        key = document_key(state.path, sha256, self.keys[slot])
-        self.cache.store(slot, key, *_split(state.document, result))
-        if slot == self.slots[-1]:
-            result.stored = key
+        if any(not snap.chain for snap in snapshots):  # one had no plain form
+            return
+        key = file_key(state.path, sha256)
+        if self.cache.store(key, snapshots) and snapshots[-1].slot == self.slots[-1]:
+            result.stored = state_ref(key, snapshots[-1].chain)
 
     def normalize(self, text: str) -> str:
         """Natural Arabic (e.g. an actor alias) -> repaired, normalised text, as in ``Unit.norm``."""
@@ -202,23 +272,77 @@ class DocumentProcessor:
         """The units and tables of a result: in memory, or read back from the cache (recomputed if gone)."""
         if result.units or result.tables or not result.stored or self.cache is None:
             return result.units, result.tables
-        entry = self.cache.load(self.slots[-1], result.stored)
-        if entry is None:  # removed behind our back: compute it again rather than lose the document
+        found = self.stored(result.stored)
+        if found is None:  # removed or spoilt behind our back: compute it again rather than lose the document
             full = self(os_path(result.source), result.sha256)
             return full.units, full.tables
-        _, units, tables = entry[1]
+        return found
+
+    def stored(self, ref: str) -> tuple[list[Unit], list[Table]] | None:
+        """The units and tables of the final state ``ref`` (``DocumentResult.stored``) from the cache, or None."""
+        found = stored_body(self.cache, ref) if self.cache is not None else None
+        if found is None:
+            return None
+        units, tables = found
         if "normalise" not in self.specs:
             for unit in units:
                 unit.norm = unit.text
         return units, tables
 
+    def memo_kind(self, slot: str) -> Any:
+        """What corpus stage ``slot``'s ``tag_document`` returns (its annotation), to read it back typed."""
+        method = inspect.unwrap(self.stages[slot].cls.tag_document)  # a wrapper (functools.wraps) keeps it
+        return typing.get_type_hints(method).get("return", Any)
+
+    def load_memo(self, ref: str, slot: str, memo_key: str) -> tuple[bool, Any]:
+        """``(found, value)``: corpus stage ``slot``'s per-document value for the document at ``ref``."""
+        key, _ = _split_ref(ref)
+        kind = self.memo_kind(slot)
+        found, plain = self.cache.memo(key, slot, memo_key) if kind is not Any else (False, None)
+        if not found:  # (without a declared type it could not be read back checked)
+            return False, None
+        value = self._decode(kind, plain, key)
+        return value is not None, value
+
+    def store_memo(self, ref: str, slot: str, memo_key: str, value: Any) -> bool:
+        """Keep corpus stage ``slot``'s per-document ``value`` beside the document's snapshots."""
+        kind = self.memo_kind(slot)
+        if kind is Any:  # no declared type: it could not be read back checked
+            return False
+        try:
+            plain = to_plain(value)
+        except TypeError as exc:
+            self.cache._problem("not_encodable", f"{slot}: {exc}")
+            return False
+        return self.cache.store_memo(_split_ref(ref)[0], slot, memo_key, plain)
+
+    def has_memo(self, ref: str, slot: str, memo_key: str) -> bool:
+        return self.cache is not None and self.cache.memo(_split_ref(ref)[0], slot, memo_key)[0]
+
     def unit_loader(self, result: DocumentResult) -> Callable[[], list[Unit]]:
-        """Reads a document's units back each time it is called: fresh from the cache, or copies of those
-        held in memory (a stream pass must not change them)."""
+        """Reads a document's units back each time it is called, as fresh objects (a stream pass must
+        not change them), with the model features of :attr:`transform` (phrases joined).
+
+        The first call once the features are final (phrases learnt, or none to learn) reads the cache,
+        joins the phrases and keeps the units packed in memory (zlib of a pickle, about a third of
+        their size); later calls -- the corpus stages' other passes -- unpack that.  So a run reads a
+        document from the cache at most twice (the phrase fit, then this) and joins its phrases once.
+        The pickle never leaves this process: it is made and read here, never stored on disk.
+        """
+        packed: bytes | None = None
 
         def load() -> list[Unit]:
+            nonlocal packed
+            if packed is not None:
+                return pickle.loads(zlib.decompress(packed))
             units = self.body(result)[0]
-            return [replace(unit) for unit in units] if units is result.units else units
+            units = [replace(unit) for unit in units] if units is result.units else units
+            if self.transform is not None:
+                for unit in units:
+                    unit.tokens = self.transform(unit.tokens)
+            if self.transform is not None or self.corpus_fitter() is None:
+                packed = zlib.compress(pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            return units
 
         return load
 
@@ -269,6 +393,14 @@ def worker_processor(
     return processor
 
 
+def _with_problems(processor: DocumentProcessor, result: DocumentResult) -> DocumentResult:
+    """``result`` carrying what this worker's cache could not read or write meanwhile (the client counts it)."""
+    if processor.cache is not None and processor.cache.problems:
+        result.cache_problems = dict(processor.cache.problems)
+        processor.cache.problems.clear()
+    return result
+
+
 def process_chunk(
     stages: dict[str, StageSpec],
     cache_root: str | None,
@@ -280,7 +412,7 @@ def process_chunk(
     processor = worker_processor(stages, cache_root, keys, budget)
     # Units stay in the cache the worker wrote them to: the client reads them back in document order
     # when it writes the results, so they cross no process boundary and never all sit in memory.
-    return [lighten(processor(Path(path), sha)) for path, sha in items]
+    return [_with_problems(processor, lighten(processor(Path(path), sha))) for path, sha in items]
 
 
 def process_render_chunk(
@@ -301,7 +433,7 @@ def process_render_chunk(
     for path, sha in items:
         result = processor(Path(path), sha)
         rendered = render(result.units, result.tables, tokeniser) if result.error is None else None
-        out.append((lighten(result), rendered))
+        out.append((_with_problems(processor, lighten(result)), rendered))
     return out
 
 
@@ -309,7 +441,7 @@ def tag_chunk(
     stages: dict[str, StageSpec], cache_root: str, keys: dict[str, str], slot: str, items: list[tuple[str, str]]
 ) -> list[bool]:
     """Executor task: a corpus stage's per-document part (its ``tag_document``) for cached documents
-    ((document key, memo key) pairs), stored in the cache where the stage will look for it."""
+    ((``DocumentResult.stored``, memo key) pairs), stored in the cache where the stage will look for it."""
     processor = worker_processor(stages, cache_root, keys)
     ident = stages[slot].fingerprint()
     if ident not in _WORKER_STAGES:
@@ -318,18 +450,19 @@ def tag_chunk(
     stage = _WORKER_STAGES[ident]
     done = []
     for stored, key in items:
-        entry = processor.cache.load(processor.slots[-1], stored)
-        if entry is not None:  # else the stage computes it itself
-            processor.cache.store(slot, key, None, stage.tag_document(entry[1][1], processor.normalize))
-        done.append(entry is not None)
+        found = processor.stored(stored)
+        if found is not None:  # else the stage computes it itself
+            processor.store_memo(stored, slot, key, stage.tag_document(found[0], processor.normalize))
+        done.append(found is not None)
     return done
 
 
 def render_chunk(cache_root: str, slot: str, tokeniser: Any, keys: list[str | None]) -> list[tuple | None]:
-    """Executor task: encode the cached units of ``keys`` (None where this process must do it)."""
+    """Executor task: encode the cached units of ``keys`` (``DocumentResult.stored``; None where this
+    process must do it).  ``slot``: the last per-document stage (the reference alone finds the state)."""
     cache = DocumentCache(Path(cache_root))
     out: list[tuple | None] = []
     for key in keys:
-        entry = cache.load(slot, key) if key else None
-        out.append(None if entry is None else render(entry[1][1], entry[1][2], tokeniser))
+        found = stored_body(cache, key) if key else None
+        out.append(None if found is None else render(*found, tokeniser))
     return out

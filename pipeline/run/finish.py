@@ -20,7 +20,7 @@ from pipeline.logs import LOGGER
 from pipeline.names import os_path, quoted
 from pipeline.outputs import path as result_path
 from pipeline.records import Corpus, Table
-from pipeline.run.cache import document_key, stage_key
+from pipeline.run.cache import file_key, stage_key
 from pipeline.run.commit import commit, crash_point, staging_folder, user_path
 from pipeline.run.corpora import Memo, UnitStream
 from pipeline.run.documents import (
@@ -61,6 +61,8 @@ def finish(
     run_id = run_id or new_run_id(started)
     good, bad = _partition(config, results)
     counts, seconds = _tally(good)
+    if processor.cache is not None:  # what did not read back or could not be written (run.json, summary)
+        counts["cache"] = processor.cache.problems
     changes.count_work(results)
     outputs = CorpusOutputs(config, processor, good)
     outputs.open_stream(plan, current)
@@ -157,7 +159,7 @@ class CorpusOutputs:
         specs = [self.config.stages[slot] for slot in self.corpus_slots]
         if specs and self.processor.cache is not None:  # per-document work inside corpus stages is cached too
             keys = {spec.slot: stage_key(spec) for spec in specs}
-            self.memo = Memo(self.processor.cache, [r.stored for r in self.good], keys)
+            self.memo = Memo(self.processor, [r.stored for r in self.good], keys)
         fields = tuple(sorted({name for spec in specs for name in spec.cls.writes}))
         loaders = [self.processor.unit_loader(r) for r in self.good]
         self.stream = UnitStream(loaders, self.n_units, memo=self.memo, fields=fields)
@@ -174,11 +176,11 @@ class CorpusOutputs:
             items = [
                 (r.stored, key)
                 for d, r in enumerate(self.good)
-                if (key := memo.key(d, slot)) is not None and not memo.cache.has(slot, key)
+                if (key := memo.key(d, slot)) is not None and not self.processor.has_memo(r.stored, slot, key)
             ]
             if items:
                 LOGGER.info(f"stage {slot}: per-document part of {len(items)} documents on the workers")
-                args = (self.config.stages, str(memo.cache.root), plan.doc_keys, slot)
+                args = (self.config.stages, str(self.processor.cache.root), plan.doc_keys, slot)
                 for _ in current.map(tag_chunk, args, items):
                     pass
 
@@ -197,7 +199,7 @@ class CorpusOutputs:
                     yield unit.tokens
 
         self.fitter.fit_phrases(source())
-        self.stream.transform = self.fitter.transform
+        self.processor.transform = self.fitter.transform  # the stream's loaders join phrases, once per document
         slot = self.fitter.registered_slot
         seconds[slot] = seconds.get(slot, 0.0) + time.perf_counter() - t
 
@@ -287,10 +289,4 @@ class CorpusOutputs:
         p = self.processor
         if p.cache is None:
             return
-        used = [
-            (slot, document_key(os_path(r.source), r.sha256, p.keys[slot]))
-            for r in results
-            if r.sha256
-            for slot in p.slots
-        ]
-        p.cache.prune([*used, *(self.memo.used if self.memo is not None else ())])
+        p.cache.prune(file_key(os_path(r.source), r.sha256) for r in results if r.sha256)  # memos are in these files

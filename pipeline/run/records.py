@@ -166,6 +166,7 @@ def run_info(
         "inputs": plan.hashes,
         "stage_keys": plan.stage_keys,
         "executor": {"kind": config.executor.kind, "workers": config.executor.workers},
+        "cache": dict(sorted(counts.get("cache", {}).items())),  # entries that did not read back or were not written
         "stages": {
             slot: {
                 "impl": spec.impl,

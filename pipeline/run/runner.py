@@ -33,7 +33,7 @@ from pipeline.logs import LOGGER, progress, quieted
 from pipeline.names import path_text
 from pipeline.records import Corpus
 from pipeline.run.budget import Budget
-from pipeline.run.cache import DocumentCache, document_key
+from pipeline.run.cache import DocumentCache
 from pipeline.run.commit import (
     CACHE_DIR,
     CRASH_ENV,
@@ -112,24 +112,20 @@ def _process(
     cache = DocumentCache(config.output / CACHE_DIR)
     budget = Budget(config.executor.document_seconds, config.executor.document_memory_mb)
     processor = DocumentProcessor(config.stages, cache, plan.doc_keys, budget)
-    last = processor.slots[-1]
     results: list[DocumentResult | None] = [None] * len(files)
     todo: list[tuple[int, tuple[str, str | None]]] = []
     with progress(len(files), "documents") as bar:
         for index, path in enumerate(files):
             sha = plan.hashes.get(path_text(path))
-            key = document_key(path, sha, plan.doc_keys[last]) if sha else None
-            entry = cache.load(last, key, body=False) if key else None
-            if entry is None:
+            result = processor.cached(path, sha)  # reads the summary only: the units stay in the cache
+            if result is None:
                 todo.append((index, (str(path), sha)))
                 continue
-            result = entry[0]
-            result.cached, result.seconds, result.computed, result.stored = last, {}, [], key
             results[index] = result
             if bar is not None:
                 bar.update()
         writer: SpoolWriter | None = None
-        args = (config.stages, str(cache.root), plan.doc_keys, budget)
+        args = (config.stages, str(cache.root) if cache.usable else None, plan.doc_keys, budget)
         if spool is not None and todo and config.executor.kind != "local" and spoolable(config, processor):
             todo.sort(key=lambda item: predicted_order(files[item[0]]))  # hand out chunks in output order
             order = sorted(range(len(files)), key=lambda i: predicted_order(files[i]))
@@ -148,6 +144,7 @@ def _process(
                 writer.add(index, rendered)
             else:
                 results[index] = out
+            cache.problems.update(results[index].cache_problems)  # a worker's, counted here
             crash_point(f"documents:{done}")
             if bar is not None:
                 bar.update()

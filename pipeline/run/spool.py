@@ -4,6 +4,9 @@ When a document's output lines are final once it is processed (no phrase learnin
 corpus-level stages), the workers return them with the summary and the client writes them in
 output order as they arrive, so nothing is read back and only the tail is left to write when the
 workers finish.  ``finish`` uses the spool if its document order turns out right.
+
+The spool is text (units.jsonl lines, written by this run and renamed into its results, or
+removed): nothing is pickled to disk here.  Results that wait for their turn stay in memory.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,7 @@ def test_actor_tagging_runs_on_the_workers_and_gives_the_local_statements(tmp_pa
         tagged_here: list[str] = []
         real = StakeholderPositions.tag_document
 
+        @functools.wraps(real)  # the runner reads the cached tags back as the type tag_document declares
         def counting(self, units, normalize, real=real, tagged_here=tagged_here):
             tagged_here.extend(u.doc_id for u in units[:1])
             return real(self, units, normalize)

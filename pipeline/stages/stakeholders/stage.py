@@ -186,7 +186,9 @@ class StakeholderPositions(CorpusStage):
 
     # -- attribution ---------------------------------------------------------------------------
 
-    def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> tuple[dict, int]:
+    def tag_document(
+        self, units: list[Unit], normalize: Callable[[str], str]
+    ) -> tuple[dict[str, list[AttributedStatement]], dict[str, int]]:
         """Actor tagging of one document: ``({unit_id: statements}, skipped cue count)``.
 
         Per-document and picklable, so the runner can run it on its workers and cache it

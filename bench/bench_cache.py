@@ -1,0 +1,117 @@
+"""Cache benchmark: the per-document cache's size on disk against the corpus text, and a cached re-run.
+
+Builds a news corpus (``bench_scale.build_corpus``: ANT news articles, a few per ``.txt`` file),
+runs the default config (every stage: phrases, themes, stakeholders, report) on it in a
+subprocess with a cold cache, then again with every document in the cache, and prints
+
+* the corpus bytes, the cache's bytes on disk (``du``: allocated blocks, so small files cost a
+  whole block) and files, and their ratio (target: at most 4x the corpus text, issue 18);
+* the wall time of the cold run and of the cached re-run (``run``: every document is read back
+  from the cache and every result file rewritten).
+
+    python bench/bench_cache.py                 # 10 MB
+    python bench/bench_cache.py --mb 2          # smoke version
+    python bench/bench_cache.py --source /work/main   # measure another checkout's code (before/after)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scale import MB, ROOT, SAMPLE, build_corpus
+
+TARGET_RATIO = 4.0
+
+
+def disk_usage(folder: Path, documents_only: bool = False) -> tuple[int, int]:
+    """(bytes allocated on disk, files) under ``folder``, as ``du`` counts them (512-byte blocks).
+
+    ``documents_only``: the per-document cache alone (its subfolders), without the files at the top
+    (the themes stage's sentence-vector store, the lock)."""
+    size = files = 0
+    for root, _, names in os.walk(folder):
+        if documents_only and Path(root) == folder:
+            continue
+        for name in names:
+            stat = os.lstat(os.path.join(root, name))
+            size += stat.st_blocks * 512
+            files += 1
+    return size, files
+
+
+def write_config(path: Path, corpus: Path, output: Path, source: Path) -> Path:
+    """The default config of ``source`` with ``corpus``/``output`` replaced (its files as absolute paths)."""
+    configs = source / "configs"
+    data = yaml.safe_load((configs / "default.yaml").read_text(encoding="utf-8"))
+    data["corpus"], data["output"] = str(corpus), str(output)
+    for spec in data["stages"].values():
+        for key, value in (spec.get("options") or {}).items():
+            if isinstance(value, str) and (configs / value).exists():
+                spec["options"][key] = str((configs / value).resolve())
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def timed_run(config: Path, source: Path) -> float:
+    env = dict(os.environ, PYTHONPATH=str(source))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "-q", "--config", str(config)],
+        cwd=source,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"run failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=10.0, help="corpus size in MB (default 10)")
+    parser.add_argument("--source", type=Path, default=ROOT, help="checkout whose code runs (default: this one)")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (results, cache)")
+    args = parser.parse_args()
+    if not SAMPLE.is_file():
+        print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="bench-cache-", dir=args.work))
+    try:
+        corpus, output = work / "corpus", work / "out"
+        files, text_bytes = build_corpus(corpus, int(args.mb * MB))
+        config = write_config(work / "bench.yaml", corpus, output, args.source.resolve())
+        cold = timed_run(config, args.source)
+        size, entries = disk_usage(output / ".cache", documents_only=True)
+        total, _ = disk_usage(output / ".cache")
+        again = timed_run(config, args.source)
+        ratio = size / text_bytes
+        print(f"bench_cache: {files} files, {text_bytes / MB:.1f} MB of text, code from {args.source}")
+        print(f"  cold run: {cold:.1f} s; cached re-run (run, all documents from the cache): {again:.1f} s")
+        print(f"  per-document cache: {size / MB:.1f} MB on disk in {entries} files = {ratio:.2f}x the corpus text")
+        print(
+            f"  whole .cache (with the themes stage's sentence vectors): {total / MB:.1f} MB = {total / text_bytes:.2f}x"
+        )
+        ok = ratio <= TARGET_RATIO
+        print(f"  [{'ok' if ok else 'MISSED'}] per-document cache <= {TARGET_RATIO:g}x the corpus text")
+        if args.keep:
+            print(f"  kept: {work}")
+        return 0 if ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
