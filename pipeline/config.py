@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import annotated_types
 import yaml
 from pydantic import (
     BaseModel,
@@ -44,7 +45,7 @@ from pydantic import (
 )
 
 from pipeline import registry
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
 from pipeline.stages.base import CorpusStage, DocumentStage
 
 REQUIRED_STAGES = ("ingest", "structure")
@@ -78,6 +79,7 @@ class Executor:
     chunk_size: int = 8
     document_seconds: float = 120.0  # each document's budget (pipeline.run.budget); 0: no limit
     document_memory_mb: int = 2048
+    connect_timeout: float = 20.0  # seconds to reach a Dask scheduler, or for a local cluster's worker to start
 
 
 @dataclass
@@ -134,8 +136,53 @@ def _jsonable(obj: Any) -> Any:
 # --------------------------------------------------------------------------- files
 
 
+MAX_YAML_DEPTH = 100  # nesting levels of a YAML file; the deepest bundled file uses 6
+
+
+class _YamlRefused(yaml.MarkedYAMLError):
+    """A YAML feature this loader refuses (an alias; nesting past MAX_YAML_DEPTH)."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader without aliases and with bounded nesting.
+
+    An alias (``*name``) is refused where it is used: ten lines of nested aliases expand to
+    gigabytes (the "billion laughs"), and every config, taxonomy and actors file can be written
+    without them.  Nesting deeper than :data:`MAX_YAML_DEPTH` is refused too: PyYAML composes
+    nodes recursively, so 50,000 levels would end in a RecursionError.  Both raise a
+    :class:`yaml.MarkedYAMLError` with the line and column of the offending node.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            problem = f"YAML alias *{shown(event.anchor, 30, quote=False)} is not allowed; write the value out"
+            raise _YamlRefused(problem=problem, problem_mark=event.start_mark)
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise _YamlRefused(problem=f"nested deeper than {MAX_YAML_DEPTH} levels", problem_mark=mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def parse_yaml(text: str) -> Any:
+    """``text`` parsed by :class:`BoundedLoader` (no aliases, nesting at most MAX_YAML_DEPTH);
+    raises ``yaml.YAMLError``."""
+    loader = BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(path: Path, what: str = "YAML file") -> Any:
-    """Parse a YAML file; one-line ConfigError for missing, unreadable or malformed files."""
+    """Parse a YAML file with :func:`parse_yaml`; one-line ConfigError for missing, unreadable or
+    malformed files, aliases and deep nesting (``file: line 3, column 9: ...``)."""
     if not path.exists():
         raise ConfigError(f"{path}: {what} not found")
     if path.is_dir():
@@ -144,13 +191,18 @@ def load_yaml(path: Path, what: str = "YAML file") -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
+    except _YamlRefused as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"{path}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from None
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [""])[0]
+        raise ConfigError(f"{path}: malformed YAML{where}: {shown(problem, 200, quote=False)}") from None
 
 
 def _resolve_file(value: Any, info: ValidationInfo) -> Any:
@@ -183,6 +235,29 @@ def _with_files(hint: Any) -> Any:
     return hint
 
 
+_BOUNDS = (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt, annotated_types.Interval)
+
+
+def _bounded(hint: Any) -> Any:
+    """``hint`` with the rule every numeric stage option follows: an ``int`` whose declaration gives
+    no range is a count (``>= 0``), and a ``float`` is finite (no ``.nan``, no ``.inf``).  A stage
+    declares any other range itself (``Annotated[int, Field(ge=1)]``)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is int:
+        return Annotated[int, Field(ge=0)]
+    if hint is float:
+        return Annotated[float, Field(allow_inf_nan=False)]
+    if origin is Annotated and args[0] in (int, float):
+        metadata = [m for item in hint.__metadata__ for m in [item, *getattr(item, "metadata", ())]]
+        extra = [Field(allow_inf_nan=False)] if args[0] is float else []
+        if args[0] is int and not any(isinstance(m, _BOUNDS) for m in metadata):
+            extra.append(Field(ge=0))
+        return Annotated[(args[0], *hint.__metadata__, *extra)] if extra else hint
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_bounded(a) for a in args)]  # noqa: UP007 - built from a tuple
+    return hint
+
+
 # --------------------------------------------------------------------------- schemas
 
 _STRICT = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
@@ -196,6 +271,7 @@ class ExecutorOptions(BaseModel):
     chunk_size: Annotated[int, Field(ge=1)] = 8
     document_seconds: Annotated[float, Field(ge=0)] = 120.0
     document_memory_mb: Annotated[int, Field(ge=0)] = 2048
+    connect_timeout: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 20.0
 
 
 class ConfigFile(BaseModel):
@@ -206,7 +282,7 @@ class ConfigFile(BaseModel):
     description: str = ""
     corpus: str
     output: str
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0)] = 0  # numpy's generators take no negative seed
     executor: ExecutorOptions | None = None
     lock_timeout: Annotated[float, Field(ge=0)] = 0.0
     code: list[str] = Field(default_factory=list)  # Python files of your own stages, imported first
@@ -238,7 +314,7 @@ def options_model(cls: type) -> type[BaseModel] | None:
                 default = Field(default_factory=f.default_factory)
             else:
                 default = ...
-            fields[f.name] = (_with_files(hints[f.name]), default)
+            fields[f.name] = (_bounded(_with_files(hints[f.name])), default)
         model = create_model(f"{cls.__name__}Options", __config__=_STRICT, **fields)
     _OPTION_MODELS[cls] = model
     return model
@@ -287,11 +363,11 @@ def _describe(errors: list[dict[str, Any]], model: type[BaseModel], name: str | 
             return str(error["ctx"]["error"])
         if error["type"] in _LIMITS:
             (limit,) = error["ctx"].values()
-            return f"expected a value {_LIMITS[error['type']]} {limit}, got {error['input']!r}"
+            return f"expected a value {_LIMITS[error['type']]} {limit}, got {shown(error['input'])}"
     info = model.model_fields.get(name) if name else None
     hint = info.annotation if info is not None else None
     expected = _type_name(hint) if hint is not None else first["msg"].removeprefix("Input should be ")
-    return f"expected {expected}, got {value!r}"
+    return f"expected {expected}, got {shown(value)}"
 
 
 def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dict[str, type[BaseModel]]) -> list[str]:
@@ -305,7 +381,7 @@ def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dic
     lines = []
     for key, errors in grouped.items():
         owner = depth[str(key[0])] if len(key) == 2 else model
-        path = ".".join(str(part) for part in key)
+        path = ".".join(shown(part, 40, quote=False) for part in key)
         lines.append(f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}")
     return lines
 
@@ -314,7 +390,7 @@ def _validate(
     model: type[BaseModel], data: Any, where: str, base: Path, depth: dict[str, type[BaseModel]] | None = None
 ) -> tuple[BaseModel | None, list[str]]:
     if not isinstance(data, dict):
-        return None, [f"{where.rstrip(': .')}: expected a mapping, got {data!r}"]
+        return None, [f"{where.rstrip(': .')}: expected a mapping, got {shown(data)}"]
     try:
         return model.model_validate(data, context={"base": base}), []
     except ValidationError as exc:
@@ -382,7 +458,7 @@ def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | No
         return None, [str(exc)]
     if not issubclass(cls, DocumentStage | CorpusStage):
         kind = "pipeline.stages.base.DocumentStage or CorpusStage"
-        return None, [f"{where}stages.{slot}.impl: {entry.impl!r} is not a stage; its class must subclass {kind}"]
+        return None, [f"{where}stages.{slot}.impl: {shown(entry.impl)} is not a stage; its class must subclass {kind}"]
     options, errors = stage_options(cls, entry.options or {}, f"{where}stages.{slot}.options.", base)
     try:  # the files the right options name are checked even when other options are wrong
         cls.validate_options(options)
@@ -405,7 +481,7 @@ def import_code(files: list[str], where: str, base: Path) -> list[str]:
     for i, name in enumerate(files):
         path = (base / name).resolve()
         if path.suffix != ".py" or not path.is_file():
-            errors.append(f"{where}code[{i}]: expected a Python file, got {name!r} (looked in {path.parent})")
+            errors.append(f"{where}code[{i}]: expected a Python file, got {shown(name)} (looked in {path.parent})")
             continue
         if str(path.parent) not in sys.path:
             sys.path.insert(0, str(path.parent))
@@ -426,14 +502,14 @@ def _check_writes(stages: dict[str, StageSpec], where: str) -> list[str]:
     errors = []
     for slot, spec in stages.items():
         for name in getattr(spec.cls, "writes", ()):
-            at = f"{where}stages.{slot}.impl: {spec.impl!r}"
+            at = f"{where}stages.{slot}.impl: {shown(spec.impl)}"
             if name not in fields:
                 errors.append(
-                    f"{at} writes {name!r}, which is not a field of pipeline.records.Unit; "
+                    f"{at} writes {shown(name)}, which is not a field of pipeline.records.Unit; "
                     "keep values of your own in unit.extra (writes = ('extra',))"
                 )
             elif name != "extra" and name in writers:
-                errors.append(f"{at} writes the unit field {name!r}, which stages.{writers[name]} writes too")
+                errors.append(f"{at} writes the unit field {shown(name)}, which stages.{writers[name]} writes too")
             writers.setdefault(name, slot)
     return errors
 
@@ -451,7 +527,7 @@ def parse(data: Any, path: Path) -> Config:
     if top is not None:
         errors.extend(import_code(top.code, where, base))
     if top is not None and (not top.name or "/" in top.name):
-        errors.append(f"{where}name: expected a non-empty name without '/', got {top.name!r}")
+        errors.append(f"{where}name: expected a non-empty name without '/', got {shown(top.name)}")
     if top is not None and not glob.has_magic(top.corpus) and not (base / top.corpus).exists():
         errors.append(f"{where}corpus: not found: {top.corpus} (looked in {(base / top.corpus).resolve().parent})")
     stages: dict[str, StageSpec] = {}
@@ -459,7 +535,9 @@ def parse(data: Any, path: Path) -> Config:
     if isinstance(stages_data, dict):
         for slot in stages_data:
             if slot not in registry.slots():
-                errors.append(f"{where}stages.{slot}: unknown key; expected one of: {', '.join(registry.slots())}")
+                errors.append(
+                    f"{where}stages.{shown(slot, 40, quote=False)}: unknown key; expected one of: {', '.join(registry.slots())}"
+                )
         for slot in REQUIRED_STAGES:
             if slot not in stages_data:
                 errors.append(f"{where}stages.{slot}: required stage missing")
@@ -471,7 +549,7 @@ def parse(data: Any, path: Path) -> Config:
                     stages[slot] = spec
     elif isinstance(data, dict) and "stages" in data:
         errors = [line for line in errors if not line.startswith(f"{where}stages:")]
-        errors.append(f"{where}stages: expected a mapping, got {stages_data!r}")
+        errors.append(f"{where}stages: expected a mapping, got {shown(stages_data)}")
     errors.extend(_check_writes(stages, where))
     if errors or top is None:
         raise ConfigError("\n".join(dict.fromkeys(errors)))
