@@ -212,7 +212,9 @@ def _resolve_file(value: Any, info: ValidationInfo) -> Any:
     base = (info.context or {}).get("base") or Path.cwd()
     resolved = (Path(base) / value).resolve()
     if not resolved.exists():
-        raise ValueError(f"file not found: {value} (looked in {resolved.parent})")
+        raise ValueError(
+            f"file not found: {shown(value, quote=False)} (looked in {shown(str(resolved.parent), 120, quote=False)})"
+        )
     return resolved
 
 
