@@ -132,6 +132,19 @@ def test_long_values_in_messages_are_cut(tmp_path: Path) -> None:
     assert lines[0].startswith(f"{path}: name: expected a string, got ['سس") and lines[0].endswith("...")
 
 
+def test_long_keys_in_data_file_messages_are_cut(tmp_path: Path) -> None:
+    from pipeline.stages.stakeholders.actors import load_actors
+
+    text = with_text(CONFIGS / "stakeholders.yaml", "groups:\n", "groups:\n  " + "g" * 1000 + ": {aliases: []}\n")
+    with pytest.raises(ConfigError) as info:
+        load_actors(write(tmp_path / "actors.yaml", text))
+    (line,) = str(info.value).splitlines()
+    assert (
+        line
+        == f"{tmp_path / 'actors.yaml'}: groups.{'g' * 37}....aliases: expected a non-empty list (or organisations)"
+    )
+
+
 # --------------------------------------------------------------------------- values accepted silently
 
 

@@ -72,13 +72,12 @@ class ActorsFile(DataModel):
             lines.append(f"groups.{UNSPECIFIED}: required group missing (subjects without a group)")
         owner: dict[tuple[str, ...], tuple[str, str]] = {}  # alias key -> (group, alias as written)
         for gid, group in self.groups.items():
+            at = f"groups.{shown(gid, 40, quote=False)}"  # a key as long as the file would swamp the message
             if not group.aliases and not group.organisations:
-                lines.append(f"groups.{gid}.aliases: expected a non-empty list (or organisations)")
-            named = [(f"groups.{gid}.aliases[{i}]", alias) for i, alias in enumerate(group.aliases)]
+                lines.append(f"{at}.aliases: expected a non-empty list (or organisations)")
+            named = [(f"{at}.aliases[{i}]", alias) for i, alias in enumerate(group.aliases)]
             for org, names in group.organisations.items():
-                named += [
-                    (f"groups.{gid}.organisations.{shown(org, 40, quote=False)}[{i}]", a) for i, a in enumerate(names)
-                ]
+                named += [(f"{at}.organisations.{shown(org, 40, quote=False)}[{i}]", a) for i, a in enumerate(names)]
             for where, alias in named:
                 key = alias_key(alias)
                 if not key:
@@ -140,7 +139,8 @@ class PositionsFile(DataModel):
 
     def problems(self) -> list[str]:
         lines = []
-        for aid, axis in self.axes.items():
+        for key, axis in self.axes.items():
+            aid = shown(key, 40, quote=False)
             if axis.negative.id == axis.positive.id:
                 lines.append(f"axes.{aid}.positive.id: the two poles need different ids")
             refs = axis.wordscores.references if axis.wordscores else ()
