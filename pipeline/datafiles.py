@@ -19,8 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from pipeline.config import load_yaml
 from pipeline.errors import ConfigError, shown
+from pipeline.yamlfile import load_yaml
 
 
 def load_data_file(path: str | Path, model: type[BaseModel], what: str) -> Any:

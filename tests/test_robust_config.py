@@ -17,7 +17,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from pipeline import config, registry
+from pipeline import config, registry, yamlfile
 from pipeline.errors import ConfigError
 from tests.conftest import ROOT, default_config_data
 
@@ -105,21 +105,24 @@ def test_alias_bomb_in_a_data_file_is_one_line_naming_it(tmp_path: Path, option,
 def test_yaml_nested_50000_deep_is_one_line(tmp_path: Path) -> None:
     path = write(tmp_path / "c.yaml", "name: x\ndescription: " + "[" * 50_000 + "]" * 50_000 + "\n")
     line = one_line(cli("run", "--config", str(path)), 2)
-    assert line == f"error: {path}: line 2, column 113: nested deeper than {config.MAX_YAML_DEPTH} levels"
+    assert line == f"error: {path}: line 2, column 113: nested deeper than {yamlfile.MAX_YAML_DEPTH} levels"
 
 
 def test_block_nesting_is_bounded_too_and_the_bundled_files_are_far_below(tmp_path: Path) -> None:
-    deep = "".join("  " * i + f"k{i}:\n" for i in range(config.MAX_YAML_DEPTH + 5)) + "  " * 200 + "v\n"
+    deep = "".join("  " * i + f"k{i}:\n" for i in range(yamlfile.MAX_YAML_DEPTH + 5)) + "  " * 200 + "v\n"
     with pytest.raises(ConfigError, match=r"line \d+, column \d+: nested deeper than"):
-        config.load_yaml(write(tmp_path / "deep.yaml", deep))
+        yamlfile.load_yaml(write(tmp_path / "deep.yaml", deep))
 
     def depth(value) -> int:
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
         return 1 + max(map(depth, children), default=0)
 
     for path in CONFIGS.glob("*.yaml"):
-        assert depth(config.load_yaml(path)) <= 10, path
-    assert config.load_yaml(write(tmp_path / "ok.yaml", "a: &x 1\nb: [1, {c: d}]\n")) == {"a": 1, "b": [1, {"c": "d"}]}
+        assert depth(yamlfile.load_yaml(path)) <= 10, path
+    assert yamlfile.load_yaml(write(tmp_path / "ok.yaml", "a: &x 1\nb: [1, {c: d}]\n")) == {
+        "a": 1,
+        "b": [1, {"c": "d"}],
+    }
 
 
 def test_long_values_in_messages_are_cut(tmp_path: Path) -> None:
@@ -362,7 +365,7 @@ def test_exit_codes_are_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code in ("`0`", "`1`", "`2`", "`70`", "`130`"):
         assert code in readme.split("## Architecture")[0], code
-    assert json.dumps(config.MAX_YAML_DEPTH) in readme
+    assert json.dumps(yamlfile.MAX_YAML_DEPTH) in readme
 
 
 def test_a_local_dask_worker_that_hangs_at_start_fails_the_run_after_connect_timeout(tmp_path: Path) -> None:
