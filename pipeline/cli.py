@@ -1,7 +1,9 @@
 """Command line: ``python -m pipeline SUBCOMMAND``.
 
-Errors the user can fix print one line (``error: <what and where>``) and exit
-non-zero; ``--debug`` shows the traceback instead.  Logs and progress go to
+Errors print one line (``error: <what and where>``) and exit non-zero; ``--debug`` shows the
+traceback instead.  Exit codes: 0 done; 1 an input or run error (a :class:`PipelineError`), or the
+machine refused (an OSError: disk full, no permission; a MemoryError); 2 a config error (and
+argparse's usage errors); 70 an unexpected error, a bug; 130 interrupted.  Logs and progress go to
 stderr, results to files (or stdout for ``repair``).
 """
 
@@ -11,7 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, shown
+
+EXIT_ENVIRONMENT = 1  # an OSError or MemoryError: disk full, no permission, out of memory
+EXIT_INTERNAL = 70  # an unexpected error (a bug: please report it with the --debug traceback); sysexits EX_SOFTWARE
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -193,3 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # anything else is still one line; --debug shows where
+        if args.debug:
+            raise
+        environment = isinstance(exc, OSError | MemoryError)  # the machine, not the pipeline: disk, permissions
+        kind = "" if environment else "internal error: "
+        text = " ".join(str(exc).split()) or "no message"
+        print(
+            f"error: {kind}{type(exc).__name__}: {shown(text, 300, quote=False)} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ENVIRONMENT if environment else EXIT_INTERNAL

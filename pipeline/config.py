@@ -15,7 +15,9 @@ line each, as ``file: key.path: message``::
     configs/my.yaml: stages.themes.options.threshold: expected one of 'otsu', 'fixed', got 'otsuu'
 
 Relative paths in a config resolve against the config file's folder, so a
-config works from any working directory (cron, make, Jupyter).
+config works from any working directory (cron, make, Jupyter).  Every YAML file
+the pipeline reads goes through :func:`pipeline.yamlfile.load_yaml`: no aliases,
+at most :data:`MAX_YAML_DEPTH` levels, mistakes as one line naming the file and line.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
+import annotated_types
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -44,8 +46,9 @@ from pydantic import (
 )
 
 from pipeline import registry
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
 from pipeline.stages.base import CorpusStage, DocumentStage
+from pipeline.yamlfile import load_yaml
 
 REQUIRED_STAGES = ("ingest", "structure")
 ExecutorKind = Literal["local", "processes", "dask"]
@@ -78,6 +81,7 @@ class Executor:
     chunk_size: int = 8
     document_seconds: float = 120.0  # each document's budget (pipeline.run.budget); 0: no limit
     document_memory_mb: int = 2048
+    connect_timeout: float = 20.0  # seconds to reach a Dask scheduler, or for a local cluster's worker to start
 
 
 @dataclass
@@ -134,25 +138,6 @@ def _jsonable(obj: Any) -> Any:
 # --------------------------------------------------------------------------- files
 
 
-def load_yaml(path: Path, what: str = "YAML file") -> Any:
-    """Parse a YAML file; one-line ConfigError for missing, unreadable or malformed files."""
-    if not path.exists():
-        raise ConfigError(f"{path}: {what} not found")
-    if path.is_dir():
-        raise ConfigError(f"{path}: expected a {what}, found a folder")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from None
-
-
 def _resolve_file(value: Any, info: ValidationInfo) -> Any:
     """A file option: a non-empty string, resolved against the config's folder; it must exist."""
     if not isinstance(value, str) or not value:
@@ -160,7 +145,9 @@ def _resolve_file(value: Any, info: ValidationInfo) -> Any:
     base = (info.context or {}).get("base") or Path.cwd()
     resolved = (Path(base) / value).resolve()
     if not resolved.exists():
-        raise ValueError(f"file not found: {value} (looked in {resolved.parent})")
+        raise ValueError(
+            f"file not found: {shown(value, quote=False)} (looked in {shown(str(resolved.parent), 120, quote=False)})"
+        )
     return resolved
 
 
@@ -183,6 +170,29 @@ def _with_files(hint: Any) -> Any:
     return hint
 
 
+_BOUNDS = (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt, annotated_types.Interval)
+
+
+def _bounded(hint: Any) -> Any:
+    """``hint`` with the rule every numeric stage option follows: an ``int`` whose declaration gives
+    no range is a count (``>= 0``), and a ``float`` is finite (no ``.nan``, no ``.inf``).  A stage
+    declares any other range itself (``Annotated[int, Field(ge=1)]``)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is int:
+        return Annotated[int, Field(ge=0)]
+    if hint is float:
+        return Annotated[float, Field(allow_inf_nan=False)]
+    if origin is Annotated and args[0] in (int, float):
+        metadata = [m for item in hint.__metadata__ for m in [item, *getattr(item, "metadata", ())]]
+        extra = [Field(allow_inf_nan=False)] if args[0] is float else []
+        if args[0] is int and not any(isinstance(m, _BOUNDS) for m in metadata):
+            extra.append(Field(ge=0))
+        return Annotated[(args[0], *hint.__metadata__, *extra)] if extra else hint
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_bounded(a) for a in args)]  # noqa: UP007 - built from a tuple
+    return hint
+
+
 # --------------------------------------------------------------------------- schemas
 
 _STRICT = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
@@ -196,6 +206,7 @@ class ExecutorOptions(BaseModel):
     chunk_size: Annotated[int, Field(ge=1)] = 8
     document_seconds: Annotated[float, Field(ge=0)] = 120.0
     document_memory_mb: Annotated[int, Field(ge=0)] = 2048
+    connect_timeout: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 20.0
 
 
 class ConfigFile(BaseModel):
@@ -206,7 +217,7 @@ class ConfigFile(BaseModel):
     description: str = ""
     corpus: str
     output: str
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0)] = 0  # numpy's generators take no negative seed
     executor: ExecutorOptions | None = None
     lock_timeout: Annotated[float, Field(ge=0)] = 0.0
     code: list[str] = Field(default_factory=list)  # Python files of your own stages, imported first
@@ -238,7 +249,7 @@ def options_model(cls: type) -> type[BaseModel] | None:
                 default = Field(default_factory=f.default_factory)
             else:
                 default = ...
-            fields[f.name] = (_with_files(hints[f.name]), default)
+            fields[f.name] = (_bounded(_with_files(hints[f.name])), default)
         model = create_model(f"{cls.__name__}Options", __config__=_STRICT, **fields)
     _OPTION_MODELS[cls] = model
     return model
@@ -287,11 +298,11 @@ def _describe(errors: list[dict[str, Any]], model: type[BaseModel], name: str | 
             return str(error["ctx"]["error"])
         if error["type"] in _LIMITS:
             (limit,) = error["ctx"].values()
-            return f"expected a value {_LIMITS[error['type']]} {limit}, got {error['input']!r}"
+            return f"expected a value {_LIMITS[error['type']]} {limit}, got {shown(error['input'])}"
     info = model.model_fields.get(name) if name else None
     hint = info.annotation if info is not None else None
     expected = _type_name(hint) if hint is not None else first["msg"].removeprefix("Input should be ")
-    return f"expected {expected}, got {value!r}"
+    return f"expected {expected}, got {shown(value)}"
 
 
 def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dict[str, type[BaseModel]]) -> list[str]:
@@ -305,7 +316,7 @@ def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dic
     lines = []
     for key, errors in grouped.items():
         owner = depth[str(key[0])] if len(key) == 2 else model
-        path = ".".join(str(part) for part in key)
+        path = ".".join(shown(part, 40, quote=False) for part in key)
         lines.append(f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}")
     return lines
 
@@ -314,7 +325,7 @@ def _validate(
     model: type[BaseModel], data: Any, where: str, base: Path, depth: dict[str, type[BaseModel]] | None = None
 ) -> tuple[BaseModel | None, list[str]]:
     if not isinstance(data, dict):
-        return None, [f"{where.rstrip(': .')}: expected a mapping, got {data!r}"]
+        return None, [f"{where.rstrip(': .')}: expected a mapping, got {shown(data)}"]
     try:
         return model.model_validate(data, context={"base": base}), []
     except ValidationError as exc:
@@ -382,7 +393,7 @@ def _stage(slot: str, data: Any, where: str, base: Path) -> tuple[StageSpec | No
         return None, [str(exc)]
     if not issubclass(cls, DocumentStage | CorpusStage):
         kind = "pipeline.stages.base.DocumentStage or CorpusStage"
-        return None, [f"{where}stages.{slot}.impl: {entry.impl!r} is not a stage; its class must subclass {kind}"]
+        return None, [f"{where}stages.{slot}.impl: {shown(entry.impl)} is not a stage; its class must subclass {kind}"]
     options, errors = stage_options(cls, entry.options or {}, f"{where}stages.{slot}.options.", base)
     try:  # the files the right options name are checked even when other options are wrong
         cls.validate_options(options)
@@ -405,7 +416,7 @@ def import_code(files: list[str], where: str, base: Path) -> list[str]:
     for i, name in enumerate(files):
         path = (base / name).resolve()
         if path.suffix != ".py" or not path.is_file():
-            errors.append(f"{where}code[{i}]: expected a Python file, got {name!r} (looked in {path.parent})")
+            errors.append(f"{where}code[{i}]: expected a Python file, got {shown(name)} (looked in {path.parent})")
             continue
         if str(path.parent) not in sys.path:
             sys.path.insert(0, str(path.parent))
@@ -426,14 +437,14 @@ def _check_writes(stages: dict[str, StageSpec], where: str) -> list[str]:
     errors = []
     for slot, spec in stages.items():
         for name in getattr(spec.cls, "writes", ()):
-            at = f"{where}stages.{slot}.impl: {spec.impl!r}"
+            at = f"{where}stages.{slot}.impl: {shown(spec.impl)}"
             if name not in fields:
                 errors.append(
-                    f"{at} writes {name!r}, which is not a field of pipeline.records.Unit; "
+                    f"{at} writes {shown(name)}, which is not a field of pipeline.records.Unit; "
                     "keep values of your own in unit.extra (writes = ('extra',))"
                 )
             elif name != "extra" and name in writers:
-                errors.append(f"{at} writes the unit field {name!r}, which stages.{writers[name]} writes too")
+                errors.append(f"{at} writes the unit field {shown(name)}, which stages.{writers[name]} writes too")
             writers.setdefault(name, slot)
     return errors
 
@@ -451,7 +462,7 @@ def parse(data: Any, path: Path) -> Config:
     if top is not None:
         errors.extend(import_code(top.code, where, base))
     if top is not None and (not top.name or "/" in top.name):
-        errors.append(f"{where}name: expected a non-empty name without '/', got {top.name!r}")
+        errors.append(f"{where}name: expected a non-empty name without '/', got {shown(top.name)}")
     if top is not None and not glob.has_magic(top.corpus) and not (base / top.corpus).exists():
         errors.append(f"{where}corpus: not found: {top.corpus} (looked in {(base / top.corpus).resolve().parent})")
     stages: dict[str, StageSpec] = {}
@@ -459,7 +470,9 @@ def parse(data: Any, path: Path) -> Config:
     if isinstance(stages_data, dict):
         for slot in stages_data:
             if slot not in registry.slots():
-                errors.append(f"{where}stages.{slot}: unknown key; expected one of: {', '.join(registry.slots())}")
+                errors.append(
+                    f"{where}stages.{shown(slot, 40, quote=False)}: unknown key; expected one of: {', '.join(registry.slots())}"
+                )
         for slot in REQUIRED_STAGES:
             if slot not in stages_data:
                 errors.append(f"{where}stages.{slot}: required stage missing")
@@ -471,7 +484,7 @@ def parse(data: Any, path: Path) -> Config:
                     stages[slot] = spec
     elif isinstance(data, dict) and "stages" in data:
         errors = [line for line in errors if not line.startswith(f"{where}stages:")]
-        errors.append(f"{where}stages: expected a mapping, got {stages_data!r}")
+        errors.append(f"{where}stages: expected a mapping, got {shown(stages_data)}")
     errors.extend(_check_writes(stages, where))
     if errors or top is None:
         raise ConfigError("\n".join(dict.fromkeys(errors)))

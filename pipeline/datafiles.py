@@ -19,8 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from pipeline.config import load_yaml
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
+from pipeline.yamlfile import load_yaml
 
 
 def load_data_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
@@ -45,7 +45,7 @@ def load_data_file(path: str | Path, model: type[BaseModel], what: str) -> Any:
 def _load_data_file(path: Path, size: int, mtime_ns: int, model: type[BaseModel], what: str) -> Any:
     data = load_yaml(path, what)
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with keys {', '.join(model.model_fields)}; got {data!r}")
+        raise ConfigError(f"{path}: expected a mapping with keys {', '.join(model.model_fields)}; got {shown(data)}")
     try:
         checked = model.model_validate(data, context={"base": path.parent})
     except ValidationError as exc:
@@ -62,19 +62,14 @@ def _load_data_file(path: Path, size: int, mtime_ns: int, model: type[BaseModel]
     return checked
 
 
-def _shown(value: Any) -> str:
-    """``repr(value)`` for a one-line message, cut when long (a whole list of themes is no help)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _loc(loc: tuple) -> str:
     """A pydantic error location as a key path: ``groups.governments.aliases[3]``."""
     out = ""
     for part in loc:
         if part == "[key]":  # pydantic's marker for a mapping key that failed
             continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        part = part if isinstance(part, int) else shown(part, 40, quote=False)
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
 
 
@@ -100,7 +95,7 @@ def _unwrap(hint: Any) -> Any:
 
 
 def _data_error(error: dict[str, Any], model: type[BaseModel]) -> str:
-    kind, value = error["type"], _shown(error.get("input"))
+    kind, value = error["type"], shown(error.get("input"))
     if kind == "extra_forbidden":
         owner = _owner(model, error["loc"])
         return f"unknown key; expected one of: {', '.join(sorted(owner.model_fields)) if owner else '?'}"

@@ -24,3 +24,13 @@ class InputError(PipelineError):
     """One input document cannot be read (empty, binary, no text layer, ...)."""
 
     exit_code = 1
+
+
+def shown(value: object, limit: int = 60, quote: bool = True) -> str:
+    """``value`` for a one-line message: its ``repr`` (``str`` when ``quote`` is false), cut to
+    ``limit`` characters with ``...``.  A message never embeds a whole list of themes, a megabyte
+    string or a line break that would split it."""
+    text = repr(value) if quote else str(value)
+    if not quote:
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

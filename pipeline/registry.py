@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, shown
 
 # slot -> module(s) that register implementations for it.  Importing a module
 # runs its ``@register`` decorators.
@@ -85,10 +85,10 @@ def available(slot: str) -> list[str]:
 def lookup(slot: str, name: str, where: str = "") -> type:
     """The class registered as ``name`` for ``slot``; ConfigError if unknown."""
     if slot not in _PROVIDERS:
-        raise ConfigError(f"{where}: unknown stage {slot!r}; expected one of {', '.join(_PROVIDERS)}")
+        raise ConfigError(f"{where}: unknown stage {shown(slot)}; expected one of {', '.join(_PROVIDERS)}")
     _load(slot)
     found = _REGISTRY.get(slot, {}).get(name)
     if found is None:
         names = ", ".join(sorted(_REGISTRY.get(slot, {}))) or "none"
-        raise ConfigError(f"{where}: unknown implementation {name!r} for stage {slot!r}; expected one of: {names}")
+        raise ConfigError(f"{where}: unknown implementation {shown(name)} for stage {slot!r}; expected one of: {names}")
     return found

@@ -236,7 +236,7 @@ def test_a_bad_option_of_every_stage_is_caught_at_load(tmp_path: Path, slot: str
             "actors",
             "groups:\n  unspecified: {aliases: [جهة]}\n  a: {aliases: [الحكومات]}\n  b: {aliases: [الحكومات]}\n"
             "cues:\n  - {lemma: قال, voice: active, forms: [قال]}\n",
-            "groups.b: alias 'الحكومات' is given for both 'a' and 'b'",
+            "groups.b.aliases[0]: alias 'الحكومات' is given for both 'a' and 'b'",
         ),
         ("positions", "axes:\n  a:\n    label: x\n    negative: {id: n}\n", "positive"),
     ],

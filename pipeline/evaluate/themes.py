@@ -76,18 +76,35 @@ class Evaluation:
 
 
 def read_gold(path: Path) -> dict[str, list[str]]:
-    """``{"unit_id": ..., "themes": [...]}`` per line -> unit id -> theme ids."""
+    """``{"unit_id": ..., "themes": [...]}`` per line -> unit id -> theme ids.
+
+    Raises InputError naming the file and line (``gold.jsonl:3: not JSON: ...``) for a file that
+    is missing, unreadable, not UTF-8, not JSON lines, or not gold records."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: expected a gold file, found a folder")
     if not path.is_file():
         raise InputError(f"{path}: gold file not found")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read gold file: {exc.strerror}") from None
     gold: dict[str, list[str]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, raw in enumerate(data.split(b"\n"), 1):
+        try:  # line by line, so a binary file is reported at its first bad line
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}:{n}: not UTF-8 text (byte {exc.start + 1} of the line); expected JSON lines"
+            ) from None
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
+            raise InputError(f"{path}:{n}: not JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:
+            raise InputError(f"{path}:{n}: not a gold record: JSON nested too deeply") from None
         if not isinstance(record, dict) or not isinstance(record.get("unit_id"), str):
             raise InputError(f"{path}:{n}: expected an object with a string 'unit_id'")
         themes = record.get("themes")
@@ -127,10 +144,10 @@ def evaluate(
 
 def evaluate_run(output_dir: Path, gold_path: Path) -> str:
     """Score ``output_dir/units.jsonl`` against a gold JSONL; returns the printed table."""
+    gold = read_gold(gold_path)  # the user's file is checked first: its mistakes need no run to show
     units_path = outputs.path(output_dir, "units")
     if not units_path.is_file():
         raise InputError(f"{units_path}: no run output found; run the pipeline first")
-    gold = read_gold(gold_path)
     predicted, scores = {}, {}
     for record in atomic.read_jsonl(units_path):
         predicted[record["unit_id"]] = record.get("themes") or []

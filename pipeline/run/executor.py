@@ -26,11 +26,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pipeline.config import Executor
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, shown
 
 # Settings for the workers of a LocalCluster started for a run.  It has no dashboard, so nobody
 # reads the workers' statistical profiles or monitor series.  Collecting them (by default the
@@ -175,9 +176,10 @@ def dask_client(executor: Executor) -> Iterator[Any]:
         raise PipelineError("executor.kind: dask needs the 'distributed' package (pip install distributed)") from None
     if executor.address:
         try:
-            client = Client(executor.address, timeout="30s")
-        except OSError as exc:
-            raise PipelineError(f"executor.address: cannot reach Dask scheduler {executor.address}: {exc}") from None
+            client = Client(executor.address, timeout=f"{executor.connect_timeout}s")
+        except (OSError, TimeoutError, ValueError) as exc:  # unreachable, refused, or a malformed address
+            where = f"cannot reach Dask scheduler {shown(executor.address, quote=False)}"
+            raise PipelineError(f"executor.address: {where}: {_first_line(exc)}") from None
         try:
             yield client
         finally:
@@ -185,14 +187,25 @@ def dask_client(executor: Executor) -> Iterator[Any]:
         return
     import dask
 
-    with dask.config.set(QUIET_WORKERS):
-        cluster = LocalCluster(
-            n_workers=executor.workers,
-            threads_per_worker=1,  # the stages are pure Python: threads would share one GIL
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+    try:
+        with dask.config.set(QUIET_WORKERS), warnings.catch_warnings():
+            # the scheduler's HTTP server moves off a busy port 8787 with a 3-line warning; nobody reads it
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = LocalCluster(
+                n_workers=executor.workers,
+                threads_per_worker=1,  # the stages are pure Python: threads would share one GIL
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                death_timeout=executor.connect_timeout,  # a worker that cannot start fails the run, not hangs it
+            )
+    # distributed raises RuntimeError("Cluster failed to start: ..."), or an AssertionError on a nanny
+    # whose worker timed out (death_timeout) -- the latter without a useful message
+    except (AssertionError, OSError, RuntimeError, TimeoutError, ValueError) as exc:
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its exit-time "reaping stray process" lines
+        reason = "a worker did not start" if isinstance(exc, AssertionError) else _first_line(exc)
+        what = f"cannot start a local Dask cluster of {executor.workers} workers within {executor.connect_timeout:g} s"
+        raise PipelineError(f"executor: {what} (executor.connect_timeout): {reason}") from None
     try:
         client = Client(cluster)
         try:
@@ -201,3 +214,8 @@ def dask_client(executor: Executor) -> Iterator[Any]:
             client.close()
     finally:
         cluster.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception as one short line (distributed's messages can span lines)."""
+    return shown((str(exc).strip().splitlines() or [type(exc).__name__])[0], 200, quote=False)

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from pipeline.config import FilePath
 from pipeline.datafiles import DataModel, NonEmptyStr, load_data_file
+from pipeline.errors import shown
 
 UNSPECIFIED = "unspecified"
 Voice = Literal["active", "passive", "either", "pronoun"]
@@ -69,15 +70,33 @@ class ActorsFile(DataModel):
         lines = []
         if UNSPECIFIED not in self.groups:
             lines.append(f"groups.{UNSPECIFIED}: required group missing (subjects without a group)")
-        owner: dict[str, str] = {}
+        owner: dict[tuple[str, ...], tuple[str, str]] = {}  # alias key -> (group, alias as written)
         for gid, group in self.groups.items():
+            at = f"groups.{shown(gid, 40, quote=False)}"  # a key as long as the file would swamp the message
             if not group.aliases and not group.organisations:
-                lines.append(f"groups.{gid}.aliases: expected a non-empty list (or organisations)")
-            names = [*group.aliases, *(a for names in group.organisations.values() for a in names)]
-            for alias in dict.fromkeys(names):
-                if owner.setdefault(alias, gid) != gid:
-                    lines.append(f"groups.{gid}: alias {alias!r} is given for both {owner[alias]!r} and {gid!r}")
+                lines.append(f"{at}.aliases: expected a non-empty list (or organisations)")
+            named = [(f"{at}.aliases[{i}]", alias) for i, alias in enumerate(group.aliases)]
+            for org, names in group.organisations.items():
+                named += [(f"{at}.organisations.{shown(org, 40, quote=False)}[{i}]", a) for i, a in enumerate(names)]
+            for where, alias in named:
+                key = alias_key(alias)
+                if not key:
+                    lines.append(f"{where}: alias {shown(alias)} is empty after normalisation")
+                    continue
+                first, written = owner.setdefault(key, (gid, alias))
+                if first != gid:
+                    same = "" if written == alias else f" (as {shown(written)}: the same after normalisation)"
+                    lines.append(f"{where}: alias {shown(alias)} is given for both {first!r}{same} and {gid!r}")
         return lines
+
+
+def alias_key(alias: str) -> tuple[str, ...]:
+    """The key an alias is matched by (:meth:`pipeline.stages.stakeholders.matching._Lexicon._phrase_keys`
+    without the run's normaliser): its tokens, folded, article removed; empty when nothing is left."""
+    from pipeline.stages.stakeholders.matching import TOKEN_RE, fold, stem
+
+    keys = (fold(m.group(0)) for m in TOKEN_RE.finditer(alias))
+    return tuple(stem(key) for key in keys if key)
 
 
 # --------------------------------------------------------------------------- positions.yaml
@@ -120,7 +139,8 @@ class PositionsFile(DataModel):
 
     def problems(self) -> list[str]:
         lines = []
-        for aid, axis in self.axes.items():
+        for key, axis in self.axes.items():
+            aid = shown(key, 40, quote=False)
             if axis.negative.id == axis.positive.id:
                 lines.append(f"axes.{aid}.positive.id: the two poles need different ids")
             refs = axis.wordscores.references if axis.wordscores else ()
@@ -152,6 +172,13 @@ class ActorSpec:
     quantifiers: list[str]
     heads: list[str]
     adverbs: list[str]
+    source: str = ""  # the stakeholders file, for messages
+    paths: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, alias) -> key path in the file
+
+    def where(self, group: str, alias: str) -> str:
+        """``file: key.path`` of an alias, for a one-line message (the file alone when not known)."""
+        path = self.paths.get((group, alias))
+        return f"{self.source}: {path}" if path else self.source or "stakeholders file"
 
 
 @dataclass
@@ -179,10 +206,15 @@ def load_actors(path: Path) -> ActorSpec:
     """The compiled ``stakeholders.yaml`` at ``path``; ConfigError naming the file and key path."""
     data: ActorsFile = load_data_file(path, ActorsFile, "stakeholders file")
     aliases: list[tuple[str, str, str | None]] = []
+    paths: dict[tuple[str, str], str] = {}
     for gid, group in data.groups.items():
         aliases.extend((gid, alias, None) for alias in group.aliases)
+        for i, alias in enumerate(group.aliases):
+            paths.setdefault((gid, alias), f"groups.{gid}.aliases[{i}]")
         for name, names in group.organisations.items():
             aliases.extend((gid, alias, str(name)) for alias in names)
+            for i, alias in enumerate(names):
+                paths.setdefault((gid, alias), f"groups.{gid}.organisations.{shown(name, 40, quote=False)}[{i}]")
     return ActorSpec(
         groups={gid: group.label or gid for gid, group in data.groups.items()},
         labels_ar={
@@ -193,6 +225,8 @@ def load_actors(path: Path) -> ActorSpec:
         quantifiers=list(data.subject.quantifiers),
         heads=list(data.subject.heads),
         adverbs=list(data.subject.adverbs),
+        source=str(path),
+        paths=paths,
     )
 
 

@@ -190,9 +190,11 @@ class _Lexicon:
         for group, alias, org in actors.aliases:
             keys = self._phrase_keys(alias)
             if not keys:
-                raise ConfigError(f"{alias!r}: alias of group {group!r} is empty after normalisation")
+                raise ConfigError(f"{actors.where(group, alias)}: alias {alias!r} is empty after normalisation")
             if keys in seen and seen[keys] != group:
-                raise ConfigError(f"{alias!r}: alias given for both {seen[keys]!r} and {group!r}")
+                raise ConfigError(
+                    f"{actors.where(group, alias)}: alias {alias!r} is given for both {seen[keys]!r} and {group!r}"
+                )
             seen[keys] = group
             phrases["actors"].append((("actor", group, org, _feminine(keys)), keys))
         self.skip_keys: dict[int, set[str]] = {}
