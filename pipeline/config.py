@@ -78,6 +78,7 @@ class Executor:
     chunk_size: int = 8
     document_seconds: float = 120.0  # each document's budget (pipeline.run.budget); 0: no limit
     document_memory_mb: int = 2048
+    threads: int | None = 1  # BLAS/OpenMP threads per process (pipeline/run/threads.py); None: leave as is
 
 
 @dataclass
@@ -196,6 +197,7 @@ class ExecutorOptions(BaseModel):
     chunk_size: Annotated[int, Field(ge=1)] = 8
     document_seconds: Annotated[float, Field(ge=0)] = 120.0
     document_memory_mb: Annotated[int, Field(ge=0)] = 2048
+    threads: Annotated[int, Field(ge=1)] | None = 1
 
 
 class ConfigFile(BaseModel):
