@@ -51,3 +51,15 @@ def pinned(threads: int | None) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def pin_worker(threads: int | None) -> None:
+    """Initializer of a worker process: :func:`pinned` for the rest of its life.  Needed because
+    worker processes come from a fork server that may have started before the run (and before
+    :func:`pinned` set the environment it would have inherited)."""
+    if threads is None:
+        return
+    from threadpoolctl import threadpool_limits
+
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
+    threadpool_limits(limits=threads)

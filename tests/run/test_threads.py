@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,10 @@ def test_pinned_none_leaves_everything_alone(monkeypatch) -> None:
         assert [info["num_threads"] for info in threadpool_info()] == before
 
 
-def test_worker_processes_started_in_a_pinned_run_inherit_the_limit() -> None:
-    with pinned(1):
-        got = dict(map_chunked(worker_environment, (THREAD_VARIABLES,), [0, 1], Executor(kind="processes", workers=2)))
+def test_worker_processes_are_pinned_even_from_a_fork_server_started_before_the_run() -> None:
+    executor = Executor(kind="processes", workers=2, threads=1)
+    dict(map_chunked(worker_environment, (THREAD_VARIABLES,), [0], replace(executor, threads=None)))  # server up
+    got = dict(map_chunked(worker_environment, (THREAD_VARIABLES,), [0, 1], executor))
     assert got and all(env == dict.fromkeys(THREAD_VARIABLES, "1") for env in got.values())
 
 
