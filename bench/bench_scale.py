@@ -1,37 +1,28 @@
-"""Scale benchmark: throughput, peak memory and no-change re-run cost at about 10 MB and 100 MB.
+"""Scale benchmark: a whole run of the default config on news, cold cache, with each executor, in one process run.
 
-Builds corpora from the ANT news sample (``/work/shared/data/news-ant/...jsonl``,
-field ``text``): articles are grouped a few per ``.txt`` file and the sample is
-replicated with distinct file names (= document ids) until the corpus reaches
-the target size.  For each size it runs ``python -m pipeline`` in a subprocess
+Builds a corpus from the ANT news sample (``../shared/data/news-ant/...jsonl``, field ``text``):
+articles are grouped a few per ``.txt`` file and the sample is replicated with distinct file names
+(= document ids) until the corpus reaches the target size (50 MB by default).  Then, each in a
+subprocess running ``python -m pipeline`` on an empty output folder (cold cache):
 
-1. ``run`` with the local executor on an empty output folder (cold cache),
-2. ``reanalyse`` with nothing changed (the scheduled case),
-3. ``run`` with the dask executor (2-process LocalCluster) on an empty output folder,
+1. ``run`` with the local executor, then a no-change ``reanalyse`` (the scheduled case);
+2. ``run`` with ``processes`` (2 worker processes);
+3. ``run`` with ``dask`` (a 2-process LocalCluster);
 
-and prints documents/s, MB/s, peak resident memory (the pipeline process and,
-separately, the whole process tree including Dask workers), the re-run time as
-a share of the first run, the dask speed-up, and the checks against the targets:
+and prints, per run, the wall time, documents/s, MB/s, peak resident memory (the pipeline process
+and, separately, its whole process tree with the workers), the CPU seconds of the tree and the
+1-minute load average; then the checks against the targets of issue 18 (at 50 MB, 2 cores):
+wall time <= 75 s, peak RSS <= 800 MB, no-change re-run < 2% of the cold run, each 2-worker executor
+>= 1.6x local, and byte-identical result files across executors.
 
-* time grows linearly: the 100 MB run takes at most 12x the 10 MB run;
-* peak memory of the 100 MB run under 2 GB;
-* a no-change re-run under 5% of the first run;
-* the 2-process dask run at least 1.5x faster than local.
+Timings on a shared machine are noisy: a load above the number of CPUs means other work shared them
+and stretched the wall times (the 2-worker runs, which want both cores, suffer most); the ratios
+within one bench run are what count.
 
-The bench config runs the per-document stages (ingest, structure, repair,
-normalise, tokenise) with phrase learning off: gensim ``Phrases`` is a serial
-corpus-level fit (about 1 s per MB here) -- pass ``--phrases`` to include it.
-``--corpus-stages`` adds the default config's themes, stakeholders and report
-stages (and phrases): they read the units as a stream (``pipeline.run.corpora``),
-so peak memory must stay under the target with them too.  They run in one
-process, so the dask speed-up target applies to the per-document run only.
-Every run also checks that local and dask wrote byte-identical result files.  Each line shows the
-CPU seconds of the run's process tree and the 1-minute load average: on a 2-core machine a load
-above about 2 means other work shared the CPUs and stretched the wall times (the dask run, which
-wants both cores, suffers most).
-
-    python bench/bench_scale.py            # 10 MB and 100 MB (about 10 minutes on 2 cores)
-    python bench/bench_scale.py --quick    # 2 MB and 10 MB smoke version
+    python bench/bench_scale.py                       # 50 MB, local + processes + dask (make bench-scale)
+    python bench/bench_scale.py --quick               # 10 MB
+    python bench/bench_scale.py --mb 10 --executors local processes
+    python bench/bench_scale.py --per-document-only   # ingest .. tokenise only (no phrases, corpus stages)
 """
 
 from __future__ import annotations
@@ -85,27 +76,28 @@ def build_corpus(folder: Path, target_bytes: int) -> tuple[int, int]:
     return files, written
 
 
-def corpus_stages_yaml() -> str:
-    """The default config's themes, stakeholders and report stages, with its files as absolute paths."""
+def default_config_yaml(corpus: Path, output: Path, kind: str, chunk_size: int) -> str:
+    """configs/default.yaml with ``corpus``, ``output`` and the executor replaced and its files as absolute paths."""
     import yaml
 
     configs = ROOT / "configs"
-    stages = yaml.safe_load((configs / "default.yaml").read_text(encoding="utf-8"))["stages"]
-    picked = {}
-    for slot in ("themes", "stakeholders", "report"):
-        spec = stages[slot]
+    data = yaml.safe_load((configs / "default.yaml").read_text(encoding="utf-8"))
+    for spec in data["stages"].values():
         options = spec.get("options") or {}
         for key, value in options.items():
             if isinstance(value, str) and (configs / value).is_file():
                 options[key] = str((configs / value).resolve())
-        picked[slot] = spec
-    text = yaml.safe_dump(picked, allow_unicode=True, sort_keys=False)
-    return "".join(f"  {line}\n" for line in text.splitlines())
+    data.update(corpus=str(corpus), output=str(output))
+    data["executor"] = {**(data.get("executor") or {}), "kind": kind, "workers": 2, "chunk_size": chunk_size}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def write_config(
-    path: Path, corpus: Path, output: Path, kind: str, phrases: bool, chunk_size: int, corpus_stages: bool = False
-) -> Path:
+def write_config(path: Path, corpus: Path, output: Path, kind: str, chunk_size: int, per_document_only: bool) -> Path:
+    """The bench config: the default config, or (``per_document_only``) its per-document stages
+    (ingest, structure, repair, normalise, tokenise without phrase learning) alone."""
+    if not per_document_only:
+        path.write_text(default_config_yaml(corpus, output, kind, chunk_size), encoding="utf-8")
+        return path
     path.write_text(
         f"""name: bench
 corpus: {corpus}
@@ -113,12 +105,11 @@ output: {output}
 executor: {{kind: {kind}, workers: 2, chunk_size: {chunk_size}}}
 stages:
   ingest: {{impl: files}}
-  structure: {{impl: un_document}}
+  structure: {{impl: document}}
   repair: {{impl: pdf_artefacts}}
   normalise: {{impl: camel}}
-  tokenise: {{impl: camel_words, options: {{phrases: {str(phrases).lower()}}}}}
-"""
-        + (corpus_stages_yaml() if corpus_stages else ""),
+  tokenise: {{impl: camel_words, options: {{phrases: false}}}}
+""",
         encoding="utf-8",
     )
     return path
@@ -196,16 +187,17 @@ def result_files(folder: Path) -> dict[str, bytes]:
 
 
 def bench_size(
-    work: Path, source: Path, target_mb: float, phrases: bool, chunk_size: int, corpus_stages: bool = False
+    work: Path, source: Path, target_mb: float, kinds: list[str], chunk_size: int, per_document_only: bool
 ) -> dict:
+    """Cold runs of one corpus with each executor in ``kinds`` (and a no-change re-run after the first)."""
     corpus = work / f"corpus-{target_mb:g}mb"
     files, size = build_corpus(corpus, int(target_mb * MB))
     python = sys.executable
     row: dict = {"target_mb": target_mb, "files": files, "mb": size / MB}
-    for kind in ("local", "dask"):
+    for kind in kinds:
         output = work / f"out-{target_mb:g}mb-{kind}"
         config = write_config(
-            work / f"bench-{target_mb:g}-{kind}.yaml", corpus, output, kind, phrases, chunk_size, corpus_stages
+            work / f"bench-{target_mb:g}-{kind}.yaml", corpus, output, kind, chunk_size, per_document_only
         )
         first = measure([python, "-m", "pipeline", "run", "-q", "--config", str(config)], source)
         row[kind] = first
@@ -217,31 +209,23 @@ def bench_size(
                 f"  {target_mb:g} MB cache: {cached / MB:.1f} MB in {entries} files = {cached / size:.2f}x the text (<= 4x)"
             )
         print(
-            f"  {target_mb:g} MB {kind:<5}: {first['seconds']:7.1f} s  {files / first['seconds']:7.1f} docs/s  "
-            f"{size / MB / first['seconds']:5.2f} MB/s  peak RSS {first['rss_self']:6.0f} MB "
-            f"(with workers {first['rss_tree']:6.0f} MB)  CPU {first['cpu']:6.1f} s  load {first['load']:.1f}",
+            f"  {size / MB:.1f} MB {kind:<9}: {first['seconds']:7.1f} s  {files / first['seconds']:6.1f} docs/s  "
+            f"{size / MB / first['seconds']:5.2f} MB/s  peak RSS {first['rss_self']:5.0f} MB "
+            f"(with workers {first['rss_tree']:5.0f} MB)  CPU {first['cpu']:6.1f} s  load {first['load']:.1f}",
             flush=True,
         )
-        if kind == "local":
+        if kind == kinds[0]:
             again = measure([python, "-m", "pipeline", "reanalyse", "-q", "--config", str(config)], source)
             row["rerun"] = again
             print(
-                f"  {target_mb:g} MB no-change reanalyse: {again['seconds']:5.2f} s "
+                f"  {size / MB:.1f} MB no-change reanalyse: {again['seconds']:5.2f} s "
                 f"= {100 * again['seconds'] / first['seconds']:.1f}% of the first run",
                 flush=True,
             )
-            # `run` (not `reanalyse`) always rewrites the outputs, reading every document back from the cache.
-            forced = measure([python, "-m", "pipeline", "run", "-q", "--config", str(config)], source)
-            print(
-                f"  {target_mb:g} MB no-change run (all documents from the cache, outputs rewritten): "
-                f"{forced['seconds']:5.2f} s = {100 * forced['seconds'] / first['seconds']:.1f}% of the first run, "
-                f"peak RSS {forced['rss_self']:.0f} MB",
-                flush=True,
-            )
-    same = result_files(work / f"out-{target_mb:g}mb-local") == result_files(work / f"out-{target_mb:g}mb-dask")
-    row["identical"] = same
-    print(f"  {target_mb:g} MB local and dask results byte-identical: {same}", flush=True)
-    for kind in ("local", "dask"):
+    reference = result_files(work / f"out-{target_mb:g}mb-{kinds[0]}")
+    row["identical"] = all(result_files(work / f"out-{target_mb:g}mb-{kind}") == reference for kind in kinds[1:])
+    print(f"  {size / MB:.1f} MB results byte-identical across {', '.join(kinds)}: {row['identical']}", flush=True)
+    for kind in kinds:
         shutil.rmtree(work / f"out-{target_mb:g}mb-{kind}", ignore_errors=True)
     shutil.rmtree(corpus, ignore_errors=True)
     return row
@@ -249,48 +233,56 @@ def bench_size(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 MB and 10 MB instead of 10 MB and 100 MB")
-    parser.add_argument("--phrases", action="store_true", help="include gensim phrase learning (serial)")
-    parser.add_argument("--chunk-size", type=int, default=16, help="documents per executor task")
+    parser.add_argument("--mb", type=float, default=50.0, help="corpus size in MB (default 50)")
+    parser.add_argument("--quick", action="store_true", help="10 MB instead of 50 MB")
+    parser.add_argument(
+        "--executors", nargs="+", default=["local", "processes", "dask"], choices=["local", "processes", "dask"]
+    )
+    parser.add_argument("--chunk-size", type=int, default=8, help="documents per executor task")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
     parser.add_argument(
-        "--corpus-stages",
+        "--per-document-only",
         action="store_true",
-        help="also run the default config's themes, stakeholders and report stages (implies --phrases)",
+        help="only the per-document stages (no phrases, themes, stakeholders, report)",
     )
     args = parser.parse_args()
-    args.phrases = args.phrases or args.corpus_stages
     if not SAMPLE.is_file():
         print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
         return 2
-    sizes = (2.0, 10.0) if args.quick else (10.0, 100.0)
+    mb = 10.0 if args.quick else args.mb
+    kinds = list(dict.fromkeys(args.executors))
     work = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.work))
     print(
-        f"bench_scale: sizes {sizes} MB, phrases {'on' if args.phrases else 'off'}, "
-        f"corpus stages {'on' if args.corpus_stages else 'off'}, chunk size {args.chunk_size}"
+        f"bench_scale: {mb:g} MB of news, cold cache, "
+        f"{'per-document stages only' if args.per_document_only else 'default config'}, "
+        f"executors {', '.join(kinds)} (2 workers), chunk size {args.chunk_size}, {os.cpu_count()} CPUs"
     )
     try:
         source = snapshot_code(work)
-        rows = [bench_size(work, source, size, args.phrases, args.chunk_size, args.corpus_stages) for size in sizes]
+        row = bench_size(work, source, mb, kinds, args.chunk_size, args.per_document_only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    small, large = rows
-    growth = large["local"]["seconds"] / small["local"]["seconds"]
-    size_ratio = large["mb"] / small["mb"]
-    peak = max(large["local"]["rss_self"], large["dask"]["rss_self"])
-    rerun = large["rerun"]["seconds"] / large["local"]["seconds"]
-    speedup = large["local"]["seconds"] / large["dask"]["seconds"]
+    base = row[kinds[0]]
+    scale = row["mb"] / 50  # the targets are stated for 50 MB
     checks = [
         (
-            f"time grows linearly: {large['mb']:.0f} MB / {small['mb']:.0f} MB = {growth:.1f}x the time "
-            f"for {size_ratio:.1f}x the data",
-            growth <= 1.2 * size_ratio,
+            f"{kinds[0]} wall time {base['seconds']:.1f} s (target <= {75 * scale:.1f} s at {row['mb']:.1f} MB)",
+            base["seconds"] <= 75 * scale,
         ),
-        (f"peak memory at {large['mb']:.0f} MB: {peak:.0f} MB (< 2000 MB)", peak < 2000),
-        (f"no-change re-run: {100 * rerun:.1f}% of the first run (< 5%)", rerun < 0.05),
-        (f"dask 2 processes vs local: {speedup:.2f}x faster (>= 1.5x)", speedup >= 1.5),
-        ("local and dask results byte-identical", all(r["identical"] for r in rows)),
+        (
+            f"peak RSS {max(row[k]['rss_self'] for k in kinds):.0f} MB (pipeline process, any executor; <= 800 MB)",
+            max(row[k]["rss_self"] for k in kinds) <= 800,
+        ),
+        (
+            f"no-change reanalyse {100 * row['rerun']['seconds'] / base['seconds']:.1f}% of the cold run (< 2%)",
+            row["rerun"]["seconds"] < 0.02 * base["seconds"],
+        ),
     ]
+    for kind in kinds[1:]:
+        ratio = base["seconds"] / row[kind]["seconds"]
+        checks.append((f"{kind} (2 workers) vs {kinds[0]}: {ratio:.2f}x faster (>= 1.6x)", ratio >= 1.6))
+    if len(kinds) > 1:
+        checks.append((f"results byte-identical across {', '.join(kinds)}", row["identical"]))
     print("targets:")
     for text, ok in checks:
         print(f"  [{'ok' if ok else 'MISSED'}] {text}")

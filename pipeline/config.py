@@ -82,6 +82,7 @@ class Executor:
     document_seconds: float = 120.0  # each document's budget (pipeline.run.budget); 0: no limit
     document_memory_mb: int = 2048
     connect_timeout: float = 20.0  # seconds to reach a Dask scheduler, or for a local cluster's worker to start
+    threads: int | None = 1  # BLAS/OpenMP threads per process (pipeline/run/threads.py); None: leave as is
 
 
 @dataclass
@@ -207,6 +208,7 @@ class ExecutorOptions(BaseModel):
     document_seconds: Annotated[float, Field(ge=0)] = 120.0
     document_memory_mb: Annotated[int, Field(ge=0)] = 2048
     connect_timeout: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 20.0
+    threads: Annotated[int, Field(ge=1)] | None = 1
 
 
 class ConfigFile(BaseModel):

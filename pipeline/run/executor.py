@@ -32,6 +32,7 @@ from typing import Any
 
 from pipeline.config import Executor
 from pipeline.errors import PipelineError, shown
+from pipeline.run.threads import pin_worker
 
 # Settings for the workers of a LocalCluster started for a run.  It has no dashboard, so nobody
 # reads the workers' statistical profiles or monitor series.  Collecting them (by default the
@@ -109,7 +110,12 @@ class Session:
             # forkserver: workers start from a clean interpreter, not a fork of a parent that may
             # hold threads (progress bars, a Dask client) -- forking those can deadlock.
             context = multiprocessing.get_context("forkserver")
-            pool = ProcessPoolExecutor(max_workers=self.executor.workers, mp_context=context)
+            pool = ProcessPoolExecutor(
+                max_workers=self.executor.workers,
+                mp_context=context,
+                initializer=pin_worker,  # BLAS/OpenMP threads per worker (pipeline/run/threads.py)
+                initargs=(self.executor.threads,),
+            )
             self._pool = self._stack.enter_context(pool)
         workers = self.executor.workers
         # At most 2 chunks per worker in flight: results arrive as they finish, and the parent

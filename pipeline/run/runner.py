@@ -60,6 +60,7 @@ from pipeline.run.incremental import Changes, compare, describe_changes
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id
 from pipeline.run.spool import Spool, SpoolWriter, predicted_order, spoolable
+from pipeline.run.threads import pinned
 from pipeline.stages.ingest import find_corpus_files
 
 __all__ = [
@@ -91,7 +92,7 @@ def process_documents(
     config: Config, files: list[Path], quiet: bool = True, plan: Plan | None = None
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
     """Per-document results for ``files`` (in ``files`` order, with their units): cached ones loaded, the rest computed."""
-    with quieted(quiet), session(config.executor) as current:
+    with quieted(quiet), pinned(config.executor.threads), session(config.executor) as current:
         results, processor, _ = _process(config, files, plan or make_plan(config), current)
     full = []
     for result in results:
@@ -184,7 +185,7 @@ def run(
         try:
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
-            with session(config.executor) as current:
+            with pinned(config.executor.threads), session(config.executor) as current:
                 results, processor, spooled = _process(config, plan.files, plan, current, spool)
                 return finish(
                     config,

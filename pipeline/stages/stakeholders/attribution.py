@@ -85,7 +85,7 @@ class AttributionLimits:
 class UnitMatches:
     """One unit's tokens, sentences and matches, as the attribution rules read them."""
 
-    doc: Any  # spaCy Doc with the lexicon's readings
+    doc: Any  # the tokens with the lexicon's readings (matching.Token)
     offsets: list[tuple[int, int]]  # each token's character span
     is_end: list[bool]  # the token ends a sentence
     is_word: list[bool]  # the token holds a letter or digit
@@ -132,7 +132,7 @@ def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches |
         doc=doc,
         offsets=offsets,
         is_end=is_end,
-        is_word=[any(ch.isalnum() for ch in tok.text) for tok in doc],
+        is_word=[tok.is_word for tok in doc],
         sentences=sentences,
         sentence_of=sentence_of,
         mentions=mentions,
