@@ -89,9 +89,9 @@ def cold(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return tmp, corpus, output
 
 
-def copy(cold: tuple[Path, Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+def copy(cold: tuple[Path, Path, Path]) -> tuple[Path, Path]:
     """The cold run's corpus and output folder as they were after it."""
-    tmp, corpus, output = cold
+    _, corpus, output = cold
     for folder in (corpus, output):
         shutil.rmtree(folder)
         shutil.copytree(folder.with_name(folder.name + ".orig"), folder)
@@ -111,7 +111,7 @@ def test_cold_run_saves_models_as_data_and_is_deterministic(cold, tmp_path: Path
 
 
 def test_one_edited_document_changes_no_other_documents_themes(cold, tmp_path: Path) -> None:
-    corpus, output = copy(cold, tmp_path)
+    corpus, output = copy(cold)
     path = write_config(cold[0], corpus, output)
     before = themes_by_unit(output)
     with open(corpus / "part05.txt", "a", encoding="utf-8") as handle:
@@ -139,7 +139,7 @@ def test_one_edited_document_changes_no_other_documents_themes(cold, tmp_path: P
 
 
 def test_a_change_past_the_threshold_refits_and_the_history_says_so(cold, tmp_path: Path) -> None:
-    corpus, output = copy(cold, tmp_path)
+    corpus, output = copy(cold)
     for i in range(4):  # a third of the corpus
         with open(corpus / f"part{i:02d}.txt", "a", encoding="utf-8") as handle:
             handle.write(SENTENCE)
@@ -154,7 +154,7 @@ def test_a_change_past_the_threshold_refits_and_the_history_says_so(cold, tmp_pa
 
 
 def test_no_change_reuses_everything(cold, tmp_path: Path) -> None:
-    corpus, output = copy(cold, tmp_path)
+    corpus, output = copy(cold)
     path = write_config(cold[0], corpus, output)
     before = results(output)
     lines = list(runner.reanalyse(config.load(path), quiet=True))
@@ -171,7 +171,7 @@ def test_no_change_reuses_everything(cold, tmp_path: Path) -> None:
 
 
 def test_a_changed_option_refits(cold, tmp_path: Path) -> None:
-    corpus, output = copy(cold, tmp_path)
+    corpus, output = copy(cold)
     runner.run(config.load(write_config(cold[0], corpus, output, temperature=0.08)), quiet=True)
     assert "configuration" in models_of(output)["reason"] and models_of(output)["decision"] == "refitted"
 
