@@ -369,7 +369,7 @@ def describe(output_dir: str | Path) -> str:
             )
             n = int(row["documents"] or 0)
             what = f"{n} document{'' if n == 1 else 's'} ({delta}), {int(row['failed'] or 0)} failed"
-            if row.get("models"):
+            if isinstance(row.get("models"), str):
                 what += f"; models {json.loads(row['models'])['reason']}"
         lines.append(
             f"  #{i + 1} {row['started']} {row['kind']:<9} {row['status']:<9} {what}"
