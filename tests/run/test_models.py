@@ -84,8 +84,8 @@ def cold(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     corpus = make_corpus(tmp / "corpus")
     output = tmp / "out"
     runner.run(config.load(write_config(tmp, corpus, output)), quiet=True)
-    shutil.copytree(corpus, tmp / "corpus.orig")
-    shutil.copytree(output, tmp / "out.orig")
+    shutil.copytree(corpus, tmp / "corpus.orig", symlinks=True)
+    shutil.copytree(output, tmp / "out.orig", symlinks=True)
     return tmp, corpus, output
 
 
@@ -94,7 +94,7 @@ def copy(cold: tuple[Path, Path, Path]) -> tuple[Path, Path]:
     _, corpus, output = cold
     for folder in (corpus, output):
         shutil.rmtree(folder)
-        shutil.copytree(folder.with_name(folder.name + ".orig"), folder)
+        shutil.copytree(folder.with_name(folder.name + ".orig"), folder, symlinks=True)
     return corpus, output
 
 
