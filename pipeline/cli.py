@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="run the pipeline described by a config file",
     )
     p.add_argument("--config", required=True, type=Path, help="YAML config (e.g. configs/default.yaml)")
+    p.add_argument("--refit", action="store_true", help="refit the corpus-level models (the cold-run result)")
     _add_common(p)
 
     p = sub.add_parser(
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="incremental re-run for schedules: reuse unchanged documents",
     )
     p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--refit", action="store_true", help="refit the corpus-level models (the cold-run result)")
     _add_common(p)
 
     p = sub.add_parser(
@@ -89,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.run import runner
 
     config = config_module.load(args.config)
-    summary = runner.run(config, quiet=args.quiet)
+    summary = runner.run(config, quiet=args.quiet, refit=args.refit)
     for line in summary.lines():
         print(line)
     return 0
@@ -155,7 +157,7 @@ def cmd_reanalyse(args: argparse.Namespace) -> int:
     from pipeline.run import runner
 
     config = config_module.load(args.config)
-    for line in runner.reanalyse(config, quiet=args.quiet):
+    for line in runner.reanalyse(config, quiet=args.quiet, refit=args.refit):
         print(line)
     return 0
 

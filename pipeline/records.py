@@ -160,3 +160,4 @@ class Corpus:
     results: dict[str, Any] = field(default_factory=dict)
     # what a corpus stage warns about (e.g. an axis without evidence): run.json's warnings and the run summary
     warnings: list[str] = field(default_factory=list)
+    models: Any = None  # the run's corpus-level models, reused or refitted (pipeline.run.incremental.Models)

@@ -33,7 +33,7 @@ from pipeline.run.documents import (
     tag_chunk,
 )
 from pipeline.run.executor import Session
-from pipeline.run.incremental import Changes, compare
+from pipeline.run.incremental import REFIT_DRIFT, Changes, Models, compare, models_key, plan_models
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id, run_info
 from pipeline.run.spool import Spool
@@ -51,10 +51,12 @@ def finish(
     kind: str = "run",
     current: Session | None = None,
     spool: Spool | None = None,
+    refit: bool = False,
 ) -> RunSummary:
     """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
 
     ``spool``: units.jsonl already written while documents were processed, used if its order is right.
+    ``refit``: fit the corpus-level models even when the saved ones could be reused (:class:`Models`).
     """
     plan = plan or make_plan(config)
     changes = changes or compare({}, plan.hashes)
@@ -66,6 +68,7 @@ def finish(
     changes.count_work(results)
     outputs = CorpusOutputs(config, processor, good)
     outputs.open_stream(plan, current)
+    outputs.plan_models(plan, refit)
     outputs.fit_corpus(seconds)
     with staging_folder(config.output, run_id) as staging:
         info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)  # noqa: E731
@@ -76,13 +79,16 @@ def finish(
         else:
             outputs.write_units(outputs.rendered(current), staging, counts)
         data = info()
+        if outputs.models is not None:  # saved with the run; run.json and the history say reused or refitted
+            outputs.models.save(staging, [[r.stored or "", r.n_units or len(r.units)] for r in good])
+            data["models"] = outputs.models.to_json()
         atomic.write_json(result_path(staging, "run"), data)
         crash_point("staged")
         record = history_record(
             config, run_id, kind, started, changes, "ok",
             versions=plan.versions, documents=data["documents"], failed=data["failed_documents"],
             units=outputs.n_units, counts={slot: s["counts"] for slot, s in data["stages"].items()},
-            seconds={slot: s["seconds"] for slot, s in data["stages"].items()},
+            seconds={slot: s["seconds"] for slot, s in data["stages"].items()}, models=data.get("models"),
         )  # fmt: skip
         commit(config.output, staging, record)
     outputs.prune_cache(results)
@@ -99,6 +105,7 @@ def finish(
         seconds=round(time.time() - started, 3),
         warnings=tuple(data["warnings"]),
         skipped=tuple(data["skipped"]),
+        models=data.get("models"),
     )
 
 
@@ -152,6 +159,7 @@ class CorpusOutputs:
         self.memo: Memo | None = None
         self.stream: UnitStream | None = None
         self.warnings: list[str] = []  # the corpus stages' (Corpus.warnings), for run.json and the summary
+        self.models: Models | None = None  # the corpus-level models: reused or refitted (plan_models)
 
     def open_stream(self, plan: Plan, current: Session | None) -> None:
         """The corpus stages' unit stream (keeping the unit fields they declare); their per-document
@@ -184,11 +192,33 @@ class CorpusOutputs:
                 for _ in current.map(tag_chunk, args, items):
                     pass
 
+    def plan_models(self, plan: Plan, refit: bool) -> None:
+        """Whether the corpus-level models saved with the last run are reused (:func:`plan_models`)."""
+        if self.fitter is None and not self.corpus_slots:
+            return
+        themes = self.config.stages.get("themes")
+        self.models = plan_models(
+            self.config.output,
+            models_key(plan.stage_keys, self.config.seed),
+            [[r.stored or "", r.n_units or len(r.units)] for r in self.good],
+            refit=refit,
+            method=themes.impl if themes is not None else None,
+            threshold=float((themes.options if themes is not None else {}).get("refit_drift", REFIT_DRIFT)),
+        )
+        LOGGER.info(f"corpus-level models: {self.models.reason}")
+
     def fit_corpus(self, seconds: dict[str, float]) -> None:
-        """The corpus-level fit of a per-document stage (gensim Phrases), read from the cache once."""
+        """The corpus-level fit of a per-document stage (gensim Phrases), read from the cache once; or
+        the saved phrases, when the models are reused."""
         if self.fitter is None:
             return
         t = time.perf_counter()
+        models = self.models
+        if models is not None and models.reuse and "phrases" in models.saved:
+            self.fitter.use_phrases(models.saved["phrases"])
+            models.out["phrases"] = models.saved["phrases"]
+            self.processor.transform = self.fitter.transform  # the stream's loaders join phrases, once per document
+            return
 
         def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
             for d, r in enumerate(self.good):
@@ -199,6 +229,8 @@ class CorpusOutputs:
                     yield unit.tokens
 
         self.fitter.fit_phrases(source())
+        if models is not None:
+            models.out["phrases"] = self.fitter.phrase_model()
         self.processor.transform = self.fitter.transform  # the stream's loaders join phrases, once per document
         slot = self.fitter.registered_slot
         seconds[slot] = seconds.get(slot, 0.0) + time.perf_counter() - t
@@ -221,6 +253,7 @@ class CorpusOutputs:
             staging,
             self.config,
             warnings=self.warnings,
+            models=self.models,
         )
         written = False
         for slot in self.corpus_slots:

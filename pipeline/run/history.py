@@ -117,6 +117,8 @@ def _connect(output_dir: str | Path, create: bool) -> Iterator[sqlite3.Connectio
         if why is not None:
             raise _refuse(path, why)
         conn.executescript(SCHEMA)
+        if "models" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:  # a history from before it
+            conn.execute("ALTER TABLE runs ADD COLUMN models TEXT")  # corpus-level models reused/refitted, why (JSON)
         yield conn
     finally:
         conn.close()
@@ -253,6 +255,8 @@ def _record(output_dir: str | Path, run: dict[str, Any], results: str | Path) ->
         if cursor.rowcount == 0:
             return False
         run_id, when = run["run_id"], run.get("started")
+        if run.get("models"):
+            conn.execute("UPDATE runs SET models = ? WHERE run_id = ?", (json.dumps(run["models"]), run_id))
         conn.executemany(
             "INSERT INTO run_documents (run_id, source, sha256) VALUES (?, ?, ?)",
             [(run_id, d["source"], d.get("sha256")) for d in documents],
@@ -365,6 +369,8 @@ def describe(output_dir: str | Path) -> str:
             )
             n = int(row["documents"] or 0)
             what = f"{n} document{'' if n == 1 else 's'} ({delta}), {int(row['failed'] or 0)} failed"
+            if isinstance(row.get("models"), str):
+                what += f"; models {json.loads(row['models'])['reason']}"
         lines.append(
             f"  #{i + 1} {row['started']} {row['kind']:<9} {row['status']:<9} {what}"
             f"  [{(row['seconds_total'] or 0):.1f} s]"

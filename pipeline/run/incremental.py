@@ -119,3 +119,142 @@ def describe_changes(changes: Changes, corpus: str | None = None, unchanged: boo
     stages = ", ".join(f"{slot} {n}" for slot, n in changes.stages.items())
     lines.append(f"recomputed: {_plural(changes.resumed + changes.computed)}{f' ({stages})' if stages else ''}")
     return lines
+
+
+# --------------------------------------------------------------------------- corpus-level models
+
+MODELS_DIR = "models"  # in the output folder, committed with the run's results
+MODELS_FORMAT = 1
+REFIT_DRIFT = 0.10  # default: refit when more than this share of the fitted corpus's units changed
+REUSE_METHODS = ("semantic", "keywords", "embedding")  # theme methods whose scores are per unit given the model
+
+
+@dataclass
+class Models:
+    """The corpus-level models of a run (gensim phrases, the theme model) and whether they are reused.
+
+    A cold run *fits* them on the whole corpus and saves them in ``<output>/models/`` with the
+    run (``models.json`` and ``theme-scores.npy``: JSON and a NumPy array, read with
+    ``allow_pickle=False`` -- nothing from the output folder is unpickled).  The next run
+    *reuses* them when (all of) the saved models load, were fitted under the same configuration,
+    taxonomy, code and versions (``key``), the theme method scores each unit on its own given
+    the model (:data:`REUSE_METHODS`), no refit is forced, and the corpus drifted at most
+    ``threshold`` since the fit.  Drift = units in documents the fit did not see plus units of
+    fitted documents that are gone, over the fitted corpus's units (a changed document counts
+    both ways).  Reusing means: the same phrases, thresholds and learned vocabulary; the score
+    rows of unchanged documents taken as saved; only new and changed documents scored.  So a
+    small edit changes no other document's themes; the result may differ from a cold run of the
+    same corpus (``--refit`` gives that).  The fitted corpus is kept across reuses, so drift adds
+    up until a refit.
+    """
+
+    key: str
+    reuse: bool = False
+    reason: str = "no saved models: fitted"
+    drift: float | None = None
+    threshold: float = REFIT_DRIFT
+    saved: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None  # where the saved models were read
+    fitted: list[list[Any]] = field(default_factory=list)  # [[document key, units], ...] the fit saw
+    out: dict[str, Any] = field(default_factory=dict)  # models of this run, to save
+    scores: Any = None  # this run's theme score rows (numpy array), to save
+
+    def to_json(self) -> dict[str, Any]:
+        """What run.json and the run history say about the models."""
+        return {
+            "decision": "reused" if self.reuse else "refitted",
+            "reason": self.reason,
+            "drift": None if self.drift is None else round(self.drift, 6),
+            "threshold": self.threshold,
+        }
+
+    def saved_scores(self) -> Any:
+        """The saved theme score rows ``(units, themes)`` float64, or None."""
+        import numpy as np
+
+        if self.folder is None or not (self.folder / "theme-scores.npy").is_file():
+            return None
+        return np.load(self.folder / "theme-scores.npy", allow_pickle=False)
+
+    def saved_rows(self) -> dict[str, tuple[int, int]]:
+        """Document key -> (first row, rows) in :meth:`saved_scores`."""
+        out, start = {}, 0
+        for key, n in self.saved.get("documents", []):
+            out[key] = (start, int(n))
+            start += int(n)
+        return out
+
+    def save(self, staging: Path, documents: list[list[Any]]) -> None:
+        """Write this run's models into ``staging/models/`` (``documents``: [[key, units], ...] in row order)."""
+        import numpy as np
+
+        from pipeline import atomic
+
+        folder = staging / MODELS_DIR
+        folder.mkdir(exist_ok=True)
+        data = {
+            "format": MODELS_FORMAT,
+            "key": self.key,
+            "fitted": self.fitted if self.reuse else documents,
+            "documents": documents,
+            **self.out,
+        }
+        atomic.write_json(folder / "models.json", data)
+        if self.scores is not None:
+            np.save(folder / "theme-scores.npy", np.ascontiguousarray(self.scores, dtype=np.float64))
+
+
+def models_key(stage_keys: dict[str, str], seed: int) -> str:
+    """What the corpus-level models depend on: every stage up to the theme stage (chain keys) and the seed."""
+    import hashlib
+    import json
+
+    slots = list(stage_keys)
+    upto = slots[: slots.index("themes") + 1] if "themes" in slots else [s for s in slots if s != "stakeholders"]
+    data = {"chain": [stage_keys[s] for s in upto], "seed": seed, "format": MODELS_FORMAT}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def drift(fitted: list[list[Any]], current: list[list[Any]]) -> float:
+    """Share of the fitted corpus's units that changed: units of documents (by key) only in ``current``
+    plus units of documents only in ``fitted``, over the fitted units (1.0 when nothing was fitted)."""
+    before = {k: int(n) for k, n in fitted}
+    now = {k: int(n) for k, n in current}
+    total = sum(before.values())
+    if not total:
+        return 1.0
+    moved = sum(n for k, n in now.items() if k not in before) + sum(n for k, n in before.items() if k not in now)
+    return moved / total
+
+
+def plan_models(
+    output: Path, key: str, documents: list[list[Any]], *, refit: bool, method: str | None, threshold: float
+) -> Models:
+    """Decide whether this run reuses the models saved in ``output`` (see :class:`Models`)."""
+    import json
+
+    from pipeline.run.commit import CURRENT
+
+    models = Models(key=key, threshold=threshold, fitted=documents)
+    folder = Path(output) / CURRENT / MODELS_DIR  # the published run's folder
+    try:
+        saved = json.loads((folder / "models.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return models
+    if not isinstance(saved, dict) or saved.get("format") != MODELS_FORMAT:
+        models.reason = "saved models in an older format: refitted"
+        return models
+    models.drift = drift(saved.get("fitted") or [], documents)
+    figure = f"drift {models.drift:.2%} of the fitted units, threshold {threshold:.0%}"
+    if refit:
+        models.reason = f"refit forced ({figure})"
+    elif saved.get("key") != key:
+        models.reason = "configuration, taxonomy, code or versions changed since the fit: refitted"
+    elif method is not None and method not in REUSE_METHODS:
+        models.reason = f"theme method {method!r} has no transform-only mode: refitted"
+    elif models.drift > threshold:
+        models.reason = f"{figure}: refitted"
+    else:
+        models.reuse, models.reason = True, f"{figure}: reused"
+        models.saved, models.folder, models.fitted = saved, folder, saved.get("fitted") or []
+    return models

@@ -53,6 +53,7 @@ class RunSummary:
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # files of the corpus not read (extension), "<path>: not read (...)"
+    models: dict[str, Any] | None = None  # corpus-level models reused or refitted, and why (run.json "models")
 
     def lines(self) -> list[str]:
         structure = self.counts.get("structure", {})

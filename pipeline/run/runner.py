@@ -163,12 +163,15 @@ def run(
     kind: str = "run",
     skip_if_unchanged: bool = False,
     lock_timeout: float | None = None,
+    refit: bool = False,
 ) -> RunSummary:
     """Run every stage of ``config`` and write its outputs; returns a summary.
 
     ``skip_if_unchanged`` (scheduled re-analysis): when the corpus files, the config and the
     versions are exactly those of the last finished run, keep its results (they would come out
-    byte-identical) and only record the run.  ``quiet``: no log lines or progress bar.
+    byte-identical) and only record the run.  ``quiet``: no log lines or progress bar.  ``refit``: fit
+    the corpus-level models on the whole corpus even when the saved ones could be reused
+    (:class:`pipeline.run.incremental.Models`: the result is then that of a cold run).
     """
     started = time.time()
     run_id = new_run_id(started)
@@ -198,6 +201,7 @@ def run(
                     kind=kind,
                     current=current,
                     spool=spooled,
+                    refit=refit,
                 )
         except PipelineError as exc:
             record = history_record(config, run_id, kind, started, changes, "failed", error=str(exc))
@@ -209,10 +213,13 @@ def run(
                 spool.unlink()
 
 
-def reanalyse(config: Config, quiet: bool = False) -> Iterator[str]:
-    """Incremental re-run of ``config`` for schedules; yields the lines to print (what changed, the summary)."""
-    summary = run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=True)
+def reanalyse(config: Config, quiet: bool = False, refit: bool = False) -> Iterator[str]:
+    """Incremental re-run of ``config`` for schedules; yields the lines to print (what changed, the summary).
+    ``refit``: refit the corpus-level models (see :func:`run`)."""
+    summary = run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=not refit, refit=refit)
     yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
+    if summary.models:
+        yield f"corpus-level models: {summary.models['reason']}"
     yield from summary.lines()
     yield f"run: {summary.run_id} ({summary.seconds:.1f} s)"
 

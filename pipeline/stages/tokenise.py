@@ -359,6 +359,23 @@ class FeatureTokeniser(DocumentStage):
             return list(features)
         return self._phraser[features]
 
+    def phrase_model(self) -> dict[str, float] | None:
+        """The learned phrases and their npmi scores (JSON-ready: saved with a run), None before fitting."""
+        return None if self._phraser is None else {k: float(v) for k, v in sorted(self._phraser.phrasegrams.items())}
+
+    def use_phrases(self, grams: dict[str, float] | None) -> FeatureTokeniser:
+        """Apply saved phrases (:meth:`phrase_model` of an earlier fit) instead of fitting: the same joins."""
+        if grams is None or not self.phrases:
+            self._phraser = None
+            return self
+        from gensim.models.phrases import Phrases
+
+        empty = Phrases([], min_count=self.phrase_min_count, threshold=self.phrase_threshold, scoring="npmi")
+        self._phraser = empty.freeze()
+        self._phraser.delimiter = "_"
+        self._phraser.phrasegrams = dict(grams)
+        return self
+
     def phrase_terms(self) -> list[str]:
         """The learned multi-word terms, sorted (for reports and tests)."""
         if self._phraser is None:

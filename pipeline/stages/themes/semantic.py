@@ -208,6 +208,7 @@ def semantic_features(
     expand_terms: int = 20,
     expand_weight: float = 0.2,
     expand_confident: float = 0.5,
+    terms: list[list[str]] | None = None,
 ) -> SemanticFeatures:
     """Theme evidence from meaning (:class:`SemanticFeatures`).
 
@@ -224,7 +225,8 @@ def semantic_features(
     4. Seed phrases matched as written (:class:`PhraseMatcher`) add ``seed_weight * (1 - e^-count)``.
     5. Corpus-learned vocabulary (:func:`learned_terms`): per theme, the ``expand_terms`` features
        most associated with the fitted units scoring at least ``expand_confident``; a unit adds
-       ``expand_weight`` x the share of them it contains.
+       ``expand_weight`` x the share of them it contains.  Given ``terms`` (saved from an earlier fit),
+       those are used and nothing is learned: every unit's score then depends on that unit alone.
 
     Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream;
     ``data.docs`` twice more for the learned vocabulary)."""
@@ -268,9 +270,10 @@ def semantic_features(
     none_sim = sims[:, n_themes] if none else np.full(len(sims), -1.0)
     scores = np.clip(share + seed_weight * seeds, 0.0, 1.0) if len(share) else np.zeros((0, n_themes))
     learned = np.zeros_like(scores)
-    terms: list[list[str]] = [[] for _ in range(n_themes)]
+    fixed = terms
+    terms = [[] for _ in range(n_themes)]
     if expand_terms and expand_weight and len(scores):
-        terms = learned_terms(data, scores >= expand_confident, expand_terms)
+        terms = learned_terms(data, scores >= expand_confident, expand_terms) if fixed is None else fixed
         wanted = [set(t) for t in terms]
         learned = np.array(
             [[len(doc & w) / len(w) if w else 0.0 for w in wanted] for doc in (set(d) for d in data.docs)]

@@ -35,7 +35,7 @@ import math
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -44,6 +44,7 @@ from pydantic import Field
 
 from pipeline import outputs
 from pipeline.registry import register
+from pipeline.run.corpora import UnitStream
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
 from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
@@ -62,6 +63,21 @@ PositiveReal = Annotated[float, Field(gt=0)]
 
 
 # ---------------------------------------------------------------- the stage
+
+
+class _Documents:
+    """The units of some documents of a :class:`UnitStream` (``documents``: their indices, ascending;
+    ``size``: their units), re-iterable like the stream."""
+
+    def __init__(self, stream: UnitStream, documents: list[int], size: int) -> None:
+        self.stream, self.documents, self.size = stream, documents, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.documents:
+            yield from self.stream.document(d)
 
 
 @dataclass
@@ -97,6 +113,7 @@ class _ThemeStage(CorpusStage):
     display_sample: Positive = (
         20_000  # the words shown for stems are counted on at most this many units (a fixed sample)
     )
+    refit_drift: Score = 0.1  # a run reuses the saved corpus-level models while at most this share of units changed
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -238,13 +255,24 @@ class _ThemeStage(CorpusStage):
 
     def _apply(self, corpus: Any, themes: list[Theme], data: Any, docs: FeatureFile, sizes: np.ndarray) -> dict:
         n = len(corpus.units)
-        scores = self.score(data) if n else np.zeros((0, len(themes)))
-        cuts = self.thresholds(scores, themes, data.fit)
+        models = getattr(corpus, "models", None)  # a run's corpus-level models (pipeline.run.incremental.Models)
+        reused = self._transform(corpus, data, sizes, themes, models) if n else None
+        if reused is None:
+            scores = self.score(data) if n else np.zeros((0, len(themes)))
+            cuts = self.thresholds(scores, themes, data.fit)
+        else:
+            scores, cuts, changed = reused
         labelled = self._label_units(corpus, scores, themes, cuts)
         with_features = labelled.counted & (sizes > 0)
         top = self.theme_terms(docs, with_features, themes, labelled.weights, cuts)
         coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
-        candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
+        if reused is None:
+            candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
+        else:  # discovery is a corpus-level fit too: the saved candidates, without units that changed
+            kept = {
+                u for u, i in zip(labelled.counted_ids, np.flatnonzero(labelled.counted), strict=True) if not changed[i]
+            }
+            candidates = []
         learned = list(getattr(self, "learned", None) or [[] for _ in themes])  # semantic: corpus-learned vocabulary
         # top terms are features (stems, learned phrases); files and the report show words
         shown = display_words(
@@ -254,6 +282,17 @@ class _ThemeStage(CorpusStage):
         )
         for c in candidates:
             c.top_terms = [shown.get(f, f) for f in c.top_terms]
+        if reused is not None:
+            candidates = self._kept_candidates(models.saved["themes"]["candidates"], kept)
+        if models is not None:  # saved with the run, for the next one to reuse
+            models.out["themes"] = {
+                "method": getattr(self, "registered_name", type(self).__name__),
+                "themes": [t.id for t in themes],
+                "thresholds": cuts,
+                "learned": learned,
+                "candidates": [c.to_json() for c in candidates],
+            }
+            models.scores = scores
         n_counted = len(labelled.counted_ids)
         summary = score_summary(labelled.weights[labelled.counted], [cuts[t.id] for t in themes])
         rows = [
@@ -288,6 +327,69 @@ class _ThemeStage(CorpusStage):
             "paragraphs_without_theme": n_counted - labelled.with_theme,
             "candidates": len(candidates),
         }
+
+    def _transform(
+        self, corpus: Any, data: Any, sizes: np.ndarray, themes: list[Theme], models: Any
+    ) -> tuple[np.ndarray, dict[str, float], np.ndarray] | None:
+        """With reusable saved models (``models.reuse``, the same themes): (scores, thresholds, changed)
+        -- the saved score rows of documents scored before (same cache key, same units), the documents
+        new since then scored with the saved learned vocabulary, the saved thresholds; ``changed`` marks
+        the units scored now.  None when the models are not reused (the caller fits them)."""
+        saved = (models.saved.get("themes") or {}) if models is not None and models.reuse else {}
+        if saved.get("themes") != [t.id for t in themes] or not isinstance(corpus.units, UnitStream):
+            if models is not None and models.reuse:
+                models.reuse, models.reason = (
+                    False,
+                    f"saved theme model does not fit this run: refitted ({models.reason})",
+                )
+            return None
+        old, rows = models.saved_scores(), models.saved_rows()
+        scores = np.zeros((len(sizes), len(themes)))
+        changed = np.zeros(len(sizes), dtype=bool)
+        todo, start = [], 0
+        for d, r in enumerate(corpus.documents):
+            k = r.n_units or len(r.units)
+            first, count = rows.get(r.stored or "", (0, -1))
+            if old is not None and count == k and first + k <= len(old):
+                scores[start : start + k] = old[first : first + k]
+            else:
+                todo.append(d)
+                changed[start : start + k] = True
+            start += k
+        if start != len(sizes):  # pragma: no cover - the documents' unit counts are those of the stream
+            models.reuse, models.reason = False, f"unit counts differ from the saved model: refitted ({models.reason})"
+            return None
+        self.learned = [list(t) for t in saved["learned"]]
+        if todo:
+            units = _Documents(corpus.units, todo, int(changed.sum()))
+            column = lambda c: None if c is None else UnitColumn(units, c.value)  # noqa: E731
+            fixed = replace(
+                data, docs=column(data.docs), texts=column(data.texts), norm_texts=column(data.norm_texts),
+                fit=[bool(k >= 3) for k in sizes[changed]],
+            )  # fmt: skip
+            scores[changed] = self.transform(fixed, self.learned)
+        return scores, {t.id: float(saved["thresholds"][t.id]) for t in themes}, changed
+
+    def transform(self, data: Any, learned: list[list[str]]) -> np.ndarray:
+        """Scores of ``data``'s units under saved corpus-level models (``learned``: the saved vocabulary).
+        Methods whose scores need no corpus-level fit score as usual."""
+        return self.score(data)
+
+    def _kept_candidates(self, saved: list[dict[str, Any]], kept: set[str]) -> list[Candidate]:
+        """The saved candidate themes with only the units in ``kept``; those left too small are dropped."""
+        out = []
+        for c in saved:
+            units = [u for u in c["units"] if u in kept]
+            if len(units) < self.min_candidate_size:
+                continue
+            typical = [t for t in c["typical"] if t["unit_id"] in kept]
+            out.append(
+                Candidate(
+                    id=c["id"], size=len(units), top_terms=list(c["top_terms"]), typical=typical, units=units,
+                    nearest_theme=c["nearest_theme"],
+                )
+            )  # fmt: skip
+        return sorted(out, key=lambda c: (-c.size, c.id))
 
     def _label_units(self, corpus: Any, scores: np.ndarray, themes: list[Theme], cuts: dict[str, float]) -> _Labelled:
         """Set ``unit.themes`` and ``unit.theme_scores`` on every unit (one pass) and count the
@@ -489,6 +591,7 @@ class SemanticThemes(_ThemeStage):
             expand_weight=self.expand_weight,
             expand_confident=self.expand_confident,
             cache=getattr(self, "cache_", None),
+            terms=getattr(self, "fixed_terms_", None),
         )
         self.learned: list[list[str]] = found.terms
         if self.decision == "threshold":
@@ -497,6 +600,14 @@ class SemanticThemes(_ThemeStage):
         return self.calibrator_.predict_proba(
             decision_features(found.sim, found.none_sim, found.share, found.seeds, found.learned)
         )
+
+    def transform(self, data: Any, learned: list[list[str]]) -> np.ndarray:
+        """Scores with the saved learned vocabulary (nothing learned from ``data``)."""
+        self.fixed_terms_ = learned
+        try:
+            return self.score(data)
+        finally:
+            self.fixed_terms_ = None
 
     def thresholds(self, scores: np.ndarray, themes: list[Theme], fit: list[bool]) -> dict[str, float]:
         """``decision: calibrated``: the calibrator's cut for every theme; otherwise as every method."""

@@ -1,0 +1,195 @@
+"""Corpus-level models saved with a run and reused by the next one: a small edit changes no other
+document's themes, a large one refits, ``--refit`` gives the cold result, and the history says which."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pipeline import config
+from pipeline.run import history, runner
+from pipeline.run.commit import CURRENT
+from pipeline.run.incremental import MODELS_DIR, drift, plan_models
+from tests.conftest import ROOT, SEED
+
+N_DOCS = 12
+SENTENCE = "\n\nوأكدت الحكومات أن حماية البيانات الشخصية وأمن الشبكات ضرورية للتنمية.\n"
+
+
+def write_config(folder: Path, corpus: Path, output: Path, name: str = "config.yaml", **themes: object) -> Path:
+    stages = {
+        "ingest": {"impl": "files"},
+        "structure": {"impl": "un_document"},
+        "repair": {"impl": "pdf_artefacts"},
+        "normalise": {"impl": "camel"},
+        "tokenise": {"impl": "camel_words", "options": {"phrase_min_count": 2}},
+        "themes": {
+            "impl": "semantic",
+            "options": {"taxonomy": str(ROOT / "configs" / "themes.yaml"), "refit_drift": 0.25, **themes},
+        },
+    }
+    data = {"name": "models", "corpus": str(corpus), "output": str(output), "seed": 0, "stages": stages}
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def make_corpus(folder: Path) -> Path:
+    """Twelve documents of four paragraphs of the seed report each."""
+    folder.mkdir()
+    paragraphs = [p for p in SEED.read_text(encoding="utf-8").split("\n\n") if len(p) > 100]
+    for i in range(N_DOCS):
+        (folder / f"part{i:02d}.txt").write_text("\n\n".join(paragraphs[i * 4 : i * 4 + 4]), encoding="utf-8")
+    return folder
+
+
+def themes_by_unit(output: Path) -> dict[str, tuple[str, list[str], dict[str, float]]]:
+    units = [json.loads(line) for line in (output / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {u["unit_id"]: (u["doc_id"], u["themes"], u["theme_scores"]) for u in units}
+
+
+def results(folder: Path, exact: bool = True) -> dict[str, bytes]:
+    """Result files as bytes, the saved models included.  ``exact=False`` leaves out the raw score rows:
+    a vector read back from the sentence-vector cache equals the one first computed, which can differ
+    from a cold encoding in the last bits (VectorCache); every rounded result is the same."""
+    files = [p for p in sorted(folder.iterdir()) if p.is_file() and p.name not in ("run.json", "report.html")]
+    files += sorted((folder / CURRENT / MODELS_DIR).iterdir()) if (folder / CURRENT / MODELS_DIR).is_dir() else []
+    return {
+        p.name if p.parent == folder else f"models/{p.name}": p.read_bytes()
+        for p in files
+        if exact or p.suffix != ".npy"
+    }
+
+
+def same_as_cold(output: Path, fresh: Path) -> None:
+    assert results(output, exact=False) == results(fresh, exact=False)
+    scores = [np.load(f / CURRENT / MODELS_DIR / "theme-scores.npy", allow_pickle=False) for f in (output, fresh)]
+    np.testing.assert_allclose(scores[0], scores[1], rtol=0, atol=1e-5)
+
+
+def models_of(output: Path) -> dict:
+    return json.loads((output / "run.json").read_text(encoding="utf-8"))["models"]
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A cold run of the corpus, kept aside: tests start from it (document keys include the
+    corpus path, so the corpus and output folders are restored in place, not copied elsewhere)."""
+    tmp = tmp_path_factory.mktemp("models")
+    corpus = make_corpus(tmp / "corpus")
+    output = tmp / "out"
+    runner.run(config.load(write_config(tmp, corpus, output)), quiet=True)
+    shutil.copytree(corpus, tmp / "corpus.orig", symlinks=True)
+    shutil.copytree(output, tmp / "out.orig", symlinks=True)
+    return tmp, corpus, output
+
+
+def copy(cold: tuple[Path, Path, Path]) -> tuple[Path, Path]:
+    """The cold run's corpus and output folder as they were after it."""
+    _, corpus, output = cold
+    for folder in (corpus, output):
+        shutil.rmtree(folder)
+        shutil.copytree(folder.with_name(folder.name + ".orig"), folder, symlinks=True)
+    return corpus, output
+
+
+def test_cold_run_saves_models_as_data_and_is_deterministic(cold, tmp_path: Path) -> None:
+    _, corpus, output = cold
+    assert models_of(output)["decision"] == "refitted"
+    saved = json.loads((output / CURRENT / MODELS_DIR / "models.json").read_text(encoding="utf-8"))
+    assert set(saved["themes"]["thresholds"]) == {t for _, (_, _, s) in themes_by_unit(output).items() for t in s}
+    scores = np.load(output / CURRENT / MODELS_DIR / "theme-scores.npy", allow_pickle=False)
+    assert scores.shape[0] == sum(n for _, n in saved["documents"]) == len(themes_by_unit(output))
+    again = tmp_path / "again"
+    runner.run(config.load(write_config(tmp_path, corpus, again)), quiet=True)
+    assert results(again) == results(output)  # a cold start gives the same bytes, models included
+
+
+def test_one_edited_document_changes_no_other_documents_themes(cold, tmp_path: Path) -> None:
+    corpus, output = copy(cold)
+    path = write_config(cold[0], corpus, output)
+    before = themes_by_unit(output)
+    with open(corpus / "part05.txt", "a", encoding="utf-8") as handle:
+        handle.write(SENTENCE)
+    lines = list(runner.reanalyse(config.load(path), quiet=True))
+    models = models_of(output)
+    assert models["decision"] == "reused", models
+    assert 0 < models["drift"] <= models["threshold"] == 0.25
+    assert any(line.startswith("corpus-level models:") and "reused" in line for line in lines)
+    after = themes_by_unit(output)
+    others = {u: v for u, v in before.items() if v[0] != "part05"}
+    assert others and {u: after[u] for u in others} == others  # themes and scores, unit by unit
+    assert any(v[0] == "part05" for v in after.values())
+    table = history.runs(output)
+    assert json.loads(table["models"].iloc[-1])["decision"] == "reused"
+    assert json.loads(table["models"].iloc[0])["decision"] == "refitted"
+    assert "models " in history.describe(output)
+
+    # --refit gives what a cold run of the edited corpus gives
+    list(runner.reanalyse(config.load(path), quiet=True, refit=True))
+    assert models_of(output)["decision"] == "refitted" and "forced" in models_of(output)["reason"]
+    fresh = tmp_path / "fresh"
+    runner.run(config.load(write_config(tmp_path, corpus, fresh, name="fresh.yaml")), quiet=True)
+    same_as_cold(output, fresh)
+
+
+def test_a_change_past_the_threshold_refits_and_the_history_says_so(cold, tmp_path: Path) -> None:
+    corpus, output = copy(cold)
+    for i in range(4):  # a third of the corpus
+        with open(corpus / f"part{i:02d}.txt", "a", encoding="utf-8") as handle:
+            handle.write(SENTENCE)
+    runner.run(config.load(write_config(cold[0], corpus, output)), quiet=True)
+    models = models_of(output)
+    assert models["decision"] == "refitted" and models["drift"] > 0.25
+    assert "refitted" in models["reason"] and "threshold 25%" in models["reason"]
+    assert json.loads(history.runs(output)["models"].iloc[-1])["decision"] == "refitted"
+    fresh = tmp_path / "fresh"
+    runner.run(config.load(write_config(tmp_path, corpus, fresh, name="fresh.yaml")), quiet=True)
+    same_as_cold(output, fresh)
+
+
+def test_no_change_reuses_everything(cold, tmp_path: Path) -> None:
+    corpus, output = copy(cold)
+    path = write_config(cold[0], corpus, output)
+    before = results(output)
+    lines = list(runner.reanalyse(config.load(path), quiet=True))
+    assert any(line.startswith(f"reused: {N_DOCS} documents -- nothing changed") for line in lines)
+    assert results(output) == before
+    runner.run(config.load(path), quiet=True)  # `run` rewrites the results, with the saved models
+    assert models_of(output) == {
+        "decision": "reused",
+        "reason": "drift 0.00% of the fitted units, threshold 25%: reused",
+        "drift": 0.0,
+        "threshold": 0.25,
+    }
+    assert results(output) == before
+
+
+def test_a_changed_option_refits(cold, tmp_path: Path) -> None:
+    corpus, output = copy(cold)
+    runner.run(config.load(write_config(cold[0], corpus, output, temperature=0.08)), quiet=True)
+    assert "configuration" in models_of(output)["reason"] and models_of(output)["decision"] == "refitted"
+
+
+def test_drift_counts_units_added_and_removed_against_the_fit(tmp_path: Path) -> None:
+    fitted = [["a", 10], ["b", 30], ["c", 60]]
+    assert drift(fitted, fitted) == 0.0
+    assert drift(fitted, [["a", 10], ["b2", 32], ["c", 60]]) == pytest.approx((30 + 32) / 100)
+    assert drift(fitted, [["a", 10], ["b", 30]]) == pytest.approx(0.6)
+    assert drift([], [["a", 1]]) == 1.0
+    # no saved models, or unreadable ones: fit
+    assert plan_models(tmp_path, "k", fitted, refit=False, method="semantic", threshold=0.1).reuse is False
+    (tmp_path / CURRENT / MODELS_DIR).mkdir(parents=True)
+    (tmp_path / CURRENT / MODELS_DIR / "models.json").write_text("not json", encoding="utf-8")
+    assert plan_models(tmp_path, "k", fitted, refit=False, method="semantic", threshold=0.1).reuse is False
+    saved = {"format": 1, "key": "k", "fitted": fitted, "documents": fitted}
+    (tmp_path / CURRENT / MODELS_DIR / "models.json").write_text(json.dumps(saved), encoding="utf-8")
+    assert plan_models(tmp_path, "k", fitted, refit=False, method="semantic", threshold=0.1).reuse is True
+    topic = plan_models(tmp_path, "k", fitted, refit=False, method="seeded_lda", threshold=0.1)
+    assert not topic.reuse and "no transform-only mode" in topic.reason
+    assert "forced" in plan_models(tmp_path, "k", fitted, refit=True, method="semantic", threshold=0.1).reason
