@@ -55,6 +55,7 @@ RUNS_DIR = "runs"
 CURRENT = "current"
 LOCK_NOTE = ".lock"  # who holds the lock; the lock file itself where folders cannot be locked
 RECORD = ".history-record.json"  # in a run folder: its history record, replayed by recover() when missing
+MANIFEST = ".files.json"  # in a run folder: the files the run wrote, so prune() never deletes one of the user's
 PARTIAL = ".partial"
 KEEP_RUNS = 2  # published run folders kept: the current one and the one before (a slow reader's)
 KEEP_RUNS_ENV = "PIPELINE_KEEP_RUNS"
@@ -282,6 +283,7 @@ def commit(output: Path, staging: Path, record: dict[str, Any], keep: int | None
     run_id = record["run_id"]
     history.check(output)  # a history that cannot take the record stops the run before anything is published
     atomic.write_json(staging / RECORD, record)
+    atomic.write_json(staging / MANIFEST, _files(staging))
     _sync_tree(staging)
     crash_point("before-commit")
     folder = output / RUNS_DIR / run_id
@@ -382,7 +384,7 @@ def prune(output: Path, keep: int | None = None) -> list[str]:
         return []
     older = sorted((stamps[name], name) for name in stamps if name != current.name and stamps[name] <= published)
     kept = {current.name, *(name for _, name in older[len(older) - min(len(older), _keep_runs(keep) - 1) :])}
-    deleted = [name for name in stamps if name not in kept]
+    deleted = [name for name in stamps if name not in kept and not _holds_user_files(runs / name)]
     for name in deleted:
         # renamed first (one atomic step), so a reader still in it sees the folder gone, not half of it
         trash = runs / f".{name}{PARTIAL}"
@@ -390,6 +392,27 @@ def prune(output: Path, keep: int | None = None) -> list[str]:
             os.rename(runs / name, trash)
         shutil.rmtree(trash, ignore_errors=True)
     return deleted
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file under ``folder``, as sorted POSIX paths relative to it (the run folder's manifest)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
+
+
+def _holds_user_files(folder: Path) -> bool:
+    """True (with a warning naming them) when ``folder`` holds files its run did not write -- a user
+    writing through the top-level links (``plots/`` is a link into ``current/plots``) writes into a
+    run folder.  Such a folder is kept.  A folder without a manifest (adopted from the layout before
+    run folders) holds only what that layout wrote."""
+    try:
+        written = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))) | {MANIFEST}
+    except (OSError, ValueError, TypeError):
+        return False
+    foreign = [name for name in _files(folder) if name not in written]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        LOGGER.warning(f"warning: {folder}: kept, it holds files this pipeline did not write ({shown}); move them out")
+    return bool(foreign)
 
 
 def recover(output: Path) -> bool:

@@ -223,6 +223,23 @@ def test_files_of_the_user_in_the_output_folder_are_never_replaced_or_deleted(tm
     assert {"notes.txt", "20200101T000000Z-notmine0"} <= set(runs)
 
 
+def test_a_file_written_through_the_plots_link_is_never_pruned(tmp_path, caplog) -> None:
+    """plots/ is a link into current/plots: a file saved there lands in a run folder.  That folder is
+    kept (with a warning naming the file) when later runs prune, instead of deleted with the user's file."""
+    folder = make_corpus(tmp_path / "corpus", ["a"], 0)
+    stages = {**STAGES, "report": {"impl": "test_plots"}}
+    cfg = config.load(write_config(tmp_path / "c.yaml", folder, tmp_path / "out", stages))
+    first = runner.run(cfg, quiet=True).run_id
+    (tmp_path / "out" / "plots" / "mine.txt").write_text("شكل من عملي", encoding="utf-8")
+    for _ in range(3):  # enough runs for the first run folder to be pruned
+        last = runner.run(cfg, quiet=True).run_id
+    kept = tmp_path / "out" / "runs" / first
+    assert (kept / "plots" / "mine.txt").read_text(encoding="utf-8") == "شكل من عملي"
+    assert f"{kept}: kept, it holds files this pipeline did not write (plots/mine.txt)" in caplog.text
+    assert os.readlink(tmp_path / "out" / "current") == f"runs/{last}"
+    assert len(run_folders(tmp_path / "out")) == 3  # the default two, plus the one holding the user's file
+
+
 def test_the_corpus_folder_as_output_never_reads_the_run_folders_or_links(tmp_path) -> None:
     """runs/, current and the top-level links (report.html is a readable format) are not documents."""
     folder = make_corpus(tmp_path / "corpus", ["a", "b"], 0)

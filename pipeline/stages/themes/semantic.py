@@ -12,16 +12,20 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pipeline.logs import LOGGER
 from pipeline.stages.themes.scoring import ThemeInput, evidence, seed_counts
 from pipeline.text.gazetteer import PhraseMatcher
 
 # ---------------------------------------------------------------- sentence embeddings
+
+DIMENSIONS = 512  # USE multilingual v3 vector size
 
 
 def embed(texts: list[str], threads: int = 2) -> np.ndarray:
@@ -92,6 +96,7 @@ class VectorCache:
         self._model: Any = None
         self.encoded = 0  # texts run through the model (not found in memory or in the store)
         self.from_store = 0  # texts read back from the store
+        self.store_problems = 0  # stored entries refused (wrong size, not finite) or a store not usable
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = sorted({t for t in texts if t not in self.vectors})
@@ -136,26 +141,52 @@ class VectorCache:
         return db
 
     def _read_store(self, texts: list[str]) -> list[str]:
-        """Load the stored vectors of ``texts``; return the texts not stored (order kept)."""
+        """Load the stored vectors of ``texts``; return the texts not stored (order kept).  An entry that
+        is not 512 finite float32 values is a miss (re-encoded and rewritten); a store SQLite cannot use
+        (not a database, a foreign ``vectors`` table, a folder at its path) is set aside for this run
+        with a warning: the output folder is data, never trusted to be well formed."""
+        import sqlite3
+
         keys = {self._key(t): t for t in texts}
-        with self._connect() as db:
-            found = {}
-            ordered = list(keys)
-            for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
-                part = ordered[start : start + 500]
-                marks = ",".join("?" * len(part))
-                found.update(db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part).fetchall())
-        self.from_store += len(found)
+        try:
+            with closing(self._connect()) as db:
+                found = {}
+                ordered = list(keys)
+                for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
+                    part = ordered[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    found.update(db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part).fetchall())
+        except (sqlite3.Error, OSError) as error:
+            self._give_up_store(error)
+            return texts
         for key, blob in found.items():
-            self.vectors[keys[key]] = np.frombuffer(blob, dtype=np.float32).copy()
+            vector = (
+                np.frombuffer(blob, dtype=np.float32)
+                if isinstance(blob, bytes) and len(blob) == 4 * DIMENSIONS
+                else None
+            )
+            if vector is None or not np.isfinite(vector).all():
+                self.store_problems += 1
+                continue
+            self.vectors[keys[key]] = vector.copy()
+            self.from_store += 1
         return [t for t in texts if t not in self.vectors]
 
     def _write_store(self, texts: list[str], vectors: np.ndarray) -> None:
-        with self._connect() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                [(self._key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)],
-            )
+        import sqlite3
+
+        try:
+            with closing(self._connect()) as db, db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                    [(self._key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)],
+                )
+        except (sqlite3.Error, OSError) as error:  # disk full, a locked or foreign store: run on without it
+            self._give_up_store(error)
+
+    def _give_up_store(self, error: Exception) -> None:
+        LOGGER.warning("%s: vector cache not usable (%s); this run encodes without it", self.store, error)
+        self.store, self.store_problems = None, self.store_problems + 1
 
 
 def _top_mean(sims: np.ndarray, groups: np.ndarray, n_groups: int, k: int) -> np.ndarray:

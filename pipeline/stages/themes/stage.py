@@ -566,7 +566,8 @@ class SemanticThemes(_ThemeStage):
 
     def apply(self, corpus: Any) -> dict[str, int]:
         """As every theme method, plus how many texts were run through the encoder (``texts_encoded``)
-        and read back from the vector cache (``texts_cached``)."""
+        and read back from the vector cache (``texts_cached``); entries or a store refused, when any
+        (``vector_cache_problems``)."""
         from pipeline.stages.themes.semantic import VectorCache
 
         # a run writes to a staging folder: the cache goes beside the run's own, in the output folder
@@ -575,7 +576,8 @@ class SemanticThemes(_ThemeStage):
         store = Path(output) / ".cache" / "themes-usem3.sqlite" if self.vector_cache and output else None
         self.cache_ = VectorCache(store=store)
         counts = super().apply(corpus)
-        return {**counts, "texts_encoded": self.cache_.encoded, "texts_cached": self.cache_.from_store}
+        problems = {"vector_cache_problems": self.cache_.store_problems} if self.cache_.store_problems else {}
+        return {**counts, "texts_encoded": self.cache_.encoded, "texts_cached": self.cache_.from_store, **problems}
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.calibration import ThemeCalibrator, decision_features
