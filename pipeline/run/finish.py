@@ -125,7 +125,7 @@ def _partition(config: Config, results: list[DocumentResult]) -> tuple[list[Docu
             seen[r.doc_id] = r.source
             unique.append(r)
     for r in bad:
-        LOGGER.warning(f"skipped: {r.error}")
+        LOGGER.warning(f"failed: {r.error}")
     if not unique:
         first = f"; first: {bad[0].error}" if bad else ""
         raise PipelineError(f"{config.corpus}: no document could be read ({len(bad)} failed{first})")

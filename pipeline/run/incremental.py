@@ -40,6 +40,8 @@ class Changes:
     computed: int = 0  # documents computed from scratch
     stages: dict[str, int] = field(default_factory=dict)  # slot -> documents it ran on
     failed: int = 0
+    previous_ids: dict[str, str] = field(default_factory=dict)  # source -> its document id in the last run
+    renamed: list[str] = field(default_factory=list)  # "old id -> new id" of sources whose id changed
 
     def count_work(self, results: Iterable[Any]) -> None:
         """Tally per-document results (``runner.DocumentResult``) by how much came from the cache."""
@@ -55,6 +57,13 @@ class Changes:
             else:
                 self.computed += 1
         self.stages = dict(stages)
+        # an id changes when a file of the same name appears beside it (report.txt + report.md: both
+        # keep their extension); anything joining results on doc_id across runs must hear of it
+        self.renamed = [
+            f"{self.previous_ids[r.source]} -> {r.doc_id}"
+            for r in results
+            if r.error is None and r.source in self.previous_ids and self.previous_ids[r.source] != r.doc_id
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +75,7 @@ class Changes:
             "resumed": self.resumed,
             "computed": self.computed,
             "stages": dict(sorted(self.stages.items())),
+            **({"renamed": self.renamed} if self.renamed else {}),
         }
 
 
@@ -100,6 +110,12 @@ def _names(sources: list[str], base: Path | None) -> str:
 
 def _plural(n: int, word: str = "document") -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def describe_renamed(renamed: list[str]) -> str:
+    """The summary line for documents whose id changed (empty list: no line is printed)."""
+    more = f", and {len(renamed) - LISTED} more" if len(renamed) > LISTED else ""
+    return f"renamed: {_plural(len(renamed))} ({', '.join(renamed[:LISTED])}{more}): a file of the same name appeared or went"
 
 
 def describe_changes(changes: Changes, corpus: str | None = None, unchanged: bool = False) -> list[str]:

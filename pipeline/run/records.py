@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.run.commit import now
-from pipeline.run.incremental import Changes
+from pipeline.run.incremental import Changes, describe_renamed
 from pipeline.stages.structure import STRUCTURE_NOTES, document_notes
 
 VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
@@ -81,6 +81,8 @@ class RunSummary:
             if slot not in SUMMARISED and found:
                 out.append(f"{slot}: " + ", ".join(f"{k} {v}" for k, v in found.items()))
         out.extend(f"warning: {warning}" for warning in self.warnings)
+        if self.changes is not None and self.changes.renamed:
+            out.append(describe_renamed(self.changes.renamed))
         if self.skipped:
             out.append(f"skipped: {len(self.skipped)} not read ({skip_reasons(self.skipped)}), listed in run.json")
         for failure in self.failed:

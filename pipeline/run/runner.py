@@ -184,6 +184,9 @@ def run(
         plan = make_plan(config)
         previous = _previous_run(config.output)
         changes = compare(previous.get("inputs", {}) if previous else {}, plan.hashes)
+        changes.previous_ids = {
+            d["source"]: d["doc_id"] for d in (previous or {}).get("documents", []) if "doc_id" in d
+        }
         spool = config.output / f"{SPOOL_PREFIX}{os.getpid()}.tmp"
         try:
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):

@@ -63,7 +63,18 @@ def ok(result: subprocess.CompletedProcess) -> str:
 def one_line_failures(stdout: str) -> list[str]:
     """The ``failed:`` lines of a run summary; each must be a whole message (no line of a name spills over)."""
     lines = stdout.splitlines()
-    known = ("documents:", "units:", "repairs:", "layout:", "warning:", "skipped:", "failed:", "results:", "report:")
+    known = (
+        "documents:",
+        "units:",
+        "repairs:",
+        "layout:",
+        "warning:",
+        "renamed:",
+        "skipped:",
+        "failed:",
+        "results:",
+        "report:",
+    )
     assert all(line.startswith(known) for line in lines), stdout
     return [line for line in lines if line.startswith("failed:")]
 
@@ -125,8 +136,13 @@ def test_files_with_the_same_stem_get_distinct_ids(tmp_path: Path, corpus: Path)
     assert ids == ["2023/report", "2024/report", "good", "report.md", "report.txt"]
     # a twin appearing later changes the id of the file already analysed: the cache must not keep the old one
     (corpus / "good.md").write_text(GOOD, encoding="utf-8")
-    assert "documents: 6 analysed, 0 failed" in ok(run(config))
+    summary = ok(run(config))
+    assert "documents: 6 analysed, 0 failed" in summary
     assert "good.txt" in [d["doc_id"] for d in run_json(output)["documents"]]
+    # and the summary and run.json say so: results joined on doc_id across runs must hear of it
+    assert "renamed: 1 document (good -> good.txt): a file of the same name appeared or went" in summary
+    record = json.loads((output / "current" / ".history-record.json").read_text(encoding="utf-8"))
+    assert record["changes"]["renamed"] == ["good -> good.txt"]  # the run history keeps it
 
 
 def test_ids_do_not_resolve_links_and_stay_stems_at_the_root(tmp_path: Path, corpus: Path) -> None:

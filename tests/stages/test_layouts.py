@@ -259,7 +259,9 @@ def test_news_run_report_api_and_warnings(news_run: Path) -> None:
     ids = [d["doc_id"] for d in info["documents"]]
     assert "a/000" in ids and "b/000" in ids  # equal names in different folders
     assert info["skipped"] == [f"{corpus / 'a' / 'notes.xlsx'}: not read (extension .xlsx)"]
-    assert info["warnings"] == ["b/front: no paragraph found: nothing of this document is analysed"]
+    assert info["warnings"] == [
+        "b/front: no paragraph found (only headings or front matter): no theme or position is drawn from it"
+    ]
     assert info["stages"]["structure"]["counts"]["layout_general"] == 31
     summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
     assert "warning: b/front: no paragraph found" in summary and "skipped: 1 not read (extension .xlsx 1)" in summary

@@ -57,7 +57,7 @@ BODY_KINDS = ("paragraph", "summary")
 # paragraphs joined across a PDF's column or page breaks).
 STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_", "joined_")
 WARNINGS = {
-    "warn_no_paragraph": "no paragraph found: nothing of this document is analysed",
+    "warn_no_paragraph": "no paragraph found (only headings or front matter): no theme or position is drawn from it",
     "warn_mostly_front": "most of the text went to front matter or page furniture",
 }
 
