@@ -73,6 +73,23 @@ def test_check_config_prints_stages() -> None:
     assert "structure: document" in result.stdout
 
 
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_check_config_finds_an_output_that_cannot_be_a_folder(tmp_path: Path, below: str) -> None:
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    output = tmp_path / "afile" / below if below else tmp_path / "afile"
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: t\ncorpus: {tmp_path}\noutput: {output}\nstages: {{ingest: {{impl: files}}, structure: {{impl: document}}}}\n"
+    )
+    result = cli("check-config", "--config", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip()
+        == f"error: {output}: cannot use this output folder: {tmp_path / 'afile'} is a file, not a folder"
+    )
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
+
+
 def test_repair_reads_stdin_and_keeps_lines() -> None:
     damaged = "وأآدت الجمعية أهمية تعزیز التعاون\n\nآانت الآليات القائمة آافية\n"
     result = cli("repair", stdin=damaged)

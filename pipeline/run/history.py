@@ -390,5 +390,5 @@ def describe(output_dir: str | Path) -> str:
         lines += ["", "group positions (score), runs " + ", ".join(f"#{number[r]}" for r in order) + ":"]
         lines += _drift_table(positions, {}, 1.0, ".2f", number)
     else:
-        lines.append("group positions: none recorded (no positions.csv in these runs)")
+        lines.append("group positions: none with a score in these runs (positions.csv says why for each row)")
     return "\n".join(lines)
