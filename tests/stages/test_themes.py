@@ -19,6 +19,7 @@ from pipeline.evaluate import themes as ev
 from pipeline.evaluate.devsets import load_theme_devset
 from pipeline.records import Unit
 from pipeline.run import runner
+from pipeline.stages.themes import discovery as theme_discovery
 from pipeline.stages.themes import features as theme_features
 from pipeline.stages.themes import methods as theme_methods
 from pipeline.stages.themes import stage as th
@@ -376,7 +377,7 @@ def test_discovery_clustering_beats_tfidf_kmeans_on_news():
         docs += [analyzer(t) for t in by_cat[cat]]
         cats += [cat] * len(by_cat[cat])
     assert len(set(cats)) == 6
-    labels, _ = th.cluster(docs, 6, seed=0)
+    labels, _ = theme_discovery.cluster(docs, 6, seed=0)
     x = TfidfVectorizer(analyzer=lambda d: d).fit_transform(docs)
     baseline = KMeans(n_clusters=6, n_init=10, random_state=0).fit_predict(x)
     ours, theirs = normalized_mutual_info_score(cats, labels), normalized_mutual_info_score(cats, baseline)

@@ -30,12 +30,10 @@ Evaluation against gold labels lives in :mod:`pipeline.evaluate.themes` (a run n
 
 from __future__ import annotations
 
-import hashlib
-import math
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -44,11 +42,11 @@ from pydantic import Field
 
 from pipeline import outputs
 from pipeline.registry import register
-from pipeline.run.corpora import UnitStream
 from pipeline.stages.base import CorpusStage
-from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
+from pipeline.stages.themes.describe import ThemeDescription
 from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
 from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence, score_summary
+from pipeline.stages.themes.reuse import ModelReuse
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
 from pipeline.text.arabic import without_marks
 
@@ -65,21 +63,6 @@ PositiveReal = Annotated[float, Field(gt=0)]
 # ---------------------------------------------------------------- the stage
 
 
-class _Documents:
-    """The units of some documents of a :class:`UnitStream` (``documents``: their indices, ascending;
-    ``size``: their units), re-iterable like the stream."""
-
-    def __init__(self, stream: UnitStream, documents: list[int], size: int) -> None:
-        self.stream, self.documents, self.size = stream, documents, size
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __iter__(self) -> Iterator[Any]:
-        for d in self.documents:
-            yield from self.stream.document(d)
-
-
 @dataclass
 class _Labelled:
     """Themes assigned to the units: per unit its rounded scores (``weights``, one column per
@@ -93,7 +76,7 @@ class _Labelled:
 
 
 @dataclass
-class _ThemeStage(CorpusStage):
+class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
     """Options every method shares; subclasses implement :meth:`score`."""
 
     writes: ClassVar[tuple[str, ...]] = ("themes", "theme_scores")
@@ -193,58 +176,6 @@ class _ThemeStage(CorpusStage):
             chosen = [tid for tid in order if rounded[tid] >= cut[tid]][: self.max_themes or None]
             yield chosen, rounded
 
-    def discover(
-        self,
-        corpus: Any,
-        docs: FeatureFile | UnitColumn,
-        scores: np.ndarray,
-        themes: list[Theme],
-        thresholds: dict[str, float],
-        counted: np.ndarray,
-    ) -> list[Candidate]:
-        """Clusters of counted units that no theme explains: every score below
-        ``min(explained_below, the theme's threshold)``.  ``counted`` marks the counted units
-        with features.  Above ``discovery_sample`` such units, an evenly spaced sample of them
-        is clustered."""
-        cut = np.array([min(self.explained_below, thresholds[t.id]) for t in themes])
-        explained = (np.round(scores, 4) >= cut).any(axis=1) if len(scores) else np.zeros(0, dtype=bool)
-        poor = np.array(
-            list(EvenSample(np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained), self.discovery_sample))
-        )
-        k = min(self.n_candidates, len(poor) // max(self.min_candidate_size, 1))
-        if k < 1:
-            return []
-        wanted = set(int(i) for i in poor)
-        pdocs, pids, ptexts = [], [], []
-        for i, unit in enumerate(corpus.units):  # one pass (features from the unit in hand)
-            if i in wanted:
-                pdocs.append(docs.value(unit))
-                pids.append(unit.unit_id)
-                ptexts.append(unit.text)
-        labels, vectors = cluster(pdocs, k, corpus.seed)
-        terms = class_tfidf(pdocs, [int(x) for x in labels], self.top_terms)
-        candidates = []
-        for label in sorted(set(int(x) for x in labels)):
-            members = [m for m, lab in enumerate(labels) if lab == label]
-            if len(members) < self.min_candidate_size:
-                continue
-            centre = vectors[members].mean(axis=0)
-            typical = sorted(members, key=lambda m: (-float(vectors[m] @ centre), pids[m]))
-            mean_scores = scores[[int(poor[m]) for m in members]].mean(axis=0)
-            top = terms[label]
-            digest = hashlib.sha1(" ".join(sorted(top[:5])).encode()).hexdigest()[:8]
-            candidates.append(
-                Candidate(
-                    id=f"candidate_{digest}",
-                    size=len(members),
-                    top_terms=top,
-                    typical=[{"unit_id": pids[m], "text": ptexts[m]} for m in typical[: self.typical]],
-                    units=sorted(pids[m] for m in members),
-                    nearest_theme=themes[int(np.argmax(mean_scores))].id if mean_scores.max() > 0 else None,
-                )
-            )
-        return sorted(candidates, key=lambda c: (-c.size, c.id))
-
     # -- the corpus-stage interface -----------------------------------------
 
     def apply(self, corpus: Any) -> dict[str, int]:
@@ -328,69 +259,6 @@ class _ThemeStage(CorpusStage):
             "candidates": len(candidates),
         }
 
-    def _transform(
-        self, corpus: Any, data: Any, sizes: np.ndarray, themes: list[Theme], models: Any
-    ) -> tuple[np.ndarray, dict[str, float], np.ndarray] | None:
-        """With reusable saved models (``models.reuse``, the same themes): (scores, thresholds, changed)
-        -- the saved score rows of documents scored before (same cache key, same units), the documents
-        new since then scored with the saved learned vocabulary, the saved thresholds; ``changed`` marks
-        the units scored now.  None when the models are not reused (the caller fits them)."""
-        saved = (models.saved.get("themes") or {}) if models is not None and models.reuse else {}
-        if saved.get("themes") != [t.id for t in themes] or not isinstance(corpus.units, UnitStream):
-            if models is not None and models.reuse:
-                models.reuse, models.reason = (
-                    False,
-                    f"saved theme model does not fit this run: refitted ({models.reason})",
-                )
-            return None
-        old, rows = models.saved_scores(), models.saved_rows()
-        scores = np.zeros((len(sizes), len(themes)))
-        changed = np.zeros(len(sizes), dtype=bool)
-        todo, start = [], 0
-        for d, r in enumerate(corpus.documents):
-            k = r.n_units or len(r.units)
-            first, count = rows.get(r.stored or "", (0, -1))
-            if old is not None and count == k and first + k <= len(old):
-                scores[start : start + k] = old[first : first + k]
-            else:
-                todo.append(d)
-                changed[start : start + k] = True
-            start += k
-        if start != len(sizes):  # pragma: no cover - the documents' unit counts are those of the stream
-            models.reuse, models.reason = False, f"unit counts differ from the saved model: refitted ({models.reason})"
-            return None
-        self.learned = [list(t) for t in saved["learned"]]
-        if todo:
-            units = _Documents(corpus.units, todo, int(changed.sum()))
-            column = lambda c: None if c is None else UnitColumn(units, c.value)  # noqa: E731
-            fixed = replace(
-                data, docs=column(data.docs), texts=column(data.texts), norm_texts=column(data.norm_texts),
-                fit=[bool(k >= 3) for k in sizes[changed]],
-            )  # fmt: skip
-            scores[changed] = self.transform(fixed, self.learned)
-        return scores, {t.id: float(saved["thresholds"][t.id]) for t in themes}, changed
-
-    def transform(self, data: Any, learned: list[list[str]]) -> np.ndarray:
-        """Scores of ``data``'s units under saved corpus-level models (``learned``: the saved vocabulary).
-        Methods whose scores need no corpus-level fit score as usual."""
-        return self.score(data)
-
-    def _kept_candidates(self, saved: list[dict[str, Any]], kept: set[str]) -> list[Candidate]:
-        """The saved candidate themes with only the units in ``kept``; those left too small are dropped."""
-        out = []
-        for c in saved:
-            units = [u for u in c["units"] if u in kept]
-            if len(units) < self.min_candidate_size:
-                continue
-            typical = [t for t in c["typical"] if t["unit_id"] in kept]
-            out.append(
-                Candidate(
-                    id=c["id"], size=len(units), top_terms=list(c["top_terms"]), typical=typical, units=units,
-                    nearest_theme=c["nearest_theme"],
-                )
-            )  # fmt: skip
-        return sorted(out, key=lambda c: (-c.size, c.id))
-
     def _label_units(self, corpus: Any, scores: np.ndarray, themes: list[Theme], cuts: dict[str, float]) -> _Labelled:
         """Set ``unit.themes`` and ``unit.theme_scores`` on every unit (one pass) and count the
         counted ones (paragraphs and summaries: the units the shares are over)."""
@@ -405,42 +273,6 @@ class _ThemeStage(CorpusStage):
                 out.counted_ids.append(unit.unit_id)
                 out.per_theme.update(chosen)
                 out.with_theme += bool(chosen)
-        return out
-
-    def theme_terms(
-        self,
-        docs: Iterable[list[str]],
-        counted: np.ndarray,
-        themes: list[Theme],
-        weights: np.ndarray,
-        thresholds: dict[str, float] | None = None,
-    ) -> list[list[str]]:
-        """Top terms per theme: class-based TF-IDF over the counted units (``counted`` marks
-        them) assigned the theme, each weighted by its score.  One pass over ``docs``."""
-        cut = np.array([(thresholds or {}).get(t.id, self.min_score) for t in themes])
-        total: Counter = Counter()
-        tf: list[Counter] = [Counter() for _ in themes]
-        for i, doc in enumerate(docs):
-            if not counted[i]:
-                continue
-            bag = Counter(doc)
-            total.update(bag)
-            for j in np.flatnonzero(weights[i] >= cut):
-                w = weights[i, j]
-                for t, c in bag.items():
-                    tf[j][t] += c * w
-        out = []
-        mean_size = sum(total.values()) / max(len(themes), 1)
-        for j in range(len(themes)):
-            size = sum(tf[j].values())
-            if not size:
-                out.append([])
-                continue
-            ranked = sorted(
-                ((t, c / size * math.log(1 + mean_size / total[t])) for t, c in tf[j].items()),
-                key=lambda kv: (-kv[1], kv[0]),
-            )
-            out.append([t for t, _ in ranked[: self.top_terms]])
         return out
 
 
