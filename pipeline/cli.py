@@ -97,21 +97,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output_folder(output: Path) -> None:
-    """The output folder, or the nearest part of its path that exists, must be a folder: what ``run``
-    would find when it takes the lock, found without writing anything.  PipelineError otherwise."""
-    probe = output
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise PipelineError(f"{output}: cannot use this output folder: {probe} is a file, not a folder")
-
-
 def cmd_check_config(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
+    from pipeline.run.commit import file_in_the_way, not_a_folder
 
     config = config_module.load(args.config)
-    _check_output_folder(Path(config.output))
+    blocker = file_in_the_way(Path(config.output))  # what run would find, found without writing anything
+    if blocker is not None:
+        raise not_a_folder(Path(config.output), blocker)
     print(f"{args.config}: ok: name={config.name} corpus={config.corpus} output={config.output}")
     for slot, spec in config.stages.items():
         options = ", ".join(f"{key}={value}" for key, value in spec.options.items())  # paths as written out

@@ -92,14 +92,22 @@ def _unusable(output: Path, exc: OSError) -> PipelineError:
     return PipelineError(f"{output}: cannot use this output folder: {exc.strerror or exc}")
 
 
+def file_in_the_way(output: Path) -> Path | None:
+    """The output folder, or the part of its path, that exists as a file (not a folder); None if none does."""
+    return next((p for p in (output, *output.parents) if p.exists() and not p.is_dir()), None)
+
+
+def not_a_folder(output: Path, blocker: Path) -> PipelineError:
+    return PipelineError(f"{output}: cannot use this output folder: {blocker} is a file, not a folder")
+
+
 def prepare_output(output: Path) -> None:
     """Create the output folder and check that files can be written in it; PipelineError (one line,
     naming the folder and the reason) when a file is in the way, or it cannot be created or written."""
     try:
         output.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in (output, *output.parents) if p.exists() and not p.is_dir()), output)
-        raise PipelineError(f"{output}: cannot use this output folder: {blocker} is a file, not a folder") from None
+        raise not_a_folder(output, file_in_the_way(output) or output) from None
     except OSError as exc:
         raise PipelineError(f"{output}: cannot create the output folder: {exc.strerror or exc}") from None
     try:
