@@ -16,6 +16,7 @@ from pipeline.run import history, runner
 from pipeline.run.commit import CURRENT
 from pipeline.run.incremental import MODELS_DIR, drift, plan_models
 from tests.conftest import ROOT, SEED
+from tests.run.test_incremental import PER_DOCUMENT
 
 N_DOCS = 12
 SENTENCE = "\n\nوأكدت الحكومات أن حماية البيانات الشخصية وأمن الشبكات ضرورية للتنمية.\n"
@@ -23,11 +24,7 @@ SENTENCE = "\n\nوأكدت الحكومات أن حماية البيانات ا�
 
 def write_config(folder: Path, corpus: Path, output: Path, name: str = "config.yaml", **themes: object) -> Path:
     stages = {
-        "ingest": {"impl": "files"},
-        "structure": {"impl": "un_document"},
-        "repair": {"impl": "pdf_artefacts"},
-        "normalise": {"impl": "camel"},
-        "tokenise": {"impl": "camel_words", "options": {"phrase_min_count": 2}},
+        **PER_DOCUMENT,
         "themes": {
             "impl": "semantic",
             "options": {"taxonomy": str(ROOT / "configs" / "themes.yaml"), "refit_drift": 0.25, **themes},
