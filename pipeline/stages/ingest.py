@@ -1,11 +1,12 @@
 """Ingestion: find the corpus files and decode each into a :class:`Document`.
 
 Formats, by extension (``SUFFIXES``): ``.txt`` and ``.md`` in any common Arabic
-encoding (UTF-8 with or without BOM, UTF-16, Windows-1256, ISO-8859-6); ``.pdf``
-through its text layer, with blank lines at the paragraph breaks its line
-geometry shows (:mod:`pipeline.stages.pdf_text`); ``.docx`` (python-docx: one
-paragraph a block, tables as pipe rows); ``.html``/``.htm`` (selectolax: the
-block elements' text, navigation, headers, footers and scripts stripped).
+encoding (UTF-8 with or without BOM, UTF-16, Windows-1256, ISO-8859-6; Markdown
+read with markdown-it-py, its front matter as metadata); ``.pdf`` through its text
+layer, with blank lines at the paragraph breaks its line geometry shows
+(:mod:`pipeline.stages.pdf_text`); ``.docx`` and ``.html``/``.htm``/``.xhtml``
+(:mod:`pipeline.stages.formats`: every block's text, tables as pipe rows; HTML
+navigation, headers, footers and scripts stripped).
 Files with other extensions are skipped with a note (:func:`skipped_corpus_files`),
 never read.  A file that cannot be read is reported with a reason and skipped --
 one bad file never stops the others.
@@ -32,15 +33,14 @@ from pipeline.names import path_text, quoted
 from pipeline.records import Document, DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.stages.formats import docx_text, html_text, markdown_text
 
 PDF_SUFFIXES = (".pdf",)
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 DOCX_SUFFIXES = (".docx",)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 SUFFIXES = (*TEXT_SUFFIXES, *PDF_SUFFIXES, *DOCX_SUFFIXES, *HTML_SUFFIXES)
-# Elements whose text is page chrome, not the document (selectolax strips them before reading).
-HTML_CHROME = "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe"
-HTML_BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote, pre, td, th, dt, dd, figcaption, caption"
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")
 # Base letters and their presentation forms: a file typed wholly in presentation forms is Arabic
 # too (the repair stage folds them).
@@ -335,89 +335,6 @@ def _twin_stems(folder: str, stamp: int) -> frozenset[str]:
     return frozenset(stem for stem, n in stems.items() if n > 1)
 
 
-def docx_text(path: Path, max_inflated_mb: float = 0) -> str:
-    """Text of a .docx file (python-docx): paragraphs and tables in document order, blank lines between blocks.
-
-    Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table.  A part
-    of the zip that inflates to more than ``max_inflated_mb`` at more than ``BOMB_RATIO`` times its
-    compressed size (a decompression bomb; images barely compress) raises InputError before
-    python-docx reads it whole.
-    """
-    import docx
-    from docx.table import Table as DocxTable
-    from docx.text.paragraph import Paragraph
-
-    if max_inflated_mb > 0:
-        _check_zip_sizes(path, int(max_inflated_mb * 2**20))
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
-        raise InputError(f"{quoted(path)}: unreadable .docx ({type(exc).__name__}: {exc})") from None
-    blocks: list[str] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            text = item.text.strip()
-            style = (item.style.name or "").lower() if item.style is not None else ""
-            if text and style.startswith(("heading", "title")):
-                text = "# " + text
-            if text:
-                blocks.append(text)
-        elif isinstance(item, DocxTable):
-            rows = ["| " + " | ".join(" ".join(cell.text.split()) for cell in row.cells) + " |" for row in item.rows]
-            if rows:
-                blocks.append("\n".join(rows))
-    return "\n\n".join(blocks)
-
-
-BOMB_RATIO = 50  # XML compresses 5-20 times; a run of one byte 1000 times
-
-
-def _check_zip_sizes(path: Path, limit: int) -> None:
-    """InputError when a zip member inflates to more than ``limit`` bytes at more than BOMB_RATIO to 1.
-
-    zipfile reads a member up to its declared size and checks the CRC, so the declared size bounds
-    what python-docx would hold."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (OSError, zipfile.BadZipFile):
-        return  # python-docx reports it
-    for member in members:
-        if member.file_size > limit and member.file_size > BOMB_RATIO * max(member.compress_size, 1):
-            raise InputError(
-                f"{quoted(path)}: .docx part {member.filename!r} inflates to {member.file_size / 2**20:.0f} MB "
-                f"(a decompression bomb?); not read (ingest option max_inflated_mb)"
-            )
-
-
-def html_text(data: bytes, where: str) -> str:
-    """Text of an HTML page (selectolax): block elements' text, one block a paragraph, page chrome removed.
-
-    Headings become markdown ``#`` lines; navigation, header, footer, aside,
-    forms and scripts are removed first.  Nested blocks are read once (the
-    innermost).
-    """
-    from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
-    tree = HTMLParser(data)
-    for node in tree.css(HTML_CHROME):
-        node.decompose()
-    body = tree.body or tree.root
-    if body is None:
-        raise InputError(f"{where}: HTML page has no body")
-    blocks: list[str] = []
-    for node in body.css(HTML_BLOCKS):
-        if len(node.css(HTML_BLOCKS)) > 1 and node.tag not in ("td", "th"):  # css() includes the node itself
-            continue  # a container of other blocks: its children are read
-        text = " ".join((node.text(separator=" ") or "").split())
-        if not text:
-            continue
-        blocks.append(f"{'#' * int(node.tag[1])} {text}" if node.tag in ("h1", "h2", "h3", "h4", "h5", "h6") else text)
-    return "\n\n".join(blocks)
-
-
 def load_metadata(folder: Path) -> dict[str, dict]:
     """Per-file metadata from ``metadata.yaml`` beside the documents, if any."""
     from pipeline.config import load_yaml
@@ -470,6 +387,9 @@ class FileIngestor(DocumentStage):
         else:
             text, encoding = decode_text(data, where)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        front_matter: dict = {}
+        if suffix in MARKDOWN_SUFFIXES:
+            text, front_matter = markdown_text(text, where)
         fixes: dict[str, int] = {}
         if self.fix_mojibake:
             from pipeline.stages.mojibake import fix_mojibake
@@ -479,7 +399,7 @@ class FileIngestor(DocumentStage):
             if fixes.get("mojibake_unfixed"):
                 raise InputError(f"{where}: mojibake (UTF-8 Arabic read as Windows-1252) that could not be decoded")
             raise InputError(f"{where}: no Arabic text found")
-        meta = load_metadata(path.parent).get(path.name, {})
+        meta = {**front_matter, **load_metadata(path.parent).get(path.name, {})}
         return Document(
             doc_id=doc_id_for(path, self.root),
             source=path_text(path),

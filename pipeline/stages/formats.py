@@ -1,0 +1,329 @@
+"""Readers of the rich formats (HTML, .docx, Markdown) into the plain text the structure stage reads.
+
+The structure stage (:mod:`pipeline.stages.structure.general`) reads blocks separated by blank
+lines, ``#`` heading lines, ``- `` list items and ``| a | b |`` pipe rows.  Each reader here maps
+its format's own structure onto those, and keeps **every** piece of text the format shows a
+reader: text is never dropped because of the element it sits in.
+
+* HTML (selectolax, lexbor): a depth-first walk; a block element (``div``, ``section``, ``p``,
+  ``li`` ...) starts a new block, inline elements (``b``, ``a``, ``span`` ...) join their text to
+  the current one.  Page chrome (navigation, header, footer, scripts, forms) is removed first.
+  A table with two or more columns becomes pipe rows; a one-column table (a layout table) is read
+  as blocks.
+* .docx (python-docx): paragraphs and tables in document order; heading styles become ``#``; a
+  table of one column (layout: a box holding prose) is read as its paragraphs.
+* Markdown (markdown-it-py, CommonMark + tables): headings, paragraphs, list items and tables
+  keep their structure; links keep their text, images, HTML comments, link definitions,
+  footnote markers and YAML front matter are not text of the document (front matter becomes the
+  document's metadata).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.names import quoted
+
+# Elements whose text is page chrome, not the document (removed before reading).
+HTML_CHROME = "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe"
+# Elements that start a block of their own (HTML's block-level and list/table elements).
+HTML_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hgroup",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "ul",
+        "caption",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+    ]
+)
+HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(data: bytes, where: str) -> str:
+    """Text of an HTML page: one block per block element, ``#`` headings, ``- `` list items,
+    tables of two or more columns as pipe rows.  Raises InputError when the page has no body."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(data)
+    for node in tree.css(HTML_CHROME):
+        node.decompose()
+    body = tree.body or tree.root
+    if body is None:
+        raise InputError(f"{where}: HTML page has no body")
+    blocks: list[str] = []
+    _html_blocks(body, blocks)
+    return "\n\n".join(blocks)
+
+
+def _html_blocks(root: Any, blocks: list[str]) -> None:
+    """Append the blocks under ``root`` to ``blocks`` (an explicit stack: deep pages do not recurse)."""
+    buffer: list[str] = []
+    prefix = [""]  # what the block being collected starts with: "# ", "- " or nothing
+
+    def flush() -> None:
+        text = _squash("".join(buffer))
+        if text:
+            blocks.append(prefix[0] + text)
+        buffer.clear()
+        prefix[0] = ""
+
+    stack: list[tuple[Any, bool]] = [(child, True) for child in reversed(list(root.iter(include_text=True)))]
+    while stack:
+        node, entering = stack.pop()
+        tag = node.tag
+        if tag == "-text":
+            buffer.append(node.text(deep=False) or "")
+            continue
+        if tag == "br":
+            buffer.append(" ")
+            continue
+        if tag.startswith("-"):  # comments, doctype
+            continue
+        block = tag in HTML_BLOCK_TAGS or tag in HEADING_TAGS
+        if not entering:
+            flush()
+            continue
+        if block:
+            flush()
+        if tag == "table" and _html_table(node, blocks):
+            continue  # read as pipe rows
+        if tag in HEADING_TAGS:
+            prefix[0] = "#" * HEADING_TAGS[tag] + " "
+        elif tag in ("li", "dt", "dd"):
+            prefix[0] = "- "
+        elif tag in ("td", "th"):
+            buffer.append(" ")
+        if block:
+            stack.append((node, False))
+        stack.extend((child, True) for child in reversed(list(node.iter(include_text=True))))
+    flush()
+
+
+def _html_table(table: Any, blocks: list[str]) -> bool:
+    """Pipe rows for a table with two or more columns (True), or False for a layout table of one
+    column, whose content is then read as blocks.  A nested table's text stays in its cell."""
+    rows = []
+    for row in table.css("tr"):
+        if _nearest(row, "table").mem_id != table.mem_id:  # a row of a nested table
+            continue
+        cells = [cell for cell in row.iter() if cell.tag in ("td", "th")]
+        rows.append([_squash(cell.text(separator=" ")).replace("|", "\\|") for cell in cells])
+    if max((len(r) for r in rows), default=0) < 2:
+        return False
+    blocks.append("\n".join("| " + " | ".join(cells) + " |" for cells in rows if any(cells)))
+    return True
+
+
+def _nearest(node: Any, tag: str) -> Any:
+    parent = node.parent
+    while parent.tag != tag:  # the row is inside the table it was found from
+        parent = parent.parent
+    return parent
+
+
+def docx_text(path: Path, max_inflated_mb: float = 0) -> str:
+    """Text of a .docx file (python-docx): paragraphs and tables in document order, blank lines between blocks.
+
+    Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table; a
+    table of one column (a layout box around prose) is read as its paragraphs.  A part of the zip
+    that inflates to more than ``max_inflated_mb`` at more than ``BOMB_RATIO`` times its compressed
+    size (a decompression bomb; images barely compress) raises InputError before python-docx reads
+    it whole.
+    """
+    import docx
+
+    if max_inflated_mb > 0:
+        _check_zip_sizes(path, int(max_inflated_mb * 2**20))
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
+        raise InputError(f"{quoted(path)}: unreadable .docx ({type(exc).__name__}: {exc})") from None
+    blocks: list[str] = []
+    _docx_blocks(document, blocks)
+    return "\n\n".join(blocks)
+
+
+def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph
+
+    for item in container.iter_inner_content():
+        if isinstance(item, Paragraph):
+            text = item.text.strip()
+            style = (item.style.name or "").lower() if item.style is not None else ""
+            if text and style.startswith(("heading", "title")):
+                text = "# " + text
+            if text:
+                blocks.append(text)
+        elif isinstance(item, DocxTable):
+            # merged cells repeat the same cell: count the distinct ones per row
+            columns = max((len({id(cell._tc) for cell in row.cells}) for row in item.rows), default=0)
+            if columns <= 1 and depth < 8:
+                for row in item.rows:
+                    for cell in dict.fromkeys(row.cells, None):
+                        _docx_blocks(cell, blocks, depth + 1)
+                continue
+            rows = [
+                "| " + " | ".join(_squash(cell.text).replace("|", "\\|") for cell in row.cells) + " |"
+                for row in item.rows
+            ]
+            if rows:
+                blocks.append("\n".join(rows))
+
+
+BOMB_RATIO = 50  # XML compresses 5-20 times; a run of one byte 1000 times
+
+
+def _check_zip_sizes(path: Path, limit: int) -> None:
+    """InputError when a zip member inflates to more than ``limit`` bytes at more than BOMB_RATIO to 1.
+
+    zipfile reads a member up to its declared size and checks the CRC, so the declared size bounds
+    what python-docx would hold."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile):
+        return  # python-docx reports it
+    for member in members:
+        if member.file_size > limit and member.file_size > BOMB_RATIO * max(member.compress_size, 1):
+            raise InputError(
+                f"{quoted(path)}: .docx part {member.filename!r} inflates to {member.file_size / 2**20:.0f} MB "
+                f"(a decompression bomb?); not read (ingest option max_inflated_mb)"
+            )
+
+
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]{1,40}\](?!:)")
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]{1,40})\]:[ \t]*", re.MULTILINE)
+
+
+def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
+    """Plain structured text of a Markdown document and its YAML front matter (a dict, possibly empty).
+
+    Uses markdown-it-py (CommonMark with tables).  Footnote markers (``[^1]``) are removed and a
+    footnote definition (``[^1]: text``) is kept as a block of its own.  Front matter that is not a
+    mapping of YAML is read as text, not dropped.
+    """
+    from markdown_it import MarkdownIt
+
+    meta: dict[str, Any] = {}
+    found = FRONT_MATTER.match(text)
+    if found:
+        import yaml
+
+        try:
+            parsed = yaml.safe_load(found.group(1))
+        except yaml.YAMLError:
+            parsed = None
+        if isinstance(parsed, dict):
+            # scalars only (a date becomes its ISO text): metadata is written to JSON outputs
+            meta = {
+                str(k): v if isinstance(v, (str, int, float, bool)) else str(v)
+                for k, v in parsed.items()
+                if v is not None and not isinstance(v, (dict, list))
+            }
+            text = text[found.end() :]
+    text = FOOTNOTE_DEFINITION.sub("\n", FOOTNOTE_MARK.sub("", text))
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    blocks: list[str] = []
+    lines: list[str] = []  # the block being written (a list or a table collects several lines)
+    prefix, row, in_list, in_cell = "", [], 0, False
+    for token in tokens:
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            in_list += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            in_list -= 1
+            if not in_list and lines:
+                blocks.append("\n".join(lines))
+                lines = []
+        elif kind == "heading_open":
+            prefix = "#" * int(token.tag[1]) + " "
+        elif kind == "list_item_open":
+            prefix = "- "
+        elif kind == "tr_open":
+            row = []
+        elif kind in ("th_open", "td_open", "th_close", "td_close"):
+            in_cell = kind.endswith("_open")
+        elif kind == "tr_close":
+            lines.append("| " + " | ".join(row) + " |")
+        elif kind == "table_close":
+            blocks.append("\n".join(lines))
+            lines = []
+        elif kind == "inline":
+            content = _markdown_inline(token)
+            if in_cell:
+                row.append(_squash(content).replace("|", "\\|"))
+            elif content.strip():
+                line = prefix + content.strip()
+                if in_list:
+                    lines.append(_squash(line))
+                else:
+                    blocks.append(line)
+                prefix = ""
+        elif kind in ("code_block", "fence"):
+            if token.content.strip():
+                blocks.append(token.content.rstrip("\n"))
+        elif kind == "html_block":
+            stripped = re.sub(r"<!--.*?-->", "", token.content, flags=re.DOTALL)
+            stripped = _squash(re.sub(r"<[^<>]+>", " ", stripped))
+            if stripped:
+                blocks.append(stripped)
+    if lines:
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks), meta
+
+
+def _markdown_inline(token: Any) -> str:
+    """The text of an inline token: link text kept, images, HTML tags and comments dropped,
+    soft line breaks kept as line breaks (the structure stage joins wrapped lines)."""
+    parts: list[str] = []
+    for child in token.children or ():
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        # image, html_inline, link_open/close: no text of their own (a link's text is its children)
+    return "".join(parts)

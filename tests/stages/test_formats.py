@@ -1,0 +1,144 @@
+"""Readers of HTML, .docx and Markdown (pipeline.stages.formats): structure kept, no text dropped."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.stages.formats import docx_text, html_text, markdown_text
+from pipeline.stages.ingest import FileIngestor
+
+WORDS = ["حماية", "البيانات", "الأمن", "السيبراني", "الحكومة", "التنمية", "المجتمع", "المدني"]
+
+
+def test_html_text_in_any_block_element_is_read():
+    page = (
+        "<html><body><div>ودعت منظمات المجتمع المدني إلى حماية الخصوصية.</div>"
+        "<section>وقال الوزير إن الحكومة <b>ستطلق</b> برنامجا <a href='#'>وطنيا</a>.<p>فقرة داخلية.</p>ذيل القسم.</section>"
+        "<nav>القائمة الرئيسية</nav><!-- تعليق داخلي --><script>var x = 'نص';</script></body></html>"
+    )
+    blocks = html_text(page.encode(), "page.html").split("\n\n")
+    assert blocks == [
+        "ودعت منظمات المجتمع المدني إلى حماية الخصوصية.",
+        "وقال الوزير إن الحكومة ستطلق برنامجا وطنيا.",
+        "فقرة داخلية.",
+        "ذيل القسم.",
+    ]
+
+
+def test_html_headings_lists_and_tables_keep_their_structure():
+    page = (
+        "<h2>السياسة الوطنية</h2><ul><li>تطوير التشريعات</li><li>دعم البحث</li></ul>"
+        "<table><tr><th>المؤشر</th><th>2020</th></tr><tr><td>انتشار الإنترنت</td><td>70</td></tr></table>"
+        "<table><tr><td><p>نص في جدول تخطيط.</p><p>فقرة ثانية.</p></td></tr></table>"
+    )
+    assert html_text(page.encode(), "p.html").split("\n\n") == [
+        "## السياسة الوطنية",
+        "- تطوير التشريعات",
+        "- دعم البحث",
+        "| المؤشر | 2020 |\n| انتشار الإنترنت | 70 |",
+        "نص في جدول تخطيط.",
+        "فقرة ثانية.",
+    ]
+
+
+def test_html_deeply_nested_page_does_not_recurse():
+    page = "<div>" * 3000 + "نص عميق" + "</div>" * 3000
+    assert html_text(page.encode(), "deep.html") == "نص عميق"
+
+
+TAGS = ["div", "p", "section", "span", "b", "li", "h3", "article", "td"]
+
+
+@st.composite
+def html_trees(draw, depth=0):
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth < 4 and draw(st.booleans()):
+            tag = draw(st.sampled_from(TAGS))
+            inner, words = draw(html_trees(depth=depth + 1))
+            parts.append((f"<{tag}>{inner}</{tag}>", words))
+        else:
+            chosen = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+            parts.append((" " + " ".join(chosen) + " ", chosen))
+    return "".join(p for p, _ in parts), [w for _, ws in parts for w in ws]
+
+
+@settings(max_examples=150, deadline=None)
+@given(html_trees())
+def test_html_every_word_is_read_once(tree):
+    page, words = tree
+    out = html_text(f"<html><body>{page}</body></html>".encode(), "h.html")
+    read = [w for w in out.replace("#", " ").replace("- ", " ").replace("|", " ").split() if w in WORDS]
+    assert sorted(read) == sorted(words)
+
+
+def test_docx_layout_table_is_read_as_paragraphs_and_data_tables_as_rows(tmp_path: Path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_heading("مذكرة سياسات", level=1)
+    box = document.add_table(rows=1, cols=1).cell(0, 0)
+    box.paragraphs[0].text = "تؤكد الوزارة أن حماية البيانات الشخصية أولوية وطنية."
+    box.add_paragraph("وقالت منظمات المجتمع المدني إن القانون يحتاج إلى هيئة مستقلة.")
+    data = document.add_table(rows=2, cols=2)
+    for (r, c), text in {(0, 0): "المؤشر", (0, 1): "2023", (1, 0): "انتشار الإنترنت", (1, 1): "85"}.items():
+        data.cell(r, c).text = text
+    path = tmp_path / "memo.docx"
+    document.save(str(path))
+    assert docx_text(path).split("\n\n") == [
+        "# مذكرة سياسات",
+        "تؤكد الوزارة أن حماية البيانات الشخصية أولوية وطنية.",
+        "وقالت منظمات المجتمع المدني إن القانون يحتاج إلى هيئة مستقلة.",
+        "| المؤشر | 2023 |\n| انتشار الإنترنت | 85 |",
+    ]
+
+
+BRIEF = """---
+title: "موجز سياسات"
+date: 2024-05-01
+---
+# موجز سياسات: حوكمة البيانات
+
+<!-- ملاحظة داخلية: لا تنشر -->
+![شعار الوزارة](logo.png)
+
+تسعى الحكومة إلى تحديث **إطار حوكمة البيانات**[^1] بما يوازن بين [الابتكار](https://example.org/x)
+وحماية الخصوصية.
+
+* حماية البيانات الشخصية
+* تشجيع تبادل البيانات المفتوحة
+
+| المؤشر | 2023 |
+|---|---|
+| انتشار الإنترنت | 85 |
+
+[^1]: انظر القرار الوزاري رقم 12 لسنة 2023.
+"""
+
+
+def test_markdown_markup_is_not_text_and_front_matter_is_metadata():
+    text, meta = markdown_text(BRIEF)
+    assert meta == {"title": "موجز سياسات", "date": "2024-05-01"}
+    assert text.split("\n\n") == [
+        "# موجز سياسات: حوكمة البيانات",
+        "تسعى الحكومة إلى تحديث إطار حوكمة البيانات بما يوازن بين الابتكار\nوحماية الخصوصية.",
+        "- حماية البيانات الشخصية\n- تشجيع تبادل البيانات المفتوحة",
+        "| المؤشر | 2023 |\n| انتشار الإنترنت | 85 |",
+        "انظر القرار الوزاري رقم 12 لسنة 2023.",
+    ]
+    for markup in ("<!--", "![", "](", "[^1]", "**", "---", "date:"):
+        assert markup not in text
+
+
+def test_markdown_front_matter_that_is_not_a_mapping_stays_text():
+    text, meta = markdown_text("---\nنص عادي بين خطين\n---\nفقرة.\n")
+    assert meta == {} and "نص عادي بين خطين" in text
+
+
+def test_ingest_reads_markdown_metadata_and_the_metadata_file_wins(tmp_path: Path):
+    (tmp_path / "brief.md").write_text(BRIEF, encoding="utf-8")
+    (tmp_path / "metadata.yaml").write_text("brief.md:\n  title: عنوان من الملف\n", encoding="utf-8")
+    document = FileIngestor(root=str(tmp_path)).read(tmp_path / "brief.md")
+    assert document.meta["title"] == "عنوان من الملف" and str(document.meta["date"]) == "2024-05-01"
+    assert "logo.png" not in document.text and "ملاحظة داخلية" not in document.text
