@@ -10,7 +10,8 @@
 
 A file that is absent (its stage did not run) gives an empty DataFrame with the
 usual columns, so exploration code does not need to special-case it.
-:func:`rerun` runs a config again with one stage's options changed, into
+:func:`analyse` runs a config from Python (what ``python -m pipeline run`` does) and
+loads the result; :func:`rerun` runs a config again with one stage's options changed, into
 another folder, and loads the result -- to see what an option does.
 """
 
@@ -25,7 +26,7 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.outputs import CATALOGUE, frame, read_json, split_list_cell
 from pipeline.run.commit import CACHE_DIR, results_folder
 
-__all__ = ["Run", "load_run", "output_folder", "rerun", "split_list_cell"]
+__all__ = ["Run", "analyse", "load_run", "output_folder", "rerun", "split_list_cell"]
 
 RESULTS = ("units", "themes", "statements", "positions", "salience", "tables", "candidates")  # Run's DataFrames
 
@@ -126,6 +127,29 @@ def _load(folder: Path, results: Path) -> Run:
     if "number" in frames["units"].columns:  # paragraph numbers stay integers although headings have none
         frames["units"]["number"] = frames["units"]["number"].astype("Int64")
     return Run(path=folder, folder=results, info=info, missing=missing, **frames)
+
+
+def analyse(config_path: str | Path, *, refit: bool = False, quiet: bool = True, **overrides: Any) -> Run:
+    """Run the pipeline on ``config_path`` (as ``python -m pipeline run --config``) and load the result.
+
+    ``overrides`` replace top-level config keys before validation (``corpus="my/texts"``,
+    ``output="outputs/mine"``), validated like the YAML (a wrong key or type is a
+    :class:`ConfigError`).  ``refit``: fit the corpus-level models afresh.  ``quiet=False`` shows the
+    log and progress bar.  Raises what the command line reports as errors (:class:`PipelineError`
+    subclasses, e.g. an unreadable corpus or a locked output folder); a failed document is not an
+    error: it is listed in ``run.info["failed_documents"]``.
+    """
+    from pipeline import config as config_module
+    from pipeline.run import runner
+
+    path = Path(config_path)
+    data = config_module.load_yaml(path, "config file")
+    for key in ("corpus", "output"):  # relative to where the caller is, as on the command line
+        if isinstance(overrides.get(key), (str, Path)) and not Path(overrides[key]).is_absolute():
+            overrides[key] = str(Path.cwd() / overrides[key])
+    config = config_module.parse({**data, **overrides} if isinstance(data, dict) else data, path)
+    runner.run(config, quiet=quiet, refit=refit)
+    return load_run(config.output)
 
 
 def rerun(

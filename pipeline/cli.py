@@ -46,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept",
         description="repair PDF-damaged Arabic text: files (or stdin) to stdout, lines kept",
     )
-    p.add_argument("files", nargs="*", type=Path, help="text files (UTF-8, UTF-16, cp1256, ISO-8859-6); none = stdin")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="files read as the ingest stage reads them (text in any common encoding, .md, .pdf, .docx, .html); none = stdin",
+    )
     p.add_argument("--config", type=Path, help="take the repair options from this config's stages.repair")
     _add_common(p)
 
@@ -114,7 +119,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
-    from pipeline.stages.ingest import decode_text
+    from pipeline.stages.ingest import FileIngestor
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_lines
 
     options = {}
@@ -122,13 +127,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
         spec = config_module.load(args.config).stages.get("repair")
         options = dict(spec.options) if spec else {}
     if args.files:
-        sources = []
-        for path in args.files:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise PipelineError(f"{path}: cannot read file: {exc.strerror}") from None
-            sources.append(decode_text(data, str(path))[0])
+        # read as the ingest stage reads (any encoding; PDF, .docx, HTML, Markdown), before repair
+        reader = FileIngestor(min_arabic_letters=0, fix_mojibake=False)
+        sources = [reader.read(path).text for path in args.files]
         # Each file is one document: the repairer calibrates on all of it, then repairs it line by line.
         repaired = (
             line

@@ -96,3 +96,27 @@ def test_rerun_checks_its_arguments(report_run, tmp_path):
     with pytest.raises(ConfigError, match="another output folder"):
         rerun(report_run.config, "report", report_run.output, plots=False)
     assert not (tmp_path / "x").exists()
+
+
+def test_analyse_runs_a_config_with_overrides_relative_to_the_caller(tmp_path, monkeypatch):
+    from pipeline.api import analyse
+
+    corpus = tmp_path / "texts"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "---\ntitle: مذكرة\n---\n# عنوان\n\nتعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين.\n", encoding="utf-8"
+    )
+    config = tmp_path / "configs" / "c.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        "name: t\ncorpus: nowhere\noutput: nowhere\nstages: {ingest: {impl: files}, structure: {impl: document}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    run = analyse(config, corpus="texts", output="out")
+    assert run.path == (tmp_path / "out").resolve()
+    assert list(run.units["text"]) == ["عنوان", "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين."]
+    assert run.info["config"] == str(config.resolve())  # absolute: a notebook re-runs it from anywhere
+    with pytest.raises(ConfigError, match="corpuss"):
+        analyse(config, corpuss="texts")
+    assert pipeline.analyse is not None and callable(pipeline.analyse)

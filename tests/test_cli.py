@@ -114,6 +114,19 @@ def test_repair_reads_files_in_any_encoding_and_takes_config_options(tmp_path: P
     assert kept.returncode == 0 and "آانت" in kept.stdout
 
 
+def test_repair_reads_docx_html_and_markdown_as_ingest_does(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("آانت الآليات القائمة آافية لتعزیز التعاون")
+    document.save(str(tmp_path / "d.docx"))
+    (tmp_path / "p.html").write_text("<div>آانت الآليات القائمة آافية لتعزیز التعاون</div>", encoding="utf-8")
+    (tmp_path / "m.md").write_text("# [آانت](x) الآليات القائمة آافية لتعزیز التعاون\n", encoding="utf-8")
+    for name, start in (("d.docx", ""), ("p.html", ""), ("m.md", "# ")):
+        result = cli("repair", str(tmp_path / name))
+        assert result.returncode == 0 and result.stdout == f"{start}كانت الآليات القائمة كافية لتعزيز التعاون\n", name
+
+
 def test_repair_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = cli("repair", str(tmp_path / "nope.txt"))
     assert result.returncode == 1

@@ -144,7 +144,7 @@ def run_info(
     return {
         "name": config.name,
         "run_id": run_id,
-        "config": str(config.path),
+        "config": str(Path(config.path).resolve()),  # absolute: a notebook re-runs it from anywhere
         "config_hash": config.content_hash,
         "versions": plan.versions,
         "started": now(started),
