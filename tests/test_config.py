@@ -285,3 +285,18 @@ def test_a_wrong_option_does_not_hide_a_wrong_file_named_by_another_option(tmp_p
     lines = str(info.value).splitlines()
     assert any("stages.themes.options.threshold: expected one of" in line for line in lines), lines
     assert any(line.startswith(f"{bad}: themes[0].seedz: unknown key") for line in lines), lines
+
+
+def test_a_cue_term_on_both_poles_of_an_axis_is_an_error(tmp_path: Path) -> None:
+    from pipeline.stages.stakeholders.actors import load_axes
+
+    path = tmp_path / "positions.yaml"
+    path.write_text(
+        "axes:\n  a:\n    negative: {id: n, terms: [الأمن الوطني, السيادة]}\n"
+        "    positive: {id: p, terms: [حماية, الامن الوطني]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError, match=r"axes\.a\.positive\.terms\[1\]: term .*also a negative term .*normalisation"
+    ):
+        load_axes(path)

@@ -143,6 +143,13 @@ class PositionsFile(DataModel):
             aid = shown(key, 40, quote=False)
             if axis.negative.id == axis.positive.id:
                 lines.append(f"axes.{aid}.positive.id: the two poles need different ids")
+            # a cue term on both poles would count for one of them only (the first matched)
+            negative = {alias_key(term): term for term in axis.negative.terms}
+            for i, term in enumerate(axis.positive.terms):
+                twin = negative.get(alias_key(term))
+                if twin is not None and alias_key(term):
+                    same = "" if twin == term else f" (as {shown(twin)}: the same after normalisation)"
+                    lines.append(f"axes.{aid}.positive.terms[{i}]: term {shown(term)} is also a negative term{same}")
             refs = axis.wordscores.references if axis.wordscores else ()
             for i, ref in enumerate(refs):
                 if sum(value is not None for value in (ref.unit, ref.file, ref.text)) != 1:
