@@ -50,6 +50,7 @@ class RunSummary:
     run_id: str = ""
     changes: Changes | None = None
     unchanged: bool = False  # nothing changed since the last run: results kept as they were
+    kept_run_id: str = ""  # when unchanged: the run whose results are kept (the figures are its own)
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # files of the corpus not read (extension), "<path>: not read (...)"

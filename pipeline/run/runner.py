@@ -223,8 +223,13 @@ def reanalyse(config: Config, quiet: bool = False, refit: bool = False) -> Itera
     yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
     if summary.models:
         yield f"corpus-level models: {summary.models['reason']}"
+    if summary.unchanged:  # nothing was published: say whose results and figures these are
+        yield f"kept: the results of run {summary.kept_run_id or '(unknown)'}; its figures:"
     yield from summary.lines()
-    yield f"run: {summary.run_id} ({summary.seconds:.1f} s)"
+    if summary.unchanged:
+        yield f"run: {summary.run_id} recorded in the history, nothing published ({summary.seconds:.1f} s)"
+    else:
+        yield f"run: {summary.run_id} ({summary.seconds:.1f} s)"
 
 
 def _history() -> Any:
@@ -276,6 +281,7 @@ def _record_unchanged(
         run_id=run_id,
         changes=changes,
         unchanged=True,
+        kept_run_id=str(previous.get("run_id") or ""),
         seconds=record["seconds_total"],
         warnings=tuple(previous.get("warnings", [])),
         skipped=tuple(previous.get("skipped", [])),

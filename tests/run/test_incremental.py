@@ -226,6 +226,9 @@ def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setu
     assert results(output) == expected
     lines = list(runner.reanalyse(config.load(changed), quiet=True))
     assert "reused: 6 documents -- nothing changed, previous results kept" in lines
+    published = os.path.basename(os.readlink(output / "current"))
+    assert f"kept: the results of run {published}; its figures:" in lines  # not this run's: it published nothing
+    assert lines[-1].startswith("run: ") and "recorded in the history, nothing published" in lines[-1]
     assert results(output) == expected
     assert list(history.runs(output)["status"]) == ["ok", "ok", "ok", "ok", "unchanged"]
     assert len(list((output / "runs").iterdir())) == 2  # the published run and the one before
