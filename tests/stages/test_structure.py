@@ -136,3 +136,25 @@ def test_logical_order_layout_and_unknown_numbers() -> None:
     ]
     assert units[1].text == "هذه فقرة أولى تستمر هنا."
     assert units[0].text == "أولا - مقدمة"
+
+
+def test_a_labelled_series_of_short_lines_is_items_not_headings():
+    from pipeline.stages.structure.general import split_general
+
+    goals = "\n\n".join(
+        [
+            "الهدف 1: القضاء على الفقر بجميع أشكاله في كل مكان",
+            "الهدف 2: القضاء على الجوع وتحقيق الأمن الغذائي وتحسين التغذية وتعزيز الزراعة المستدامة",
+            "الهدف 5: تحقيق المساواة بين الجنسين",
+            "الهدف 6: ضمان توافر المياه",
+        ]
+    )
+    units, _, _ = split_general("sdg", goals)
+    assert [u.kind for u in units] == ["paragraph"] * 4
+    targets = "\n\n".join(
+        ["1-1-title القضاء على الفقر المدقع", "1-a-title كفالة حشد الموارد", "1-b-title وضع أطر سياساتية"]
+    )
+    assert [u.kind for u in split_general("sdg", targets)[0]] == ["paragraph"] * 3
+    # a numbered title over its text stays a heading; two such titles in a row are not a series
+    text = "الفصل 1: مقدمة\n\nتعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين.\n\nالفصل 2: الأهداف\n\nنص الفصل الثاني هنا."
+    assert [u.kind for u in split_general("doc", text)[0]] == ["heading", "paragraph", "heading", "paragraph"]

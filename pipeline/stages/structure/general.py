@@ -45,6 +45,14 @@ NUMBERED_HEADING = re.compile(
     rf"^\s*(?:(?:[0-9\u0660-\u0669]{{1,2}}(?:[.\-][0-9\u0660-\u0669]{{1,2}})*|{ORDINALS}|[IVX]{{1,5}})\s*[-–.:)]\s*|"
     rf"(?:{ORDINALS})\s+)(?P<title>\S.*)$"
 )
+# The label a series of items starts with: a word and a number («الهدف 3:», «المادة 12 -») or a
+# dotted/dashed number («1.2», «1-2-title», «16-b»).  Its shape (the word, the count of number parts) is
+# what sibling items share.
+ITEM_LABEL = re.compile(
+    r"^\s*(?:(?P<word>[^\s\d\u0660-\u0669]{2,20})\s+)?(?P<number>[0-9\u0660-\u0669]{1,3}(?:[.\-](?:[0-9\u0660-\u0669]{1,3}|[a-z]\b))*)"
+    r"(?:\s*[:.\-–)]|\s|-[A-Za-z]+\s)"
+)
+ITEM_RUN = 3  # this many single-line blocks in a row with the same label shape are a list, not headings
 LIST_ITEM = re.compile(
     r"^\s*(?:[-*•▪●◦■□✓➢►–—·]|[0-9\u0660-\u0669]{1,3}\s*[.)\-]|\([0-9\u0660-\u0669a-zأ-ي]{1,3}\)|[a-zأ-ي][.)])\s+\S"
 )
@@ -65,6 +73,28 @@ DIGIT_CELL = re.compile(r"^[\s%٪+\-−.,٫٬0-9\u0660-\u0669]+$")
 def _clean(line: str) -> str:
     """A line without markdown emphasis markers (``**``), which are not text."""
     return EMPHASIS.sub("", line).strip()
+
+
+def _item_runs(blocks: list[list[str]]) -> set[int]:
+    """Indexes of single-line blocks that are items of a labelled series (``ITEM_RUN`` or more in a
+    row whose labels share a shape: «الهدف 1: …», «الهدف 2: …»): each is a paragraph however short,
+    never a heading (a heading stands over text, not beside its siblings)."""
+    shapes: list[tuple[str, int] | None] = []
+    for block in blocks:
+        found = ITEM_LABEL.match(_clean(block[0])) if len(block) == 1 else None
+        shapes.append(
+            (found.group("word") or "", found.group("number").count(".") + found.group("number").count("-"))
+            if found
+            else None
+        )
+    items: set[int] = set()
+    start = 0
+    for i in range(1, len(shapes) + 1):
+        if i == len(shapes) or shapes[i] is None or shapes[i] != shapes[start]:
+            if shapes[start] is not None and i - start >= ITEM_RUN:
+                items.update(range(start, i))
+            start = i
+    return items
 
 
 def _is_heading_line(line: str) -> bool:
@@ -391,7 +421,8 @@ def split_general(
     # a line, or wrapped text without paragraph spacing (blocks of ``LINE_MODE_LINES`` lines on average;
     # blank-line paragraphs average 1.5 to 4 lines in the documents seen) -- is cut by its lines.
     line_mode = len(blocks) < 3 or sum(map(len, blocks)) >= LINE_MODE_LINES * len(blocks)
-    for block in blocks:
+    items = _item_runs(blocks)
+    for index, block in enumerate(blocks):
         segments = _segments(block)
         for kind, lines in segments:
             if kind == "heading":
@@ -410,7 +441,7 @@ def split_general(
                 last_paragraph = None
                 continue
             whole = len(segments) == 1
-            if len(lines) <= 2 and whole and all(_is_heading_line(line) for line in lines):
+            if len(lines) <= 2 and whole and index not in items and all(_is_heading_line(line) for line in lines):
                 build.add("heading", [" ".join(_clean(line) for line in lines)])
                 last_paragraph = None
                 continue
