@@ -117,6 +117,7 @@ def test_analyse_runs_a_config_with_overrides_relative_to_the_caller(tmp_path, m
     assert run.path == (tmp_path / "out").resolve()
     assert list(run.units["text"]) == ["عنوان", "تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين."]
     assert run.info["config"] == str(config.resolve())  # absolute: a notebook re-runs it from anywhere
+    assert run.info["documents"][0]["meta"] == {"title": "مذكرة"}  # the front matter, in run.json
     with pytest.raises(ConfigError, match="corpuss"):
         analyse(config, corpuss="texts")
     assert pipeline.analyse is not None and callable(pipeline.analyse)

@@ -158,6 +158,7 @@ def run_info(
                 "encoding": r.encoding,
                 "units": r.n_units or len(r.units),
                 **({"profile": r.profile} if r.profile else {}),
+                **({"meta": dict(sorted(r.meta.items()))} if getattr(r, "meta", None) else {}),
                 "layout": notes[r.source][0],
                 "warnings": notes[r.source][1],
             }

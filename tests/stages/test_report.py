@@ -123,6 +123,9 @@ def test_report_of_the_bundled_corpus(report_run):
     plain = re.sub(r"<[^>]+>", "", section(html, "paragraphs"))
     words = first["text"].split()[:6]
     assert " ".join(words).replace("&", "&amp;") in plain
+    # the document's metadata (corpora/un-igov-ar/metadata.yaml) names it in the corpus section
+    corpus = section(html, "corpus")
+    assert "A/66/77–E/2011/103" in corpus and "(2011)" in corpus and "تعزيز التعاون بشأن قضايا السياسة العامة" in corpus
 
 
 def test_report_is_self_contained(report_run):
