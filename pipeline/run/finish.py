@@ -71,7 +71,15 @@ def finish(
     outputs.plan_models(plan, refit)
     outputs.fit_corpus(seconds)
     with staging_folder(config.output, run_id) as staging:
-        info = lambda: run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)  # noqa: E731
+
+        def info() -> dict:
+            """run.json as far as known (the report reads it): with what changed and the models' decision."""
+            data = run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)
+            data["changes"] = changes.to_json()
+            if outputs.models is not None:
+                data["models"] = outputs.models.to_json()
+            return data
+
         if outputs.corpus_slots:
             outputs.run_corpus_stages(staging, counts, seconds, info)
         elif spool is not None and spool.sources == [r.source for r in good]:

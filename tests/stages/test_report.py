@@ -126,6 +126,8 @@ def test_report_of_the_bundled_corpus(report_run):
     # the document's metadata (corpora/un-igov-ar/metadata.yaml) names it in the corpus section
     corpus = section(html, "corpus")
     assert "A/66/77–E/2011/103" in corpus and "(2011)" in corpus and "تعزيز التعاون بشأن قضايا السياسة العامة" in corpus
+    # and says what the run did (a first run: every document new, the models fitted)
+    assert "(this run: 1 new, 0 changed, 0 removed, 0 unchanged; corpus-level models refitted: " in corpus
 
 
 def test_report_is_self_contained(report_run):

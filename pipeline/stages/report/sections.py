@@ -123,6 +123,9 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
         # documents with warnings of their own (no paragraph, little text); stage warnings are not documents
         "warned_documents": sum(1 for d in info.get("documents") or [] if d.get("warnings")),
         "skipped": info.get("skipped") or [],
+        # what this run did with the previous one: documents new/changed/removed, models reused or refitted
+        "changes": info.get("changes") or {},
+        "models": info.get("models") or {},
         "furniture": sum(int(v) for k, v in kinds.items() if k in ("furniture_repeated", "furniture_page_numbers")),
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),
         "repair_ran": repair is not None,
