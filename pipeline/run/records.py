@@ -63,7 +63,7 @@ class RunSummary:
         out = [
             f"documents: {self.documents} analysed, {len(self.failed)} failed",
             f"units: {self.units} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
-            f"repairs: {repairs}",
+            f"repairs: {repairs}" + (f" ({self._top_repairs()})" if repairs else ""),
         ]
         layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
         if layouts:
@@ -92,6 +92,12 @@ class RunSummary:
         if self.report is not None:
             out.append(f"report: {self.report}")
         return out
+
+    def _top_repairs(self, n: int = 3) -> str:
+        """The ``n`` commonest repair steps, «strip_kashida 1055, repair_kaf 12»: what the total is made of."""
+        steps = {k: v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_") and v}
+        top = sorted(steps.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return ", ".join(f"{k} {v}" for k, v in top) + (", ..." if len(steps) > n else "")
 
 
 def skip_reasons(notes: Sequence[str]) -> str:
