@@ -41,3 +41,11 @@ def quoted(path: str | os.PathLike) -> str:
     if text.isprintable():
         return text
     return re.sub(r"\\udc([89a-f][0-9a-f])", r"\\x\1", repr(text))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key that orders the numbers inside names by value: ``doc/p2`` before ``doc/p10``."""
+    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(name))

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from pipeline.config import load
+from pipeline.names import natural_key
 from pipeline.records import Document
 from pipeline.run import runner
 from pipeline.stages.ingest import FileIngestor, doc_id_for, find_corpus_files, skipped_corpus_files
@@ -98,6 +99,9 @@ def test_vision2030_candidate_themes_are_topics(tmp_path: Path) -> None:
         members = [units[uid] for uid in candidate["units"]]
         assert all(u["kind"] == "paragraph" for u in members)
         assert sum(len(u["text"]) for u in members) / len(members) > 150  # prose, not headers
+        assert candidate["units"] == sorted(candidate["units"], key=natural_key)  # p2 before p10
+        shown = [" ".join(t["text"].split()) for t in candidate["typical"]]
+        assert len(shown) == len(set(shown))  # a repeated line is one typical paragraph
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert info["documents"][0]["layout"] == "general" and info["documents"][0]["warnings"] == []
 
@@ -601,3 +605,11 @@ def test_converter_footers_with_section_names_are_furniture() -> None:
     assert [u.text for u in structure.units if u.kind == "paragraph"] == body
     assert not any(title in u.text or "حفظ التراث" in u.text for u in structure.units)
     assert structure.counts["furniture_repeated"] == 9  # 6 footers holding the title, 3 «07 / حفظ التراث»
+
+
+def test_typical_paragraphs_are_distinct_and_unit_ids_sort_by_number() -> None:
+    from pipeline.stages.themes.describe import _distinct
+
+    texts = ["الهيكل التنظيمي  الإطار", "نص آخر", "الهيكل التنظيمي الإطار", "نص ثالث"]
+    assert _distinct([0, 2, 1, 3], texts) == [0, 1, 3]
+    assert sorted(["d/p10", "d/p2", "c/p3", "d/p1"], key=natural_key) == ["c/p3", "d/p1", "d/p2", "d/p10"]

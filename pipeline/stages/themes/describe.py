@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.names import natural_key
 from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
 from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn
 from pipeline.stages.themes.taxonomy import Theme
@@ -75,8 +76,10 @@ class ThemeDescription:
                     id=f"candidate_{digest}",
                     size=len(members),
                     top_terms=top,
-                    typical=[{"unit_id": pids[m], "text": ptexts[m]} for m in typical[: self.typical]],
-                    units=sorted(pids[m] for m in members),
+                    typical=[
+                        {"unit_id": pids[m], "text": ptexts[m]} for m in _distinct(typical, ptexts)[: self.typical]
+                    ],
+                    units=sorted((pids[m] for m in members), key=natural_key),
                     nearest_theme=themes[int(np.argmax(mean_scores))].id if mean_scores.max() > 0 else None,
                 )
             )
@@ -117,3 +120,16 @@ class ThemeDescription:
             )
             out.append([t for t, _ in ranked[: self.top_terms]])
         return out
+
+
+def _distinct(members: list[int], texts: list[str]) -> list[int]:
+    """``members`` without those whose text (spaces squashed) an earlier one already has: a page's menu
+    line repeated on every page is one typical paragraph, not three."""
+    seen: set[str] = set()
+    kept = []
+    for m in members:
+        key = " ".join(texts[m].split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(m)
+    return kept
