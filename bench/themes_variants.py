@@ -57,7 +57,8 @@ def main() -> int:
         taxonomy = Path(config_module.load(args.config).stages["themes"].options["taxonomy"])
         extra = with_extra_examples(taxonomy, EXTRA, Path(tmp) / "themes.yaml")
         _, more = tv.split_vectors(args.split, args.config, taxonomy=extra, store=args.store, rows=rows)
-    results["extra examples (definitions)"] = tv.VARIANTS["default"](more)
+    for name in tv.EXTRA_VARIANTS:
+        results[f"+extra: {name}"] = tv.VARIANTS[name](more)
     truth = ev.indicator([r["themes"] for r in rows], vectors.theme_ids)
     print(f"split {args.split}: {len(rows)} paragraphs; macro-F1 over the themes present; 95% bootstrap "
           f"intervals over paragraphs ({args.n_boot} resamples), differences paired with the default; "
