@@ -51,7 +51,8 @@ class Vectors:
     of the reference texts with ``ref_owner`` ``(s,)``, ``ref_seeds`` ``(r, T)`` and ``ref_docs`` their seed
     evidence and features, ``example`` ``(r,)`` the references that are examples (not a description, which
     lists a theme's topics rather than reading like a paragraph), ``distinct`` ``(n, T)`` how many distinct
-    seed phrases of each theme a unit contains."""
+    seed phrases of each theme a unit contains, ``ref_texts`` the reference texts, ``encoder`` the
+    :class:`~pipeline.stages.themes.semantic.VectorCache` that encoded them."""
 
     unit: np.ndarray
     sentence: np.ndarray
@@ -68,6 +69,8 @@ class Vectors:
     ref_docs: list[list[str]] = field(default_factory=list)
     example: np.ndarray | None = None
     distinct: np.ndarray | None = None
+    ref_texts: list[str] = field(default_factory=list)
+    encoder: Any = None  # a VectorCache (the reference mixtures are encoded on demand)
 
     @property
     def n_themes(self) -> int:
@@ -110,6 +113,8 @@ def vectors_of(data: Any, theme_ids: list[str], cache: sm.VectorCache, descripti
         ref_docs=[list(data.featurize(t)) if data.featurize else t.split() for t in ref_texts],
         example=example,
         distinct=distinct_seeds(matcher, norm).reshape(len(texts), len(refs)),
+        ref_texts=ref_texts,
+        encoder=cache,
     )  # fmt: skip
 
 
@@ -217,22 +222,60 @@ def reference_scores(v: Vectors, k: int = 3, temperature: float = 0.07, seed_wei
     of :class:`Vectors`.  Looks at no label of the corpus."""
     if v.ref_sentence is None or v.ref_owner is None or v.ref_seeds is None:
         raise ValueError("reference_scores needs Vectors made by vectors_of (the reference fields)")
-    classes = v.n_themes + 1
     r = len(v.reference)
-    own = v.reference @ v.reference.T
-    own[np.arange(r), np.arange(r)] = -2.0  # below any cosine: never among the k best
-    each = v.ref_sentence @ v.reference.T
-    each[np.arange(len(each)), v.ref_owner] = -2.0
-    whole = sm._top_mean(own, v.group, classes, k)
+    options = dict(k=k, temperature=temperature, seed_weight=seed_weight, expand_terms=expand_terms,
+                   expand_weight=expand_weight, expand_confident=expand_confident)  # fmt: skip
+    return _left_out_scores(v, v.reference, v.ref_sentence, v.ref_owner, np.arange(r)[:, None], v.ref_seeds,
+                            v.ref_docs, **options)  # fmt: skip
+
+
+def _left_out_scores(v: Vectors, unit: np.ndarray, sentence: np.ndarray, owner: np.ndarray, left_out: np.ndarray,
+                     seeds: np.ndarray, docs: list[list[str]], k: int = 3, temperature: float = 0.07,
+                     seed_weight: float = 0.5, expand_terms: int = 20, expand_weight: float = 0.2,
+                     expand_confident: float = 0.5) -> np.ndarray:  # fmt: skip
+    """The default score of ``m`` calibration texts (``unit`` ``(m, 512)``, their sentences ``sentence`` with
+    ``owner``, ``seeds`` ``(m, T)``, ``docs``) with the references ``left_out`` ``(m, x)`` (indices) removed
+    from their classes for that text."""
+    classes = v.n_themes + 1
+    whole_sims = unit @ v.reference.T
+    whole_sims[np.arange(len(unit))[:, None], left_out] = -2.0  # below any cosine: never among the k best
+    each = sentence @ v.reference.T
+    each[np.arange(len(each))[:, None], left_out[owner]] = -2.0
+    whole = sm._top_mean(whole_sims, v.group, classes, k)
     best = np.full_like(whole, -1.0)
-    np.maximum.at(best, v.ref_owner, sm._top_mean(each, v.group, classes, k))
-    share = shares((whole + best) / 2.0, temperature)
-    scores = np.clip(share + seed_weight * v.ref_seeds, 0.0, 1.0)
+    np.maximum.at(best, owner, sm._top_mean(each, v.group, classes, k))
+    scores = np.clip(shares((whole + best) / 2.0, temperature) + seed_weight * seeds, 0.0, 1.0)
     if not (expand_terms and expand_weight):
         return scores
     corpus = combine(v, shares(similarities(v, k), temperature), seed_weight, 0)
     wanted = learned_sets(v, corpus >= expand_confident, expand_terms)
-    return np.clip(scores + expand_weight * learned_share(v.ref_docs, wanted), 0.0, 1.0)
+    return np.clip(scores + expand_weight * learned_share(docs, wanted), 0.0, 1.0)
+
+
+def mixture_scores(v: Vectors, pairs: int = 3, seed: int = 0, **options: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(scores ``(m, T)``, truth ``(m, T)``) of synthetic two-reference paragraphs: each example joined with
+    ``pairs`` other examples drawn at random (``numpy`` generator seeded with ``seed``: deterministic),
+    encoded as one text (through ``v.encoder``), its sentences those of the two; both references are left
+    out of their classes.  Such a text is about the themes of its two parts ("no theme" parts add none): it
+    imitates a paragraph whose softmax share is split, which single references never are.  Seed evidence of
+    the two adds (``1 - e^-(a+b)``)."""
+    if v.encoder is None or v.ref_sentence is None or v.ref_owner is None or v.ref_seeds is None:
+        raise ValueError("mixture_scores needs Vectors made by vectors_of (the reference fields and encoder)")
+    rng = np.random.default_rng(seed)
+    examples = np.flatnonzero(v.example if v.example is not None else np.ones(len(v.reference), dtype=bool))
+    first = np.repeat(examples, pairs)
+    second = np.array([rng.choice(examples[examples != a]) for a in first])
+    unit = v.encoder.encode([f"{v.ref_texts[a]} {v.ref_texts[b]}" for a, b in zip(first, second, strict=True)])
+    rows = [np.flatnonzero(np.isin(v.ref_owner, pair)) for pair in zip(first, second, strict=True)]
+    owner = np.array([i for i, found in enumerate(rows) for _ in found])
+    sentence = v.ref_sentence[np.concatenate(rows)]
+    seeds = 1.0 - (1.0 - v.ref_seeds[first]) * (1.0 - v.ref_seeds[second])
+    docs = [v.ref_docs[a] + v.ref_docs[b] for a, b in zip(first, second, strict=True)]
+    left_out = np.stack([first, second], axis=1)
+    scores = _left_out_scores(v, unit.astype(np.float64), sentence, owner, left_out, seeds, docs, **options)
+    themes = np.arange(v.n_themes)[None, :]
+    truth = (v.group[first][:, None] == themes) | (v.group[second][:, None] == themes)
+    return scores, truth
 
 
 def f1_cut(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
@@ -252,17 +295,20 @@ def f1_cut(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
     return best, best_f1
 
 
-def reference_cuts(v: Vectors, rule: str = "f1", shrink: float = 0.0, target: float = 0.8, **score: Any
-                   ) -> np.ndarray:  # fmt: skip
+def reference_cuts(v: Vectors, rule: str = "f1", shrink: float = 0.0, target: float = 0.8, mixtures: bool = False,
+                   **score: Any) -> np.ndarray:  # fmt: skip
     """``(T,)`` per-theme cuts chosen on the leave-one-out scores of the taxonomy's examples
     (:func:`reference_scores`), never on a corpus label.  For theme ``j`` the positives are its examples,
     the negatives every other example and the "no theme" examples.  ``rule``: ``f1`` (the cut of best F1
     there) or ``recall`` (the highest cut keeping ``target`` of the positives).  ``shrink`` in [0, 1]
-    pulls every cut toward the one cut of best F1 over all (example, theme) pairs pooled."""
-    scores = reference_scores(v, **score)
-    use = v.example if v.example is not None else np.ones(len(scores), dtype=bool)
-    s, group = scores[use], v.group[use]
-    truth = group[:, None] == np.arange(v.n_themes)[None, :]
+    pulls every cut toward the one cut of best F1 over all (example, theme) pairs pooled.  ``mixtures``: the
+    calibration texts are :func:`mixture_scores`' two-reference paragraphs instead of single examples."""
+    if mixtures:
+        s, truth = mixture_scores(v, **score)
+    else:
+        scores = reference_scores(v, **score)
+        use = v.example if v.example is not None else np.ones(len(scores), dtype=bool)
+        s, truth = scores[use], v.group[use][:, None] == np.arange(v.n_themes)[None, :]
     if rule == "f1":
         cuts = np.array([f1_cut(s[:, j], truth[:, j])[0] for j in range(v.n_themes)])
     elif rule == "recall":
@@ -425,6 +471,7 @@ VARIANTS: dict[str, Variant] = {
     "reference cuts, F1 (LOO), floor 0.35": _reference_cut("f1"),
     "reference cuts, F1, shrunk 0.5": _reference_cut("f1", 0.5),
     "reference cuts, recall 0.9": _reference_cut("recall", target=0.9),
+    "mixture cuts, F1 (LOO), floor 0.35": _reference_cut("f1", mixtures=True),
     "seed rescue dev+econ, >=2 seeds, share>=.2": _seed_rescue(("development", "economy")),
     "prior shift (EM, power 0.5)": _otsu(lambda v: combine(v, prior_shift(similarities(v), v.fit))),
 }
@@ -432,6 +479,7 @@ EXTRA_VARIANTS = (  # also run on the scores with bench/themes_extra_examples.ya
     "default",
     "reference cuts, F1 (LOO), floor 0.35",
     "reference cuts, F1, shrunk 0.5",
+    "mixture cuts, F1 (LOO), floor 0.35",
     "prior shift (EM, power 0.5)",
 )
 

@@ -195,3 +195,33 @@ def test_prior_shift_moves_share_toward_the_corpus_common_class():
     np.testing.assert_array_equal(shifted, tv.prior_shift(sims, fit, power=0.5))
     assert shifted[:, 0].mean() > tv.shares(sims)[:, 0].mean()  # the common theme gains
     assert shifted[:, 1].mean() < tv.shares(sims)[:, 1].mean()
+
+
+class _SumEncoder:
+    """Encodes a text of reference names ("r0 r3") as the normalised sum of those references' vectors."""
+
+    def __init__(self, reference: np.ndarray) -> None:
+        self.reference = reference
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([_unit(sum(self.reference[int(w[1:])] for w in t.split())) for t in texts])
+
+
+def test_mixture_scores_pair_examples_and_split_the_share():
+    v = reference_toy()
+    v.ref_texts = [f"r{i}" for i in range(len(v.reference))]
+    v.encoder = _SumEncoder(v.reference)
+    scores, truth = tv.mixture_scores(v, pairs=2, k=1, expand_weight=0.0)
+    again, _ = tv.mixture_scores(v, pairs=2, k=1, expand_weight=0.0)
+    np.testing.assert_array_equal(scores, again)  # seeded: deterministic
+    assert scores.shape == truth.shape == (2 * len(v.reference), 2)
+    first = np.repeat(np.arange(len(v.reference)), 2)
+    assert truth[first == 0, 0].all()  # every pair holding an example of theme 0 is about theme 0
+    singles = tv.reference_scores(v, k=1, expand_weight=0.0)
+    both = truth.all(axis=1)  # a theme-0 example joined with a theme-1 example: the share is split
+    assert both.any() and scores[both].max() < 0.6 and singles[:3].max(axis=1).min() > 0.9
+    plain = tv.reference_cuts(v, "f1", k=1, expand_weight=0.0)
+    mixed = tv.reference_cuts(v, "f1", mixtures=True, k=1, expand_weight=0.0)
+    assert mixed.shape == plain.shape and (mixed <= plain + 1e-9).all()
+    with pytest.raises(ValueError, match="encoder"):
+        tv.mixture_scores(reference_toy())
