@@ -43,6 +43,7 @@ _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
+_LOW = -1e18  # a pair the main loop of the search never takes
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
 _NO_SPACE_AFTER = frozenset("(“")
 
@@ -161,7 +162,11 @@ class ReadingOrder:
             return self.model.oov + 2.0 if left and piece not in _PROCLITICS else None
         key = self.key_of(piece)
         score = self.model.unigram(key)
-        return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
+        if score >= _COMMON_PIECE:
+            return score
+        # Rare in the table but a word of the lexicon and long enough not to be a fragment
+        # («معالجتها|مجموعات»); rare short words («لمع», «الجب») are likelier fragments.
+        return self.model.oov + 2.0 if len(key) >= 5 and self.known(piece) else None
 
     def _word(self, piece: str) -> bool:
         """A known word, or a known word behind proclitics the lexicon has not seen it with
@@ -335,7 +340,9 @@ class ReadingOrder:
         for j in range(1, n):
             prefix[j + 1] = prefix[j] + self._pair(units[j - 1], units[j])
         cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
-        joined: set[tuple[int, int]] = set()  # junctions where two pieces are re-joined into one word
+        # Junctions where two pieces re-join into one word: the word's model token and the change in
+        # score of the unit after its right piece (``_join_deltas``).
+        joined: dict[tuple[int, int], tuple[str, float]] = {}
         # A re-join needs a fragment on one side (``joins``): most pairs are two words, checked once here.
         fragment = [bool(unit.key) and self.fragment(unit.text) for unit in units]
         keys = [unit.key for unit in units]
@@ -349,11 +356,24 @@ class ReadingOrder:
                 if not right:
                     continue  # a mark the model does not see
                 if left and (fragment[x] or fragment[y]) and self.joins(units[x].text, units[y].text):
-                    joined.add((x, y))
+                    joined[(x, y)] = self._join_deltas(units, x, y)
+                    row[y] = _LOW  # scored apart (``reorder``): its delta depends on the chunks' lengths
                 else:
                     row[y] = logp(left, right)
             rows.append(row)
         return units, prefix, cut, rows, joined
+
+    def _join_deltas(self, units: list[_Unit], x: int, y: int) -> tuple[str, float]:
+        """The model token of the word ``units[x]`` + ``units[y]`` (read in that order) make, and the
+        change in score when the unit after ``y`` in the raw line is read after that word rather
+        than after the piece.  Without this a re-joined word is two out-of-vocabulary pieces
+        («التع» + «اون» for «التعاون»), and a reading that restores it gains little over one that
+        does not."""
+        whole = self.key_of(units[x].text + units[y].text)
+        right = 0.0
+        if y + 1 < len(units) and units[y + 1].key:
+            right = self._logp(whole, units[y + 1].key) - self._logp(units[y].key, units[y + 1].key)
+        return whole, right
 
     def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
@@ -364,6 +384,9 @@ class ReadingOrder:
         units, prefix, cut, rows, joined = analysed
         n = len(units)
         context_unit = self._context_unit(context)
+        joins_after: list[list[int]] = [[] for _ in range(n)]
+        for x, y in sorted(joined):
+            joins_after[x].append(y)
 
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
@@ -376,15 +399,46 @@ class ReadingOrder:
         back: list[list[int]] = [[-1] * (n + 1) for _ in range(n)]
         for a in range(n):
             best[a][n] = self._pair(context_unit, units[a]) + internal(a, n) - cut[a]
+        keys = [unit.key for unit in units]
+        context_key = context_unit.key if context_unit is not None else ""
+        logp = self._logp
         for b in range(n, 0, -1):
             for a in range(b - 1, 0, -1):
                 score = best[a][b]
                 if score == low:
                     continue
-                row = rows[b - 1]
+                x = b - 1  # the chunk's last unit, read just before the next chunk's first
                 base = score + prefix[a]  # + internal(start, a) = prefix[a] - prefix[start + 1]
+                # The unit read before x: inside its chunk, else the previous chunk's last, else the context.
+                previous = x - 1 if x > a else (back[a][b] - 1 if b < n else -1)
+                whole = joined.get((previous, x)) if x == a and previous >= 0 else None
+                if whole is not None:
+                    # x is a one-unit chunk, the right piece of a word re-joined before it: the next
+                    # chunk's first unit is read after that whole word, not after the piece.
+                    for start in range(a):
+                        pair = logp(whole[0], keys[start]) if keys[start] else 0.0
+                        value = base - prefix[start + 1] + pair - cut[start]
+                        if value > best[start][a]:
+                            best[start][a] = value
+                            back[start][a] = b
+                    continue
+                row = rows[x]
                 for start in range(a):
                     value = base - prefix[start + 1] + row[start] - cut[start]
+                    if value > best[start][a]:
+                        best[start][a] = value
+                        back[start][a] = b
+                if not joins_after[x]:
+                    continue
+                before = keys[previous] if previous >= 0 else context_key
+                for start in joins_after[x]:
+                    if start >= a:
+                        continue
+                    word, right = joined[(x, start)]
+                    # The whole word scored after the unit before its left piece and before the unit
+                    # after its right piece (when that is in the right piece's chunk; else see above).
+                    value = base - prefix[start + 1] - cut[start] + logp(before, word) - logp(before, keys[x])
+                    value += right if start + 1 < a else 0.0
                     if value > best[start][a]:
                         best[start][a] = value
                         back[start][a] = b
