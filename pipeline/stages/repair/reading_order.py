@@ -42,6 +42,7 @@ _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
+_HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
 _LOW = -1e18  # a pair the main loop of the search never takes
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
@@ -67,7 +68,12 @@ class _Unit:
     before: str  # raw separator before the unit: "" (glued), " " or a gap
 
 
-def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[str], str]) -> list[_Unit]:
+def _units(
+    line: str,
+    split_word: Callable[[str], list[str]],
+    key_of: Callable[[str], str],
+    split_head: Callable[[str], list[str]] | None = None,
+) -> list[_Unit]:
     units: list[_Unit] = []
     position = 0
     for match in _UNIT_RE.finditer(line):
@@ -81,7 +87,10 @@ def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[
         elif len(text) == 1 and not ("\u0621" <= text <= "\u064a" or text == "\u06cc"):
             units.append(_Unit(text, "", separator))
         else:
-            for index, piece in enumerate(split_word(text)):
+            pieces = split_word(text)
+            if split_head is not None and len(pieces) == 1 and line[position : position + 1] in (".", "،"):
+                pieces = split_head(text)
+            for index, piece in enumerate(pieces):
                 units.append(_Unit(piece, key_of(piece), separator if index == 0 else ""))
     return units
 
@@ -127,7 +136,9 @@ class ReadingOrder:
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
-        self._units = lru_cache(maxsize=1 << 12)(lambda text: _units(text, self.split_word, self.key_of))
+        self._units = lru_cache(maxsize=1 << 12)(
+            lambda text: _units(text, self.split_word, self.key_of, self.split_head)
+        )
         self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
@@ -208,6 +219,16 @@ class ReadingOrder:
             return [word]
         # Inside a piece only a split into words and lone letters is taken: «لمعالج» stays a fragment.
         return self.split_word(word[:cut], depth - 1, True) + self.split_word(word[cut:], depth - 1, True)
+
+    def split_head(self, word: str) -> list[str]:
+        """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
+        from the word after a seam and glued to a fragment before it («التع|ف» in «التعف. التعاون»,
+        of «التع|اون … ف|البعض»), the mirror of a lone letter on the left («إ|أن»).  Asked only of a
+        word glued to a stop (:func:`_units`): at a line's end «المعلو» is the head of «المعلو|مات»."""
+        last = len(word.rstrip("\u0467\u0640")) - 1  # the last letter (kashida glyphs follow it)
+        if last >= 3 and word[last] in _HEAD_LETTERS and not self._word(word) and self.fragment(word[:last]):
+            return [word[:last], word[last:]]
+        return [word]
 
     # -- search -----------------------------------------------------------------------------
 
