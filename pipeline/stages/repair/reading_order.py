@@ -34,7 +34,7 @@ _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 _UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line.
-_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
+_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)")
 _WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
@@ -99,7 +99,7 @@ def _damage_shown(units: list[_Unit]) -> bool:
     """Whether a line shows a chunk boundary: a wide gap inside it, a stop or comma opening it or glued
     to the next word.  Other lines are taken to be in reading order and are not searched (glued words
     alone are no evidence: clean text has unknown words that split)."""
-    if units[0].key in (".", "،", "/"):
+    if units[0].key in (".", "،", "/") or any(_mirrored(units, index) for index in range(len(units))):
         return True
     for left, right in itertools.pairwise(units):
         if len(right.before) >= 2:
@@ -111,6 +111,24 @@ def _damage_shown(units: list[_Unit]) -> bool:
         if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
             return True  # «.لهذا», «،لن»: a stop glued to the next word
     return False
+
+
+def _arabic(unit: _Unit) -> bool:
+    return bool(unit.key) and unit.key not in _MARK_KEYS
+
+
+def _mirrored(units: list[_Unit], index: int) -> bool:
+    """Whether ``units[index]`` is a bracket drawn mirrored, apart from what it holds: an opening
+    bracket followed by a space or ending the line («E/2009/10( ») or glued between two words, a
+    closing one after a space or opening it (« )اليونسكو»).  Clean text glues brackets to what they
+    hold and sets them apart from the words outside («من (1%) إلى»)."""
+    text = units[index].text
+    if text == "(":
+        if index + 1 == len(units) or units[index + 1].before:
+            return True
+        # Glued between two Arabic words («اليونسكو(المخصصة»): the closing bracket of the first.
+        return index > 0 and not units[index].before and _arabic(units[index - 1]) and _arabic(units[index + 1])
+    return text == ")" and (index == 0 or bool(units[index].before))
 
 
 class ReadingOrder:
@@ -294,6 +312,8 @@ class ReadingOrder:
             ):
                 return self.costs.edge
         left, right = units[index - 1], units[index]
+        if _mirrored(units, index - 1) or _mirrored(units, index):
+            return self.costs.mark  # a bracket drawn mirrored ends a chunk as often as a stop
         if not left.key or not right.key:
             return self.costs.space  # the model does not see quotes, brackets, #: no evidence for a cut there
         if left.key in _MARK_KEYS or right.key in _MARK_KEYS:
