@@ -22,19 +22,19 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.939 with 7
+    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.941 with 6
     # (0.925 with 12 before the third round: lam-alef words, the context unit, the tail gate; 0.929
     # with 10 before the fourth: re-joined words scored whole, rare lexicon words as pieces, a
-    # conjunction split off a fragment before a stop, mirrored brackets).
+    # conjunction split off a fragment before a stop, mirrored brackets, «إأن»).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.938 and model["below"] <= 7
+    assert model["mean_bigram_f1"] >= 0.94 and model["below"] <= 6
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.939 and 7 units below 0.9")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.941 and 6 units below 0.9")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -161,6 +161,18 @@ def test_mirrored_brackets_show_a_seam_and_end_a_chunk() -> None:
     # Brackets glued to what they hold and set apart from the words outside are clean text.
     assert not searcher.shows_seam("رفع مساهمة القطاع من أقل من (1%) إلى (5%) في الناتج")
     assert not searcher.shows_seam("أ. حسن سالم رئيس مجموعة الموارد البشرية(+202) 2258")
+
+
+def test_a_letter_cut_from_its_word_before_a_hamza_alef_is_a_seam() -> None:
+    # Seed line 416 (paragraph 28): no gap and no stray stop; only «إأن» («إ» of «إ|لى» glued to «أن»)
+    # shows the seam.  No word of the news sample opens with two hamza-alefs.
+    searcher = _reading_order()
+    line = "لى أن العكس إأن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير"
+    assert searcher.shows_seam(line)
+    fixed = fix_visual_order_line(line, "ينبغي", "lm")
+    assert fixed.startswith("أن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير")
+    assert "إلى" in fixed.split() and Counter(fixed.replace(" ", "")) == Counter(line.replace(" ", ""))
+    assert not searcher.shows_seam("وأكد أن الأمم المتحدة إذ تعمل على ذلك")
 
 
 def test_a_reading_is_read_again_until_it_is_stable() -> None:

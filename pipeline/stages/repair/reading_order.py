@@ -33,8 +33,9 @@ _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 # Units: a number (with its separators), an Arabic word, any other single visible character.
 _UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
-# opening it, a stop glued to the next word or set apart inside the line.
-_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)")
+# opening it, a stop glued to the next word or set apart inside the line, a bracket drawn mirrored,
+# a word opening with two hamza-alefs («إأن»: the «إ» of «إ|لى» glued to «أن»; no clean word does).
+_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)|(?<!\S)[إأ][إأ]")
 _WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
