@@ -44,6 +44,7 @@ _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
 _HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
+_PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
 _LOW = -1e18  # a pair the main loop of the search never takes
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
@@ -237,15 +238,20 @@ class ReadingOrder:
         if not cut:
             return [word]
         # Inside a piece only a split into words and lone letters is taken: «لمعالج» stays a fragment.
-        return self.split_word(word[:cut], depth - 1, True) + self.split_word(word[cut:], depth - 1, True)
+        left = self.split_word(word[:cut], depth - 1, True)
+        if len(left) == 1 and not strict:
+            # The left piece of a glued token may end in a proclitic cut from the word after a seam
+            # («لمعالج|ب|للسياسات» of «لمعالج|ة … ب|بناء»).
+            left = self.split_head(left[0], _PROCLITIC_HEADS)
+        return left + self.split_word(word[cut:], depth - 1, True)
 
-    def split_head(self, word: str) -> list[str]:
+    def split_head(self, word: str, letters: frozenset = _HEAD_LETTERS) -> list[str]:
         """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
         from the word after a seam and glued to a fragment before it («التع|ف» in «التعف. التعاون»,
         of «التع|اون … ف|البعض»), the mirror of a lone letter on the left («إ|أن»).  Asked only of a
         word glued to a stop (:func:`_units`): at a line's end «المعلو» is the head of «المعلو|مات»."""
         last = len(word.rstrip("\u0467\u0640")) - 1  # the last letter (kashida glyphs follow it)
-        if last >= 3 and word[last] in _HEAD_LETTERS and not self._word(word) and self.fragment(word[:last]):
+        if last >= 3 and word[last] in letters and not self._word(word) and self.fragment(word[:last]):
             return [word[:last], word[last:]]
         return [word]
 
