@@ -7,7 +7,8 @@ nothing at all (``الواردالان`` is ``الوارد`` + ``الان|تبا
 (``التع`` ... ``اون``).  So a line is split into *units* (words, numbers, punctuation marks; an
 unknown word also at its best split into known words and fragments), and a reading is a choice of
 cut boundaries: the chunks between cuts are read in reverse order, and two pieces that meet at a
-junction are re-joined when together they are a known word (``_joins`` in ``pdf_artefacts``).
+junction are re-joined when together they are a known word (``_joins`` in ``pdf_artefacts``) and
+scored as that word.
 
 The best reading under :class:`~pipeline.stages.repair.ngram.BigramModel` (plus a cost per cut,
 cheaper at a wide gap or a punctuation mark than between two words) is found exactly by dynamic
