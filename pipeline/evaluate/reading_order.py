@@ -152,22 +152,18 @@ def evaluate(**repair_options: object) -> tuple[list[UnitScore], dict[str, float
 
 def timing(repeats: int = 7, rounds: int = 3) -> dict[str, float]:
     """Median CPU seconds (``time.process_time``: steadier than wall time on a shared machine) to fit and
-    repair the whole bundled report, rules against the model search, in one process; the model's memos
-    are emptied before every repeat (no credit for lines seen before)."""
-    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, _key, _reading_order
+    repair the whole bundled report, rules against the model search, in one process; the stage's caches
+    and the model's memos are emptied before every repeat (no credit for lines seen before)."""
+    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, clear_caches
 
     text = SEED.read_text(encoding="utf-8")
     PdfArtefactRepair().fit(text).repair(text)  # load the lexicon and the count table once
-    searcher = _reading_order()
     medians: dict[str, list[float]] = {"rules": [], "lm": []}
     for _ in range(rounds):
         for method in medians:
             times = []
             for _ in range(repeats):
-                if searcher is not None:
-                    memos = (searcher.known, searcher.joins, searcher.fragment, searcher._logp, searcher._units)
-                    for memo in (*memos, searcher._analyse, _key):
-                        memo.cache_clear()
+                clear_caches()  # the stage's line and word caches and the search's memos
                 start = time.process_time()
                 PdfArtefactRepair(visual_order_method=method).fit(text).repair(text)
                 times.append(time.process_time() - start)

@@ -101,6 +101,9 @@ def _detached_lam_alef(line: str) -> bool:
     return any(len(word) <= 2 or not _known_raw(word) for word in words)
 
 
+_STABLE_ROUNDS = 3  # readings of a changed line read again, until the line no longer changes
+
+
 def fix_visual_order_line(line: str, context: str = "", method: str = "rules", counts: Counter | None = None) -> str:
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
@@ -109,7 +112,22 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     ``counts`` (optional) gets, per line the model search looked at, which reading was taken:
     ``fix_visual_order_model``, ``fix_visual_order_rules`` or ``fix_visual_order_below_margin`` (a
     better reading that did not win by the margin, so the line was left as it was).
+
+    With the model, a changed line is read again (at most ``_STABLE_ROUNDS`` times) until it no longer
+    changes, so that repair is idempotent: the model's reading can itself show a seam that the rules
+    act on («،تعزيز … تنفيذ» opens with a glued comma, which the rules move to the end).
     """
+    fixed = _fix_visual_order_once(line, context, method, counts)
+    if method == "rules":
+        return fixed
+    for _ in range(_STABLE_ROUNDS):
+        if fixed == line:
+            return fixed
+        line, fixed = fixed, _fix_visual_order_once(fixed, context, method, None)
+    return fixed
+
+
+def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter | None) -> str:
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
     if method == "rules" or _detached_lam_alef(line):

@@ -7,7 +7,8 @@ nothing at all (``الواردالان`` is ``الوارد`` + ``الان|تبا
 (``التع`` ... ``اون``).  So a line is split into *units* (words, numbers, punctuation marks; an
 unknown word also at its best split into known words and fragments), and a reading is a choice of
 cut boundaries: the chunks between cuts are read in reverse order, and two pieces that meet at a
-junction are re-joined when together they are a known word (``_joins`` in ``pdf_artefacts``).
+junction are re-joined when together they are a known word (``_joins`` in ``pdf_artefacts``) and
+scored as that word.
 
 The best reading under :class:`~pipeline.stages.repair.ngram.BigramModel` (plus a cost per cut,
 cheaper at a wide gap or a punctuation mark than between two words) is found exactly by dynamic
@@ -33,8 +34,9 @@ _WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 # Units: a number (with its separators), an Arabic word, any other single visible character.
 _UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
-# opening it, a stop glued to the next word or set apart inside the line.
-_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S")
+# opening it, a stop glued to the next word or set apart inside the line, a bracket drawn mirrored,
+# a word opening with two hamza-alefs («إأن»: the «إ» of «إ|لى» glued to «أن»; no clean word does).
+_DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)|(?<!\S)[إأ][إأ]")
 _WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
@@ -42,7 +44,10 @@ _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
+_HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
+_PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
 _MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
+_LOW = -1e18  # a pair the main loop of the search never takes
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
 _NO_SPACE_AFTER = frozenset("(“")
 
@@ -66,7 +71,12 @@ class _Unit:
     before: str  # raw separator before the unit: "" (glued), " " or a gap
 
 
-def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[str], str]) -> list[_Unit]:
+def _units(
+    line: str,
+    split_word: Callable[[str], list[str]],
+    key_of: Callable[[str], str],
+    split_head: Callable[[str], list[str]] | None = None,
+) -> list[_Unit]:
     units: list[_Unit] = []
     position = 0
     for match in _UNIT_RE.finditer(line):
@@ -80,7 +90,10 @@ def _units(line: str, split_word: Callable[[str], list[str]], key_of: Callable[[
         elif len(text) == 1 and not ("\u0621" <= text <= "\u064a" or text == "\u06cc"):
             units.append(_Unit(text, "", separator))
         else:
-            for index, piece in enumerate(split_word(text)):
+            pieces = split_word(text)
+            if split_head is not None and len(pieces) == 1 and line[position : position + 1] in (".", "،"):
+                pieces = split_head(text)
+            for index, piece in enumerate(pieces):
                 units.append(_Unit(piece, key_of(piece), separator if index == 0 else ""))
     return units
 
@@ -89,7 +102,7 @@ def _damage_shown(units: list[_Unit]) -> bool:
     """Whether a line shows a chunk boundary: a wide gap inside it, a stop or comma opening it or glued
     to the next word.  Other lines are taken to be in reading order and are not searched (glued words
     alone are no evidence: clean text has unknown words that split)."""
-    if units[0].key in (".", "،", "/"):
+    if units[0].key in (".", "،", "/") or any(_mirrored(units, index) for index in range(len(units))):
         return True
     for left, right in itertools.pairwise(units):
         if len(right.before) >= 2:
@@ -101,6 +114,24 @@ def _damage_shown(units: list[_Unit]) -> bool:
         if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
             return True  # «.لهذا», «،لن»: a stop glued to the next word
     return False
+
+
+def _arabic(unit: _Unit) -> bool:
+    return bool(unit.key) and unit.key not in _MARK_KEYS
+
+
+def _mirrored(units: list[_Unit], index: int) -> bool:
+    """Whether ``units[index]`` is a bracket drawn mirrored, apart from what it holds: an opening
+    bracket followed by a space or ending the line («E/2009/10( ») or glued between two words, a
+    closing one after a space or opening it (« )اليونسكو»).  Clean text glues brackets to what they
+    hold and sets them apart from the words outside («من (1%) إلى»)."""
+    text = units[index].text
+    if text == "(":
+        if index + 1 == len(units) or units[index + 1].before:
+            return True
+        # Glued between two Arabic words («اليونسكو(المخصصة»): the closing bracket of the first.
+        return index > 0 and not units[index].before and _arabic(units[index - 1]) and _arabic(units[index + 1])
+    return text == ")" and (index == 0 or bool(units[index].before))
 
 
 class ReadingOrder:
@@ -126,7 +157,9 @@ class ReadingOrder:
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
-        self._units = lru_cache(maxsize=1 << 12)(lambda text: _units(text, self.split_word, self.key_of))
+        self._units = lru_cache(maxsize=1 << 12)(
+            lambda text: _units(text, self.split_word, self.key_of, self.split_head)
+        )
         self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
@@ -161,7 +194,11 @@ class ReadingOrder:
             return self.model.oov + 2.0 if left and piece not in _PROCLITICS else None
         key = self.key_of(piece)
         score = self.model.unigram(key)
-        return score if score >= _COMMON_PIECE else None  # rare words («لمع», «الجب») are likelier fragments
+        if score >= _COMMON_PIECE:
+            return score
+        # Rare in the table but a word of the lexicon and long enough not to be a fragment
+        # («معالجتها|مجموعات»); rare short words («لمع», «الجب») are likelier fragments.
+        return self.model.oov + 2.0 if len(key) >= 5 and self.known(piece) else None
 
     def _word(self, piece: str) -> bool:
         """A known word, or a known word behind proclitics the lexicon has not seen it with
@@ -202,7 +239,22 @@ class ReadingOrder:
         if not cut:
             return [word]
         # Inside a piece only a split into words and lone letters is taken: «لمعالج» stays a fragment.
-        return self.split_word(word[:cut], depth - 1, True) + self.split_word(word[cut:], depth - 1, True)
+        left = self.split_word(word[:cut], depth - 1, True)
+        if len(left) == 1 and not strict:
+            # The left piece of a glued token may end in a proclitic cut from the word after a seam
+            # («لمعالج|ب|للسياسات» of «لمعالج|ة … ب|بناء»).
+            left = self.split_head(left[0], _PROCLITIC_HEADS)
+        return left + self.split_word(word[cut:], depth - 1, True)
+
+    def split_head(self, word: str, letters: frozenset = _HEAD_LETTERS) -> list[str]:
+        """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
+        from the word after a seam and glued to a fragment before it («التع|ف» in «التعف. التعاون»,
+        of «التع|اون … ف|البعض»), the mirror of a lone letter on the left («إ|أن»).  Asked only of a
+        word glued to a stop (:func:`_units`): at a line's end «المعلو» is the head of «المعلو|مات»."""
+        last = len(word.rstrip("\u0467\u0640")) - 1  # the last letter (kashida glyphs follow it)
+        if last >= 3 and word[last] in letters and not self._word(word) and self.fragment(word[:last]):
+            return [word[:last], word[last:]]
+        return [word]
 
     # -- search -----------------------------------------------------------------------------
 
@@ -268,6 +320,8 @@ class ReadingOrder:
             ):
                 return self.costs.edge
         left, right = units[index - 1], units[index]
+        if _mirrored(units, index - 1) or _mirrored(units, index):
+            return self.costs.mark  # a bracket drawn mirrored ends a chunk as often as a stop
         if not left.key or not right.key:
             return self.costs.space  # the model does not see quotes, brackets, #: no evidence for a cut there
         if left.key in _MARK_KEYS or right.key in _MARK_KEYS:
@@ -335,7 +389,9 @@ class ReadingOrder:
         for j in range(1, n):
             prefix[j + 1] = prefix[j] + self._pair(units[j - 1], units[j])
         cut = [0.0] + [self._cut_cost(units, j) for j in range(1, n)]
-        joined: set[tuple[int, int]] = set()  # junctions where two pieces are re-joined into one word
+        # Junctions where two pieces re-join into one word: the word's model token and the change in
+        # score of the unit after its right piece (``_join_deltas``).
+        joined: dict[tuple[int, int], tuple[str, float]] = {}
         # A re-join needs a fragment on one side (``joins``): most pairs are two words, checked once here.
         fragment = [bool(unit.key) and self.fragment(unit.text) for unit in units]
         keys = [unit.key for unit in units]
@@ -349,11 +405,24 @@ class ReadingOrder:
                 if not right:
                     continue  # a mark the model does not see
                 if left and (fragment[x] or fragment[y]) and self.joins(units[x].text, units[y].text):
-                    joined.add((x, y))
+                    joined[(x, y)] = self._join_deltas(units, x, y)
+                    row[y] = _LOW  # scored apart (``reorder``): its delta depends on the chunks' lengths
                 else:
                     row[y] = logp(left, right)
             rows.append(row)
         return units, prefix, cut, rows, joined
+
+    def _join_deltas(self, units: list[_Unit], x: int, y: int) -> tuple[str, float]:
+        """The model token of the word ``units[x]`` + ``units[y]`` (read in that order) make, and the
+        change in score when the unit after ``y`` in the raw line is read after that word rather
+        than after the piece.  Without this a re-joined word is two out-of-vocabulary pieces
+        («التع» + «اون» for «التعاون»), and a reading that restores it gains little over one that
+        does not."""
+        whole = self.key_of(units[x].text + units[y].text)
+        right = 0.0
+        if y + 1 < len(units) and units[y + 1].key:
+            right = self._logp(whole, units[y + 1].key) - self._logp(units[y].key, units[y + 1].key)
+        return whole, right
 
     def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
@@ -364,6 +433,9 @@ class ReadingOrder:
         units, prefix, cut, rows, joined = analysed
         n = len(units)
         context_unit = self._context_unit(context)
+        joins_after: list[list[int]] = [[] for _ in range(n)]
+        for x, y in sorted(joined):
+            joins_after[x].append(y)
 
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
@@ -376,15 +448,46 @@ class ReadingOrder:
         back: list[list[int]] = [[-1] * (n + 1) for _ in range(n)]
         for a in range(n):
             best[a][n] = self._pair(context_unit, units[a]) + internal(a, n) - cut[a]
+        keys = [unit.key for unit in units]
+        context_key = context_unit.key if context_unit is not None else ""
+        logp = self._logp
         for b in range(n, 0, -1):
             for a in range(b - 1, 0, -1):
                 score = best[a][b]
                 if score == low:
                     continue
-                row = rows[b - 1]
+                x = b - 1  # the chunk's last unit, read just before the next chunk's first
                 base = score + prefix[a]  # + internal(start, a) = prefix[a] - prefix[start + 1]
+                # The unit read before x: inside its chunk, else the previous chunk's last, else the context.
+                previous = x - 1 if x > a else (back[a][b] - 1 if b < n else -1)
+                whole = joined.get((previous, x)) if x == a and previous >= 0 else None
+                if whole is not None:
+                    # x is a one-unit chunk, the right piece of a word re-joined before it: the next
+                    # chunk's first unit is read after that whole word, not after the piece.
+                    for start in range(a):
+                        pair = logp(whole[0], keys[start]) if keys[start] else 0.0
+                        value = base - prefix[start + 1] + pair - cut[start]
+                        if value > best[start][a]:
+                            best[start][a] = value
+                            back[start][a] = b
+                    continue
+                row = rows[x]
                 for start in range(a):
                     value = base - prefix[start + 1] + row[start] - cut[start]
+                    if value > best[start][a]:
+                        best[start][a] = value
+                        back[start][a] = b
+                if not joins_after[x]:
+                    continue
+                before = keys[previous] if previous >= 0 else context_key
+                for start in joins_after[x]:
+                    if start >= a:
+                        continue
+                    word, right = joined[(x, start)]
+                    # The whole word scored after the unit before its left piece and before the unit
+                    # after its right piece (when that is in the right piece's chunk; else see above).
+                    value = base - prefix[start + 1] - cut[start] + logp(before, word) - logp(before, keys[x])
+                    value += right if start + 1 < a else 0.0
                     if value > best[start][a]:
                         best[start][a] = value
                         back[start][a] = b
