@@ -24,15 +24,22 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.stages.repair.ngram import BigramModel, fold
+from pipeline.stages.repair.order_units import (  # the units a search moves, and the seams it looks for
+    _MARK_KEYS,
+    _PUNCT_TOKENS,
+    _UNIT_RE,
+    _WORD_PART,
+    Costs,
+    _damage_shown,
+    _mirrored,
+    _Unit,
+    _units,
+)
 
-_ARABIC = "\u0621-\u063a\u0641-\u064a\u06cc"
-_WORD_PART = f"[{_ARABIC}\u0640-\u065f\u0670\u0467]"
 # Units: a number (with its separators), an Arabic word, any other single visible character.
-_UNIT_RE = re.compile(rf"[A-Za-z][\w/.\-:]*\w|\d+(?: ?[/.,] ?\d+)*|{_WORD_PART}+|\S")
 # A cheap look at the raw line before it is cut into units: a wide gap inside it, a stop or comma
 # opening it, a stop glued to the next word or set apart inside the line, a bracket drawn mirrored,
 # a word opening with two hamza-alefs («إأن»: the «إ» of «إ|لى» glued to «أن»; no clean word does).
@@ -41,97 +48,13 @@ _WORD_RUN_RE = re.compile(f"{_WORD_PART}{{2,}}")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
 _SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
-_PUNCT_TOKENS = {".": ".", "،": "،", "؛": "،", ",": "،", ":": "،", "/": "/"}
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITICS = frozenset("وفبلكس\u0622")  # one-letter prefixes (and آ, the damaged initial kaf)
 _HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
 _PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
-_MARK_KEYS = frozenset({"", "0", ".", "،", "/"})
 _LOW = -1e18  # a pair the main loop of the search never takes
 _NO_SPACE_BEFORE = frozenset(".،؛:)”")
 _NO_SPACE_AFTER = frozenset("(“")
-
-
-@dataclass
-class Costs:
-    """Cost (log10 units) of a cut, by the kind of boundary, and the margin a reordering must win by."""
-
-    gap: float = 0.0  # two or more spaces: a chunk boundary more often than not
-    mark: float = 0.3  # beside a punctuation mark or a number
-    glue: float = 0.0  # inside a raw token (split at an unknown word's best split: itself evidence)
-    space: float = 3.0  # between two words one space apart
-    edge: float = 3.0  # the same, cutting a one-word chunk off a gap-delimited stretch of a line with gaps
-    margin: float = 1.0  # the best reading must beat the raw order by this much
-
-
-@dataclass
-class _Unit:
-    text: str
-    key: str  # model token ("" for a mark the model does not see)
-    before: str  # raw separator before the unit: "" (glued), " " or a gap
-
-
-def _units(
-    line: str,
-    split_word: Callable[[str], list[str]],
-    key_of: Callable[[str], str],
-    split_head: Callable[[str], list[str]] | None = None,
-) -> list[_Unit]:
-    units: list[_Unit] = []
-    position = 0
-    for match in _UNIT_RE.finditer(line):
-        separator = line[position : match.start()]
-        text = match.group()
-        position = match.end()
-        if text[0].isdigit() or (text[0].isascii() and text[0].isalpha()):
-            units.append(_Unit(text, "0", separator))  # a number or a reference («A/64/64»): the model's 0
-        elif text in _PUNCT_TOKENS:
-            units.append(_Unit(text, _PUNCT_TOKENS[text], separator))
-        elif len(text) == 1 and not ("\u0621" <= text <= "\u064a" or text == "\u06cc"):
-            units.append(_Unit(text, "", separator))
-        else:
-            pieces = split_word(text)
-            if split_head is not None and len(pieces) == 1 and line[position : position + 1] in (".", "،"):
-                pieces = split_head(text)
-            for index, piece in enumerate(pieces):
-                units.append(_Unit(piece, key_of(piece), separator if index == 0 else ""))
-    return units
-
-
-def _damage_shown(units: list[_Unit]) -> bool:
-    """Whether a line shows a chunk boundary: a wide gap inside it, a stop or comma opening it or glued
-    to the next word.  Other lines are taken to be in reading order and are not searched (glued words
-    alone are no evidence: clean text has unknown words that split)."""
-    if units[0].key in (".", "،", "/") or any(_mirrored(units, index) for index in range(len(units))):
-        return True
-    for left, right in itertools.pairwise(units):
-        if len(right.before) >= 2:
-            return True
-        if not right.before and len(left.text) == 1 and left.key and right.key and right.key not in _MARK_KEYS:
-            return True  # «إأن»: a lone letter glued to a word, cut from another word
-        if right.key == "." and right.before == " " and right is not units[-1]:
-            return True  # «إلى . المعلومات»: a stop set apart from the word it ends, inside the line
-        if not right.before and left.key in (".", "،") and right.key not in ("", ".", "،", "/", "0"):
-            return True  # «.لهذا», «،لن»: a stop glued to the next word
-    return False
-
-
-def _arabic(unit: _Unit) -> bool:
-    return bool(unit.key) and unit.key not in _MARK_KEYS
-
-
-def _mirrored(units: list[_Unit], index: int) -> bool:
-    """Whether ``units[index]`` is a bracket drawn mirrored, apart from what it holds: an opening
-    bracket followed by a space or ending the line («E/2009/10( ») or glued between two words, a
-    closing one after a space or opening it (« )اليونسكو»).  Clean text glues brackets to what they
-    hold and sets them apart from the words outside («من (1%) إلى»)."""
-    text = units[index].text
-    if text == "(":
-        if index + 1 == len(units) or units[index + 1].before:
-            return True
-        # Glued between two Arabic words («اليونسكو(المخصصة»): the closing bracket of the first.
-        return index > 0 and not units[index].before and _arabic(units[index - 1]) and _arabic(units[index + 1])
-    return text == ")" and (index == 0 or bool(units[index].before))
 
 
 class ReadingOrder:
