@@ -12,15 +12,23 @@ from typing import Any
 from pipeline.records import Statement, Unit
 from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
 from pipeline.stages.stakeholders.clauses import (
+    REPRESENTS,
     bare_in,
+    disagrees,
+    feminine_verb,
+    keyset,
     not_a_view,
     noun_phrase_end,
+    opens_clause,
     reads_as_passive,
     sentence_ends,
+    subject_first,
     time_words_end,
     unnamed_subject,
+    word_ends_at,
 )
 from pipeline.stages.stakeholders.cues import score_terms
+from pipeline.stages.stakeholders.gazetteer import country_adjective_at, is_state_title, state_mentions
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
     CONTINUERS,
@@ -113,12 +121,12 @@ def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches |
         if is_end[i] or i == n - 1:
             sentences.append((start, i + 1))
             start = i + 1
-    mention_at: dict[int, Mention] = {}
-    mentions = []
-    for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc):
-        mention = Mention(s, e, label[1], label[2], label[3])
-        mention_at[s] = mention
-        mentions.append(mention)
+    mentions = [
+        Mention(s, e, label[1], label[2], label[3]) for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc)
+    ]
+    # state titles with a country («الرئيس الأميركي», «أمير الكويت») and regional bodies («البنك الإسلامي للتنمية»)
+    mentions = state_mentions(doc, lexicon, mentions)
+    mention_at = {mention.start: mention for mention in mentions}
     word_at: dict[int, tuple[int, str]] = {
         s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.matchers["words"], doc)
     }
@@ -180,6 +188,8 @@ def _subject_after(
             k = mention_at[k].end
         elif k in word_at and word_at[k][1] == "subject":
             k = word_at[k][0]
+        elif key in keyset(lexicon, REPRESENTS) and (k + 1 in mention_at or k + 1 in word_at) and word_ends_at(m, k):
+            k += 1  # «ممثل عن منظمات المجتمع المدني»: the group a representative speaks for
         elif (
             gaps == 0
             and k > j
@@ -195,6 +205,16 @@ def _subject_after(
     if found and found[0].start == j and found[0].feminine and doc[hit.index].norm_ in lexicon.masculine:
         # «يدعو الأمم المتحدة إلى ...»: a masculine verb does not agree with this phrase,
         # so it is the object and the subject is unnamed
+        is_object = True
+        k, found = j, []
+    elif (
+        found
+        and found[0].start == j
+        and not found[0].feminine
+        and is_state_title(doc, lexicon, found[0])
+        and feminine_verb(lexicon, doc[hit.index])
+    ):
+        # «ودعت ولي العهد السعودي إلى ...»: a feminine verb does not agree with a masculine title either
         is_object = True
         k, found = j, []
     elif (
@@ -250,13 +270,40 @@ def _speakers(
             return [before_verb[-1]], "short_form", subject_span
     if subject_span is not None:
         return [(UNSPECIFIED, None)], "no_group", subject_span
+    verb_gender = None if voice == "pronoun" else feminine_verb(lexicon, m.doc[i])
+    first = subject_first(m, lexicon, hit, verb_gender)
+    if first is not None:
+        # «الحكومة السودانية أكدت أن»: the subject noun phrase before its verb; its head, and actors
+        # joined to it by «و», speak
+        start, end, head = first
+        joined = [
+            mention
+            for mention in m.mentions
+            if head.end <= mention.start < end and lexicon.key(m.doc[mention.start].text)[:1] == "و"
+        ]
+        named_first = [mention for mention in (head, *joined) if mention.group != UNSPECIFIED]
+        speakers = [(mention.group, mention.organisation) for mention in named_first] or [(UNSPECIFIED, None)]
+        return speakers, "subject_first", (start, end)
     if voice == "pronoun":
         return (previous or [(UNSPECIFIED, None)]), "pronoun", subject_span
     window = limits.damaged_lookback if sentence_final else limits.lookback
     before = [
         mention
         for mention in m.mentions
-        if s_start <= mention.start and mention.end <= i and sum(m.is_word[mention.end : i]) <= window
+        if s_start <= mention.start
+        and mention.end <= i
+        and sum(m.is_word[mention.end : i]) <= window
+        # undamaged text: the subject opens its clause («، الحكومة قالت»), unlike a genitive or an object
+        # («ورحبت الشركات بقرار الحكومة وأكدت»), and no comma parts it from the verb («الاتحاد الأوروبي،
+        # اعتبر رئيس المفوضية»)
+        and (
+            sentence_final
+            or (
+                opens_clause(m, lexicon, mention.start)
+                and not any(m.doc[t].text in (",", "،") for t in range(mention.end, i))
+                and not disagrees(mention.feminine, is_state_title(m.doc, lexicon, mention), verb_gender)
+            )
+        )
     ]
     if i > 0 and lexicon.key(m.doc[i - 1].text) in RELATIVE_PRONOUNS:
         before = []  # «التي أعرب عنها المشاركون»: the subject follows the relative clause's verb
@@ -290,7 +337,7 @@ def _speakers(
 
 
 def short_forms(
-    m: UnitMatches, earlier: dict[str, tuple[str, str | None]]
+    m: UnitMatches, lexicon: _Lexicon, earlier: dict[str, tuple[str, str | None]]
 ) -> dict[str, list[tuple[int, tuple[str, str | None]]]]:
     """Short forms of the named groups' multi-word aliases: head word -> [(token from which it holds,
     (group, organisation))], in text order.
@@ -300,7 +347,12 @@ def short_forms(
     ``earlier``: head -> speaker from the document's previous units (held from token 0 of this one)."""
     out = {head: [(0, speaker)] for head, speaker in earlier.items()}
     for mention in m.mentions:
-        if mention.group != UNSPECIFIED and mention.end - mention.start >= 2:
+        # not a state title: «الرئيس» after «الرئيس الأمريكي» may be another country's president
+        if (
+            mention.group != UNSPECIFIED
+            and mention.end - mention.start >= 2
+            and not is_state_title(m.doc, lexicon, mention)
+        ):
             out.setdefault(m.doc[mention.start].lemma_, []).append((mention.end, (mention.group, mention.organisation)))
     return out
 
@@ -314,7 +366,7 @@ def _resolve(
     """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``.
 
     ``earlier``: the short forms of the document's previous units (see :func:`short_forms`)."""
-    shorts = short_forms(m, earlier or {})
+    shorts = short_forms(m, lexicon, earlier or {})
     resolved = []
     previous: Speakers | None = None
     previous_sentence: int | None = None
@@ -349,7 +401,7 @@ def _resolve(
         for group, org in speakers:
             if group not in unique or unique[group] is None:
                 unique[group] = org
-        speakers = list(unique.items())
+        speakers = _with_country(m, lexicon, list(unique.items()), subject_span if how in SUBJECTS else None)
         previous, previous_sentence = speakers, m.sentence_of[i]
         resolved.append((hit, speakers, how, subject_span))
     nouns = noun_statements(m, lexicon)
@@ -362,6 +414,19 @@ def _resolve(
         "objects_not_subjects": objects,
         **not_views,
     }
+
+
+SUBJECTS = ("subject", "subject_first")  # attributions whose span is the speaker's own noun phrase
+
+
+def _with_country(m: UnitMatches, lexicon: _Lexicon, speakers: Speakers, span: tuple[int, int] | None) -> Speakers:
+    """The country of a government speaker whose subject names it by an adjective only: «الحكومة المصرية»,
+    «وزير الخارجية السعودي», «السلطات الإيرانية» (organisation "Egypt", ...); ``speakers`` unchanged otherwise."""
+    group = lexicon.actors.country_group
+    if span is None or group is None or all(g != group or org is not None for g, org in speakers):
+        return speakers
+    country = next((found[1] for t in range(*span) if (found := country_adjective_at(m.doc, lexicon, t))), None)
+    return [(g, country if g == group and org is None else org) for g, org in speakers]
 
 
 NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
@@ -474,5 +539,5 @@ def unit_statements(
         return [], {}
     resolved, counts = _resolve(m, lexicon, limits, earlier)
     if earlier is not None:
-        earlier.update({head: found[-1][1] for head, found in short_forms(m, {}).items()})
+        earlier.update({head: found[-1][1] for head, found in short_forms(m, lexicon, {}).items()})
     return _statements(unit, m, lexicon, axes, resolved, limits), counts
