@@ -75,6 +75,29 @@ def test_no_subject_first_when_the_phrase_is_not_the_verbs_subject(text, tmp_pat
     assert all(speaker != "governments" and speaker != "intergovernmental" for speaker, *_ in _found(text, tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        # a parenthesis opened by a preposition between the subject and its verb
+        (
+            "وأشير إلى أن المجلس الاقتصادي والاجتماعي، في قراره 2010/2 ، قد اعترف بأن الحوار ضروري.",
+            "intergovernmental",
+            "المجلس الاقتصادي والاجتماعي",
+        ),
+        ("الوزارة، بحسب البيان، أكدت أن الحوار ضروري.", "governments", "الوزارة"),
+    ],
+)
+def test_a_parenthesis_between_subject_and_verb(text, speaker, subject, tmp_path):
+    found = [f for f in _found(text, tmp_path) if f[2] == "subject_first"]
+    assert [f[:2] for f in found] == [(speaker, subject)]
+
+
+def test_a_relative_clause_between_subject_and_verb_is_no_parenthesis(tmp_path):
+    # «الحكومة، التي تواجه أزمة، أكدت»: not a prepositional parenthesis; left out (precision first)
+    found = _found("وقال الوزير إن الحكومة، التي تواجه أزمة، أكدت أن الحوار ضروري.", tmp_path)
+    assert [f[2] for f in found] == ["subject"]
+
+
 def test_a_nested_report_keeps_both_speakers(tmp_path):
     """«يرى آخرون أن الحكومة تؤكد ...»: the main verb's speaker is «آخرون» (unspecified), as before."""
     found = _found("ويرى آخرون أن الحكومة تؤكد على الحوار.", tmp_path)

@@ -304,6 +304,7 @@ def subject_first(
     end = i
     if end - 1 >= s_start and lexicon.key(doc[end - 1].text) in keyset(lexicon, BEFORE_VERB):
         end -= 1
+    end = _before_parenthesis(m, lexicon, s_start, end)
     stops = CLAUSE_OPENERS | PREPOSITIONS | keyset(lexicon, NOT_IN_PHRASE) | keyset(lexicon, SAYS_THAT)
     starts, represents = keyset(lexicon, CLAUSE_STARTS), keyset(lexicon, REPRESENTS)
     p = end
@@ -344,6 +345,26 @@ def subject_first(
     if disagrees(feminine, title, feminine_verb):
         return None
     return p, end, mention
+
+
+# A parenthesis between the subject and its verb, set off by commas or dashes, that opens with a
+# preposition: «أن المجلس الاقتصادي والاجتماعي، في قراره 2010/2، قد اعترف», «الوزارة، بحسب البيان، أكدت».
+PARENTHESIS_OPENERS = ("في", "ب", "بحسب", "حسب", "وفق", "وفقا", "خلال", "منذ", "عبر", "من خلال")
+PARENTHESIS_WORDS = 8  # tokens a parenthesis may hold
+
+
+def _before_parenthesis(m: UnitMatches, lexicon: _Lexicon, s_start: int, end: int) -> int:
+    """Where the subject ends when a parenthesis (see ``PARENTHESIS_OPENERS``) stands between it and the
+    verb (``end`` is right after the parenthesis' closing comma or dash); ``end`` itself when there is none."""
+    marks = (",", "،", "-", "–")
+    if end - 1 <= s_start or m.doc[end - 1].text not in marks:
+        return end
+    for t in range(end - 2, max(s_start, end - 2 - PARENTHESIS_WORDS), -1):
+        if m.doc[t].text in marks:
+            first = m.doc[t + 1].text
+            opens = bare_in(lexicon, first, keyset(lexicon, PARENTHESIS_OPENERS)) or lexicon.key(first)[:1] == "ب"
+            return t if opens and t > s_start else end
+    return end
 
 
 def disagrees(feminine: bool, title: bool, feminine_verb: bool | None) -> bool:
