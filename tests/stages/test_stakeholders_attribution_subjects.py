@@ -98,6 +98,14 @@ def test_a_relative_clause_between_subject_and_verb_is_no_parenthesis(tmp_path):
     assert [f[2] for f in found] == ["subject"]
 
 
+def test_an_actor_after_a_definite_word_before_its_verb(tmp_path):
+    """A lost sentence end («... بشأن التعاون الحكومات ترى أن»): a definite word cannot take a genitive, so the
+    actor after it is the verb's subject; after an indefinite noun it is a genitive («بقرار الحكومة»)."""
+    (found,) = _found("وكانت هناك آراء متباينة بشأن التعاون الحكومات ترى أن الحوار ضروري.", tmp_path)
+    assert found[:3] == ("governments", "الحكومات", "before_verb")
+    assert _found("وكانت هناك آراء متباينة بشأن قرار الحكومات ترى أن الحوار ضروري.", tmp_path) == []
+
+
 def test_a_nested_report_keeps_both_speakers(tmp_path):
     """«يرى آخرون أن الحكومة تؤكد ...»: the main verb's speaker is «آخرون» (unspecified), as before."""
     found = _found("ويرى آخرون أن الحكومة تؤكد على الحوار.", tmp_path)

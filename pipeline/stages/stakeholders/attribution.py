@@ -13,6 +13,7 @@ from pipeline.records import Statement, Unit
 from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
 from pipeline.stages.stakeholders.clauses import (
     REPRESENTS,
+    after_definite,
     bare_in,
     disagrees,
     feminine_verb,
@@ -293,13 +294,14 @@ def _speakers(
         if s_start <= mention.start
         and mention.end <= i
         and sum(m.is_word[mention.end : i]) <= window
-        # undamaged text: the subject opens its clause («، الحكومة قالت»), unlike a genitive or an object
-        # («ورحبت الشركات بقرار الحكومة وأكدت»), and no comma parts it from the verb («الاتحاد الأوروبي،
-        # اعتبر رئيس المفوضية»)
+        # undamaged text: the subject opens its clause («، الحكومة قالت»), or follows a definite word, of
+        # which it cannot be the genitive («لتعزيز التعاون البعض يقول إن», a lost sentence end), unlike a
+        # genitive or an object («ورحبت الشركات بقرار الحكومة وأكدت»); no comma parts it from the verb
+        # («الاتحاد الأوروبي، اعتبر رئيس المفوضية»)
         and (
             sentence_final
             or (
-                opens_clause(m, lexicon, mention.start)
+                (opens_clause(m, lexicon, mention.start) or after_definite(m, lexicon, mention.start))
                 and not any(m.doc[t].text in (",", "،") for t in range(mention.end, i))
                 and not disagrees(mention.feminine, is_state_title(m.doc, lexicon, mention), verb_gender)
             )

@@ -388,6 +388,12 @@ def word_ends_at(m: UnitMatches, t: int) -> bool:
     return any(start < t and end == t for start, (end, kind) in m.word_at.items() if kind == "subject")
 
 
+def after_definite(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
+    """Token ``t`` follows a definite noun in its sentence: the first member of a genitive construct has no
+    article, so ``t`` is not its genitive («التعاون البعض»)."""
+    return t > m.sentences[m.sentence_of[t]][0] and _definite_noun(lexicon.key(m.doc[t - 1].text))
+
+
 def opens_clause(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
     """Token ``t`` opens a clause: it starts its sentence, or follows a comma, a colon, an opening quotation
     mark or one of ``CLAUSE_STARTS``."""
