@@ -165,6 +165,9 @@ def test_regional_bodies_are_intergovernmental(text, organisation, tmp_path):
         "وقالت منظمة العفو الدولية إن الحوار ضروري.",  # an NGO
         "وقال مجلس الشورى الإسلامي إن الحوار ضروري.",  # a national parliament
         "وقال مجلس الأزياء العربي إن الموسم بدأ.",
+        "وقال المجلس العالمي للنقل النظيف إن المحركات ستحرق وقودا أكثر.",
+        # UEFA, in a paragraph on football
+        "وقال الاتحاد الأوروبي إنه عاقب المدرب بعد المباراة.",
     ],
 )
 def test_bodies_of_the_same_shape_that_are_not_intergovernmental(text, tmp_path):

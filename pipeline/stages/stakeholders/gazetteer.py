@@ -156,14 +156,15 @@ NAME_ONLY_TITLES = ("أمير",)
 # a bank or fund needs the word between or the complement (a commercial bank has neither: «البنك
 # العربي», «بنك دبي الإسلامي», whose word between has no article); a union (اتحاد) of states is
 # European, African or of the Gulf -- «الاتحاد الدولي», «الاتحاد الآسيوي» are federations of sports
-# clubs; a council (مجلس) with «العربي» or «الإسلامي» is national or private («مجلس الشورى الإسلامي»,
-# «مجلس الأزياء العربي»), and a complement after a council or union is not part of its name («المجلس
+# clubs; a council (مجلس) with «العربي», «الإسلامي», «العالمي» or «الإقليمي» is national or private
+# («مجلس الشورى الإسلامي», «مجلس الأزياء العربي», «المجلس العالمي للنقل النظيف», an Israeli «المجلس
+# الإقليمي»), and a complement after a council or union is not part of its name («المجلس
 # الأوروبي للعلاقات الخارجية» is a think tank: read as the European Council).
 # Left out: sport anywhere in the name («الاتحاد الأوروبي لكرة القدم», «اللجنة الأولمبية الدولية»),
 # two NGOs of the same shape («منظمة العفو الدولية», «منظمة الشفافية الدولية»), and a country adjective
 # after the scope (a national body: «البنك الإسلامي الأردني»).
 UNIONS = ("أوروبي", "أوروبى", "اوروبي", "أفريقي", "إفريقي", "خليجي")
-COUNCILS = ("دولي", "عالمي", "أوروبي", "أوروبى", "اوروبي", "خليجي", "أممي", "إقليمي")
+COUNCILS = ("دولي", "أوروبي", "أوروبى", "اوروبي", "خليجي", "أممي")
 BODY_HEADS = {  # head: (feminine, scopes or None for all, complement is part of the name, needs word between or complement)
     "بنك": (False, None, True, True),
     "صندوق": (False, None, True, True),
@@ -180,6 +181,12 @@ NOT_STATE_BODIES = (
     "كرة", "لكرة", "للعبة", "الألعاب", "للألعاب", "الأولمبية", "الأولمبي", "الرياضة", "للرياضة", "الرياضي",
     "العفو", "الشفافية",
 )  # fmt: skip
+# Sport news call UEFA and CAF «الاتحاد الأوروبي», «الاتحاد الأفريقي» without «لكرة القدم»: a union is read
+# as a union of states only in a paragraph with none of these words.
+SPORT_WORDS = (
+    "كرة", "مباراة", "لاعب", "نادي", "الدوري", "منتخب", "بطولة", "التحكيم", "ملعب", "فيفا", "يويفا",
+    "ويفا", "الكاف", "كاف",
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,8 +201,10 @@ class _Tables:
     name_only: frozenset[tuple[str, ...]]
     countries: frozenset[str]  # English names of countries (a mention's organisation)
     heads: dict[str, tuple[bool, frozenset[str], bool, bool]]  # body head key -> BODY_HEADS' entry, keyed
+    unions: frozenset[str]  # the scopes of «اتحاد»
     scopes: frozenset[str]
     not_state: frozenset[str]
+    sport: frozenset[str]
 
 
 def _tables(lexicon: _Lexicon) -> _Tables:
@@ -226,8 +235,10 @@ def _tables(lexicon: _Lexicon) -> _Tables:
         name_only=frozenset(keys(t) for t in NAME_ONLY_TITLES),
         countries=frozenset(english for _, english in country_names()),
         heads=heads,
+        unions=heads[stem(lexicon.key("اتحاد"))][1],
         scopes=scopes,
         not_state=frozenset(stem(lexicon.key(w)) for w in NOT_STATE_BODIES),
+        sport=frozenset(stem(lexicon.key(w)) for w in SPORT_WORDS),
     )
     lexicon.__dict__["_gazetteer_tables"] = found
     return found
@@ -342,6 +353,8 @@ def _body_at(doc: Any, lexicon: _Lexicon, t: int, tables: _Tables, first: set[st
     window = {stem(lexicon.key(doc[v].text)) for v in range(t + 1, min(n, end + 2))}
     if window & tables.not_state or country_adjective_at(doc, lexicon, end) is not None:
         return None  # sport, an NGO, a national body
+    if scopes is tables.unions and any(tables.sport.intersection(_readings(lexicon.key(tok.text))) for tok in doc):
+        return None  # «الاتحاد الأوروبي» in a paragraph on football: UEFA
     words = [doc[v].text for v in range(t, end)]
     return Mention(t, end, group, " ".join([_without_proclitic(words[0]), *words[1:]]), feminine)
 
