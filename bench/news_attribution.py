@@ -4,7 +4,8 @@ The ANT corpus (``../shared/data/news-ant``, Apache-2.0, not in the repository) 
 document per item, one unit per line of its text.  Only the attribution part of the stage runs
 (:meth:`StakeholderPositions.tag_document`, the shipped ``configs/stakeholders.yaml`` and
 ``configs/positions.yaml``, text not normalised: the news is clean Unicode), so no embedding is
-loaded.  Items: the first ``--per-category`` items of each of ``--categories`` in file order.
+loaded.  Items: the first ``--per-category`` items of each of ``--categories`` in file order, after
+``--skip`` items of each (``--skip 100`` gives a sample the rules were not designed on).
 
 Prints: items, paragraphs, statements, statements per speaker group, per attribution kind
 (``subject``, ``continued``, ...), verbs left out by reason, and ``--sample`` attributed statements
@@ -12,7 +13,7 @@ Prints: items, paragraphs, statements, statements per speaker group, per attribu
 
 Usage::
 
-    PYTHONPATH=$PWD .venv/bin/python bench/news_attribution.py [--per-category 100] [--sample 25] [--seed 16]
+    PYTHONPATH=$PWD .venv/bin/python bench/news_attribution.py [--per-category 100] [--skip 0] [--sample 25] [--seed 16]
 """
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ NEWS = ROOT.parent / "shared" / "data" / "news-ant" / "news_ant_v2.1_multisource
 CATEGORIES = ("economy", "internationalNews", "middleEast", "technology")
 
 
-def items(path: Path, categories: tuple[str, ...], per_category: int) -> list[dict]:
-    taken: Counter = Counter()
+def items(path: Path, categories: tuple[str, ...], per_category: int, skip: int = 0) -> list[dict]:
+    """Items ``skip`` to ``skip + per_category`` of each category, in file order."""
+    seen: Counter = Counter()
     out = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             item = json.loads(line)
-            if item["category"] in categories and taken[item["category"]] < per_category:
-                taken[item["category"]] += 1
-                out.append(item)
+            if item["category"] in categories:
+                seen[item["category"]] += 1
+                if skip < seen[item["category"]] <= skip + per_category:
+                    out.append(item)
     return out
 
 
@@ -50,6 +53,7 @@ def main() -> None:
     parser.add_argument("--news", type=Path, default=NEWS)
     parser.add_argument("--categories", nargs="+", default=list(CATEGORIES))
     parser.add_argument("--per-category", type=int, default=100)
+    parser.add_argument("--skip", type=int, default=0, help="items of each category left out before those taken")
     parser.add_argument("--sample", type=int, default=25)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--dump", type=Path, help="write every statement as JSON lines here")
@@ -60,7 +64,7 @@ def main() -> None:
         actors=ROOT / "configs" / "stakeholders.yaml", positions=ROOT / "configs" / "positions.yaml"
     )
     found, skipped, paragraphs = [], Counter(), 0
-    chosen = items(args.news, tuple(args.categories), args.per_category)
+    chosen = items(args.news, tuple(args.categories), args.per_category, args.skip)
     for item in chosen:
         lines = [line.strip() for line in item["text"].split("\n") if line.strip()]
         units = [Unit(item["id"], f"{item['id']}/p{i + 1}", "paragraph", i + 1, None, t) for i, t in enumerate(lines)]

@@ -21,6 +21,7 @@ from pipeline.stages.stakeholders.clauses import (
     not_a_view,
     noun_phrase_end,
     opens_clause,
+    prepositional,
     reads_as_passive,
     sentence_ends,
     subject_first,
@@ -183,6 +184,8 @@ def _subject_after(
         joined = key[:1] == "و" and doc[k].lemma_[:1] != "و"  # «والمنظمات»: a conjunct
         if after_alias and not joined and key not in CONTINUERS:
             break  # after an alias only a conjunction or «من» continues the subject
+        if k in mention_at and prepositional(key, doc[k].lemma_):
+            break  # «قالوا للسعودية», «وقال لمصر»: an addressee, not the subject
         after_alias = k in mention_at
         if k in mention_at:
             found.append(mention_at[k])

@@ -388,6 +388,13 @@ def word_ends_at(m: UnitMatches, t: int) -> bool:
     return any(start < t and end == t for start, (end, kind) in m.word_at.items() if kind == "subject")
 
 
+def prepositional(key: str, lemma: str) -> bool:
+    """A word (its key and its reading ``lemma``, see ``matching.Token``) carries a preposition: «للسعودية»,
+    «بالحكومة», «لمصر» (not «لبنان», «بريطانيا», whose first letter is their own)."""
+    bare = key[1:] if key[:1] in ("و", "ف") and len(key) > 3 else key
+    return bare[:2] == "لل" or bare[:3] in ("بال", "كال") or (bare[:1] in ("ل", "ب", "ك") and bare[1:] == lemma)
+
+
 def after_definite(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
     """Token ``t`` follows a definite noun in its sentence: the first member of a genitive construct has no
     article, so ``t`` is not its genitive («التعاون البعض»)."""

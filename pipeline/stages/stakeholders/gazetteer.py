@@ -33,6 +33,18 @@ SHORT_FORMS = {
 }
 
 
+# Seats of government that news name for the government («وقال البيت الأبيض إن», «وأعلن الكرملين»).
+SEATS = {
+    "البيت الأبيض": "US",
+    "البنتاغون": "US",
+    "البنتاجون": "US",
+    "الكرملين": "RU",
+    "الإليزيه": "FR",
+    "قصر الإليزيه": "FR",
+    "داونينغ ستريت": "GB",
+}
+
+
 @functools.lru_cache(maxsize=1)
 def country_names() -> tuple[tuple[str, str], ...]:
     """``(Arabic name, English name)`` of every country: CLDR names (Babel) and ``SHORT_FORMS``, sorted."""
@@ -42,8 +54,17 @@ def country_names() -> tuple[tuple[str, str], ...]:
     return tuple(sorted({(name, english.get(code, code)) for name, code in _names_by_code()}))
 
 
+def seat_names() -> tuple[tuple[str, str], ...]:
+    """``(Arabic name, English country name)`` of ``SEATS``."""
+    from babel import Locale
+
+    english = Locale("en").territories
+    return tuple(sorted((name, english[code]) for name, code in SEATS.items()))
+
+
 def with_countries(actors: ActorSpec, group: str | None, body_group: str | None = "intergovernmental") -> ActorSpec:
-    """``actors`` with every country name (:func:`country_names`) as an alias of ``group``, state titles
+    """``actors`` with every country name (:func:`country_names`) and seat of government (``SEATS``) as an
+    alias of ``group``, state titles
     with a country (``STATE_TITLES``) read as ``group`` and regional bodies (``BODY_HEADS``) as ``body_group``
     (see :func:`state_mentions`).
 
@@ -57,7 +78,8 @@ def with_countries(actors: ActorSpec, group: str | None, body_group: str | None 
     aliases = actors.aliases
     if group is not None:
         taken = {_key(alias) for _, alias, _ in actors.aliases}
-        aliases = [*aliases, *((group, name, en) for name, en in country_names() if _key(name) not in taken)]
+        names = [*country_names(), *seat_names()]
+        aliases = [*aliases, *((group, name, en) for name, en in names if _key(name) not in taken)]
     return dataclasses.replace(actors, aliases=aliases, country_group=group, body_group=body_group)
 
 
