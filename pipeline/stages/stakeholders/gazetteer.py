@@ -295,7 +295,8 @@ def state_mentions(doc: Any, lexicon: _Lexicon, mentions: list[Mention]) -> list
     t = 0
     while t < len(doc):
         new = None
-        if t not in covered:
+        starts = None if t in covered else _starts(lexicon, tables, doc[t].text)
+        if starts is not None:
             readings_ = set(_readings(lexicon.key(doc[t].text)))
             # not right after another mention: «وزير الخارجية السعودي» is one phrase, «الخارجية» its genitive
             after_mention = t - 1 in covered
@@ -315,6 +316,23 @@ def state_mentions(doc: Any, lexicon: _Lexicon, mentions: list[Mention]) -> list
     spans = [(m.start, m.end) for m in added]
     kept = [m for m in mentions if not any(s <= m.start and m.end <= e for s, e in spans)]
     return sorted(kept + added, key=lambda m: m.start)
+
+
+FIRST_WORDS = 500_000  # distinct words whose first-word test is kept per lexicon (see matching.TOKEN_CACHE)
+
+
+def _starts(lexicon: _Lexicon, tables: _Tables, text: str) -> bool | None:
+    """True when the word ``text`` may open a state title or a body (one of its readings is a first word),
+    else None; kept per word, so each distinct word is read once per lexicon."""
+    cache = lexicon.__dict__.setdefault("_gazetteer_starts", {})
+    found = cache.get(text, False)
+    if found is False:
+        readings_ = _readings(lexicon.key(text))
+        found = True if any(r in tables.title_first or r in tables.heads for r in readings_) else None
+        if len(cache) >= FIRST_WORDS:
+            cache.clear()
+        cache[text] = found
+    return found
 
 
 def is_state_title(doc: Any, lexicon: _Lexicon, mention: Mention) -> bool:
