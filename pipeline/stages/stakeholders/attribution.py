@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.records import Statement, Unit
-from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
+from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec
 from pipeline.stages.stakeholders.clauses import (
     REPRESENTS,
     after_definite,
-    bare_in,
     disagrees,
     feminine_verb,
     keyset,
     not_a_view,
     noun_phrase_end,
+    noun_statements,
     opens_clause,
     prepositional,
     reads_as_passive,
@@ -34,7 +34,6 @@ from pipeline.stages.stakeholders.gazetteer import country_adjective_at, is_stat
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
     CONTINUERS,
-    PREPOSITIONS,
     RELATIVE_PRONOUNS,
     SENTENCE_END,
     CueHit,
@@ -184,8 +183,8 @@ def _subject_after(
         joined = key[:1] == "و" and doc[k].lemma_[:1] != "و"  # «والمنظمات»: a conjunct
         if after_alias and not joined and key not in CONTINUERS:
             break  # after an alias only a conjunction or «من» continues the subject
-        if k in mention_at and prepositional(key, doc[k].lemma_):
-            break  # «قالوا للسعودية», «وقال لمصر»: an addressee, not the subject
+        if k == j and k in mention_at and prepositional(key, doc[k].lemma_):
+            break  # «قالوا للسعودية», «وقال لمصر»: an addressee, not the subject (after a conjunct: a genitive)
         after_alias = k in mention_at
         if k in mention_at:
             found.append(mention_at[k])
@@ -432,53 +431,6 @@ def _with_country(m: UnitMatches, lexicon: _Lexicon, speakers: Speakers, span: t
         return speakers
     country = next((found[1] for t in range(*span) if (found := country_adjective_at(m.doc, lexicon, t))), None)
     return [(g, country if g == group and org is None else org) for g, org in speakers]
-
-
-NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
-
-
-def noun_statements(m: UnitMatches, lexicon: _Lexicon) -> list[tuple[CueHit, Speakers, str, tuple[int, int] | None]]:
-    """Views opened by a reporting noun or participle attached to the clause before it, spoken by that
-    clause's subject.
-
-    «وفي قرارها 65/141، أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …»: the noun (a word of
-    ``REPORTING_NOUNS`` right after «مع», «من خلال» or «عبر»), or a circumstantial participle
-    (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
-    own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
-    than guess: the sentence names exactly one group before the noun, and its first actor follows a
-    word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
-    الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
-    the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
-    doc, out = m.doc, []
-    in_mention = {t for mn in m.mentions for t in range(mn.start, mn.end)}
-    for k in range(2, len(doc)):
-        key = lexicon.key(doc[k].text)
-        if k in in_mention or k in m.cue_positions:
-            continue
-        if key in lexicon.reporting_participles:
-            if not m.is_word[k - 1] or bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
-                continue
-        elif key in lexicon.reporting_nouns:
-            before = (lexicon.key(doc[k - 1].text),), (lexicon.key(doc[k - 2].text), lexicon.key(doc[k - 1].text))
-            if not any(b in lexicon.noun_adjuncts for b in before):
-                continue
-        else:
-            continue
-        s_start = m.sentences[m.sentence_of[k]][0]
-        if k + 1 in m.mention_at or any(t in m.cue_positions for t in range(s_start, k)):
-            continue
-        named = [mn for mn in m.mentions if s_start <= mn.start and mn.end <= k]
-        groups = {mn.group for mn in named}
-        if len(groups) != 1 or UNSPECIFIED in groups:
-            continue
-        first = named[0]
-        lead = first.start - 1
-        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
-            continue
-        out.append(
-            (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
-        )
-    return out
 
 
 def _statements(

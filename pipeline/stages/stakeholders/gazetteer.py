@@ -9,6 +9,13 @@ The organisation of such a statement is the country's English CLDR name («مص�
 Left out: CLDR's regions that are not countries (``NOT_COUNTRIES``: the EU, the UN, "unknown region"
 ...), and names that are also common words (``COMMON_WORDS``: «مالي» is "financial", «بنين» "sons").
 A name equal to an alias of the actors file is left to that file.
+
+Beyond the names (:func:`state_mentions`, matched per unit): a title of state office with a country's
+adjective or name («الرئيس الأميركي», «أمير قطر») is a mention of the same group; the country
+adjectives (nisba) are derived from the same CLDR names (:func:`country_adjectives`); and a body whose
+name has the shape of a regional or international organisation («البنك الإسلامي للتنمية», «الاتحاد
+الأوروبي») is a mention of the ``body_group`` (``intergovernmental``).  Each list below says what it
+leaves out and why.
 """
 
 from __future__ import annotations
