@@ -243,7 +243,7 @@ def test_clause_openers_are_folded_like_the_text():
         assert fold(word) in CLAUSE_OPENERS
 
 
-# -- reporting nouns and participles attached to the clause before them (attribution.noun_statements)
+# -- reporting nouns and participles attached to the clause before them (clauses.noun_statements)
 @pytest.mark.parametrize(
     ("text", "cue", "speaker", "subject"),
     [

@@ -180,6 +180,8 @@ class ActorSpec:
     heads: list[str]
     adverbs: list[str]
     source: str = ""  # the stakeholders file, for messages
+    country_group: str | None = None  # the group of countries, state titles (gazetteer.with_countries)
+    body_group: str | None = None  # the group of regional and international bodies (gazetteer.with_countries)
     paths: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, alias) -> key path in the file
 
     def where(self, group: str, alias: str) -> str:

@@ -10,21 +10,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.records import Statement, Unit
-from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec, CueSpec
+from pipeline.stages.stakeholders.actors import UNSPECIFIED, ActorSpec, AxisSpec
 from pipeline.stages.stakeholders.clauses import (
-    bare_in,
+    REPRESENTS,
+    after_definite,
+    disagrees,
+    feminine_verb,
+    keyset,
     not_a_view,
     noun_phrase_end,
+    noun_statements,
+    opens_clause,
+    prepositional,
     reads_as_passive,
     sentence_ends,
+    subject_first,
     time_words_end,
     unnamed_subject,
+    word_ends_at,
 )
 from pipeline.stages.stakeholders.cues import score_terms
+from pipeline.stages.stakeholders.gazetteer import country_adjective_at, is_state_title, state_mentions
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
     CONTINUERS,
-    PREPOSITIONS,
     RELATIVE_PRONOUNS,
     SENTENCE_END,
     CueHit,
@@ -113,12 +122,12 @@ def match_unit(text: str, lexicon: _Lexicon, actors: ActorSpec) -> UnitMatches |
         if is_end[i] or i == n - 1:
             sentences.append((start, i + 1))
             start = i + 1
-    mention_at: dict[int, Mention] = {}
-    mentions = []
-    for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc):
-        mention = Mention(s, e, label[1], label[2], label[3])
-        mention_at[s] = mention
-        mentions.append(mention)
+    mentions = [
+        Mention(s, e, label[1], label[2], label[3]) for s, e, label in lexicon.spans(lexicon.matchers["actors"], doc)
+    ]
+    # state titles with a country («الرئيس الأميركي», «أمير الكويت») and regional bodies («البنك الإسلامي للتنمية»)
+    mentions = state_mentions(doc, lexicon, mentions)
+    mention_at = {mention.start: mention for mention in mentions}
     word_at: dict[int, tuple[int, str]] = {
         s: (e, label[0]) for s, e, label in lexicon.spans(lexicon.matchers["words"], doc)
     }
@@ -174,12 +183,16 @@ def _subject_after(
         joined = key[:1] == "و" and doc[k].lemma_[:1] != "و"  # «والمنظمات»: a conjunct
         if after_alias and not joined and key not in CONTINUERS:
             break  # after an alias only a conjunction or «من» continues the subject
+        if k == j and k in mention_at and prepositional(key, doc[k].lemma_):
+            break  # «قالوا للسعودية», «وقال لمصر»: an addressee, not the subject (after a conjunct: a genitive)
         after_alias = k in mention_at
         if k in mention_at:
             found.append(mention_at[k])
             k = mention_at[k].end
         elif k in word_at and word_at[k][1] == "subject":
             k = word_at[k][0]
+        elif key in keyset(lexicon, REPRESENTS) and (k + 1 in mention_at or k + 1 in word_at) and word_ends_at(m, k):
+            k += 1  # «ممثل عن منظمات المجتمع المدني»: the group a representative speaks for
         elif (
             gaps == 0
             and k > j
@@ -195,6 +208,16 @@ def _subject_after(
     if found and found[0].start == j and found[0].feminine and doc[hit.index].norm_ in lexicon.masculine:
         # «يدعو الأمم المتحدة إلى ...»: a masculine verb does not agree with this phrase,
         # so it is the object and the subject is unnamed
+        is_object = True
+        k, found = j, []
+    elif (
+        found
+        and found[0].start == j
+        and not found[0].feminine
+        and is_state_title(doc, lexicon, found[0])
+        and feminine_verb(lexicon, doc[hit.index])
+    ):
+        # «ودعت ولي العهد السعودي إلى ...»: a feminine verb does not agree with a masculine title either
         is_object = True
         k, found = j, []
     elif (
@@ -250,13 +273,41 @@ def _speakers(
             return [before_verb[-1]], "short_form", subject_span
     if subject_span is not None:
         return [(UNSPECIFIED, None)], "no_group", subject_span
+    verb_gender = None if voice == "pronoun" else feminine_verb(lexicon, m.doc[i])
+    first = subject_first(m, lexicon, hit, verb_gender)
+    if first is not None:
+        # «الحكومة السودانية أكدت أن»: the subject noun phrase before its verb; its head, and actors
+        # joined to it by «و», speak
+        start, end, head = first
+        joined = [
+            mention
+            for mention in m.mentions
+            if head.end <= mention.start < end and lexicon.key(m.doc[mention.start].text)[:1] == "و"
+        ]
+        named_first = [mention for mention in (head, *joined) if mention.group != UNSPECIFIED]
+        speakers = [(mention.group, mention.organisation) for mention in named_first] or [(UNSPECIFIED, None)]
+        return speakers, "subject_first", (start, end)
     if voice == "pronoun":
         return (previous or [(UNSPECIFIED, None)]), "pronoun", subject_span
     window = limits.damaged_lookback if sentence_final else limits.lookback
     before = [
         mention
         for mention in m.mentions
-        if s_start <= mention.start and mention.end <= i and sum(m.is_word[mention.end : i]) <= window
+        if s_start <= mention.start
+        and mention.end <= i
+        and sum(m.is_word[mention.end : i]) <= window
+        # undamaged text: the subject opens its clause («، الحكومة قالت»), or follows a definite word, of
+        # which it cannot be the genitive («لتعزيز التعاون البعض يقول إن», a lost sentence end), unlike a
+        # genitive or an object («ورحبت الشركات بقرار الحكومة وأكدت»); no comma parts it from the verb
+        # («الاتحاد الأوروبي، اعتبر رئيس المفوضية»)
+        and (
+            sentence_final
+            or (
+                (opens_clause(m, lexicon, mention.start) or after_definite(m, lexicon, mention.start))
+                and not any(m.doc[t].text in (",", "،") for t in range(mention.end, i))
+                and not disagrees(mention.feminine, is_state_title(m.doc, lexicon, mention), verb_gender)
+            )
+        )
     ]
     if i > 0 and lexicon.key(m.doc[i - 1].text) in RELATIVE_PRONOUNS:
         before = []  # «التي أعرب عنها المشاركون»: the subject follows the relative clause's verb
@@ -290,7 +341,7 @@ def _speakers(
 
 
 def short_forms(
-    m: UnitMatches, earlier: dict[str, tuple[str, str | None]]
+    m: UnitMatches, lexicon: _Lexicon, earlier: dict[str, tuple[str, str | None]]
 ) -> dict[str, list[tuple[int, tuple[str, str | None]]]]:
     """Short forms of the named groups' multi-word aliases: head word -> [(token from which it holds,
     (group, organisation))], in text order.
@@ -300,7 +351,12 @@ def short_forms(
     ``earlier``: head -> speaker from the document's previous units (held from token 0 of this one)."""
     out = {head: [(0, speaker)] for head, speaker in earlier.items()}
     for mention in m.mentions:
-        if mention.group != UNSPECIFIED and mention.end - mention.start >= 2:
+        # not a state title: «الرئيس» after «الرئيس الأمريكي» may be another country's president
+        if (
+            mention.group != UNSPECIFIED
+            and mention.end - mention.start >= 2
+            and not is_state_title(m.doc, lexicon, mention)
+        ):
             out.setdefault(m.doc[mention.start].lemma_, []).append((mention.end, (mention.group, mention.organisation)))
     return out
 
@@ -314,7 +370,7 @@ def _resolve(
     """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``.
 
     ``earlier``: the short forms of the document's previous units (see :func:`short_forms`)."""
-    shorts = short_forms(m, earlier or {})
+    shorts = short_forms(m, lexicon, earlier or {})
     resolved = []
     previous: Speakers | None = None
     previous_sentence: int | None = None
@@ -349,7 +405,7 @@ def _resolve(
         for group, org in speakers:
             if group not in unique or unique[group] is None:
                 unique[group] = org
-        speakers = list(unique.items())
+        speakers = _with_country(m, lexicon, list(unique.items()), subject_span if how in SUBJECTS else None)
         previous, previous_sentence = speakers, m.sentence_of[i]
         resolved.append((hit, speakers, how, subject_span))
     nouns = noun_statements(m, lexicon)
@@ -364,51 +420,17 @@ def _resolve(
     }
 
 
-NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
+SUBJECTS = ("subject", "subject_first")  # attributions whose span is the speaker's own noun phrase
 
 
-def noun_statements(m: UnitMatches, lexicon: _Lexicon) -> list[tuple[CueHit, Speakers, str, tuple[int, int] | None]]:
-    """Views opened by a reporting noun or participle attached to the clause before it, spoken by that
-    clause's subject.
-
-    «وفي قرارها 65/141، أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …»: the noun (a word of
-    ``REPORTING_NOUNS`` right after «مع», «من خلال» or «عبر»), or a circumstantial participle
-    (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
-    own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
-    than guess: the sentence names exactly one group before the noun, and its first actor follows a
-    word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
-    الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
-    the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
-    doc, out = m.doc, []
-    in_mention = {t for mn in m.mentions for t in range(mn.start, mn.end)}
-    for k in range(2, len(doc)):
-        key = lexicon.key(doc[k].text)
-        if k in in_mention or k in m.cue_positions:
-            continue
-        if key in lexicon.reporting_participles:
-            if not m.is_word[k - 1] or bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
-                continue
-        elif key in lexicon.reporting_nouns:
-            before = (lexicon.key(doc[k - 1].text),), (lexicon.key(doc[k - 2].text), lexicon.key(doc[k - 1].text))
-            if not any(b in lexicon.noun_adjuncts for b in before):
-                continue
-        else:
-            continue
-        s_start = m.sentences[m.sentence_of[k]][0]
-        if k + 1 in m.mention_at or any(t in m.cue_positions for t in range(s_start, k)):
-            continue
-        named = [mn for mn in m.mentions if s_start <= mn.start and mn.end <= k]
-        groups = {mn.group for mn in named}
-        if len(groups) != 1 or UNSPECIFIED in groups:
-            continue
-        first = named[0]
-        lead = first.start - 1
-        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
-            continue
-        out.append(
-            (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
-        )
-    return out
+def _with_country(m: UnitMatches, lexicon: _Lexicon, speakers: Speakers, span: tuple[int, int] | None) -> Speakers:
+    """The country of a government speaker whose subject names it by an adjective only: «الحكومة المصرية»,
+    «وزير الخارجية السعودي», «السلطات الإيرانية» (organisation "Egypt", ...); ``speakers`` unchanged otherwise."""
+    group = lexicon.actors.country_group
+    if span is None or group is None or all(g != group or org is not None for g, org in speakers):
+        return speakers
+    country = next((found[1] for t in range(*span) if (found := country_adjective_at(m.doc, lexicon, t))), None)
+    return [(g, country if g == group and org is None else org) for g, org in speakers]
 
 
 def _statements(
@@ -474,5 +496,5 @@ def unit_statements(
         return [], {}
     resolved, counts = _resolve(m, lexicon, limits, earlier)
     if earlier is not None:
-        earlier.update({head: found[-1][1] for head, found in short_forms(m, {}).items()})
+        earlier.update({head: found[-1][1] for head, found in short_forms(m, lexicon, {}).items()})
     return _statements(unit, m, lexicon, axes, resolved, limits), counts

@@ -8,7 +8,17 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from pipeline.stages.stakeholders.matching import CLAUSE_OPENERS, PREPOSITIONS, SENTENCE_END, CueHit, Mention, _Lexicon
+from pipeline.stages.stakeholders.actors import UNSPECIFIED, CueSpec
+from pipeline.stages.stakeholders.gazetteer import is_state_title
+from pipeline.stages.stakeholders.matching import (
+    CLAUSE_OPENERS,
+    PREPOSITIONS,
+    SENTENCE_END,
+    CueHit,
+    Mention,
+    _definite_noun,
+    _Lexicon,
+)
 from pipeline.text.arabic import without_marks
 
 if TYPE_CHECKING:
@@ -262,3 +272,189 @@ def noun_phrase_end(
         else:
             break
     return k
+
+
+# Subject-first reported speech (news style): «وزير الخارجية المصري سامح شكري قال إن ...», «الحكومة
+# السودانية أكدت أن ...», «وكان أمير الكويت ... قد أعلن أن ...», «وكانت الوزارة أكدت ...».  The subject
+# noun phrase opens its clause: it starts at the sentence start or right after one of CLAUSE_STARTS (or a
+# comma), holds only words that can belong to a noun phrase (names, adjectives, genitives: no
+# preposition, clause opener, negation or reporting verb), and «قد» may stand before the verb.
+CLAUSE_STARTS = (
+    "كان", "كانت", "وكان", "وكانت", "فكان", "فكانت", "أن", "إن", "بأن", "وأن", "لكن", "ولكن", "بينما",
+    "فيما", "حيث", "إذ", "ثم", "و", "ف",
+)  # fmt: skip
+BEFORE_VERB = ("قد", "لقد", "وقد", "فقد")  # «قد» before a past verb; not part of the subject
+SUBJECT_FIRST_WORDS = 10  # words a subject noun phrase before its verb may have («أمير الكويت الشيخ صباح الأحمد»)
+REPRESENTS = ("عن", "من")  # after a subject head word: «ممثل عن منظمات المجتمع المدني»
+NOT_IN_PHRASE = ("لا", "لم", "لن", "ليس", "ليست", "ما", "الذي", "التي", "الذين", "قد", "سوف", "هو", "هي", "هم")
+
+
+def subject_first(
+    m: UnitMatches, lexicon: _Lexicon, hit: CueHit, feminine_verb: bool | None
+) -> tuple[int, int, Mention] | None:
+    """``(start, end, head mention)`` of the subject noun phrase before the reporting verb at ``hit`` (see
+    ``CLAUSE_STARTS``), or None.
+
+    The phrase must open with an actor mention, or with subject words («ممثل عن», «عدد من») before one, or
+    be a definite noun with «من» + an actor («الفقرة 69 من جدول أعمال تونس»); its head agrees with a
+    singular verb (:func:`disagrees`; ``feminine_verb`` None for a plural verb).  A verb with a conjunction («وأكدت») continues an earlier clause: no subject before it."""
+    doc, i = m.doc, hit.index
+    if lexicon.key(doc[i].text) != doc[i].norm_:
+        return None
+    s_start = m.sentences[m.sentence_of[i]][0]
+    end = i
+    if end - 1 >= s_start and lexicon.key(doc[end - 1].text) in keyset(lexicon, BEFORE_VERB):
+        end -= 1
+    end = _before_parenthesis(m, lexicon, s_start, end)
+    stops = CLAUSE_OPENERS | PREPOSITIONS | keyset(lexicon, NOT_IN_PHRASE) | keyset(lexicon, SAYS_THAT)
+    starts, represents = keyset(lexicon, CLAUSE_STARTS), keyset(lexicon, REPRESENTS)
+    p = end
+    while p > s_start and end - p < SUBJECT_FIRST_WORDS:
+        t = p - 1
+        key = lexicon.key(doc[t].text)
+        in_phrase = (
+            m.is_word[t]
+            and t not in m.cue_positions
+            and key not in starts
+            and (key not in stops or (key in represents and (word_ends_at(m, t) or t + 1 in m.mention_at)))
+        )
+        if not in_phrase:
+            break
+        p = t
+    if p == end or not opens_clause(m, lexicon, p):
+        return None
+    head, k = p, p
+    while k < end and ((k in m.word_at and m.word_at[k][1] == "subject") or lexicon.key(doc[k].text) in represents):
+        k = m.word_at[k][0] if k in m.word_at else k + 1
+    mention = m.mention_at.get(k)
+    if mention is None and head == k and _definite_noun(lexicon.key(doc[head].text)):
+        # «الفقرة 69 من جدول أعمال تونس تؤكد»: the group named after «من» in the phrase speaks
+        mention = next(
+            (
+                m.mention_at[t + 1]
+                for t in range(head + 1, end - 1)
+                if t + 1 in m.mention_at and lexicon.key(doc[t].text) in represents
+            ),
+            None,
+        )
+    if mention is None or mention.end > end:
+        return None
+    if head < mention.start:
+        feminine, title = lexicon.key(doc[head].text).endswith("ه"), False
+    else:
+        feminine, title = mention.feminine, is_state_title(doc, lexicon, mention)
+    if disagrees(feminine, title, feminine_verb):
+        return None
+    return p, end, mention
+
+
+# A parenthesis between the subject and its verb, set off by commas or dashes, that opens with a
+# preposition: «أن المجلس الاقتصادي والاجتماعي، في قراره 2010/2، قد اعترف», «الوزارة، بحسب البيان، أكدت».
+PARENTHESIS_OPENERS = ("في", "ب", "بحسب", "حسب", "وفق", "وفقا", "خلال", "منذ", "عبر", "من خلال")
+PARENTHESIS_WORDS = 8  # tokens a parenthesis may hold
+
+
+def _before_parenthesis(m: UnitMatches, lexicon: _Lexicon, s_start: int, end: int) -> int:
+    """Where the subject ends when a parenthesis (see ``PARENTHESIS_OPENERS``) stands between it and the
+    verb (``end`` is right after the parenthesis' closing comma or dash); ``end`` itself when there is none."""
+    marks = (",", "،", "-", "–")
+    if end - 1 <= s_start or m.doc[end - 1].text not in marks:
+        return end
+    for t in range(end - 2, max(s_start, end - 2 - PARENTHESIS_WORDS), -1):
+        if m.doc[t].text in marks:
+            first = m.doc[t + 1].text
+            opens = bare_in(lexicon, first, keyset(lexicon, PARENTHESIS_OPENERS)) or lexicon.key(first)[:1] == "ب"
+            return t if opens and t > s_start else end
+    return end
+
+
+def disagrees(feminine: bool, title: bool, feminine_verb: bool | None) -> bool:
+    """A subject head does not agree with its singular verb: a feminine head with a masculine verb («الحكومة
+    قال»), or a masculine state title with a feminine one («الرئيس الأميركي قالت»).  A masculine-looking
+    head with a feminine verb is left alone: broken plurals of things take one («الدول الأعضاء أكدت»).
+    ``feminine_verb`` None (a plural verb) agrees with any head."""
+    if feminine_verb is None:
+        return False
+    return (feminine and not feminine_verb) or (title and not feminine and feminine_verb)
+
+
+def feminine_verb(lexicon: _Lexicon, verb: Any) -> bool:
+    """A singular reporting verb is feminine: «أكدت», «تؤكد» (not a masculine form: «لفت», «قال»)."""
+    form = verb.norm_
+    return form not in lexicon.masculine and (form.startswith("ت") or form.endswith("ت"))
+
+
+def word_ends_at(m: UnitMatches, t: int) -> bool:
+    """A subject word (``subject.heads``) ends right before token ``t``."""
+    return any(start < t and end == t for start, (end, kind) in m.word_at.items() if kind == "subject")
+
+
+def prepositional(key: str, lemma: str) -> bool:
+    """A word (its key and its reading ``lemma``, see ``matching.Token``) carries a preposition: «للسعودية»,
+    «بالحكومة», «لمصر» (not «لبنان», «بريطانيا», whose first letter is their own)."""
+    bare = key[1:] if key[:1] in ("و", "ف") and len(key) > 3 else key
+    return bare[:2] == "لل" or bare[:3] in ("بال", "كال") or (bare[:1] in ("ل", "ب", "ك") and bare[1:] == lemma)
+
+
+def after_definite(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
+    """Token ``t`` follows a definite noun in its sentence: the first member of a genitive construct has no
+    article, so ``t`` is not its genitive («التعاون البعض»)."""
+    return t > m.sentences[m.sentence_of[t]][0] and _definite_noun(lexicon.key(m.doc[t - 1].text))
+
+
+def opens_clause(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
+    """Token ``t`` opens a clause: it starts its sentence, or follows a comma, a colon, an opening quotation
+    mark or one of ``CLAUSE_STARTS``."""
+    if t == m.sentences[m.sentence_of[t]][0]:
+        return True
+    before = m.doc[t - 1].text
+    return before in (",", "،", ":", '"', "«", "“") or lexicon.key(before) in keyset(lexicon, CLAUSE_STARTS)
+
+
+NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
+
+
+def noun_statements(
+    m: UnitMatches, lexicon: _Lexicon
+) -> list[tuple[CueHit, list[tuple[str, str | None]], str, tuple[int, int] | None]]:
+    """Views opened by a reporting noun or participle attached to the clause before it, spoken by that
+    clause's subject.
+
+    «وفي قرارها 65/141، أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …»: the noun (a word of
+    ``REPORTING_NOUNS`` right after «مع», «من خلال» or «عبر»), or a circumstantial participle
+    (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
+    own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
+    than guess: the sentence names exactly one group before the noun, and its first actor follows a
+    word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
+    الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
+    the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
+    doc, out = m.doc, []
+    in_mention = {t for mn in m.mentions for t in range(mn.start, mn.end)}
+    for k in range(2, len(doc)):
+        key = lexicon.key(doc[k].text)
+        if k in in_mention or k in m.cue_positions:
+            continue
+        if key in lexicon.reporting_participles:
+            if not m.is_word[k - 1] or bare_in(lexicon, doc[k - 1].text, CLAUSE_OPENERS):
+                continue
+        elif key in lexicon.reporting_nouns:
+            before = (lexicon.key(doc[k - 1].text),), (lexicon.key(doc[k - 2].text), lexicon.key(doc[k - 1].text))
+            if not any(b in lexicon.noun_adjuncts for b in before):
+                continue
+        else:
+            continue
+        s_start = m.sentences[m.sentence_of[k]][0]
+        if k + 1 in m.mention_at or any(t in m.cue_positions for t in range(s_start, k)):
+            continue
+        named = [mn for mn in m.mentions if s_start <= mn.start and mn.end <= k]
+        groups = {mn.group for mn in named}
+        if len(groups) != 1 or UNSPECIFIED in groups:
+            continue
+        first = named[0]
+        lead = first.start - 1
+        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
+            continue
+        out.append(
+            (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
+        )
+    return out

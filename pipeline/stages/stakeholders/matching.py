@@ -57,7 +57,7 @@ INDICATE_VERBS = ("يشير", "تشير", "يوضح", "توضح", "يبين", "�
 # Reporting nouns (verbal nouns of reporting verbs) that open a view as an adjunct of the clause before
 # them: «أحاطت الجمعية العامة علما بالتقرير مع التسليم بضرورة …», «ورد الأمين العام من خلال دعوة …».
 # Such a noun has no subject of its own; its agent is the subject of the clause it modifies (see
-# ``attribution.noun_statements``).  A noun with a genitive actor after it is left out: that actor is
+# ``clauses.noun_statements``).  A noun with a genitive actor after it is left out: that actor is
 # the agent of «تسليم الحكومات بأن» but the addressee of «دعوة الحكومات إلى».
 REPORTING_NOUNS = (
     "التسليم", "تسليم", "الاعتراف", "اعتراف", "التأكيد", "تأكيد", "التشديد", "تشديد",
