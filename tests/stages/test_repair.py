@@ -385,6 +385,31 @@ def test_reversed_line_scan_equals_the_line_by_line_check(seed_text: str) -> Non
         assert calibrate.lines_looking_reversed(text) == expected
 
 
+# The patterns fit's scans replaced (issue 18): each one tried a match at every letter or space.
+_OLD_KASHIDA_IN_WORD = re.compile("(?:[\u0621-\u063a\u0641-\u064a]\u0467|\u0467[\u0621-\u063a\u0641-\u064a])")
+_OLD_CERTAIN_STEM = re.compile(
+    "[^\u0621-\u063a\u0641-\u064a](?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([\u0643\u0622][\u0621-\u063a\u0641-\u064a]{2,})"
+)
+# Kaf, alef madda, prefix letters, ѧ and a few others: chains «ѧبѧبѧ», «فكالك…» come up often.
+_STEM_AND_KASHIDA_TEXT = st.text(alphabet="كآالبفوتسѧѧ .x\n", max_size=40)
+
+
+def test_kashida_and_stem_scans_equal_the_patterns_they_replaced(seed_text: str) -> None:
+    texts = [*_damaged_samples(seed_text), "ѧبѧبѧ بѧبѧ ѧبѧѧبѧ", "فكالكتاب وفكالآلة فكالكت"]
+    for text in texts:
+        assert glyphs._kashida_in_word_count(text) == len(_OLD_KASHIDA_IN_WORD.findall(text))
+        clean = " " + glyphs._clean_text(text)
+        assert glyphs._CERTAIN_STEM_RE.findall(clean) == _OLD_CERTAIN_STEM.findall(clean)
+
+
+@PROPERTY_SETTINGS
+@given(_STEM_AND_KASHIDA_TEXT)
+def test_kashida_and_stem_scans_equal_the_patterns_they_replaced_on_random_text(text: str) -> None:
+    assert glyphs._kashida_in_word_count(text) == len(_OLD_KASHIDA_IN_WORD.findall(text))
+    assert glyphs._CERTAIN_STEM_RE.findall(" " + text) == _OLD_CERTAIN_STEM.findall(" " + text)
+    assert DamageEvidence.of(text, stripped=glyphs._strip_kashida(text)) == DamageEvidence.of(text)
+
+
 def test_initial_yeh_pattern_equals_the_look_behind_first_one(seed_text: str) -> None:
     for text in _damaged_samples(seed_text):
         new = [match.start() for match in glyphs._INITIAL_ARABIC_YEH_RE.finditer(text)]

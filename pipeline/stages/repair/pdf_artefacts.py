@@ -59,6 +59,7 @@ presentation forms, and repairing repaired text changes nothing.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,7 @@ from pipeline.stages.repair.glyphs import (
     _SHIELD,
     _WORD_RE,
     ALEF_MADDA,
+    FARSI_YEH,
     KAF,
     TATWEEL,
     DamageEvidence,
@@ -86,6 +88,7 @@ from pipeline.stages.repair.glyphs import (
     _fold_presentation_forms,
     _has_presentation_forms,
     _presentation_table,
+    _strip_kashida,
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
     zipf,  # noqa: F401
 )
@@ -111,6 +114,7 @@ STEPS = (
 # Calibrated steps (pipeline/stages/repair/calibrate.py): they run only where a document shows
 # their damage, so the bundled report never counts them.
 CALIBRATED_STEPS = ("fix_mojibake", "reverse_lines", "fix_ligature_pairs")
+_FIRST_THREE = operator.itemgetter(slice(None, 3))  # a stem's head (its first three letters)
 
 
 @register("repair", "pdf_artefacts")
@@ -187,7 +191,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         text, self.profile = calibrate_document(self, text)
         self._ligatures = frozenset()
         self._ligature_cache = {}
-        self._document = DamageEvidence.of(text)
+        # Shared by the damage evidence (needed there only with «ی») and the certain stems.
+        stripped = _strip_kashida(text) if FARSI_YEH in text else None
+        self._document = DamageEvidence.of(text, stripped=stripped)
         if self._document.damaged:
             self.profile.setdefault("profiles", []).append("seed_glyphs")
             self.profile["seed_glyphs"] = {
@@ -195,16 +201,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 "arabic_initial_yeh": self._document.arabic_initial_yeh,
                 "kashida_glyphs": self._document.kashida_glyphs,
             }
-        self._stems = Counter()
-        self._heads = Counter()
+        stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
+        self._stems = Counter(stems)  # counted in C, in the order of the loop it replaced
+        self._heads = Counter(map(_FIRST_THREE, stems))
         self._stems_token = None
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
-        if self._document.damaged:
-            for stem in _certain_stems(text):
-                self._stems[stem] += 1
-                self._heads[stem[:3]] += 1
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
