@@ -41,9 +41,9 @@ _KASHIDA_RE = re.compile(f"[{KASHIDA_GLYPH}{TATWEEL}][{KASHIDA_GLYPH}{TATWEEL}]*
 _TATWEEL_RE = re.compile(f"{TATWEEL}{TATWEEL}*")
 # The ѧ that touch a letter are counted as ``(?:<letter>ѧ|ѧ<letter>)`` would count its matches, but
 # from ѧ-led patterns (``re`` finds a literal first in C; that pattern tries a match at every
-# letter): each ѧ after or before a letter, and the chains «ѧ<letter>ѧ» where one letter could join
-# two ѧ (see _kashida_in_word_count).
-_KASHIDA_TOUCHING_RE = re.compile(f"{KASHIDA_GLYPH}(?:(?<=[{_LETTER_CLASS}]{KASHIDA_GLYPH})|(?=[{_LETTER_CLASS}]))()")
+# letter), and the chains «ѧ<letter>ѧ» where one letter could join two ѧ (see _kashida_in_word_count).
+# The ѧ that touch no letter are counted (the fewer matches: ~2x faster than counting the others).
+_KASHIDA_ALONE_RE = re.compile(f"{KASHIDA_GLYPH}(?<![{_LETTER_CLASS}]{KASHIDA_GLYPH})(?![{_LETTER_CLASS}])()")
 _KASHIDA_CHAIN_RE = re.compile(f"{KASHIDA_GLYPH}(?=[{_LETTER_CLASS}]{KASHIDA_GLYPH})")
 # A yeh in initial position: at word start or after a non-joining letter, followed by a letter.
 # The literal first: a leading look-behind would be tried at every position of a long text.
@@ -188,7 +188,7 @@ def _kashida_in_word_count(text: str) -> int:
     the first is paired as the first one is (with the letter before it if the chain starts after a
     letter, else with the letter after it, when there is one).
     """
-    count = len(_KASHIDA_TOUCHING_RE.findall(text))
+    count = text.count(KASHIDA_GLYPH) - len(_KASHIDA_ALONE_RE.findall(text))
     for match in _KASHIDA_CHAIN_RE.finditer(text):  # rare: chains of one-letter gaps
         head = match.start()
         while head >= 2 and text[head - 2] == KASHIDA_GLYPH and text[head - 1] in _LETTERS:
