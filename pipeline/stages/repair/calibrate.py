@@ -403,15 +403,22 @@ _LIGATURE_SIGNS_RE = re.compile("[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل
 
 # Literal-led versions of the signs, for a fast first look at clean text: «األ», «اإل», «يف» alone,
 # alef maksura inside a word, the article before a swapped lam-meem, «اآل», the article before a
-# swapped lam-hah / jeem / khah.
-# Letters that lead the same sign share one class, so one scan finds each of «اأ» «اإ» «اآ» and each of
-# «احل» «اجل» «اخل».
-_FAST_SIGNS = (
-    re.compile("[\u0623\u0625\u0622](?<=\u0627[\u0623\u0625\u0622])"),
-    re.compile("\u0641(?<= \u064a\u0641)(?= )"),
-    re.compile("\u0649[\u0621-\u064a]"),
-    re.compile("\u0645(?<= \u0627\u0645)\u0644"),
-    re.compile("[\u062d\u062c\u062e](?<= \u0627[\u062d\u062c\u062e])\u0644"),
+# swapped lam-hah / jeem / khah.  One pattern per lead letter: ``re`` finds a literal lead in C,
+# while a class lead («[أإآ]») is tested character by character (on clean news, 9 literal-led
+# scans take a third of the time of 5 class-led ones; issue 18).
+_FAST_SIGNS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        "\u0623(?<=\u0627\u0623)",
+        "\u0625(?<=\u0627\u0625)",
+        "\u0622(?<=\u0627\u0622)",
+        "\u0641(?<= \u064a\u0641)(?= )",
+        "\u0649[\u0621-\u064a]",
+        "\u0645(?<= \u0627\u0645)\u0644",
+        "\u062d(?<= \u0627\u062d)\u0644",
+        "\u062c(?<= \u0627\u062c)\u0644",
+        "\u062e(?<= \u0627\u062e)\u0644",
+    )
 )
 
 

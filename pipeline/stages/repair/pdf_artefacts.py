@@ -202,8 +202,10 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 "kashida_glyphs": self._document.kashida_glyphs,
             }
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
-        self._stems = Counter(stems)  # counted in C, in the order of the loop it replaced
-        self._heads = Counter(map(_FIRST_THREE, stems))
+        # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
+        # mapping check of Counter(iterable).
+        self._stems = Counter(stems) if stems else Counter()
+        self._heads = Counter(map(_FIRST_THREE, stems)) if stems else Counter()
         self._stems_token = None
         self._word_cache = {}
         self._context_cache = {}
