@@ -391,22 +391,23 @@ _OLD_CERTAIN_STEM = re.compile(
     "[^\u0621-\u063a\u0641-\u064a](?:[وف]?(?:ال|بال|كال|فال|لل|ب|ل)|ف)([\u0643\u0622][\u0621-\u063a\u0641-\u064a]{2,})"
 )
 # Kaf, alef madda, prefix letters, ѧ and a few others: chains «ѧبѧبѧ», «فكالك…» come up often.
-_STEM_AND_KASHIDA_TEXT = st.text(alphabet="كآالبفوتسѧѧ .x\n", max_size=40)
+_STEM_AND_KASHIDA_TEXT = st.text(alphabet="كآالبفوسѧѧ .\n", max_size=30)
 
 
 def test_kashida_and_stem_scans_equal_the_patterns_they_replaced(seed_text: str) -> None:
-    texts = [*_damaged_samples(seed_text), "ѧبѧبѧ بѧبѧ ѧبѧѧبѧ", "فكالكتاب وفكالآلة فكالكت"]
+    texts = [*_damaged_samples(seed_text), "ѧبѧبѧ بѧبѧ ѧبѧѧبѧ", "فكالكتاب وفكالآلة فكالكت فآالكسل"]
     for text in texts:
         assert glyphs._kashida_in_word_count(text) == len(_OLD_KASHIDA_IN_WORD.findall(text))
-        clean = " " + glyphs._clean_text(text)
-        assert glyphs._CERTAIN_STEM_RE.findall(clean) == _OLD_CERTAIN_STEM.findall(clean)
+        assert Counter(glyphs._certain_stems(text)) == Counter(
+            _OLD_CERTAIN_STEM.findall(" " + glyphs._clean_text(text))
+        )
 
 
 @PROPERTY_SETTINGS
 @given(_STEM_AND_KASHIDA_TEXT)
 def test_kashida_and_stem_scans_equal_the_patterns_they_replaced_on_random_text(text: str) -> None:
     assert glyphs._kashida_in_word_count(text) == len(_OLD_KASHIDA_IN_WORD.findall(text))
-    assert glyphs._CERTAIN_STEM_RE.findall(" " + text) == _OLD_CERTAIN_STEM.findall(" " + text)
+    assert Counter(glyphs._certain_stems(text)) == Counter(_OLD_CERTAIN_STEM.findall(" " + glyphs._clean_text(text)))
     assert DamageEvidence.of(text, stripped=glyphs._strip_kashida(text)) == DamageEvidence.of(text)
 
 
