@@ -75,6 +75,8 @@ _MARKS_BEFORE_BASE_RE = re.compile(f"([{_MARKS_CLASS}]+)([^{_MARKS_CLASS}])")
 # Only a pre-check (the known-word share decides); a document found to hold reversed lines has
 # every line checked.  The class comes first so that ``re`` scans for it in C.
 _REVERSED_START_RE = re.compile("[\u0629\u0649\ufe93\ufe94\ufeef\ufef0](?<!\\S.)")
+# The same, one pattern per letter, for whole documents: a literal lead is found in C (~1.5x faster).
+_REVERSED_START_RES = tuple(re.compile(f"{letter}(?<!\\S.)") for letter in "\u0629\u0649\ufe93\ufe94\ufeef\ufef0")
 
 
 def reverse_line(line: str) -> str:
@@ -116,9 +118,9 @@ def lines_looking_reversed(text: str) -> list[int]:
     """Indices of the lines of ``text`` (split at "\\n") that :func:`looks_reversed`, in one scan."""
     scanned = text.replace("\u0640", "") if "\u0640" in text else text  # tatweel is no line break
     indices, line, position = [], 0, 0
-    for match in _REVERSED_START_RE.finditer(scanned):
-        line += scanned.count("\n", position, match.start())
-        position = match.start()
+    for start in sorted(match.start() for pattern in _REVERSED_START_RES for match in pattern.finditer(scanned)):
+        line += scanned.count("\n", position, start)
+        position = start
         if not indices or indices[-1] != line:
             indices.append(line)
     return indices
