@@ -309,6 +309,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     def _word_steps(self, line: str, yeh_damaged: bool) -> str:
         if ALEF_MADDA in line and self.repair_kaf and self.kaf_context != "off":
             line = self._repair_words_in_context(line, yeh_damaged)
+        elif ALEF_MADDA not in line:
+            line = self._repair_plain_words(line, yeh_damaged)
         else:
             line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
         if self.rejoin_lam_alef and _LEADING_LAM_ALEF_RE.search(line):
@@ -325,20 +327,21 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         close = max(self.context_cap, self.gloss_weight) + self.kaf_margin
         open_words = []  # words whose decision the neighbours might change
 
-        def one(match: re.Match) -> str:
+        # The words with «آ» one by one, the text between them at once (words.py).
+        pieces, position = [], 0
+        matches = list(_WORD_RE.finditer(line))
+        for match in matches:
             raw = match.group()
             if ALEF_MADDA in raw:
-                word = self._repair_word(raw, yeh_damaged)
+                pieces += [self._repair_plain_words(line[position : match.start()], yeh_damaged)]
+                pieces += [self._repair_word(raw, yeh_damaged)]
                 if gaps.get((raw, yeh_damaged), close) < close:
                     open_words.append(raw)
-                return word
-            return self._repair_word(raw, yeh_damaged)
-
-        repaired = _WORD_RE.sub(one, line)
+                position = match.end()
+        pieces.append(self._repair_plain_words(line[position:], yeh_damaged))
         if not open_words:
-            return repaired  # the common case: every آ decided beyond what context could change
-        matches = list(_WORD_RE.finditer(line))
-        words = [self._cached_word(match.group(), yeh_damaged)[0] for match in matches]  # no second count
+            return "".join(pieces)  # the common case: every آ decided beyond what context could change
+        words = [self._settled_word(match.group(), yeh_damaged) for match in matches]  # no second count
         reach = self.context_cap + self.kaf_margin
         for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
             raw = matches[index].group()
