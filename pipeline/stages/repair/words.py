@@ -93,6 +93,21 @@ class WordRepair:
         """The words of ``text`` (none holds «آ») repaired as :meth:`_repair_word` repairs each: by
         :meth:`_glyph_steps_at_once` when it can, else word by word."""
         done = self._glyph_steps_at_once(text)
+        if done is not None:
+            return done
+        # A long word failed the glued-word check (or a word is ѧ alone): long words one by one,
+        # the stretches between them at once again.
+        pieces, position = [], 0
+        for match in _LONG_WORD_RE.finditer(text):
+            pieces += [self._repair_short_words(text[position : match.start()], yeh_damaged)]
+            pieces += [self._repair_word(match.group(), yeh_damaged)]
+            position = match.end()
+        pieces.append(self._repair_short_words(text[position:], yeh_damaged))
+        return "".join(pieces)
+
+    def _repair_short_words(self, text: str, yeh_damaged: bool) -> str:
+        """:meth:`_repair_plain_words` of a stretch without a word of seven characters or more."""
+        done = self._glyph_steps_at_once(text) if text else text
         if done is None:
             return _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), text)
         return done
