@@ -328,12 +328,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         open_words = []  # words whose decision the neighbours might change
 
         # The words with «آ» one by one, the text between them at once (words.py).
-        pieces, position = [], 0
+        pieces, position, alef = [], 0, []  # alef: (match index, piece index) of each word with «آ»
         matches = list(_WORD_RE.finditer(line))
-        for match in matches:
+        for index, match in enumerate(matches):
             raw = match.group()
             if ALEF_MADDA in raw:
                 pieces += [self._repair_plain_words(line[position : match.start()], yeh_damaged)]
+                alef.append((index, len(pieces)))
                 pieces += [self._repair_word(raw, yeh_damaged)]
                 if gaps.get((raw, yeh_damaged), close) < close:
                     open_words.append(raw)
@@ -341,9 +342,17 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         pieces.append(self._repair_plain_words(line[position:], yeh_damaged))
         if not open_words:
             return "".join(pieces)  # the common case: every آ decided beyond what context could change
-        words = [self._settled_word(match.group(), yeh_damaged) for match in matches]  # no second count
+        # Each word as first repaired (or decided again so far); only the neighbours of an open «آ»
+        # word are looked up (no second count).
+        words = {index: pieces[piece] for index, piece in alef}
+
+        def word(index: int) -> str:
+            if index not in words:
+                words[index] = self._settled_word(matches[index].group(), yeh_damaged)
+            return words[index]
+
         reach = self.context_cap + self.kaf_margin
-        for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
+        for index, piece in alef:
             raw = matches[index].group()
             gap = self._kaf_gap.get((raw, yeh_damaged))
             if gap is None or " " in words[index]:
@@ -354,8 +363,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
-            left = neighbour_key(before, words[index - 1] if index else "", last=True)
-            right = neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
+            left = neighbour_key(before, word(index - 1) if index else "", last=True)
+            right = neighbour_key(after, word(index + 1) if index + 1 < len(matches) else "", last=False)
             key = (raw, yeh_damaged, left, right, gloss)
             decided = self._context_cache.get(key)
             if decided is None:
@@ -363,13 +372,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             if decided != words[index]:
                 self.counts["repair_kaf"] += decided.count(KAF) - words[index].count(KAF)
                 self.counts["repair_kaf_context"] += 1  # decisions the neighbours or a gloss changed
-                words[index] = decided
-        parts, position = [], 0
-        for match, word in zip(matches, words, strict=True):
-            parts += [line[position : match.start()], word]
-            position = match.end()
-        parts.append(line[position:])
-        return "".join(parts)
+                words[index] = pieces[piece] = decided
+        return "".join(pieces)
 
     def _cached_word(self, raw: str, yeh_damaged: bool) -> tuple[str, tuple] | None:
         """(repaired word, counts) of ``raw`` if it was repaired before: a word with «آ» in this document
