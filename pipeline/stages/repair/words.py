@@ -2,7 +2,9 @@
 
 ``split_glued_words`` and ``rejoin_lam_alef`` of :class:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair`
 (see its module docstring), and the space put back between digits and a glued word that the
-visual-order steps use.
+visual-order steps use.  The words of a line without «آ» take the glyph steps as whole stretches of
+text (:meth:`WordRepair._glyph_steps_at_once`: ``str.replace`` and one ``subn``, issue 18), with the
+results and counts of the word-by-word loop.
 """
 
 from __future__ import annotations
