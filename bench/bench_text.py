@@ -27,7 +27,8 @@ an earlier repeat left; inside a run the damaged report's copies do share them (
 repetition this input measures).  Repair alone is timed the same way.  Peak RSS is printed so
 that runs with a larger ``--mb`` show memory does not grow with the input beyond the input itself.
 
-Usage: ``python bench/bench_text.py [--mb 10] [--damaged-news-mb 2] [--repeats 3]`` (``make bench``).
+Usage: ``python bench/bench_text.py [--mb 10] [--damaged-news-mb 2] [--repeats 3] [--inputs clean,report,news]``
+(``make bench``).
 """
 
 from __future__ import annotations
@@ -135,9 +136,17 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=10.0, help="clean and damaged-report input size in MB (10)")
     parser.add_argument("--damaged-news-mb", type=float, default=2.0, help="damaged news input size in MB (2)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per chain (median reported)")
+    parser.add_argument(
+        "--inputs", default="clean,report,news", help="which inputs, comma-separated: clean, report, news (all)"
+    )
     args = parser.parse_args()
 
-    inputs = build_inputs(args.mb, args.damaged_news_mb)
+    chosen = {name.strip() for name in args.inputs.split(",")}
+    inputs = {
+        name: docs
+        for name, docs in build_inputs(args.mb, args.damaged_news_mb).items()
+        if name.split()[0] in chosen or (name.startswith("damaged") and name.split()[1] in chosen)
+    }
     project, repair = make_project_chain()
     for docs in inputs.values():  # load the lexicon, the models and the tables before any timing
         project(docs[0])

@@ -1,8 +1,10 @@
-"""The caches of the damaged-text path (pipeline/stages/repair/caches.py) change no result.
+"""The caches and the whole-text steps of the damaged-text path (issue 18) change no result.
 
 Every cache is keyed by what the cached decision reads; these tests repair documents in an order
 that makes the caches hit (the same report twice, the same line in documents with other evidence,
-other options) and compare with a repair that starts from empty caches.
+other options) and compare with a repair that starts from empty caches.  The glyph steps of words
+without «آ» run on whole stretches of text (``WordRepair._glyph_steps_at_once``); they are compared
+with the word-by-word loop they replace.
 """
 
 from __future__ import annotations
@@ -10,17 +12,27 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.evaluate.repair import simulate_damage
 from pipeline.stages.repair import caches
 from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
 from tests.conftest import shared_path
+from tests.stages.test_repair import ARABIC_ALPHABET, PROPERTY_SETTINGS
 
 
-def _fresh(text: str, **options: object) -> tuple[str, dict, dict]:
+class _WordLoop(PdfArtefactRepair):
+    """Repair as before the whole-text steps: every word through the word loop."""
+
+    def _glyph_steps_at_once(self, text: str) -> None:
+        return None
+
+
+def _fresh(text: str, repair_class: type = PdfArtefactRepair, **options: object) -> tuple[str, dict, dict]:
     """Repair ``text`` from empty caches."""
     caches.clear_caches()
-    repairer = PdfArtefactRepair(**options)
+    repairer = repair_class(**options)
     repaired = repairer.fit(text).repair(text)
     return repaired, dict(repairer.counts), repairer.profile
 
@@ -94,3 +106,33 @@ def test_bounded_cache_drops_the_oldest_entries_first() -> None:
     assert cache.chars == 8
     cache.clear()
     assert cache.get(("ijkl", 0)) is None and cache.chars == 0
+
+
+_STEP_OPTIONS = (
+    {},
+    {"split_glued_words": False},
+    {"kaf_context": "off"},
+    {"repair_yeh": False},
+    {"glued_max_zipf": 4.0},
+)
+
+
+def test_whole_text_glyph_steps_equal_the_word_loop(seed_text: str, damaged_news: list[str]) -> None:
+    texts = [seed_text, *damaged_news, *_units(seed_text)[:40], "ѧѧ تعزیѧѧز ـ الاجتماعيالمجلس آانت"]
+    for options in _STEP_OPTIONS:
+        for text in texts:
+            assert _fresh(text, **options) == _fresh(text, _WordLoop, **options), (options, text[:80])
+
+
+# Short lines of the damaged glyphs with and without «آ», long words that may be glued.
+_GLYPH_TEXT = st.lists(
+    st.sampled_from(["تعزیѧѧز", "آانت", "ѧ", "ـ", "یمكن", "الاجتماعيالمجلس", "مشارآة", "الآليات", "في"])
+    | st.text(alphabet=ARABIC_ALPHABET + " ", max_size=12),
+    max_size=12,
+).map(" ".join)
+
+
+@PROPERTY_SETTINGS
+@given(_GLYPH_TEXT, st.sampled_from(_STEP_OPTIONS))
+def test_whole_text_glyph_steps_equal_the_word_loop_on_random_lines(text: str, options: dict) -> None:
+    assert _fresh(text, **options) == _fresh(text, _WordLoop, **options)

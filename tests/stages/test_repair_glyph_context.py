@@ -28,6 +28,16 @@ def repaired(text: str, table: GlyphContext | None = None, **options: object) ->
     return repairer.fit(text).repair(text)
 
 
+def test_a_reading_seen_only_at_a_line_end_backs_off_to_the_lexicon() -> None:
+    # «آلية» ends every line of the table's text: seen, but never with a word after it (no right
+    # types).  Scoring it before a word read log10(0) (a math domain error on held-out text).
+    table = count(["نظام آلية", "عبر آلية"])
+    assert table.unigrams["آلية"][1] == 0
+    assert table.score("عبر", "آلية", "المتابعة") == table.score("عبر", "آلية", "") + math.log10(
+        glyph_context.lexicon_probability("المتابعة")
+    )
+
+
 def test_tokens_and_candidates() -> None:
     assert tokens("تعزیز آليѧات (IGF) في 2024،") == ["تعزيز", "آليات", "(", "A", ")", "في", "0", "،"]
     assert candidate("آلية") and candidate("كلية") and candidate("وآلية") and candidate("مكان") is False

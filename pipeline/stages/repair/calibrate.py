@@ -75,6 +75,8 @@ _MARKS_BEFORE_BASE_RE = re.compile(f"([{_MARKS_CLASS}]+)([^{_MARKS_CLASS}])")
 # Only a pre-check (the known-word share decides); a document found to hold reversed lines has
 # every line checked.  The class comes first so that ``re`` scans for it in C.
 _REVERSED_START_RE = re.compile("[\u0629\u0649\ufe93\ufe94\ufeef\ufef0](?<!\\S.)")
+# The same, one pattern per letter, for whole documents: a literal lead is found in C (~1.5x faster).
+_REVERSED_START_RES = tuple(re.compile(f"{letter}(?<!\\S.)") for letter in "\u0629\u0649\ufe93\ufe94\ufeef\ufef0")
 
 
 def reverse_line(line: str) -> str:
@@ -116,9 +118,9 @@ def lines_looking_reversed(text: str) -> list[int]:
     """Indices of the lines of ``text`` (split at "\\n") that :func:`looks_reversed`, in one scan."""
     scanned = text.replace("\u0640", "") if "\u0640" in text else text  # tatweel is no line break
     indices, line, position = [], 0, 0
-    for match in _REVERSED_START_RE.finditer(scanned):
-        line += scanned.count("\n", position, match.start())
-        position = match.start()
+    for start in sorted(match.start() for pattern in _REVERSED_START_RES for match in pattern.finditer(scanned)):
+        line += scanned.count("\n", position, start)
+        position = start
         if not indices or indices[-1] != line:
             indices.append(line)
     return indices
@@ -403,15 +405,22 @@ _LIGATURE_SIGNS_RE = re.compile("[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل
 
 # Literal-led versions of the signs, for a fast first look at clean text: «األ», «اإل», «يف» alone,
 # alef maksura inside a word, the article before a swapped lam-meem, «اآل», the article before a
-# swapped lam-hah / jeem / khah.
-# Letters that lead the same sign share one class, so one scan finds each of «اأ» «اإ» «اآ» and each of
-# «احل» «اجل» «اخل».
-_FAST_SIGNS = (
-    re.compile("[\u0623\u0625\u0622](?<=\u0627[\u0623\u0625\u0622])"),
-    re.compile("\u0641(?<= \u064a\u0641)(?= )"),
-    re.compile("\u0649[\u0621-\u064a]"),
-    re.compile("\u0645(?<= \u0627\u0645)\u0644"),
-    re.compile("[\u062d\u062c\u062e](?<= \u0627[\u062d\u062c\u062e])\u0644"),
+# swapped lam-hah / jeem / khah.  One pattern per lead letter: ``re`` finds a literal lead in C,
+# while a class lead («[أإآ]») is tested character by character (on clean news, 9 literal-led
+# scans take a third of the time of 5 class-led ones; issue 18).
+_FAST_SIGNS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        "\u0623(?<=\u0627\u0623)",
+        "\u0625(?<=\u0627\u0625)",
+        "\u0622(?<=\u0627\u0622)",
+        "\u0641(?<= \u064a\u0641)(?= )",
+        "\u0649[\u0621-\u064a]",
+        "\u0645(?<= \u0627\u0645)\u0644",
+        "\u062d(?<= \u0627\u062d)\u0644",
+        "\u062c(?<= \u0627\u062c)\u0644",
+        "\u062e(?<= \u0627\u062e)\u0644",
+    )
 )
 
 

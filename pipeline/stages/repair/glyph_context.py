@@ -99,7 +99,9 @@ class GlyphContext:
         joint = self.bigrams.get(f"{left} {reading}", 0)
         value = math.log10(joint + max(types_left, 1) * lexicon_probability(reading))
         count, types = self.unigrams.get(reading, (0, 0))
-        if count and right:
+        # A reading seen only before a line's end has no right neighbours (types 0): no evidence for
+        # any right word, so it backs off to the lexicon as an unseen reading does (log10(0) else).
+        if count and types and right:
             after = self.bigrams.get(f"{reading} {right}", 0)
             value += math.log10((after + types * lexicon_probability(right)) / (count + types))
         elif right:

@@ -59,6 +59,7 @@ presentation forms, and repairing repaired text changes nothing.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,7 @@ from pipeline.stages.repair.glyphs import (
     _SHIELD,
     _WORD_RE,
     ALEF_MADDA,
+    FARSI_YEH,
     KAF,
     TATWEEL,
     DamageEvidence,
@@ -86,6 +88,7 @@ from pipeline.stages.repair.glyphs import (
     _fold_presentation_forms,
     _has_presentation_forms,
     _presentation_table,
+    _strip_kashida,
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
     zipf,  # noqa: F401
 )
@@ -111,6 +114,7 @@ STEPS = (
 # Calibrated steps (pipeline/stages/repair/calibrate.py): they run only where a document shows
 # their damage, so the bundled report never counts them.
 CALIBRATED_STEPS = ("fix_mojibake", "reverse_lines", "fix_ligature_pairs")
+_FIRST_THREE = operator.itemgetter(slice(None, 3))  # a stem's head (its first three letters)
 
 
 @register("repair", "pdf_artefacts")
@@ -187,7 +191,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         text, self.profile = calibrate_document(self, text)
         self._ligatures = frozenset()
         self._ligature_cache = {}
-        self._document = DamageEvidence.of(text)
+        # Shared by the damage evidence (needed there only with «ی») and the certain stems.
+        stripped = _strip_kashida(text) if FARSI_YEH in text else None
+        self._document = DamageEvidence.of(text, stripped=stripped)
         if self._document.damaged:
             self.profile.setdefault("profiles", []).append("seed_glyphs")
             self.profile["seed_glyphs"] = {
@@ -195,16 +201,15 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 "arabic_initial_yeh": self._document.arabic_initial_yeh,
                 "kashida_glyphs": self._document.kashida_glyphs,
             }
-        self._stems = Counter()
-        self._heads = Counter()
+        stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
+        # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
+        # mapping check of Counter(iterable).
+        self._stems = Counter(stems) if stems else Counter()
+        self._heads = Counter(map(_FIRST_THREE, stems)) if stems else Counter()
         self._stems_token = None
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
-        if self._document.damaged:
-            for stem in _certain_stems(text):
-                self._stems[stem] += 1
-                self._heads[stem[:3]] += 1
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
@@ -304,6 +309,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     def _word_steps(self, line: str, yeh_damaged: bool) -> str:
         if ALEF_MADDA in line and self.repair_kaf and self.kaf_context != "off":
             line = self._repair_words_in_context(line, yeh_damaged)
+        elif ALEF_MADDA not in line:
+            line = self._repair_plain_words(line, yeh_damaged)
         else:
             line = _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), line)
         if self.rejoin_lam_alef and _LEADING_LAM_ALEF_RE.search(line):
@@ -320,22 +327,32 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         close = max(self.context_cap, self.gloss_weight) + self.kaf_margin
         open_words = []  # words whose decision the neighbours might change
 
-        def one(match: re.Match) -> str:
+        # The words with «آ» one by one, the text between them at once (words.py).
+        pieces, position, alef = [], 0, []  # alef: (match index, piece index) of each word with «آ»
+        matches = list(_WORD_RE.finditer(line))
+        for index, match in enumerate(matches):
             raw = match.group()
             if ALEF_MADDA in raw:
-                word = self._repair_word(raw, yeh_damaged)
+                pieces += [self._repair_plain_words(line[position : match.start()], yeh_damaged)]
+                alef.append((index, len(pieces)))
+                pieces += [self._repair_word(raw, yeh_damaged)]
                 if gaps.get((raw, yeh_damaged), close) < close:
                     open_words.append(raw)
-                return word
-            return self._repair_word(raw, yeh_damaged)
-
-        repaired = _WORD_RE.sub(one, line)
+                position = match.end()
+        pieces.append(self._repair_plain_words(line[position:], yeh_damaged))
         if not open_words:
-            return repaired  # the common case: every آ decided beyond what context could change
-        matches = list(_WORD_RE.finditer(line))
-        words = [self._cached_word(match.group(), yeh_damaged)[0] for match in matches]  # no second count
+            return "".join(pieces)  # the common case: every آ decided beyond what context could change
+        # Each word as first repaired (or decided again so far); only the neighbours of an open «آ»
+        # word are looked up (no second count).
+        words = {index: pieces[piece] for index, piece in alef}
+
+        def word(index: int) -> str:
+            if index not in words:
+                words[index] = self._settled_word(matches[index].group(), yeh_damaged)
+            return words[index]
+
         reach = self.context_cap + self.kaf_margin
-        for index in [index for index, match in enumerate(matches) if ALEF_MADDA in match.group()]:
+        for index, piece in alef:
             raw = matches[index].group()
             gap = self._kaf_gap.get((raw, yeh_damaged))
             if gap is None or " " in words[index]:
@@ -346,8 +363,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
-            left = neighbour_key(before, words[index - 1] if index else "", last=True)
-            right = neighbour_key(after, words[index + 1] if index + 1 < len(matches) else "", last=False)
+            left = neighbour_key(before, word(index - 1) if index else "", last=True)
+            right = neighbour_key(after, word(index + 1) if index + 1 < len(matches) else "", last=False)
             key = (raw, yeh_damaged, left, right, gloss)
             decided = self._context_cache.get(key)
             if decided is None:
@@ -355,13 +372,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             if decided != words[index]:
                 self.counts["repair_kaf"] += decided.count(KAF) - words[index].count(KAF)
                 self.counts["repair_kaf_context"] += 1  # decisions the neighbours or a gloss changed
-                words[index] = decided
-        parts, position = [], 0
-        for match, word in zip(matches, words, strict=True):
-            parts += [line[position : match.start()], word]
-            position = match.end()
-        parts.append(line[position:])
-        return "".join(parts)
+                words[index] = pieces[piece] = decided
+        return "".join(pieces)
 
     def _cached_word(self, raw: str, yeh_damaged: bool) -> tuple[str, tuple] | None:
         """(repaired word, counts) of ``raw`` if it was repaired before: a word with «آ» in this document

@@ -46,11 +46,16 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
             profile["profiles"].append("mojibake")
             profile["mojibake"] = counts
     forms = glyphs._has_presentation_forms(text)
-    if repairer.reverse_lines and calibrate.may_hold_reversed_lines(text, forms) and calibrate.looks_reversed(text):
+    # Only lines the pre-check flags (found in one scan of the whole text) can be reversed.
+    candidates = (
+        calibrate.lines_looking_reversed(text)
+        if repairer.reverse_lines and calibrate.may_hold_reversed_lines(text, forms)
+        else []
+    )
+    if candidates:  # some line looks_reversed
         lines = text.split("\n")
-        # Only lines the pre-check flags (found in one scan of the whole text) can be reversed.
         flagged = [False] * len(lines)
-        for index in calibrate.lines_looking_reversed(text):
+        for index in candidates:
             flagged[index] = calibrate.should_reverse(lines[index])
         if any(flagged):  # a document with reversed lines: check every line (see apply_calibrated_maps)
             flagged = [calibrate.should_reverse(line, always_check=True) for line in lines]

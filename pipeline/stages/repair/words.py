@@ -2,7 +2,9 @@
 
 ``split_glued_words`` and ``rejoin_lam_alef`` of :class:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair`
 (see its module docstring), and the space put back between digits and a glued word that the
-visual-order steps use.
+visual-order steps use.  The words of a line without «آ» take the glyph steps as whole stretches of
+text (:meth:`WordRepair._glyph_steps_at_once`: ``str.replace`` and one ``subn``, issue 18), with the
+results and counts of the word-by-word loop.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections import Counter
 
 from pipeline.stages.repair.glyphs import (
     _ARABIC_LETTER,
+    _KASHIDA_RE,
     _LAM_ALEF_LIGATURES,
     _LETTER_CLASS,
     _NOT_KEY,
+    _WORD_CHARS,
     _WORD_RE,
     ALEF_MADDA,
     FARSI_YEH,
@@ -23,6 +27,7 @@ from pipeline.stages.repair.glyphs import (
     KASHIDA_GLYPH,
     MARKS,
     TATWEEL,
+    YEH,
     _clean_key,
     _key,
     _key_zipf,
@@ -30,6 +35,13 @@ from pipeline.stages.repair.glyphs import (
 )
 
 _DIGIT_RE = re.compile(r"\d")
+# A word of ѧ and tatweel alone (its ѧ are no kashida: only tatweel goes) and a word of seven
+# characters or more (the glued-word check): the words the whole-text path leaves to the word loop.
+# Both led by a class and a look-behind to the word's start (a plain class lead is scanned in C).
+_BARE_KASHIDA_WORD_RE = re.compile(
+    f"[{KASHIDA_GLYPH}{TATWEEL}](?<!{_WORD_CHARS}.)[{KASHIDA_GLYPH}{TATWEEL}]*(?!{_WORD_CHARS})"
+)
+_LONG_WORD_RE = re.compile(f"{_WORD_CHARS}(?<!{_WORD_CHARS}.){_WORD_CHARS}{{6,}}")
 
 
 class WordRepair:
@@ -76,6 +88,65 @@ class WordRepair:
         changes.update(Counter(left_changes) + Counter(right_changes))
         changes["split_glued_words"] = changes.get("split_glued_words", 0) + 1
         return f"{left} {right}"
+
+    # -- words without «آ», as one text -------------------------------------------------------
+
+    def _repair_plain_words(self, text: str, yeh_damaged: bool) -> str:
+        """The words of ``text`` (none holds «آ») repaired as :meth:`_repair_word` repairs each: by
+        :meth:`_glyph_steps_at_once` when it can, else word by word."""
+        done = self._glyph_steps_at_once(text)
+        if done is not None:
+            return done
+        # A long word failed the glued-word check (or a word is ѧ alone): long words one by one,
+        # the stretches between them at once again.
+        pieces, position = [], 0
+        for match in _LONG_WORD_RE.finditer(text):
+            pieces += [self._repair_short_words(text[position : match.start()], yeh_damaged)]
+            pieces += [self._repair_word(match.group(), yeh_damaged)]
+            position = match.end()
+        pieces.append(self._repair_short_words(text[position:], yeh_damaged))
+        return "".join(pieces)
+
+    def _repair_short_words(self, text: str, yeh_damaged: bool) -> str:
+        """:meth:`_repair_plain_words` of a stretch without a word of seven characters or more."""
+        done = self._glyph_steps_at_once(text) if text else text
+        if done is None:
+            return _WORD_RE.sub(lambda match: self._repair_word(match.group(), yeh_damaged), text)
+        return done
+
+    def _glyph_steps_at_once(self, text: str) -> str | None:
+        """``text`` (no «آ») with every word's glyph steps done by whole-text string operations, counted
+        as the word loop counts them; None (nothing counted) when a word needs the loop.
+
+        Without «آ», a word's repair is ی -> ي (``repair_yeh``, one count per ی), then its runs of ѧ and
+        tatweel deleted (``strip_kashida``, one count per run), then the glued-word check, which only
+        a repaired word of seven characters or more that is no known word (zipf under
+        ``glued_max_zipf``) can fail.  ی, ѧ and tatweel occur only inside words, so the whole text
+        takes the first two in C with the same counts.  The loop keeps: a word of ѧ / tatweel alone
+        (only its tatweel goes), a long unknown word, and options that switch a step off.
+        """
+        if not (self.repair_yeh and self.strip_kashida) or _BARE_KASHIDA_WORD_RE.search(text):
+            return None
+        yeh = text.count(FARSI_YEH)
+        if yeh:
+            text = text.replace(FARSI_YEH, YEH)
+        runs = 0
+        if KASHIDA_GLYPH in text or TATWEEL in text:
+            text, runs = _KASHIDA_RE.subn("", text)
+        if self.split_glued_words:
+            threshold = self.glued_max_zipf
+            if any(_key_zipf(_clean_key(word)) < threshold for word in _LONG_WORD_RE.findall(text)):
+                return None
+        if yeh:
+            self.counts["repair_yeh"] += yeh
+        if runs:
+            self.counts["strip_kashida"] += runs
+        return text
+
+    def _settled_word(self, raw: str, yeh_damaged: bool) -> str:
+        """``raw`` as the line's first pass repaired it, without counting it again."""
+        cached = self._cached_word(raw, yeh_damaged)
+        return cached[0] if cached is not None else self._repair_glued(raw, yeh_damaged, {})
 
     # -- lam-alef ---------------------------------------------------------------------------
 
