@@ -28,7 +28,10 @@ from pipeline.errors import InputError
 from pipeline.names import quoted
 
 # Elements whose text is page chrome, not the document (removed before reading).
-HTML_CHROME = "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe"
+HTML_CHROME = (
+    "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe, [hidden], "
+    '[aria-hidden="true"], [role="navigation"], [style*="display:none"], [style*="display: none"]'
+)
 # Elements that start a block of their own (HTML's block-level and list/table elements).
 HTML_BLOCK_TAGS = frozenset(
     [
@@ -83,7 +86,7 @@ def html_text(data: bytes, where: str) -> str:
     tables of two or more columns as pipe rows.  Raises InputError when the page has no body."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(data)
+    tree = LexborHTMLParser(html_decoded(data, where))
     for node in tree.css(HTML_CHROME):
         node.decompose()
     body = tree.body or tree.root
@@ -94,8 +97,38 @@ def html_text(data: bytes, where: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _html_blocks(root: Any, blocks: list[str]) -> None:
-    """Append the blocks under ``root`` to ``blocks`` (an explicit stack: deep pages do not recurse)."""
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def html_decoded(data: bytes, where: str) -> str:
+    """The page's text: by its byte-order mark, else the charset its ``<meta>`` declares, else UTF-8,
+    else the guess :func:`pipeline.stages.ingest.decode_text` makes for text files (Windows-1256 ...)."""
+    import codecs
+
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    declared = META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong declaration: guess as for text
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from pipeline.stages.ingest import decode_text
+
+        return decode_text(data, where)[0]
+
+
+def _html_blocks(root: Any, blocks: list[str], breaks: bool = False) -> None:
+    """Append the blocks under ``root`` to ``blocks`` (an explicit stack: deep pages do not recurse);
+    ``breaks``: a ``<br>`` ends a block too (inside a table cell, where each line is a value)."""
     buffer: list[str] = []
     prefix = [""]  # what the block being collected starts with: "# ", "- " or nothing
 
@@ -114,7 +147,10 @@ def _html_blocks(root: Any, blocks: list[str]) -> None:
             buffer.append(node.text(deep=False) or "")
             continue
         if tag == "br":
-            buffer.append(" ")
+            if breaks:
+                flush()
+            else:
+                buffer.append(" ")
             continue
         if tag.startswith("-"):  # comments, doctype
             continue
@@ -141,16 +177,32 @@ def _html_blocks(root: Any, blocks: list[str]) -> None:
 def _html_table(table: Any, blocks: list[str]) -> bool:
     """Pipe rows for a table with two or more columns (True), or False for a layout table of one
     column, whose content is then read as blocks.  A nested table's text stays in its cell."""
-    rows = []
+    rows, header = [], False
     for row in table.css("tr"):
         if _nearest(row, "table").mem_id != table.mem_id:  # a row of a nested table
             continue
         cells = [cell for cell in row.iter() if cell.tag in ("td", "th")]
-        rows.append([_squash(cell.text(separator=" ")).replace("|", "\\|") for cell in cells])
+        if not rows:  # the markup marks a header: a first row of <th> only, or in <thead>
+            header = bool(cells) and (all(c.tag == "th" for c in cells) or row.parent.tag == "thead")
+        rows.append([_html_cell(cell) for cell in cells])
     if max((len(r) for r in rows), default=0) < 2:
         return False
-    blocks.append("\n".join("| " + " | ".join(cells) + " |" for cells in rows if any(cells)))
+    caption = table.css_first("caption")
+    if caption is not None and _squash(caption.text(separator=" ")):
+        blocks.append(_squash(caption.text(separator=" ")))  # the table's title
+    lines = ["| " + " | ".join(cells) + " |" for cells in rows if any(cells)]
+    if header and lines:
+        lines.insert(1, "|" + "---|" * len(rows[0]))
+    blocks.append("\n".join(lines))
     return True
+
+
+def _html_cell(cell: Any) -> str:
+    """A cell's text; its lines (``<br>``, paragraphs) kept apart by ``<br>``, which the structure
+    stage reads as a line break inside a cell (two values on two lines are not one number)."""
+    lines: list[str] = []
+    _html_blocks(cell, lines, breaks=True)
+    return "<br>".join(line.removeprefix("- ").replace("|", "\\|") for line in lines)
 
 
 def _nearest(node: Any, tag: str) -> Any:
@@ -192,6 +244,8 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
             style = (item.style.name or "").lower() if item.style is not None else ""
             if text and style.startswith(("heading", "title")):
                 text = "# " + text
+            elif text and (style.startswith("list") or (item._p.pPr is not None and item._p.pPr.numPr is not None)):
+                text = "- " + text  # «List Bullet», «List Number» or a numbered paragraph: an item, not a title
             if text:
                 blocks.append(text)
         elif isinstance(item, DocxTable):
@@ -202,12 +256,14 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
                     for cell in dict.fromkeys(row.cells, None):
                         _docx_blocks(cell, blocks, depth + 1)
                 continue
-            rows = [
-                "| " + " | ".join(_squash(cell.text).replace("|", "\\|") for cell in row.cells) + " |"
-                for row in item.rows
-            ]
+            rows = ["| " + " | ".join(_docx_cell(cell) for cell in row.cells) + " |" for row in item.rows]
             if rows:
                 blocks.append("\n".join(rows))
+
+
+def _docx_cell(cell: Any) -> str:
+    """A cell's paragraphs kept apart by ``<br>`` (a line break inside a cell for the structure stage)."""
+    return "<br>".join(_squash(p.text).replace("|", "\\|") for p in cell.paragraphs if p.text.strip())
 
 
 BOMB_RATIO = 50  # XML compresses 5-20 times; a run of one byte 1000 times
@@ -234,6 +290,7 @@ def _check_zip_sizes(path: Path, limit: int) -> None:
 
 
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]{1,40}\](?!:)")
 FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]{1,40})\]:[ \t]*", re.MULTILINE)
 
@@ -288,11 +345,13 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
             in_cell = kind.endswith("_open")
         elif kind == "tr_close":
             lines.append("| " + " | ".join(row) + " |")
+        elif kind == "thead_close":
+            lines.append("|" + "---|" * len(row))  # the header the source marked
         elif kind == "table_close":
             blocks.append("\n".join(lines))
             lines = []
         elif kind == "inline":
-            content = _markdown_inline(token)
+            content = _markdown_inline(token, in_cell)
             if in_cell:
                 row.append(_squash(content).replace("|", "\\|"))
             elif content.strip():
@@ -315,7 +374,7 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
     return "\n\n".join(blocks), meta
 
 
-def _markdown_inline(token: Any) -> str:
+def _markdown_inline(token: Any, in_cell: bool = False) -> str:
     """The text of an inline token: link text kept, images, HTML tags and comments dropped,
     soft line breaks kept as line breaks (the structure stage joins wrapped lines)."""
     parts: list[str] = []
@@ -325,5 +384,7 @@ def _markdown_inline(token: Any) -> str:
             parts.append(child.content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
+        elif kind == "html_inline" and BREAK.match(child.content):
+            parts.append("<br>" if in_cell else "\n")  # a line break the author wrote as HTML
         # image, html_inline, link_open/close: no text of their own (a link's text is its children)
     return "".join(parts)

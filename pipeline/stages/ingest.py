@@ -147,6 +147,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
     top = os.path.realpath(root)
     out = os.path.realpath(output) if output is not None else None
     entered: set[str] = set()
+    other_runs: list[str] = []  # real paths of other runs' folders left out (their files too, through links)
     for folder, dirs, names in os.walk(root, followlinks=True):
         entered.add(os.path.realpath(folder))
         keep = []
@@ -159,8 +160,11 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
                 else "a link to a folder holding the corpus" if top == real or top.startswith(real + os.sep)
                 else "a link to a folder of the corpus" if real.startswith(top + os.sep) and os.path.islink(sub)
                 else "the same folder as one read already" if real in entered
+                else OTHER_RUN if os.path.isfile(os.path.join(sub, "run.json"))
                 else None
             )  # fmt: skip
+            if why == OTHER_RUN:
+                other_runs.append(real + os.sep)
             if why is None:
                 keep.append(name)
                 entered.add(real)
@@ -173,12 +177,24 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
                 skipped.append(f"{quoted(path_text(file))}: not read ({HIDDEN_FILE})")
             elif _is_result(out, str(file)):
                 skipped.append(f"{quoted(path_text(file))}: not read (the run's output folder)")
+            elif os.path.islink(file) and _in_other_run(file, other_runs):
+                skipped.append(f"{quoted(path_text(file))}: not read ({OTHER_RUN})")
             elif file.is_file():
                 found.append(file)
     return found, skipped
 
 
+def _in_other_run(link: Path, other_runs: list[str]) -> bool:
+    """Whether a linked file is a result of a run: inside a run folder left out, or beside a run.json
+    in another folder (a published link, ``report.html -> runs/<id>/report.html``)."""
+    real = os.path.realpath(link)
+    folder = os.path.dirname(real)
+    beside = folder != os.path.realpath(link.parent) and os.path.isfile(os.path.join(folder, "run.json"))
+    return beside or real.startswith(tuple(other_runs))
+
+
 HIDDEN_FOLDER, HIDDEN_FILE = "hidden folder", "hidden file"
+OTHER_RUN = "results of a pipeline run (it holds run.json)"  # an earlier output folder inside the corpus
 
 
 def _is_result(output: str | None, path: str) -> bool:

@@ -199,6 +199,24 @@ def test_the_corpus_folder_as_output_skips_the_results(tmp_path: Path, corpus: P
     assert f"{corpus}/.cache/: not read (hidden folder)" in skipped
 
 
+def test_an_earlier_output_folder_in_the_corpus_is_not_read(tmp_path: Path, corpus: Path) -> None:
+    """The corpus once was its own output (or an old output folder was left in it): its run folders and
+    the result links into them are results, not documents, when the output moves elsewhere."""
+    ok(run(write_config(tmp_path, corpus, corpus)))
+    (corpus / "runs").mkdir(exist_ok=True)
+    (corpus / "runs" / "old").mkdir()
+    (corpus / "runs" / "old" / "run.json").write_text("{}", encoding="utf-8")
+    (corpus / "runs" / "old" / "report.html").write_text(f"<p>{GOOD}</p>", encoding="utf-8")
+    (corpus / "report.html").unlink(missing_ok=True)
+    (corpus / "report.html").symlink_to("runs/old/report.html")  # as the published link
+    output = tmp_path / "elsewhere"
+    stdout = ok(run(write_config(tmp_path, corpus, output)))
+    assert "documents: 1 analysed, 0 failed" in stdout
+    skipped = run_json(output)["skipped"]
+    assert f"{corpus}/runs/old/: not read (results of a pipeline run (it holds run.json))" in skipped
+    assert f"{corpus}/report.html: not read (results of a pipeline run (it holds run.json))" in skipped
+
+
 def test_hidden_files_and_folders_are_skipped_and_said(tmp_path: Path, corpus: Path) -> None:
     (corpus / ".git").mkdir()
     (corpus / ".git" / "notes.txt").write_text(GOOD, encoding="utf-8")

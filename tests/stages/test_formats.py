@@ -37,7 +37,7 @@ def test_html_headings_lists_and_tables_keep_their_structure():
         "## السياسة الوطنية",
         "- تطوير التشريعات",
         "- دعم البحث",
-        "| المؤشر | 2020 |\n| انتشار الإنترنت | 70 |",
+        "| المؤشر | 2020 |\n|---|---|\n| انتشار الإنترنت | 70 |",  # a first row of <th>: the marked header
         "نص في جدول تخطيط.",
         "فقرة ثانية.",
     ]
@@ -124,10 +124,10 @@ def test_markdown_markup_is_not_text_and_front_matter_is_metadata():
         "# موجز سياسات: حوكمة البيانات",
         "تسعى الحكومة إلى تحديث إطار حوكمة البيانات بما يوازن بين الابتكار\nوحماية الخصوصية.",
         "- حماية البيانات الشخصية\n- تشجيع تبادل البيانات المفتوحة",
-        "| المؤشر | 2023 |\n| انتشار الإنترنت | 85 |",
+        "| المؤشر | 2023 |\n|---|---|\n| انتشار الإنترنت | 85 |",
         "انظر القرار الوزاري رقم 12 لسنة 2023.",
     ]
-    for markup in ("<!--", "![", "](", "[^1]", "**", "---", "date:"):
+    for markup in ("<!--", "![", "](", "[^1]", "**", "---\ntitle", "date:"):
         assert markup not in text
 
 
@@ -142,3 +142,61 @@ def test_ingest_reads_markdown_metadata_and_the_metadata_file_wins(tmp_path: Pat
     document = FileIngestor(root=str(tmp_path)).read(tmp_path / "brief.md")
     assert document.meta["title"] == "عنوان من الملف" and str(document.meta["date"]) == "2024-05-01"
     assert "logo.png" not in document.text and "ملاحظة داخلية" not in document.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '<html><head><meta charset="windows-1256"></head><body><p>نص عربي من صفحة قديمة</p></body></html>'.encode(
+            "cp1256"
+        ),
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256"><p>نص عربي من صفحة قديمة</p>'.encode(
+            "cp1256"
+        ),
+        "<p>نص عربي من صفحة قديمة</p>".encode("utf-16"),
+        "<p>نص عربي من صفحة قديمة</p>".encode("cp1256"),  # no declaration: guessed as for text files
+    ],
+)
+def test_html_in_any_common_encoding_is_read(data: bytes):
+    assert html_text(data, "old.html") == "نص عربي من صفحة قديمة"
+
+
+def test_table_cells_keep_their_lines_marked_headers_and_captions():
+    page = (
+        "<table><caption>جدول 1: مؤشرات الأداء</caption><thead><tr><td>المؤشر</td><td>2022</td></tr></thead>"
+        "<tr><td>الإيرادات</td><td>10<br>20</td></tr><tr><td><p>أ</p><p>ب</p></td><td>30</td></tr></table>"
+        "<div hidden>نص مخفي</div><div style='display: none'>نص مخفي</div><div role='navigation'>القائمة</div>"
+    )
+    assert html_text(page.encode(), "t.html").split("\n\n") == [
+        "جدول 1: مؤشرات الأداء",
+        "| المؤشر | 2022 |\n|---|---|\n| الإيرادات | 10<br>20 |\n| أ<br>ب | 30 |",
+    ]
+    text, _ = markdown_text("| المؤشر | 2022 |\n|---|---|\n| الإيرادات | 10<br>20 |\n\nنص<br>سطر\n")
+    assert text == "| المؤشر | 2022 |\n|---|---|\n| الإيرادات | 10<br>20 |\n\nنص\nسطر"
+
+
+def test_two_values_in_a_cell_are_never_one_number():
+    from pipeline.stages.structure.general import _parse_number, split_general
+
+    assert [_parse_number(x) for x in ("1020", "10\n20", "10 20", "1 250 000", "1,250", "12,5", "٣٥")] == [
+        1020, None, None, 1250000, 1250, None, 35,
+    ]  # fmt: skip
+    _, tables, _ = split_general("t", "| المؤشر | 2022 | 2023 |\n|---|---|---|\n| الإيرادات | 10<br>20 | 5 |")
+    assert tables[0].columns == ["2022", "2023"] and tables[0].rows[0].values == [None, 5]
+
+
+def test_docx_list_items_are_items_and_cell_paragraphs_stay_apart(tmp_path: Path):
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("رفع جودة التعليم الأساسي", style="List Bullet")
+    document.add_paragraph("تدريب المعلمين", style="List Number")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "الإيرادات"
+    table.cell(0, 1).paragraphs[0].text = "100"
+    table.cell(0, 1).add_paragraph("200")
+    document.save(str(tmp_path / "plan.docx"))
+    assert docx_text(tmp_path / "plan.docx").split("\n\n") == [
+        "- رفع جودة التعليم الأساسي",
+        "- تدريب المعلمين",
+        "| الإيرادات | 100<br>200 |",
+    ]

@@ -144,8 +144,16 @@ def _aligned_row(line: str) -> bool:
     return len(cells) >= 3 and all(len(cell) <= ALIGNED_CELL_CHARS for cell in cells)
 
 
+# A whole number, its thousands grouped by a comma, an Arabic thousands sign or one space («1 250 000»);
+# two numbers on two lines or apart by a space («10<br>20», «10 20») are not one number.
+GROUPED_NUMBER = re.compile(r"^[0-9\u0660-\u0669]{1,3}(?:[,٬ ][0-9\u0660-\u0669]{3})+$|^[0-9\u0660-\u0669]+$")
+
+
 def _parse_number(cell: str) -> int | None:
-    digits = re.sub(r"[\s,٬]", "", cell)
+    text = cell.strip()
+    if not GROUPED_NUMBER.match(text):
+        return None
+    digits = re.sub(r"[ ,٬]", "", text)
     return int(digits) if digits.isdigit() else None
 
 
