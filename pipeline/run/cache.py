@@ -154,6 +154,7 @@ def file_key(path: Path, sha256: str) -> str:
 MAGIC = b"pipeline-cache\n"  # a cache file starts with this, then one msgpack map
 SUFFIX = ".dc"
 MAX_INFLATE = 64 << 20  # bytes a part may inflate to, at least (and 200x its compressed size)
+MEMO_MEMORY = 64 << 20  # bytes of memos (compressed) a process keeps from the files it read
 LEVEL = 6  # zlib level: 1 is 10% larger and no faster to read
 # Snapshot parts, each stored in full, as "same as the previous snapshot's", or (units) as the changed fields.
 FULL, SAME, CHANGED = 0, 1, 2
@@ -286,6 +287,11 @@ class DocumentCache:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.problems: Counter = Counter()
+        self.reads: Counter = Counter()  # key -> times its file was read from disk in this process
+        # The memos of each file read, as stored (compressed): a corpus stage asks for its memo long
+        # after the run read the file's head, and need not read the whole file again for it.
+        self._memos: dict[str, dict] = {}
+        self._memo_bytes = 0
         self._seen: set[tuple[str, str]] = set()
         self.writing = True
         self.usable = not (self.root.exists() and not self.root.is_dir())
@@ -304,6 +310,7 @@ class DocumentCache:
         if not self.usable:
             return None
         path = self.path(key)
+        self.reads[key] += 1
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -320,7 +327,18 @@ class DocumentCache:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as used, for prune()
+        self._remember(key, outer["memo"])
         return outer
+
+    def _remember(self, key: str, memos: dict) -> None:
+        """Keep ``key``'s memos (compressed parts) in memory, up to :data:`MEMO_MEMORY` bytes in all."""
+        size = sum(len(part) for part in memos.values() if isinstance(part, bytes))
+        old = self._memos.pop(key, None)
+        if old is not None:
+            self._memo_bytes -= old["size"]
+        if self._memo_bytes + size <= MEMO_MEMORY:
+            self._memos[key] = {"size": size, "memo": dict(memos)}
+            self._memo_bytes += size
 
     @staticmethod
     def _check(key: str, data: bytes) -> dict:
@@ -380,6 +398,7 @@ class DocumentCache:
         return next((s for s in self.snapshots(key) if s.chain == chain), None)
 
     def _bad(self, key: str, exc: Exception) -> None:
+        self._remember(key, {})
         self._problem("not_cache_data", f"{self.path(key)}: {exc}", key)
         with contextlib.suppress(OSError):
             self.path(key).unlink()
@@ -397,11 +416,20 @@ class DocumentCache:
     # ------------------------------------------------------------------ memos
 
     def memo(self, key: str, slot: str, memo_key: str) -> tuple[bool, Any]:
-        """``(found, value)`` of what corpus stage ``slot`` stored for the document under ``memo_key``."""
+        """``(found, value)`` of what corpus stage ``slot`` stored for the document under ``memo_key``.
+
+        Read from the memos kept when the file was last read or written in this process when they
+        hold ``memo_key`` (a memo key names its value: a kept one cannot be stale); else from disk."""
+        kept = self._memos.get(key)
+        if kept is not None and slot in kept["memo"]:
+            found, value = self._memo_value(key, kept["memo"][slot], memo_key)
+            if found:
+                return found, value
         outer = self._outer(key)
         part = None if outer is None else outer["memo"].get(slot)
-        if part is None:
-            return False, None
+        return (False, None) if part is None else self._memo_value(key, part, memo_key)
+
+    def _memo_value(self, key: str, part: Any, memo_key: str) -> tuple[bool, Any]:
         try:
             stored = _unpack(part)
             if not (isinstance(stored, list) and len(stored) == 2):
@@ -421,7 +449,10 @@ class DocumentCache:
         except (TypeError, ValueError, OverflowError) as exc:
             self._problem("not_encodable", f"{key}: {slot}: {exc}")
             return False
-        return self._write(key, outer)
+        written = self._write(key, outer)
+        if written:
+            self._remember(key, outer["memo"])
+        return written
 
     # ------------------------------------------------------------------ writing
 
@@ -445,7 +476,10 @@ class DocumentCache:
         except (TypeError, ValueError, OverflowError) as exc:  # e.g. a set in a profile, an int past 64 bits
             self._problem("not_encodable", f"{key}: {exc}")
             return False
-        return self._write(key, outer)
+        written = self._write(key, outer)
+        if written:
+            self._remember(key, {})
+        return written
 
     def _write(self, key: str, outer: dict) -> bool:
         """Write the file atomically (temp file + rename); on failure remove the temp file and count it.

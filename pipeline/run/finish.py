@@ -230,7 +230,7 @@ class CorpusOutputs:
 
         def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
             for d, r in enumerate(self.good):
-                units, tables = self.processor.body(r)
+                units, tables = self.processor.body(r, keep=True)  # kept for the stream's first pass
                 if self.corpus_slots:  # the corpus stages need the tables; without them they are rendered later
                     self.doc_tables[d] = tables
                 for unit in units:
@@ -245,7 +245,7 @@ class CorpusOutputs:
 
     def tables(self) -> list[Table]:
         if len(self.doc_tables) < len(self.good):
-            self.doc_tables = {d: self.processor.body(r)[1] for d, r in enumerate(self.good)}
+            self.doc_tables = {d: self.processor.body(r, keep=True)[1] for d, r in enumerate(self.good)}
         return [t for d in sorted(self.doc_tables) for t in self.doc_tables[d]]
 
     def run_corpus_stages(self, staging: Path, counts: dict, seconds: dict, info: Any) -> None:

