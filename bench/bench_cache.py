@@ -1,11 +1,12 @@
-"""Cache benchmark: the per-document cache's size on disk against the corpus text, and a cached re-run.
+"""Cache benchmark: the cache folder's size on disk against the corpus text, by part, and a cached re-run.
 
 Builds a news corpus (``bench_scale.build_corpus``: ANT news articles, a few per ``.txt`` file),
 runs the default config (every stage: phrases, themes, stakeholders, report) on it in a
 subprocess with a cold cache, then again with every document in the cache, and prints
 
-* the corpus bytes, the cache's bytes on disk (``du``: allocated blocks, so small files cost a
-  whole block) and files, and their ratio (target: at most 4x the corpus text, issue 18);
+* the corpus bytes, the whole ``.cache`` folder's bytes on disk (``du``: allocated blocks, so small
+  files cost a whole block) and their ratio (target: at most 4x the corpus text, issue 18), and the
+  parts: per-document files (and the memos in them), the themes stage's vector store;
 * the wall time of the cold run and of the cached re-run (``run``: every document is read back
   from the cache and every result file rewritten).
 
@@ -47,6 +48,28 @@ def disk_usage(folder: Path, documents_only: bool = False) -> tuple[int, int]:
             size += stat.st_blocks * 512
             files += 1
     return size, files
+
+
+def parts(folder: Path) -> dict[str, int]:
+    """Bytes on disk of each part of the cache folder: the per-document files (split into their
+    snapshots and the corpus stages' memos -- actor tags and clause vectors --, by the bytes of the
+    msgpack parts), the themes vector store, and anything else at the top."""
+    import msgpack
+
+    from pipeline.run.cache import MAGIC, SUFFIX
+
+    out = {"per-document files": 0, "  of which memos (actor tags, clause vectors)": 0}
+    for path in folder.glob(f"*/*{SUFFIX}"):
+        out["per-document files"] += path.stat().st_blocks * 512
+        data = path.read_bytes()
+        if data.startswith(MAGIC):
+            memo = msgpack.unpackb(data[len(MAGIC) :], raw=False).get("memo") or {}
+            out["  of which memos (actor tags, clause vectors)"] += sum(len(v) for v in memo.values())
+    for path in folder.iterdir():
+        if path.is_file():
+            name = "themes vector store" if path.name.startswith("themes-usem3") else f"other: {path.name}"
+            out[name] = out.get(name, 0) + path.stat().st_blocks * 512
+    return out
 
 
 def write_config(path: Path, corpus: Path, output: Path, source: Path) -> Path:
@@ -95,16 +118,17 @@ def main() -> int:
         cold = timed_run(config, args.source)
         size, entries = disk_usage(output / ".cache", documents_only=True)
         total, _ = disk_usage(output / ".cache")
+        sizes = parts(output / ".cache")  # after the cold run, as the totals
         again = timed_run(config, args.source)
-        ratio = size / text_bytes
+        ratio = total / text_bytes
         print(f"bench_cache: {files} files, {text_bytes / MB:.1f} MB of text, code from {args.source}")
         print(f"  cold run: {cold:.1f} s; cached re-run (run, all documents from the cache): {again:.1f} s")
-        print(f"  per-document cache: {size / MB:.1f} MB on disk in {entries} files = {ratio:.2f}x the corpus text")
-        print(
-            f"  whole .cache (with the themes stage's sentence vectors): {total / MB:.1f} MB = {total / text_bytes:.2f}x"
-        )
+        print(f"  whole .cache: {total / MB:.1f} MB on disk = {ratio:.2f}x the corpus text")
+        for name, part in sizes.items():
+            print(f"    {name:<48} {part / MB:7.2f} MB = {part / text_bytes:5.2f}x")
+        print(f"  per-document cache alone: {size / MB:.1f} MB in {entries} files = {size / text_bytes:.2f}x")
         ok = ratio <= TARGET_RATIO
-        print(f"  [{'ok' if ok else 'MISSED'}] per-document cache <= {TARGET_RATIO:g}x the corpus text")
+        print(f"  [{'ok' if ok else 'MISSED'}] whole .cache <= {TARGET_RATIO:g}x the corpus text")
         if args.keep:
             print(f"  kept: {work}")
         return 0 if ok else 1

@@ -72,7 +72,7 @@ def main() -> int:
     source = snapshot_code(work)
     corpus, output = work / "corpus", work / "out"
     files, size = build_corpus(corpus, int(args.mb * MB))
-    config = write_config(work / "bench.yaml", corpus, output, "local", True, 16, corpus_stages=True)
+    config = write_config(work / "bench.yaml", corpus, output, "local", 16, per_document_only=False)
     python = sys.executable
     print(f"{files} files, {size / MB:.1f} MB; scratch {work}", flush=True)
 

@@ -26,7 +26,7 @@ full) removes its temp file, stops further cache writes in this process (so the 
 keep the room that is left) and is counted; the run goes on.
 
 **Lean.**  The snapshots of one document share most of their text, so each is stored as the
-fields that differ from the one before (unit by unit) and the whole is compressed: about 1-2x
+fields that differ from the one before (unit by unit, :mod:`pipeline.run.snapshots`) and the whole is compressed: about 1-2x
 the document's text on disk (the pickled entries, one file per stage, took 19x).
 """
 
@@ -43,7 +43,6 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from pipeline.config import StageSpec, file_sha256
 from pipeline.config import content_hash as _sha
 from pipeline.logs import LOGGER
 from pipeline.names import path_text
+from pipeline.run.snapshots import CacheDataError, Snapshot, decode_snapshots, encode_snapshots
 from pipeline.stages.ingest import twin_stems
 
 METADATA_NAMES = ("metadata.yaml", "metadata.yml")  # files beside a document that feed its ``meta``
@@ -154,28 +154,11 @@ def file_key(path: Path, sha256: str) -> str:
 MAGIC = b"pipeline-cache\n"  # a cache file starts with this, then one msgpack map
 SUFFIX = ".dc"
 MAX_INFLATE = 64 << 20  # bytes a part may inflate to, at least (and 200x its compressed size)
+MEMO_MEMORY = 64 << 20  # bytes of memos (compressed) a process keeps from the files it read
 LEVEL = 6  # zlib level: 1 is 10% larger and no faster to read
-# Snapshot parts, each stored in full, as "same as the previous snapshot's", or (units) as the changed fields.
-FULL, SAME, CHANGED = 0, 1, 2
 # Write errors after which this process writes no more cache files (the rest would fail too,
 # and on a full disk the result files need the room that is left).
 STOP_WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-
-
-@dataclass
-class Snapshot:
-    """One document's state after one per-document stage, as plain data (:func:`pipeline.run.plain.to_plain`)."""
-
-    slot: str
-    chain: str  # the chain key of the stages up to ``slot`` (:func:`chain_keys`)
-    head: Any  # the summary: a DocumentResult without units and tables
-    document: Any  # the Document (None once the stages no longer need the whole text)
-    units: list
-    tables: list
-
-
-class CacheDataError(ValueError):
-    """A cache file that does not read back as this format (torn, foreign, another version, wrong shape)."""
 
 
 def _write_bytes(handle: Any, data: bytes) -> None:
@@ -204,75 +187,6 @@ def _unpack(data: Any) -> Any:
         raise CacheDataError(f"part does not unpack: {exc}") from None
 
 
-def _encode_snapshots(snapshots: list[Snapshot]) -> list:
-    """Each snapshot's document, units and tables as ``[mode, data]``, relative to the snapshot before."""
-    out: list = []
-    before: Snapshot | None = None
-    for snap in snapshots:
-        document = [SAME, None] if before is not None and snap.document == before.document else [FULL, snap.document]
-        tables = [SAME, None] if before is not None and snap.tables == before.tables else [FULL, snap.tables]
-        if before is not None and len(snap.units) == len(before.units):
-            changes = []
-            for new, old in zip(snap.units, before.units, strict=True):
-                if len(new) != len(old):
-                    break
-                changes.append([x for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b for x in (i, a)])
-            else:
-                out.append([document, [CHANGED, changes], tables])
-                before = snap
-                continue
-        out.append([document, [FULL, snap.units], tables])
-        before = snap
-    return out
-
-
-def _decode_snapshots(slots: list, heads: list, body: list) -> list[Snapshot]:
-    """The inverse of :func:`_encode_snapshots`; CacheDataError when the data does not fit."""
-    if not (isinstance(body, list) and isinstance(heads, list) and len(body) == len(heads) == len(slots)):
-        raise CacheDataError("snapshot lists of different lengths")
-    out: list[Snapshot] = []
-    try:
-        for (slot, chain), head, (document, units, tables) in zip(slots, heads, body, strict=True):
-            before = out[-1] if out else None
-            out.append(
-                Snapshot(
-                    slot,
-                    chain,
-                    head,
-                    _part(document, before, "document"),
-                    _units(units, before.units if before else None),
-                    _part(tables, before, "tables", list),
-                )
-            )
-    except (TypeError, ValueError, IndexError) as exc:
-        raise CacheDataError(f"snapshots do not fit: {exc}") from None
-    return out
-
-
-def _part(stored: list, before: Snapshot | None, name: str, kind: type | None = None) -> Any:
-    mode, data = stored
-    if mode == SAME and before is not None:
-        return getattr(before, name)
-    if mode != FULL or (kind is not None and not isinstance(data, kind)):
-        raise CacheDataError(f"unknown part mode {mode!r}")
-    return data
-
-
-def _units(stored: list, before: list | None) -> list:
-    mode, data = stored
-    if mode == FULL and isinstance(data, list):
-        return data
-    if mode != CHANGED or before is None or not isinstance(data, list) or len(data) != len(before):
-        raise CacheDataError("unit changes without the units they change")
-    out = []
-    for changes, old in zip(data, before, strict=True):
-        unit = list(old)
-        for i in range(0, len(changes), 2):
-            unit[changes[i]] = changes[i + 1]
-        out.append(unit)
-    return out
-
-
 class DocumentCache:
     """One file per document under ``root/<key[:2]>/<key>.dc``: snapshots and memos (see the module doc).
 
@@ -286,6 +200,11 @@ class DocumentCache:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.problems: Counter = Counter()
+        self.reads: Counter = Counter()  # key -> times its file was read from disk in this process
+        # The memos of each file read, as stored (compressed): a corpus stage asks for its memo long
+        # after the run read the file's head, and need not read the whole file again for it.
+        self._memos: dict[str, dict] = {}
+        self._memo_bytes = 0
         self._seen: set[tuple[str, str]] = set()
         self.writing = True
         self.usable = not (self.root.exists() and not self.root.is_dir())
@@ -304,6 +223,7 @@ class DocumentCache:
         if not self.usable:
             return None
         path = self.path(key)
+        self.reads[key] += 1
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -320,7 +240,18 @@ class DocumentCache:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mark as used, for prune()
+        self._remember(key, outer["memo"])
         return outer
+
+    def _remember(self, key: str, memos: dict) -> None:
+        """Keep ``key``'s memos (compressed parts) in memory, up to :data:`MEMO_MEMORY` bytes in all."""
+        size = sum(len(part) for part in memos.values() if isinstance(part, bytes))
+        old = self._memos.pop(key, None)
+        if old is not None:
+            self._memo_bytes -= old["size"]
+        if self._memo_bytes + size <= MEMO_MEMORY:
+            self._memos[key] = {"size": size, "memo": dict(memos)}
+            self._memo_bytes += size
 
     @staticmethod
     def _check(key: str, data: bytes) -> dict:
@@ -370,7 +301,7 @@ class DocumentCache:
         if outer is None:
             return []
         try:
-            return _decode_snapshots(outer["slots"], _unpack(outer.get("head")), _unpack(outer.get("body")))
+            return decode_snapshots(outer["slots"], _unpack(outer.get("head")), _unpack(outer.get("body")))
         except CacheDataError as exc:
             self._bad(key, exc)
             return []
@@ -380,6 +311,7 @@ class DocumentCache:
         return next((s for s in self.snapshots(key) if s.chain == chain), None)
 
     def _bad(self, key: str, exc: Exception) -> None:
+        self._remember(key, {})
         self._problem("not_cache_data", f"{self.path(key)}: {exc}", key)
         with contextlib.suppress(OSError):
             self.path(key).unlink()
@@ -397,11 +329,20 @@ class DocumentCache:
     # ------------------------------------------------------------------ memos
 
     def memo(self, key: str, slot: str, memo_key: str) -> tuple[bool, Any]:
-        """``(found, value)`` of what corpus stage ``slot`` stored for the document under ``memo_key``."""
+        """``(found, value)`` of what corpus stage ``slot`` stored for the document under ``memo_key``.
+
+        Read from the memos kept when the file was last read or written in this process when they
+        hold ``memo_key`` (a memo key names its value: a kept one cannot be stale); else from disk."""
+        kept = self._memos.get(key)
+        if kept is not None and slot in kept["memo"]:
+            found, value = self._memo_value(key, kept["memo"][slot], memo_key)
+            if found:
+                return found, value
         outer = self._outer(key)
         part = None if outer is None else outer["memo"].get(slot)
-        if part is None:
-            return False, None
+        return (False, None) if part is None else self._memo_value(key, part, memo_key)
+
+    def _memo_value(self, key: str, part: Any, memo_key: str) -> tuple[bool, Any]:
         try:
             stored = _unpack(part)
             if not (isinstance(stored, list) and len(stored) == 2):
@@ -421,7 +362,10 @@ class DocumentCache:
         except (TypeError, ValueError, OverflowError) as exc:
             self._problem("not_encodable", f"{key}: {slot}: {exc}")
             return False
-        return self._write(key, outer)
+        written = self._write(key, outer)
+        if written:
+            self._remember(key, outer["memo"])
+        return written
 
     # ------------------------------------------------------------------ writing
 
@@ -439,13 +383,16 @@ class DocumentCache:
                 "key": key,
                 "slots": [[s.slot, s.chain] for s in snapshots],
                 "head": _pack([s.head for s in snapshots]),
-                "body": _pack(_encode_snapshots(snapshots)),
+                "body": _pack(encode_snapshots(snapshots)),
                 "memo": {},
             }
         except (TypeError, ValueError, OverflowError) as exc:  # e.g. a set in a profile, an int past 64 bits
             self._problem("not_encodable", f"{key}: {exc}")
             return False
-        return self._write(key, outer)
+        written = self._write(key, outer)
+        if written:
+            self._remember(key, {})
+        return written
 
     def _write(self, key: str, outer: dict) -> bool:
         """Write the file atomically (temp file + rename); on failure remove the temp file and count it.

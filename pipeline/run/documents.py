@@ -121,6 +121,9 @@ class DocumentProcessor:
         self.cache = cache
         self.keys = keys or {}
         self.transform: Callable[[list[str]], list[str]] | None = None  # tokens -> model features (phrases joined)
+        # Units read from the cache before the stream's first pass (the phrase fit, the tables), packed
+        # (see unit_loader): that pass unpacks them instead of reading the cache again.  By ``stored``.
+        self.read_ahead: dict[str, bytes] = {}
         # The raw document text is needed until repair has been fitted on it; later
         # snapshots drop it (it is the bulk of an entry).
         self.keep_text_until = "repair" if "repair" in self.specs else "structure"
@@ -268,14 +271,19 @@ class DocumentProcessor:
         """The per-document stage with a corpus-level fit (the phrase-learning tokeniser), or None."""
         return next((stage for stage in self.built.values() if stage.fits_corpus), None)
 
-    def body(self, result: DocumentResult) -> tuple[list[Unit], list[Table]]:
-        """The units and tables of a result: in memory, or read back from the cache (recomputed if gone)."""
+    def body(self, result: DocumentResult, keep: bool = False) -> tuple[list[Unit], list[Table]]:
+        """The units and tables of a result: in memory, or read back from the cache (recomputed if gone).
+
+        ``keep``: the units read from the cache are also kept packed for the stream's first pass
+        (:attr:`read_ahead`), so a run reads each document's body from the cache once."""
         if result.units or result.tables or not result.stored or self.cache is None:
             return result.units, result.tables
         found = self.stored(result.stored)
         if found is None:  # removed or spoilt behind our back: compute it again rather than lose the document
             full = self(os_path(result.source), result.sha256)
             return full.units, full.tables
+        if keep:
+            self.read_ahead[result.stored] = _pack_units(found[0])
         return found
 
     def stored(self, ref: str) -> tuple[list[Unit], list[Table]] | None:
@@ -323,10 +331,11 @@ class DocumentProcessor:
         """Reads a document's units back each time it is called, as fresh objects (a stream pass must
         not change them), with the model features of :attr:`transform` (phrases joined).
 
-        The first call once the features are final (phrases learnt, or none to learn) reads the cache,
-        joins the phrases and keeps the units packed in memory (zlib of a pickle, about a third of
-        their size); later calls -- the corpus stages' other passes -- unpack that.  So a run reads a
-        document from the cache at most twice (the phrase fit, then this) and joins its phrases once.
+        The first call once the features are final (phrases learnt, or none to learn) reads the cache
+        -- or unpacks what the phrase fit or the tables read from it (:attr:`read_ahead`) -- joins the
+        phrases and keeps the units packed in memory (zlib of a pickle, about a third of their size);
+        later calls -- the corpus stages' other passes -- unpack that.  So a run reads a document's
+        body from the cache once and joins its phrases once.
         The pickle never leaves this process: it is made and read here, never stored on disk.
         """
         packed: bytes | None = None
@@ -334,17 +343,31 @@ class DocumentProcessor:
         def load() -> list[Unit]:
             nonlocal packed
             if packed is not None:
-                return pickle.loads(zlib.decompress(packed))
-            units = self.body(result)[0]
-            units = [replace(unit) for unit in units] if units is result.units else units
+                return _unpack_units(packed)
+            final = self.transform is not None or self.corpus_fitter() is None
+            ahead = self.read_ahead.pop(result.stored, None) if final and result.stored else None
+            if ahead is not None:  # read from the cache earlier in this run (the phrase fit, the tables)
+                units = _unpack_units(ahead)
+            else:
+                units = self.body(result)[0]
+                units = [replace(unit) for unit in units] if units is result.units else units
             if self.transform is not None:
                 for unit in units:
                     unit.tokens = self.transform(unit.tokens)
-            if self.transform is not None or self.corpus_fitter() is None:
-                packed = zlib.compress(pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            if final:
+                packed = _pack_units(units)
             return units
 
         return load
+
+
+def _pack_units(units: list[Unit]) -> bytes:
+    """Units packed in memory (zlib of a pickle, about a third of their size): never stored on disk."""
+    return zlib.compress(pickle.dumps(units, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack_units(packed: bytes) -> list[Unit]:
+    return pickle.loads(zlib.decompress(packed))  # made by _pack_units in this process
 
 
 # --------------------------------------------------------------------------- encoding results

@@ -230,7 +230,8 @@ class CorpusOutputs:
 
         def source() -> Iterator[list[str]]:  # a generator: gensim's Phrases reads the corpus once
             for d, r in enumerate(self.good):
-                units, tables = self.processor.body(r)
+                # kept for the corpus stages' first pass (without corpus stages, units.jsonl reads the cache)
+                units, tables = self.processor.body(r, keep=bool(self.corpus_slots))
                 if self.corpus_slots:  # the corpus stages need the tables; without them they are rendered later
                     self.doc_tables[d] = tables
                 for unit in units:
@@ -245,7 +246,7 @@ class CorpusOutputs:
 
     def tables(self) -> list[Table]:
         if len(self.doc_tables) < len(self.good):
-            self.doc_tables = {d: self.processor.body(r)[1] for d, r in enumerate(self.good)}
+            self.doc_tables = {d: self.processor.body(r, keep=True)[1] for d, r in enumerate(self.good)}
         return [t for d in sorted(self.doc_tables) for t in self.doc_tables[d]]
 
     def run_corpus_stages(self, staging: Path, counts: dict, seconds: dict, info: Any) -> None:
@@ -276,6 +277,7 @@ class CorpusOutputs:
             seconds[slot] = time.perf_counter() - t
         if not written:
             self.write_units(self.streamed(), staging, counts)
+        self.processor.read_ahead.clear()  # what no pass asked for (a stage that stopped early)
 
     def streamed(self) -> Iterator[tuple[str, str, int]]:
         """(units.jsonl lines, tables.jsonl lines, phrase tokens) per document, with what the corpus stages added."""

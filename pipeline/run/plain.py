@@ -27,12 +27,13 @@ class ShapeError(ValueError):
 
 
 def to_plain(value: Any) -> Any:
-    """``value`` as plain data: dataclasses -> lists of field values, tuples -> lists, Paths -> str.
+    """``value`` as plain data: dataclasses -> lists of field values, tuples -> lists, Paths -> str
+    (bytes stay bytes: msgpack holds them as binary).
 
     Raises TypeError for anything else that is not a str, int, float, bool or None (a set, an
     object): such a value has no data-only form.
     """
-    if value is None or isinstance(value, str | bool | int | float):
+    if value is None or isinstance(value, str | bool | int | float | bytes):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return [to_plain(getattr(value, f.name)) for f in _fields(type(value))]
@@ -58,7 +59,7 @@ def _key(key: Any) -> str | int:
 
 def from_plain(kind: Any, data: Any) -> Any:
     """``data`` (from :func:`to_plain`) read as ``kind``: a dataclass, ``list[X]``, ``dict[K, V]``,
-    ``tuple[...]``, ``X | None``, str/int/float/bool, Path or Any.  Raises :class:`ShapeError`."""
+    ``tuple[...]``, ``X | None``, str/int/float/bool/bytes, Path or Any.  Raises :class:`ShapeError`."""
     return _reader(kind)(data)
 
 
@@ -87,7 +88,7 @@ def _reader(kind: Any) -> Callable[[Any], Any]:
         return functools.partial(_tuple, tuple(_reader(a) for a in args))
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return functools.partial(_dataclass, kind)
-    if kind in (bool, int, float, str, Path):
+    if kind in (bool, int, float, str, bytes, Path):
         return functools.partial(_scalar, kind)
     raise ShapeError(f"no plain form for type {kind!r}")
 
@@ -152,6 +153,8 @@ def _scalar(kind: Any, data: Any) -> Any:
         ok = isinstance(data, int | float) and not isinstance(data, bool)
     elif kind is str:
         ok = isinstance(data, str)
+    elif kind is bytes:  # e.g. a float32 vector (msgpack keeps bytes apart from str)
+        ok = isinstance(data, bytes)
     else:
         return Path(_expect(data, str))
     if not ok:

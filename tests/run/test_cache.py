@@ -8,6 +8,7 @@ import logging
 import os
 import pickle
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import msgpack
@@ -336,8 +337,11 @@ def test_file_key_names_one_file_per_document(tmp_path: Path) -> None:
 
 
 def test_a_cached_run_reads_each_document_twice_and_joins_its_phrases_once(tmp_path: Path, monkeypatch) -> None:
-    """The phrase fit reads each document from the cache; the corpus stages' first pass reads it again and
-    joins its phrases; their other passes (themes iterate several times) and units.jsonl unpack it from memory."""
+    """One pass over the cache per run: each document's file is read when the run is planned (its head)
+    and once for its body -- by the phrase fit when the models are refitted, by the tables when they are
+    reused -- whose units the corpus stages' first pass then unpacks and joins phrases on; their other
+    passes (themes iterate several times) and units.jsonl unpack it from memory; the stakeholders'
+    cached tags come from the memos kept when the file was read."""
     from pipeline.run.finish import CorpusOutputs
     from tests.conftest import default_config_data
 
@@ -357,9 +361,13 @@ def test_a_cached_run_reads_each_document_twice_and_joins_its_phrases_once(tmp_p
         return {name: data for name, data in results(folder).items() if name != "report.html"}
 
     before = result_files(tmp_path / "out")
+    assert "stakeholders" in data["stages"]  # a corpus stage with a per-document memo
     reads: list[str] = []
     real_read = DocumentCache.snapshots
     monkeypatch.setattr(DocumentCache, "snapshots", lambda self, key: reads.append(key) or real_read(self, key))
+    files: list[str] = []
+    real_outer = DocumentCache._outer
+    monkeypatch.setattr(DocumentCache, "_outer", lambda self, key: files.append(key) or real_outer(self, key))
     joined: list[int] = []
     real_fit = CorpusOutputs.fit_corpus
 
@@ -369,11 +377,16 @@ def test_a_cached_run_reads_each_document_twice_and_joins_its_phrases_once(tmp_p
         self.processor.transform = lambda tokens: joined.append(1) or transform(tokens)
 
     monkeypatch.setattr(CorpusOutputs, "fit_corpus", fit)
-    again = runner.run(cfg, quiet=True)
-    assert again.changes.reused == 3 and again.units == first.units
-    assert sorted(set(reads)) == sorted(reads[:3]) and len(reads) == 2 * 3  # the fit, then the stream
-    assert len(joined) == again.units  # phrases joined once per unit, though the themes read the units many times
-    assert result_files(tmp_path / "out") == before
+    for refit in (False, True):  # models reused (the tables read the bodies), then refitted (the phrase fit)
+        for seen in (reads, files, joined):
+            seen.clear()
+        again = runner.run(cfg, quiet=True, refit=refit)
+        assert again.changes.reused == 3 and again.units == first.units
+        assert again.models["decision"] == ("refitted" if refit else "reused")
+        assert len(reads) == 3 and len(set(reads)) == 3  # each document's body once
+        assert sorted(Counter(files).values()) == [2, 2, 2]  # its file twice: the head, the body
+        assert len(joined) == again.units  # phrases joined once per unit, though the themes read the units many times
+        assert result_files(tmp_path / "out") == before
 
 
 def test_prune_removes_old_pickles_temp_files_and_unused_entries(tmp_path: Path) -> None:

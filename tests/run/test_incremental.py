@@ -40,6 +40,20 @@ def write_config(folder: Path, corpus: Path, output: Path, **changes) -> Path:
     return path
 
 
+def with_stakeholders(path: Path) -> dict:
+    """Add the stakeholders stage (default actors and axes) to the config at ``path``; its data."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["stages"]["stakeholders"] = {
+        "impl": "reported_speech",
+        "options": {
+            "actors": str(ROOT / "configs" / "stakeholders.yaml"),
+            "positions": str(ROOT / "configs" / "positions.yaml"),
+        },
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return data
+
+
 def make_corpus(folder: Path) -> Path:
     """Five short documents cut from the seed report, and one unreadable file."""
     folder.mkdir()
@@ -252,15 +266,7 @@ def test_actor_tagging_is_cached_per_document(setup, monkeypatch) -> None:
 
     tmp, corpus, output = setup
     path = write_config(tmp, corpus, output)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["stages"]["stakeholders"] = {
-        "impl": "reported_speech",
-        "options": {
-            "actors": str(ROOT / "configs" / "stakeholders.yaml"),
-            "positions": str(ROOT / "configs" / "positions.yaml"),
-        },
-    }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    data = with_stakeholders(path)
     tagged: list[str] = []
     real = StakeholderPositions._unit_statements
 
@@ -269,20 +275,31 @@ def test_actor_tagging_is_cached_per_document(setup, monkeypatch) -> None:
         return real(self, unit, *args)
 
     monkeypatch.setattr(StakeholderPositions, "_unit_statements", counting)
+    encoded: list[str] = []  # the document of each clause the sentence encoder embeds for the stance
+    real_vectors = StakeholderPositions.clause_vectors
+
+    def counting_vectors(self, statements):
+        encoded.extend(s.statement.doc_id for s in statements)
+        return real_vectors(self, statements)
+
+    monkeypatch.setattr(StakeholderPositions, "clause_vectors", counting_vectors)
     runner.run(config.load(path), quiet=True)
     assert {"part0", "part1", "seed"} <= set(tagged)
+    assert {"part2", "seed"} <= set(encoded)
     first = (output / "statements.jsonl").read_bytes()
     assert first.strip()
 
     tagged.clear()
+    encoded.clear()
     runner.run(config.load(path), quiet=True)
-    assert tagged == []  # nothing changed: every document's tags come from the cache
+    assert tagged == [] and encoded == []  # nothing changed: tags and clause vectors come from the cache
     assert (output / "statements.jsonl").read_bytes() == first
 
     text = (corpus / "part1.txt").read_text(encoding="utf-8")
     (corpus / "part1.txt").write_text(text + "\n\nوأكدت الحكومات أن حماية البيانات الشخصية ضرورية.", encoding="utf-8")
     runner.run(config.load(path), quiet=True)
     assert set(tagged) == {"part1"}
+    assert set(encoded) == {"part1"}  # only the changed document's clauses are embedded again
     fresh = tmp / "fresh"
     data["output"] = str(fresh)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

@@ -16,7 +16,7 @@ from pipeline.run import history, runner
 from pipeline.run.commit import CURRENT
 from pipeline.run.incremental import MODELS_DIR, drift, plan_models
 from tests.conftest import ROOT, SEED
-from tests.run.test_incremental import PER_DOCUMENT
+from tests.run.test_incremental import PER_DOCUMENT, with_stakeholders
 
 N_DOCS = 12
 SENTENCE = "\n\nوأكدت الحكومات أن حماية البيانات الشخصية وأمن الشبكات ضرورية للتنمية.\n"
@@ -190,3 +190,40 @@ def test_drift_counts_units_added_and_removed_against_the_fit(tmp_path: Path) ->
     topic = plan_models(tmp_path, "k", fitted, refit=False, method="seeded_lda", threshold=0.1)
     assert not topic.reuse and "no transform-only mode" in topic.reason
     assert "forced" in plan_models(tmp_path, "k", fitted, refit=True, method="semantic", threshold=0.1).reason
+
+
+def statements_by_document(output: Path) -> dict[str, list[str]]:
+    """statements.jsonl lines (themes, speaker, stance scores and their evidence) per document."""
+    out: dict[str, list[str]] = {}
+    for line in (output / "statements.jsonl").read_text(encoding="utf-8").splitlines():
+        out.setdefault(json.loads(line)["doc_id"], []).append(line)
+    return out
+
+
+def test_one_edited_document_changes_no_other_documents_statements(tmp_path: Path) -> None:
+    """With the stakeholders stage after the themes: an edit to one document leaves every other
+    document's themes and statements (speakers, themes, stance scores) byte for byte, and the group
+    positions -- aggregated over the corpus on every run -- are those of a cold run of the edited corpus."""
+    corpus = make_corpus(tmp_path / "corpus")
+    output = tmp_path / "out"
+    path = write_config(tmp_path, corpus, output)
+    data = with_stakeholders(path)
+    runner.run(config.load(path), quiet=True)
+    themes, statements = themes_by_unit(output), statements_by_document(output)
+    assert len(statements) >= 3, statements.keys()  # several documents have statements to compare
+    with open(corpus / "part05.txt", "a", encoding="utf-8") as handle:
+        handle.write(SENTENCE)
+    list(runner.reanalyse(config.load(path), quiet=True))
+    assert models_of(output)["decision"] == "reused"
+    after_themes, after = themes_by_unit(output), statements_by_document(output)
+    assert {u: after_themes[u] for u, v in themes.items() if v[0] != "part05"} == {
+        u: v for u, v in themes.items() if v[0] != "part05"
+    }
+    assert {d: after.get(d) for d in statements if d != "part05"} == {
+        d: v for d, v in statements.items() if d != "part05"
+    }
+    assert len(after.get("part05", [])) > len(statements.get("part05", []))  # the added sentence is a statement
+    data["output"] = str(tmp_path / "fresh")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(path), quiet=True)
+    assert (output / "positions.csv").read_bytes() == (tmp_path / "fresh" / "positions.csv").read_bytes()

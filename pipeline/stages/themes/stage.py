@@ -408,6 +408,11 @@ class SemanticThemes(_ThemeStage):
         store = Path(output) / ".cache" / "themes-usem3.sqlite" if self.vector_cache and output else None
         self.cache_ = VectorCache(store=store)
         counts = super().apply(corpus)
+        models = getattr(corpus, "models", None)
+        if models is None or not models.reuse:  # every text was encoded or read: the others are stale
+            pruned = self.cache_.prune()
+            if pruned:
+                counts["vectors_pruned"] = pruned
         problems = {"vector_cache_problems": self.cache_.store_problems} if self.cache_.store_problems else {}
         return {**counts, "texts_encoded": self.cache_.encoded, "texts_cached": self.cache_.from_store, **problems}
 
