@@ -174,6 +174,15 @@ def article_paragraphs(art: dict) -> list:
     return out
 
 
+def write_jsonl(path: Path, rows: list) -> None:
+    """Write rows as UTF-8 JSON lines (Arabic kept readable), creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(rows)} rows to {path}", file=sys.stderr)
+
+
 def main() -> None:
     stats = "--stats" in sys.argv
     rng = random.Random(SEED)
@@ -211,11 +220,7 @@ def main() -> None:
                     "source_ref": art["id"],
                 }
             )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
+    write_jsonl(OUT, rows)
 
 
 if __name__ == "__main__":
