@@ -127,15 +127,27 @@ def chain_keys(specs: dict[str, StageSpec], versions: dict[str, str]) -> dict[st
     return out
 
 
-@functools.lru_cache(maxsize=1024)
 def _folder_context(folder: str) -> str:
-    """Hash of the metadata files in ``folder`` (they change what ingest reports for every file there)."""
-    found = {}
+    """Hash of the metadata files in ``folder`` (they change what ingest reports for every file there);
+    remembered per file state, so a long-lived process (Jupyter) sees an edit."""
+    stamps = []
     for name in METADATA_NAMES:
-        path = Path(folder) / name
-        if path.is_file():
-            found[name] = file_sha256(path)
-    return _sha(found)
+        try:
+            found = os.stat(Path(folder) / name)
+        except OSError:
+            continue
+        stamps.append((name, found.st_size, found.st_mtime_ns, found.st_ino))
+    return _folder_context_of(folder, tuple(stamps))
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_context_of(folder: str, stamps: tuple) -> str:
+    return _sha({name: file_sha256(Path(folder) / name) for name, *_ in stamps})
+
+
+def folder_contexts(folders: list[str]) -> str:
+    """One hash of the metadata files of ``folders`` (what :func:`_folder_context` hashes per folder)."""
+    return _sha({folder: _folder_context(folder) for folder in folders})
 
 
 def document_key(path: Path, sha256: str, chain_key: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.config import Config, file_sha256
 from pipeline.names import path_text
-from pipeline.run.cache import chain_keys
+from pipeline.run.cache import chain_keys, folder_contexts
 from pipeline.run.documents import document_slots
 from pipeline.run.records import package_versions
 from pipeline.stages.ingest import discover
@@ -22,6 +22,7 @@ class Plan:
     versions: dict[str, str]
     doc_keys: dict[str, str]  # per-document slot -> chain key
     stage_keys: dict[str, str]  # every configured slot -> chain key (corpus stages too)
+    metadata: str = ""  # hash of the metadata files beside the documents (a title edit is a change too)
 
 
 def make_plan(config: Config) -> Plan:
@@ -36,4 +37,6 @@ def make_plan(config: Config) -> Plan:
     versions = package_versions()
     stage_keys = chain_keys(config.stages, versions)
     doc_keys = {slot: stage_keys[slot] for slot in document_slots(config.stages)}
-    return Plan(found.files, found.skipped, hashes, versions, doc_keys, stage_keys)
+    folders = sorted({str(path.parent) for path in found.files})
+    metadata = folder_contexts(folders)
+    return Plan(found.files, found.skipped, hashes, versions, doc_keys, stage_keys, metadata)

@@ -175,6 +175,7 @@ def run_info(
         "failed": [r.error for r in bad],
         "failed_documents": [{"source": r.source, "sha256": r.sha256, "error": r.error} for r in bad],
         "inputs": plan.hashes,
+        "metadata_hash": plan.metadata,
         "stage_keys": plan.stage_keys,
         "executor": {"kind": config.executor.kind, "workers": config.executor.workers},
         "cache": dict(sorted(counts.get("cache", {}).items())),  # entries that did not read back or were not written

@@ -253,6 +253,7 @@ def _unchanged(previous: dict[str, Any], config: Config, plan: Plan) -> bool:
         and previous.get("versions") == plan.versions
         and previous.get("stage_keys") == plan.stage_keys
         and previous.get("inputs") == plan.hashes
+        and previous.get("metadata_hash", "") == plan.metadata
         and outputs.exists(results_folder(config.output), "units")
     )
 

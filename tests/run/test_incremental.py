@@ -327,3 +327,23 @@ def test_a_result_file_does_not_outlive_its_stage(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "themes.csv").exists()
     assert not (tmp_path / "out" / "candidate_themes.jsonl").exists()
     assert (tmp_path / "out" / "units.jsonl").is_file() and (tmp_path / "out" / "history").is_dir()
+
+
+def test_an_edit_to_the_metadata_file_alone_is_a_change(tmp_path: Path) -> None:
+    """reanalyse compared the documents' bytes only: a title edited in metadata.yaml kept the old results."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("تعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين.\n", encoding="utf-8")
+    (corpus / "metadata.yaml").write_text("a.txt:\n  title: العنوان الأول\n", encoding="utf-8")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: m\ncorpus: {corpus}\noutput: {tmp_path / 'out'}\nstages: {{ingest: {{impl: files}}, structure: {{impl: document}}}}\n",
+        encoding="utf-8",
+    )
+    list(runner.reanalyse(config.load(path), quiet=True))
+    assert any("nothing changed" in line for line in runner.reanalyse(config.load(path), quiet=True))
+    (corpus / "metadata.yaml").write_text("a.txt:\n  title: العنوان الثاني\n", encoding="utf-8")
+    lines = list(runner.reanalyse(config.load(path), quiet=True))
+    assert not any("nothing changed" in line for line in lines)
+    info = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert info["documents"][0]["meta"] == {"title": "العنوان الثاني"}
