@@ -214,6 +214,51 @@ def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, f
     return None
 
 
+# A cue word that is no finite reporting verb here (the reason is counted, like not_a_view's):
+# "adverbs": after a noun of manner, the word is an adjective or a verbal noun («بشكل حذر»: carefully,
+# not «حذّر», warned), and a word followed directly by a comma that opens no parenthesis («القراءة ...
+# حذر، والانتباه») ends its phrase as a noun does: a reporting verb goes on to its subject or clause
+# («وأكد، في بيان، أن», «وقال، "..."» stay verbs).  "verbal_nouns": after a preposition the word is a
+# verbal noun («إلى تذكر كل ضحية»: to remembering).  "imperatives": a present-tense «ت» form opening
+# its clause (no subject before it: «الفقرة 69 ... تؤكد» stays) with no named subject and no «أن/إن»
+# before the next punctuation reads as an imperative or a second person («تذكر كل ضحية»: remember each
+# victim), and so does a cue opening a quotation with no named subject.
+MANNER_NOUNS = ("بشكل", "بصورة", "بطريقة", "بأسلوب", "بنحو")
+VERBAL_NOUN_PREPOSITIONS = ("إلى", "على", "عن", "في", "من", "حول", "بشأن", "بعد", "قبل", "دون", "عبر", "مع")
+OPENING_QUOTES = ('"', "«", "“")
+CLAUSE_PUNCTUATION = (",", "،", ";", "؛")
+
+
+def not_a_verb(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, found: list[Mention]) -> str | None:
+    """Why the cue word at ``hit`` is no finite reporting verb (see ``MANNER_NOUNS``), or None;
+    ``found``: the mentions of its subject after it."""
+    doc, i = m.doc, hit.index
+    s_start, s_end = m.sentences[m.sentence_of[i]]
+    before = lexicon.key(doc[i - 1].text) if i > s_start else ""
+    if before in keyset(lexicon, MANNER_NOUNS):
+        return "adverbs"
+    if i + 2 < len(doc) and doc[i + 1].text in CLAUSE_PUNCTUATION:
+        after = doc[i + 2].text
+        opens = bare_in(lexicon, after, keyset(lexicon, PARENTHESIS_OPENERS)) or lexicon.key(after)[:1] == "ب"
+        if not opens and after not in OPENING_QUOTES:
+            return "adverbs"
+    if before and bare_in(lexicon, doc[i - 1].text, keyset(lexicon, VERBAL_NOUN_PREPOSITIONS)):
+        return "verbal_nouns"
+    if any(mn.group != UNSPECIFIED for mn in found):
+        return None
+    if i > s_start and doc[i - 1].text in OPENING_QUOTES:
+        return "imperatives"
+    word = lexicon.key(doc[i].text)
+    if word[:1] == "ت" and hit.spec.voice != "passive" and opens_clause(m, lexicon, i):
+        says = keyset(lexicon, SAYS_THAT)
+        t = i + 1
+        while t < s_end and doc[t].text not in CLAUSE_PUNCTUATION and not bare_in(lexicon, doc[t].text, says):
+            t += 1
+        if t == s_end or doc[t].text in CLAUSE_PUNCTUATION:
+            return "imperatives"
+    return None
+
+
 # «اعتبر» is a reporting verb («واعتبر الوزير أن ...») and, far more often in news and reports, the copula
 # of a classification: «يعتبر الذكاء الاصطناعي من أهم التقنيات» ("AI is considered one of the most
 # important ..."), «ويعتبر هذا الهجوم الأكثر دموية», «يعتبر تطبيق X نسخة من ...».  Such a sentence states
@@ -424,7 +469,7 @@ def noun_statements(
     ``REPORTING_NOUNS`` right after «مع», «من خلال» or «عبر»), or a circumstantial participle
     (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
     own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
-    than guess: the sentence names exactly one group before the noun, and its first actor follows a
+    than guess: the sentence names exactly one group before the noun, no comma stands between it and the noun, and its first actor follows a
     word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
     الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
     the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
@@ -453,6 +498,10 @@ def noun_statements(
         first = named[0]
         lead = first.start - 1
         if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
+            continue
+        if any(doc[t].text in CLAUSE_PUNCTUATION for t in range(first.end, k)):
+            # «... من خارج المملكة، ... وسنعمل على ...، مع التأكيد على أن»: a comma parts the actor's
+            # clause from the noun; the noun heads a clause (a goal, a list item) whose agent is unsure
             continue
         out.append(
             (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))
