@@ -391,7 +391,7 @@ def _resolve(
             table_cells += 1
             continue
         k, found, is_object = _subject_after(m, lexicon, hit, j, s_end, limits)
-        reason = not_a_verb(m, lexicon, hit, found) or not_a_view(m, lexicon, hit, j, k, found)
+        reason = not_a_verb(m, lexicon, hit, j, k, found) or not_a_view(m, lexicon, hit, j, k, found)
         if reason is not None:
             not_views[reason] += 1
             continue
