@@ -289,3 +289,74 @@ def test_reporting_noun_inside_a_reported_view_adds_no_second_statement(tmp_path
     text = "وأكدت الحكومات أهمية المنتدى مع التشديد على الشراكات."
     (statement,) = statements_of(make_corpus([text], tmp_path))
     assert (statement.statement.cue, statement.voice) == ("وأكدت", "subject")
+
+
+# -- cue words that are no reporting verb here (clauses.not_a_verb) and noun heads of goals
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # an adjective after a noun of manner («بشكل حذر»: carefully), not «حذّر» (warned); ANT news
+        (
+            "وللحصول على أقصى استفادة في التطبيق، يجب على المستخدم القراءة بشكل حذر، والانتباه إلى ما يقدمه التطبيق.",
+            "adverbs",
+        ),
+        ("وعلى المستخدم أن يقرأ بصورة حذر من الأخطاء.", "adverbs"),
+        ("وتعمل الحكومة على حماية المستهلك من أي حذر، والتوعية بالمخاطر.", "adverbs"),  # a noun before a comma
+        # a verbal noun after a preposition inside a quotation: «إلى تذكر» (to remembering); ANT news
+        ('ودعا راخوي "المجتمع الإسباني بكامله إلى تذكر كل ضحية على حدة، هذا ليس إحصاء، إنهم أشخاص".', "verbal_nouns"),
+        # an imperative opening a quotation, or with no subject and no «أن/إن» in its clause
+        ('وقال الوزير: "تذكر كل ضحية".', "imperatives"),
+        ("تذكر كل ضحية على حدة، هذا ليس إحصاء، إنهم أشخاص.", "imperatives"),
+    ],
+)
+def test_cue_words_that_are_no_reporting_verb(text, reason, tmp_path):
+    found, counts = _counts(text, tmp_path)
+    assert not [s for s in found if s.statement.cue in ("حذر", "تذكر")]
+    assert counts[f"{reason}_not_verbs"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        # a parenthesis after the verb
+        ("وقالت الوزارة إن الخطة جاهزة. وأكدت، في بيان، أن الدعم سيستمر.", "governments", "وأكدت"),
+        ('وقالت الوزارة، "إن الدعم سيستمر".', "governments", "وقالت"),  # a quotation after the comma
+        ("تؤكد الحكومة أن الدعم سيستمر.", "governments", "تؤكد"),  # a present «ت» form with its subject
+        ("تذكر الحكومة أن الدعم سيستمر.", "governments", "تذكر"),
+        ('وقال الوزير: "تؤكد الحكومة أن الدعم سيستمر".', "governments", "تؤكد"),  # a named subject inside the quote
+        ("وحذر الاتحاد الأوروبي من المخاطر.", "intergovernmental", "وحذر"),
+        # ANT news: a time adverb set off by commas, a quoted nested report, a closing quotation mark
+        # before the verb, an indefinite subject of a sentence-initial «ت» form
+        ("وكان ترمب قد أعلن، الخميس، إلغاء القمة التاريخية المرتقبة.", "unspecified", "أعلن"),
+        ('وتابع مون: "أكد كيم مجدداً أن لديه تصميماً حازماً تجاه نزع السلاح النووي".', "unspecified", "أكد"),
+        ('ووصفت الشركة الحسابات بأنها "التصرفات المضللة" لوحظ ارتباطها بروسيا.', "unspecified", "لوحظ"),
+        ("تقول منظمة حظر الأسلحة الكيمياوية، وهي هيئة المراقبة العالمية، الكثير.", "unspecified", "تقول"),
+    ],
+)
+def test_reporting_verbs_that_stay_verbs(text, speaker, cue, tmp_path):
+    found, _ = _counts(text, tmp_path)
+    assert (speaker, cue) in [(s.statement.speaker, s.statement.cue) for s in found]
+
+
+def test_a_verbal_noun_after_an_actor_in_the_genitive_has_no_agent(tmp_path):
+    # Saudi Vision 2030: «المملكة» is the genitive of «خارج», not a subject; the agent is "we"
+    text = (
+        "عملنا على توسعة الحرمين الشريفين ليصل عددهم إلى (8) ملايين معتمر من خارج المملكة، "
+        "وسنعمل على تمكين ما يزيد على (١٥) مليون مسلم من أداء العمرة سنوياً، "
+        "مع التأكيد على أن تكون نسبة رضاهم عن الخدمات التي تقدم لهم عالية."
+    )
+    assert statements_of(make_corpus([text], tmp_path)) == []
+    # the subject of the clause's verb, with a parenthesis set off by commas (ANT news), keeps the noun
+    text = (
+        "واتخذت منظمة الصحة العالمية، في آخر تحديث للقائمة، خطوة نحو إضفاء شرعية على المفهوم، "
+        'من خلال الاعتراف بـ"الرغبة المفرطة" كاضطراب نفسي.'
+    )
+    (statement,) = statements_of(make_corpus([text], tmp_path))
+    assert (statement.statement.speaker, statement.voice) == ("intergovernmental", "noun_adjunct")
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "policy-ar" / "saudi_vision2030.md").exists(), reason="../shared absent")
+def test_vision_2030_goal_is_credited_to_no_group(tmp_path):
+    lines = (SHARED / "data" / "policy-ar" / "saudi_vision2030.md").read_text("utf-8").splitlines()
+    unit = next(line for line in lines if "مع التأكيد على أن تكون نسبة رضاهم" in line)
+    assert [s for s in statements_of(make_corpus([unit], tmp_path)) if s.voice == "noun_adjunct"] == []

@@ -15,6 +15,7 @@ from pipeline.stages.stakeholders.actors import AxisSpec
 from pipeline.stages.stakeholders.attribution import AttributedStatement
 from pipeline.stages.stakeholders.cues import round_score
 from pipeline.stages.stakeholders.pooling import pooled_positions
+from pipeline.stages.stakeholders.stance import moves_position
 
 
 @dataclass
@@ -94,8 +95,7 @@ def aggregate(
     if pooling == "hierarchical":
         for axis in axes:
             scores = {
-                g: [v for s in by_group.get(g, []) if (v := s.statement.scores.get(axis.id)) is not None]
-                for g in groups
+                g: [v for s in by_group.get(g, []) if (v := _position_score(s, axis.id)) is not None] for g in groups
             }
             seeds = [seed, zlib.crc32(axis.id.encode())]
             pooled[axis.id] = pooled_positions(scores, bootstrap_samples, confidence, seeds, tau_scale)
@@ -103,7 +103,7 @@ def aggregate(
         mine = by_group.get(group, [])
         for axis in axes:
             # statements without evidence on the axis have no score and carry no position
-            scored = [v for s in mine if (v := s.statement.scores.get(axis.id)) is not None]
+            scored = [v for s in mine if (v := _position_score(s, axis.id)) is not None]
             score = low = high = mean = weight = None
             note = ""
             method = "stance_hb" if pooling == "hierarchical" else "stance"
@@ -111,6 +111,9 @@ def aggregate(
                 note = "no statements"
             elif not scored:
                 note = "no statement has evidence on this axis"
+                leaning = sum(1 for s in mine if s.statement.scores.get(axis.id) is not None)
+                if leaning:
+                    note += f" ({leaning} lean inside the neutral band on the embedding alone: not counted)"
             elif pooling == "hierarchical":
                 found = pooled[axis.id][group]
                 score, low, high, mean, weight = found.estimate, found.low, found.high, found.mean, found.weight
@@ -150,6 +153,16 @@ def aggregate(
                 SalienceRow(group, theme, count, round_score(count / len(mine)), len(mine), contributions.get(group))
             )
     return positions, salience
+
+
+def _position_score(s: AttributedStatement, axis: str) -> float | None:
+    """The statement's score on ``axis`` as it enters its group's position: None without one, and for a
+    neutral score resting on the embedding alone (:func:`.stance.moves_position`).  Statements scored
+    outside the stage's ``score_stance`` (no stance evidence) count as scored."""
+    value = s.statement.scores.get(axis)
+    if value is None or axis not in s.stance:
+        return value
+    return value if moves_position(s.stance[axis]) else None
 
 
 def wordscores_positions(

@@ -17,6 +17,7 @@ from pipeline.stages.stakeholders.clauses import (
     disagrees,
     feminine_verb,
     keyset,
+    not_a_verb,
     not_a_view,
     noun_phrase_end,
     noun_statements,
@@ -375,7 +376,8 @@ def _resolve(
     previous: Speakers | None = None
     previous_sentence: int | None = None
     skipped = table_cells = objects = 0
-    not_views = {"definitions": 0, "data_references": 0, "classifications": 0}
+    not_views = dict.fromkeys(("definitions", "data_references", "classifications"), 0)
+    not_views.update(dict.fromkeys(("adverbs", "verbal_nouns", "imperatives"), 0))
     for hit in m.hits:
         i = hit.index
         s_end = m.sentences[m.sentence_of[i]][1]
@@ -389,7 +391,7 @@ def _resolve(
             table_cells += 1
             continue
         k, found, is_object = _subject_after(m, lexicon, hit, j, s_end, limits)
-        reason = not_a_view(m, lexicon, hit, j, k, found)
+        reason = not_a_verb(m, lexicon, hit, j, k, found) or not_a_view(m, lexicon, hit, j, k, found)
         if reason is not None:
             not_views[reason] += 1
             continue

@@ -214,6 +214,58 @@ def not_a_view(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, f
     return None
 
 
+# A cue word that is no finite reporting verb here (the reason is counted, like not_a_view's):
+# "adverbs": after a noun of manner the word is an adjective or a verbal noun («بشكل حذر»: carefully,
+# not «حذّر», warned), and so is a word followed by a comma and a «و» conjunct («القراءة بشكل حذر،
+# والانتباه», «أن يكون لهم رأي، وأن»): a reporting verb goes on to its subject or clause («وكان ترمب قد
+# أعلن، الخميس، إلغاء», «وأكد، في بيان، أن» stay verbs).  "verbal_nouns": after a preposition the word
+# is a verbal noun or a noun («إلى تذكر كل ضحية»: to remembering; «دون ذكر», «وفي رأي»).
+# "imperatives": a verb with no subject after it, no «أن/إن» before the next punctuation and nothing
+# before it in its sentence -- a present «ت» form opening its sentence («تذكر كل ضحية»: remember each
+# victim), or any cue opening a quotation («قال: "تذكر ..."») -- reads as an imperative or a second
+# person, not a report.  A subject after the verb keeps it («"أكد كيم مجددا أن ..."», «تقول لندن إن»).
+MANNER_NOUNS = ("بشكل", "بصورة", "بطريقة", "بأسلوب", "بنحو")
+VERBAL_NOUN_PREPOSITIONS = ("إلى", "على", "عن", "في", "من", "حول", "بشأن", "بعد", "قبل", "دون", "عبر", "مع")
+OPENING_QUOTES = ('"', "«", "“")
+CLAUSE_PUNCTUATION = (",", "،", ";", "؛")
+QUANTIFIERS = ("كل", "جميع", "أي")
+
+
+def not_a_verb(m: UnitMatches, lexicon: _Lexicon, hit: CueHit, j: int, k: int, found: list[Mention]) -> str | None:
+    """Why the cue word at ``hit`` is no finite reporting verb (see ``MANNER_NOUNS``), or None;
+    [``j``, ``k``) are the tokens of its subject after it (empty when it has none), ``found`` its mentions."""
+    doc, i = m.doc, hit.index
+    s_start, s_end = m.sentences[m.sentence_of[i]]
+    before = lexicon.key(doc[i - 1].text) if i > s_start else ""
+    if before in keyset(lexicon, MANNER_NOUNS):
+        return "adverbs"
+    if i + 2 < s_end and doc[i + 1].text in CLAUSE_PUNCTUATION and lexicon.key(doc[i + 2].text)[:1] == "و":
+        return "adverbs"
+    if before and bare_in(lexicon, doc[i - 1].text, keyset(lexicon, VERBAL_NOUN_PREPOSITIONS)):
+        return "verbal_nouns"
+    # a subject after the verb keeps it («اعترف الباحثون», «تقول منظمة ...»); a quantifier alone is none
+    # («تذكر كل ضحية»: each victim is the object)
+    quantifier = not found and lexicon.key(doc[j].text) in keyset(lexicon, QUANTIFIERS) if k > j else False
+    if (k > j and not quantifier) or hit.spec.voice == "passive":
+        return None
+    says = keyset(lexicon, SAYS_THAT)
+    t = i + 1
+    while t < s_end and doc[t].text not in CLAUSE_PUNCTUATION and not bare_in(lexicon, doc[t].text, says):
+        t += 1
+    if t < s_end and doc[t].text not in CLAUSE_PUNCTUATION:
+        return None  # «أن/إن» follows: a reported clause
+    quoted = i > s_start and doc[i - 1].text in OPENING_QUOTES and _opens_quotation(m, i - 1)
+    present = lexicon.key(doc[i].text)[:1] == "ت" and i == s_start  # not «بالمقابل، تذكر وكالة الأنباء»
+    return "imperatives" if quoted or present else None
+
+
+def _opens_quotation(m: UnitMatches, q: int) -> bool:
+    """The quotation mark at token ``q`` opens a quotation: «, “, or a straight quote after an even
+    number of straight quotes in the unit."""
+    mark = m.doc[q].text
+    return mark != '"' or sum(1 for t in range(q) if m.doc[t].text == '"') % 2 == 0
+
+
 # «اعتبر» is a reporting verb («واعتبر الوزير أن ...») and, far more often in news and reports, the copula
 # of a classification: «يعتبر الذكاء الاصطناعي من أهم التقنيات» ("AI is considered one of the most
 # important ..."), «ويعتبر هذا الهجوم الأكثر دموية», «يعتبر تطبيق X نسخة من ...».  Such a sentence states
@@ -411,6 +463,7 @@ def opens_clause(m: UnitMatches, lexicon: _Lexicon, t: int) -> bool:
     return before in (",", "،", ":", '"', "«", "“") or lexicon.key(before) in keyset(lexicon, CLAUSE_STARTS)
 
 
+ADVERBIAL_NOUNS = ("خارج", "داخل", "أنحاء", "أرجاء", "حول", "أمام", "خلف", "وراء", "فوق", "تحت", "لدى", "عند")
 NOUN_CUE = CueSpec(lemma="(reporting noun)", voice="noun", forms=[])
 
 
@@ -425,7 +478,7 @@ def noun_statements(
     (``REPORTING_PARTICIPLES``: «وكتب الأمين العام إلى المنظمات طالبا منها …»), has no subject of its
     own, so its agent is the subject of the sentence's verb.  Precision first -- each condition leaves a case out rather
     than guess: the sentence names exactly one group before the noun, and its first actor follows a
-    word that is neither a preposition nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
+    word that is neither a preposition, an adverbial noun (``ADVERBIAL_NOUNS``) nor a clause opener (the verb: «أحاطت الجمعية العامة»; not «إلى
     الأمين العام»); no reporting verb stands in the sentence before the noun (its statement already holds
     the noun's clause); no actor directly follows the noun (agent or addressee, see ``REPORTING_NOUNS``)."""
     doc, out = m.doc, []
@@ -452,7 +505,10 @@ def noun_statements(
             continue
         first = named[0]
         lead = first.start - 1
-        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, CLAUSE_OPENERS | PREPOSITIONS):
+        # «من خارج المملكة، ... مع التأكيد على أن» (Vision 2030): after an adverbial noun the actor is a
+        # genitive, not the subject of a verb
+        governs = CLAUSE_OPENERS | PREPOSITIONS | keyset(lexicon, ADVERBIAL_NOUNS)
+        if lead < s_start or not m.is_word[lead] or bare_in(lexicon, doc[lead].text, governs):
             continue
         out.append(
             (CueHit(k, NOUN_CUE, -1), [(first.group, first.organisation)], "noun_adjunct", (first.start, first.end))

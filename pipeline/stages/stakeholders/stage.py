@@ -451,6 +451,7 @@ class StakeholderPositions(CorpusStage):
             "definitions_not_statements": skipped.get("definitions", 0),
             "data_references_not_statements": skipped.get("data_references", 0),
             "classifications_not_statements": skipped.get("classifications", 0),
+            **{f"{k}_not_verbs": skipped.get(k, 0) for k in ("adverbs", "verbal_nouns", "imperatives")},
             "positions_with_interval": sum(1 for p in positions if p.ci_low is not None),
             "statements_scored": sum(1 for s in statements if any(v is not None for v in s.statement.scores.values())),
             "axes_without_evidence": len(unused),

@@ -30,7 +30,11 @@ matches, so one term is ±1/(1 + k), not ±1, and each further term of the same 
 * ``None`` otherwise: no evidence, no score (never 0.0).  The reason is kept with the statement
   (:data:`NULL_REASONS`) and counted by the stage.
 
-A statement is labelled with a pole when ``|score| >= neutral_band``, else neutral.
+A statement is labelled with a pole when ``|score| >= neutral_band``, else neutral.  A neutral score
+resting on the embedding alone (no cue term) is kept with its evidence but does not enter its
+group's position (:func:`moves_position`): an off-topic text is never exactly between the poles, and
+its small lean would move the group toward whichever pole it happens to fall nearer (the README's
+example axis, a statement on digital skills: score -0.2, neutral).
 The stage also requires an axis's cue terms to occur somewhere in the corpus before it
 trusts embedding leanings at all (see ``StakeholderPositions.score_stance``).
 ``min_margin``, ``scale``, ``w`` (``cue_weight``) and ``neutral_band`` are options of the stage, chosen on
@@ -131,6 +135,14 @@ def combine(
     if cue is not None and emb is not None:
         return params.cue_weight * cue + (1 - params.cue_weight) * emb, emb
     return (cue, None) if cue is not None else (alone, alone)
+
+
+def moves_position(stance: AxisStance | None) -> bool:
+    """The statement's score on the axis enters its group's position: it has one, and it rests on cue
+    terms or reaches a pole label (embedding evidence alone inside the neutral band does not)."""
+    return (
+        stance is not None and stance.score is not None and (stance.cue_score is not None or stance.label != "neutral")
+    )
 
 
 def null_reason(cue: float | None, margin: float | None, params: StanceParams, relevance: float | None) -> str:
