@@ -142,6 +142,8 @@ def discover(spec: str, output: str | os.PathLike | None = None) -> Discovery:
 def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], list[str]]:
     """Every file under ``root``, symbolic links followed but each real folder entered once and never
     one holding ``root``; notes on the hidden, output and repeated entries left out."""
+    from pipeline.outputs import path as result_path
+
     found: list[Path] = []
     skipped: list[str] = []
     top = os.path.realpath(root)
@@ -160,7 +162,7 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
                 else "a link to a folder holding the corpus" if top == real or top.startswith(real + os.sep)
                 else "a link to a folder of the corpus" if real.startswith(top + os.sep) and os.path.islink(sub)
                 else "the same folder as one read already" if real in entered
-                else OTHER_RUN if os.path.isfile(os.path.join(sub, "run.json"))
+                else OTHER_RUN if os.path.isfile(result_path(sub, "run"))
                 else None
             )  # fmt: skip
             if why == OTHER_RUN:
@@ -187,9 +189,11 @@ def _walk(root: Path, output: str | os.PathLike | None) -> tuple[list[Path], lis
 def _in_other_run(link: Path, other_runs: list[str]) -> bool:
     """Whether a linked file is a result of a run: inside a run folder left out, or beside a run.json
     in another folder (a published link, ``report.html -> runs/<id>/report.html``)."""
+    from pipeline.outputs import path as result_path
+
     real = os.path.realpath(link)
     folder = os.path.dirname(real)
-    beside = folder != os.path.realpath(link.parent) and os.path.isfile(os.path.join(folder, "run.json"))
+    beside = folder != os.path.realpath(link.parent) and os.path.isfile(result_path(folder, "run"))
     return beside or real.startswith(tuple(other_runs))
 
 
