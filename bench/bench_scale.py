@@ -205,8 +205,10 @@ def bench_size(
             from bench_cache import disk_usage  # the per-document cache's size against the text (issue 18)
 
             cached, entries = disk_usage(output / ".cache", documents_only=True)
+            whole, _ = disk_usage(output / ".cache")  # with the themes vector store (the references' vectors)
             print(
-                f"  {target_mb:g} MB cache: {cached / MB:.1f} MB in {entries} files = {cached / size:.2f}x the text (<= 4x)"
+                f"  {target_mb:g} MB cache: {cached / MB:.1f} MB in {entries} files = {cached / size:.2f}x the text (<= 4x); "
+                f"with the vector store {whole / MB:.1f} MB = {whole / size:.2f}x"
             )
         print(
             f"  {size / MB:.1f} MB {kind:<9}: {first['seconds']:7.1f} s  {files / first['seconds']:6.1f} docs/s  "

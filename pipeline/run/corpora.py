@@ -63,14 +63,17 @@ class UnitStream:
             yield from units
             del units  # before the next document is read
 
-    def per_document(self, slot: str, compute: Callable[[list[Unit]], Any]) -> Iterator[tuple[list[Unit], Any]]:
+    def per_document(
+        self, slot: str, compute: Callable[[list[Unit]], Any], documents: Iterable[int] | None = None
+    ) -> Iterator[tuple[list[Unit], Any]]:
         """``(units, compute(units))`` per document, in order; the units' annotations are kept.
 
         With a :class:`Memo`, ``compute``'s result is cached per document under the stage's
-        key, so per-document work inside a corpus stage (actor tagging) is done again only
-        for documents whose text or stage configuration changed.
+        key, so per-document work inside a corpus stage (actor tagging, sentence vectors) is done
+        again only for documents whose text or stage configuration changed.  ``documents``: only
+        these (indices, ascending); None: all.
         """
-        for d, units in self._documents():
+        for d, units in self._documents(documents):
             key = self.memo.key(d, slot) if self.memo is not None else None
             value = self.memo.load(d, slot, key) if key else None
             if value is None:
@@ -79,11 +82,11 @@ class UnitStream:
                     self.memo.store(d, slot, key, value)
             yield units, value
 
-    def _documents(self) -> Iterator[tuple[int, list[Unit]]]:
-        """``(d, units)`` per document; when the consumer moves on (or stops early), what it changed
-        on those units is kept.  Only a change is kept, so a pass that only reads never overwrites
-        one that wrote."""
-        for d in range(len(self._loaders)):
+    def _documents(self, documents: Iterable[int] | None = None) -> Iterator[tuple[int, list[Unit]]]:
+        """``(d, units)`` per document (of ``documents``, default all); when the consumer moves on (or
+        stops early), what it changed on those units is kept.  Only a change is kept, so a pass that
+        only reads never overwrites one that wrote."""
+        for d in range(len(self._loaders)) if documents is None else documents:
             units = self.document(d)
             before = [note_of(u, self.fields) for u in units]
             try:
@@ -144,9 +147,9 @@ class Memo:
 def per_document(
     units: UnitStream | Iterable[Unit], slot: str, compute: Callable[[list[Unit]], Any]
 ) -> Iterator[tuple[list[Unit], Any]]:
-    """:meth:`UnitStream.per_document` for a stream; for a plain list, its runs of units with one
-    ``doc_id`` (computed, not cached)."""
-    if isinstance(units, UnitStream):
+    """:meth:`UnitStream.per_document` for a stream (or what has such a method: some documents of a
+    stream); for a plain list, its runs of units with one ``doc_id`` (computed, not cached)."""
+    if isinstance(units, UnitStream) or callable(getattr(units, "per_document", None)):
         yield from units.per_document(slot, compute)
         return
     for _, group in itertools.groupby(units, key=lambda u: u.doc_id):

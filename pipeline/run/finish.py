@@ -174,7 +174,9 @@ class CorpusOutputs:
         parts run on the workers first, then the workers are released."""
         specs = [self.config.stages[slot] for slot in self.corpus_slots]
         if specs and self.processor.cache is not None:  # per-document work inside corpus stages is cached too
-            keys = {spec.slot: stage_key(spec) for spec in specs}
+            # a stage may key its per-document part on less than all it depends on (memo_key: the themes'
+            # sentence vectors do not depend on the taxonomy)
+            keys = {spec.slot: getattr(spec.cls, "memo_key", stage_key)(spec) for spec in specs}
             self.memo = Memo(self.processor, [r.stored for r in self.good], keys)
         fields = tuple(sorted({name for spec in specs for name in spec.cls.writes}))
         loaders = [self.processor.unit_loader(r) for r in self.good]

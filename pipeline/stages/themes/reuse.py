@@ -6,7 +6,7 @@ classes in :mod:`pipeline.stages.themes.stage`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,10 @@ class _Documents:
     def __iter__(self) -> Iterator[Any]:
         for d in self.documents:
             yield from self.stream.document(d)
+
+    def per_document(self, slot: str, compute: Callable[[list[Any]], Any]) -> Iterator[tuple[list[Any], Any]]:
+        """:meth:`UnitStream.per_document` over these documents (cached per document like the stream's)."""
+        return self.stream.per_document(slot, compute, self.documents)
 
 
 class ModelReuse:

