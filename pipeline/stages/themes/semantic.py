@@ -105,6 +105,18 @@ def document_vectors(texts: Sequence[str], batch: int = 512) -> list[bytes]:
     return [b"".join(table[s] for s in parts) for parts in wanted]
 
 
+def vectors_key(impl: str) -> str:
+    """The per-document cache key of :func:`document_vectors`' output: the stage implementation, the
+    encoder's version and the code of the themes package and of ``without_marks``."""
+    import hashlib
+
+    from pipeline.run.cache import _module_source_hash
+    from pipeline.text.encoder import encoder_version
+
+    code = [_module_source_hash(m) for m in (__name__, "pipeline.text.arabic")]
+    return hashlib.sha256(repr((impl, encoder_version(), code)).encode()).hexdigest()
+
+
 def unit_vectors(text: str, blob: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """``(paragraph (512,), sentences (m, 512))`` float32 from one entry of :func:`document_vectors`
     for the unit text ``text``; None when the entry does not fit the text (not bytes, not

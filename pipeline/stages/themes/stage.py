@@ -407,13 +407,9 @@ class SemanticThemes(_ThemeStage):
     def memo_key(cls, spec: Any) -> str:
         """What :meth:`tag_document`'s vectors depend on: the encoder's version and the code that makes
         them (not the taxonomy or the scoring options: editing those encodes nothing again)."""
-        import hashlib
+        from pipeline.stages.themes.semantic import vectors_key
 
-        from pipeline.run.cache import _module_source_hash
-        from pipeline.text.encoder import encoder_version
-
-        code = [_module_source_hash(m) for m in ("pipeline.stages.themes.semantic", "pipeline.text.arabic")]
-        return hashlib.sha256(repr((spec.impl, encoder_version(), code)).encode()).hexdigest()
+        return vectors_key(spec.impl)
 
     def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> list[bytes]:
         """The per-document part: per unit, the float16 vectors of its paragraph and sentences
@@ -450,7 +446,6 @@ class SemanticThemes(_ThemeStage):
         from pipeline.stages.themes.semantic import VectorCache
 
         self.vectors_encoded_ = self.vectors_refused_ = 0
-
         # a run writes to a staging folder: the cache goes beside the run's own, in the output folder
         config = getattr(corpus, "config", None)
         output = getattr(config, "output", None) or getattr(corpus, "output", None)
