@@ -64,18 +64,25 @@ class UnitStream:
             del units  # before the next document is read
 
     def per_document(
-        self, slot: str, compute: Callable[[list[Unit]], Any], documents: Iterable[int] | None = None
+        self,
+        slot: str,
+        compute: Callable[[list[Unit]], Any],
+        documents: Iterable[int] | None = None,
+        check: Callable[[list[Unit], Any], bool] | None = None,
     ) -> Iterator[tuple[list[Unit], Any]]:
         """``(units, compute(units))`` per document, in order; the units' annotations are kept.
 
         With a :class:`Memo`, ``compute``'s result is cached per document under the stage's
         key, so per-document work inside a corpus stage (actor tagging, sentence vectors) is done
         again only for documents whose text or stage configuration changed.  ``documents``: only
-        these (indices, ascending); None: all.
+        these (indices, ascending); None: all.  ``check(units, value)``: False for a cached value
+        that does not fit the units (damaged): computed again and stored in its place.
         """
         for d, units in self._documents(documents):
             key = self.memo.key(d, slot) if self.memo is not None else None
             value = self.memo.load(d, slot, key) if key else None
+            if value is not None and check is not None and not check(units, value):
+                value = None
             if value is None:
                 value = compute(units)
                 if key:
@@ -145,12 +152,15 @@ class Memo:
 
 
 def per_document(
-    units: UnitStream | Iterable[Unit], slot: str, compute: Callable[[list[Unit]], Any]
+    units: UnitStream | Iterable[Unit],
+    slot: str,
+    compute: Callable[[list[Unit]], Any],
+    check: Callable[[list[Unit], Any], bool] | None = None,
 ) -> Iterator[tuple[list[Unit], Any]]:
     """:meth:`UnitStream.per_document` for a stream (or what has such a method: some documents of a
     stream); for a plain list, its runs of units with one ``doc_id`` (computed, not cached)."""
     if isinstance(units, UnitStream) or callable(getattr(units, "per_document", None)):
-        yield from units.per_document(slot, compute)
+        yield from units.per_document(slot, compute, check=check)
         return
     for _, group in itertools.groupby(units, key=lambda u: u.doc_id):
         doc_units = list(group)

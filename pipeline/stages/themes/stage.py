@@ -424,18 +424,18 @@ class SemanticThemes(_ThemeStage):
     def unit_vectors(self, units: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Per unit of ``units``, in order: (paragraph vector, sentence vectors), from the per-document
         cache (:meth:`tag_document`) or encoded now; a document with a damaged entry is encoded again
-        (counted in ``vector_entries_refused``)."""
+        and stored in its place (counted in ``vector_entries_refused``)."""
         from pipeline.run.corpora import per_document
-        from pipeline.stages.themes.semantic import unit_vectors
+        from pipeline.stages.themes.semantic import read_vectors
+
+        def fits(doc_units: list[Unit], blobs: list[bytes]) -> bool:
+            ok = read_vectors([without_marks(u.text) for u in doc_units], blobs) is not None
+            self.vectors_refused_ = getattr(self, "vectors_refused_", 0) + (not ok)
+            return ok
 
         tag = functools.partial(self.tag_document, normalize=_identity)
-        for doc_units, blobs in per_document(units, "themes", tag):
-            texts = [without_marks(u.text) for u in doc_units]
-            found = [unit_vectors(t, b) for t, b in zip(texts, blobs, strict=False)] if len(blobs) == len(texts) else []
-            if len(found) != len(texts) or any(f is None for f in found):
-                self.vectors_refused_ = getattr(self, "vectors_refused_", 0) + 1
-                found = [unit_vectors(t, b) for t, b in zip(texts, tag(doc_units), strict=True)]
-            yield from found  # type: ignore[misc]
+        for doc_units, blobs in per_document(units, "themes", tag, check=fits):
+            yield from read_vectors([without_marks(u.text) for u in doc_units], blobs) or []
 
     def apply(self, corpus: Any) -> dict[str, int]:
         """As every theme method, plus how many documents' unit vectors were encoded in this process
