@@ -136,8 +136,8 @@ def _html_blocks(root: Any, blocks: list[str], breaks: bool = False) -> None:
         text = _squash("".join(buffer))
         if text:
             blocks.append(prefix[0] + text)
+            prefix[0] = ""  # an empty flush keeps it: «<li><p>item</p></li>» is still an item
         buffer.clear()
-        prefix[0] = ""
 
     stack: list[tuple[Any, bool]] = [(child, True) for child in reversed(list(root.iter(include_text=True)))]
     while stack:
@@ -157,6 +157,7 @@ def _html_blocks(root: Any, blocks: list[str], breaks: bool = False) -> None:
         block = tag in HTML_BLOCK_TAGS or tag in HEADING_TAGS
         if not entering:
             flush()
+            prefix[0] = ""
             continue
         if block:
             flush()

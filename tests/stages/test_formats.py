@@ -200,3 +200,12 @@ def test_docx_list_items_are_items_and_cell_paragraphs_stay_apart(tmp_path: Path
         "- تدريب المعلمين",
         "| الإيرادات | 100<br>200 |",
     ]
+
+
+def test_a_list_item_holding_a_paragraph_is_still_an_item():
+    page = "<ul><li><p>البنية التحتية للاتصالات</p></li><li>التعليم الرقمي</li></ul><p>فقرة بعد القائمة.</p>"
+    assert html_text(page.encode(), "l.html").split("\n\n") == [
+        "- البنية التحتية للاتصالات",
+        "- التعليم الرقمي",
+        "فقرة بعد القائمة.",
+    ]
