@@ -310,8 +310,10 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
     if found:
         import yaml
 
+        from pipeline.yamlfile import parse_yaml  # no aliases, bounded depth: a document is untrusted input
+
         try:
-            parsed = yaml.safe_load(found.group(1))
+            parsed = parse_yaml(found.group(1))
         except yaml.YAMLError:
             parsed = None
         if isinstance(parsed, dict):

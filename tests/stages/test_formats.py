@@ -209,3 +209,10 @@ def test_a_list_item_holding_a_paragraph_is_still_an_item():
         "- التعليم الرقمي",
         "فقرة بعد القائمة.",
     ]
+
+
+def test_front_matter_with_yaml_aliases_is_not_expanded():
+    """A corpus document is untrusted: its front matter is read with the project's bounded loader."""
+    bomb = "---\na: &a [x, x, x, x, x, x, x, x]\nb: [*a, *a, *a, *a, *a, *a, *a, *a]\n---\nنص الوثيقة.\n"
+    text, meta = markdown_text(bomb)
+    assert meta == {} and "نص الوثيقة." in text and text.count("x") == 8  # as written, not expanded
