@@ -22,14 +22,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import MB, ROOT, SAMPLE, build_corpus
+from bench_scale import MB, ROOT, build_corpus, scratch_folder
 
 TARGET_RATIO = 4.0
 
@@ -107,10 +106,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (results, cache)")
     args = parser.parse_args()
-    if not SAMPLE.is_file():
-        print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
+    work = scratch_folder("bench-cache-", args.work)
+    if work is None:
         return 2
-    work = Path(tempfile.mkdtemp(prefix="bench-cache-", dir=args.work))
     try:
         corpus, output = work / "corpus", work / "out"
         files, text_bytes = build_corpus(corpus, int(args.mb * MB))

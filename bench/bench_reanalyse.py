@@ -23,12 +23,11 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scale import MB, SAMPLE, build_corpus, measure, snapshot_code, write_config
+from bench_scale import MB, build_corpus, measure, scratch_folder, snapshot_code, write_config
 
 SENTENCE = "\n\nوأكد الوزير أن الحكومة ستواصل دعم التعليم والصحة في جميع المناطق خلال العام المقبل.\n"
 
@@ -65,10 +64,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the one-file-changed reanalyse")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = parser.parse_args()
-    if not SAMPLE.is_file():
-        print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
+    work = scratch_folder("bench-reanalyse-", args.work)
+    if work is None:
         return 2
-    work = Path(tempfile.mkdtemp(prefix="bench-reanalyse-", dir=args.work))
     source = snapshot_code(work)
     corpus, output = work / "corpus", work / "out"
     files, size = build_corpus(corpus, int(args.mb * MB))

@@ -48,6 +48,17 @@ MB = 1_000_000
 ARTICLES_PER_FILE = 8  # about 30 KB per file: the size of a short policy document
 
 
+def scratch_folder(prefix: str, work: Path | None) -> Path | None:
+    """A new temporary folder for a bench run (inside ``work``, made if it does not exist yet), or None
+    after saying why when the news sample the benches build their corpus from is missing."""
+    if not SAMPLE.is_file():
+        print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
+        return None
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=work))
+
+
 def build_corpus(folder: Path, target_bytes: int) -> tuple[int, int]:
     """Write ``.txt`` files of a few articles each until ``target_bytes``; returns (files, bytes)."""
     texts = []
@@ -248,14 +259,11 @@ def main() -> int:
         help="only the per-document stages (no phrases, themes, stakeholders, report)",
     )
     args = parser.parse_args()
-    if not SAMPLE.is_file():
-        print(f"{SAMPLE} not found: the benchmark needs ../shared beside the project", file=sys.stderr)
+    work = scratch_folder("bench-scale-", args.work)
+    if work is None:
         return 2
     mb = 10.0 if args.quick else args.mb
     kinds = list(dict.fromkeys(args.executors))
-    if args.work is not None:
-        args.work.mkdir(parents=True, exist_ok=True)  # a scratch folder that does not exist yet is made
-    work = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.work))
     print(
         f"bench_scale: {mb:g} MB of news, cold cache, "
         f"{'per-document stages only' if args.per_document_only else 'default config'}, "
