@@ -101,29 +101,20 @@ META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+
 
 
 def html_decoded(data: bytes, where: str) -> str:
-    """The page's text: by its byte-order mark, else the charset its ``<meta>`` declares, else UTF-8,
-    else the guess :func:`pipeline.stages.ingest.decode_text` makes for text files (Windows-1256 ...)."""
+    """The page's text: the charset its ``<meta>`` declares, unless a byte-order mark says otherwise;
+    else decoded as a text file is (:func:`pipeline.stages.ingest.decode_text`: BOM, UTF-8, UTF-16,
+    the Arabic code pages).  Raises InputError as that does."""
     import codecs
 
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+    from pipeline.stages.ingest import decode_text
+
     declared = META_CHARSET.search(data[:4096])
-    if declared:
+    if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode(declared.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
-            pass  # a wrong declaration: guess as for text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        from pipeline.stages.ingest import decode_text
-
-        return decode_text(data, where)[0]
+            pass  # a wrong declaration: decoded as a text file is
+    return decode_text(data, where)[0]
 
 
 def _html_blocks(root: Any, blocks: list[str], breaks: bool = False) -> None:
