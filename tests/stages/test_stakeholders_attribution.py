@@ -22,9 +22,7 @@ STAGE = StakeholderPositions(actors=ACTORS, positions=POSITIONS)  # one instance
 
 
 def _statements(text: str, tmp_path: Path) -> list:
-    corpus = make_corpus([text], tmp_path)
-    STAGE.apply(corpus)
-    return corpus.results["stakeholders"].statements
+    return _counts(text, tmp_path)[0]
 
 
 def _subject_matches(gold: str, found: str) -> bool:
