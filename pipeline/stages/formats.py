@@ -180,8 +180,9 @@ def _html_table(table: Any, blocks: list[str]) -> bool:
     if max((len(r) for r in rows), default=0) < 2:
         return False
     caption = table.css_first("caption")
-    if caption is not None and _squash(caption.text(separator=" ")):
-        blocks.append(_squash(caption.text(separator=" ")))  # the table's title
+    title = _squash(caption.text(separator=" ")) if caption is not None else ""
+    if title:
+        blocks.append(title)  # the table's title
     lines = ["| " + " | ".join(cells) + " |" for cells in rows if any(cells)]
     if header and lines:
         lines.insert(1, "|" + "---|" * len(rows[0]))
