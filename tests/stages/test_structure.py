@@ -158,3 +158,19 @@ def test_a_labelled_series_of_short_lines_is_items_not_headings():
     # a numbered title over its text stays a heading; two such titles in a row are not a series
     text = "الفصل 1: مقدمة\n\nتعمل الحكومة على تطوير الخدمات الرقمية لجميع المواطنين.\n\nالفصل 2: الأهداف\n\nنص الفصل الثاني هنا."
     assert [u.kind for u in split_general("doc", text)[0]] == ["heading", "paragraph", "heading", "paragraph"]
+
+
+def test_a_general_table_with_a_total_row_has_its_sums_checked():
+    """The report says «المجاميع متسقة» for a table with a total row: the general layout checks it too."""
+    from pipeline.stages.structure.general import split_general
+
+    wrong = "| البند | 2022 | 2023 |\n|---|---|---|\n| أ | 50 | 70 |\n| ب | 30 | 50 |\n| المجموع | 80 | 115 |"
+    (table,) = split_general("d", wrong)[1]
+    assert table.flags == ["المجموع: cell 2 printed '115' but the column sums to 120"]
+    assert table.rows[2].implied == [80, 120]
+    right = wrong.replace("115", "120")
+    assert split_general("d", right)[1][0].flags == []
+    with_total_column = "| البند | أ | ب | المجموع |\n|---|---|---|---|\n| 2022 | 1 | 2 | 4 |"
+    assert split_general("d", with_total_column)[1][0].flags == [
+        "2022: total printed '4' but the row sums to 3"
+    ]  # fmt: skip

@@ -291,7 +291,7 @@ def section_tables(tables: list[dict] | None) -> dict[str, Any]:
                 "label_column": table.get("label_column") or "",
                 "rows": rows,
                 "flags": [_split_flag(f, labels) for f in table.get("flags") or []],
-                # sums were checked only where the table has a total row (the UN layout's tables)
+                # sums are checked where the table has a total row (any layout: structure.un.validate_table)
                 "checked": bool(labels & TOTAL_LABELS),
             }
         )

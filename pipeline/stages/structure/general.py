@@ -29,6 +29,7 @@ from typing import ClassVar
 
 from pipeline.records import Table, TableRow, Unit
 from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture
+from pipeline.stages.structure.un import TOTAL_LABELS, validate_table
 from pipeline.text.arabic import ORDINALS
 
 HEADING_MAX_CHARS = 70
@@ -194,6 +195,9 @@ def _make_table(rows_cells: list[list[str]], title: str, has_header: bool | None
     markup = sorted({tag for cells in [header, *rows_cells] for c in cells for tag in HTML_TAG.findall(c)})
     if markup:
         flags.append(f"markup left as text in cells: {' '.join(markup[:5])}")
+    total_column = bool(columns) and columns[-1] in TOTAL_LABELS
+    if total_column or any(r.label in TOTAL_LABELS for r in rows):  # sums checked, as in UN tables
+        flags += validate_table(rows, row_totals=total_column)
     return Table("", "", title, columns, rows, flags, header[0] if header else "")
 
 

@@ -107,8 +107,9 @@ def _is_header_line(line: str) -> bool:
     return bool(tokens) and all(t.isdigit() for t in tokens)
 
 
-def validate_table(rows: list[TableRow]) -> list[str]:
-    """Check row sums against the total column and column sums against the total row.
+def validate_table(rows: list[TableRow], row_totals: bool = True) -> list[str]:
+    """Check row sums against the total column (``row_totals``: the last column is a total) and
+    column sums against the total row.
 
     Printed values stay as printed; a mismatch adds a flag to the row and the
     value the sums imply goes into ``row.implied`` at the same position.
@@ -122,7 +123,7 @@ def validate_table(rows: list[TableRow]) -> list[str]:
         return ["ragged rows: not validated"] if rows else []
     for row in rows:
         row.implied = list(row.values)
-    for row in data_rows:  # row sums
+    for row in data_rows if row_totals else ():  # row sums
         parts = row.values[:-1]
         if None in parts:
             continue
