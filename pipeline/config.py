@@ -139,17 +139,26 @@ def _jsonable(obj: Any) -> Any:
 # --------------------------------------------------------------------------- files
 
 
+BUNDLED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"  # the taxonomy, actors and axes shipped
+
+
 def _resolve_file(value: Any, info: ValidationInfo) -> Any:
     """A file option: a non-empty string, resolved against the config's folder; it must exist."""
     if not isinstance(value, str) or not value:
         return value  # the Path check that follows says what was expected
     base = (info.context or {}).get("base") or Path.cwd()
     resolved = (Path(base) / value).resolve()
-    if not resolved.exists():
-        raise ValueError(
-            f"file not found: {shown(value, quote=False)} (looked in {shown(str(resolved.parent), 120, quote=False)})"
-        )
-    return resolved
+    if resolved.exists():
+        return resolved
+    # A config copied out of configs/ (as its header suggests) still finds the bundled taxonomy,
+    # actors and axes files it names relatively; a file beside the config always wins.
+    bundled = (BUNDLED_CONFIGS / value).resolve()
+    if not Path(value).is_absolute() and bundled.exists():
+        return bundled
+    looked = shown(str(resolved.parent), 120, quote=False)
+    raise ValueError(
+        f"file not found: {shown(value, quote=False)} (looked in {looked} and in the bundled {BUNDLED_CONFIGS})"
+    )
 
 
 FilePath = Annotated[Path, BeforeValidator(_resolve_file)]

@@ -182,7 +182,21 @@ def test_option_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> 
     cfg = config.load(write_config(tmp_path, data))
     assert cfg.stages["tokenise"].options["domain_stopwords"] == (tmp_path / "words.txt").resolve()
     data["stages"]["tokenise"]["options"]["domain_stopwords"] = "nope.txt"
-    expect_error(tmp_path, data, "stages.tokenise.options.domain_stopwords: file not found: nope.txt")
+    message = expect_error(tmp_path, data, "stages.tokenise.options.domain_stopwords: file not found: nope.txt")
+    assert "bundled" in message
+
+
+def test_a_config_copied_out_of_configs_finds_the_bundled_data_files(tmp_path: Path) -> None:
+    # configs/default.yaml says "copy this file": its relative taxonomy/actors/axes names must still load
+    text = (ROOT / "configs" / "default.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace("../corpora/un-igov-ar", str(ROOT / "corpora" / "un-igov-ar")), encoding="utf-8")
+    cfg = config.load(path)
+    assert cfg.stages["themes"].options["taxonomy"] == (ROOT / "configs" / "themes.yaml").resolve()
+    (tmp_path / "themes.yaml").write_text(
+        (ROOT / "configs" / "themes.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert config.load(path).stages["themes"].options["taxonomy"] == (tmp_path / "themes.yaml").resolve()  # beside wins
 
 
 def test_a_missing_corpus_is_a_config_error(tmp_path: Path) -> None:
