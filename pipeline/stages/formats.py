@@ -81,12 +81,21 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def html_text(data: bytes, where: str) -> str:
+def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> str:
     """Text of an HTML page: one block per block element, ``#`` headings, ``- `` list items,
-    tables of two or more columns as pipe rows.  Raises InputError when the page has no body."""
+    tables of two or more columns as pipe rows.  Raises InputError when the page has no body.
+
+    ``info``, when given, receives ``encoding`` (the charset the page was decoded with) and
+    ``title`` (the ``<title>``, white space collapsed, when the page has one)."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(html_decoded(data, where))
+    decoded, charset = html_decoded(data, where)
+    tree = LexborHTMLParser(decoded)
+    if info is not None:
+        info["encoding"] = charset
+        title = tree.css_first("head > title") or tree.css_first("title")
+        if title is not None and (text := " ".join(title.text().split())):
+            info["title"] = text
     for node in tree.css(HTML_CHROME):
         node.decompose()
     body = tree.body or tree.root
@@ -100,10 +109,11 @@ def html_text(data: bytes, where: str) -> str:
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
-def html_decoded(data: bytes, where: str) -> str:
-    """The page's text: the charset its ``<meta>`` declares, unless a byte-order mark says otherwise;
-    else decoded as a text file is (:func:`pipeline.stages.ingest.decode_text`: BOM, UTF-8, UTF-16,
-    the Arabic code pages).  Raises InputError as that does."""
+def html_decoded(data: bytes, where: str) -> tuple[str, str]:
+    """The page's text and the charset it was decoded with: the charset its ``<meta>`` declares,
+    unless a byte-order mark says otherwise; else decoded as a text file is
+    (:func:`pipeline.stages.ingest.decode_text`: BOM, UTF-8, UTF-16, the Arabic code pages).
+    Raises InputError as that does."""
     import codecs
 
     from pipeline.stages.ingest import decode_text
@@ -111,10 +121,11 @@ def html_decoded(data: bytes, where: str) -> str:
     declared = META_CHARSET.search(data[:4096])
     if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode(declared.group(1).decode("ascii"))
+            name = declared.group(1).decode("ascii")
+            return data.decode(name), codecs.lookup(name).name
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong declaration: decoded as a text file is
-    return decode_text(data, where)[0]
+    return decode_text(data, where)
 
 
 def _html_blocks(root: Any, blocks: list[str], breaks: bool = False) -> None:
@@ -205,8 +216,10 @@ def _nearest(node: Any, tag: str) -> Any:
     return parent
 
 
-def docx_text(path: Path, max_inflated_mb: float = 0) -> str:
+def docx_text(path: Path, max_inflated_mb: float = 0, info: dict[str, str] | None = None) -> str:
     """Text of a .docx file (python-docx): paragraphs and tables in document order, blank lines between blocks.
+
+    ``info``, when given, receives the document's core properties ``title`` and ``author`` when set.
 
     Table rows become markdown pipe rows (``| a | b |``) so the structure stage sees a table; a
     table of one column (a layout box around prose) is read as its paragraphs.  A part of the zip
@@ -222,6 +235,10 @@ def docx_text(path: Path, max_inflated_mb: float = 0) -> str:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types on damaged or non-docx zips
         raise InputError(f"{quoted(path)}: unreadable .docx ({type(exc).__name__}: {exc})") from None
+    if info is not None:
+        for key, value in (("title", document.core_properties.title), ("author", document.core_properties.author)):
+            if value and (value := " ".join(str(value).split())):
+                info[key] = value
     blocks: list[str] = []
     _docx_blocks(document, blocks)
     return "\n\n".join(blocks)

@@ -396,14 +396,16 @@ class FileIngestor(DocumentStage):
             raise InputError(f"{where}: cannot read file: {exc.strerror}") from None
         sha = hashlib.sha256(data).hexdigest()
         suffix = path.suffix.lower()
+        found: dict[str, str] = {}  # a page's <title>, a .docx's core properties, a page's charset
         if suffix in PDF_SUFFIXES or data.startswith(b"%PDF"):
             from pipeline.stages.pdf_text import extract_pdf_text
 
             text, encoding = extract_pdf_text(path, paragraphs=True, max_stream_mb=self.max_inflated_mb), "pdf"
         elif suffix in DOCX_SUFFIXES:
-            text, encoding = docx_text(path, self.max_inflated_mb), "docx"
+            text, encoding = docx_text(path, self.max_inflated_mb, found), "docx"
         elif suffix in HTML_SUFFIXES:
-            text, encoding = html_text(data, where), "html"
+            text = html_text(data, where, found)
+            encoding = f"html:{found.pop('encoding')}"
         else:
             text, encoding = decode_text(data, where)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -419,7 +421,8 @@ class FileIngestor(DocumentStage):
             if fixes.get("mojibake_unfixed"):
                 raise InputError(f"{where}: mojibake (UTF-8 Arabic read as Windows-1252) that could not be decoded")
             raise InputError(f"{where}: no Arabic text found")
-        meta = {**front_matter, **load_metadata(path.parent).get(path.name, {})}
+        # the file's own metadata (a <title>, .docx properties), then front matter, then metadata.yaml
+        meta = {**found, **front_matter, **load_metadata(path.parent).get(path.name, {})}
         return Document(
             doc_id=doc_id_for(path, self.root),
             source=path_text(path),

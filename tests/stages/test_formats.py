@@ -216,3 +216,22 @@ def test_front_matter_with_yaml_aliases_is_not_expanded():
     bomb = "---\na: &a [x, x, x, x, x, x, x, x]\nb: [*a, *a, *a, *a, *a, *a, *a, *a]\n---\nنص الوثيقة.\n"
     text, meta = markdown_text(bomb)
     assert meta == {} and "نص الوثيقة." in text and text.count("x") == 8  # as written, not expanded
+
+
+def test_html_title_and_charset_and_docx_properties_become_document_metadata(tmp_path: Path):
+    page = '<html><head><meta charset="windows-1256"><title> استراتيجية\n التحول </title></head><body><p>نص الصفحة</p></body></html>'
+    (tmp_path / "page.html").write_bytes(page.encode("cp1256"))
+    ingest = FileIngestor(root=str(tmp_path))
+    document = ingest.read(tmp_path / "page.html")
+    assert document.encoding == "html:cp1256" and document.meta == {"title": "استراتيجية التحول"}
+    assert "استراتيجية" not in document.text  # the title is metadata, not a paragraph
+    import docx
+
+    report = docx.Document()
+    report.core_properties.title = "تقرير الخصوصية"
+    report.core_properties.author = "وزارة الاتصالات"
+    report.add_paragraph("تحمي الوزارة البيانات الشخصية.")
+    report.save(str(tmp_path / "report.docx"))
+    assert ingest.read(tmp_path / "report.docx").meta == {"title": "تقرير الخصوصية", "author": "وزارة الاتصالات"}
+    (tmp_path / "metadata.yaml").write_text("page.html:\n  title: عنوان من الملف\n", encoding="utf-8")
+    assert FileIngestor(root=str(tmp_path)).read(tmp_path / "page.html").meta["title"] == "عنوان من الملف"
