@@ -76,6 +76,12 @@ class Changes:
             "computed": self.computed,
             "stages": dict(sorted(self.stages.items())),
             **({"renamed": self.renamed} if self.renamed else {}),
+            # which files: the first LISTED of each kind (a first run's "new" would list the whole corpus)
+            "sources": {
+                kind: names[:LISTED]
+                for kind, names in (("new", self.new), ("changed", self.changed), ("removed", self.removed))
+                if names
+            },
         }
 
 

@@ -114,6 +114,8 @@ def test_one_edited_document_changes_no_other_documents_themes(cold, tmp_path: P
     with open(corpus / "part05.txt", "a", encoding="utf-8") as handle:
         handle.write(SENTENCE)
     lines = list(runner.reanalyse(config.load(path), quiet=True))
+    changes = json.loads((output / "run.json").read_text(encoding="utf-8"))["changes"]
+    assert changes["changed"] == 1 and changes["sources"] == {"changed": [str(corpus / "part05.txt")]}
     models = models_of(output)
     assert models["decision"] == "reused", models
     assert 0 < models["drift"] <= models["threshold"] == 0.25

@@ -128,6 +128,19 @@ def test_report_of_the_bundled_corpus(report_run):
     assert "A/66/77–E/2011/103" in corpus and "(2011)" in corpus and "تعزيز التعاون بشأن قضايا السياسة العامة" in corpus
     # and says what the run did (a first run: every document new, the models fitted)
     assert "(this run: 1 new, 0 changed, 0 removed, 0 unchanged; corpus-level models refitted: " in corpus
+    assert "(new):" not in corpus  # a first run does not list its whole corpus as new
+
+
+def test_the_corpus_section_names_the_files_a_reanalysis_found_changed(tmp_path):
+    folder = made_up_run(tmp_path / "run", full=False)
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    info["changes"] = {"new": 12, "changed": 1, "removed": 0, "same": 30}
+    info["changes"]["sources"] = {"changed": ["/data/D1.txt"], "new": [f"/data/n{i:02d}.txt" for i in range(10)]}
+    (folder / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    report.write_report(folder, plots=False)
+    corpus = section((folder / "report.html").read_text(encoding="utf-8"), "corpus")
+    assert "D1.txt" in corpus and "/data/" not in corpus  # the file name, not the whole path
+    assert "n09.txt" in corpus and "(+2)" in corpus  # the ten listed of twelve new, and the rest counted
 
 
 def test_report_is_self_contained(report_run):
