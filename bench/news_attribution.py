@@ -66,7 +66,9 @@ def main() -> None:
     if not args.news.exists():
         raise SystemExit(f"no news corpus at {args.news} (the shared data folder is not beside the worktree)")
     stage = StakeholderPositions(
-        actors=ROOT / "configs" / "stakeholders.yaml", positions=ROOT / "configs" / "positions.yaml"
+        actors=ROOT / "configs" / "stakeholders.yaml",
+        positions=ROOT / "configs" / "positions.yaml",
+        stance_method="cues",  # attribution only: no clause vectors encoded
     )
     found, skipped, paragraphs = [], Counter(), 0
     chosen = items(args.news, tuple(args.categories), args.per_category, args.skip)
@@ -74,7 +76,7 @@ def main() -> None:
         lines = [line.strip() for line in item["text"].split("\n") if line.strip()]
         units = [Unit(item["id"], f"{item['id']}/p{i + 1}", "paragraph", i + 1, None, t) for i, t in enumerate(lines)]
         paragraphs += len(units)
-        by_unit, counts = stage.tag_document(units, _unchanged)
+        by_unit, counts, _ = stage.tag_document(units, _unchanged)
         skipped.update(counts)
         for unit in units:
             found.extend(by_unit.get(unit.unit_id, []))

@@ -61,6 +61,8 @@ def test_ministers_and_countries_speak_for_governments(text, subject, organisati
 
 def test_a_country_as_a_place_inside_the_subject_is_not_the_speaker(tmp_path):
     (found,) = _statements("وقالت الشركة في مصر إن الخدمة ستتوسع.", tmp_path)
+    assert found.statement.speaker == "private_sector" and found.organisation is None  # the company, not Egypt
+    (found,) = _statements("وقال المتحدث في مصر إن الخدمة ستتوسع.", tmp_path)
     assert found.statement.speaker == "unspecified" and found.organisation is None
 
 
@@ -200,3 +202,27 @@ def test_an_object_after_a_subjectless_verb_is_not_a_subject(tmp_path):
 )
 def test_which_verb_forms_read_as_passive(verb, passive):
     assert _reads_as_passive(verb) is passive
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        ("وقالت الشرطة إن الرجل اعتقل في المطار.", "governments", "الشرطة"),
+        ("وأكد الجيش أن العملية انتهت.", "governments", "الجيش"),
+        ("وقال الادعاء العام إنه لا شك في وقوع جريمة.", "governments", "الادعاء العام"),
+        ("أعلنت النيابة العامة أن التحقيق مستمر.", "governments", "النيابة العامة"),
+        ("وقال البنك المركزي إن التضخم سيتراجع.", "governments", "البنك المركزي"),
+        ("وقالت الشركة إنها أصلحت المشكلة.", "private_sector", "الشركة"),
+        ("وقالت شركة نيسان إنها ستعيد فحص البيانات.", "private_sector", "شركة"),
+        ("وقال الرئيس التنفيذي لشركة تويتر إن الخلل أصلح.", "private_sector", "الرئيس التنفيذي"),
+    ],
+)
+def test_organs_of_the_state_and_companies_are_groups(text, speaker, subject, tmp_path):
+    """Police, army, prosecutors, a central bank speak for the state; a company or its chief executive for
+    the private sector (they were `unspecified`: about 60 of 840 statements on 400 ANT news items)."""
+    ((found_speaker, found_subject, _),) = _speakers(text, tmp_path)
+    assert (found_speaker, found_subject) == (speaker, subject)
+
+
+def test_a_company_as_object_is_no_speaker(tmp_path):
+    assert [s for s, _, _ in _speakers("وطالب الوزير الشركة بدفع الغرامة.", tmp_path)] == ["governments"]
