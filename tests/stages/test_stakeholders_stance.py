@@ -162,6 +162,20 @@ def test_partial_pooling_shrinks_small_groups_and_widens_their_intervals():
     assert again == found  # deterministic for a seed
 
 
+def test_a_group_of_one_statement_gets_a_wide_interval_even_when_every_score_agrees():
+    # a new user's corpus: cue scores are exactly ±2/3, one statement per named group, so the
+    # within-group variance is 0; a plug-in floored at 0.01 gave each single statement a 95%
+    # interval about 0.4 wide ("0.78 [0.58, 0.97] from 1 statement")
+    scores = {"governments": [2 / 3], "civil_society": [2 / 3], "private_sector": [-2 / 3], "unspecified": [2 / 3] * 3}
+    found = pooled_positions(scores, 2000, 0.95, [5])
+    for group in ("governments", "civil_society", "private_sector"):
+        assert found[group].high - found[group].low > 1.0, (group, found[group])
+    assert found["unspecified"].high - found["unspecified"].low < found["governments"].high - found["governments"].low
+    # many agreeing statements still narrow it: the prior weighs as two statements
+    many = pooled_positions({"a": [2 / 3] * 40, "b": [-2 / 3] * 40}, 2000, 0.95, [5])
+    assert many["a"].high - many["a"].low < 0.3
+
+
 def test_pooling_does_not_collapse_when_the_moment_estimate_of_tau_is_zero():
     # groups whose means differ less than their statements do: the ANOVA / method-of-moments
     # between-group variance is negative, floored at 0, and every position would be the corpus mean

@@ -7,7 +7,16 @@ Statement scores y_gi of group g (n_g statements with a score, in [-1, 1]) are m
 (the one-way random-effects model with a weakly-informative prior on the between-group
 standard deviation, Gelman 2006, "Prior distributions for variance parameters in hierarchical
 models", Bayesian Analysis 1(3); A = ``tau_scale``, 0.5 by default on the [-1, 1] score scale).
-sigma^2 is the pooled within-group variance (a plug-in, floored at ``SIGMA2_FLOOR``).  mu is
+sigma^2 is a plug-in: the scale of its posterior under a conjugate scaled-inverse-chi^2 prior
+with ``PRIOR_DF`` degrees of freedom and scale ``PRIOR_SIGMA2`` (BDA sec. 3.3),
+
+    sigma^2 = (nu_0 s_0^2 + SS_within) / (nu_0 + n - k),
+
+so that a few statements that happen to agree (cue scores are often exactly ±2/3) do not make
+a group look certain: with no within-group evidence (one statement per group) sigma^2 is the
+prior's 0.25 (sd 0.5 on the [-1, 1] scale), and it approaches the pooled within-group variance as
+statements accumulate.  (A plug-in floored at 0.01 gave a group of one statement a 95% interval
+0.4 wide.)  mu is
 integrated out analytically and tau on a grid, as in Gelman et al., *Bayesian Data Analysis*
 (3rd ed., sec. 5.4):
 
@@ -41,7 +50,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIGMA2_FLOOR = 0.01  # statements that all agree still leave some doubt about a group
+PRIOR_DF = 2.0  # nu_0: the prior on sigma^2 weighs as much as two statements' deviations ...
+PRIOR_SIGMA2 = 0.25  # ... of sd 0.5 (a quarter of the score range): statements that agree still leave doubt
 TAU_GRID = np.linspace(0.0, 2.0, 201)  # scores lie in [-1, 1]: a between-group sd above 2 is impossible
 
 
@@ -60,13 +70,8 @@ def _within(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     n_total, k = float(sizes.sum()), len(groups)
     means = np.stack([g.mean(axis=1) for g in groups], axis=1)
     within = sum(((g - g.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) for g in groups)
-    if n_total - k >= 2:
-        sigma2 = within / (n_total - k)
-    elif n_total > 1:  # too few degrees of freedom within groups: the variance of all scores
-        sigma2 = np.concatenate(groups, axis=1).var(axis=1, ddof=1)
-    else:
-        sigma2 = np.ones(means.shape[0])
-    return np.maximum(sigma2, SIGMA2_FLOOR), means, sizes
+    sigma2 = (PRIOR_DF * PRIOR_SIGMA2 + within) / (PRIOR_DF + n_total - k)
+    return sigma2, means, sizes
 
 
 def _conditionals(
