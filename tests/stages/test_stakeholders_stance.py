@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from pipeline import atomic
+from pipeline.records import Unit
 from pipeline.stages.stakeholders.pooling import pooled_positions
 from pipeline.stages.stakeholders.stage import StakeholderPositions
 from pipeline.stages.stakeholders.stance import NULL_REASONS, StanceParams, combine, cue_score, null_reason
-from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus
+from tests.stages.test_stakeholders import ACTORS, AXIS, POSITIONS, make_corpus, statements_of
 from tests.stages.test_stakeholders import seed_run as seed_run  # the module-scoped fixture
 
 IG = "intergovernmental"
@@ -59,7 +60,7 @@ def test_below_the_relevance_floor_a_statement_without_cues_has_no_score_and_a_r
     assert null_reason(None, None, StanceParams("cues"), None) == "no_evidence"
     # cue terms still count off the subject; the margin does not
     assert combine(-0.5, 0.3, params, relevance=0.1) == (-0.5, None)
-    assert set(NULL_REASONS) == {"no_evidence", "off_axis", "weak_margin", "axis_unused"}
+    assert set(NULL_REASONS) == {"no_evidence", "off_axis", "weak_margin", "axis_unused", "document_off_axis"}
 
 
 def test_null_scores_are_counted_by_reason(tmp_path):
@@ -223,6 +224,26 @@ def test_unused_axis_warns_and_positions_say_so(tmp_path):
     said = [r for r in rows if r["group"] == "(all)"]
     assert {r["axis"] for r in said} == {"privacy", AXIS}
     assert all("no evidence" in r["note"] and r["score"] == "" for r in said)
+
+
+def test_a_cue_term_in_one_document_does_not_switch_the_axis_on_in_another(tmp_path):
+    """Leanings in the embedding space count only in a document where the axis's cue terms occur: a
+    new user's news item was scored on the Internet-governance axis because one other file of the
+    corpus said «السيادة» once; on its own it had no score.  A statement's score must not depend on
+    which other documents share the corpus."""
+    news = "وقال الوزير إن الحكومة ستنشر ورقة بيضاء بشأن تنظيم شبكات التواصل الاجتماعي وحماية الأطفال."
+    report = "وأكدت الحكومات أهمية منتدى إدارة الإنترنت."  # a cue term of the shipped axis
+    corpus = make_corpus([news], tmp_path)
+    corpus.units = [
+        Unit("news", "news/p1", "paragraph", 1, None, news),
+        Unit("report", "report/p1", "paragraph", 1, None, report),
+    ]
+    found = {s.statement.doc_id: s for s in statements_of(corpus)}
+    assert found["report"].statement.scores[AXIS] is not None
+    assert found["news"].statement.scores[AXIS] is None and found["news"].stance[AXIS].reason == "document_off_axis"
+    alone = make_corpus([news], tmp_path)
+    (only,) = statements_of(alone)
+    assert only.statement.scores[AXIS] is None and only.stance[AXIS].reason == "axis_unused"
 
 
 def test_unused_axis_warning_is_in_run_json_and_the_run_summary(tmp_path):

@@ -334,16 +334,21 @@ class StakeholderPositions(CorpusStage):
             self.stance_params,
             vectors=self._stance_vectors(order, vectors or {}),
         )
-        # Cue terms anchor an axis to its debate: when none of them occurs anywhere in the corpus,
-        # the few statements that lean toward a pole in the embedding space are noise (on 400 news
-        # items of ANT v2.1, 3 of 163 statements did), so the axis gives no score at all and the run
-        # says the axis finds no evidence here.
+        # Cue terms anchor an axis to its debate: in a document where none of them occurs, the few
+        # statements that lean toward a pole in the embedding space are noise (on 400 news items of
+        # ANT v2.1, 3 of 163 statements did), so they get no score; when no document has one, the
+        # axis gives no score at all and the run says it finds no evidence here.  Per document, not
+        # per corpus: one cue term in another file must not switch on a news item's leanings (a new
+        # user's corpus did), and a statement's score must not depend on the other documents.
         for axis in axes:
-            if not any(stance[axis.id].cue_score is not None for stance in stances):
-                for stance in stances:
+            anchored = {
+                s.statement.doc_id for s, st in zip(order, stances, strict=True) if st[axis.id].cue_score is not None
+            }
+            for s, stance in zip(order, stances, strict=True):
+                if s.statement.doc_id not in anchored:
                     stance[axis.id].score = stance[axis.id].embedding_score = None
                     stance[axis.id].label = None
-                    stance[axis.id].reason = "axis_unused"
+                    stance[axis.id].reason = "axis_unused" if not anchored else "document_off_axis"
         by_id = {s.statement_id: stance for s, stance in zip(order, stances, strict=True)}
         for s in statements:
             s.stance = by_id[s.statement_id]

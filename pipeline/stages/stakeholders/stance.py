@@ -72,6 +72,7 @@ NULL_REASONS = {
     "off_axis": "no cue term, and the statement is farther from both poles than min_relevance",
     "weak_margin": "no cue term, and the embedding margin is below min_margin",
     "axis_unused": "no statement of the corpus contains a cue term of the axis",
+    "document_off_axis": "no statement of the statement's document contains a cue term of the axis",
 }
 
 
