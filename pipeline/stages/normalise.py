@@ -84,7 +84,9 @@ class _Compiled:
 # change what the number says.  Tatweel is kept where it is orthography (see ``keep_orthography``).
 # The harakat -- tanween «أولاً», shadda, short vowels, sukun -- and the superscript alef are what
 # the author wrote: display text keeps them (arclean deletes them; the model text loses them).
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + DISPLAY_MARKS)
+# Typographic quotation marks and dashes likewise («“الحكومة”» is what was printed; arclean's «"»
+# and «-» are look-alikes).  (The ellipsis «…» is NFKC's «...» before arclean sees it.)
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + "“”‘’„–—" + DISPLAY_MARKS)
 
 FARSI_YEH = "\u06cc"
 TATWEEL = "\u0640"

@@ -76,6 +76,10 @@ def test_display_keeps_arabic_punctuation_and_digits():
     assert normaliser.display("قال، ثم؛ لماذا؟ «نعم» ١٢٣") == "قال، ثم؛ لماذا؟ «نعم» ١٢٣"
     # the model form still takes arclean's ASCII images
     assert normaliser.normalise("قال، لماذا؟") == "قال, لماذا?"
+    # typographic quotes and dashes as printed (a new user saw “…” become "…")
+    printed = "قال إن “الحكومة ستدعم ‘المبادرة’” – أو — لا «نعم»"
+    assert normaliser.display(printed) == printed
+    assert normaliser.normalise("“الحكومة”") == '"الحكومة"'
 
 
 def test_normalise_folds_alef_and_maksura_by_default():
