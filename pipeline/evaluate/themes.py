@@ -53,8 +53,14 @@ class Evaluation:
     missing: list[str] = field(default_factory=list)
 
     @property
+    def scored(self) -> list[ThemeEval]:
+        """The themes the macro average is over: those the gold or the run gives to some unit (a theme
+        with neither has no F1 to speak of; counting it as 0 would lower macro-F1 for nothing)."""
+        return [r for r in self.rows if r.support or r.predicted]
+
+    @property
     def macro_f1(self) -> float:
-        return float(np.mean([r.f1 for r in self.rows])) if self.rows else 0.0
+        return float(np.mean([r.f1 for r in self.scored])) if self.scored else 0.0
 
     @property
     def macro_auroc(self) -> float | None:
@@ -65,11 +71,12 @@ class Evaluation:
         lines = [f"{'theme':<20} {'support':>7} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6} {'AUROC':>6}"]
         for r in self.rows:
             auc = "  n/a" if r.auroc is None else f"{r.auroc:6.3f}"
-            lines.append(
-                f"{r.theme:<20} {r.support:>7} {r.predicted:>5} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {auc}"
-            )
+            scores = f"{r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f}" if r.support or r.predicted else f"{'n/a':>20}"
+            lines.append(f"{r.theme:<20} {r.support:>7} {r.predicted:>5} {scores} {auc}")
         auc = "n/a" if self.macro_auroc is None else f"{self.macro_auroc:.3f}"
-        lines.append(f"macro-F1 {self.macro_f1:.3f}  macro-AUROC {auc}  units {self.units}")
+        left = len(self.rows) - len(self.scored)
+        over = f" (over {len(self.scored)} themes; {left} with no gold unit and no prediction left out)" if left else ""
+        lines.append(f"macro-F1 {self.macro_f1:.3f}{over}  macro-AUROC {auc}  units {self.units}")
         if self.missing:
             lines.append(f"missing from the run: {len(self.missing)} gold units ({', '.join(self.missing[:5])})")
         return "\n".join(lines)

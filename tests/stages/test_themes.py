@@ -277,6 +277,14 @@ def test_evaluate_computes_precision_recall_f1_auroc():
     assert (y.precision, y.recall) == (1.0, 0.5) and y.auroc == pytest.approx(1.0)
     assert result.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
     assert "macro-F1 0.583" in result.table()
+    # a theme neither the gold nor the run gives to any unit is left out of the average, not a 0
+    # (a new user's one-unit gold printed macro-F1 0.125 for one right prediction)
+    result = ev.evaluate(predicted, scores, gold, ["x", "y", "z"])
+    assert result.macro_f1 == pytest.approx((0.5 + 2 / 3) / 2)
+    assert "macro-F1 0.583 (over 2 themes; 1 with no gold unit and no prediction left out)" in result.table()
+    # a theme predicted without gold support is a real error and counts
+    result = ev.evaluate({**predicted, "d": ["z"]}, scores, gold, ["x", "y", "z"])
+    assert result.macro_f1 == pytest.approx((0.5 + 2 / 3 + 0) / 3)
 
 
 def test_evaluate_run_reads_units_and_gold(tmp_path):
