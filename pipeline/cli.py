@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate a config file and print its stages",
         description="validate a config file and print its stages",
     )
-    p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--config", required=True, type=Path, help="YAML config to validate (e.g. configs/default.yaml)")
     _add_common(p)
 
     p = sub.add_parser(
@@ -69,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="score a run's themes against gold labels (per-theme P/R/F1/AUROC)",
     )
     p.add_argument("--gold", required=True, type=Path, help='JSONL of {"unit_id": ..., "themes": [...]}')
-    p.add_argument("--config", type=Path, default=Path("configs/default.yaml"), help="the config whose run to score")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs/default.yaml"),
+        help="the config whose run (its output folder) to score (default: %(default)s)",
+    )
     _add_common(p)
 
     p = sub.add_parser(
@@ -77,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="incremental re-run for schedules: reuse unchanged documents",
         description="incremental re-run for schedules: reuse unchanged documents",
     )
-    p.add_argument("--config", required=True, type=Path)
+    p.add_argument(
+        "--config", required=True, type=Path, help="YAML config of the runs to continue (e.g. configs/default.yaml)"
+    )
     p.add_argument("--refit", action="store_true", help="refit the corpus-level models (the cold-run result)")
     _add_common(p)
 
@@ -86,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how theme shares and positions moved across runs",
         description="how theme shares and positions moved across runs",
     )
-    p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--config", required=True, type=Path, help="YAML config whose output folder holds the runs")
     _add_common(p)
     return parser
 

@@ -46,7 +46,7 @@ from pydantic import (
 )
 
 from pipeline import registry
-from pipeline.errors import ConfigError, shown
+from pipeline.errors import ConfigError, shown, unknown_key
 from pipeline.stages.base import CorpusStage, DocumentStage
 from pipeline.yamlfile import load_yaml
 
@@ -301,7 +301,7 @@ def _describe(errors: list[dict[str, Any]], model: type[BaseModel], name: str | 
     kind = first["type"]
     value = first.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key; expected one of: {', '.join(sorted(model.model_fields)) or 'none'}"
+        return unknown_key(first["loc"][-1] if first.get("loc") else "", model.model_fields)
     if kind == "missing":
         return "required key missing"
     for error in errors:  # a specific problem (a missing file, a range) beats "expected a type"
@@ -481,9 +481,7 @@ def parse(data: Any, path: Path) -> Config:
     if isinstance(stages_data, dict):
         for slot in stages_data:
             if slot not in registry.slots():
-                errors.append(
-                    f"{where}stages.{shown(slot, 40, quote=False)}: unknown key; expected one of: {', '.join(registry.slots())}"
-                )
+                errors.append(f"{where}stages.{shown(slot, 40, quote=False)}: {unknown_key(slot, registry.slots())}")
         for slot in REQUIRED_STAGES:
             if slot not in stages_data:
                 errors.append(f"{where}stages.{slot}: required stage missing")

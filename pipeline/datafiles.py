@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from pipeline.errors import ConfigError, shown
+from pipeline.errors import ConfigError, shown, unknown_key
 from pipeline.yamlfile import load_yaml
 
 
@@ -98,7 +98,7 @@ def _data_error(error: dict[str, Any], model: type[BaseModel]) -> str:
     kind, value = error["type"], shown(error.get("input"))
     if kind == "extra_forbidden":
         owner = _owner(model, error["loc"])
-        return f"unknown key; expected one of: {', '.join(sorted(owner.model_fields)) if owner else '?'}"
+        return unknown_key(error["loc"][-1] if error.get("loc") else "", owner.model_fields) if owner else "unknown key"
     if kind == "missing":
         return "required key missing"
     if kind == "value_error":

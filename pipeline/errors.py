@@ -7,6 +7,9 @@ line and exits non-zero; ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class PipelineError(Exception):
     """Base class: one-line, user-facing message; ``exit_code`` for the CLI."""
@@ -34,3 +37,14 @@ def shown(value: object, limit: int = 60, quote: bool = True) -> str:
     if not quote:
         text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def unknown_key(key: Any, allowed: Iterable[str]) -> str:
+    """The message for a key a config or data file does not know: the closest allowed key first
+    when one is close (``difflib``: a typo such as ``threshhold``), then every allowed key."""
+    import difflib
+
+    names = sorted(allowed)
+    close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown key; {hint}expected one of: {', '.join(names) or 'none'}"

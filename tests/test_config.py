@@ -55,13 +55,13 @@ def expect_error(tmp_path: Path, data, *fragments: str) -> str:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     data = base(tmp_path)
     data["outptu"] = "x"
-    expect_error(tmp_path, data, "outptu", "unknown key", "output")
+    expect_error(tmp_path, data, "outptu", "unknown key; did you mean 'output'? expected one of: ")
 
 
 def test_unknown_stage_and_implementation(tmp_path: Path) -> None:
     data = base(tmp_path)
     data["stages"]["themez"] = {"impl": "x"}
-    expect_error(tmp_path, data, "stages.themez", "unknown key")
+    expect_error(tmp_path, data, "stages.themez", "unknown key; did you mean 'themes'?")
     data = base(tmp_path)
     data["stages"]["structure"]["impl"] = "nonesuch"
     expect_error(tmp_path, data, "stages.structure.impl", "unknown implementation 'nonesuch'", "un_document")
@@ -70,7 +70,12 @@ def test_unknown_stage_and_implementation(tmp_path: Path) -> None:
 def test_unknown_and_mistyped_options(tmp_path: Path) -> None:
     data = base(tmp_path)
     data["stages"]["structure"]["options"] = {"summary_min_linez": 3}
-    expect_error(tmp_path, data, "stages.structure.options.summary_min_linez", "unknown key", "summary_min_lines")
+    expect_error(
+        tmp_path, data, "stages.structure.options.summary_min_linez", "unknown key; did you mean 'summary_min_lines'?"
+    )
+    data["stages"]["structure"]["options"] = {"colour": 3}  # nothing close: no guess, the whole list
+    message = expect_error(tmp_path, data, "stages.structure.options.colour", "unknown key; expected one of: ")
+    assert "did you mean" not in message
     data["stages"]["structure"]["options"] = {"summary_min_lines": "three"}
     expect_error(tmp_path, data, "stages.structure.options.summary_min_lines", "expected an integer", "'three'")
 
@@ -298,7 +303,7 @@ def test_a_wrong_option_does_not_hide_a_wrong_file_named_by_another_option(tmp_p
         config.load(write_config(tmp_path, data))
     lines = str(info.value).splitlines()
     assert any("stages.themes.options.threshold: expected one of" in line for line in lines), lines
-    assert any(line.startswith(f"{bad}: themes[0].seedz: unknown key") for line in lines), lines
+    assert any(line.startswith(f"{bad}: themes[0].seedz: unknown key; did you mean 'seeds'?") for line in lines), lines
 
 
 def test_a_cue_term_on_both_poles_of_an_axis_is_an_error(tmp_path: Path) -> None:
