@@ -368,7 +368,8 @@ def describe(output_dir: str | Path) -> str:
                 if row[name] == row[name] and row[name] is not None
             )
             n = int(row["documents"] or 0)
-            what = f"{n} document{'' if n == 1 else 's'} ({delta}), {int(row['failed'] or 0)} failed"
+            # the changes count files, failed ones too: said apart from the documents analysed
+            what = f"{n} document{'' if n == 1 else 's'} analysed, {int(row['failed'] or 0)} failed; files: {delta}"
             if isinstance(row.get("models"), str):
                 what += f"; models {json.loads(row['models'])['reason']}"
         lines.append(

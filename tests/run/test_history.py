@@ -71,6 +71,7 @@ def test_trend_and_describe_show_drift_across_runs(tmp_path: Path) -> None:
 
     text = history.describe(out)
     assert "runs recorded" in text and ": 2" in text
+    assert "2 documents analysed, 1 failed; files: new 2, changed 0, removed 0" in text  # failed files are files
     t1_line = next(line for line in text.splitlines() if line.strip().startswith("T1 Theme T1"))
     assert "50.0" in t1_line and "40.0" in t1_line and "-10.0" in t1_line
     position_line = next(line for line in text.splitlines() if "governments:multilateral" in line)
