@@ -226,3 +226,16 @@ def test_organs_of_the_state_and_companies_are_groups(text, speaker, subject, tm
 
 def test_a_company_as_object_is_no_speaker(tmp_path):
     assert [s for s, _, _ in _speakers("وطالب الوزير الشركة بدفع الغرامة.", tmp_path)] == ["governments"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        ("كشفت بتاريخ 2 يوليو/تموز 2018 الشركة أن البيانات سربت.", "private_sector", "الشركة"),
+        ("وقالت المفوضية الأوروبية إن القواعد الجديدة ستطبق.", "intergovernmental", "المفوضية الأوروبية"),
+        ("وقالت النقابات العمالية إن الأجور يجب أن ترتفع.", "civil_society", "النقابات العمالية"),
+    ],
+)
+def test_a_date_is_no_subject_and_the_commission_and_unions_are_groups(text, speaker, subject, tmp_path):
+    ((found_speaker, found_subject, _),) = _speakers(text, tmp_path)
+    assert (found_speaker, found_subject) == (speaker, subject)

@@ -83,6 +83,14 @@ TIME_WORDS = (
     "الماضي", "الماضية", "المقبل", "المقبلة", "القادم", "القادمة", "الجاري", "الجارية", "الحالي", "الحالية",
 )  # fmt: skip
 TIME_NOUNS = ("الأسبوع", "الشهر", "العام", "السنة", "الأسبوع", "هذا", "هذه")
+# A date after «بتاريخ» is a time adverb too: «كشفت بتاريخ 2 يوليو/تموز 2018 شركة ...»; its parts are
+# numbers, month names (Gregorian and Levantine) and the «/» or «-» between two names of a month.
+DATE_LEADS = ("بتاريخ",)
+MONTHS = (
+    "يناير", "فبراير", "مارس", "أبريل", "إبريل", "مايو", "يونيو", "يونيه", "يوليو", "يوليه", "أغسطس", "سبتمبر",
+    "أكتوبر", "نوفمبر", "ديسمبر", "كانون", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
+    "تشرين", "الأول", "الثاني",
+)  # fmt: skip
 
 
 def keyset(lexicon: _Lexicon, words: tuple[str, ...]) -> frozenset[str]:
@@ -100,6 +108,14 @@ def time_words_end(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> int
     k = j
     while k < s_end:
         key = lexicon.key(m.doc[k].text)
+        if key in keyset(lexicon, DATE_LEADS) and k + 1 < s_end and m.doc[k + 1].text.isdigit():
+            k += 1  # «بتاريخ 2 يوليو/تموز 2018»: the date's numbers, months and separators
+            months = keyset(lexicon, MONTHS)
+            while k < s_end and (
+                m.doc[k].text.isdigit() or m.doc[k].text in "/-" or lexicon.key(m.doc[k].text) in months
+            ):
+                k += 1
+            continue
         # a time noun counts next to another time word: «الأسبوع الماضي», «هذا الأسبوع»
         beside = (k + 1 < s_end and lexicon.key(m.doc[k + 1].text) in words | nouns) or (
             k > j and lexicon.key(m.doc[k - 1].text) in nouns
