@@ -63,7 +63,9 @@ def test_unknown_key_names_file_and_key_path(tmp_path):
     lines = str(err.value).splitlines()
     assert all(line.startswith(f"{path}: themes[0].seed") for line in lines), lines
     assert any(
-        line.endswith("seedz: unknown key; expected one of: " + ", ".join(sorted(th.Theme.model_fields)))
+        line.endswith(
+            "seedz: unknown key; did you mean 'seeds'? expected one of: " + ", ".join(sorted(th.Theme.model_fields))
+        )
         for line in lines
     ), lines
     assert any(line.endswith("themes[0].seeds: required key missing") for line in lines), lines
