@@ -8,17 +8,20 @@ Works on the extracted text (before repair).  The cues:
   that each end a sentence (one paragraph a line, as in news feeds) is one
   paragraph a line;
 * a paragraph may run over a page break unless its last line ends a sentence;
-* headings: markdown ``#`` lines; numbered headings («1.2 العنوان», «٣ - العنوان»,
+* headings: markdown ``#`` lines of at most ``MARKED_HEADING_MAX_CHARS``; numbered headings («1.2 العنوان», «٣ - العنوان»,
   «أولاً: العنوان», tanween and tatweel allowed); short title lines standing alone
   (at most ``HEADING_MAX_CHARS`` characters and ``HEADING_MAX_WORDS`` words, not
-  ending a sentence or a clause);
+  ending a sentence or a clause, holding no web address);
 * lists: a block of bullet or numbered items is a paragraph; it joins the
-  paragraph before it when that one ends in «:» (its lead-in);
+  paragraph before it when that one ends in «:» (its lead-in), and so do the
+  items after it when each is a block of its own (.docx, HTML);
 * tables: markdown pipe rows (``| a | b |``) and lines of aligned columns
   (cells separated by runs of spaces) become ``table`` units with a
-  :class:`~pipeline.records.Table`;
+  :class:`~pipeline.records.Table`; without a marked header the first row is
+  the header when it names the columns (:func:`_header_guess`);
 * page furniture (running headers/footers, page numbers, rules) is removed and
-  counted (:mod:`.furniture`).
+  counted (:mod:`.furniture`); in text without pages, short blocks repeated many
+  times (menus, running footers) too.
 """
 
 from __future__ import annotations
