@@ -672,7 +672,11 @@ def test_a_new_users_docx_html_and_markdown_give_whole_lists_checked_tables_and_
     ]
     assert not any("الريادة في عصر" in text for _, text in site)
     assert [kind for kind, _ in site[3:]] == ["heading", "paragraph"] * 5
-    counts = json.loads((out / "run.json").read_text(encoding="utf-8"))["stages"]["structure"]["counts"]
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    counts = info["stages"]["structure"]["counts"]
     assert counts["furniture_repeated_blocks"] == 5 and counts["list_lead_ins"] == 5
+    from pipeline.stages.report.sections import section_corpus
+
+    assert section_corpus(info)["furniture_blocks"] == 5  # the report's corpus section says it too
     summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
     assert "repeated blocks removed 5" in summary
