@@ -198,6 +198,8 @@ def test_a_first_row_of_years_heads_the_columns_when_the_markup_marks_no_header(
     # a sequence (steps, phases) and fiscal years head columns too; an empty corner cell is a label's place
     steps = "| المرحلة | 1 | 2 | 3 |\n| الميزانية | 40 | 25 | 70 |"
     assert split_general("d", steps)[1][0].columns == ["1", "2", "3"]
+    counts_in_step = "| السنة | 2019 | 2020 | 2021 |\n| السكان (مليون) | 30 | 31 | 32 |"  # counts, not years
+    assert split_general("d", counts_in_step)[1][0].columns == ["2019", "2020", "2021"]
     fiscal = "|  | 2022/2023 | 2023/2024 |\n| الإيرادات | 900 | 950 |"
     assert split_general("d", fiscal)[1][0].columns == ["2022/2023", "2023/2024"]
 

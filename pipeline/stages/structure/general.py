@@ -192,7 +192,8 @@ def _year(cell: str) -> int | None:
 
 
 def _numbers_head_columns(cells: list[str]) -> str | None:
-    """Why a row whose cells (after the first) are all numbers reads as column labels, or None.
+    """What makes a row whose cells (after the first) are all numbers read as column labels
+    («years» or «a sequence»), or None.
 
     Column labels that are numbers: two or more distinct plausible years (``_year``), or a
     sequence of whole numbers that step by one (1, 2, 3: steps, phases, ranks), under a first cell
@@ -203,10 +204,10 @@ def _numbers_head_columns(cells: list[str]) -> str | None:
         return None
     years = [_year(c) for c in rest]
     if None not in years and len(set(years)) == len(years):
-        return "its numbers are years: " + ", ".join(rest)
+        return "years"
     values = [_parse_number(c) for c in rest]
     if None not in values and {b - a for a, b in itertools.pairwise(values)} in ({1}, {-1}):
-        return "its numbers are a sequence: " + ", ".join(rest)
+        return "a sequence"
     return None
 
 
@@ -216,15 +217,16 @@ def _header_guess(rows_cells: list[list[str]]) -> tuple[bool, str]:
     The first row is the header when it has no number cell (column names), or when its numbers
     label the columns (:func:`_numbers_head_columns`: years or a sequence, word tables and policy
     tables head their columns «المؤشر | 2024 | 2025») and fewer than ``HEADER_LIKE_BELOW`` of the
-    rows below look the same; otherwise it is read as data.
+    rows below are the same kind (years under years: the years are data; counts that happen to step
+    by one under years are still counts); otherwise it is read as data.
     """
     first = rows_cells[0]
     if not any(DIGIT_CELL.match(c) for c in first if c):
         return True, "first row taken as the header"
-    why = _numbers_head_columns(first)
+    kind = _numbers_head_columns(first)
     below = rows_cells[1:]
-    if why and sum(1 for cells in below if _numbers_head_columns(cells)) < HEADER_LIKE_BELOW * len(below):
-        return True, f"first row taken as the header ({why})"
+    if kind and sum(1 for cells in below if _numbers_head_columns(cells) == kind) < HEADER_LIKE_BELOW * len(below):
+        return True, f"first row taken as the header (its numbers are {kind}: {', '.join(first[1:])})"
     return False, "first row has numbers, read as data"
 
 
