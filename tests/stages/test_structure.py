@@ -270,6 +270,7 @@ def test_boilerplate_repeated_in_text_without_pages_is_removed_and_counted():
         blocks = [quote]
         for page in range(1, pages + 1):
             blocks += [f"## الفصل {page}", "أمثلة:", menu, f"نص الصفحة {page} يشرح السياسة بالتفصيل للقارئ."]
+            blocks += ["التوصيات", f"توصية الفصل {page} بتطوير الخدمات."]  # a section's label in plain text
             blocks.append(f"{menu}\nتقدم المنظمة في هذه الصفحة برنامجها رقم {page}.")  # a menu glued to the text
             blocks.append(f"الريادة في عصر الذكاء الاصطناعي\n{page + 1}")
         return "\n\n".join([*blocks, quote])
@@ -283,8 +284,9 @@ def test_boilerplate_repeated_in_text_without_pages_is_removed_and_counted():
     assert texts.count(quote) == 2
     programmes = [t for t in texts if t.startswith("تقدم المنظمة")]
     assert programmes == [f"تقدم المنظمة في هذه الصفحة برنامجها رقم {p}." for p in range(1, 6)]
-    assert sum(1 for u in structure.units if u.kind == "heading") == 5
+    assert sum(1 for u in structure.units if u.kind == "heading") == 10  # chapters and their labels
     assert texts.count("أمثلة:") == 5  # a lead-in repeated is text
+    assert texts.count("التوصيات") == 5  # and so is a label of one or two words
     assert structure.counts["furniture_repeated_blocks"] == 15  # 5 footers, 5 menus, 5 menus starting a block
     assert structure.counts["furniture_repeated_block_kinds"] == 2
     # below REPEATED_BLOCK_MIN the same footer is text; a PDF's pages are left to the page furniture rules

@@ -77,6 +77,10 @@ SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
 CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
 EMPHASIS = re.compile(r"\*\*|__")
 BOILERPLATE_NEVER_ENDS = re.compile(r"[.!?؟…:]\s*$")  # a block ending a sentence or a lead-in is the author's text
+# A block of fewer words is a section's label («التوصيات», «مشاركة» over each chapter's part), not boilerplate;
+# the running titles, footers and menus seen have 3 words or more.
+BOILERPLATE_MIN_WORDS = 3
+LETTER_WORD = re.compile(r"\S*[\u0621-\u064aA-Za-z]\S*")  # a word with a letter (a page number is none)
 LETTER = re.compile("[\u0621-\u064a\ufb50-\ufdff\ufe70-\ufefcA-Za-z]")  # presentation forms are letters too
 NUMBERED = re.compile(r"^\s*(?P<n>[0-9\u0660-\u0669]{1,3})\s*-\s")  # «1 - text»: a numbered paragraph
 DIGIT_CELL = re.compile(r"^[\s%٪+\-−.,٫٬0-9\u0660-\u0669]+$")
@@ -322,11 +326,15 @@ class _Builder:
 
 def _never_boilerplate(block: list[str]) -> bool:
     """Whether a block is text or structure however often it repeats: a markdown heading, a table row, a
-    list item (a heading over every chapter, a table's header, «- نعم»), or a block whose last line
-    ends a sentence or a lead-in («المصدر: إعداد فريق الرؤية في الإسكوا.» under each figure,
-    «CHART DATA:» over each chart's list).  Menus and running titles end in neither."""
-    return BOILERPLATE_NEVER_ENDS.search(_clean(block[-1])) is not None or any(
-        MD_HEADING.match(line) or PIPE_ROW.match(line) or LIST_ITEM.match(_clean(line)) for line in block
+    list item (a heading over every chapter, a table's header, «- نعم»), a label of fewer than
+    ``BOILERPLATE_MIN_WORDS`` words, or a block whose last line ends a sentence or a lead-in
+    («المصدر: إعداد فريق الرؤية في الإسكوا.» under each figure, «CHART DATA:» over each chart's
+    list).  Menus and running titles end in neither."""
+    words = len(LETTER_WORD.findall(" ".join(block)))
+    return (
+        words < BOILERPLATE_MIN_WORDS
+        or BOILERPLATE_NEVER_ENDS.search(_clean(block[-1])) is not None
+        or any(MD_HEADING.match(line) or PIPE_ROW.match(line) or LIST_ITEM.match(_clean(line)) for line in block)
     )
 
 
