@@ -195,6 +195,10 @@ def test_a_first_row_of_years_heads_the_columns_when_the_markup_marks_no_header(
         assert [row.label for row in table.rows] == ["عدد الجهات الملتزمة", "عدد الشكاوى", "المجموع"]
         assert table.flags == ["header: none marked; first row taken as the header (its numbers are years: 2024, 2025)"]
         assert all(row.flags == [] for row in table.rows)  # 12 + 150 = 162: no «column sums to 2186»
+    from pipeline.stages.formats import html_text
+
+    page = "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>"
+    assert split_general("d", html_text(page.encode(), "t.html"))[1][0].columns == ["2024", "2025"]  # no <th>
     # a sequence (steps, phases) and fiscal years head columns too; an empty corner cell is a label's place
     steps = "| المرحلة | 1 | 2 | 3 |\n| الميزانية | 40 | 25 | 70 |"
     assert split_general("d", steps)[1][0].columns == ["1", "2", "3"]
