@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.records import Document
 from pipeline.stages.structure import UnDocumentStructure, split_table_row, unrotate_label, validate_table
@@ -299,3 +302,41 @@ def test_boilerplate_repeated_in_text_without_pages_is_removed_and_counted():
     assert sum("الريادة في عصر" in u.text for u in few.units) == REPEATED_BLOCK_MIN - 1
     paged = "\f".join(f"نص الصفحة {p} يشرح السياسة.\n\nالريادة في عصر الذكاء الاصطناعي" for p in range(5))
     assert "furniture_repeated_blocks" not in split(paged, "p.pdf").counts
+
+
+LINES = [
+    "الريادة في عصر الذكاء الاصطناعي",
+    "2",
+    "3",
+    "نشأة المنظمة وأدوارها",
+    "عن أجهزة المنظمة",
+    "نص فقرة كاملة.",
+    "التوصيات",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(LINES), min_size=1, max_size=3), max_size=14))
+def test_repeated_block_removal_only_removes_and_counts_what_it_removes(blocks):
+    """Whatever the blocks, the output is the input with each block kept whole, cut of a boilerplate start,
+    or removed -- never one that is text --, and each block changed is counted."""
+    from pipeline.stages.structure.furniture import remove_repeated_blocks
+    from pipeline.stages.structure.general import _never_boilerplate
+
+    out, counts = remove_repeated_blocks(blocks, _never_boilerplate)
+
+    @functools.cache
+    def changes(i: int, j: int) -> frozenset[int]:
+        """The numbers of blocks changed by the ways blocks[i:] can give out[j:] (empty: no way)."""
+        if i == len(blocks):
+            return frozenset({0}) if j == len(out) else frozenset()
+        block, ways = blocks[i], set()
+        if j < len(out) and out[j] == block:
+            ways |= changes(i + 1, j + 1)  # kept whole
+        if j < len(out) and len(out[j]) < len(block) and block[-len(out[j]) :] == out[j]:
+            ways |= {n + 1 for n in changes(i + 1, j + 1)}  # lost a boilerplate start
+        if not _never_boilerplate(block):
+            ways |= {n + 1 for n in changes(i + 1, j)}  # removed whole: never text, a label, a heading ...
+        return frozenset(ways)
+
+    assert counts.get("furniture_repeated_blocks", 0) in changes(0, 0)
