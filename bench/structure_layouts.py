@@ -5,6 +5,8 @@ Prints, for the data in ../shared (skips what is absent):
 * the Vision 2030 PDF: layout, unit kinds, furniture removed, paragraphs cut mid-sentence;
 * the six policy markdown documents: prose paragraphs of a simple blank-line reference split
   (tests.stages.test_layouts.reference_paragraphs) lost or merged into another unit;
+* the same documents as a run reads them (ingest's markdown reader first): unit kinds, the longest
+  heading, boilerplate blocks removed (``furniture_repeated_blocks``), long ``#`` lines read as paragraphs;
 * ANT news articles written one per file with blank lines between paragraphs, and as distributed
   (one paragraph a line): articles whose unit count differs from the reference;
 * the blind-labelled theme development set (policy paragraphs, ``--split dev`` by default): labelled
@@ -65,6 +67,18 @@ def policy() -> None:
         print(f"{path.stem}: reference {len(reference)}, lost {len(lost)}, merged {len(merged)}; units {kinds}")
 
 
+def ingested() -> None:
+    ingest = FileIngestor()
+    for path in sorted((DATA / "policy-ar").glob("*.md")):
+        if path.name == "README.md":
+            continue
+        structure = DocumentStructure().split(ingest.read(path))
+        kinds = dict(Counter(u.kind for u in structure.units))
+        longest = max((len(u.text) for u in structure.units if u.kind == "heading"), default=0)
+        noted = {k: v for k, v in structure.counts.items() if k.startswith(("furniture_repeated_block", "headings_"))}
+        print(f"{path.stem} (ingested): units {kinds}; longest heading {longest} chars; {noted}")
+
+
 def news(n: int) -> None:
     path = DATA / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl"
     if not path.exists():
@@ -113,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     vision()
     policy()
+    ingested()
     news(args.news)
     devset(args.split)
 

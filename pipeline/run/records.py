@@ -68,8 +68,10 @@ class RunSummary:
         layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
         if layouts:
             removed = sum(v for k, v in structure.items() if k in ("furniture_repeated", "furniture_page_numbers"))
+            blocks = structure.get("furniture_repeated_blocks", 0)  # boilerplate repeated in text without pages
             out.append(
                 f"layout: {', '.join(f'{k} {v}' for k, v in sorted(layouts.items()))}; furniture lines removed {removed}"
+                + (f", repeated blocks removed {blocks}" if blocks else "")
             )
         themes = self.counts.get("themes", {})
         if themes:

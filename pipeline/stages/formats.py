@@ -337,7 +337,7 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     blocks: list[str] = []
     lines: list[str] = []  # the block being written (a list or a table collects several lines)
-    prefix, row, in_list, in_cell = "", [], 0, False
+    prefix, row, in_list, in_cell, setext = "", [], 0, False, False
     for token in tokens:
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
@@ -349,6 +349,9 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
                 lines = []
         elif kind == "heading_open":
             prefix = "#" * int(token.tag[1]) + " "
+            setext = token.markup in ("=", "-")  # a line underlined by «===» or «---»
+        elif kind == "heading_close":
+            prefix, setext = "", False  # an empty heading («### ») marks nothing after it
         elif kind == "list_item_open":
             prefix = "- "
         elif kind == "tr_open":
@@ -367,7 +370,10 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
             if in_cell:
                 row.append(_squash(content).replace("|", "\\|"))
             elif content.strip():
+                if setext and not _setext_title(content):
+                    prefix = ""  # a paragraph above a rule, not a heading
                 line = prefix + content.strip()
+                setext = False
                 if in_list:
                     lines.append(_squash(line))
                 else:
@@ -384,6 +390,28 @@ def markdown_text(text: str, where: str = "") -> tuple[str, dict[str, Any]]:
     if lines:
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks), meta
+
+
+SETEXT_NOT_TITLE_END = re.compile(r"[.:،,;؛]\s*$")  # a lead-in or a sentence above a rule line, not a title
+
+
+def _setext_title(content: str) -> bool:
+    """Whether the text above a setext underline (``===`` or ``---``) is a title: one line, at most
+    :data:`~pipeline.stages.structure.general.MARKED_HEADING_MAX_CHARS` long, no web address, not
+    ending a sentence or clause (a question mark may end a title).
+
+    CommonMark makes any paragraph a heading when a rule line follows it without a blank line;
+    scraped pages and converters write rules that way under prose («=====» under a 2,179-character
+    paragraph, «---» under «**URL:** https://...» in arado_website.md)."""
+    from pipeline.stages.structure.general import MARKED_HEADING_MAX_CHARS, URL
+
+    text = content.strip()
+    return (
+        "\n" not in text
+        and len(_squash(text)) <= MARKED_HEADING_MAX_CHARS
+        and not URL.search(text)
+        and not SETEXT_NOT_TITLE_END.search(text)
+    )
 
 
 def _markdown_inline(token: Any, in_cell: bool = False) -> str:

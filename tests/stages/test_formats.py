@@ -235,3 +235,27 @@ def test_html_title_and_charset_and_docx_properties_become_document_metadata(tmp
     assert ingest.read(tmp_path / "report.docx").meta == {"title": "تقرير الخصوصية", "author": "وزارة الاتصالات"}
     (tmp_path / "metadata.yaml").write_text("page.html:\n  title: عنوان من الملف\n", encoding="utf-8")
     assert FileIngestor(root=str(tmp_path)).read(tmp_path / "page.html").meta["title"] == "عنوان من الملف"
+
+
+def test_markdown_text_under_a_rule_line_is_a_heading_only_when_it_is_a_short_title():
+    """CommonMark makes a paragraph a (setext) heading when a rule line follows it: scraped pages put
+    «=====» under prose and «---» under «**URL:** https://...».  Only a short title line stays a heading;
+    an empty «### » marks nothing after it."""
+    prose = "د.ناصر علي الهتلان القحطانيدكتوراة في الإدارة العامة من جامعة فيرجينيا " * 4
+    page = (
+        f"### د.ناصر علي الهتلان القحطاني\n{prose}\n" + "=" * 70 + "\n"
+        "## المدير العام\n**URL:** https://www.arado.org/Content/Details?s3=10511\n---\n\n"
+        "أولا. الرؤية:\n---\n\nالأهداف الاستراتيجية\n---\n\nما دور المنظمة؟\n===\n\n"
+        "سطر أول\nسطر ثان\n===\n\n### \n\nفقرة بعد عنوان فارغ."
+    )
+    assert markdown_text(page)[0].split("\n\n") == [
+        "### د.ناصر علي الهتلان القحطاني",
+        prose.strip(),
+        "## المدير العام",
+        "URL: https://www.arado.org/Content/Details?s3=10511",
+        "أولا. الرؤية:",
+        "## الأهداف الاستراتيجية",
+        "# ما دور المنظمة؟",
+        "سطر أول\nسطر ثان",
+        "فقرة بعد عنوان فارغ.",
+    ]

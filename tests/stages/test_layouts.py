@@ -613,3 +613,70 @@ def test_typical_paragraphs_are_distinct_and_unit_ids_sort_by_number() -> None:
     texts = ["الهيكل التنظيمي  الإطار", "نص آخر", "الهيكل التنظيمي الإطار", "نص ثالث"]
     assert _distinct([0, 2, 1, 3], texts) == [0, 1, 3]
     assert sorted(["d/p10", "d/p2", "c/p3", "d/p1"], key=natural_key) == ["c/p3", "d/p1", "d/p2", "d/p10"]
+
+
+def test_a_new_users_docx_html_and_markdown_give_whole_lists_checked_tables_and_no_boilerplate(
+    tmp_path: Path,
+) -> None:
+    """The faults a new user met, through ingest, the run and its result files: a Word table headed by
+    years was summed with its years; only the first bullet stayed with its lead-in; a scraped page's
+    prose under a «=====» rule was a heading; a running footer repeated on every converted page stayed."""
+    import docx
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    document = docx.Document()
+    document.add_heading("سياسة حماية البيانات الشخصية", 0)
+    document.add_paragraph("تلتزم الجهات الحكومية بالمبادئ التالية عند معالجة البيانات:")
+    bullets = ["جمع الحد الأدنى من البيانات.", "إبلاغ صاحب البيانات بالغرض.", "عدم نقل البيانات إلى الخارج."]
+    for text in bullets:
+        document.add_paragraph(text, style="List Bullet")
+    document.add_paragraph("وتراجع الهيئة هذه السياسة كل سنتين في ضوء التطورات التقنية.")
+    table = document.add_table(rows=4, cols=3)
+    rows = [("المؤشر", "2024", "2025"), ("عدد الجهات", "12", "30"), ("عدد الشكاوى", "150", "420")]
+    for r, row in enumerate([*rows, ("المجموع", "162", "450")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.save(corpus / "policy.docx")
+    html = "<p>وتشمل الأهداف ما يلي:</p><ul><li>رفع كفاءة الإنفاق</li><li>تحسين الخدمات</li></ul><p>فقرة بعدها.</p>"
+    (corpus / "page.html").write_text(f"<html><body>{html}</body></html>", encoding="utf-8")
+    prose = "تمارس المنظمة العربية للتنمية الإدارية دورا مهما في مجال البحث والتطوير الإداري. " * 4
+    pages = [f"### العضوية العلمية\n{prose.strip()}\n" + "=" * 70 + "\n**URL:** https://www.arado.org/x\n---"]
+    for page in range(1, 6):
+        pages.append(f"# الفصل {page}\n\nتتناول المنظمة في هذا الفصل محورا من محاور عملها رقم {page}.")
+        pages.append(f"الريادة في عصر الذكاء الاصطناعي\n{page + 1}\n\n---")
+    (corpus / "site.md").write_text("\n\n".join(pages), encoding="utf-8")
+
+    out = _run(tmp_path, corpus)
+    units = {}
+    for unit in _units(out):
+        units.setdefault(unit["doc_id"], []).append((unit["kind"], unit["text"]))
+    lead_in = "تلتزم الجهات الحكومية بالمبادئ التالية عند معالجة البيانات: " + " ".join(f"- {b}" for b in bullets)
+    assert units["policy"][1:3] == [
+        ("paragraph", lead_in),
+        ("paragraph", "وتراجع الهيئة هذه السياسة كل سنتين في ضوء التطورات التقنية."),
+    ]
+    assert units["page"] == [
+        ("paragraph", "وتشمل الأهداف ما يلي: - رفع كفاءة الإنفاق - تحسين الخدمات"),
+        ("paragraph", "فقرة بعدها."),
+    ]
+    (table,) = [json.loads(line) for line in (out / "tables.jsonl").open(encoding="utf-8")]
+    assert table["columns"] == ["2024", "2025"] and table["label_column"] == "المؤشر"
+    assert table["flags"] == ["header: none marked; first row taken as the header (its numbers are years: 2024, 2025)"]
+    assert all(row["flags"] == [] for row in table["rows"])
+    site = units["site"]
+    assert site[:3] == [
+        ("heading", "العضوية العلمية"),
+        ("paragraph", prose.strip()),
+        ("paragraph", "URL: https://www.arado.org/x"),
+    ]
+    assert not any("الريادة في عصر" in text for _, text in site)
+    assert [kind for kind, _ in site[3:]] == ["heading", "paragraph"] * 5
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    counts = info["stages"]["structure"]["counts"]
+    assert counts["furniture_repeated_blocks"] == 5 and counts["list_lead_ins"] == 5
+    from pipeline.stages.report.sections import section_corpus
+
+    assert section_corpus(info)["furniture_blocks"] == 5  # the report's corpus section says it too
+    summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
+    assert "repeated blocks removed 5" in summary

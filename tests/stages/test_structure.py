@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.records import Document
 from pipeline.stages.structure import UnDocumentStructure, split_table_row, unrotate_label, validate_table
@@ -174,3 +177,166 @@ def test_a_general_table_with_a_total_row_has_its_sums_checked():
     assert split_general("d", with_total_column)[1][0].flags == [
         "2022: total printed '4' but the row sums to 3"
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- general layout: a new user's faults
+
+
+def test_a_first_row_of_years_heads_the_columns_when_the_markup_marks_no_header():
+    """A Word or HTML table marks no header row: a first row of years («المؤشر | 2024 | 2025») over rows
+    of counts is the header (its sums are then right), and the table's notes say why."""
+    from pipeline.stages.structure.general import split_general
+
+    rows = [("المؤشر", "2024", "2025"), ("عدد الجهات الملتزمة", "12", "30"), ("عدد الشكاوى", "150", "420")]
+    rows.append(("المجموع", "162", "450"))
+    pipe = "\n".join("| " + " | ".join(row) + " |" for row in rows)  # .docx and HTML tables read so
+    aligned = "\n".join("     ".join(row) for row in rows)  # plain text of aligned columns
+    for text, kind in ((pipe, "tables_pipe"), (aligned, "tables_aligned")):
+        _, (table,), counts = split_general("d", text)
+        assert counts[kind] == 1
+        assert table.columns == ["2024", "2025"] and table.label_column == "المؤشر"
+        assert [row.label for row in table.rows] == ["عدد الجهات الملتزمة", "عدد الشكاوى", "المجموع"]
+        assert table.flags == ["header: none marked; first row taken as the header (its numbers are years: 2024, 2025)"]
+        assert all(row.flags == [] for row in table.rows)  # 12 + 150 = 162: no «column sums to 2186»
+    from pipeline.stages.formats import html_text
+
+    page = "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>"
+    assert split_general("d", html_text(page.encode(), "t.html"))[1][0].columns == ["2024", "2025"]  # no <th>
+    # a sequence (steps, phases) and fiscal years head columns too; an empty corner cell is a label's place
+    steps = "| المرحلة | 1 | 2 | 3 |\n| الميزانية | 40 | 25 | 70 |"
+    assert split_general("d", steps)[1][0].columns == ["1", "2", "3"]
+    counts_in_step = "| السنة | 2019 | 2020 | 2021 |\n| السكان (مليون) | 30 | 31 | 32 |"  # counts, not years
+    assert split_general("d", counts_in_step)[1][0].columns == ["2019", "2020", "2021"]
+    fiscal = "|  | 2022/2023 | 2023/2024 |\n| الإيرادات | 900 | 950 |"
+    assert split_general("d", fiscal)[1][0].columns == ["2022/2023", "2023/2024"]
+
+
+def test_a_first_row_of_numbers_that_are_not_column_labels_stays_data():
+    from pipeline.stages.structure.general import split_general
+
+    def first_row(text: str) -> tuple[list[str], str]:
+        table = split_general("d", text)[1][0]
+        return [row.label for row in table.rows][:1], table.flags[0]
+
+    counts = "| الإيرادات | 120 | 130 |\n| النفقات | 100 | 90 |"  # counts, not years
+    assert first_row(counts) == (["الإيرادات"], "header: none marked; first row has numbers, read as data")
+    years_everywhere = "| التأسيس | 1990 | 1995 |\n| التوسعة | 2001 | 2003 |\n| التحديث | 2015 | 2020 |"
+    assert first_row(years_everywhere)[0] == ["التأسيس"]  # every row names years: they are the data
+    number_label = "| 2019 | 2024 | 2025 |\n| عدد | 12 | 30 |"  # the first cell is no label
+    assert first_row(number_label)[0] == ["2019"]
+    repeated = "| العدد | 2024 | 2024 |\n| عدد | 12 | 30 |"  # two columns of one year are not labels
+    assert first_row(repeated)[0] == ["العدد"]
+    # a header the markup marks is never second-guessed
+    marked = "| البند | 120 | 130 |\n|---|---|---|\n| أ | 1 | 2 |"
+    assert split_general("d", marked)[1][0].columns == ["120", "130"]
+
+
+def test_a_long_line_is_never_a_heading_nor_a_web_address():
+    from pipeline.stages.structure.general import MARKED_HEADING_MAX_CHARS, split_general
+
+    prose = "تمارس المنظمة العربية للتنمية الإدارية دورا مهما في البحث والتطوير في مجال الإدارة " * 3
+    assert len(prose.strip()) > MARKED_HEADING_MAX_CHARS
+    units, _, counts = split_general(
+        "d", f"## العضوية العلمية\n\n# {prose.strip()}\n\nURL: https://www.arado.org/x", markdown=True
+    )
+    assert [u.kind for u in units] == ["heading", "paragraph", "paragraph"]
+    assert units[1].text == prose.strip() and counts["headings_too_long"] == 1
+    question = "هل يتم إدراج مشاريع الذكاء الاصطناعي المؤثرة على رأس الأولويات؟ وهل يتم إمدادها بالموارد اللازمة؟"
+    assert [u.kind for u in split_general("d", f"## {question}\n\nنص.", markdown=True)[0]] == ["heading", "paragraph"]
+
+
+def test_every_item_of_a_list_written_one_block_an_item_stays_with_its_lead_in():
+    """.docx and HTML write a list as one block an item: all of them join the lead-in ending in «:»,
+    up to the next paragraph that is no item; a list after a paragraph that is no lead-in stays apart."""
+    from pipeline.stages.structure.general import split_general
+
+    items = ["- جمع الحد الأدنى من البيانات.", "- إبلاغ صاحب البيانات بالغرض.", "- عدم نقل البيانات إلى الخارج."]
+    text = "\n\n".join(["تلتزم الجهات بالمبادئ التالية:", *items, "وتراجع الهيئة هذه السياسة.", "- بند آخر."])
+    units, _, counts = split_general("d", text)
+    assert [u.text for u in units] == [
+        "تلتزم الجهات بالمبادئ التالية: " + " ".join(items),
+        "وتراجع الهيئة هذه السياسة.",
+        "- بند آخر.",
+    ]
+    assert counts["list_lead_ins"] == 3
+    # a heading ends the list: an item after it is a paragraph of its own
+    units = split_general("d", "\n\n".join(["المبادئ:", items[0], "## عنوان", items[1]]))[0]
+    assert [u.kind for u in units] == ["paragraph", "heading", "paragraph"] and units[2].text == items[1]
+
+
+def test_boilerplate_repeated_in_text_without_pages_is_removed_and_counted():
+    """A running footer with its page number (14 times in a converted guide) and a site menu before each
+    scraped page are removed; a paragraph quoted twice, headings and lead-ins repeated are text."""
+    from pipeline.stages.structure import DocumentStructure
+    from pipeline.stages.structure.furniture import REPEATED_BLOCK_MIN
+
+    menu = "نشأة المنظمة\nعن أجهزة المنظمة\nالهيكل التنظيمي"
+    quote = "وأكدت الحكومة أن حماية البيانات الشخصية تسبق كل نقل لها إلى الخارج."
+
+    def document(pages: int) -> str:
+        blocks = [quote]
+        for page in range(1, pages + 1):
+            blocks += [f"## الفصل {page}", "أمثلة:", menu, f"نص الصفحة {page} يشرح السياسة بالتفصيل للقارئ."]
+            blocks += ["التوصيات", f"توصية الفصل {page} بتطوير الخدمات."]  # a section's label in plain text
+            blocks.append(f"{menu}\nتقدم المنظمة في هذه الصفحة برنامجها رقم {page}.")  # a menu glued to the text
+            blocks.append(f"الريادة في عصر الذكاء الاصطناعي\n{page + 1}")
+        return "\n\n".join([*blocks, quote])
+
+    def split(text: str, source: str = "g.md"):
+        return DocumentStructure().split(Document("g", source, text, "utf-8", "0"))
+
+    structure = split(document(5))
+    texts = [u.text for u in structure.units]
+    assert not any("الريادة في عصر" in t or "نشأة المنظمة" in t for t in texts)
+    assert texts.count(quote) == 2
+    programmes = [t for t in texts if t.startswith("تقدم المنظمة")]
+    assert programmes == [f"تقدم المنظمة في هذه الصفحة برنامجها رقم {p}." for p in range(1, 6)]
+    assert sum(1 for u in structure.units if u.kind == "heading") == 10  # chapters and their labels
+    assert texts.count("أمثلة:") == 5  # a lead-in repeated is text
+    assert texts.count("التوصيات") == 5  # and so is a label of one or two words
+    assert structure.counts["furniture_repeated_blocks"] == 15  # 5 footers, 5 menus, 5 menus starting a block
+    assert structure.counts["furniture_repeated_block_kinds"] == 2
+    # below REPEATED_BLOCK_MIN the same footer is text; a PDF's pages are left to the page furniture rules
+    few = split(document(REPEATED_BLOCK_MIN - 1))
+    assert "furniture_repeated_blocks" not in few.counts
+    assert sum("الريادة في عصر" in u.text for u in few.units) == REPEATED_BLOCK_MIN - 1
+    paged = "\f".join(f"نص الصفحة {p} يشرح السياسة.\n\nالريادة في عصر الذكاء الاصطناعي" for p in range(5))
+    assert "furniture_repeated_blocks" not in split(paged, "p.pdf").counts
+
+
+LINES = [
+    "الريادة في عصر الذكاء الاصطناعي",
+    "2",
+    "3",
+    "نشأة المنظمة وأدوارها",
+    "عن أجهزة المنظمة",
+    "نص فقرة كاملة.",
+    "التوصيات",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(LINES), min_size=1, max_size=3), max_size=14))
+def test_repeated_block_removal_only_removes_and_counts_what_it_removes(blocks):
+    """Whatever the blocks, the output is the input with each block kept whole, cut of a boilerplate start,
+    or removed -- never one that is text --, and each block changed is counted."""
+    from pipeline.stages.structure.furniture import remove_repeated_blocks
+    from pipeline.stages.structure.general import _never_boilerplate
+
+    out, counts = remove_repeated_blocks(blocks, _never_boilerplate)
+
+    @functools.cache
+    def changes(i: int, j: int) -> frozenset[int]:
+        """The numbers of blocks changed by the ways blocks[i:] can give out[j:] (empty: no way)."""
+        if i == len(blocks):
+            return frozenset({0}) if j == len(out) else frozenset()
+        block, ways = blocks[i], set()
+        if j < len(out) and out[j] == block:
+            ways |= changes(i + 1, j + 1)  # kept whole
+        if j < len(out) and len(out[j]) < len(block) and block[-len(out[j]) :] == out[j]:
+            ways |= {n + 1 for n in changes(i + 1, j + 1)}  # lost a boilerplate start
+        if not _never_boilerplate(block):
+            ways |= {n + 1 for n in changes(i + 1, j)}  # removed whole: never text, a label, a heading ...
+        return frozenset(ways)
+
+    assert counts.get("furniture_repeated_blocks", 0) in changes(0, 0)

@@ -127,6 +127,7 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
         "changes": info.get("changes") or {},
         "models": info.get("models") or {},
         "furniture": sum(int(v) for k, v in kinds.items() if k in ("furniture_repeated", "furniture_page_numbers")),
+        "furniture_blocks": int(kinds.get("furniture_repeated_blocks", 0)),  # boilerplate in text without pages
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),
         "repair_ran": repair is not None,
         "repair_impl": (repair or {}).get("impl", ""),

@@ -54,8 +54,8 @@ __all__ = [
 
 BODY_KINDS = ("paragraph", "summary")
 # Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables,
-# paragraphs joined across a PDF's column or page breaks).
-STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_", "joined_")
+# paragraphs joined across a PDF's column or page breaks, marked headings read as paragraphs).
+STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_", "joined_", "headings_")
 WARNINGS = {
     "warn_no_paragraph": "no paragraph found (only headings or front matter): no theme or position is drawn from it",
     "warn_mostly_front": "most of the text went to front matter or page furniture",

@@ -7,6 +7,11 @@ breaks (markdown, converted reports) is treated as one page per rule line
 (``---``), because converters mark page breaks that way; with fewer than
 ``min_pages`` pages nothing is removed as repeated.
 
+Text without page breaks (markdown, HTML, .docx, plain text) has no page edges to look at:
+there a short block repeated many times in the document -- a scraped site's navigation menu
+before every page, a converter's running footer with its page number -- is boilerplate
+(:func:`remove_repeated_blocks`).
+
 Nothing is dropped silently: :func:`remove_furniture` returns the counts of
 what it removed (they land in ``run.json`` as structure counts).
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 DIGITS = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+")
 PAGE_NUMBER = re.compile(r"^\s*[-–—]?\s*[0-9\u0660-\u0669\u06f0-\u06f9]{1,4}\s*[-–—]?\s*$")
@@ -22,6 +28,16 @@ RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
 MAX_FURNITURE_CHARS = 100  # a running header or footer is one short line
 MIN_HELD_CHARS = 20  # a repeated line this long, inside a longer edge line, makes that line furniture too
 EDGE_LINES = 3  # a running header/footer is among a page's first or last lines (seen: 0 to 2 lines in)
+
+
+# Repeated blocks (text without page breaks).  Seen: a site menu of 92-296 characters repeated 3-7 times
+# and a footer «الريادة في عصر الذكاء الاصطناعي» + page number 14 times (policy-ar markdown); 5,000 ANT news
+# articles repeat no block even twice.  A paragraph quoted twice (a summary and the body) is text.
+REPEATED_BLOCK_MIN = 3  # a block this many times in one document is boilerplate ...
+REPEATED_BLOCK_MAX_CHARS = 400  # ... when it is at most this long (a menu, a footer; not prose)
+EDGE_TOKEN = re.compile(
+    r"[0-9\u0660-\u0669\u06f0-\u06f9|/\\\-–—()\[\]#*]+"
+)  # a page number and its marks («| 16», «- 3 -»)
 
 
 def _key(line: str) -> str:
@@ -112,3 +128,55 @@ def remove_furniture(
             counts["furniture_repeated"] += 1
             out[0][i] = ""
     return out, {k: v for k, v in sorted(counts.items()) if v}
+
+
+def _block_key(lines: list[str]) -> str:
+    """A block's words without the numbers and marks at its two ends (a footer's page number,
+    «| 16», a running title's year «2024»), emphasis markers dropped; numbers inside the block are
+    kept: two charts' data «147 مليار دولار في 2028» and «103.8 مليار ...» are not one block, nor
+    are two pages' addresses «Details?s3=2160» and «Details?s3=10511».  Empty when no word is left."""
+    tokens = " ".join(lines).replace("**", "").split()
+    while tokens and EDGE_TOKEN.fullmatch(tokens[0]):
+        tokens.pop(0)
+    while tokens and EDGE_TOKEN.fullmatch(tokens[-1]):
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def remove_repeated_blocks(
+    blocks: list[list[str]], kept: Callable[[list[str]], bool]
+) -> tuple[list[list[str]], dict[str, int]]:
+    """Blocks (blank-line separated lines) without the boilerplate repeated in one document.
+
+    A block is boilerplate when its key (:func:`_block_key`: page numbers ignored) occurs in at least
+    ``REPEATED_BLOCK_MIN`` blocks and it is at most ``REPEATED_BLOCK_MAX_CHARS`` long; a block
+    that starts with the lines of a boilerplate block of two or more lines (a menu written without
+    a blank line before the page's text) loses those lines.  Blocks for which ``kept`` is true
+    (headings, table rows, list items, sentences: repeated structure or text, not furniture) are kept
+    and do not count.
+
+    Returns ``(blocks, counts)``: ``furniture_repeated_blocks`` (blocks or block starts removed),
+    ``furniture_repeated_block_kinds`` (distinct boilerplate blocks); empty counts when none.
+    """
+    keys = [None if kept(block) else _block_key(block) or None for block in blocks]
+    seen = Counter(key for key in keys if key)
+    repeated = {key for key, n in seen.items() if n >= REPEATED_BLOCK_MIN and len(key) <= REPEATED_BLOCK_MAX_CHARS}
+    if not repeated:
+        return blocks, {}
+    heads = {
+        (len(block), key) for block, key in zip(blocks, keys, strict=True) if key in repeated and len(block) >= 2
+    }  # multi-line boilerplate that may start a longer block
+    out: list[list[str]] = []
+    removed = 0
+    for block, key in zip(blocks, keys, strict=True):
+        if key in repeated:
+            removed += 1
+            continue
+        cut = next(
+            (n for n, head in sorted(heads, reverse=True) if n < len(block) and _block_key(block[:n]) == head), 0
+        )
+        if cut:  # a menu glued to the page's text (also when that text is kept: a sentence)
+            removed += 1
+            block = block[cut:]
+        out.append(block)
+    return out, {"furniture_repeated_block_kinds": len(repeated), "furniture_repeated_blocks": removed}

@@ -8,32 +8,42 @@ Works on the extracted text (before repair).  The cues:
   that each end a sentence (one paragraph a line, as in news feeds) is one
   paragraph a line;
 * a paragraph may run over a page break unless its last line ends a sentence;
-* headings: markdown ``#`` lines; numbered headings («1.2 العنوان», «٣ - العنوان»,
+* headings: markdown ``#`` lines of at most ``MARKED_HEADING_MAX_CHARS``; numbered headings («1.2 العنوان», «٣ - العنوان»,
   «أولاً: العنوان», tanween and tatweel allowed); short title lines standing alone
   (at most ``HEADING_MAX_CHARS`` characters and ``HEADING_MAX_WORDS`` words, not
-  ending a sentence or a clause);
+  ending a sentence or a clause, holding no web address);
 * lists: a block of bullet or numbered items is a paragraph; it joins the
-  paragraph before it when that one ends in «:» (its lead-in);
+  paragraph before it when that one ends in «:» (its lead-in), and so do the
+  items after it when each is a block of its own (.docx, HTML);
 * tables: markdown pipe rows (``| a | b |``) and lines of aligned columns
   (cells separated by runs of spaces) become ``table`` units with a
-  :class:`~pipeline.records.Table`;
+  :class:`~pipeline.records.Table`; without a marked header the first row is
+  the header when it names the columns (:func:`_header_guess`);
 * page furniture (running headers/footers, page numbers, rules) is removed and
-  counted (:mod:`.furniture`).
+  counted (:mod:`.furniture`); in text without pages, short blocks repeated many
+  times (menus, running footers) too.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from typing import ClassVar
 
 from pipeline.records import Table, TableRow, Unit
-from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture
+from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture, remove_repeated_blocks
 from pipeline.stages.structure.un import TOTAL_LABELS, validate_table
 from pipeline.text.arabic import ORDINALS
 
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
+# A heading the markup marks («# title», a setext underline) is still a short line: marked headings of the
+# policy documents are at most 109 characters long (the question headings of dff_ai_case_studies); longer
+# «#» lines are prose a converter marked (saudi_vision2030.md: 155-166 characters, cut mid-sentence) and a
+# scraped page's paragraph above a «=====» rule (arado_website.md: up to 2,179 characters).
+MARKED_HEADING_MAX_CHARS = 120
+URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)  # a line holding a web address is not a title
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
 LONG_LINE = 120  # lines this long (median) are not wrapped lines: each is a paragraph when it ends a sentence
@@ -66,6 +76,11 @@ ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
 SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
 CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
 EMPHASIS = re.compile(r"\*\*|__")
+BOILERPLATE_NEVER_ENDS = re.compile(r"[.!?؟…:]\s*$")  # a block ending a sentence or a lead-in is the author's text
+# A block of fewer words is a section's label («التوصيات», «مشاركة» over each chapter's part), not boilerplate;
+# the running titles, footers and menus seen have 3 words or more.
+BOILERPLATE_MIN_WORDS = 3
+LETTER_WORD = re.compile(r"\S*[\u0621-\u064aA-Za-z]\S*")  # a word with a letter (a page number is none)
 LETTER = re.compile("[\u0621-\u064a\ufb50-\ufdff\ufe70-\ufefcA-Za-z]")  # presentation forms are letters too
 NUMBERED = re.compile(r"^\s*(?P<n>[0-9\u0660-\u0669]{1,3})\s*-\s")  # «1 - text»: a numbered paragraph
 DIGIT_CELL = re.compile(r"^[\s%٪+\-−.,٫٬0-9\u0660-\u0669]+$")
@@ -110,6 +125,7 @@ def _is_heading_line(line: str) -> bool:
         and len(text.split()) <= HEADING_MAX_WORDS + (6 if numbered else 0)
         and not CLAUSE_END.search(text.rstrip(".").rstrip() if text.endswith("..") else text)
         and re.search("[\u0621-\u064aA-Za-z]", text) is not None
+        and not URL.search(text)
     )
 
 
@@ -158,25 +174,83 @@ def _parse_number(cell: str) -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
+# A year heading a column: 1900-2100 (an «م» after it: Gregorian), a Hijri year 1300-1500 marked «هـ», or a
+# fiscal/period span of two («2023/2024», «2020-2025»).
+YEAR_CELL = re.compile(
+    r"^(?P<a>[0-9\u0660-\u0669]{4})\s*(?:(?P<hijri>هـ|ه)|م)?"
+    r"(?:\s*[-–/]\s*(?P<b>[0-9\u0660-\u0669]{4})\s*(?:هـ|ه|م)?)?$"
+)
+HEADER_LIKE_BELOW = 0.5  # a first row of years is a header only when fewer than this share of the rows below look so
+
+
+def _year(cell: str) -> int | None:
+    """The (first) year a header cell names, or None (see ``YEAR_CELL``)."""
+    found = YEAR_CELL.match(cell.strip())
+    if not found:
+        return None
+    years = [int(found.group("a"))] + ([int(found.group("b"))] if found.group("b") else [])
+    low, high = (1300, 1500) if found.group("hijri") else (1900, 2100)
+    if not all(low <= y <= high for y in years) or (len(years) == 2 and not 0 < years[1] - years[0] <= 10):
+        return None
+    return years[0]
+
+
+def _numbers_head_columns(cells: list[str]) -> str | None:
+    """What makes a row whose cells (after the first) are all numbers read as column labels
+    («years» or «a sequence»), or None.
+
+    Column labels that are numbers: two or more distinct plausible years (``_year``), or a
+    sequence of whole numbers that step by one (1, 2, 3: steps, phases, ranks), under a first cell
+    that is a label (it has letters) or empty.  Counts of things are neither as a rule.
+    """
+    label, rest = (cells[0], cells[1:]) if cells else ("", [])
+    if (label and not LETTER.search(label)) or len(rest) < 2 or not all(rest):
+        return None
+    years = [_year(c) for c in rest]
+    if None not in years and len(set(years)) == len(years):
+        return "years"
+    values = [_parse_number(c) for c in rest]
+    if None not in values and {b - a for a, b in itertools.pairwise(values)} in ({1}, {-1}):
+        return "a sequence"
+    return None
+
+
+def _header_guess(rows_cells: list[list[str]]) -> tuple[bool, str]:
+    """(whether the first row is the header, why) for a table whose markup marks no header.
+
+    The first row is the header when it has no number cell (column names), or when its numbers
+    label the columns (:func:`_numbers_head_columns`: years or a sequence, word tables and policy
+    tables head their columns «المؤشر | 2024 | 2025») and fewer than ``HEADER_LIKE_BELOW`` of the
+    rows below are the same kind (years under years: the years are data; counts that happen to step
+    by one under years are still counts); otherwise it is read as data.
+    """
+    first = rows_cells[0]
+    if not any(DIGIT_CELL.match(c) for c in first if c):
+        return True, "first row taken as the header"
+    kind = _numbers_head_columns(first)
+    below = rows_cells[1:]
+    if kind and sum(1 for cells in below if _numbers_head_columns(cells) == kind) < HEADER_LIKE_BELOW * len(below):
+        return True, f"first row taken as the header (its numbers are {kind}: {', '.join(first[1:])})"
+    return False, "first row has numbers, read as data"
+
+
 def _make_table(rows_cells: list[list[str]], title: str, has_header: bool | None = None) -> Table:
     """A :class:`Table` from rows of cells; the first cell of each row is its label.
 
     ``has_header``: True when the markup marks the first row as the header (a
     markdown ``|---|`` line under it), False when it marks none, None when the
-    markup cannot say (aligned columns, pipe rows without a separator line): then
-    the first row is the header when it has no number cell, and the table is
-    flagged as guessed.  Flags (kept in ``Table.flags``, so nothing is silently
+    markup cannot say (aligned columns, pipe rows without a separator line, a .docx or
+    HTML table without header cells): then the first row is the header when it has no
+    number cell or its numbers label the columns (:func:`_header_guess`), and the
+    table is flagged as guessed, with the reason.  Flags (kept in ``Table.flags``, so nothing is silently
     taken for what it may not be): a guessed or empty header, rows with another
     number of cells than the header, markup left in cells.
     """
     flags: list[str] = []
     header: list[str] = []
     if has_header is None and len(rows_cells) > 1:
-        has_header = not any(DIGIT_CELL.match(c) for c in rows_cells[0] if c)
-        flags.append(
-            "header: none marked; "
-            + ("first row taken as the header" if has_header else "first row has numbers, read as data")
-        )
+        has_header, why = _header_guess(rows_cells)
+        flags.append("header: none marked; " + why)
     if has_header and len(rows_cells) > 1:
         header, rows_cells = rows_cells[0], rows_cells[1:]
         if not any(header):
@@ -248,6 +322,20 @@ class _Builder:
         unit = self.add("table", [table.title] if table.title else [])
         table.doc_id, table.unit_id = self.doc_id, unit.unit_id
         self.tables.append(table)
+
+
+def _never_boilerplate(block: list[str]) -> bool:
+    """Whether a block is text or structure however often it repeats: a markdown heading, a table row, a
+    list item (a heading over every chapter, a table's header, «- نعم»), a label of fewer than
+    ``BOILERPLATE_MIN_WORDS`` words, or a block whose last line ends a sentence or a lead-in
+    («المصدر: إعداد فريق الرؤية في الإسكوا.» under each figure, «CHART DATA:» over each chart's
+    list).  Menus and running titles end in neither."""
+    words = len(LETTER_WORD.findall(" ".join(block)))
+    return (
+        words < BOILERPLATE_MIN_WORDS
+        or BOILERPLATE_NEVER_ENDS.search(_clean(block[-1])) is not None
+        or any(MD_HEADING.match(line) or PIPE_ROW.match(line) or LIST_ITEM.match(_clean(line)) for line in block)
+    )
 
 
 def _blocks(pages: list[list[str]]) -> list[list[str]]:
@@ -396,6 +484,7 @@ def split_general(
     counts = dict(counts)
 
     numbering = [1]  # the next paragraph number expected
+    carried = [False]  # the last paragraph is a lead-in with its list: more items join it
 
     def paragraph(lines: list[str]) -> None:
         nonlocal last_paragraph, last_lines
@@ -404,7 +493,10 @@ def split_general(
             counts["furniture_no_letters"] = counts.get("furniture_no_letters", 0) + 1
             return
         is_list = LIST_ITEM.match(cleaned[0]) is not None
-        if is_list and last_paragraph is not None and last_lines and last_lines[-1].rstrip().endswith(":"):
+        lead_in = last_paragraph is not None and last_lines and last_lines[-1].rstrip().endswith(":")
+        # A .docx or HTML list is one block an item: the items after the first stay with the lead-in too.
+        if is_list and last_paragraph is not None and (lead_in or carried[0]):
+            carried[0] = True
             last_lines.extend(cleaned)  # a list stays with its lead-in
             last_paragraph.raw = "\n".join(last_lines)
             last_paragraph.text = " ".join(last_paragraph.raw.split())
@@ -416,6 +508,7 @@ def split_general(
             last_paragraph.text = " ".join(last_paragraph.raw.split())
             counts["joined_across_breaks"] = counts.get("joined_across_breaks", 0) + 1
             return
+        carried[0] = False
         number = NUMBERED.match(cleaned[0])
         if number and int(number.group("n")) == numbering[0]:  # the document numbers its paragraphs
             numbering[0] += 1
@@ -426,6 +519,9 @@ def split_general(
         last_lines = cleaned
 
     blocks = _blocks(pages)
+    if not paged:  # without page edges: short blocks repeated many times are boilerplate (menus, footers)
+        blocks, repeated = remove_repeated_blocks(blocks, _never_boilerplate)
+        counts.update(repeated)
     rules = sum(1 for page in pages for line in page if RULE.match(line))
     if rules:  # horizontal rules («---», «____») separate blocks and are not text
         counts["furniture_rules"] = rules
@@ -439,6 +535,10 @@ def split_general(
         for kind, lines in segments:
             if kind == "heading":
                 title = _clean(MD_HEADING.match(lines[0]).group("title"))
+                if len(title) > MARKED_HEADING_MAX_CHARS:  # a long line is never a heading: prose marked «#»
+                    counts["headings_too_long"] = counts.get("headings_too_long", 0) + 1
+                    paragraph([title])
+                    continue
                 if title:
                     build.add("heading", [title])
                     last_paragraph = None
