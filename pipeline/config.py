@@ -146,19 +146,14 @@ def _resolve_file(value: Any, info: ValidationInfo) -> Any:
     """A file option: a non-empty string, resolved against the config's folder; it must exist."""
     if not isinstance(value, str) or not value:
         return value  # the Path check that follows says what was expected
-    base = (info.context or {}).get("base") or Path.cwd()
-    resolved = (Path(base) / value).resolve()
-    if resolved.exists():
-        return resolved
+    resolved = (Path((info.context or {}).get("base") or Path.cwd()) / value).resolve()
     # A config copied out of configs/ (as its header suggests) still finds the bundled taxonomy,
     # actors and axes files it names relatively; a file beside the config always wins.
-    bundled = (BUNDLED_CONFIGS / value).resolve()
-    if not Path(value).is_absolute() and bundled.exists():
-        return bundled
+    for found in (resolved, (BUNDLED_CONFIGS / value).resolve()):
+        if found.exists():
+            return found
     looked = shown(str(resolved.parent), 120, quote=False)
-    raise ValueError(
-        f"file not found: {shown(value, quote=False)} (looked in {looked} and in the bundled {BUNDLED_CONFIGS})"
-    )
+    raise ValueError(f"file not found: {shown(value, quote=False)} (looked in {looked} and in {BUNDLED_CONFIGS})")
 
 
 FilePath = Annotated[Path, BeforeValidator(_resolve_file)]

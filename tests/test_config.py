@@ -188,7 +188,7 @@ def test_option_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> 
     assert cfg.stages["tokenise"].options["domain_stopwords"] == (tmp_path / "words.txt").resolve()
     data["stages"]["tokenise"]["options"]["domain_stopwords"] = "nope.txt"
     message = expect_error(tmp_path, data, "stages.tokenise.options.domain_stopwords: file not found: nope.txt")
-    assert "bundled" in message
+    assert f"and in {config.BUNDLED_CONFIGS}" in message
 
 
 def test_a_config_copied_out_of_configs_finds_the_bundled_data_files(tmp_path: Path) -> None:

@@ -176,7 +176,8 @@ def test_table_cells_keep_their_lines_marked_headers_and_captions():
 
 
 def test_two_values_in_a_cell_are_never_one_number():
-    from pipeline.stages.structure.general import _parse_number, split_general
+    from pipeline.stages.structure.general import split_general
+    from pipeline.stages.structure.tables import parse_number as _parse_number
 
     assert [_parse_number(x) for x in ("1020", "10\n20", "10 20", "1 250 000", "1,250", "12,5", "٣٥")] == [
         1020, None, None, 1250000, 1250, None, 35,

@@ -16,7 +16,6 @@ from pipeline.stages.stakeholders.clauses import (
     after_definite,
     disagrees,
     feminine_verb,
-    keyset,
     not_a_verb,
     not_a_view,
     noun_phrase_end,
@@ -26,7 +25,6 @@ from pipeline.stages.stakeholders.clauses import (
     reads_as_passive,
     sentence_ends,
     subject_first,
-    time_words_end,
     unnamed_subject,
     word_ends_at,
 )
@@ -44,6 +42,7 @@ from pipeline.stages.stakeholders.matching import (
     stem,
 )
 from pipeline.stages.stakeholders.stance import AxisStance
+from pipeline.stages.stakeholders.timewords import keyset, time_words_end
 
 # -- statements ----------------------------------------------------------------------------
 

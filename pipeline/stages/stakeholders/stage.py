@@ -337,9 +337,8 @@ class StakeholderPositions(CorpusStage):
         # Cue terms anchor an axis to its debate: in a document where none of them occurs, the few
         # statements that lean toward a pole in the embedding space are noise (on 400 news items of
         # ANT v2.1, 3 of 163 statements did), so they get no score; when no document has one, the
-        # axis gives no score at all and the run says it finds no evidence here.  Per document, not
-        # per corpus: one cue term in another file must not switch on a news item's leanings (a new
-        # user's corpus did), and a statement's score must not depend on the other documents.
+        # axis gives no score at all and the run says so.  Per document: one cue term in another file
+        # must not switch on a news item's leanings, nor a score depend on the other documents.
         for axis in axes:
             anchored = {
                 s.statement.doc_id for s, st in zip(order, stances, strict=True) if st[axis.id].cue_score is not None
