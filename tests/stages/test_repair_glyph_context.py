@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipeline.evaluate.repair import Score, bootstrap, letters_kept, naive_kaf
 from pipeline.stages.repair import glyph_context
 from pipeline.stages.repair.glyph_context import CharModel, GlyphContext, candidate, count, tokens
-from pipeline.stages.repair.glyphs import zipf
+from pipeline.stages.repair.glyphs import _WORD_RE, zipf
 from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
 
 # «تسѧѧخير» carries the seed font's kashida glyph: the document shows the damage, so the kaf steps run.
@@ -133,3 +133,26 @@ def test_context_decisions_only_substitute_documented_letters(text: str) -> None
     assert "None" not in out
     assert letters_kept(f"{DAMAGE}\n{text}", out)
     assert out.count("\n") == text.count("\n") + 1
+
+
+def test_spelled_out_acronym_is_a_gloss() -> None:
+    # «كي» (so that) is commoner than «آي»; in a run of letter names «آي» is the letter I.
+    assert zipf("كي") > zipf("آي")
+    text = f"{DAMAGE}\nمكتب التحقيقات (إف بي آي) ومؤشر آي.إتش.إس ماركت\nقال آي سيلين"
+    lines = repaired(text, count(["نص"])).splitlines()
+    assert lines[1] == "مكتب التحقيقات (إف بي آي) ومؤشر آي.إتش.إس ماركت"
+    assert glyph_context.word_gloss("إف بي آي", list(_WORD_RE.finditer("إف بي آي")), 2) == "I"
+    # A letter name is evidence only next to another one, joined by spaces or dots.
+    words = list(_WORD_RE.finditer("قال آي سيلين"))
+    assert glyph_context.spelled_letter("قال آي سيلين", words, 1) == ""
+    words = list(_WORD_RE.finditer("بي، آي"))
+    assert glyph_context.spelled_letter("بي، آي", words, 1) == ""
+
+
+def test_a_last_yeh_is_no_evidence_that_madda_joined() -> None:
+    # In damaged text an intact «ي» after «آ» with a letter after it was medial: «آيف» is «كيف».  A
+    # last «ي» is final or isolated, drawn right either way: «آي» stays open to the evidence.
+    repairer = PdfArtefactRepair(kaf_context="off").fit(f"{DAMAGE}\nیمكن")
+    assert [slot.forced for slot in repairer._kaf_slots("آيف", True)] == ["ك"]
+    assert [slot.forced for slot in repairer._kaf_slots("آيѧف", True)] == ["ك"]
+    assert [slot.forced for slot in repairer._kaf_slots("آي", True)] == [None]

@@ -36,7 +36,7 @@ import gzip
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -223,6 +223,46 @@ def gloss_letter(after: str) -> str:
     """The first letter (upper case) of a Latin word right after a word, in brackets or not («(Aadhar)»)."""
     match = _GLOSS_RE.match(after)
     return match.group(1).upper() if match else ""
+
+
+# Arabic spellings of Latin letter names, as news and UN text spell out acronyms («إف بي آي» FBI,
+# «آي.إتش.إس» IHS, «سي آي إيه» CIA).  Left out: spellings that are also common words («أي» any,
+# «اي», «أو» or, «إن» indeed, «في» in, «زي» like, «أم» or).  «آي» (I) and «آر» (R) are the damaged
+# forms of «كي» (so that) and «كر»; «كيه» (K) and «كيو» (Q) those of «آيه», «آيو».
+LETTER_NAMES = {
+    "إيه": "A", "أيه": "A", "ايه": "A", "بي": "B", "سي": "C", "دي": "D", "إي": "E", "إف": "F",
+    "أف": "F", "اف": "F", "جي": "G", "إتش": "H", "اتش": "H", "إيتش": "H", "ايتش": "H", "آي": "I",
+    "آى": "I", "جيه": "J", "كيه": "K", "إل": "L", "إم": "M", "أوه": "O", "كيو": "Q", "آر": "R",
+    "ار": "R", "إس": "S", "اس": "S", "أس": "S", "تي": "T", "يو": "U", "دبليو": "W", "إكس": "X",
+    "اكس": "X", "واي": "Y", "زد": "Z",
+}  # fmt: skip
+_ACRONYM_GAP_RE = re.compile(r"[ .]{1,3}")  # between the letters of a spelled-out acronym
+
+
+def spelled_letter(line: str, words: Sequence[re.Match], index: int) -> str:
+    """The Latin letter that word ``index`` of ``line`` names when it stands in a spelled-out acronym:
+    a neighbouring word, joined by spaces or dots only, is a letter name (:data:`LETTER_NAMES`), and
+    the word read with «آ» (or with «ك») is one too.  ``words``: the matches of the line's words.
+    «(إف بي آي)»: «آي» gives "I" (a gloss for «آ»); "" when the word is no letter in such a run."""
+    start, end = words[index].span()
+    key = glyphs._clean_key(line[start:end])
+    letter = LETTER_NAMES.get(key) or LETTER_NAMES.get(key.replace(glyphs.ALEF_MADDA, glyphs.KAF), "")
+    if not letter:
+        return ""
+    for other in (index - 1, index + 1):
+        if 0 <= other < len(words):
+            gap = line[words[other].end() : start] if other < index else line[end : words[other].start()]
+            if _ACRONYM_GAP_RE.fullmatch(gap) and glyphs._clean_key(words[other].group()) in LETTER_NAMES:
+                return letter
+    return ""
+
+
+def word_gloss(line: str, words: Sequence[re.Match], index: int) -> str:
+    """The Latin letter that backs one reading of word ``index`` of ``line``: the first letter of a
+    Latin gloss after it (:func:`gloss_letter`), else the letter it names in a spelled-out acronym
+    (:func:`spelled_letter`); "" when neither."""
+    end = words[index].end()
+    return gloss_letter(line[end : end + 12]) or spelled_letter(line, words, index)
 
 
 def neighbour_key(gap: str, word: str, last: bool) -> str:

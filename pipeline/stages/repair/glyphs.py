@@ -64,6 +64,7 @@ _MARK_RUN_RE = re.compile("[\u064b-\u065f\u0670][\u064b-\u065f\u0670]*")
 # Where a kaf or alef madda stands after a joining letter in a clean key, with two letters after
 # it (the stem runs to the end of the key): the certain evidence ``fit`` collects.
 _LETTERS = frozenset(chr(code) for code in itertools.chain(range(0x0621, 0x063B), range(0x0641, 0x064B)))
+_YEH_JOINS = _LETTERS | {FARSI_YEH, KASHIDA_GLYPH, TATWEEL}  # what a yeh joins when it is not final
 _JOINING_CLASS = "".join(sorted(_LETTERS - NON_JOINERS))
 # Only after a prefix (article, preposition, conjunction): inside a longer word («هيكلية») the
 # same letters are another word's, no evidence for «كلية».  A word's stem is the kaf or alef madda
@@ -300,14 +301,19 @@ class GlyphRepair:
             if ch not in (KASHIDA_GLYPH, TATWEEL):
                 key_index += 1
             if ch == ALEF_MADDA and (previous is None or previous in NON_JOINERS):
-                following = next((c for c in raw[index + 1 :] if c not in MARKS), None)
-                if following is not None:
+                rest = [c for c in raw[index + 1 :] if c not in MARKS]
+                if rest:
+                    following = rest[0]
                     forced = None
                     if following == FARSI_YEH:
                         forced = ALEF_MADDA  # the next letter is initial: this glyph did not join
-                    elif following in (KASHIDA_GLYPH, TATWEEL, "ا") or (following == YEH and yeh_damaged):
+                    elif following in (KASHIDA_GLYPH, TATWEEL, "ا") or (
+                        following == YEH and yeh_damaged and len(rest) > 1 and rest[1] in _YEH_JOINS
+                    ):
                         # The next glyph is joined (only a kaf joins here), or is an alef,
-                        # which Arabic spelling never writes after alef madda.
+                        # which Arabic spelling never writes after alef madda.  An intact «ي»
+                        # says so only with a letter after it: a last «ي» («آي», «كي») is never
+                        # initial, so the font drew it right either way.
                         forced = KAF
                     slots.append(_KafSlot(index, key_index, forced))
             previous = ch

@@ -72,7 +72,7 @@ from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
 from pipeline.stages.repair import caches
 from pipeline.stages.repair.caches import clear_caches  # noqa: F401 -- re-exported (benchmarks)
-from pipeline.stages.repair.glyph_context import gloss_letter, neighbour_key
+from pipeline.stages.repair.glyph_context import neighbour_key, word_gloss
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -358,7 +358,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             if gap is None or " " in words[index]:
                 continue  # no free آ, or a split word
             start, end = matches[index].span()
-            gloss = gloss_letter(line[end : end + 12])
+            gloss = word_gloss(line, matches, index)  # a Latin gloss, or the letter of a spelled-out acronym
             if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
