@@ -11,7 +11,15 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.evaluate.repair import Score, bootstrap, letters_kept, naive_kaf
+from pipeline.evaluate.repair import (
+    Score,
+    bootstrap,
+    letters_kept,
+    naive_kaf,
+    score_document,
+    seed_gold,
+    simulate_damage,
+)
 from pipeline.stages.repair import glyph_context
 from pipeline.stages.repair.glyph_context import CharModel, GlyphContext, candidate, count, tokens
 from pipeline.stages.repair.glyphs import _WORD_RE, zipf
@@ -156,3 +164,17 @@ def test_a_last_yeh_is_no_evidence_that_madda_joined() -> None:
     assert [slot.forced for slot in repairer._kaf_slots("آيف", True)] == ["ك"]
     assert [slot.forced for slot in repairer._kaf_slots("آيѧف", True)] == ["ك"]
     assert [slot.forced for slot in repairer._kaf_slots("آي", True)] == [None]
+
+
+def test_seed_gold_reads_a_typed_farsi_yeh_as_yeh() -> None:
+    # A clean source typed with a Persian keyboard («سیاسة»): the damaged document is repaired with
+    # every «ی» read as «ي», so the gold does the same (58 words of the news dev split).
+    clean = "استمرار سیاسة النفوذ\nكانت الكلية"
+    damaged = simulate_damage(clean, seed=1)
+    score = Score()
+    repaired_text = repaired(damaged)
+    score_document(score, clean, damaged, repaired_text, seed_gold(clean))
+    assert seed_gold(clean) == "استمرار سياسة النفوذ\nكانت الكلية"
+    assert score.matched == score.words == 5
+    score_document(strict := Score(), clean, damaged, repaired_text)
+    assert strict.matched == 4
