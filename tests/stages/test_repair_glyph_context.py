@@ -15,6 +15,7 @@ from pipeline.evaluate.repair import (
     Score,
     bootstrap,
     letters_kept,
+    line_reordered,
     naive_kaf,
     score_document,
     seed_gold,
@@ -178,3 +179,14 @@ def test_seed_gold_reads_a_typed_farsi_yeh_as_yeh() -> None:
     assert score.matched == score.words == 5
     score_document(strict := Score(), clean, damaged, repaired_text)
     assert strict.matched == 4
+
+
+def test_line_reordered_sees_moves_through_punctuation_and_other_errors() -> None:
+    gold = "صورة الغبار تأليف: صالح الحارثي الناشر: النادي ، 2018م"
+    moved = "النادي، 2018م: صالح الحارثي الناشر: صورة الغبار تأليف"
+    assert line_reordered(gold, moved)  # the tokens differ («النادي،»): sorted tokens missed it
+    assert sorted(gold.split()) != sorted(moved.split())
+    assert line_reordered("كانت الكلية في المدينة", "المدينة في آلية كانت")  # a wrong letter as well
+    assert not line_reordered(gold, gold.replace(" ،", "،"))  # spacing and punctuation only
+    assert not line_reordered("في 10مارس عام", "في 10 مارس عام")  # a split, no move
+    assert not line_reordered("كانت الكلية", "كانت آلية")
