@@ -301,14 +301,19 @@ class GlyphRepair:
             if ch not in (KASHIDA_GLYPH, TATWEEL):
                 key_index += 1
             if ch == ALEF_MADDA and (previous is None or previous in NON_JOINERS):
-                rest = [c for c in raw[index + 1 :] if c not in MARKS]
-                if rest:
-                    following = rest[0]
+                following = after = None  # the next two non-mark characters
+                for ch_after in raw[index + 1 :]:
+                    if ch_after not in MARKS:
+                        if following is not None:
+                            after = ch_after
+                            break
+                        following = ch_after
+                if following is not None:
                     forced = None
                     if following == FARSI_YEH:
                         forced = ALEF_MADDA  # the next letter is initial: this glyph did not join
                     elif following in (KASHIDA_GLYPH, TATWEEL, "ا") or (
-                        following == YEH and yeh_damaged and len(rest) > 1 and rest[1] in _YEH_JOINS
+                        following == YEH and yeh_damaged and after in _YEH_JOINS
                     ):
                         # The next glyph is joined (only a kaf joins here), or is an alef,
                         # which Arabic spelling never writes after alef madda.  An intact «ي»
