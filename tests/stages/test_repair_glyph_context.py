@@ -190,3 +190,14 @@ def test_line_reordered_sees_moves_through_punctuation_and_other_errors() -> Non
     assert not line_reordered(gold, gold.replace(" ،", "،"))  # spacing and punctuation only
     assert not line_reordered("في 10مارس عام", "في 10 مارس عام")  # a split, no move
     assert not line_reordered("كانت الكلية", "كانت آلية")
+
+
+def test_a_word_the_table_knows_elsewhere_is_no_evidence_here() -> None:
+    # «كوزماتيكس» is in the table (counted after «شركة»), not after «أعلنت»: the table has nothing to
+    # say here, so the character model decides as for any unknown name (it took the kaf margin's «آ»).
+    assert zipf("كوزماتيكس") == zipf("آوزماتيكس") == 0.0
+    table = count(["شركة كوزماتيكس الجديدة"] * 3)
+    assert table.knows("كوزماتيكس") and not table.seen("أعلنت", "كوزماتيكس", "")
+    assert glyph_context.char_model().preference("آوزماتيكس", 0) == "ك"
+    assert repaired(f"{DAMAGE}\nأعلنت آوزماتيكس", table).splitlines()[1] == "أعلنت كوزماتيكس"
+    assert repaired(f"{DAMAGE}\nشركة آوزماتيكس", table).splitlines()[1] == "شركة كوزماتيكس"

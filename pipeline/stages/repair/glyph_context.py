@@ -111,6 +111,10 @@ class GlyphContext:
     def knows(self, reading: str) -> bool:
         return reading in self.unigrams
 
+    def seen(self, left: str, reading: str, right: str) -> bool:
+        """Whether the table counted ``reading`` after ``left`` or before ``right``."""
+        return f"{left} {reading}" in self.bigrams or f"{reading} {right}" in self.bigrams
+
 
 def count(texts: Iterable[str], min_count: int = 2) -> GlyphContext:
     """The table of ``texts`` (each line a sequence); bigrams seen fewer than ``min_count`` times dropped

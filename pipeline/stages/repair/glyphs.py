@@ -359,7 +359,10 @@ class GlyphRepair:
                 left, right, gloss = context
                 # What the neighbours add over the lexicon (the same constant for every reading).
                 gains.append(table.score(left, word, right) + 9.0 - _zipf_floor(lexical))
-                evidence = evidence or table.knows(word)
+                # Evidence only where the table saw this reading beside these neighbours: a word it
+                # merely knows (a name counted elsewhere) scores as an unseen one (the same floor for
+                # every reading), and would leave the decision to the kaf margin, not the character model.
+                evidence = evidence or table.seen(left, word, right)
                 if gloss and self.gloss_weight > 0:
                     scores[-1] += self.gloss_weight * sum((letter == KAF) == (gloss in "KCQ") for letter in choice)
                     evidence = True
