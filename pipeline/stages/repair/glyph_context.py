@@ -25,6 +25,11 @@ prefers the commoner word; two more kinds of evidence decide in context:
     trigrams that hold the ambiguous letter differ between two readings, so only those are
     counted (:meth:`CharModel.preference`).
 
+:func:`word_gloss`
+    a Latin letter that backs one reading: the first letter of a Latin gloss after the word
+    («آدهار (Aadhar)»), or the letter the word names in a spelled-out acronym («(إف بي آي)»: «آي»
+    is I, :data:`LETTER_NAMES`).
+
 Tokens are clean keys (marks, tatweel and ``ѧ`` removed, ``ی`` read as ``ي``; letters otherwise
 unfolded, so «آلية» and «ألية» differ), a number is ``0``, a Latin word ``A``, any other
 non-space character itself.
