@@ -70,6 +70,8 @@ class Unit:
     section: str | None
     text: str  # display text: repaired, letters unfolded
     raw: str = ""  # text as extracted, before repair
+    # lines of ``raw`` (0-based) whose paragraph number structure took off the right edge (repair's prior)
+    visual_lines: tuple[int, ...] = ()
     norm: str = ""  # normalised (folded) text that feeds the models
     tokens: list[str] = field(default_factory=list)  # model features
     themes: list[str] = field(default_factory=list)

@@ -95,7 +95,10 @@ def pipeline_units(text: str | None = None, **repair_options: object) -> list[tu
     doc = Document("seed", str(SEED), text, "utf-8", "")
     structure = UnDocumentStructure().split(doc)
     repair = PdfArtefactRepair(**repair_options).fit(doc.text)
-    return [(unit.kind, unit.number, " ".join(repair.repair(unit.raw).split())) for unit in structure.units]
+    return [
+        (unit.kind, unit.number, " ".join(repair.repair(unit.raw, unit.visual_lines).split()))
+        for unit in structure.units
+    ]
 
 
 def align(gold: list[dict], predicted: list[tuple[str, int | None, str]]) -> list[UnitScore]:

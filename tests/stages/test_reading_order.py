@@ -62,6 +62,36 @@ def test_a_visual_line_is_put_in_reading_order() -> None:
     assert fix_visual_order_line(line, "في", "lm") == expected
 
 
+def test_a_number_taken_off_the_visual_end_is_a_prior_for_the_line() -> None:
+    # Seed line 297 after the structure stage took «- 19» off its right edge: with the number the
+    # rules read it (evidence 2), without it nothing did, and paragraph 19 kept the raw order.
+    line = "بضرورة تعزیز التعاون الدولي     أیضا جدول أعمال تونس       واعترف   "
+    expected = "واعترف أیضا جدول أعمال تونس بضرورة تعزیز التعاون الدولي"
+    assert fix_visual_order_line(line, ".", "lm").split() == line.split()
+    assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
+    assert fix_visual_order_line(line, ".", "rules", visual_end=True).strip() == expected
+    # Seed line 134 (paragraph 8): one stretch whose number and words are in visual order.
+    line = "، أجرى وآيل الأمين العام للشؤون 2010/2استجابة لقرار المجلس  "
+    expected = "استجابة لقرار المجلس 2010/2 ، أجرى وآيل الأمين العام للشؤون"
+    assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
+    # A prior, not a verdict: a line with no other sign of visual order stays as it is.
+    for line in ("آليات التعاون الدولي", "وأشار عدد من المشاركين إلى أهمية التعاون في هذا المجال"):
+        assert fix_visual_order_line(line, ".", "lm", visual_end=True) == line
+
+
+def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
+    from pipeline.records import Document
+    from pipeline.stages.structure import UnDocumentStructure
+
+    units = UnDocumentStructure().split(Document("seed", str(SEED), seed_text, "utf-8", "")).units
+    nineteen = next(u for u in units if u.kind == "paragraph" and u.number == 19)
+    repairer = PdfArtefactRepair().fit(seed_text)
+    with_prior = " ".join(repairer.repair(nineteen.raw, nineteen.visual_lines).split())
+    without = " ".join(repairer.repair(nineteen.raw).split())  # the unit cache must tell the two apart
+    assert with_prior.startswith("واعترف أيضا جدول أعمال تونس بضرورة تعزيز التعاون الدولي في صنع")
+    assert without.startswith("بضرورة تعزيز التعاون الدولي أيضا جدول أعمال تونس واعترف")
+
+
 def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:
     # Invented lines.  A word that opens with a lam-alef ligature and is a word («لأغراض», «لإدارة») is
     # no detached ligature: the line is the model's (it went to the rules, which leave it as it is).

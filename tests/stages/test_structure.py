@@ -49,6 +49,15 @@ def test_numbers_are_removed_from_paragraph_text(seed_structure) -> None:
     assert not fourteen.raw.lstrip().startswith("14")
 
 
+def test_a_number_taken_off_the_visual_end_is_recorded_for_repair(seed_structure) -> None:
+    # 37 of the 39 numbers were printed last on their line («... في    - 1»): evidence that the line
+    # runs left to right, which repair can no longer see once the number is gone.
+    paragraphs = [u for u in seed_structure.units if u.kind == "paragraph"]
+    assert by_number(seed_structure, 1).visual_lines == (0,)
+    assert [u.number for u in paragraphs if not u.visual_lines] == [14, 16]  # «14 - ...»: logical
+    assert all(u.visual_lines == () for u in seed_structure.units if u.kind != "paragraph")
+
+
 def test_headings_are_in_logical_order_and_sections_point_to_them(seed_structure) -> None:
     headings = [u for u in seed_structure.units if u.kind == "heading"]
     assert headings[0].text == "أولا - معلومات أساسية"
@@ -138,6 +147,7 @@ def test_logical_order_layout_and_unknown_numbers() -> None:
         ("paragraph", 3),
     ]
     assert units[1].text == "هذه فقرة أولى تستمر هنا."
+    assert all(u.visual_lines == () for u in units)  # numbers first: nothing says visual order
     assert units[0].text == "أولا - مقدمة"
 
 

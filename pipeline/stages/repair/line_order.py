@@ -22,6 +22,7 @@ from pipeline.stages.repair.visual_order_rules import (
     _PARAGRAPH_NUMBER_RE,
     _PIECES_MIN_ZIPF,
     _STRONG_RE,
+    VISUAL_END_PRIOR,
     _fragment_zipf,
     _joins,
     _known_share,
@@ -104,7 +105,9 @@ def _detached_lam_alef(line: str) -> bool:
 _STABLE_ROUNDS = 3  # readings of a changed line read again, until the line no longer changes
 
 
-def fix_visual_order_line(line: str, context: str = "", method: str = "rules", counts: Counter | None = None) -> str:
+def fix_visual_order_line(
+    line: str, context: str = "", method: str = "rules", counts: Counter | None = None, visual_end: bool = False
+) -> str:
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
     ``context`` is the last word of the previous line in reading order (evidence for the first).
@@ -116,8 +119,15 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     With the model, a changed line is read again (at most ``_STABLE_ROUNDS`` times) until it no longer
     changes, so that repair is idempotent: the model's reading can itself show a seam that the rules
     act on («،تعزيز … تنفيذ» opens with a glued comma, which the rules move to the end).
+
+    ``visual_end``: the structure stage took a paragraph number off this line's right edge (its
+    visual end; the unit's ``visual_lines``), evidence that the line's chunks run left to right.  It
+    is a prior, not a verdict: the rules count it as they count a number still on the line
+    (:data:`~.visual_order_rules.VISUAL_END_PRIOR`), and the model's reading competes as usual, so
+    a line whose chunks are one stretch in reading order stays as it is.  Only the raw line has it:
+    a reading read again is read without it.
     """
-    fixed = _fix_visual_order_once(line, context, method, counts)
+    fixed = _fix_visual_order_once(line, context, method, counts, VISUAL_END_PRIOR if visual_end else 0)
     if method == "rules":
         return fixed
     for _ in range(_STABLE_ROUNDS):
@@ -127,15 +137,15 @@ def fix_visual_order_line(line: str, context: str = "", method: str = "rules", c
     return fixed
 
 
-def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter | None) -> str:
+def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter | None, prior: int = 0) -> str:
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
     if method == "rules" or _detached_lam_alef(line):
         # A detached lam-alef («لكترونية  لإت والتجارة ا») is rejoin_lam_alef's: its pieces are no words.
-        return fix_visual_order_rules(line)
+        return fix_visual_order_rules(line, prior)
     searcher = _reading_order()
     if searcher is None:
-        return fix_visual_order_rules(line)
+        return fix_visual_order_rules(line, prior)
     counts = Counter() if counts is None else counts
     original = line
     strong = _STRONG_RE.search(line)
@@ -153,7 +163,7 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
-    ruled = fix_visual_order_rules(original)
+    ruled = fix_visual_order_rules(original, prior)
     if ruled != original and (
         not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + searcher.costs.margin
     ):

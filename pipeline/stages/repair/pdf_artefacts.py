@@ -62,7 +62,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -177,7 +177,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self.counts = Counter()
         self.fit(state.document.text)
         for unit in state.units:
-            unit.text = " ".join(self.repair(unit.raw).split())
+            unit.text = " ".join(self.repair(unit.raw, unit.visual_lines).split())
         for table in state.tables:
             table.title = " ".join(self.repair(table.title).split())
         state.profile["repair"] = self.profile  # the damage profile and its evidence, for run.json
@@ -216,16 +216,18 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
             self.counts[f"profile_{name}"] += 1  # documents with each damage profile, summed by the run
         return self
 
-    def repair(self, text: str) -> str:
-        """The repaired text, with the same number of lines; adds to :attr:`counts`."""
+    def repair(self, text: str, visual_lines: Collection[int] = ()) -> str:
+        """The repaired text, with the same number of lines; adds to :attr:`counts`.  ``visual_lines``:
+        lines (0-based) whose paragraph number the structure stage took off their right edge
+        (:attr:`~pipeline.records.Unit.visual_lines`), a prior for their reading order."""
         from pipeline.stages.repair.profile import apply_calibrated_maps, record_after  # deferred: import cycle
 
-        repaired = self._repair(apply_calibrated_maps(self, text))
+        repaired = self._repair(apply_calibrated_maps(self, text), frozenset(visual_lines))
         if self.profile and self.profile["profiles"]:
             record_after(self, repaired)
         return repaired
 
-    def _repair(self, text: str) -> str:
+    def _repair(self, text: str, visual_lines: frozenset[int] = frozenset()) -> str:
         if self.fold_presentation_forms and _has_presentation_forms(text):
             table = _presentation_table()
             self.counts["fold_presentation_forms"] += sum(ord(ch) in table for ch in _PRESENTATION_RE.findall(text))
@@ -247,13 +249,16 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         option_values = caches.options(self)
         evidence = caches.evidence_id(self, option_values)
         self._options_id = caches.options_id(option_values)
-        key = (text, yeh_damaged, evidence)
+        key = (text, yeh_damaged, evidence, visual_lines)
         cached = caches.UNITS.get(key)
         if cached is None:
 
             def lines(text: str = text) -> str:
                 self._context = "."  # a unit starts a sentence: its first line is read after a stop
-                return "\n".join(self._repair_line(line, yeh_damaged, evidence) for line in text.split("\n"))
+                return "\n".join(
+                    self._repair_line(line, yeh_damaged, evidence, index in visual_lines)
+                    for index, line in enumerate(text.split("\n"))
+                )
 
             cached = caches.counted(self, lines)
             caches.UNITS.put(key, cached)
@@ -281,7 +286,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     # -- lines ------------------------------------------------------------------------------
 
-    def _repair_line(self, line: str, yeh_damaged: bool, evidence: int) -> str:
+    def _repair_line(self, line: str, yeh_damaged: bool, evidence: int, visual_end: bool = False) -> str:
         """One line of a damaged unit; both steps are cached by what they read (:mod:`.caches`)."""
         if self.fix_visual_order:
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
@@ -289,9 +294,10 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
             def compute(line: str = line, context: str = self._context) -> tuple[str, tuple]:
                 delta: Counter = Counter()
-                return fix_visual_order_line(line, context, method, delta), tuple(delta.items())
+                return fix_visual_order_line(line, context, method, delta, visual_end), tuple(delta.items())
 
-            fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), method, compute)
+            key = f"{method}+end" if visual_end else method  # the prior is part of what the step reads
+            fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), key, compute)
             caches.replay(self.counts, delta)
             if fixed != line:
                 self.counts["fix_visual_order"] += 1

@@ -52,6 +52,7 @@ _DIGIT_GLUE_RE = re.compile(rf"\d{KASHIDA_GLYPH}*{_ARABIC_LETTER}|{_ARABIC_LETTE
 # Runs of a segment in visual order: numbers (with their separators and note brackets), slashes, stops.
 _RUN_SPLIT_RE = re.compile(r"\s*([()]?\d{1,3}(?: \d{3})+[()]?|[()]?\d+(?:\s?[/.,]\s?\d+)*[()]?|/|\.)\s*")
 _PARAGRAPH_NUMBER_RE = re.compile(r"^-\s*(\d{1,3})$")
+VISUAL_END_PRIOR = 2  # evidence of visual order from a paragraph number printed at a line's right edge
 # A stop (spaced or not) or a comma / semicolon glued to the next word, at a segment's start.
 _LEADING_STOP_RE = re.compile(f'^(?:\\.[\\s“”"]*|[،؛/])(?={_ARABIC_LETTER}|{KASHIDA_GLYPH})')
 _CLAUSE_START_RE = re.compile(r"^[.،؛/]|^\d")
@@ -124,7 +125,7 @@ def _visual_evidence(segments: list[str]) -> int:
     """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown."""
     score = 0
     if _PARAGRAPH_NUMBER_RE.match(segments[-1]):
-        score += 2  # «- 5» printed at the right edge: the paragraph number of an RTL line
+        score += VISUAL_END_PRIOR  # «- 5» printed at the right edge: the paragraph number of an RTL line
     if segments[0].startswith("،"):
         score += 1  # no logical line starts with a comma
     for later in segments[1:]:
@@ -176,9 +177,12 @@ def _fix_segment(segment: str) -> str:
     return _rotate(moved[: len(moved) - len(stop)]) + stop
 
 
-def fix_visual_order_rules(line: str) -> str:
+def fix_visual_order_rules(line: str, prior: int = 0) -> str:
     """One line back in logical order where the evidence says it was extracted in visual order.
 
+    ``prior`` is evidence from outside the line, added to :func:`_visual_evidence`: the structure
+    stage found a paragraph number printed at the line's right edge and took it off
+    (:data:`VISUAL_END_PRIOR`, the weight the number has when it is still on the line).
     Lines without that evidence, and lines with Latin text (references like «E/2009/92»,
     whose layout this does not model), come back unchanged.  Applied to its own output
     it changes nothing: every change removes the evidence that triggered it.
@@ -194,7 +198,7 @@ def fix_visual_order_rules(line: str) -> str:
     indent, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
     parts = _GAP_SPLIT_RE.split(line.strip())
     segments, gaps = parts[0::2], parts[1::2]
-    if len(segments) >= 2 and _visual_evidence(segments) > 0:
+    if (len(segments) >= 2 or prior > 0) and _visual_evidence(segments) + prior > 0:
         ordered = []
         for segment in reversed(segments):
             number = _PARAGRAPH_NUMBER_RE.match(segment)

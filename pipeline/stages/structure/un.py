@@ -263,7 +263,11 @@ class UnDocumentStructure(DocumentStage):
                 expected += 1
                 n = int(number_match.group("n"))
                 body = line[: number_match.start()] + line[number_match.end() :]
-                current = _Open(Unit(doc.doc_id, new_id("paragraph", n), "paragraph", n, section, ""), [body])
+                # A number printed last (at the right edge) is evidence the line runs left to right:
+                # passed on to repair, which no longer sees it on the line.
+                visual = (0,) if number_match.re is NUMBER_AT_END and body.strip() else ()
+                unit = Unit(doc.doc_id, new_id("paragraph", n), "paragraph", n, section, "", visual_lines=visual)
+                current = _Open(unit, [body])
                 index += 1
                 continue
             if pre_heading:
