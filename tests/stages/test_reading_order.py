@@ -74,6 +74,10 @@ def test_a_number_taken_off_the_visual_end_is_a_prior_for_the_line() -> None:
     line = "، أجرى وآيل الأمين العام للشؤون 2010/2استجابة لقرار المجلس  "
     expected = "استجابة لقرار المجلس 2010/2 ، أجرى وآيل الأمين العام للشؤون"
     assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
+    # Seed line 466 (paragraph 33): no gap, no seam the search looks for; with the prior it is searched.
+    line = "بعد، وأن وارتأى آخرون أن عملية تعزیز التعاون الدولي لم تبدأ "
+    assert fix_visual_order_line(line, ".", "lm") == line
+    assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip().endswith("التعاون الدولي لم تبدأ بعد")
     # A prior, not a verdict: a line with no other sign of visual order stays as it is.
     for line in ("آليات التعاون الدولي", "وأشار عدد من المشاركين إلى أهمية التعاون في هذا المجال"):
         assert fix_visual_order_line(line, ".", "lm", visual_end=True) == line

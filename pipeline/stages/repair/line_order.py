@@ -123,7 +123,8 @@ def fix_visual_order_line(
     ``visual_end``: the structure stage took a paragraph number off this line's right edge (its
     visual end; the unit's ``visual_lines``), evidence that the line's chunks run left to right.  It
     is a prior, not a verdict: the rules count it as they count a number still on the line
-    (:data:`~.visual_order_rules.VISUAL_END_PRIOR`), and the model's reading competes as usual, so
+    (:data:`~.visual_order_rules.VISUAL_END_PRIOR`), the model searches the line even when it shows
+    no seam of its own, and either reading must still win as usual (the model's by the margin), so
     a line whose chunks are one stretch in reading order stays as it is.  Only the raw line has it:
     a reading read again is read without it.
     """
@@ -159,7 +160,7 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
     number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
     if number:  # «- 5» at the right edge: the paragraph number, printed last
         body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, gain = searcher.reorder(body, context)
+    rebuilt, cuts, gain = searcher.reorder(body, context, prior > 0)
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.

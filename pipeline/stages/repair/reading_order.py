@@ -299,14 +299,15 @@ class ReadingOrder:
         units = self._units(line.strip())
         return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
 
-    def _analyse(self, line: str) -> tuple | None:
+    def _analyse(self, line: str, seam: bool = False) -> tuple | None:
         """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
         line twice): its units, the prefix sums of their raw-order pair scores, the cost of a cut
         before each unit, each unit's scores as read before every earlier unit (0 where the two
-        re-join into one word), and those re-joined junctions.  None for a line that shows no seam."""
-        if not self.shows_seam(line):
-            return None
+        re-join into one word), and those re-joined junctions.  None for a line that shows no seam
+        (``seam``: evidence from outside the line says it has one; it is searched all the same)."""
         units = self._units(line.strip())
+        if not (seam and 2 <= len(units) <= self.max_units) and not self.shows_seam(line):
+            return None
         n = len(units)
         prefix = [0.0] * (n + 1)  # prefix[j + 1] - prefix[j]: units[j] after units[j - 1] in raw order
         for j in range(1, n):
@@ -347,10 +348,11 @@ class ReadingOrder:
             right = self._logp(whole, units[y + 1].key) - self._logp(units[y].key, units[y + 1].key)
         return whole, right
 
-    def reorder(self, line: str, context: str = "") -> tuple[str, int, float]:
+    def reorder(self, line: str, context: str = "", seam: bool = False) -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
-        with 0 cuts when no reading wins by the margin."""
-        analysed = self._analyse(line)
+        with 0 cuts when no reading wins by the margin.  ``seam``: search the line even when it shows
+        no seam of its own (the structure stage saw its paragraph number at the visual end)."""
+        analysed = self._analyse(line, seam)
         if analysed is None:
             return line, 0, 0.0
         units, prefix, cut, rows, joined = analysed
