@@ -22,19 +22,20 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.894 mean bigram F1 with 22 of 41 units below 0.9; model 0.941 with 5
+    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.945 with 4
     # (0.925 with 12 before the third round: lam-alef words, the context unit, the tail gate; 0.929
     # with 10 before the fourth: re-joined words scored whole, rare lexicon words as pieces, a
-    # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»).
+    # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
+    # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.94 and model["below"] <= 5
+    assert model["mean_bigram_f1"] >= 0.944 and model["below"] <= 4
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.941 and 5 units below 0.9")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.945 and 4 units below 0.9")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
