@@ -22,20 +22,21 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.945 with 4
+    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.948 with 3
     # (0.925 with 12 before the third round: lam-alef words, the context unit, the tail gate; 0.929
     # with 10 before the fourth: re-joined words scored whole, rare lexicon words as pieces, a
     # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
-    # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior).
+    # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior,
+    # a wide gap between two words a chunk edge on a tie).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.944 and model["below"] <= 4
+    assert model["mean_bigram_f1"] >= 0.947 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.945 and 4 units below 0.9")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.948 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -66,14 +67,16 @@ def test_a_visual_line_is_put_in_reading_order() -> None:
 def test_a_number_taken_off_the_visual_end_is_a_prior_for_the_line() -> None:
     # Seed line 297 after the structure stage took «- 19» off its right edge: with the number the
     # rules read it (evidence 2), without it nothing did, and paragraph 19 kept the raw order.
+    # (The model now reads it right without the prior too: its gaps are wide, see the test below.)
     line = "بضرورة تعزیز التعاون الدولي     أیضا جدول أعمال تونس       واعترف   "
     expected = "واعترف أیضا جدول أعمال تونس بضرورة تعزیز التعاون الدولي"
-    assert fix_visual_order_line(line, ".", "lm").split() == line.split()
-    assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
+    assert fix_visual_order_line(line, ".", "rules").split() == line.split()
     assert fix_visual_order_line(line, ".", "rules", visual_end=True).strip() == expected
+    assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
     # Seed line 134 (paragraph 8): one stretch whose number and words are in visual order.
     line = "، أجرى وآيل الأمين العام للشؤون 2010/2استجابة لقرار المجلس  "
     expected = "استجابة لقرار المجلس 2010/2 ، أجرى وآيل الأمين العام للشؤون"
+    assert fix_visual_order_line(line, ".", "lm").strip() != expected
     assert fix_visual_order_line(line, ".", "lm", visual_end=True).strip() == expected
     # Seed line 466 (paragraph 33): no gap, no seam the search looks for; with the prior it is searched.
     line = "بعد، وأن وارتأى آخرون أن عملية تعزیز التعاون الدولي لم تبدأ "
@@ -89,12 +92,29 @@ def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     from pipeline.stages.structure import UnDocumentStructure
 
     units = UnDocumentStructure().split(Document("seed", str(SEED), seed_text, "utf-8", "")).units
-    nineteen = next(u for u in units if u.kind == "paragraph" and u.number == 19)
+    eight = next(u for u in units if u.kind == "paragraph" and u.number == 8)
+    assert eight.visual_lines == (0,)
     repairer = PdfArtefactRepair().fit(seed_text)
-    with_prior = " ".join(repairer.repair(nineteen.raw, nineteen.visual_lines).split())
-    without = " ".join(repairer.repair(nineteen.raw).split())  # the unit cache must tell the two apart
-    assert with_prior.startswith("واعترف أيضا جدول أعمال تونس بضرورة تعزيز التعاون الدولي في صنع")
-    assert without.startswith("بضرورة تعزيز التعاون الدولي أيضا جدول أعمال تونس واعترف")
+    with_prior = " ".join(repairer.repair(eight.raw, eight.visual_lines).split())
+    without = " ".join(repairer.repair(eight.raw).split())  # the unit cache must tell the two apart
+    assert with_prior.startswith("استجابة لقرار المجلس 2010/2 ، أجرى وكيل الأمين العام للشؤون الاقتصادية")
+    assert without.startswith("، أجرى وكيل الأمين العام للشؤون 2010/2 استجابة لقرار المجلس")
+
+
+def test_a_wide_gap_between_words_is_a_chunk_edge_even_on_a_tie() -> None:
+    # Seed line 31: every pair that differs between the raw order and the reading is unseen in the
+    # table (an exact tie); three spaces or more between two words decide it.
+    line = "الأمين العام للشؤون الاقتصادیة والاجتماعية مشاورات            ونظم وآيل "
+    searcher = _reading_order()
+    reading = "ونظم وآيل الأمين العام للشؤون الاقتصادیة والاجتماعية مشاورات"
+    assert searcher.score(reading, ".") == pytest.approx(searcher.score(line, "."))
+    assert fix_visual_order_line(line, ".", "lm").strip() == reading
+    # Not after a bullet, and not at a two-space typo of clean text: those keep the plain cost.
+    for clean in (
+        "*   تطوير آليات التعاون الدولي بين الدول الأعضاء",
+        "وقد ناقش المجلس التقرير  السنوي في جلسته الأخيرة",
+    ):
+        assert searcher.reorder(clean, ".")[1] == 0
 
 
 def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:
