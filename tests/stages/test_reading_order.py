@@ -117,6 +117,17 @@ def test_a_wide_gap_between_words_is_a_chunk_edge_even_on_a_tie() -> None:
         assert searcher.reorder(clean, ".")[1] == 0
 
 
+def test_a_wide_gap_beside_a_mirrored_bracket_is_a_chunk_edge() -> None:
+    # Seed line 91 (paragraph 6): «)E/2009/92(» is drawn mirrored, its opening bracket glued between the
+    # reference and the next chunk's first word; the gap before it is a chunk edge like a gap between words.
+    line = "، ودعا الأمين العام إلى         )E/2009/92(بتقریر الأمين العام عن تعزیز التعاون"
+    fixed = fix_visual_order_line(line, "علما", "lm")
+    assert tokens(fixed) == tokens("بتقریر الأمين العام عن تعزیز التعاون E/2009/92، ودعا الأمين العام إلى")
+    assert Counter(fixed.replace(" ", "")) == Counter(line.replace(" ", ""))
+    line = "وأشار التقرير E/2009/92(بتقريره) إلى"  # one space, brackets glued: nothing to read across
+    assert fix_visual_order_line(line, ".", "lm") == line
+
+
 def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:
     # Invented lines.  A word that opens with a lam-alef ligature and is a word («لأغراض», «لإدارة») is
     # no detached ligature: the line is the model's (it went to the rules, which leave it as it is).

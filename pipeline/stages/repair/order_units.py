@@ -99,5 +99,10 @@ def _mirrored(units: list[_Unit], index: int) -> bool:
         if index + 1 == len(units) or units[index + 1].before:
             return True
         # Glued between two Arabic words («اليونسكو(المخصصة»): the closing bracket of the first.
-        return index > 0 and not units[index].before and _arabic(units[index - 1]) and _arabic(units[index + 1])
+        return (
+            index > 0
+            and not units[index].before
+            and (_arabic(units[index - 1]) or units[index - 1].key == "0")
+            and _arabic(units[index + 1])
+        )
     return text == ")" and (index == 0 or bool(units[index].before))

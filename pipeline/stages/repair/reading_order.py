@@ -227,7 +227,11 @@ class ReadingOrder:
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
         before = units[index].before
-        if len(before) >= 3 and units[index - 1].key and units[index].key:
+        if (
+            len(before) >= 3
+            and (units[index - 1].key or _mirrored(units, index - 1))
+            and (units[index].key or _mirrored(units, index))
+        ):
             return self.costs.gap_words  # a wide gap between two units the model reads: a chunk edge
         if len(before) >= 2:
             return self.costs.gap
