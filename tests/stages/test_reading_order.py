@@ -22,21 +22,21 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.948 with 3
+    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.951 with 3
     # (0.925 with 12 before the third round: lam-alef words, the context unit, the tail gate; 0.929
     # with 10 before the fourth: re-joined words scored whole, rare lexicon words as pieces, a
     # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
     # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior,
-    # a wide gap between two words a chunk edge on a tie).
+    # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.947 and model["below"] <= 3
+    assert model["mean_bigram_f1"] >= 0.95 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.948 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.951 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -126,6 +126,17 @@ def test_a_wide_gap_beside_a_mirrored_bracket_is_a_chunk_edge() -> None:
     assert Counter(fixed.replace(" ", "")) == Counter(line.replace(" ", ""))
     line = "وأشار التقرير E/2009/92(بتقريره) إلى"  # one space, brackets glued: nothing to read across
     assert fix_visual_order_line(line, ".", "lm") == line
+
+
+def test_a_glued_token_is_split_after_a_letter_that_heads_a_cut_word_in_the_line() -> None:
+    # Seed line 321 (paragraph 20): «اومع» is «او» + «مع» to the lexicon, but the «ا» is the head of «ا|لقمة».
+    searcher = _reading_order()
+    line = "لقمة لمؤتمر اومع ذلك، فإن الوثائق الختامية    . الدولية المتعلقة بالإنترنت"
+    assert [unit.text for unit in searcher._units(line)][2:4] == ["ا", "ومع"]
+    expected = "الدولية المتعلقة بالإنترنت. ومع ذلك، فإن الوثائق الختامية لمؤتمر القمة"
+    assert fix_visual_order_line(line, "العامة", "lm") == expected
+    # No word in the line that the letter heads: the lexicon's split stands.
+    assert [unit.text for unit in searcher._units("جاء اومع صديقه")][1:3] == ["او", "مع"]
 
 
 def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:

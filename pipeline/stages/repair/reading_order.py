@@ -33,6 +33,7 @@ from pipeline.stages.repair.order_units import (  # the units a search moves, an
     _UNIT_RE,
     _WORD_PART,
     Costs,
+    _arabic,
     _damage_shown,
     _mirrored,
     _Unit,
@@ -81,7 +82,7 @@ class ReadingOrder:
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
         self._units = lru_cache(maxsize=1 << 12)(
-            lambda text: _units(text, self.split_word, self.key_of, self.split_head)
+            lambda text: self._resplit(_units(text, self.split_word, self.key_of, self.split_head))
         )
         self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
@@ -168,6 +169,29 @@ class ReadingOrder:
             # («لمعالج|ب|للسياسات» of «لمعالج|ة … ب|بناء»).
             left = self.split_head(left[0], _PROCLITIC_HEADS)
         return left + self.split_word(word[cut:], depth - 1, True)
+
+    def _resplit(self, units: list[_Unit]) -> list[_Unit]:
+        """A token split into two words (``split_word``) re-split after its first letter when that letter
+        is the head of a word cut at a seam elsewhere in the line and the rest is a word: «اومع» is
+        «او» + «مع» to the lexicon, but in «لقمة لمؤتمر اومع ذلك» it is «ا» (of «ا|لقمة») + «ومع»."""
+        out = list(units)
+        for index in range(len(units) - 1):
+            left, right = units[index], units[index + 1]
+            if right.before or (index + 2 < len(units) and not units[index + 2].before):
+                continue  # not a token of exactly two pieces
+            if index and not left.before:
+                continue
+            token = left.text + right.text
+            letter, rest = token[0], token[1:]
+            if len(left.text) < 2 or letter in _PROCLITICS or not _WORD_RUN_RE.fullmatch(token):
+                continue
+            if not (self._word(left.text) and self._word(right.text) and self._word(rest)):
+                continue
+            others = (unit for at, unit in enumerate(units) if at not in (index, index + 1) and _arabic(unit))
+            if any(self.joins(letter, other.text) for other in others):
+                out[index] = _Unit(letter, self.key_of(letter), left.before)
+                out[index + 1] = _Unit(rest, self.key_of(rest), "")
+        return out
 
     def split_head(self, word: str, letters: frozenset = _HEAD_LETTERS) -> list[str]:
         """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
