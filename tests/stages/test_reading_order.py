@@ -22,12 +22,13 @@ def test_bigram_f1_sees_order_not_only_words() -> None:
 
 
 def test_bundled_report_reading_improves_on_the_rules() -> None:
-    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.951 with 3
+    # Measured: rules 0.897 mean bigram F1 with 20 of 41 units below 0.9; model 0.953 with 3
     # (0.925 with 12 before the third round: lam-alef words, the context unit, the tail gate; 0.929
     # with 10 before the fourth: re-joined words scored whole, rare lexicon words as pieces, a
     # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
     # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior,
-    # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head).
+    # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head,
+    # a smaller margin over a rules reading that leaves words glued).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
@@ -36,7 +37,7 @@ def test_bundled_report_reading_improves_on_the_rules() -> None:
     assert model["mean_bigram_f1"] >= 0.95 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.951 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.953 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -137,6 +138,15 @@ def test_a_glued_token_is_split_after_a_letter_that_heads_a_cut_word_in_the_line
     assert fix_visual_order_line(line, "العامة", "lm") == expected
     # No word in the line that the letter heads: the lexicon's split stands.
     assert [unit.text for unit in searcher._units("جاء اومع صديقه")][1:3] == ["او", "مع"]
+
+
+def test_a_rules_reading_that_leaves_words_glued_needs_less_to_beat() -> None:
+    # Seed line 465 (paragraph 32): the rules move the head «ط» back (a rotation) but leave
+    # «والاجتماعيعن» glued; the model's reading reads that seam too and scores 0.29 higher.
+    line = ".ریق المجلس الاقتصادي والاجتماعيعن ط"
+    searcher = _reading_order()
+    assert searcher.glued_words(line) == 1 and searcher.glued_words("عن طریق المجلس") == 0
+    assert fix_visual_order_line(line, "العامة", "lm") == "عن طریق المجلس الاقتصادي والاجتماعي."
 
 
 def test_a_known_lam_alef_word_does_not_keep_a_line_from_the_search() -> None:

@@ -165,9 +165,12 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
     ruled = fix_visual_order_rules(original, prior)
-    if ruled != original and (
-        not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + searcher.costs.margin
-    ):
+    # A rules reading that leaves more words glued than the model's («… والاجتماعيعن طریق.» against
+    # «عن طریق … والاجتماعي.») left a seam unread: the model's reading needs a smaller margin over it.
+    margin = searcher.costs.margin
+    if cuts and searcher.glued_words(rebuilt) < searcher.glued_words(ruled):
+        margin = searcher.costs.unread_margin
+    if ruled != original and (not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + margin):
         counts["fix_visual_order_rules"] += 1
         return ruled
     if cuts:

@@ -31,6 +31,8 @@ class Costs:
     space: float = 3.0  # between two words one space apart
     edge: float = 3.0  # the same, cutting a one-word chunk off a gap-delimited stretch of a line with gaps
     margin: float = 1.0  # the best reading must beat the raw order by this much
+    # ... and the rules' reading by this much when that reading leaves more words glued than it does
+    unread_margin: float = 0.25
 
 
 @dataclass

@@ -310,6 +310,15 @@ class ReadingOrder:
             total += self._pair(left, right)
         return total
 
+    def glued_words(self, text: str) -> int:
+        """How many pairs of words of two letters or more are glued in ``text`` with no space
+        («والاجتماعيعن»): seams a reading leaves unread."""
+        units = self._units(text.strip())
+        return sum(
+            not right.before and _arabic(left) and _arabic(right) and len(left.text) > 1 and len(right.text) > 1
+            for left, right in itertools.pairwise(units)
+        )
+
     def shows_seam(self, line: str) -> bool:
         """Whether the search would read ``line`` at all (a wide gap, a stray stop, a bare letter, a
         wrapped word head or cut tail: see :func:`_damage_shown`, :meth:`_wrapped`); lines without one
