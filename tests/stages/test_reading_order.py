@@ -110,6 +110,10 @@ def test_a_wide_gap_between_words_is_a_chunk_edge_even_on_a_tie() -> None:
     reading = "ونظم وآيل الأمين العام للشؤون الاقتصادیة والاجتماعية مشاورات"
     assert searcher.score(reading, ".") == pytest.approx(searcher.score(line, "."))
     assert fix_visual_order_line(line, ".", "lm").strip() == reading
+    # Two spaces count where the line has a wider gap (seed line 23, read after «الأمين» as in the report).
+    line = " بشأن قضایا السياسة العامة     مشاورات مفتوحة وشاملة  إلى إجراء العام"
+    expected = "العام إلى إجراء مشاورات مفتوحة وشاملة بشأن قضایا السياسة العامة"
+    assert fix_visual_order_line(line, ".", "lm").strip() == expected
     # Not after a bullet, and not at a two-space typo of clean text: those keep the plain cost.
     for clean in (
         "*   تطوير آليات التعاون الدولي بين الدول الأعضاء",

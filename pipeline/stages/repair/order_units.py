@@ -20,11 +20,11 @@ class Costs:
     """Cost (log10 units) of a cut, by the kind of boundary, and the margin a reordering must win by."""
 
     gap: float = 0.0  # two or more spaces: a chunk boundary more often than not
-    # Three spaces or more between two units the model reads (words, numbers, stops; not a bullet,
-    # quote or bracket): a cut there *earns* 1.5, so that a reading the model scores within 0.5 of
-    # the raw order (an exact tie: every pair that differs unseen) is taken across the gap.  Clean
-    # text has such gaps after bullets («*   …») and two-space typos («الجيّد  والميسور», UN SDG),
-    # which keep the plain cost.
+    # Three spaces or more (two, in a line with a wider gap) between two units the model reads
+    # (words, numbers, stops, a bracket drawn mirrored; not a bullet or a quote): a cut there *earns*
+    # 1.5, so that a reading the model scores within 0.5 of the raw order (an exact tie: every pair
+    # that differs unseen) is taken across the gap.  Clean text has such gaps after bullets («*   …»)
+    # and two-space typos alone in their line («الجيّد  والميسور», UN SDG), which keep the plain cost.
     gap_words: float = -1.5
     mark: float = 0.3  # beside a punctuation mark or a number
     glue: float = 0.0  # inside a raw token (split at an unknown word's best split: itself evidence)

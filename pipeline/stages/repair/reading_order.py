@@ -251,8 +251,11 @@ class ReadingOrder:
     def _cut_cost(self, units: list[_Unit], index: int) -> float:
         """Cost of cutting between ``units[index - 1]`` and ``units[index]``."""
         before = units[index].before
+        # Three spaces or more; two where the line has a wider gap too (a two-space typo of clean
+        # text is the only gap of its line).
+        wide = len(before) >= 3 or (len(before) == 2 and any(len(unit.before) >= 3 for unit in units))
         if (
-            len(before) >= 3
+            wide
             and (units[index - 1].key or _mirrored(units, index - 1))
             and (units[index].key or _mirrored(units, index))
         ):
