@@ -184,6 +184,7 @@ def test_two_values_in_a_cell_are_never_one_number():
     ]  # fmt: skip
     _, tables, _ = split_general("t", "| المؤشر | 2022 | 2023 |\n|---|---|---|\n| الإيرادات | 10<br>20 | 5 |")
     assert tables[0].columns == ["2022", "2023"] and tables[0].rows[0].values == [None, 5]
+    assert "cells holding several numbers, not read as a value: الإيرادات: 10 / 20" in tables[0].flags
 
 
 def test_docx_list_items_are_items_and_cell_paragraphs_stay_apart(tmp_path: Path):

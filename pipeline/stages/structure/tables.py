@@ -47,6 +47,11 @@ def _pipe_cells(line: str) -> list[str]:
 GROUPED_NUMBER = re.compile(r"^[0-9\u0660-\u0669]{1,3}(?:[,٬ ][0-9\u0660-\u0669]{3})+$|^[0-9\u0660-\u0669]+$")
 
 
+SEVERAL_NUMBERS = re.compile(
+    r"^\s*[0-9\u0660-\u0669][0-9\u0660-\u0669.,٫٬]*(?:\n\s*[0-9\u0660-\u0669][0-9\u0660-\u0669.,٫٬]*)+\s*$"
+)
+
+
 def parse_number(cell: str) -> int | None:
     text = cell.strip()
     if not GROUPED_NUMBER.match(text):
@@ -147,6 +152,15 @@ def make_table(rows_cells: list[list[str]], title: str, has_header: bool | None 
     ragged = [i + 1 for i, cells in enumerate(rows_cells) if len(cells) != expected]
     if ragged:
         flags.append(f"rows {ragged[:10]} do not have the {expected} cells of the header: cells may be misplaced")
+    # two numbers in one cell (a line break inside: «10<br>20») are not one value: said, not guessed
+    several = [
+        f"{r.label or i + 1}: {' / '.join(c.split())}"
+        for i, r in enumerate(rows)
+        for c in r.printed
+        if SEVERAL_NUMBERS.match(c)
+    ]
+    if several:
+        flags.append(f"cells holding several numbers, not read as a value: {'; '.join(several[:5])}")
     markup = sorted({tag for cells in [header, *rows_cells] for c in cells for tag in HTML_TAG.findall(c)})
     if markup:
         flags.append(f"markup left as text in cells: {' '.join(markup[:5])}")
