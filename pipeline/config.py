@@ -1,8 +1,7 @@
 """Load and validate a run config (YAML), all at once, before any stage runs.
 
-The config is the single source of truth for a run: which corpus, where the
-outputs go, and which implementation of each stage runs with which options.
-Validation is declarative and complete at load (pydantic v2, as spaCy and weasel
+The config says which corpus, where the outputs go, and which stage implementations run with which
+options.  Validation is declarative and complete at load (pydantic v2, as spaCy and weasel
 validate theirs): the top level and the executor are pydantic models; each
 stage's options are checked against a model made from the fields of its
 registered dataclass (``Literal`` for choices, ``Annotated[int, Field(ge=1)]``
@@ -15,8 +14,7 @@ line each, as ``file: key.path: message``::
     configs/my.yaml: stages.themes.options.threshold: expected one of 'otsu', 'fixed', got 'otsuu'
 
 Relative paths in a config resolve against the config file's folder, so a
-config works from any working directory (cron, make, Jupyter).  Every YAML file
-the pipeline reads goes through :func:`pipeline.yamlfile.load_yaml`: no aliases,
+config works from any working directory (cron, make, Jupyter).  Every YAML file read goes through :func:`pipeline.yamlfile.load_yaml`: no aliases,
 at most :data:`MAX_YAML_DEPTH` levels, mistakes as one line naming the file and line.
 """
 
@@ -100,8 +98,10 @@ class Config:
 
     @property
     def content_hash(self) -> str:
-        """Hash of the validated config plus the content of every file it names."""
-        return content_hash({"config": _jsonable(self.raw), "files": self._file_hashes()})
+        """Hash of the validated config and of every file it names, without what cannot change a result
+        (the executor, the lock timeout: switching executors is no change)."""
+        raw = {k: v for k, v in self.raw.items() if k not in ("executor", "lock_timeout")}
+        return content_hash({"config": _jsonable(raw), "files": self._file_hashes()})
 
     def _file_hashes(self) -> dict[str, str]:
         found = {}

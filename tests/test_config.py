@@ -36,6 +36,9 @@ def test_hash_is_stable_and_tracks_content(tmp_path: Path) -> None:
     data = base(tmp_path)
     first = config.load(write_config(tmp_path, data)).content_hash
     assert config.load(write_config(tmp_path, data)).content_hash == first
+    data["executor"] = {"kind": "processes", "workers": 2}  # results are the same whichever executor runs
+    data["lock_timeout"] = 30
+    assert config.load(write_config(tmp_path, data)).content_hash == first
     data["seed"] = 7
     assert config.load(write_config(tmp_path, data)).content_hash != first
 
