@@ -166,6 +166,19 @@ def test_trend_lines_ticks_and_gaps():
     assert 2 <= len(ticks) <= 11 and all(t == int(t) for t in ticks)  # thinned, whole run numbers
 
 
+def test_share_ticks_say_their_own_value():
+    # ticks at 2.5% steps read «2%», «8%» with a formatter of no decimals (new-user trial)
+    fig = plots.trend_figure(
+        [(i, f"#{i}\n2026-12-01") for i in range(1, 8)], [("a", [0.0, 0.05, 0.15, 0.1, 0.02, 0.07, 0.12])]
+    )
+    fig.canvas.draw()
+    axis = fig.axes[0]
+    for value, label in zip(axis.get_yticks(), axis.get_yticklabels(), strict=True):
+        if label.get_text():
+            assert float(label.get_text().rstrip("%").replace("\u2212", "-")) == pytest.approx(value * 100), label
+    assert all(t.get_rotation() > 0 for t in axis.get_xticklabels())  # seven dated runs: labels slanted
+
+
 @pytest.mark.parametrize("rtl", [True, False])
 def test_zero_share_labels_do_not_overlap_theme_names(rtl: bool) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg

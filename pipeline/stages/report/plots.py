@@ -290,6 +290,8 @@ def trend_figure(
         bottom = panels[-1]
         if len(runs) <= 12:
             bottom.set_xticks(xs, [label for _, label in runs])
+            if len(runs) > 5:  # two-line labels («#3», the day) run into each other beyond five
+                bottom.tick_params(axis="x", labelrotation=35, labelsize=7)
         else:  # too many runs to name each: whole run numbers, chosen by matplotlib
             from matplotlib.ticker import MaxNLocator
 
@@ -311,7 +313,8 @@ def _line_colors(n: int) -> list[Any]:
 def _percent_formatter():
     from matplotlib.ticker import PercentFormatter
 
-    return PercentFormatter(xmax=1.0, decimals=0)
+    # decimals as the ticks need: with decimals=0 ticks at 2.5% and 7.5% read «2%» and «8%»
+    return PercentFormatter(xmax=1.0, decimals=None)
 
 
 def figure_bytes(fig, fmt: str) -> bytes:
