@@ -59,11 +59,15 @@ class RunSummary:
     def lines(self) -> list[str]:
         structure = self.counts.get("structure", {})
         kinds = {k: v for k, v in structure.items() if not k.startswith(STRUCTURE_NOTES)}
-        repairs = sum(self.counts.get("repair", {}).values())
+        # profile_* count documents per damage profile, not repairs; mojibake decoded at ingest is one
+        repairs = sum(v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_"))
+        at_ingest = self.counts.get("ingest", {}).get("mojibake_fixed", 0)
         out = [
             f"documents: {self.documents} analysed, {len(self.failed)} failed",
             f"units: {self.units} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
-            f"repairs: {repairs}" + (f" ({self._top_repairs()})" if repairs else ""),
+            f"repairs: {repairs}"
+            + (f" ({self._top_repairs()})" if repairs else "")
+            + (f"; mojibake decoded as files were read {at_ingest}" if at_ingest else ""),
         ]
         layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
         if layouts:

@@ -15,3 +15,14 @@ def test_repairs_line_says_what_the_total_is_made_of():
     many = summary({"a": 1, "b": 2, "c": 3, "d": 4}).lines()
     assert "repairs: 10 (d 4, c 3, b 2, ...)" in many
     assert "repairs: 0" in summary({}).lines()
+
+
+def test_repairs_total_leaves_out_profile_counts_and_adds_mojibake_read_at_ingest():
+    # a new user's summary said 227 where the report's table said 222: profile_* count documents
+    found = summary({"fold_presentation_forms": 186, "profile_line_reversal": 2, "reverse_lines": 6})
+    assert "repairs: 192 (fold_presentation_forms 186, reverse_lines 6)" in found.lines()
+    found.counts["ingest"] = {"documents": 3, "mojibake_fixed": 122}
+    assert (
+        "repairs: 192 (fold_presentation_forms 186, reverse_lines 6); mojibake decoded as files were read 122"
+        in found.lines()
+    )

@@ -143,6 +143,16 @@ def test_the_corpus_section_names_the_files_a_reanalysis_found_changed(tmp_path)
     assert "n09.txt" in corpus and "(+2)" in corpus  # the ten listed of twelve new, and the rest counted
 
 
+def test_mojibake_decoded_at_ingest_is_in_the_repairs_table(tmp_path):
+    folder = made_up_run(tmp_path / "run")
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    info["stages"]["ingest"]["counts"]["mojibake_fixed"] = 122
+    (folder / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    report.write_report(folder, plots=False)
+    corpus = section((folder / "report.html").read_text(encoding="utf-8"), "corpus")
+    assert "as the file was read" in corpus and "122" in corpus
+
+
 def test_report_is_self_contained(report_run):
     html = (report_run.output / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html), "a resource or link leaves the page"

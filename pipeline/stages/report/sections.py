@@ -108,6 +108,18 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
             for step, count in sorted(counts.items(), key=lambda item: (-int(item[1]), item[0]))
             if not step.startswith("profile_")  # documents per damage profile: shown per document
         ]
+        # mojibake decoded as the files were read (ingest) is repair too, counted by the ingest stage
+        at_ingest = int(((stages.get("ingest") or {}).get("counts") or {}).get("mojibake_fixed", 0))
+        if at_ingest:
+            label, label_en = REPAIR_STEPS["fix_mojibake"]
+            repairs.append(
+                {
+                    "step": "ingest: mojibake_fixed",
+                    "label": label + " عند القراءة",
+                    "label_en": label_en + " as the file was read",
+                    "count": at_ingest,
+                }
+            )
     documents = [dict(document, damage=_damage_profile(document)) for document in info.get("documents") or []]
     return {
         "ran": True,
