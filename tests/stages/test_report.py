@@ -153,6 +153,22 @@ def test_mojibake_decoded_at_ingest_is_in_the_repairs_table(tmp_path):
     assert "as the file was read" in corpus and "122" in corpus
 
 
+def test_the_theme_table_counts_the_paragraphs_with_no_theme(tmp_path):
+    # shares that add up to 41% were not explained: 59% of a new user's paragraphs had no theme
+    folder = made_up_run(tmp_path / "run")
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    info["stages"]["themes"] = {
+        "impl": "semantic",
+        "counts": {"paragraphs_with_theme": 103, "paragraphs_without_theme": 149},
+    }
+    (folder / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    report.write_report(folder, taxonomy=TAXONOMY, plots=False)
+    themes = section((folder / "report.html").read_text(encoding="utf-8"), "themes")
+    assert (
+        "no theme of the taxonomy" in themes and ">149<" in themes and "59%" in themes and "of 252 paragraphs" in themes
+    )
+
+
 def test_report_is_self_contained(report_run):
     html = (report_run.output / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html), "a resource or link leaves the page"

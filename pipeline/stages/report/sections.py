@@ -148,9 +148,16 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
     }
 
 
-def section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: dict[str, str]) -> dict[str, Any]:
+def section_themes(
+    rows: list[dict] | None, labels: dict[str, str], labels_en: dict[str, str], counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The theme table; ``counts`` (the stage's run.json counts) give the paragraphs with no theme, so
+    that shares that add up to well under 100% are explained."""
     if rows is None:
         return {"ran": False, "rows": []}
+    counts = counts or {}
+    without, with_theme = int(counts.get("paragraphs_without_theme", 0)), int(counts.get("paragraphs_with_theme", 0))
+    total = without + with_theme
     out = []
     for row in rows:
         theme = row.get("theme") or ""
@@ -175,7 +182,8 @@ def section_themes(rows: list[dict] | None, labels: dict[str, str], labels_en: d
         )
     out.sort(key=lambda r: (-r["share"], r["theme"]))
     sure = any(r["threshold"] or r["median_assigned"] for r in out)
-    return {"ran": True, "rows": out, "sure": sure}
+    no_theme = {"paragraphs": without, "total": total, "share_text": percent(without / total)} if total else None
+    return {"ran": True, "rows": out, "sure": sure, "no_theme": no_theme}
 
 
 def first_fits(limit: int | None) -> Callable[[int], bool]:

@@ -194,7 +194,9 @@ def build_context(
         "title": title or f"تقرير التحليل: {name}",
         "name": name,
         "corpus": section_corpus(info),
-        "themes": section_themes(theme_rows, labels, labels_en),
+        "themes": section_themes(
+            theme_rows, labels, labels_en, (((info or {}).get("stages") or {}).get("themes") or {}).get("counts")
+        ),
         "paragraphs": section_paragraphs(result_records(folder, "units"), matcher, labels, groups, max_paragraphs),
         "stakeholders": section_stakeholders(
             result_records(folder, "statements"),
