@@ -350,3 +350,17 @@ def test_repeated_block_removal_only_removes_and_counts_what_it_removes(blocks):
         return frozenset(ways)
 
     assert counts.get("furniture_repeated_blocks", 0) in changes(0, 0)
+
+
+def test_a_document_of_short_lines_alone_is_text_not_headings():
+    """A one-line statement or a few short lines (a damaged case file, slogans) were all read as headings:
+    the run warned "no paragraph found" and drew no theme or statement from them (new-user trial)."""
+    from pipeline.stages.structure.general import split_general
+
+    units, _, counts = split_general("d", "قالت «الحكومات» إن الأمر مهم\n")
+    assert [(u.kind, u.unit_id, u.text) for u in units] == [("paragraph", "d/p1", "قالت «الحكومات» إن الأمر مهم")]
+    assert counts["headings_as_paragraphs"] == 1
+    units, _, counts = split_general(
+        "d", "الأهداف\n\nتسعى الحكومة إلى حماية البيانات الشخصية للمواطنين في جميع القطاعات.\n"
+    )
+    assert [u.kind for u in units] == ["heading", "paragraph"] and "headings_as_paragraphs" not in counts

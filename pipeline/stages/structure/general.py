@@ -36,6 +36,7 @@ from pipeline.text.arabic import ORDINALS
 
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
+HEADINGS_AS_TEXT_WORDS = 5  # a document of title-like lines only, this many words in all: they are its text
 # A heading the markup marks («# title», a setext underline) is still a short line: marked headings of the
 # policy documents are at most 109 characters long (the question headings of dff_ai_case_studies); longer
 # «#» lines are prose a converter marked (saudi_vision2030.md: 155-166 characters, cut mid-sentence) and a
@@ -407,4 +408,14 @@ def split_general(
                     last_paragraph = None
                     continue
                 paragraph(part)
+    words = sum(len(LETTER_WORD.findall(unit.text)) for unit in build.units)
+    if build.units and all(unit.kind == "heading" for unit in build.units) and words >= HEADINGS_AS_TEXT_WORDS:
+        # Short lines alone (a one-line statement, slogans, a damaged line in visual order): nothing
+        # they could be the titles of, so they are the text; as headings no theme or position would
+        # be drawn from the document at all.  (A bare title page, «الرؤية العربية», stays a heading.)
+        counts["headings_as_paragraphs"] = len(build.units)
+        text_of = _Builder(doc_id)
+        for unit in build.units:
+            text_of.add("paragraph", unit.raw.split("\n"))
+        return text_of.units, text_of.tables, counts
     return build.units, build.tables, counts
