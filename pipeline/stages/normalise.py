@@ -96,7 +96,10 @@ _TATWEEL_RUN_RE = re.compile(f"{TATWEEL}{TATWEEL}*")  # not "+": a literal first
 # Matched from each tatweel run (found by a fast scan for the literal): the prefix before it, the
 # number or Latin word after it.
 _PREFIX_BEFORE_RE = re.compile("(?:^|[^\u0621-\u064a])(?:وال|بال|فال|كال|لل|ال|و|ب|ل|ف|ك)$")
-_NUMBER_OR_LATIN_AFTER_RE = re.compile("\\s*[0-9A-Za-z\u0660-\u0669]")
+_NUMBER_OR_LATIN_AFTER_RE = re.compile("\\s*[0-9A-Za-z\u0660-\u0669\"“«']")  # or a quotation: «بـ"ذا فويس"»
+# «1436هـ», «٢٠ هـ»: the Hijri year's abbreviation after a number keeps its tatweel (not before a letter)
+_HIJRI_BEFORE_RE = re.compile("[0-9\u0660-\u0669] ?\u0647$")
+_LETTER_AFTER_RE = re.compile("[\u0621-\u064a]")
 _FARSI_YEH_INSIDE_RE = re.compile(f"{FARSI_YEH}(?=[\u0621-\u064a\u064b-\u065f{FARSI_YEH}])")
 _FARSI_YEH_FINAL_RE = re.compile(f"([\u0621-\u064a]+){FARSI_YEH}(?![\u0621-\u064a])")
 
@@ -109,8 +112,11 @@ def keep_orthography(text: str) -> str:
 
 
 def orthographic(text: str, run: re.Match) -> bool:
-    """Whether the tatweel ``run`` of ``text`` is orthography («الـ 193»), not justification."""
+    """Whether the tatweel ``run`` of ``text`` is orthography («الـ 193», «لـ "فيسبوك"», «1436هـ»), not
+    justification."""
     start, end = run.span()
+    if _HIJRI_BEFORE_RE.search(text[max(0, start - 3) : start]) and not _LETTER_AFTER_RE.match(text, end):
+        return True
     return (
         _NUMBER_OR_LATIN_AFTER_RE.match(text, end) is not None
         and _PREFIX_BEFORE_RE.search(text[max(0, start - 4) : start]) is not None

@@ -127,6 +127,9 @@ def test_display_keeps_separators_and_orthographic_tatweel_normalise_folds_them(
     assert normaliser.normalise("٣٫٥") == "3,5"  # model text keeps arclean's ASCII image
     text = "الـ 193 دولة لـ COVID والـ SDGs تنفيـــذ ثانيـا"
     assert normaliser.display(text) == "الـ 193 دولة لـ COVID والـ SDGs تنفيذ ثانيا"
+    # the Hijri year's «هـ» and a prefix before a quotation keep theirs too (a new user saw «1436ه»)
+    text = 'في 1436هـ و٢٠ هـ قال لـ "فيسبوك" بـ«المنصة» إن الهـدف'
+    assert normaliser.display(text) == 'في 1436هـ و٢٠ هـ قال لـ "فيسبوك" بـ«المنصة» إن الهدف'
     assert "\u0640" not in normaliser.normalise(text)
 
 
