@@ -3,7 +3,7 @@
 Errors print one line (``error: <what and where>``) and exit non-zero; ``--debug`` shows the
 traceback instead.  Exit codes: 0 done; 1 an input or run error (a :class:`PipelineError`), or the
 machine refused (an OSError: disk full, no permission; a MemoryError); 2 a config error (and
-argparse's usage errors); 70 an unexpected error, a bug; 130 interrupted.  Logs and progress go to
+argparse's usage errors); 70 an unexpected error, a bug; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  Logs and progress go to
 stderr, results to files (or stdout for ``repair``).
 """
 
@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.errors import PipelineError, shown
+from pipeline.errors import PipelineError, Terminated, shown
 
 EXIT_ENVIRONMENT = 1  # an OSError or MemoryError: disk full, no permission, out of memory
 EXIT_INTERNAL = 70  # an unexpected error (a bug: please report it with the --debug traceback); sysexits EX_SOFTWARE
@@ -193,12 +193,26 @@ COMMANDS = {
 }
 
 
+def _terminate_like_interrupt() -> None:
+    """SIGTERM (systemd's stop, a scheduler's timeout) unwinds the run as Ctrl-C does: no partial
+    folder or lock left behind, the run in the history as interrupted, exit 143 with one line."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from pipeline import logs
 
     logs.configure(quiet=args.quiet)
+    _terminate_like_interrupt()
     try:
         return COMMANDS[args.command](args)
     except PipelineError as exc:
@@ -207,9 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(exc).splitlines() or [""]:  # a config lists every mistake, one line each
             print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        print("terminated (SIGTERM)" if terminated else "interrupted", file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # anything else is still one line; --debug shows where

@@ -48,3 +48,7 @@ def unknown_key(key: Any, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.75)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {hint}expected one of: {', '.join(names) or 'none'}"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop or timeout): unwinds like Ctrl-C, so the run cleans up the same way."""

@@ -174,3 +174,23 @@ def test_progress_bar_on_a_terminal_and_quiet_silences_it(tmp_path: Path) -> Non
     shown = run_with_terminal_stderr("run", "--config", str(path))
     assert "documents" in shown and "1/1" in shown  # tqdm's bar: «documents: 100%|...| 1/1»
     assert run_with_terminal_stderr("run", "--config", str(path), "--quiet") == ""
+
+
+def test_sigterm_is_one_line_and_exit_143(monkeypatch, capsys) -> None:
+    """systemd's stop and a scheduler's timeout send SIGTERM: it unwinds like Ctrl-C (no traceback)."""
+    import os
+    import signal
+
+    from pipeline import cli as cli_module
+
+    def stopped(args) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return 0
+
+    monkeypatch.setitem(cli_module.COMMANDS, "history", stopped)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        assert cli_module.main(["history", "--config", "configs/default.yaml"]) == 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert capsys.readouterr().err == "terminated (SIGTERM)\n"

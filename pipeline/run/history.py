@@ -39,6 +39,7 @@ from pipeline.outputs import number
 DB_DIR = "history"
 DB_NAME = "history.sqlite"
 TREND_COLUMNS = ["run_id", "started", "kind", "key", "value"]
+STOPPED = ("failed", "interrupted")  # runs that published nothing: recorded with their reason
 SHOWN_RUNS = 8  # run columns in the drift tables of describe()
 
 SCHEMA = """
@@ -240,8 +241,8 @@ def _record(output_dir: str | Path, run: dict[str, Any], results: str | Path) ->
                 run.get("config"),
                 run.get("config_hash"),
                 json.dumps(run.get("versions", {}), sort_keys=True),
-                len(documents) if run.get("status") != "failed" else None,
-                len(failed) if run.get("status") != "failed" else None,
+                len(documents) if run.get("status") not in STOPPED else None,
+                len(failed) if run.get("status") not in STOPPED else None,
                 run.get("units"),
                 changes.get("new"),
                 changes.get("changed"),
@@ -359,8 +360,8 @@ def describe(output_dir: str | Path) -> str:
     lines = [f"runs recorded in {db_path(output_dir)}: {len(table)}"]
     shown = table.tail(SHOWN_RUNS * 2)
     for i, row in shown.iterrows():
-        if row["status"] == "failed":
-            what = f"failed: {row['error']}"
+        if row["status"] in STOPPED:
+            what = f"{row['status']}: {row['error']}"
         else:
             delta = ", ".join(
                 f"{name} {int(row[name])}"

@@ -28,7 +28,7 @@ from typing import Any
 
 from pipeline import outputs
 from pipeline.config import Config
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, Terminated
 from pipeline.logs import LOGGER, progress, quieted
 from pipeline.names import path_text
 from pipeline.records import Corpus
@@ -206,8 +206,10 @@ def run(
                     spool=spooled,
                     refit=refit,
                 )
-        except PipelineError as exc:
-            record = history_record(config, run_id, kind, started, changes, "failed", error=str(exc))
+        except (PipelineError, KeyboardInterrupt) as exc:  # a scheduled run stopped midway is in the history too
+            status = "failed" if isinstance(exc, PipelineError) else "interrupted"
+            error = str(exc) or ("terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted (SIGINT)")
+            record = history_record(config, run_id, kind, started, changes, status, error=error)
             with contextlib.suppress(Exception):  # the history must never hide the error that stopped the run
                 _history().record(config.output, record | {"versions": plan.versions})
             raise

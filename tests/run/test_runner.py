@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from pipeline import config
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, Terminated
 from pipeline.registry import register
-from pipeline.run import runner
+from pipeline.run import history, runner
 from pipeline.run.documents import DocumentProcessor
 from pipeline.stages.base import CorpusStage
 from tests.conftest import SEED, default_config_data
@@ -27,6 +27,16 @@ class ExplodingStage(CorpusStage):
     def apply(self, corpus) -> dict[str, int]:
         (corpus.output / "themes.csv").write_text("partial", encoding="utf-8")
         raise PipelineError("boom")
+
+
+@register("themes", "test_terminated")
+@dataclass
+class TerminatedStage(CorpusStage):
+    """A corpus stage stopped by SIGTERM midway (as the CLI turns it into :class:`Terminated`)."""
+
+    def apply(self, corpus) -> dict[str, int]:
+        (corpus.output / "themes.csv").write_text("partial", encoding="utf-8")
+        raise Terminated()
 
 
 def make_config(tmp_path: Path, corpus: Path, **stages) -> config.Config:
@@ -106,6 +116,20 @@ def test_a_failing_stage_leaves_previous_results_whole(tmp_path: Path, corpus: P
         runner.run(bad, quiet=True)
     assert result_files(good.output) == before
     assert [p.name for p in good.output.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_a_run_stopped_by_sigterm_publishes_nothing_and_is_in_the_history(tmp_path: Path, corpus: Path) -> None:
+    good = make_config(tmp_path, corpus)
+    runner.run(good, quiet=True)
+    before = result_files(good.output)
+    stopped = make_config(tmp_path, corpus, themes={"impl": "test_terminated"})
+    with pytest.raises(Terminated):
+        runner.run(stopped, quiet=True)
+    assert result_files(good.output) == before
+    assert not [p for p in good.output.rglob("*") if "partial" in p.name or "staging" in p.name]
+    table = history.runs(good.output)
+    assert list(table["status"]) == ["ok", "interrupted"]
+    assert "interrupted: terminated (SIGTERM)" in history.describe(good.output)
 
 
 def test_a_full_run_imports_neither_camel_data_nor_torch(tmp_path: Path) -> None:
