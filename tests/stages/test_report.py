@@ -169,6 +169,16 @@ def test_the_theme_table_counts_the_paragraphs_with_no_theme(tmp_path):
     )
 
 
+def test_arabic_counts_take_the_form_the_number_asks_for():
+    from pipeline.stages.report.sections import count_ar
+
+    forms = ("وثيقة", "وثائق")
+    assert [count_ar(n, *forms) for n in (1, 4, 10, 12, 100, 103)] == [
+        "1 وثيقة", "4 وثائق", "10 وثائق", "12 وثيقة", "100 وثيقة", "103 وثائق",
+    ]  # fmt: skip
+    assert count_ar(12, "تشغيل", "تشغيلات", "تشغيلاً") == "12 تشغيلاً"
+
+
 def test_report_is_self_contained(report_run):
     html = (report_run.output / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html), "a resource or link leaves the page"
@@ -554,7 +564,7 @@ def test_candidate_lists_at_most_100_units(tmp_path):
     _write_jsonl(folder / "candidate_themes.jsonl", [{"id": "candidate_1", "top_terms": ["تجار"], "units": units}])
     report.write_report(folder, taxonomy=TAXONOMY, plots=False)
     candidates = section((folder / "report.html").read_text(encoding="utf-8"), "candidates")
-    assert "— 250 فقرات" in candidates  # the size counts them all
+    assert "— 250 فقرة" in candidates  # the size counts them all
     assert "p100, … (+150)" in candidates and "p101" not in candidates
 
 

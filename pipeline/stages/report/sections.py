@@ -51,6 +51,14 @@ UNIT_KINDS_AR = {
 }
 
 
+def count_ar(n: int, singular: str, plural: str, accusative: str | None = None) -> str:
+    """«n noun» with the noun in the form Arabic counting asks for: the plural after 3-10 («4 وثائق»),
+    the accusative singular after 11-99 («12 تشغيلاً»), the singular otherwise («1 وثيقة», «100 فقرة»)."""
+    rest = int(n) % 100
+    word = plural if 3 <= rest <= 10 else (accusative or singular) if 11 <= rest <= 99 else singular
+    return f"{n} {word}"
+
+
 def fmt(value: Any, digits: int = 2) -> str:
     n = number(value)
     if n is None:

@@ -57,6 +57,7 @@ from pipeline.stages.report.inputs import (
     result_rows,
 )
 from pipeline.stages.report.sections import (
+    count_ar,
     section_candidates,
     section_corpus,
     section_paragraphs,
@@ -241,6 +242,7 @@ def render(context: dict[str, Any]) -> str:
     )
     env.filters["basename"] = lambda value: str(value).replace("\\", "/").rsplit("/", 1)[-1]
     env.filters["thousands"] = lambda value: f"{value:,}"  # 212345 -> 212,345
+    env.filters["count_ar"] = count_ar  # {{ n | count_ar("وثيقة", "وثائق") }} -> «4 وثائق»
     return env.get_template(TEMPLATE).render(**context)
 
 
