@@ -179,6 +179,21 @@ def test_arabic_counts_take_the_form_the_number_asks_for():
     assert count_ar(12, "تشغيل", "تشغيلات", "تشغيلاً") == "12 تشغيلاً"
 
 
+def test_position_notes_read_in_arabic_too(report_run):
+    import csv
+    import io
+
+    from pipeline.stages.report.stakeholder_section import note_ar
+
+    rows = list(csv.DictReader(io.StringIO((report_run.output / "positions.csv").read_text("utf-8"))))
+    notes = [r["note"] for r in rows if r["note"]]
+    assert notes and all(note_ar(n) for n in notes), [n for n in notes if not note_ar(n)]
+    html = (report_run.output / "report.html").read_text(encoding="utf-8")
+    assert "نموذج هرمي: متوسط" in html and "hierarchical model: mean of" in html  # the English stays beside
+    assert note_ar("no interval: 2 statements with evidence, fewer than 5") == "لا فترة: 2 من الأقوال بأدلة، أقل من 5"
+    assert note_ar("a note of a stage of your own") == ""
+
+
 def test_report_is_self_contained(report_run):
     html = (report_run.output / "report.html").read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html), "a resource or link leaves the page"

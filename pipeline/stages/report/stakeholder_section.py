@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,6 +10,43 @@ from pipeline.outputs import number
 from pipeline.stages.report.sections import first_fits, fmt, percent
 
 # Salience cells resting on fewer statements than this are greyed: a share of 1-2 statements says little.
+# The positions' notes (stakeholders/aggregation.py, stage.py) in Arabic for the report; the English
+# note stays beside it and in positions.csv.  A note no pattern reads is shown in English only.
+NOTES_AR = (
+    (re.compile(r"^no statements$"), "لا أقوال"),
+    (
+        re.compile(r"^no statement has evidence on this axis(?: \((\d+) lean inside the neutral band.*\))?$"),
+        lambda m: (
+            "لا قول يحمل دليلاً على هذا المحور"
+            + (f" ({m.group(1)} يميل داخل النطاق المحايد بالتضمين وحده: لا يُحسب)" if m.group(1) else "")
+        ),
+    ),
+    (
+        re.compile(r"^hierarchical model: mean of (\d+) scored statements ([+-][\d.]+), weight ([\d.]+) on it.*$"),
+        lambda m: (
+            f"نموذج هرمي: متوسط {m.group(1)} من الأقوال المقيَّمة {m.group(2)} بوزن {m.group(3)}، "
+            "والباقي لمتوسط المدونة؛ فترة بإعادة المعاينة (bootstrap)"
+        ),
+    ),
+    (
+        re.compile(r"^no interval: (\d+) statements with evidence, fewer than (\d+)$"),
+        lambda m: f"لا فترة: {m.group(1)} من الأقوال بأدلة، أقل من {m.group(2)}",
+    ),
+    (
+        re.compile(r"^this axis finds no evidence in this corpus"),
+        "لا يجد هذا المحور دليلاً في هذه المدونة: لا يحوي أي قول أحد مصطلحاته؛ المحور لنقاش آخر، فعرّف محوراً لهذه المدونة",
+    ),
+)
+
+
+def note_ar(note: str) -> str:
+    """The Arabic of a position's note (:data:`NOTES_AR`), or "" when no pattern reads it."""
+    for pattern, arabic in NOTES_AR:
+        if found := pattern.search(note):
+            return arabic(found) if callable(arabic) else arabic
+    return ""
+
+
 SALIENCE_MIN_STATEMENTS = 3
 
 
@@ -129,6 +167,7 @@ def _position_rows(
                 "n": fmt(r.get("n_statements")),
                 "n_scored": fmt(r.get("n_scored")),
                 "note": r.get("note") or "",
+                "note_ar": note_ar(r.get("note") or ""),
             }
         )
     return rows, methods
