@@ -147,9 +147,13 @@ def cmd_repair(args: argparse.Namespace) -> int:
         )
     else:
         repaired = repair_lines((line.rstrip("\n") for line in sys.stdin), **options)
+    from pipeline.stages.normalise import farsi_yeh_as_arabic
+
     out = sys.stdout
     for line in repaired:
-        out.write(line)
+        # the letters a run's units show: the normalise stage reads a Persian-keyboard yeh as Arabic,
+        # and a byte-order mark inside a file (files concatenated) is no text (spacing is kept here)
+        out.write(farsi_yeh_as_arabic(line).replace("\ufeff", ""))
         out.write("\n")
     out.flush()
     return 0

@@ -127,6 +127,15 @@ def test_repair_reads_docx_html_and_markdown_as_ingest_does(tmp_path: Path) -> N
         assert result.returncode == 0 and result.stdout == f"{start}كانت الآليات القائمة كافية لتعزيز التعاون\n", name
 
 
+def test_repair_shows_the_letters_a_runs_units_hold(tmp_path: Path) -> None:
+    # a Persian-keyboard yeh is read as Arabic by the normalise stage, a BOM inside a file is no text:
+    # the command showed «تعزیز» and the BOM where units.jsonl has neither (new-user trial)
+    path = tmp_path / "y.txt"
+    path.write_bytes("تعزیز التعاون   بين الدول\n\ufeffثانيا\n".encode())
+    result = cli("repair", str(path))
+    assert result.returncode == 0 and result.stdout == "تعزيز التعاون   بين الدول\nثانيا\n"  # spacing kept
+
+
 def test_repair_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = cli("repair", str(tmp_path / "nope.txt"))
     assert result.returncode == 1
