@@ -141,7 +141,7 @@ class Memo:
         document, stage = self.documents[d], self.stages.get(slot)
         if not document or not stage:
             return None
-        return hashlib.sha256(f"{document}:{stage}".encode()).hexdigest()
+        return memo_key(document, stage)
 
     def load(self, d: int, slot: str, key: str) -> Any:
         found, value = self.cache.load_memo(self.documents[d], slot, key)
@@ -149,6 +149,12 @@ class Memo:
 
     def store(self, d: int, slot: str, key: str, value: Any) -> None:
         self.cache.store_memo(self.documents[d], slot, key, value)
+
+
+def memo_key(document: str, stage: str) -> str:
+    """The key of a corpus stage's per-document value: the document's final state
+    (``DocumentResult.stored``) and the stage's key (its options, files and code, or its ``memo_key``)."""
+    return hashlib.sha256(f"{document}:{stage}".encode()).hexdigest()
 
 
 def per_document(

@@ -28,7 +28,8 @@ from pipeline.errors import InputError
 from pipeline.names import os_path, path_text, quoted
 from pipeline.records import Document, DocumentState, Table, Unit
 from pipeline.run.budget import Budget, BudgetExceeded, guard
-from pipeline.run.cache import DocumentCache, Snapshot, file_key
+from pipeline.run.cache import DocumentCache, Snapshot, file_key, stage_key
+from pipeline.run.corpora import memo_key
 from pipeline.run.plain import ShapeError, from_plain, to_plain
 from pipeline.stages.base import CorpusStage, DocumentStage
 
@@ -97,6 +98,14 @@ def document_slots(stages: dict[str, StageSpec]) -> list[str]:
 def corpus_slots(stages: dict[str, StageSpec]) -> list[str]:
     """The configured corpus-level stages, in pipeline order."""
     return [slot for slot, spec in stages.items() if issubclass(spec.cls, CorpusStage)]
+
+
+def memo_stages(stages: dict[str, StageSpec]) -> dict[str, str]:
+    """Corpus stage slot -> the key its per-document values are cached under (with the document's
+    state: :func:`pipeline.run.corpora.memo_key`), for every corpus stage.  A stage may key its
+    per-document part on less than all it depends on (``memo_key``: the themes' sentence vectors do
+    not depend on the taxonomy)."""
+    return {slot: getattr(stages[slot].cls, "memo_key", stage_key)(stages[slot]) for slot in corpus_slots(stages)}
 
 
 class DocumentProcessor:
@@ -438,6 +447,45 @@ def process_chunk(
     return [_with_problems(processor, lighten(processor(Path(path), sha))) for path, sha in items]
 
 
+def process_tag_chunk(
+    stages: dict[str, StageSpec],
+    cache_root: str,
+    keys: dict[str, str],
+    budget: Budget | None,
+    memos: dict[str, str],
+    items: list[tuple[str, str | None]],
+) -> list[tuple[DocumentResult, list[str]]]:
+    """Executor task: as :func:`process_chunk`, then each per-document corpus stage's part (its
+    ``tag_document``, ``memos``: slot -> key, see :func:`memo_stages`) on the document's units while
+    they are in memory, stored in the cache where the stage will look for it; each result comes with
+    the slots tagged.  One pass over the documents on the workers: no second map that reads every
+    document back from the cache and waits for the slowest chunk once per stage."""
+    processor = worker_processor(stages, cache_root, keys, budget)
+    out = []
+    for path, sha in items:
+        result = processor(Path(path), sha)
+        tagged = []
+        if result.error is None and result.stored:
+            for slot, stage in memos.items():
+                key = memo_key(result.stored, stage)
+                value = _worker_stage(stages[slot]).tag_document(result.units, processor.normalize)
+                if processor.store_memo(result.stored, slot, key, value):
+                    tagged.append(slot)
+        out.append((_with_problems(processor, lighten(result)), tagged))
+    return out
+
+
+def _worker_stage(spec: StageSpec) -> Any:
+    """The built corpus stage of ``spec`` in this worker (built once: its lexicons, its encoder)."""
+    ident = spec.fingerprint()
+    stage = _WORKER_STAGES.get(ident)
+    if stage is None:
+        if len(_WORKER_STAGES) > 8:  # another config: drop the old ones
+            _WORKER_STAGES.clear()
+        stage = _WORKER_STAGES[ident] = spec.build()
+    return stage
+
+
 def process_render_chunk(
     stages: dict[str, StageSpec],
     cache_root: str | None,
@@ -466,11 +514,7 @@ def tag_chunk(
     """Executor task: a corpus stage's per-document part (its ``tag_document``) for cached documents
     ((``DocumentResult.stored``, memo key) pairs), stored in the cache where the stage will look for it."""
     processor = worker_processor(stages, cache_root, keys)
-    ident = stages[slot].fingerprint()
-    if ident not in _WORKER_STAGES:
-        _WORKER_STAGES.clear()
-        _WORKER_STAGES[ident] = stages[slot].build()
-    stage = _WORKER_STAGES[ident]
+    stage = _worker_stage(stages[slot])
     done = []
     for stored, key in items:
         found = processor.stored(stored)

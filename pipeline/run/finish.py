@@ -20,13 +20,14 @@ from pipeline.logs import LOGGER
 from pipeline.names import os_path, quoted
 from pipeline.outputs import path as result_path
 from pipeline.records import Corpus, Table
-from pipeline.run.cache import file_key, stage_key
+from pipeline.run.cache import file_key
 from pipeline.run.commit import commit, crash_point, staging_folder, user_path
 from pipeline.run.corpora import Memo, UnitStream
 from pipeline.run.documents import (
     DocumentProcessor,
     DocumentResult,
     corpus_slots,
+    memo_stages,
     picklable,
     render,
     render_chunk,
@@ -52,11 +53,13 @@ def finish(
     current: Session | None = None,
     spool: Spool | None = None,
     refit: bool = False,
+    tagged: set[tuple[str, str]] | None = None,
 ) -> RunSummary:
     """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
 
     ``spool``: units.jsonl already written while documents were processed, used if its order is right.
     ``refit``: fit the corpus-level models even when the saved ones could be reused (:class:`Models`).
+    ``tagged``: (``DocumentResult.stored``, slot) pairs whose corpus-stage part is in the cache already.
     """
     plan = plan or make_plan(config)
     changes = changes or compare({}, plan.hashes)
@@ -67,7 +70,7 @@ def finish(
         counts["cache"] = processor.cache.problems
     changes.count_work(results)
     outputs = CorpusOutputs(config, processor, good)
-    outputs.open_stream(plan, current)
+    outputs.open_stream(plan, current, tagged or set())
     outputs.plan_models(plan, refit)
     outputs.fit_corpus(seconds)
     with staging_folder(config.output, run_id) as staging:
@@ -169,24 +172,22 @@ class CorpusOutputs:
         self.warnings: list[str] = []  # the corpus stages' (Corpus.warnings), for run.json and the summary
         self.models: Models | None = None  # the corpus-level models: reused or refitted (plan_models)
 
-    def open_stream(self, plan: Plan, current: Session | None) -> None:
+    def open_stream(self, plan: Plan, current: Session | None, tagged: set[tuple[str, str]]) -> None:
         """The corpus stages' unit stream (keeping the unit fields they declare); their per-document
-        parts run on the workers first, then the workers are released."""
+        parts not done yet (``tagged``: done with the documents' own stages) run on the workers
+        first, then the workers are released."""
         specs = [self.config.stages[slot] for slot in self.corpus_slots]
         if specs and self.processor.cache is not None:  # per-document work inside corpus stages is cached too
-            # a stage may key its per-document part on less than all it depends on (memo_key: the themes'
-            # sentence vectors do not depend on the taxonomy)
-            keys = {spec.slot: getattr(spec.cls, "memo_key", stage_key)(spec) for spec in specs}
-            self.memo = Memo(self.processor, [r.stored for r in self.good], keys)
+            self.memo = Memo(self.processor, [r.stored for r in self.good], memo_stages(self.config.stages))
         fields = tuple(sorted({name for spec in specs for name in spec.cls.writes}))
         loaders = [self.processor.unit_loader(r) for r in self.good]
         self.stream = UnitStream(loaders, self.n_units, memo=self.memo, fields=fields)
         if specs and current is not None:
             if self.memo is not None and self.config.executor.kind != "local":
-                self._tag_on_workers(plan, current)
+                self._tag_on_workers(plan, current, tagged)
             current.close()  # corpus stages run here, in this process: free the workers' memory
 
-    def _tag_on_workers(self, plan: Plan, current: Session) -> None:
+    def _tag_on_workers(self, plan: Plan, current: Session, tagged: set[tuple[str, str]]) -> None:
         for slot in self.corpus_slots:
             if not self.config.stages[slot].cls.per_document:
                 continue
@@ -194,7 +195,9 @@ class CorpusOutputs:
             items = [
                 (r.stored, key)
                 for d, r in enumerate(self.good)
-                if (key := memo.key(d, slot)) is not None and not self.processor.has_memo(r.stored, slot, key)
+                if (r.stored, slot) not in tagged
+                and (key := memo.key(d, slot)) is not None
+                and not self.processor.has_memo(r.stored, slot, key)
             ]
             if items:
                 LOGGER.info(f"stage {slot}: per-document part of {len(items)} documents on the workers")

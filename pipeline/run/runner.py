@@ -51,8 +51,10 @@ from pipeline.run.documents import (
     DocumentProcessor,
     DocumentResult,
     lighten,
+    memo_stages,
     process_chunk,
     process_render_chunk,
+    process_tag_chunk,
 )
 from pipeline.run.executor import Session, session
 from pipeline.run.finish import finish
@@ -93,7 +95,7 @@ def process_documents(
 ) -> tuple[list[DocumentResult], DocumentProcessor]:
     """Per-document results for ``files`` (in ``files`` order, with their units): cached ones loaded, the rest computed."""
     with quieted(quiet), pinned(config.executor.threads), session(config.executor) as current:
-        results, processor, _ = _process(config, files, plan or make_plan(config), current)
+        results, processor, _, _ = _process(config, files, plan or make_plan(config), current)
     full = []
     for result in results:
         units, tables = processor.body(result)
@@ -103,12 +105,15 @@ def process_documents(
 
 def _process(
     config: Config, files: list[Path], plan: Plan, current: Session, spool: Path | None = None
-) -> tuple[list[DocumentResult], DocumentProcessor, Spool | None]:
-    """Per-document results without their units (those are in the cache; ``processor.body`` reads them back).
+) -> tuple[list[DocumentResult], DocumentProcessor, Spool | None, set[tuple[str, str]]]:
+    """Per-document results without their units (those are in the cache; ``processor.body`` reads them back),
+    and the (``DocumentResult.stored``, slot) pairs whose corpus-stage part the workers did meanwhile.
 
     With ``spool`` (a file name), when worker processes compute documents and the output lines
     of a document are final once it is processed, units.jsonl is written there meanwhile, in the
-    expected order (see :class:`SpoolWriter`).
+    expected order (see :class:`SpoolWriter`).  With worker processes and a cache, the per-document
+    part of the corpus stages (``tag_document``: actor tags, sentence vectors) runs right after a
+    document's own stages, in the same task (:func:`process_tag_chunk`).
     """
     cache = DocumentCache(config.output / CACHE_DIR)
     budget = Budget(config.executor.document_seconds, config.executor.document_memory_mb)
@@ -132,10 +137,15 @@ def _process(
             order = sorted(range(len(files)), key=lambda i: predicted_order(files[i]))
             writer = SpoolWriter(spool, order, results, processor)
         items = [item for _, item in todo]
+        memos = {s: k for s, k in memo_stages(config.stages).items() if config.stages[s].cls.per_document}
+        tagging = bool(memos) and writer is None and cache.usable and config.executor.kind != "local"
+        tagged: set[tuple[str, str]] = set()
         if config.executor.kind == "local":
             stream = ((i, lighten(processor(Path(p), sha))) for i, (p, sha) in enumerate(items))
         elif writer is not None:
             stream = current.map(process_render_chunk, args, items)
+        elif tagging:
+            stream = current.map(process_tag_chunk, (*args, memos), items)
         else:
             stream = current.map(process_chunk, args, items)
         for done, (position, out) in enumerate(stream, start=1):
@@ -143,6 +153,9 @@ def _process(
             if writer is not None:
                 results[index], rendered = out
                 writer.add(index, rendered)
+            elif tagging:
+                results[index], slots = out
+                tagged.update((results[index].stored, slot) for slot in slots)
             else:
                 results[index] = out
             cache.problems.update(results[index].cache_problems)  # a worker's, counted here
@@ -150,7 +163,7 @@ def _process(
             if bar is not None:
                 bar.update()
     written = writer.close() if writer is not None else None
-    return [r for r in results if r is not None], processor, written
+    return [r for r in results if r is not None], processor, written, tagged
 
 
 # --------------------------------------------------------------------------- the run
@@ -192,7 +205,7 @@ def run(
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
             with pinned(config.executor.threads), session(config.executor) as current:
-                results, processor, spooled = _process(config, plan.files, plan, current, spool)
+                results, processor, spooled, tagged = _process(config, plan.files, plan, current, spool)
                 return finish(
                     config,
                     results,
@@ -205,6 +218,7 @@ def run(
                     current=current,
                     spool=spooled,
                     refit=refit,
+                    tagged=tagged,
                 )
         except (PipelineError, KeyboardInterrupt) as exc:  # a scheduled run stopped midway is in the history too
             status = "failed" if isinstance(exc, PipelineError) else "interrupted"

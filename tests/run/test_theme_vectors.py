@@ -101,6 +101,45 @@ def test_processes_encode_on_the_workers_and_give_the_local_results(tmp_path: Pa
     assert b'"themes": ["' in files["local"]["units.jsonl"] or b'"themes":["' in files["local"]["units.jsonl"]
 
 
+def test_workers_encode_in_the_document_pass_and_tag_only_what_it_left(tmp_path: Path, monkeypatch) -> None:
+    """With worker processes, a document's vectors are made in the task that ran its own stages
+    (one pass over the documents); the second map (``tag_chunk``) runs only for documents whose
+    stages came from the cache without the vectors (here: a first run without the themes stage)."""
+    from pipeline.run.executor import Session
+
+    corpus = make_corpus(tmp_path / "corpus")
+    output = tmp_path / "pool"
+    path = write_config(tmp_path, corpus, output, "processes")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    calls: list[tuple[str, int]] = []
+    real = Session.map
+
+    def recording(self, function, args, items):
+        calls.append((function.__name__, len(items)))
+        return real(self, function, args, items)
+
+    monkeypatch.setattr(Session, "map", recording)
+    runner.run(config.load(path), quiet=True)
+    # 5 documents and an empty file; no tag_chunk: every document was encoded in its own task
+    assert calls == [("process_tag_chunk", 6)]
+    assert theme_counts(output)["documents_encoded"] == 0
+    first = (output / "units.jsonl").read_bytes()
+
+    calls.clear()
+    other = tmp_path / "later"
+    without = {**data, "output": str(other), "stages": {k: v for k, v in data["stages"].items() if k != "themes"}}
+    later = tmp_path / "later.yaml"
+    later.write_text(yaml.safe_dump(without, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(later), quiet=True)  # no corpus stage with a per-document part: the plain task
+    assert calls[0] == ("process_chunk", 6) and "tag_chunk" not in {name for name, _ in calls}
+    calls.clear()
+    later.write_text(yaml.safe_dump({**data, "output": str(other)}, allow_unicode=True), encoding="utf-8")
+    runner.run(config.load(later), quiet=True)  # documents cached without vectors: encoded in the second map
+    assert calls == [("process_tag_chunk", 1), ("tag_chunk", 5)]  # the empty file is tried again; fails again
+    assert theme_counts(other)["documents_encoded"] == 0
+    assert (other / "units.jsonl").read_bytes() == first
+
+
 class DamagedMemo:
     """A per-document cache whose entries are spoilt: one cut short, one not finite, one of the wrong type."""
 
