@@ -124,9 +124,9 @@ def _read_word_list(path: Path) -> list[str]:
 @functools.cache
 def spacy_stopwords() -> frozenset[str]:
     """spaCy's Arabic stop words, in every folding the normaliser may apply."""
-    from spacy.lang.ar.stop_words import STOP_WORDS
+    from pipeline.stages.themes.taxonomy import spacy_arabic_stop_words  # read without importing spaCy
 
-    return frozenset(variant for word in STOP_WORDS for variant in fold_variants(word))
+    return frozenset(variant for word in spacy_arabic_stop_words() for variant in fold_variants(word))
 
 
 # --------------------------------------------------------------------------- stemmers
@@ -150,9 +150,14 @@ def _lexicon() -> dict[str, float]:
     """wordfreq's Arabic frequencies keyed by alef- and maksura-folded form (as the normaliser folds)."""
     import wordfreq
 
+    frequencies = wordfreq.get_frequency_dict("ar")
+    # fold maps characters one for one, so the whole list is folded in one call (600k calls took a
+    # second in every process that stems); a word with a line break would shift the keys: folded alone
+    keys = fold("\n".join(frequencies), alef=True, alef_maksura=True).split("\n")
+    if len(keys) != len(frequencies):
+        keys = [fold(word, alef=True, alef_maksura=True) for word in frequencies]
     folded: dict[str, float] = {}
-    for word, frequency in wordfreq.get_frequency_dict("ar").items():
-        key = fold(word, alef=True, alef_maksura=True)
+    for key, frequency in zip(keys, frequencies.values(), strict=True):
         folded[key] = folded.get(key, 0.0) + frequency
     return folded
 

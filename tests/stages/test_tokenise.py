@@ -185,3 +185,21 @@ def test_transform_is_identity_without_phrases():
     assert FeatureTokeniser().transform(["مجتمع", "مدني"]) == ["مجتمع", "مدني"]
     off = FeatureTokeniser(phrases=False).fit_phrases(data)
     assert off.transform(["مجتمع", "مدني"]) == ["مجتمع", "مدني"] and off.phrase_terms() == []
+
+
+def test_the_tokeniser_reads_spacys_stop_words_without_importing_spacy_and_folds_the_lexicon_in_one_call() -> None:
+    """Both load in every process that stems (each worker): spaCy's list is read as data, the lexicon
+    folded in one call; each must give what the slow way gives."""
+    import wordfreq
+    from spacy.lang.ar.stop_words import STOP_WORDS
+
+    from pipeline.stages import tokenise
+    from pipeline.text.arabic import fold, fold_variants
+
+    assert tokenise.spacy_stopwords() == {v for word in STOP_WORDS for v in fold_variants(word)}
+    slow: dict[str, float] = {}
+    for word, frequency in wordfreq.get_frequency_dict("ar").items():
+        key = fold(word, alef=True, alef_maksura=True)
+        slow[key] = slow.get(key, 0.0) + frequency
+    fast = tokenise._lexicon()
+    assert fast == slow and list(fast) == list(slow)  # the same keys, values and order

@@ -85,11 +85,18 @@ def _is_stop_word(word: str) -> bool:
 
 @functools.cache
 def arabic_stop_words() -> frozenset[str]:
-    """spaCy's Arabic stop words (the tokenise stage's list) under the matching fold.
+    """spaCy's Arabic stop words (the tokenise stage's list) under the matching fold."""
+    return frozenset(light_fold(w) for w in spacy_arabic_stop_words())
+
+
+@functools.cache
+def spacy_arabic_stop_words() -> tuple[str, ...]:
+    """spaCy's Arabic stop words as spaCy lists them.
 
     Read as data from spaCy's ``lang/ar/stop_words.py`` (a word per line in one string): importing
-    spaCy costs seconds, and the taxonomy is checked on every config load.  Should the file's shape
-    change, spaCy is imported instead (a test checks that both give the same words)."""
+    spaCy costs seconds, and the taxonomy is checked on every config load (and the tokeniser loads the
+    list in every worker process).  Should the file's shape change, spaCy is imported instead (a test
+    checks that both give the same words)."""
     spec = importlib.util.find_spec("spacy")
     words: list[str] = []
     if spec is not None and spec.origin is not None:
@@ -100,7 +107,7 @@ def arabic_stop_words() -> frozenset[str]:
         from spacy.lang.ar.stop_words import STOP_WORDS
 
         words = list(STOP_WORDS)
-    return frozenset(light_fold(w) for w in words)
+    return tuple(words)
 
 
 def read_taxonomy(path: Path) -> Taxonomy:
