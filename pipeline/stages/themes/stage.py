@@ -411,6 +411,13 @@ class SemanticThemes(_ThemeStage):
 
         return vectors_key(spec.impl)
 
+    def warm_up(self) -> None:
+        """Load the sentence encoder in this process (the references' vectors need it): the runner calls
+        this while its workers compute the documents (:mod:`pipeline.run.warm`)."""
+        from pipeline.text.encoder import sentence_encoder
+
+        sentence_encoder(None)
+
     def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> list[bytes]:
         """The per-document part: per unit, the float16 vectors of its paragraph and sentences
         (:func:`pipeline.stages.themes.semantic.document_vectors`).  Picklable: the runner runs it on
