@@ -54,12 +54,15 @@ def finish(
     spool: Spool | None = None,
     refit: bool = False,
     tagged: set[tuple[str, str]] | None = None,
+    cpu: tuple[float, float, float] | None = None,
 ) -> RunSummary:
     """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
 
     ``spool``: units.jsonl already written while documents were processed, used if its order is right.
     ``refit``: fit the corpus-level models even when the saved ones could be reused (:class:`Models`).
     ``tagged``: (``DocumentResult.stored``, slot) pairs whose corpus-stage part is in the cache already.
+    ``cpu``: this process's CPU seconds (``time.process_time``) when the run started, when the
+    per-document pass started and when it ended, for run.json's ``client_cpu``.
     """
     plan = plan or make_plan(config)
     changes = changes or compare({}, plan.hashes)
@@ -81,6 +84,8 @@ def finish(
             data["changes"] = changes.to_json()
             if outputs.models is not None:
                 data["models"] = outputs.models.to_json()
+            if cpu is not None:
+                data["client_cpu"] = client_cpu(*cpu)
             return data
 
         if outputs.corpus_slots:
@@ -118,6 +123,18 @@ def finish(
         skipped=tuple(data["skipped"]),
         models=data.get("models"),
     )
+
+
+def client_cpu(start: float, pass_start: float, pass_end: float) -> dict[str, float]:
+    """This process's CPU seconds in the per-document pass (``documents``: with workers, handing out
+    tasks and the warm-up of :mod:`pipeline.run.warm`) and outside it until now (``outside_documents``:
+    planning, the corpus-level stages, writing the results).  With workers, the second is the serial
+    part of the run: what no number of workers shortens (``bench/bench_scale.py`` prints it)."""
+    now = time.process_time()
+    return {
+        "documents": round(pass_end - pass_start, 3),
+        "outside_documents": round(pass_start - start + now - pass_end, 3),
+    }
 
 
 def _partition(config: Config, results: list[DocumentResult]) -> tuple[list[DocumentResult], list[DocumentResult]]:

@@ -194,7 +194,7 @@ def run(
     the corpus-level models on the whole corpus even when the saved ones could be reused
     (:class:`pipeline.run.incremental.Models`: the result is then that of a cold run).
     """
-    started = time.time()
+    started, cpu_start = time.time(), time.process_time()
     run_id = new_run_id(started)
     if lock_timeout is None and LOCK_TIMEOUT_ENV not in os.environ:
         lock_timeout = config.lock_timeout
@@ -213,7 +213,9 @@ def run(
             if skip_if_unchanged and previous and _unchanged(previous, config, plan):
                 return _record_unchanged(config, previous, changes, run_id, kind, started)
             with pinned(config.executor.threads), session(config.executor) as current:
+                cpu_pass = time.process_time()
                 results, processor, spooled, tagged = _process(config, plan.files, plan, current, spool)
+                cpu = (cpu_start, cpu_pass, time.process_time())
                 return finish(
                     config,
                     results,
@@ -227,6 +229,7 @@ def run(
                     spool=spooled,
                     refit=refit,
                     tagged=tagged,
+                    cpu=cpu,
                 )
         except (PipelineError, KeyboardInterrupt) as exc:  # a scheduled run stopped midway is in the history too
             status = "failed" if isinstance(exc, PipelineError) else "interrupted"

@@ -37,3 +37,24 @@ def test_a_failing_warm_up_is_ignored(tmp_path: Path, monkeypatch) -> None:
     warm = WarmUp(DocumentProcessor(cfg.stages), [cfg.stages["themes"]]).start()
     warm.join()
     assert len(calls) == 1 and not warm.thread.is_alive()
+
+
+def test_run_json_splits_the_clients_cpu_at_the_per_document_pass(tmp_path: Path) -> None:
+    """run.json's ``client_cpu``: this process's CPU in the per-document pass and outside it (the
+    serial part with workers, which bench_scale prints); a local run does the documents in the pass."""
+    import json
+    import time
+
+    from pipeline.run import runner
+    from tests.run.test_incremental import make_corpus
+    from tests.run.test_incremental import write_config as per_document_config
+
+    corpus = make_corpus(tmp_path / "corpus")
+    path = per_document_config(tmp_path, corpus, tmp_path / "out")
+    before = time.process_time()
+    runner.run(config.load(path), quiet=True)
+    spent = time.process_time() - before
+    cpu = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["client_cpu"]
+    assert set(cpu) == {"documents", "outside_documents"}
+    assert cpu["documents"] > 0 and cpu["outside_documents"] > 0
+    assert cpu["documents"] + cpu["outside_documents"] <= spent + 0.01
