@@ -30,14 +30,13 @@ from pipeline.run.documents import (
     memo_stages,
     picklable,
     render,
-    render_chunk,
-    tag_chunk,
 )
 from pipeline.run.executor import Session
 from pipeline.run.incremental import REFIT_DRIFT, Changes, Models, compare, models_key, plan_models
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id, run_info
 from pipeline.run.spool import Spool
+from pipeline.run.tasks import render_chunk, tag_chunk
 
 
 def finish(
@@ -58,12 +57,10 @@ def finish(
 ) -> RunSummary:
     """Corpus-level stages and outputs, from per-document results.  Call under :func:`output_lock`.
 
-    ``spool``: units.jsonl already written while documents were processed, used if its order is right.
-    ``refit``: fit the corpus-level models even when the saved ones could be reused (:class:`Models`).
-    ``tagged``: (``DocumentResult.stored``, slot) pairs whose corpus-stage part is in the cache already.
-    ``cpu``: this process's CPU seconds (``time.process_time``) when the run started, when the
-    per-document pass started and when it ended, for run.json's ``client_cpu``.
-    """
+    ``spool``: units.jsonl written while documents were processed (used if in order); ``refit``: fit the
+    corpus-level models even when the saved ones could be reused (:class:`Models`); ``tagged``:
+    (``DocumentResult.stored``, slot) pairs whose corpus-stage part is cached; ``cpu``: this process's
+    ``time.process_time`` at the run's start and the per-document pass's start and end (``client_cpu``)."""
     plan = plan or make_plan(config)
     changes = changes or compare({}, plan.hashes)
     run_id = run_id or new_run_id(started)
@@ -78,8 +75,7 @@ def finish(
     outputs.fit_corpus(seconds)
     with staging_folder(config.output, run_id) as staging:
 
-        def info() -> dict:
-            """run.json as far as known (the report reads it): with what changed and the models' decision."""
+        def info() -> dict:  # run.json as far as known (the report reads it), changes and models included
             data = run_info(config, run_id, started, plan, good, bad, counts, seconds, outputs.warnings)
             data["changes"] = changes.to_json()
             if outputs.models is not None:

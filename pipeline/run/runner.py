@@ -53,9 +53,6 @@ from pipeline.run.documents import (
     corpus_slots,
     lighten,
     memo_stages,
-    process_chunk,
-    process_render_chunk,
-    process_tag_chunk,
 )
 from pipeline.run.executor import Session, session
 from pipeline.run.finish import finish
@@ -63,6 +60,7 @@ from pipeline.run.incremental import Changes, compare, describe_changes
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id
 from pipeline.run.spool import Spool, SpoolWriter, predicted_order, spoolable
+from pipeline.run.tasks import process_chunk, process_render_chunk, process_tag_chunk
 from pipeline.run.threads import pinned
 from pipeline.run.warm import WarmUp
 from pipeline.stages.ingest import find_corpus_files

