@@ -7,7 +7,9 @@ Damage profiles simulated on clean text, each the way a known producer damages A
 ``ligature_pairs`` (:func:`simulate_ligature_damage`)
     a word processor's PDF export whose font has two-letter ligatures with a ToUnicode entry in
     visual order: every pair of a per-document set comes out swapped («في» -> «يف»).  The set is
-    a random subset of the lam/feh ligatures (:data:`LAM_FEH_PAIRS`) per document.
+    a font's (:func:`font_ligature_set`: the lam-alef forms and a random subset of the optional
+    ligatures of :data:`OPTIONAL_LIGATURES`, each where its glyph forms), or a random subset of the
+    lam/feh ligatures (:data:`LAM_FEH_PAIRS`) per document.
 ``line_reversal`` (:func:`simulate_line_reversal`)
     whole lines stored in reversed character order (digit and Latin runs keep theirs).
 
@@ -94,37 +96,149 @@ def random_pairs(seed: int, pool: Sequence[str] = LAM_FEH_PAIRS) -> frozenset[st
     return chosen or frozenset({rng.choice(list(pool))})
 
 
-def simulate_ligature_damage(text: str, pairs: Iterable[str]) -> str:
-    """Every occurrence of a pair of ``pairs`` (logical order) inside a word, swapped.
+# Two-letter ligatures that the Arabic fonts of word processors carry (Times New Roman, Arial,
+# Simplified / Traditional Arabic, Sakkal Majalla), in logical order, with where the ligature glyph
+# forms: ``any`` wherever the two letters join, ``final`` only when the second letter ends the word
+# (the tooth/feh + yeh ligatures are final forms: «المدني», «في»), ``initial`` only when the first
+# letter starts a joined run (Traditional Arabic's «تح», «نج»).  Lam-alef is the one ligature every
+# Arabic font has (OpenType ``rlig``, required): a producer that writes ligature components in visual
+# order does so for it too («اإلصالح»).  The others are optional (``liga`` / ``dlig``); a font's set
+# is the lam-alef forms and a subset of :data:`OPTIONAL_LIGATURES`.
+LAM_ALEF_LIGATURES: tuple[tuple[str, str], ...] = tuple((pair, "any") for pair in ("لا", "لأ", "لإ", "لآ"))
+OPTIONAL_LIGATURES: tuple[tuple[str, str], ...] = (
+    *((pair, "any") for pair in ("لم", "لج", "لح", "لخ")),  # lam + meem / jeem / hah / khah
+    *((pair, "final") for pair in ("لي", "لى", "في", "فى", "قي", "قى")),  # lam, feh, qaf + final yeh
+    *((first + second, "final") for first in "بتثني" for second in "يى"),  # tooth letter + final yeh
+    *((first + "م", "any") for first in "بتثني"),  # tooth letter + meem
+    *((pair, "any") for pair in ("مح", "مج", "مخ")),  # meem + hah / jeem / khah
+    *((first + second, "initial") for first in "بتني" for second in "حجخ"),  # tooth + hah group
+)
+FONT_LIGATURES = LAM_ALEF_LIGATURES + OPTIONAL_LIGATURES
+FONT_SET_SIZES = (0, 2, 4, 8, 16, len(OPTIONAL_LIGATURES))  # optional ligatures per font, per-size table
 
-    Pairs are found left to right without overlap, as a shaper forms ligatures; marks between
-    the two letters would stop a ligature, so only adjacent letters count.
+
+def font_ligature_set(seed: int, size: int, lam_alef: bool = True) -> frozenset[tuple[str, str]]:
+    """A font's ligature set: the lam-alef forms (unless ``lam_alef`` is false) and ``size`` entries
+    of :data:`OPTIONAL_LIGATURES` drawn at random (seeded)."""
+    rng = random.Random(seed)
+    optional = rng.sample(OPTIONAL_LIGATURES, min(size, len(OPTIONAL_LIGATURES)))
+    return frozenset((*LAM_ALEF_LIGATURES, *optional) if lam_alef else optional)
+
+
+def simulate_ligature_damage(text: str, pairs: Iterable[str] | Iterable[tuple[str, str]]) -> str:
+    """Every occurrence of a ligature of ``pairs`` inside a word, its two letters swapped.
+
+    ``pairs`` holds pairs in logical order («في»), which form anywhere two letters join, or
+    (pair, position) entries as in :data:`FONT_LIGATURES`.  Pairs are found left to right without
+    overlap, as a shaper forms ligatures; marks between the two letters would stop a ligature, so
+    only adjacent letters count, but a mark elsewhere does not end the word («منزليَّة»: no final «لي»).
     """
-    pairs = frozenset(pairs)
+    where: dict[str, str] = {}
+    for item in pairs:
+        pair, position = (item, "any") if isinstance(item, str) else item
+        # A pair listed twice forms wherever either entry lets it.
+        where[pair] = "any" if where.get(pair, position) != position else position
 
     def word(match: re.Match) -> str:
         chars = list(match.group())
+        letters = [index for index, ch in enumerate(chars) if ch not in MARKS]  # marks do not end a word
         index = 0
-        while index < len(chars) - 1:
-            if chars[index] + chars[index + 1] in pairs:
-                chars[index], chars[index + 1] = chars[index + 1], chars[index]
+        while index < len(letters) - 1:
+            first, second = letters[index], letters[index + 1]
+            position = where.get(chars[first] + chars[second]) if second == first + 1 else None
+            if position is not None and (
+                position == "any"
+                or (position == "final" and index + 2 == len(letters))
+                or (position == "initial" and (index == 0 or chars[letters[index - 1]] in NON_JOINERS))
+            ):
+                chars[first], chars[second] = chars[second], chars[first]
                 index += 2
             else:
                 index += 1
         return "".join(chars)
 
-    return re.sub("[\u0621-\u064a]+", word, text)
+    return re.sub("[\u0621-\u064a][\u0621-\u065f\u0670]*", word, text)
+
+
+# Left-to-right runs a display keeps in their order: a Latin phrase, or a number.
+_SIMPLE_LTR_RE = re.compile(
+    r"[A-Za-z][A-Za-z0-9]*(?:[ ,.:/'&-]+[A-Za-z0-9]+)*|[0-9\u0660-\u0669]+(?:[/.,:][0-9\u0660-\u0669]+)*"
+)
+_MARK_AFTER_BASE_RE = re.compile("([^\u064b-\u065f\u0670])([\u064b-\u065f\u0670]+)")
 
 
 def simulate_line_reversal(text: str, rate: float = 1.0, seed: int = 0) -> str:
-    """Lines of ``text`` (each with probability ``rate``) in reversed character order."""
-    from pipeline.stages.repair.calibrate import reverse_line  # reverse_line is its own inverse
+    """Lines of ``text`` (each with probability ``rate``) in reversed character order, digit and
+    Latin runs kept in theirs and each mark after its base letter (as a content stream drawn in
+    display order writes them).  Repair's own :func:`calibrate.reverse_line` is not used."""
+    rng = random.Random(seed)
+
+    def reverse(line: str) -> str:
+        line = _MARK_AFTER_BASE_RE.sub(lambda match: match.group(2)[::-1] + match.group(1), line)
+        return _SIMPLE_LTR_RE.sub(lambda match: match.group()[::-1], line[::-1])
+
+    return "\n".join(
+        reverse(line) if _ARABIC_LETTER_RE.search(line) and rng.random() < rate else line for line in text.split("\n")
+    )
+
+
+# Tokens a policy text mixes into its Arabic lines: numbers, Latin names and acronyms (alone or as
+# phrases), brackets around either, references, percentages.
+MIXED_TOKENS = (
+    "2024",
+    "(2008)",
+    "63/202",
+    "3.5%",
+    "[1]",
+    "(WHO)",
+    "COVID-19",
+    "United Nations",
+    "(UNDP)",
+    "«الحكومات»",
+    "(أ)",
+    "18",
+    "SDG 4",
+)
+
+
+def mixed_lines(text: str, seed: int = 0, rate: float = 0.5, short: float = 0.1) -> str:
+    """``text`` with :data:`MIXED_TOKENS` put between words of its lines (each line with
+    probability ``rate``, one to three tokens), and some lines cut to one or two words (``short``):
+    the lines a reversed-line check must get right."""
+    rng = random.Random(seed)
+    out = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words and rng.random() < short:
+            words = words[: rng.randint(1, 2)]
+        elif words and rng.random() < rate:
+            for _ in range(rng.randint(1, 3)):
+                words.insert(rng.randint(0, len(words)), rng.choice(MIXED_TOKENS))
+        out.append(" ".join(words))
+    return "\n".join(out)
+
+
+def visual_order(text: str, rate: float = 0.5, seed: int = 0, presentation: bool = False) -> str:
+    """Lines of ``text`` (each with probability ``rate``) as a right-to-left display shows them from
+    left to right (``python-bidi``'s ``get_display``, the Unicode bidirectional algorithm with
+    mirrored brackets), optionally in presentation forms: how a PDF drawn in visual order extracts.
+    An independent simulator: repair's own :func:`calibrate.reverse_line` is not used."""
+    from bidi.algorithm import get_display
 
     rng = random.Random(seed)
-    return "\n".join(
-        reverse_line(line) if _ARABIC_LETTER_RE.search(line) and rng.random() < rate else line
-        for line in text.split("\n")
-    )
+    out = []
+    for line in text.split("\n"):
+        if _ARABIC_LETTER_RE.search(line) and rng.random() < rate:
+            line = get_display(_shape(line) if presentation else line, base_dir="R")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _shape(line: str) -> str:
+    """``line`` in Arabic presentation forms (isolated/initial/medial/final, lam-alef ligatures)."""
+    import arabic_reshaper
+
+    return arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False}).reshape(line)
 
 
 # -- measures ------------------------------------------------------------------------------
@@ -318,41 +432,134 @@ def score_document(score: Score, clean: str, damaged: str, repaired: str, gold: 
     score.per_document_kaf.append(tuple(kaf))
 
 
+def ligature_error_kinds(
+    clean: str, damaged: str, repaired: str, learnt: frozenset[str], errors: Counter, examples: dict | None = None
+) -> None:
+    """Add the kinds of ``repaired``'s word errors on ligature damage to ``errors`` (one document).
+
+    Words are aligned one to one (ligature damage keeps the spaces).  Kinds: ``false_change`` (an
+    undamaged word changed), ``no_profile`` (a damaged word in a document where no pair was learnt),
+    ``pair_not_learnt`` (a swapped pair of the word is not among the ``learnt`` ones),
+    ``unreachable`` (every pair learnt, but no reading of :func:`calibrate.swap_readings` is the
+    word: overlapping pairs or too many), ``wrong_reading`` (the word was a reading, another won).
+    ``examples`` (kind -> Counter of (gold, damaged, repaired)) collects the words.
+    """
+    from pipeline.stages.repair import calibrate
+
+    gold, before, after = _words(repair_text(clean)), _words(damaged), _words(repaired)
+    if not len(gold) == len(before) == len(after):
+        errors["misaligned_documents"] += 1
+        return
+    for truth, word, guess in zip(gold, before, after, strict=True):
+        if guess == truth:
+            continue
+        if word == truth:
+            kind = "false_change"
+        elif not learnt:
+            kind = "no_profile"
+        else:
+            key_truth, key_word = calibrate.words(truth), calibrate.words(word)
+            swapped = []  # (logical pair, position mark) of each swapped pair of the word
+            if len(key_word) == 1 == len(key_truth) and len(key_word[0]) == len(key_truth[0]):
+                seen, known = key_word[0], key_truth[0]
+                swapped = [
+                    (known[index : index + 2], calibrate.position(seen, index))
+                    for index in range(len(seen) - 1)
+                    if seen[index] != known[index] and seen[index : index + 2] == known[index : index + 2][::-1]
+                ]
+            if any(pair not in learnt and pair + mark not in learnt for pair, mark in swapped):
+                kind = "pair_not_learnt"
+            elif len(key_word) == 1 and key_truth and key_truth[0] not in calibrate.swap_readings(key_word[0], learnt):
+                kind = "unreachable"
+            else:
+                kind = "wrong_reading"
+        errors[kind] += 1
+        if examples is not None:
+            examples.setdefault(kind, Counter())[(truth, word, guess)] += 1
+
+
+def damage_document(clean: str, damage: str, seed: int, ligature_size: int | str | None = None) -> tuple[str, object]:
+    """(``clean`` damaged by ``damage`` with ``seed``, the damage's parameters: the ligature set).
+
+    ``ligature_size``: None draws :func:`random_pairs` of the lam/feh pairs; a number n draws a font
+    set (:func:`font_ligature_set`) of the lam-alef forms and n optional ligatures (-n: without
+    lam-alef); ``"mixed"`` a size of :data:`FONT_SET_SIZES` per document.  ``visual_lines``: half the
+    lines in display order (:func:`visual_order`), odd seeds in presentation forms."""
+    if damage == "seed_glyphs":
+        return simulate_damage(clean, seed=seed), None
+    if damage == "ligature_pairs":
+        if ligature_size is None:
+            pairs = random_pairs(seed)
+        else:
+            if ligature_size == "mixed":  # a font of its own size per document
+                ligature_size = random.Random(-seed - 1).choice(FONT_SET_SIZES)
+            # A negative size: that many optional ligatures and no lam-alef (a stress test).
+            pairs = font_ligature_set(seed, abs(ligature_size), lam_alef=ligature_size >= 0)
+        return simulate_ligature_damage(clean, pairs), pairs
+    if damage == "line_reversal":
+        return simulate_line_reversal(clean, rate=0.5, seed=seed), None
+    if damage == "visual_lines":  # python-bidi's display order, every other document in presentation forms
+        return visual_order(clean, rate=0.5, seed=seed, presentation=seed % 2 == 1), None
+    if damage == "none":
+        return clean, None
+    raise ValueError(f"unknown damage profile {damage!r}")
+
+
 def evaluate(
     documents: Iterable[str],
     damage: str = "seed_glyphs",
     seed: int = 0,
     context_table: GlyphContext | None = None,
+    ligature_size: int | str | None = None,
+    errors: Counter | None = None,
+    examples: dict | None = None,
+    mixed: bool = False,
+    ligature_model: object = None,
     **options: object,
 ) -> Score:
     """Damage each clean document with ``damage``, repair it as a run does, and score it.
 
     ``context_table``: the glyph context table to use instead of the shipped one (which is counted on
     every clean text in ``../shared/data``: an honest measure needs one counted without the documents
-    measured, as ``bench/eval_repair.py --glyphs`` does)."""
+    measured, as ``bench/eval_repair.py --glyphs`` does).  ``ligature_size``: the ligature set drawn
+    per document, see :func:`damage_document`.  ``mixed``: each document first gets numbers, Latin and
+    brackets in its lines and some short lines (:func:`mixed_lines`); the gold is that text.
+    ``ligature_model``: the word-bigram model for ligature readings in context instead of the shipped
+    one (counted on every clean text in ``../shared/data``; see :func:`bigram_model`).  ``errors`` / ``examples``: filled by :func:`ligature_error_kinds`."""
     import time
 
     score = Score()
     start = time.perf_counter()
     for index, clean in enumerate(documents):
-        if damage == "seed_glyphs":
-            damaged = simulate_damage(clean, seed=seed + index)
-        elif damage == "ligature_pairs":
-            damaged = simulate_ligature_damage(clean, random_pairs(seed + index))
-        elif damage == "line_reversal":
-            damaged = simulate_line_reversal(clean, rate=0.5, seed=seed + index)
-        elif damage == "none":
-            damaged = clean
-        else:
-            raise ValueError(f"unknown damage profile {damage!r}")
+        if mixed:
+            clean = mixed_lines(clean, seed=seed + index)
+        damaged, _ = damage_document(clean, damage, seed + index, ligature_size)
         repairer = PdfArtefactRepair(**options)
         if context_table is not None:
             repairer._context_table = context_table
+        if ligature_model is not None:
+            repairer._ligature_model = ligature_model
         repairer.fit(damaged)
         repaired = repairer.repair(damaged)
         score_document(score, clean, damaged, repaired, seed_gold(clean) if damage == "seed_glyphs" else None)
+        if errors is not None:
+            ligature_error_kinds(clean, damaged, repaired, repairer._ligatures, errors, examples)
     score.seconds = time.perf_counter() - start
     return score
+
+
+def bigram_model(texts: Iterable[str], min_count: int = 2):
+    """A word-bigram model (:class:`ngram.BigramModel`, pruned as the shipped one) counted on ``texts``:
+    for measuring on documents the shipped model has seen."""
+    from pipeline.stages.repair import ngram
+
+    unigrams, bigrams = ngram.count(texts)
+    total = sum(unigrams.values())
+    return ngram.BigramModel(
+        {word: count for word, count in unigrams.items() if count >= min_count},
+        {pair: count for pair, count in bigrams.items() if count >= min_count},
+        total,
+    )
 
 
 def chunks(text: str, words: int = 2000) -> list[str]:

@@ -26,9 +26,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.stages.pdf_bidi import _MIRRORED, _brackets_balanced
 from pipeline.stages.repair import glyphs
 
 _ARABIC_LETTERS = "\u0621-\u063a\u0641-\u064a"
@@ -40,10 +42,12 @@ LIGATURE_MIN_TOKENS = 3  # the learnt pairs together must repair at least this m
 LIGATURE_MIN_GAIN = 0.01  # ... and this share of its tokens (wordfreq knows «يف», «عىل»: the known
 # share alone undercounts the repairs);
 LIGATURE_MAX_RATIO = 0.35  # a pair's logical order must be at most this share of its expected rate
+LIGATURE_SECOND_LOOK = True  # in a damaged document, pairs repairing as many words as they change join
+LIGATURE_EXTEND_RATIO = 0.12  # ... and at most this share at a position where no word showed it swapped
 LIGATURE_MIN_STRENGTH = 3.3  # mean zipf of the words the learnt pairs make (damage hits common words) ...
-LIGATURE_MIN_EXPECTED = 3.0  # ... and the learnt pairs must be expected this often in logical order
+LIGATURE_MIN_EXPECTED = 2.0  # ... and the learnt pairs must be expected this often in logical order
 LIGATURE_SAMPLE_CHARS = 100_000  # characters of a document the pair statistics look at (~15,000 words)
-LIGATURE_SIGNS_MIN = 2  # the full measurement runs when the text shows this many signs of swapped pairs ...
+LIGATURE_SIGNS_MIN = 1  # the full measurement runs when the text shows this many signs of swapped pairs ...
 LIGATURE_SIGNS_SHARE = 0.002  # ... and this many per token
 REVERSAL_MIN_GAIN = 0.34  # a line is reversed when that raises its known share by this much ...
 REVERSAL_MIN_TOKENS = 2  # ... and it has at least this many Arabic tokens of three letters or more ...
@@ -67,7 +71,6 @@ def known_share(text: str) -> tuple[int, int]:
 
 # -- line reversal ---------------------------------------------------------------------------
 
-_LTR_RUN_RE = re.compile(r"[0-9A-Za-z\u0660-\u0669]+(?:[/.,:٫٬][0-9A-Za-z\u0660-\u0669]+)*")
 _MARKS_CLASS = "\u064b-\u065f\u0670"
 _MARKS_BEFORE_BASE_RE = re.compile(f"([{_MARKS_CLASS}]+)([^{_MARKS_CLASS}])")
 # A token that starts with a letter only ever written at a word's end (teh marbuta, alef maksura,
@@ -79,15 +82,80 @@ _REVERSED_START_RE = re.compile("[\u0629\u0649\ufe93\ufe94\ufeef\ufef0](?<!\\S.)
 _REVERSED_START_RES = tuple(re.compile(f"{letter}(?<!\\S.)") for letter in "\u0629\u0649\ufe93\ufe94\ufeef\ufef0")
 
 
-def reverse_line(line: str) -> str:
-    """``line`` in reversed character order, with digit/Latin runs and marks kept in their order.
+# Runs a right-to-left display shows left to right, found on the line as extracted (display order):
+# a Latin word with the Latin words and numbers after it up to the next Arabic letter or bracket
+# («United Nations», «SDG 4 3.5%», «COVID-19»: digits after Latin join its run, UAX #9 rule W7; a
+# number before a Latin word is read as one after it, display order cannot tell them apart), or a
+# number («63/202», «3.5»; a space, «-» or «%» separates numbers, W2/W4: «10-20» shows as «20-10»).
+_LTR_TOKEN = "[0-9A-Za-z\u0660-\u0669]+(?:[/.,:٫٬][0-9A-Za-z\u0660-\u0669]+)*"
+_LATIN_TOKEN = "[0-9]*[A-Za-z][0-9A-Za-z]*(?:[/.,:][0-9A-Za-z]+)*"
+_LTR_UNIT_RE = re.compile(f"{_LATIN_TOKEN}(?:(?:[ ]+[-_'&+]*[ ]*|[-_'&+/]+){_LTR_TOKEN})*%?|{_LTR_TOKEN}")
 
-    Presentation forms are kept (fold afterwards): a lam-alef ligature glyph is one character,
-    so reversing before folding keeps «لا» in order.
+
+def reverse_line(line: str, marks: str | None = None) -> str:
+    """``line`` (a right-to-left line as displayed, extracted left to right) in logical order.
+
+    The characters are reversed, except the runs a display shows left to right (Latin text with
+    its digits, numbers: ``_LTR_UNIT_RE``); brackets are mirrored when that, not the text as
+    reversed, pairs each opening bracket with a later closing one (a display draws a bracket at
+    right-to-left level mirrored, and most producers store the glyph they drew).  Marks: a producer
+    that writes a mark after its base letter in display order (a content stream, ``marks="stream"``)
+    leaves it before its letter once reversed, and it is moved back; one that reversed a string
+    (``"reversed"``) leaves it right.  ``None`` decides from the line (:func:`mark_convention`; no
+    evidence: ``"stream"``).  Presentation forms are kept (fold afterwards): a lam-alef ligature
+    glyph is one character, so reversing before folding keeps «لا» in order.
     """
-    reversed_line = line[::-1]
-    reversed_line = _LTR_RUN_RE.sub(lambda match: match.group()[::-1], reversed_line)
-    return _MARKS_BEFORE_BASE_RE.sub(r"\2\1", reversed_line)
+    reversed_line = _reverse_keeping_ltr(line)
+    if any(bracket in reversed_line for bracket in "()[]{}<>«»"):
+        mirrored = _mirror_outside_ltr(reversed_line)
+        if _brackets_balanced(mirrored) and not _brackets_balanced(reversed_line):
+            reversed_line = mirrored
+    if marks is None and _MARKS_RE.search(reversed_line):
+        marks = mark_convention([reversed_line])
+    if marks != "reversed" and _MARKS_RE.search(reversed_line):
+        # The marks of one letter keep their order (shadda before fatha as written).
+        reversed_line = _MARKS_BEFORE_BASE_RE.sub(lambda match: match.group(2) + match.group(1)[::-1], reversed_line)
+    return reversed_line
+
+
+def _reverse_keeping_ltr(line: str) -> str:
+    """``line`` in reversed character order, its left-to-right runs (``_LTR_UNIT_RE``) kept."""
+    pieces, position = [], 0
+    for match in _LTR_UNIT_RE.finditer(line):
+        pieces.append(line[position : match.start()][::-1])
+        pieces.append(match.group())  # kept in its order
+        position = match.end()
+    pieces.append(line[position:][::-1])
+    return "".join(reversed(pieces))
+
+
+def mark_convention(lines: list[str]) -> str | None:
+    """How the producer of reversed ``lines`` wrote marks, from the lines reversed as they stand
+    (:func:`_reverse_keeping_ltr`, or :func:`reverse_line` before its marks step): ``"reversed"``
+    when more marks end a word than start one (a reversed string keeps «حجماً» whole), ``"stream"``
+    when more start one (a mark written after its letter in display order starts the reversed
+    word: «َوقال»), None without such marks."""
+    start = sum(len(_MARKS_AT_WORD_START_RE.findall(line)) for line in lines)
+    end = sum(len(_MARKS_AT_WORD_END_RE.findall(line)) for line in lines)
+    if start == end:
+        return None
+    return "stream" if start > end else "reversed"
+
+
+def _mirror_outside_ltr(text: str) -> str:
+    """``text`` with its brackets mirrored, except inside a left-to-right run."""
+    pieces, position = [], 0
+    for match in _LTR_UNIT_RE.finditer(text):
+        pieces += [text[position : match.start()].translate(_MIRRORED), match.group()]
+        position = match.end()
+    return "".join(pieces) + text[position:].translate(_MIRRORED)
+
+
+# Letters and marks, presentation forms included (a reversed line is folded later).
+_ANY_LETTER = f"{_ARABIC_LETTERS}\ufb50-\ufdff\ufe80-\ufefc"
+_ANY_MARK = f"{_MARKS_CLASS}\ufe70-\ufe7f"
+_MARKS_AT_WORD_START_RE = re.compile(f"(?:^|(?<=[^{_ANY_LETTER}{_ANY_MARK}]))[{_ANY_MARK}]")
+_MARKS_AT_WORD_END_RE = re.compile(f"(?<=[{_ANY_LETTER}])[{_ANY_MARK}]+(?:$|(?=[^{_ANY_LETTER}{_ANY_MARK}]))")
 
 
 # Fast necessary signs (literal-led patterns, scanned at C speed): a word-final-only letter
@@ -97,9 +165,14 @@ def reverse_line(line: str) -> str:
 _REVERSAL_SIGNS = (re.compile("\u0629[\u0621-\u064a\u06cc]"), re.compile("\u0649[\u0621-\u064a\u06cc]"))
 
 
+_MARKS_RE = re.compile(f"[{_MARKS_CLASS}]")
+
+
 def _measured(line: str) -> str:
-    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel."""
-    return glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
+    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel,
+    no marks (a mark would cut «اًريثك» into two tokens)."""
+    line = glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
+    return _MARKS_RE.sub("", line) if _MARKS_RE.search(line) else line
 
 
 def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
@@ -143,7 +216,8 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
     if not (always_check or looks_reversed(line)):
         return False
     tokens = _TOKEN_RE.findall(_measured(line))
-    if sum(len(token) > 2 for token in tokens) < REVERSAL_MIN_TOKENS:
+    # A document known to hold reversed lines has its one-word lines (headings) checked too.
+    if sum(len(token) > 2 for token in tokens) < (1 if always_check else REVERSAL_MIN_TOKENS):
         return False
     before, after = reversal_gain(line)
     return after >= REVERSAL_MIN_SHARE and after - before >= REVERSAL_MIN_GAIN
@@ -152,13 +226,39 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
 # -- ligature pairs --------------------------------------------------------------------------
 
 
+# Where in a word a pair stands (its first letter at ``index``): a ligature glyph is a contextual
+# form, so a font may ligate a pair only at a word's end («في», «المدني») or where a joined run
+# starts (Traditional Arabic's «تح»).  A learnt unit is a pair with one of these marks; a bare pair
+# (two letters) stands for every position.
+INITIAL, MEDIAL, FINAL = "^", "-", "$"
+POSITION_NAMES = {INITIAL: "initial", MEDIAL: "medial", FINAL: "final"}
+
+
+def position(word: str, index: int) -> str:
+    """The position mark of the pair ``word[index : index + 2]``: final when it ends ``word``,
+    else initial when it starts a joined run, else medial."""
+    if index + 2 == len(word):
+        return FINAL
+    if index == 0 or word[index - 1] in glyphs.NON_JOINERS:
+        return INITIAL
+    return MEDIAL
+
+
+@lru_cache(maxsize=1 << 16)
+def _positioned_bigrams(word: str) -> tuple[str, ...]:
+    """Every letter pair of ``word`` with its position mark («في$»); cached (a document's words
+    are counted again in every round of the search)."""
+    return tuple(word[index : index + 2] + position(word, index) for index in range(len(word) - 1))
+
+
 @lru_cache(maxsize=1)
 def _lexicon_bigram_rates() -> dict[str, float]:
-    """Frequency-weighted rate of every letter bigram inside the lexicon's 30,000 commonest words."""
+    """Frequency-weighted rate of every positioned letter bigram («في$») inside the lexicon's 30,000
+    commonest words, per bigram of all positions."""
     counts: Counter = Counter()
     for word, frequency in itertools.islice(glyphs.lexicon().items(), 30_000):
-        for index in range(len(word) - 1):
-            counts[word[index : index + 2]] += frequency
+        for bigram in _positioned_bigrams(word):
+            counts[bigram] += frequency
     total = sum(counts.values())
     return {bigram: value / total for bigram, value in counts.items()}
 
@@ -178,13 +278,21 @@ def repair_word(raw: str, pairs: frozenset[str], vocabulary: Counter | None = No
     reading = best_reading(key, pairs, vocabulary)
     if reading == key:
         return raw
-    # Swap the letters where they stand and leave the marks in place: a mark printed on a
-    # ligature comes after both of its letters («قائالً» is «قائلاً»).
+    return put_letters(raw, reading)
+
+
+def put_letters(raw: str, reading: str) -> str:
+    """``raw`` (letters, marks, tatweel) with its letters replaced by those of ``reading`` (its
+    letter key, same length), the marks and tatweel left in place: a mark printed on a ligature
+    comes after both of its letters («قائالً» is «قائلاً»).  ``raw`` itself when the result would
+    put a tatweel after a letter that does not join: «الـ» (the article before a number) is no
+    swapped «لا»."""
     positions = [index for index, ch in enumerate(raw) if not _KEY_DROP_RE.match(ch)]
     chars = list(raw)
     for index, letter in enumerate(reading):
         chars[positions[index]] = letter
-    return "".join(chars)
+    repaired = "".join(chars)
+    return raw if _TATWEEL_AFTER_NON_JOINER_RE.search(repaired) else repaired
 
 
 def words(text: str) -> list[str]:
@@ -193,17 +301,27 @@ def words(text: str) -> list[str]:
 
 
 _KEY_DROP_RE = re.compile(f"[{_MARKS_CLASS}\u0640]")
+_TATWEEL_AFTER_NON_JOINER_RE = re.compile(f"[{''.join(sorted(glyphs.NON_JOINERS))}][{_MARKS_CLASS}]*\u0640")
 
 
-def swap_readings(word: str, pairs: frozenset[str]) -> list[str]:
+@lru_cache(maxsize=1 << 17)
+def swap_readings(word: str, pairs: frozenset[str]) -> tuple[str, ...]:
     """Every reading of ``word`` with some of its swapped ligature pairs put back in order.
 
-    ``pairs`` holds pairs in logical order («لم»); a damaged word shows them reversed («مل»).
-    Positions do not overlap; at most ``_MAX_SWAPS`` of them are tried.  The first reading is
-    ``word`` itself.
+    ``pairs`` holds pairs in logical order, bare («لم»: any position) or with a position mark
+    («في$»: only where it ends the word, see :func:`position`); a damaged word shows them
+    reversed («مل»).  Positions do not overlap; at most ``_MAX_SWAPS`` of them are tried.  The
+    first reading is ``word`` itself.  Cached: the search asks for the same words many times.
     """
-    reversed_pairs = {pair[::-1] for pair in pairs}
-    positions = [index for index in range(len(word) - 1) if word[index : index + 2] in reversed_pairs]
+    reversed_pairs = _reversed_pairs(pairs)
+    if not any(pair in word for pair in reversed_pairs):  # most words: one look per pair, in C
+        return (word,)
+    positions = [
+        index
+        for index in range(len(word) - 1)
+        if word[index : index + 2] in reversed_pairs
+        and (word[index + 1] + word[index] in pairs or word[index + 1] + word[index] + position(word, index) in pairs)
+    ]
     positions = positions[:_MAX_SWAPS]
     readings = [word]
     for size in range(1, len(positions) + 1):
@@ -214,7 +332,12 @@ def swap_readings(word: str, pairs: frozenset[str]) -> list[str]:
             for index in chosen:
                 chars[index], chars[index + 1] = chars[index + 1], chars[index]
             readings.append("".join(chars))
-    return readings
+    return tuple(readings)
+
+
+@lru_cache(maxsize=64)
+def _reversed_pairs(pairs: frozenset[str]) -> frozenset[str]:
+    return frozenset(unit[1::-1] for unit in pairs)
 
 
 def best_reading(word: str, pairs: frozenset[str], vocabulary: Counter | None = None) -> str:
@@ -223,6 +346,8 @@ def best_reading(word: str, pairs: frozenset[str], vocabulary: Counter | None = 
     The score is the wordfreq zipf, plus a bonus when the document itself spells that reading
     where no swapped pair could have produced it (``vocabulary``).  Ties keep ``word``.
     """
+    if vocabulary is None:
+        return _best_reading(word, pairs)
     readings = swap_readings(word, pairs)
     if len(readings) == 1:
         return word
@@ -231,6 +356,51 @@ def best_reading(word: str, pairs: frozenset[str], vocabulary: Counter | None = 
         score = _reading_score(reading, vocabulary)
         if score > best_score:
             best, best_score = reading, score
+    return best
+
+
+@lru_cache(maxsize=1 << 17)
+def _best_reading(word: str, pairs: frozenset[str]) -> str:
+    """:func:`best_reading` without a document vocabulary, cached."""
+    readings = swap_readings(word, pairs)
+    if len(readings) == 1:
+        return word
+    return max(readings, key=glyphs._lexical_score)  # the first of equals: ties keep ``word``
+
+
+@lru_cache(maxsize=1 << 16)
+def known_readings(word: str, pairs: frozenset[str]) -> tuple[str, ...]:
+    """The readings of ``word`` (:func:`swap_readings`) that are known words, when more than one is:
+    the words whose reading the neighbours decide («عمل» / «علم», «صالح» / «صلاح»); else []."""
+    readings = swap_readings(word, pairs)
+    if len(readings) < 2:
+        return ()
+    found = tuple(reading for reading in readings if known(reading))
+    return found if len(found) > 1 else ()
+
+
+def reading_in_context(readings: list[str], default: str, previous: str, following: str, model) -> str:
+    """The reading of ``readings`` that a word-bigram ``model`` (:class:`ngram.BigramModel`) scores
+    highest between the folded ``previous`` and ``following`` words (``""``: none): the sum of
+    log10 P(reading | previous) and log10 P(following | reading).  ``default`` (the reading the
+    lexicon chose) stands unless some reading's bigram with a neighbour was seen in the model's
+    corpus: two unigram guesses do not overrule wordfreq's."""
+    from pipeline.stages.repair import ngram
+
+    folded = {reading: ngram.fold(reading) for reading in readings}
+    if not any(
+        (previous and f"{previous} {form}" in model.bigrams) or (following and f"{form} {following}" in model.bigrams)
+        for form in folded.values()
+    ):
+        return default
+
+    def score(reading: str) -> float:
+        form = folded[reading]
+        value = model.logp(previous, form) if previous else model.unigram(form)
+        return value + (model.logp(form, following) if following else 0.0)
+
+    scores = {reading: score(reading) for reading in readings}
+    best = max(readings, key=lambda reading: (scores[reading], reading == default))
     return best
 
 
@@ -245,7 +415,7 @@ def _reading_score(word: str, vocabulary: Counter | None) -> float:
 class LigatureEvidence:
     """What :func:`learn_ligature_pairs` measured for one candidate pair (logical order)."""
 
-    pair: str
+    pair: str  # the pair with its position mark («في$», see :func:`position`)
     repaired_tokens: int  # tokens that become known words when the pair is put back in order
     broken_tokens: int  # known tokens that the pair's reading would change into another word
     logical: int  # occurrences of the pair in logical order in the document
@@ -294,7 +464,45 @@ def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
         # Clean text, the common case: too few tokens any swap repairs for the gate below to pass.
         return LigatureCalibration(tokens=len(tokens))
     evidence, eligible = _eligible_pairs(types, rounds)
-    return _pooled_calibration(types, len(tokens), evidence, eligible)
+    found = _pooled_calibration(types, len(tokens), evidence, eligible)
+    if found.pairs and LIGATURE_SECOND_LOOK:
+        # The document is damaged: a pair whose logical order it lacks may join on weaker evidence,
+        # as many words repaired as known words changed («جمموعة» repaired, «جملة» -> «مجلة» changed,
+        # and a font that ligates «مج» leaves no «مج» in the text).
+        found.pairs |= {
+            unit
+            for unit, item in evidence.items()
+            if item.ratio <= LIGATURE_MAX_RATIO and item.repaired_tokens >= max(1, item.broken_tokens)
+        }
+    if found.pairs:
+        found.pairs |= _other_positions(types, found.pairs)
+    return found
+
+
+def _other_positions(types: Counter, units: frozenset[str]) -> frozenset[str]:
+    """The learnt pairs at the positions where the sample had no word to learn them from.
+
+    A font's ligature glyph serves every position of its pair or only some (the final «في»);
+    a short document shows a pair swapped in one position and never needs the others there,
+    but its later parts may.  A learnt pair is taken at another position when the pair stands
+    there in logical order at most ``LIGATURE_EXTEND_RATIO`` times the lexicon's rate (a final-only
+    ligature leaves «تفيد» in order).
+    """
+    rates = _lexicon_bigram_rates()
+    current = Counter()
+    for word, count in types.items():
+        current[best_reading(word, units)] += count
+    total = _bigram_total(current) or 1
+    added = set()
+    for pair in {unit[:2] for unit in units}:
+        for mark in POSITION_NAMES:
+            unit = pair + mark
+            if unit in units:
+                continue
+            expected = rates.get(unit, 0.0) * total
+            if _logical_count(current, unit, _reversed_pairs(units)) <= LIGATURE_EXTEND_RATIO * expected:
+                added.add(unit)
+    return frozenset(added)
 
 
 def _eligible_pairs(types: Counter, rounds: int) -> tuple[dict[str, LigatureEvidence], set[str]]:
@@ -308,13 +516,17 @@ def _eligible_pairs(types: Counter, rounds: int) -> tuple[dict[str, LigatureEvid
         current = Counter()
         for word, count in types.items():
             current[best_reading(word, pairs) if pairs else word] += count
-        bigrams = _bigrams(current)  # on the words as read so far: a swap elsewhere can fake a pair
-        total = sum(bigrams.values()) or 1
+        total = _bigram_total(current) or 1
         added = False
-        for pair, (repaired, strength) in sorted(_swap_candidates(current).items(), key=lambda item: -item[1][0]):
+        candidates = _swap_candidates(current, pairs)
+        suspects = frozenset(unit[1::-1] for unit in candidates) | _reversed_pairs(pairs)
+        holding = _words_by_pair(current)  # the words holding each letter pair: each candidate looks at its own
+        for pair, (repaired, strength) in sorted(candidates.items(), key=lambda item: -item[1][0]):
             if pair in eligible:
                 continue
-            logical, reversed_count = _logical_count(current, pair), bigrams[pair[::-1]]
+            logical = _logical_count(holding.get(pair[:2], {}), pair, suspects)
+            # Counted on the words as read so far: a swap elsewhere can fake a pair.
+            reversed_count = _count_at(holding.get(pair[1::-1], {}), pair[1::-1] + pair[2:])
             expected = rates.get(pair, 0.0) * total
             ratio = logical / expected if expected else 1.0
             broken = 0
@@ -322,8 +534,8 @@ def _eligible_pairs(types: Counter, rounds: int) -> tuple[dict[str, LigatureEvid
                 trial = frozenset({pair})
                 broken = sum(
                     count
-                    for word, count in current.items()
-                    if pair[::-1] in word and _ambiguous_change(word, best_reading(word, trial))
+                    for word, count in holding.get(pair[1::-1], {}).items()
+                    if _ambiguous_change(word, best_reading(word, trial))
                 )
             evidence[pair] = LigatureEvidence(
                 pair, repaired, broken, logical, reversed_count, round(ratio, 3), round(expected, 2), strength
@@ -350,11 +562,17 @@ def _pooled_calibration(
     expected_total = sum(item.expected for item in chosen)
     logical_total = sum(item.logical for item in chosen)
     strength = sum(item.strength for item in chosen) / max(repaired_total, 1)
+    # How often the learnt pairs, in any position, would stand in the sample in logical order: the
+    # evidence their absence gives (a pair learnt at one position is still one ligature glyph).
+    rates, bigrams = _lexicon_bigram_rates(), _bigram_total(types)
+    expected_pairs = sum(
+        rates.get(pair + mark, 0.0) for pair in {unit[:2] for unit in eligible} for mark in POSITION_NAMES
+    )
     passed = (
         repaired_total >= LIGATURE_MIN_TOKENS
         and repaired_total >= LIGATURE_MIN_GAIN * tokens
         and strength >= LIGATURE_MIN_STRENGTH
-        and expected_total >= LIGATURE_MIN_EXPECTED
+        and expected_pairs * bigrams >= LIGATURE_MIN_EXPECTED
         and logical_total <= LIGATURE_MAX_RATIO * expected_total
     )
     result = LigatureCalibration(
@@ -367,6 +585,7 @@ def _pooled_calibration(
     result.pooled = {
         "repaired": repaired_total,
         "expected_logical": round(expected_total, 2),
+        "expected_logical_any_position": round(expected_pairs * bigrams, 2),
         "logical": logical_total,
         "mean_zipf_repaired": round(strength, 2),
         "share_gain": round(after - before, 4),
@@ -374,33 +593,61 @@ def _pooled_calibration(
     return result
 
 
-def _logical_count(types: Counter, pair: str) -> int:
-    """Occurrences of ``pair`` in ``types`` that no swap of it can explain: not overlapping the
-    reversed pair («اللم» comes out as «المل», whose «لم» is the swap's neighbour, not a «لم»)."""
-    reverse = pair[::-1]
+def _logical_count(types: Mapping[str, int], unit: str, suspects: frozenset[str] = frozenset()) -> int:
+    """Occurrences of ``unit`` (a pair with its position mark) in ``types`` that no swap can
+    explain: not overlapping the reversed pair or another of the ``suspects`` (pairs as a damaged
+    text shows them): «اللم» comes out as «المل», whose «لم» is the swap's neighbour, not a «لم»;
+    «الاجتماعي» comes out as «االجتماعي», whose «لج» is made by the swapped «لا»."""
+    pair, mark = unit[:2], unit[2:]
+    suspects = suspects | {pair[::-1]}
     total = 0
     for word, count in types.items():
         start = word.find(pair)
         while start >= 0:
-            if word[start + 1 : start + 3] != reverse and (start == 0 or word[start - 1 : start + 1] != reverse):
+            if (
+                (not mark or position(word, start) == mark)
+                and word[start + 1 : start + 3] not in suspects
+                and (start == 0 or word[start - 1 : start + 1] not in suspects)
+            ):
                 total += count
             start = word.find(pair, start + 1)
     return total
 
 
-def _bigrams(types: Counter) -> Counter:
-    bigrams: Counter = Counter()
+def _words_by_pair(types: Counter) -> dict[str, dict[str, int]]:
+    """Letter pair -> {word of ``types`` holding it: its count}."""
+    holding: dict[str, dict[str, int]] = {}
     for word, count in types.items():
-        for index in range(len(word) - 1):
-            bigrams[word[index : index + 2]] += count
-    return bigrams
+        for pair in {word[index : index + 2] for index in range(len(word) - 1)}:
+            holding.setdefault(pair, {})[word] = count
+    return holding
+
+
+def _bigram_total(types: Counter) -> int:
+    """The number of letter pairs in ``types`` (words with their counts)."""
+    return sum((len(word) - 1) * count for word, count in types.items() if len(word) > 1)
+
+
+def _count_at(types: Mapping[str, int], unit: str) -> int:
+    """Occurrences of ``unit`` (a pair with its position mark) in ``types``."""
+    pair, mark = unit[:2], unit[2:]
+    total = 0
+    for word, count in types.items():
+        start = word.find(pair)
+        while start >= 0:
+            if position(word, start) == mark:
+                total += count
+            start = word.find(pair, start + 1)
+    return total
 
 
 # Spellings that clean Arabic (nearly) never has and swapped lam/feh ligatures make often: alef
 # before a hamza'd alef or lam-after-alef («األول», «اإلصالح», «االلتزام», «إال»), the article with a
-# swapped lam-meem / hah / jeem / khah at a word's start («املجلس», «احلكومات»), «يف» standing
-# alone, and alef maksura inside a word («عىل», «إىل»).
-_LIGATURE_SIGNS_RE = re.compile("[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل|يف )|\u0649[\u0621-\u064a]")
+# swapped lam-meem / hah / jeem / khah at a word's start («املجلس», «احلكومات»), «يف» or «ال»
+# standing alone, alef maksura inside a word («عىل», «إىل»), a word ending in «الل» («خالل»).
+_LIGATURE_SIGNS_RE = re.compile(
+    "[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل|يف |ال(?= ))|\u0649[\u0621-\u064a]|الل(?![\u0621-\u064a\u064b-\u065f])"
+)
 
 
 # Literal-led versions of the signs, for a fast first look at clean text: «األ», «اإل», «يف» alone,
@@ -420,6 +667,8 @@ _FAST_SIGNS = tuple(
         "\u062d(?<= \u0627\u062d)\u0644",
         "\u062c(?<= \u0627\u062c)\u0644",
         "\u062e(?<= \u0627\u062e)\u0644",
+        "\u0627\u0644 (?<= \u0627\u0644 )",  # «ال» alone: a swapped «لا»
+        "\u0627\u0644\u0644(?![\u0621-\u064a\u064b-\u065f])",  # a word ending in «الل»: «خالل» for «خلال»
     )
 )
 
@@ -439,9 +688,10 @@ def _reversed_family() -> frozenset[str]:
     return frozenset(second + first for first in letters for second in letters if _ligature_candidate(first + second))
 
 
-def _swap_candidates(types: Counter) -> dict[str, tuple[int, float]]:
-    """Logical-order pair -> (tokens of ``types`` that one swap of it turns into a far commoner word,
-    the sum of those words' zipf)."""
+def _swap_candidates(types: Counter, pairs: frozenset[str] = frozenset()) -> dict[str, tuple[int, float]]:
+    """Logical-order pair with its position mark («في$») -> (tokens of ``types`` that one swap of it
+    turns into a far commoner word, the sum of those words' zipf).  With ``pairs`` (learnt so far),
+    the swap may be completed by swaps of those: «اإلعالم» needs «لإ» and «لا» put back at once."""
     candidates: dict[str, tuple[int, float]] = {}
     family = _reversed_family()
     for word, count in types.items():
@@ -459,15 +709,20 @@ def _swap_candidates(types: Counter) -> dict[str, tuple[int, float]]:
             first, second = word[index], word[index + 1]
             swapped = word[:index] + second + first + word[index + 2 :]
             score = glyphs._key_zipf(swapped)
+            if score < floor and pairs and not known(word):  # an unknown word may need two swaps
+                score = max(map(glyphs._key_zipf, swap_readings(swapped, pairs)))
             if score >= floor:
-                tokens, strength = candidates.get(second + first, (0, 0.0))
-                candidates[second + first] = (tokens + count, strength + count * score)
+                unit = second + first + position(word, index)
+                tokens, strength = candidates.get(unit, (0, 0.0))
+                candidates[unit] = (tokens + count, strength + count * score)
     return candidates
 
 
 def _ligature_candidate(pair: str) -> bool:
     """Whether fonts have a two-letter ligature for ``pair`` (logical order): lam or feh/qaf with
-    any letter after it, or a tooth letter (beh, teh, theh, nun, yeh) before a final yeh.
+    any letter after it, a tooth letter (beh, teh, theh, nun, yeh) before yeh, alef maksura, meem,
+    hah, jeem or khah, or meem before hah, jeem or khah (the ligatures of Times New Roman, Arial,
+    Simplified and Traditional Arabic; ``pipeline.evaluate.repair.FONT_LIGATURES``).
 
     The per-document set is learnt from evidence; this family only bounds the search, so that a
     name or a rare spelling in clean text cannot pass for a swapped pair of arbitrary letters.
@@ -475,7 +730,7 @@ def _ligature_candidate(pair: str) -> bool:
     first, second = pair
     if first not in _JOINING or first == second:
         return False  # the logical first letter must join the second to make a ligature
-    return first in "لفق" or (first in "بتثني" and second in "يى")
+    return first in "لفق" or (first in "بتثني" and second in "يىمحجخ") or (first == "م" and second in "حجخ")
 
 
 def _ambiguous_change(word: str, reading: str) -> bool:

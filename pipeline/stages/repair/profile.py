@@ -59,15 +59,19 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
             flagged[index] = calibrate.should_reverse(lines[index])
         if any(flagged):  # a document with reversed lines: check every line (see apply_calibrated_maps)
             flagged = [calibrate.should_reverse(line, always_check=True) for line in lines]
+        # How this producer wrote marks, from all its reversed lines (one line may show no evidence).
+        marks = calibrate.mark_convention(
+            [calibrate._reverse_keeping_ltr(line) for index, line in enumerate(lines) if flagged[index]]
+        )
         reversed_lines = 0
         for index, line in enumerate(lines):
             if flagged[index]:
-                lines[index] = calibrate.reverse_line(line)
+                lines[index] = calibrate.reverse_line(line, marks or "stream")
                 reversed_lines += 1
         if reversed_lines:
             text = "\n".join(lines)
             profile["profiles"].append("line_reversal")
-            profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines)}
+            profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines), "marks": marks or "stream"}
     if repairer.fold_presentation_forms and forms:
         forms = len(glyphs._PRESENTATION_RE.findall(text))
         text = glyphs._fold_presentation_forms(text)
@@ -100,13 +104,19 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
         return frozenset()
     repairer.profile["profiles"].append("ligature_pairs")
     repairer.profile["ligature_pairs"] = {
-        "pairs": sorted(found.pairs),
+        "pairs": sorted({unit[:2] for unit in found.pairs}),
+        # Where each pair was learnt to be swapped (a font's ligature glyph is a contextual form).
+        "positions": {
+            pair: sorted(calibrate.POSITION_NAMES[unit[2]] for unit in found.pairs if unit[:2] == pair)
+            for pair in sorted({unit[:2] for unit in found.pairs})
+        },
         "tokens": found.tokens,
         "known_share_before": round(found.share_before, 4),
         "known_share_after": round(found.share_after, 4),
         "evidence": [
             {
-                "pair": item.pair,
+                "pair": item.pair[:2],
+                "position": calibrate.POSITION_NAMES.get(item.pair[2:], "any"),
                 "repaired": item.repaired_tokens,
                 "broken": item.broken_tokens,
                 "logical": item.logical,
@@ -157,7 +167,8 @@ def apply_calibrated_maps(repairer: PdfArtefactRepair, text: str) -> str:
         for index, line in enumerate(lines):
             # In a document with reversed lines every line is checked, not only those the pre-check flags.
             if calibrate.should_reverse(line, always_check=everywhere):
-                lines[index] = calibrate.reverse_line(line)
+                marks = repairer.profile["line_reversal"]["marks"] if everywhere else None
+                lines[index] = calibrate.reverse_line(line, marks)
                 repairer.counts["reverse_lines"] += 1
                 changed = True
         if changed:
