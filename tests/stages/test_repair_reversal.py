@@ -25,6 +25,8 @@ from tests.stages.test_repair import news_sample
         "ارتفعت الإصابات بمرض COVID-19 في 18 دولة",
         "من 10-20 يوما",  # two numbers: each its own run
         "قالت «الحكومات» إن الأمر مهم",
+        "تاليف: ماثيو ووكر WHY WE SLEEP: Unlocking the Power الناشر: Polity Press, 2017",  # N1 inside Latin
+        "من خلال الرابط https://mci.gov.sa/MP. وذلك",
     ],
 )
 def test_a_displayed_line_comes_back_in_logical_order(line: str) -> None:

@@ -88,8 +88,10 @@ _REVERSED_START_RES = tuple(re.compile(f"{letter}(?<!\\S.)") for letter in "\u06
 # number before a Latin word is read as one after it, display order cannot tell them apart), or a
 # number («63/202», «3.5»; a space, «-» or «%» separates numbers, W2/W4: «10-20» shows as «20-10»).
 _LTR_TOKEN = "[0-9A-Za-z\u0660-\u0669]+(?:[/.,:٫٬][0-9A-Za-z\u0660-\u0669]+)*"
-_LATIN_TOKEN = "[0-9]*[A-Za-z][0-9A-Za-z]*(?:[/.,:][0-9A-Za-z]+)*"
-_LTR_UNIT_RE = re.compile(f"{_LATIN_TOKEN}(?:(?:[ ]+[-_'&+]*[ ]*|[-_'&+/]+){_LTR_TOKEN})*%?|{_LTR_TOKEN}")
+_LATIN_TOKEN = "[0-9]*[A-Za-z][0-9A-Za-z]*(?:[/.,:_?=&#@-]+[0-9A-Za-z]+)*"  # a word, «COVID-19», a URL
+# Between two Latin words (or a Latin word and a number after it) spaces and punctuation are part
+# of the left-to-right run (UAX #9 N1: neutrals between two L resolve to L): «WHY WE SLEEP: Unlocking».
+_LTR_UNIT_RE = re.compile(f"{_LATIN_TOKEN}(?:[ ,.:;!?'&+/_-]+{_LTR_TOKEN})*%?|{_LTR_TOKEN}")
 
 
 def reverse_line(line: str, marks: str | None = None) -> str:
