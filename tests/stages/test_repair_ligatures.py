@@ -17,7 +17,7 @@ from pipeline.evaluate.repair import (
     font_ligature_set,
     simulate_ligature_damage,
 )
-from pipeline.stages.repair import calibrate
+from pipeline.stages.repair import ligature_context, ligatures
 from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
 from tests.stages.test_repair import news_sample
 
@@ -41,8 +41,8 @@ def test_font_sets_always_hold_lam_alef_and_the_drawn_optional_ligatures() -> No
 
 def test_position_marks() -> None:
     # «المدني»: «ال», «لم» start joined runs (alef does not join the next letter), «ني» ends the word.
-    assert [calibrate.position("المدني", index) for index in range(5)] == ["^", "^", "-", "-", "$"]
-    assert calibrate.position("في", 0) == "$"  # a two-letter word: its pair ends it
+    assert [ligatures.position("المدني", index) for index in range(5)] == ["^", "^", "-", "-", "$"]
+    assert ligatures.position("في", 0) == "$"  # a two-letter word: its pair ends it
 
 
 def test_a_final_only_ligature_is_learnt_at_its_position_and_leaves_medial_pairs_alone() -> None:
@@ -61,15 +61,15 @@ def test_a_final_only_ligature_is_learnt_at_its_position_and_leaves_medial_pairs
 
 def test_the_article_before_tatweel_is_no_swapped_lam_alef() -> None:
     # «الـ 193»: tatweel never follows alef (it does not join), so «لاـ» cannot be the reading.
-    assert calibrate.repair_word("الـ", frozenset({"لا"})) == "الـ"
-    assert calibrate.repair_word("ال", frozenset({"لا"})) == "لا"
+    assert ligatures.repair_word("الـ", frozenset({"لا"})) == "الـ"
+    assert ligatures.repair_word("ال", frozenset({"لا"})) == "لا"
 
 
 def test_a_pair_made_by_another_swap_is_no_logical_occurrence() -> None:
     # «الاجتماعي» with lam-alef and teh-meem ligated is «االجمتاعي»: its «لج» is the swapped «ال»'s lam.
     types = Counter({"االجمتاعي": 3})
-    assert calibrate._logical_count(types, "لج^") == 3
-    assert calibrate._logical_count(types, "لج^", frozenset({"ال", "مت"})) == 0
+    assert ligatures._logical_count(types, "لج^") == 3
+    assert ligatures._logical_count(types, "لج^", frozenset({"ال", "مت"})) == 0
 
 
 def test_font_set_damage_is_repaired_and_clean_news_is_left_alone() -> None:
@@ -92,12 +92,12 @@ def _model(text: str):
 def test_a_word_with_two_readings_is_decided_by_its_neighbours() -> None:
     model = _model("طلب العلم فريضة\nبدأ العمل اليوم")
     readings = ["العمل", "العلم"]
-    assert calibrate.reading_in_context(readings, "العمل", "طلب", "فريضه", model) == "العلم"
-    assert calibrate.reading_in_context(readings, "العلم", "بدا", "اليوم", model) == "العمل"
+    assert ligature_context.reading_in_context(readings, "العمل", "طلب", "فريضه", model) == "العلم"
+    assert ligature_context.reading_in_context(readings, "العلم", "بدا", "اليوم", model) == "العمل"
     # Neighbours the model never saw with either reading leave the lexicon's choice.
-    assert calibrate.reading_in_context(readings, "العمل", "قال", "", model) == "العمل"
-    assert calibrate.known_readings("العمل", frozenset({"لم"})) == ("العمل", "العلم")
-    assert calibrate.known_readings("املجلس", frozenset({"لم"})) == ()  # one reading is a word
+    assert ligature_context.reading_in_context(readings, "العمل", "قال", "", model) == "العمل"
+    assert ligature_context.known_readings("العمل", frozenset({"لم"})) == ("العمل", "العلم")
+    assert ligature_context.known_readings("املجلس", frozenset({"لم"})) == ()  # one reading is a word
 
 
 def test_the_stage_decides_ambiguous_ligature_readings_in_context() -> None:

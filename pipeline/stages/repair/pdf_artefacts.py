@@ -275,7 +275,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``)."""
         if not self._ligatures:
             return text
-        from pipeline.stages.repair.calibrate import _WORD_WITH_MARKS_RE, repair_word
+        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
 
         cache = self._ligature_cache
         matches = list(_WORD_WITH_MARKS_RE.finditer(text))
@@ -298,9 +298,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     def _ligatures_in_context(self, text: str, matches: list, readings: list[str]) -> list[str]:
         """``readings`` with each word whose readings hold more than one word decided by its
-        neighbours (:func:`calibrate.reading_in_context`); the neighbours are the adjacent words
+        neighbours (:func:`ligature_context.reading_in_context`); the neighbours are the adjacent words
         (only spaces between), as already read."""
-        from pipeline.stages.repair import calibrate, ngram
+        from pipeline.stages.repair import ligature_context, ligatures, ngram
 
         model = self._ligature_model
         if model is None:
@@ -314,18 +314,18 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         choices = self._ligature_choices
         out = list(readings)
         for index, match in enumerate(matches):
-            key = calibrate._KEY_DROP_RE.sub("", match.group())
+            key = ligatures._KEY_DROP_RE.sub("", match.group())
             found = choices.get(key)
             if found is None:
-                found = choices[key] = tuple(calibrate.known_readings(key, self._ligatures))
+                found = choices[key] = tuple(ligature_context.known_readings(key, self._ligatures))
             if not found:
                 continue
 
-            default = calibrate._KEY_DROP_RE.sub("", readings[index])
+            default = ligatures._KEY_DROP_RE.sub("", readings[index])
             previous, following = (_word_neighbour(text, matches, readings, index, step) for step in (-1, 1))
-            chosen = calibrate.reading_in_context(list(found), default, previous, following, model)
+            chosen = ligature_context.reading_in_context(list(found), default, previous, following, model)
             if chosen != default:
-                out[index] = calibrate.put_letters(match.group(), chosen)
+                out[index] = ligatures.put_letters(match.group(), chosen)
                 self.counts["fix_ligature_context"] += 1
         return out
 
@@ -476,7 +476,7 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
 def _word_neighbour(text: str, matches: list, readings: list[str], index: int, step: int) -> str:
     """The folded reading of the word ``step`` (-1 or 1) from word ``index`` of ``text`` (``matches``
     of its words, ``readings`` as read so far), or "" when none is adjacent (only spaces between)."""
-    from pipeline.stages.repair import calibrate, ngram
+    from pipeline.stages.repair import ligatures, ngram
 
     other = index + step
     if not 0 <= other < len(matches):
@@ -484,4 +484,4 @@ def _word_neighbour(text: str, matches: list, readings: list[str], index: int, s
     first, second = (matches[index], matches[other]) if step > 0 else (matches[other], matches[index])
     if text[first.end() : second.start()].strip():
         return ""  # punctuation or a number between: no word neighbour
-    return ngram.fold(calibrate._KEY_DROP_RE.sub("", readings[other]))
+    return ngram.fold(ligatures._KEY_DROP_RE.sub("", readings[other]))

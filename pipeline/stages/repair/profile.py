@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.repair import calibrate, glyphs
+from pipeline.stages.repair import calibrate, glyphs, ligatures
 
 if TYPE_CHECKING:
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
@@ -91,7 +91,7 @@ def finish_profile(profile: dict) -> None:
 
 
 def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool) -> frozenset[str]:
-    """The document's ligature pairs (:func:`calibrate.learn_ligature_pairs`), recorded in the profile.
+    """The document's ligature pairs (:func:`ligatures.learn_ligature_pairs`), recorded in the profile.
 
     Not on a document that shows the seed font's glyph damage (``glyph_damaged``).
     """
@@ -99,7 +99,7 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
         # One producer's damage per document: the seed font's glyph map and a word processor's
         # ligatures do not meet in one text layer, and skipping keeps the damaged path as fast as it was.
         return frozenset()
-    found = calibrate.learn_ligature_pairs(text)
+    found = ligatures.learn_ligature_pairs(text)
     if not found.pairs:
         return frozenset()
     repairer.profile["profiles"].append("ligature_pairs")
@@ -107,7 +107,7 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
         "pairs": sorted({unit[:2] for unit in found.pairs}),
         # Where each pair was learnt to be swapped (a font's ligature glyph is a contextual form).
         "positions": {
-            pair: sorted(calibrate.POSITION_NAMES[unit[2]] for unit in found.pairs if unit[:2] == pair)
+            pair: sorted(ligatures.POSITION_NAMES[unit[2]] for unit in found.pairs if unit[:2] == pair)
             for pair in sorted({unit[:2] for unit in found.pairs})
         },
         "tokens": found.tokens,
@@ -116,7 +116,7 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
         "evidence": [
             {
                 "pair": item.pair[:2],
-                "position": calibrate.POSITION_NAMES.get(item.pair[2:], "any"),
+                "position": ligatures.POSITION_NAMES.get(item.pair[2:], "any"),
                 "repaired": item.repaired_tokens,
                 "broken": item.broken_tokens,
                 "logical": item.logical,
