@@ -15,6 +15,11 @@ Prints:
   report set (policy-ar, never tuned on), with 95% bootstrap intervals over documents;
 * throughput on clean news text and on the damaged seed.
 
+``--ligatures dev|report`` measures only ligature damage, per font-set size (the lam-alef forms and
+0..37 optional ligatures, ``pipeline.evaluate.repair.FONT_LIGATURES``; one row without lam-alef, one
+with a size drawn per document), with 95% bootstrap intervals and the word errors by kind: dev = news
+articles 0-1999 (or ``--articles N``) and the SDG texts in ~500-word parts; report = policy-ar.
+
 Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
 
 ``--glyphs dev|heldout`` measures only the kaf / alef-madda decisions on the seed-glyph damage, against
@@ -45,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from any folder
 
 from pipeline.evaluate.repair import (  # noqa: E402
+    FONT_SET_SIZES,
+    bigram_model,
     chunks,
     evaluate,
     kaf_confusion,
@@ -150,13 +157,21 @@ def policy_documents() -> list[str]:
 def profile_table(articles: int | None) -> None:
     """Word accuracy per damage profile, tuning set (news, SDG) and report set (policy-ar), with 95% CIs."""
     sets = {"news (tuning)": list(news_texts(articles)), "policy-ar (report)": policy_documents()}
+    model = measure_model()
     print(
         "| damage profile | set | words | before repair | after repair (95% CI) | alef madda kept | all kaf decisions | invented | lines reordered |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for damage in ("none", "seed_glyphs", "ligature_pairs", "line_reversal"):
+    for damage in ("none", "seed_glyphs", "ligature_pairs", "line_reversal", "visual_lines"):
         for name, documents in sets.items():
-            score = evaluate(documents, damage)
+            # Ligature damage: a font set per document, of a size drawn from FONT_SET_SIZES.
+            score = evaluate(
+                documents,
+                damage,
+                ligature_size="mixed" if damage == "ligature_pairs" else None,
+                ligature_model=model,
+                mixed=damage == "visual_lines",  # numbers, Latin, brackets and short lines in the text
+            )
             low, high = score.interval()
             madda = f"{score.madda_kept / score.madda_total:.3f} ({score.madda_total})" if score.madda_total else "-"
             decisions = f"{score.decisions_right / score.decisions:.4f}" if score.decisions else "-"
@@ -164,6 +179,37 @@ def profile_table(articles: int | None) -> None:
                 f"| {damage} | {name} | {score.words} | {score.before / score.words:.4f} | "
                 f"{score.accuracy:.4f} ({low:.4f}-{high:.4f}) | {madda} | {decisions} | {score.invented} | "
                 f"{score.lines_reordered}/{score.lines} |"
+            )
+
+
+def measure_model():
+    """The word-bigram model for ligature readings in context, counted on news articles 2000+ only
+    (the shipped one is counted on every text measured here)."""
+    return bigram_model(itertools.islice(news_texts(), DEV_ARTICLES, None))
+
+
+def ligature_sizes(split: str, articles: int | None) -> None:
+    """Word accuracy on ligature damage per font-set size (``split``: dev = news + SDG, report =
+    policy-ar), with 95% bootstrap intervals over documents and the remaining errors by kind."""
+    sets = (
+        {"news": list(news_texts(articles or DEV_ARTICLES)), "SDG": sdg_documents()}
+        if split == "dev"
+        else {"policy-ar": policy_documents()}
+    )
+    model = measure_model()
+    print(f"ligature damage per font set ({split}); optional ligatures beside the four lam-alef forms")
+    print("| set | optional ligatures | words | before repair | after repair (95% CI) | errors by kind |")
+    print("|---|---|---:|---:|---:|---|")
+    for name, documents in sets.items():
+        for size in (*FONT_SET_SIZES, -8, "mixed"):
+            errors: Counter = Counter()
+            score = evaluate(documents, "ligature_pairs", ligature_size=size, errors=errors, ligature_model=model)
+            low, high = score.interval()
+            label = "8, no lam-alef" if size == -8 else str(size)
+            kinds = ", ".join(f"{kind} {count}" for kind, count in errors.most_common())
+            print(
+                f"| {name} | {label} | {score.words} | {score.before / score.words:.4f} | "
+                f"{score.accuracy:.4f} ({low:.4f}-{high:.4f}) | {kinds} |"
             )
 
 
@@ -228,9 +274,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=None, help="news articles to use (default: all)")
     parser.add_argument("--glyphs", choices=["dev", "sdg", "heldout"], help="only the kaf decisions on this split")
+    parser.add_argument("--ligatures", choices=["dev", "report"], help="only ligature damage per font-set size")
+    parser.add_argument("--profiles", action="store_true", help="only the table per damage profile")
     args = parser.parse_args()
+    if args.profiles:
+        profile_table(args.articles)
+        return
     if args.glyphs:
         glyph_decisions(args.glyphs)
+        return
+    if args.ligatures:
+        ligature_sizes(args.ligatures, args.articles)
         return
 
     start = time.perf_counter()

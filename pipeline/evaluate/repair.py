@@ -7,7 +7,9 @@ Damage profiles simulated on clean text, each the way a known producer damages A
 ``ligature_pairs`` (:func:`simulate_ligature_damage`)
     a word processor's PDF export whose font has two-letter ligatures with a ToUnicode entry in
     visual order: every pair of a per-document set comes out swapped («في» -> «يف»).  The set is
-    a random subset of the lam/feh ligatures (:data:`LAM_FEH_PAIRS`) per document.
+    a font's (:func:`font_ligature_set`: the lam-alef forms and a random subset of the optional
+    ligatures of :data:`OPTIONAL_LIGATURES`, each where its glyph forms), or a random subset of the
+    lam/feh ligatures (:data:`LAM_FEH_PAIRS`) per document.
 ``line_reversal`` (:func:`simulate_line_reversal`)
     whole lines stored in reversed character order (digit and Latin runs keep theirs).
 
@@ -26,6 +28,20 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.evaluate.simulate import (  # noqa: F401 -- re-exported: the measures' callers import them here
+    FONT_LIGATURES,
+    FONT_SET_SIZES,
+    LAM_ALEF_LIGATURES,
+    LAM_FEH_PAIRS,
+    MIXED_TOKENS,
+    OPTIONAL_LIGATURES,
+    font_ligature_set,
+    mixed_lines,
+    random_pairs,
+    simulate_ligature_damage,
+    simulate_line_reversal,
+    visual_order,
+)
 from pipeline.stages.repair.glyph_context import GlyphContext
 from pipeline.stages.repair.glyphs import (
     ALEF_MADDA,
@@ -40,11 +56,6 @@ from pipeline.stages.repair.glyphs import (
 )
 from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_text, zipf
 
-# Two-letter ligatures of lam and feh that common Arabic fonts carry (logical order): lam-alef
-# (mandatory), lam with meem / hah / jeem / khah (Traditional Arabic, Simplified Arabic, Arial),
-# lam and feh before a final yeh or alef maksura.
-LAM_FEH_PAIRS = ("لا", "لأ", "لإ", "لآ", "لم", "لح", "لج", "لخ", "لى", "لي", "في", "فى")
-_ARABIC_LETTER_RE = re.compile("[\u0621-\u064a]")
 _LETTERS = frozenset(chr(code) for code in range(0x0621, 0x064B) if code != 0x0640)
 
 
@@ -85,46 +96,6 @@ def simulate_damage(text: str, seed: int = 0, kashida_rate: float = 0.5) -> str:
             chars[joint] += KASHIDA_GLYPH * rng.randint(1, 5)
         out.append("".join(chars))
     return "".join(out)
-
-
-def random_pairs(seed: int, pool: Sequence[str] = LAM_FEH_PAIRS) -> frozenset[str]:
-    """A random non-empty subset of ``pool`` (each pair kept with probability 1/2)."""
-    rng = random.Random(seed)
-    chosen = frozenset(pair for pair in pool if rng.random() < 0.5)
-    return chosen or frozenset({rng.choice(list(pool))})
-
-
-def simulate_ligature_damage(text: str, pairs: Iterable[str]) -> str:
-    """Every occurrence of a pair of ``pairs`` (logical order) inside a word, swapped.
-
-    Pairs are found left to right without overlap, as a shaper forms ligatures; marks between
-    the two letters would stop a ligature, so only adjacent letters count.
-    """
-    pairs = frozenset(pairs)
-
-    def word(match: re.Match) -> str:
-        chars = list(match.group())
-        index = 0
-        while index < len(chars) - 1:
-            if chars[index] + chars[index + 1] in pairs:
-                chars[index], chars[index + 1] = chars[index + 1], chars[index]
-                index += 2
-            else:
-                index += 1
-        return "".join(chars)
-
-    return re.sub("[\u0621-\u064a]+", word, text)
-
-
-def simulate_line_reversal(text: str, rate: float = 1.0, seed: int = 0) -> str:
-    """Lines of ``text`` (each with probability ``rate``) in reversed character order."""
-    from pipeline.stages.repair.calibrate import reverse_line  # reverse_line is its own inverse
-
-    rng = random.Random(seed)
-    return "\n".join(
-        reverse_line(line) if _ARABIC_LETTER_RE.search(line) and rng.random() < rate else line
-        for line in text.split("\n")
-    )
 
 
 # -- measures ------------------------------------------------------------------------------
@@ -318,41 +289,134 @@ def score_document(score: Score, clean: str, damaged: str, repaired: str, gold: 
     score.per_document_kaf.append(tuple(kaf))
 
 
+def ligature_error_kinds(
+    clean: str, damaged: str, repaired: str, learnt: frozenset[str], errors: Counter, examples: dict | None = None
+) -> None:
+    """Add the kinds of ``repaired``'s word errors on ligature damage to ``errors`` (one document).
+
+    Words are aligned one to one (ligature damage keeps the spaces).  Kinds: ``false_change`` (an
+    undamaged word changed), ``no_profile`` (a damaged word in a document where no pair was learnt),
+    ``pair_not_learnt`` (a swapped pair of the word is not among the ``learnt`` ones),
+    ``unreachable`` (every pair learnt, but no reading of :func:`ligatures.swap_readings` is the
+    word: overlapping pairs or too many), ``wrong_reading`` (the word was a reading, another won).
+    ``examples`` (kind -> Counter of (gold, damaged, repaired)) collects the words.
+    """
+    from pipeline.stages.repair import ligatures
+
+    gold, before, after = _words(repair_text(clean)), _words(damaged), _words(repaired)
+    if not len(gold) == len(before) == len(after):
+        errors["misaligned_documents"] += 1
+        return
+    for truth, word, guess in zip(gold, before, after, strict=True):
+        if guess == truth:
+            continue
+        if word == truth:
+            kind = "false_change"
+        elif not learnt:
+            kind = "no_profile"
+        else:
+            key_truth, key_word = ligatures.words(truth), ligatures.words(word)
+            swapped = []  # (logical pair, position mark) of each swapped pair of the word
+            if len(key_word) == 1 == len(key_truth) and len(key_word[0]) == len(key_truth[0]):
+                seen, known = key_word[0], key_truth[0]
+                swapped = [
+                    (known[index : index + 2], ligatures.position(seen, index))
+                    for index in range(len(seen) - 1)
+                    if seen[index] != known[index] and seen[index : index + 2] == known[index : index + 2][::-1]
+                ]
+            if any(pair not in learnt and pair + mark not in learnt for pair, mark in swapped):
+                kind = "pair_not_learnt"
+            elif len(key_word) == 1 and key_truth and key_truth[0] not in ligatures.swap_readings(key_word[0], learnt):
+                kind = "unreachable"
+            else:
+                kind = "wrong_reading"
+        errors[kind] += 1
+        if examples is not None:
+            examples.setdefault(kind, Counter())[(truth, word, guess)] += 1
+
+
+def damage_document(clean: str, damage: str, seed: int, ligature_size: int | str | None = None) -> tuple[str, object]:
+    """(``clean`` damaged by ``damage`` with ``seed``, the damage's parameters: the ligature set).
+
+    ``ligature_size``: None draws :func:`random_pairs` of the lam/feh pairs; a number n draws a font
+    set (:func:`font_ligature_set`) of the lam-alef forms and n optional ligatures (-n: without
+    lam-alef); ``"mixed"`` a size of :data:`FONT_SET_SIZES` per document.  ``visual_lines``: half the
+    lines in display order (:func:`visual_order`), odd seeds in presentation forms."""
+    if damage == "seed_glyphs":
+        return simulate_damage(clean, seed=seed), None
+    if damage == "ligature_pairs":
+        if ligature_size is None:
+            pairs = random_pairs(seed)
+        else:
+            if ligature_size == "mixed":  # a font of its own size per document
+                ligature_size = random.Random(-seed - 1).choice(FONT_SET_SIZES)
+            # A negative size: that many optional ligatures and no lam-alef (a stress test).
+            pairs = font_ligature_set(seed, abs(ligature_size), lam_alef=ligature_size >= 0)
+        return simulate_ligature_damage(clean, pairs), pairs
+    if damage == "line_reversal":
+        return simulate_line_reversal(clean, rate=0.5, seed=seed), None
+    if damage == "visual_lines":  # python-bidi's display order, every other document in presentation forms
+        return visual_order(clean, rate=0.5, seed=seed, presentation=seed % 2 == 1), None
+    if damage == "none":
+        return clean, None
+    raise ValueError(f"unknown damage profile {damage!r}")
+
+
 def evaluate(
     documents: Iterable[str],
     damage: str = "seed_glyphs",
     seed: int = 0,
     context_table: GlyphContext | None = None,
+    ligature_size: int | str | None = None,
+    errors: Counter | None = None,
+    examples: dict | None = None,
+    mixed: bool = False,
+    ligature_model: object = None,
     **options: object,
 ) -> Score:
     """Damage each clean document with ``damage``, repair it as a run does, and score it.
 
     ``context_table``: the glyph context table to use instead of the shipped one (which is counted on
     every clean text in ``../shared/data``: an honest measure needs one counted without the documents
-    measured, as ``bench/eval_repair.py --glyphs`` does)."""
+    measured, as ``bench/eval_repair.py --glyphs`` does).  ``ligature_size``: the ligature set drawn
+    per document, see :func:`damage_document`.  ``mixed``: each document first gets numbers, Latin and
+    brackets in its lines and some short lines (:func:`mixed_lines`); the gold is that text.
+    ``ligature_model``: the word-bigram model for ligature readings in context instead of the shipped
+    one (counted on every clean text in ``../shared/data``; see :func:`bigram_model`).  ``errors`` / ``examples``: filled by :func:`ligature_error_kinds`."""
     import time
 
     score = Score()
     start = time.perf_counter()
     for index, clean in enumerate(documents):
-        if damage == "seed_glyphs":
-            damaged = simulate_damage(clean, seed=seed + index)
-        elif damage == "ligature_pairs":
-            damaged = simulate_ligature_damage(clean, random_pairs(seed + index))
-        elif damage == "line_reversal":
-            damaged = simulate_line_reversal(clean, rate=0.5, seed=seed + index)
-        elif damage == "none":
-            damaged = clean
-        else:
-            raise ValueError(f"unknown damage profile {damage!r}")
+        if mixed:
+            clean = mixed_lines(clean, seed=seed + index)
+        damaged, _ = damage_document(clean, damage, seed + index, ligature_size)
         repairer = PdfArtefactRepair(**options)
         if context_table is not None:
             repairer._context_table = context_table
+        if ligature_model is not None:
+            repairer._ligature_model = ligature_model
         repairer.fit(damaged)
         repaired = repairer.repair(damaged)
         score_document(score, clean, damaged, repaired, seed_gold(clean) if damage == "seed_glyphs" else None)
+        if errors is not None:
+            ligature_error_kinds(clean, damaged, repaired, repairer._ligatures, errors, examples)
     score.seconds = time.perf_counter() - start
     return score
+
+
+def bigram_model(texts: Iterable[str], min_count: int = 2):
+    """A word-bigram model (:class:`ngram.BigramModel`, pruned as the shipped one) counted on ``texts``:
+    for measuring on documents the shipped model has seen."""
+    from pipeline.stages.repair import ngram
+
+    unigrams, bigrams = ngram.count(texts)
+    total = sum(unigrams.values())
+    return ngram.BigramModel(
+        {word: count for word, count in unigrams.items() if count >= min_count},
+        {pair: count for pair, count in bigrams.items() if count >= min_count},
+        total,
+    )
 
 
 def chunks(text: str, words: int = 2000) -> list[str]:

@@ -8,6 +8,7 @@ back, following the Unicode bidirectional algorithm (UAX #9) rules named below.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 _MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
 
@@ -32,24 +33,51 @@ def _cell_class(cell: str) -> str:
     return "N"
 
 
-def _visual_to_logical(cells: list[str], rtl: bool) -> str:
-    """Turn cells in visual reading order into logical order by re-reversing embedded opposite-direction runs."""
+def _visual_to_logical(
+    cells: list[str], rtl: bool, fonts: list[str | None] | None = None, memory: dict[str, Counter] | None = None
+) -> str:
+    """Turn cells in visual reading order into logical order by re-reversing embedded opposite-direction runs.
+
+    ``fonts`` (parallel to ``cells``) names each cell's font, and ``memory`` (font -> Counter of
+    ``True``: stored brackets were logical, ``False``: they were mirrored) carries what earlier
+    lines of the document showed about each font (see below); both optional.
+    """
     classes = [_cell_class(cell) for cell in cells]
-    out = list(cells)
+    order = list(range(len(cells)))
     for start, end in _opposite_runs(classes, rtl):
         for run_start, run_end in _split_run(classes, start, end, rtl):
-            out[run_start:run_end] = out[run_start:run_end][::-1]
+            order[run_start:run_end] = order[run_start:run_end][::-1]
+    out = [cells[index] for index in order]
     if rtl:
         # A glyph at right-to-left level is drawn mirrored.  Producers that lay text out themselves
         # (ReportLab) store the character the glyph shows, «)» for an opening bracket; HarfBuzz-based
         # ones (fpdf2, WeasyPrint, browsers) store the logical character.  Which one a font's
         # brackets follow shows in the result: mirrored only when that, not the stored text, pairs
-        # each opening bracket with a later closing one.
+        # each opening bracket with a later closing one.  A line that cannot show it (one bracket
+        # of a pair that spans lines) follows what the earlier lines showed for the same font, and
+        # is mirrored when there is nothing to follow.
         inside = _run_membership(classes, rtl)
         mirrored = [cell if inside[i] else cell.translate(_MIRRORED) for i, cell in enumerate(out)]
-        if not (_brackets_balanced("".join(out)) and not _brackets_balanced("".join(mirrored))):
+        stored_balanced, mirrored_balanced = _brackets_balanced("".join(out)), _brackets_balanced("".join(mirrored))
+        bracket_fonts = (
+            {fonts[order[i]] for i, cell in enumerate(out) if not inside[i] and cell in _BRACKETS}
+            if fonts is not None
+            else set()
+        )
+        if stored_balanced != mirrored_balanced:
+            keep = stored_balanced
+            if memory is not None:
+                for font in bracket_fonts:
+                    memory.setdefault(font, Counter())[keep] += 1
+        else:
+            votes = sum((memory.get(font, Counter()) for font in bracket_fonts), Counter()) if memory else Counter()
+            keep = votes[True] > votes[False]
+        if not keep:
             out = mirrored
     return "".join(out)
+
+
+_BRACKETS = frozenset("()[]{}<>«»")
 
 
 _OPENING = {")": "(", "]": "[", "}": "{", "»": "«"}

@@ -192,6 +192,7 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
         self.paragraphs = False  # mark paragraph breaks with blank lines
         self.undefined_glyphs = 0
         self._page_rtl = False
+        self.bracket_fonts: dict = {}  # font -> Counter: did its brackets store the logical character?
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
         advance = super().render_char(matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate)
@@ -211,14 +212,14 @@ class _LogicalTextDevice(PDFLayoutAnalyzer):
     def receive_layout(self, ltpage: LTPage) -> None:
         axis = ltpage.x0 + ltpage.x1 if self._page_rtl else None
         if not self.paragraphs:
-            lines = [_line_text(line, axis, self._page_rtl) for line in _text_lines(ltpage)]
+            lines = [_line_text(line, axis, self._page_rtl, self.bracket_fonts) for line in _text_lines(ltpage)]
             self.pages.append("\n".join(line for line in lines if line))
             return
         out: list[str] = []
         previous = None  # last line written, to join a paragraph that pdfminer cut into two boxes
         for box in _reading_order(list(_text_boxes(ltpage))):
             lines = [line for line in box if isinstance(line, LTTextLine)]
-            texts = [_line_text(line, axis, self._page_rtl) for line in lines]
+            texts = [_line_text(line, axis, self._page_rtl, self.bracket_fonts) for line in lines]
             pairs = [(line, text) for line, text in zip(lines, texts, strict=True) if text]
             kept = join_baseline_pieces([line for line, _ in pairs], [text for _, text in pairs])
             breaks = _paragraph_breaks([line for line, _ in kept], [text for _, text in kept])
@@ -441,39 +442,46 @@ def _mirror(container, axis: float) -> None:
         obj.set_bbox((axis - obj.x1, obj.y0, axis - obj.x0, obj.y1))
 
 
-def _line_text(line, axis: float | None, page_rtl: bool) -> str:
-    """One line's text in logical order. ``axis`` undoes the page mirroring (None: page not mirrored)."""
+def _line_text(line, axis: float | None, page_rtl: bool, bracket_memory: dict | None = None) -> str:
+    """One line's text in logical order. ``axis`` undoes the page mirroring (None: page not mirrored);
+    ``bracket_memory``: what earlier lines showed about each font's brackets (see ``pdf_bidi``)."""
     glyphs = []
     for char in line:
         if not isinstance(char, LTChar):
             continue
         x0, x1 = (axis - char.x1, axis - char.x0) if axis is not None else (char.x0, char.x1)
-        glyphs.append((x0, x1, char.size, char.get_text()))
+        glyphs.append((x0, x1, char.size, char.get_text(), char.fontname))
     if not glyphs:
         return ""
-    arabic = sum(_is_arabic(text) for *_, text in glyphs)
-    latin = sum(any(unicodedata.bidirectional(c) == "L" for c in text) for *_, text in glyphs)
+    arabic = sum(_is_arabic(text) for *_, text, _ in glyphs)
+    latin = sum(any(unicodedata.bidirectional(c) == "L" for c in text) for *_, text, _ in glyphs)
     # Visual order cannot tell "Vision 2030 رؤية" in an LTR line from "رؤية 2030 Vision" in an RTL one:
     # follow the page's direction when the line has Arabic at all.
     rtl = arabic > latin or (arabic > 0 and page_rtl)
     glyphs.sort(key=lambda glyph: -(glyph[0] + glyph[1]) if rtl else glyph[0] + glyph[1])
-    cells = _cells_with_spaces(glyphs, rtl)
-    return _visual_to_logical(cells, rtl).strip()
+    cells, fonts = _cells_with_spaces(glyphs, rtl)
+    return _visual_to_logical(cells, rtl, fonts, bracket_memory).strip()
 
 
-def _cells_with_spaces(glyphs: list[tuple[float, float, float, str]], rtl: bool) -> list[str]:
-    """Glyph texts in visual reading order, with one space wherever glyphs are a word gap apart."""
+def _cells_with_spaces(
+    glyphs: list[tuple[float, float, float, str, str]], rtl: bool
+) -> tuple[list[str], list[str | None]]:
+    """Glyph texts in visual reading order, with one space wherever glyphs are a word gap apart,
+    and the font of each (None for an inserted space)."""
     cells: list[str] = []
+    fonts: list[str | None] = []
     previous = None
-    for x0, x1, size, text in glyphs:
+    for x0, x1, size, text, font in glyphs:
         if previous is not None:
             gap = (previous[0] - x1) if rtl else (x0 - previous[1])
             if gap > _SPACE_GAP_EM * max(size, previous[2]):
                 cells.append(" ")
+                fonts.append(None)
         # Tatweel only stretches a word (justification): it keeps its place but adds no text.
         text = text.replace(_TATWEEL, "")
         if text:
             cells.append(" " if text.isspace() else text)
+            fonts.append(font)
         previous = (x0, x1, size)
-    collapsed = [cell for i, cell in enumerate(cells) if not (cell == " " and i and cells[i - 1] == " ")]
-    return collapsed
+    kept = [i for i, cell in enumerate(cells) if not (cell == " " and i and cells[i - 1] == " ")]
+    return [cells[i] for i in kept], [fonts[i] for i in kept]

@@ -172,3 +172,13 @@ def test_saudi_vision_pdf_yields_known_arabic_words():
     assert known / len(tokens) >= 0.90
     assert text.count("\f") == 80  # 81 pages
     assert "رؤية" in text and "المملكة العربية السعودية" in text
+
+
+@pytest.mark.parametrize("logical_brackets", [False, True])
+def test_a_lone_bracket_follows_what_its_font_showed_on_earlier_lines(tmp_path, logical_brackets):
+    # A line with one bracket of a pair that spans lines cannot show whether its font stores the
+    # mirrored glyph (ReportLab) or the logical character (HarfBuzz-based producers): the lines
+    # before it, in the same font, can.
+    lines = ["الفقرة (أ) من المادة [5] تنص على ذلك", "وتبدأ الجملة الطويلة (التي تستمر", "في السطر التالي) وتنتهي هنا"]
+    pdf = make_arabic_pdf(tmp_path / "brackets.pdf", [lines], logical_brackets=logical_brackets)
+    assert extract_pdf_text(pdf).split("\n") == lines

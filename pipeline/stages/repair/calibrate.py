@@ -12,7 +12,7 @@ by a clear margin when the map is applied.  The maps measured here are
     word processors' PDF exports give some two-letter ligature glyphs (lam-meem, lam-alef,
     feh-yeh, ...) a ToUnicode entry that lists the letters in visual order, so every such pair
     comes out swapped: «يف» for «في», «املجلس» for «المجلس».  Each font has its own set of
-    ligatures, so the set is learnt per document (:func:`learn_ligature_pairs`), from two
+    ligatures, so the set is learnt per document (:func:`ligatures.learn_ligature_pairs`), from two
     kinds of evidence that must agree: the swapped reading turns unknown tokens into known
     words, and the pair's logical order is (nearly) missing from the document while its
     reversed order is over-represented, compared with the lexicon's own bigram rates.
@@ -23,34 +23,20 @@ multiset of letters of a repaired word equals that of the damaged one.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import lru_cache
 
+from pipeline.stages.pdf_bidi import _MIRRORED, _brackets_balanced
 from pipeline.stages.repair import glyphs
 
 _ARABIC_LETTERS = "\u0621-\u063a\u0641-\u064a"
 _TOKEN_RE = re.compile(f"[{_ARABIC_LETTERS}][{_ARABIC_LETTERS}]*")
-# Letters that join the following letter: the first glyph of a two-letter ligature is one of them.
-_JOINING = frozenset(chr(code) for code in range(0x0621, 0x064B)) - glyphs.NON_JOINERS - {"\u0640", "ء"}
 _KNOWN_ZIPF = 1.0  # a token is a "known word" from this zipf on (wordfreq lists junk below it)
-LIGATURE_MIN_TOKENS = 3  # the learnt pairs together must repair at least this many tokens ...
-LIGATURE_MIN_GAIN = 0.01  # ... and this share of its tokens (wordfreq knows «يف», «عىل»: the known
-# share alone undercounts the repairs);
-LIGATURE_MAX_RATIO = 0.35  # a pair's logical order must be at most this share of its expected rate
-LIGATURE_MIN_STRENGTH = 3.3  # mean zipf of the words the learnt pairs make (damage hits common words) ...
-LIGATURE_MIN_EXPECTED = 3.0  # ... and the learnt pairs must be expected this often in logical order
 LIGATURE_SAMPLE_CHARS = 100_000  # characters of a document the pair statistics look at (~15,000 words)
-LIGATURE_SIGNS_MIN = 2  # the full measurement runs when the text shows this many signs of swapped pairs ...
+LIGATURE_SIGNS_MIN = 1  # the full measurement runs when the text shows this many signs of swapped pairs ...
 LIGATURE_SIGNS_SHARE = 0.002  # ... and this many per token
 REVERSAL_MIN_GAIN = 0.34  # a line is reversed when that raises its known share by this much ...
 REVERSAL_MIN_TOKENS = 2  # ... and it has at least this many Arabic tokens of three letters or more ...
 REVERSAL_MIN_SHARE = 0.5  # ... and at least this share of its tokens are words once reversed
-_DAMAGED_MAX_ZIPF = 99.0  # a token at or above this zipf is not counted as damaged (the web's «يف» is 2.9)
-_REPAIR_MARGIN = 1.5  # zipf by which a swapped reading must beat the token to count as a repair
-_MAX_SWAPS = 6  # positions tried per word (2**6 readings)
 
 
 def known(key: str) -> bool:
@@ -67,7 +53,6 @@ def known_share(text: str) -> tuple[int, int]:
 
 # -- line reversal ---------------------------------------------------------------------------
 
-_LTR_RUN_RE = re.compile(r"[0-9A-Za-z\u0660-\u0669]+(?:[/.,:٫٬][0-9A-Za-z\u0660-\u0669]+)*")
 _MARKS_CLASS = "\u064b-\u065f\u0670"
 _MARKS_BEFORE_BASE_RE = re.compile(f"([{_MARKS_CLASS}]+)([^{_MARKS_CLASS}])")
 # A token that starts with a letter only ever written at a word's end (teh marbuta, alef maksura,
@@ -79,15 +64,82 @@ _REVERSED_START_RE = re.compile("[\u0629\u0649\ufe93\ufe94\ufeef\ufef0](?<!\\S.)
 _REVERSED_START_RES = tuple(re.compile(f"{letter}(?<!\\S.)") for letter in "\u0629\u0649\ufe93\ufe94\ufeef\ufef0")
 
 
-def reverse_line(line: str) -> str:
-    """``line`` in reversed character order, with digit/Latin runs and marks kept in their order.
+# Runs a right-to-left display shows left to right, found on the line as extracted (display order):
+# a Latin word with the Latin words and numbers after it up to the next Arabic letter or bracket
+# («United Nations», «SDG 4 3.5%», «COVID-19»: digits after Latin join its run, UAX #9 rule W7; a
+# number before a Latin word is read as one after it, display order cannot tell them apart), or a
+# number («63/202», «3.5»; a space, «-» or «%» separates numbers, W2/W4: «10-20» shows as «20-10»).
+_LTR_TOKEN = "[0-9A-Za-z\u0660-\u0669]+(?:[/.,:٫٬][0-9A-Za-z\u0660-\u0669]+)*"
+_LATIN_TOKEN = "[0-9]*[A-Za-z][0-9A-Za-z]*(?:[/.,:_?=&#@-]+[0-9A-Za-z]+)*"  # a word, «COVID-19», a URL
+# Between two Latin words (or a Latin word and a number after it) spaces and punctuation are part
+# of the left-to-right run (UAX #9 N1: neutrals between two L resolve to L): «WHY WE SLEEP: Unlocking».
+_LTR_UNIT_RE = re.compile(f"{_LATIN_TOKEN}(?:[ ,.:;!?'&+/_-]+{_LTR_TOKEN})*%?|{_LTR_TOKEN}")
 
-    Presentation forms are kept (fold afterwards): a lam-alef ligature glyph is one character,
-    so reversing before folding keeps «لا» in order.
+
+def reverse_line(line: str, marks: str | None = None) -> str:
+    """``line`` (a right-to-left line as displayed, extracted left to right) in logical order.
+
+    The characters are reversed, except the runs a display shows left to right (Latin text with
+    its digits, numbers: ``_LTR_UNIT_RE``); brackets are mirrored when that, not the text as
+    reversed, pairs each opening bracket with a later closing one (a display draws a bracket at
+    right-to-left level mirrored, and most producers store the glyph they drew).  Marks: a producer
+    that writes a mark after its base letter in display order (a content stream, ``marks="stream"``)
+    leaves it before its letter once reversed, and it is moved back; one that reversed a string
+    (``"reversed"``) leaves it right.  ``None`` decides from the line (:func:`mark_convention`; no
+    evidence: ``"stream"``).  Presentation forms are kept (fold afterwards): a lam-alef ligature
+    glyph is one character, so reversing before folding keeps «لا» in order.
     """
-    reversed_line = line[::-1]
-    reversed_line = _LTR_RUN_RE.sub(lambda match: match.group()[::-1], reversed_line)
-    return _MARKS_BEFORE_BASE_RE.sub(r"\2\1", reversed_line)
+    reversed_line = _reverse_keeping_ltr(line)
+    if any(bracket in reversed_line for bracket in "()[]{}<>«»"):
+        mirrored = _mirror_outside_ltr(reversed_line)
+        if _brackets_balanced(mirrored) and not _brackets_balanced(reversed_line):
+            reversed_line = mirrored
+    if marks is None and _MARKS_RE.search(reversed_line):
+        marks = mark_convention([reversed_line])
+    if marks != "reversed" and _MARKS_RE.search(reversed_line):
+        # The marks of one letter keep their order (shadda before fatha as written).
+        reversed_line = _MARKS_BEFORE_BASE_RE.sub(lambda match: match.group(2) + match.group(1)[::-1], reversed_line)
+    return reversed_line
+
+
+def _reverse_keeping_ltr(line: str) -> str:
+    """``line`` in reversed character order, its left-to-right runs (``_LTR_UNIT_RE``) kept."""
+    pieces, position = [], 0
+    for match in _LTR_UNIT_RE.finditer(line):
+        pieces.append(line[position : match.start()][::-1])
+        pieces.append(match.group())  # kept in its order
+        position = match.end()
+    pieces.append(line[position:][::-1])
+    return "".join(reversed(pieces))
+
+
+def mark_convention(lines: list[str]) -> str | None:
+    """How the producer of reversed ``lines`` wrote marks, from the lines reversed as they stand
+    (:func:`_reverse_keeping_ltr`, or :func:`reverse_line` before its marks step): ``"reversed"``
+    when more marks end a word than start one (a reversed string keeps «حجماً» whole), ``"stream"``
+    when more start one (a mark written after its letter in display order starts the reversed
+    word: «َوقال»), None without such marks."""
+    start = sum(len(_MARKS_AT_WORD_START_RE.findall(line)) for line in lines)
+    end = sum(len(_MARKS_AT_WORD_END_RE.findall(line)) for line in lines)
+    if start == end:
+        return None
+    return "stream" if start > end else "reversed"
+
+
+def _mirror_outside_ltr(text: str) -> str:
+    """``text`` with its brackets mirrored, except inside a left-to-right run."""
+    pieces, position = [], 0
+    for match in _LTR_UNIT_RE.finditer(text):
+        pieces += [text[position : match.start()].translate(_MIRRORED), match.group()]
+        position = match.end()
+    return "".join(pieces) + text[position:].translate(_MIRRORED)
+
+
+# Letters and marks, presentation forms included (a reversed line is folded later).
+_ANY_LETTER = f"{_ARABIC_LETTERS}\ufb50-\ufdff\ufe80-\ufefc"
+_ANY_MARK = f"{_MARKS_CLASS}\ufe70-\ufe7f"
+_MARKS_AT_WORD_START_RE = re.compile(f"(?:^|(?<=[^{_ANY_LETTER}{_ANY_MARK}]))[{_ANY_MARK}]")
+_MARKS_AT_WORD_END_RE = re.compile(f"(?<=[{_ANY_LETTER}])[{_ANY_MARK}]+(?:$|(?=[^{_ANY_LETTER}{_ANY_MARK}]))")
 
 
 # Fast necessary signs (literal-led patterns, scanned at C speed): a word-final-only letter
@@ -97,9 +149,14 @@ def reverse_line(line: str) -> str:
 _REVERSAL_SIGNS = (re.compile("\u0629[\u0621-\u064a\u06cc]"), re.compile("\u0649[\u0621-\u064a\u06cc]"))
 
 
+_MARKS_RE = re.compile(f"[{_MARKS_CLASS}]")
+
+
 def _measured(line: str) -> str:
-    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel."""
-    return glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
+    """``line`` as the reversal measures it: presentation forms folded, «ی» read as «ي», no tatweel,
+    no marks (a mark would cut «اًريثك» into two tokens)."""
+    line = glyphs._fold_presentation_forms(line).replace(glyphs.FARSI_YEH, glyphs.YEH).replace(glyphs.TATWEEL, "")
+    return _MARKS_RE.sub("", line) if _MARKS_RE.search(line) else line
 
 
 def may_hold_reversed_lines(text: str, presentation_forms: bool) -> bool:
@@ -143,264 +200,22 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
     if not (always_check or looks_reversed(line)):
         return False
     tokens = _TOKEN_RE.findall(_measured(line))
-    if sum(len(token) > 2 for token in tokens) < REVERSAL_MIN_TOKENS:
+    # A document known to hold reversed lines has its one-word lines (headings) checked too.
+    if sum(len(token) > 2 for token in tokens) < (1 if always_check else REVERSAL_MIN_TOKENS):
         return False
     before, after = reversal_gain(line)
     return after >= REVERSAL_MIN_SHARE and after - before >= REVERSAL_MIN_GAIN
 
 
-# -- ligature pairs --------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _lexicon_bigram_rates() -> dict[str, float]:
-    """Frequency-weighted rate of every letter bigram inside the lexicon's 30,000 commonest words."""
-    counts: Counter = Counter()
-    for word, frequency in itertools.islice(glyphs.lexicon().items(), 30_000):
-        for index in range(len(word) - 1):
-            counts[word[index : index + 2]] += frequency
-    total = sum(counts.values())
-    return {bigram: value / total for bigram, value in counts.items()}
-
-
-_WORD_WITH_MARKS_RE = re.compile(f"[{_ARABIC_LETTERS}][{_ARABIC_LETTERS}{_MARKS_CLASS}\u0640]*")
-
-
-def repair_word(raw: str, pairs: frozenset[str], vocabulary: Counter | None = None) -> str:
-    """``raw`` (letters, marks, tatweel) with its swapped pairs put back as :func:`best_reading` decides.
-
-    The decision is made on the word's letters alone; marks and tatweel keep their places, so
-    the result holds exactly the characters of ``raw``.
-    """
-    key = _KEY_DROP_RE.sub("", raw)
-    if key == raw:
-        return best_reading(raw, pairs, vocabulary)
-    reading = best_reading(key, pairs, vocabulary)
-    if reading == key:
-        return raw
-    # Swap the letters where they stand and leave the marks in place: a mark printed on a
-    # ligature comes after both of its letters («قائالً» is «قائلاً»).
-    positions = [index for index, ch in enumerate(raw) if not _KEY_DROP_RE.match(ch)]
-    chars = list(raw)
-    for index, letter in enumerate(reading):
-        chars[positions[index]] = letter
-    return "".join(chars)
-
-
-def words(text: str) -> list[str]:
-    """The Arabic words of ``text`` as letter keys (marks and tatweel left out)."""
-    return [_KEY_DROP_RE.sub("", word) for word in _WORD_WITH_MARKS_RE.findall(text)]
-
-
-_KEY_DROP_RE = re.compile(f"[{_MARKS_CLASS}\u0640]")
-
-
-def swap_readings(word: str, pairs: frozenset[str]) -> list[str]:
-    """Every reading of ``word`` with some of its swapped ligature pairs put back in order.
-
-    ``pairs`` holds pairs in logical order («لم»); a damaged word shows them reversed («مل»).
-    Positions do not overlap; at most ``_MAX_SWAPS`` of them are tried.  The first reading is
-    ``word`` itself.
-    """
-    reversed_pairs = {pair[::-1] for pair in pairs}
-    positions = [index for index in range(len(word) - 1) if word[index : index + 2] in reversed_pairs]
-    positions = positions[:_MAX_SWAPS]
-    readings = [word]
-    for size in range(1, len(positions) + 1):
-        for chosen in itertools.combinations(positions, size):
-            if any(b - a < 2 for a, b in itertools.pairwise(chosen)):
-                continue
-            chars = list(word)
-            for index in chosen:
-                chars[index], chars[index + 1] = chars[index + 1], chars[index]
-            readings.append("".join(chars))
-    return readings
-
-
-def best_reading(word: str, pairs: frozenset[str], vocabulary: Counter | None = None) -> str:
-    """The reading of ``word`` (see :func:`swap_readings`) that is the most frequent word.
-
-    The score is the wordfreq zipf, plus a bonus when the document itself spells that reading
-    where no swapped pair could have produced it (``vocabulary``).  Ties keep ``word``.
-    """
-    readings = swap_readings(word, pairs)
-    if len(readings) == 1:
-        return word
-    best, best_score = word, _reading_score(word, vocabulary)
-    for reading in readings[1:]:
-        score = _reading_score(reading, vocabulary)
-        if score > best_score:
-            best, best_score = reading, score
-    return best
-
-
-def _reading_score(word: str, vocabulary: Counter | None) -> float:
-    score = glyphs._lexical_score(word)
-    if vocabulary:
-        score += 0.5 * min(vocabulary.get(word, 0), 4)
-    return score
-
-
-@dataclass
-class LigatureEvidence:
-    """What :func:`learn_ligature_pairs` measured for one candidate pair (logical order)."""
-
-    pair: str
-    repaired_tokens: int  # tokens that become known words when the pair is put back in order
-    broken_tokens: int  # known tokens that the pair's reading would change into another word
-    logical: int  # occurrences of the pair in logical order in the document
-    reversed: int  # occurrences in reversed order
-    ratio: float  # observed logical share / the lexicon's logical share
-    expected: float = 0.0  # logical occurrences the lexicon's bigram rate predicts
-    strength: float = 0.0  # sum of the zipf of the words the swaps make
-
-
-@dataclass
-class LigatureCalibration:
-    """The learnt pairs and the document's known-word share before and after them."""
-
-    pairs: frozenset[str] = frozenset()
-    share_before: float = 0.0
-    share_after: float = 0.0
-    tokens: int = 0
-    evidence: list[LigatureEvidence] = field(default_factory=list)
-    pooled: dict = field(default_factory=dict)  # the document-level gate's figures
-
-
-def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:
-    """Learn which two-letter ligatures of ``text``'s font were extracted in visual order.
-
-    Candidates come from the document: every adjacent letter pair whose swap turns a token into
-    a known word that is far more frequent (``_REPAIR_MARGIN`` zipf).  A candidate is eligible
-    when it repairs more tokens than it would turn from one known word into another, and its
-    logical order is rare in the document compared with the lexicon's bigram rate
-    (``LIGATURE_MAX_RATIO``; a font that ligates «لم» leaves no «لم» in the text) -- unless the
-    document is too short for that rate to say anything.  The eligible pairs are kept when,
-    together, they repair at least ``LIGATURE_MIN_TOKENS`` tokens and raise the known-word share
-    by ``LIGATURE_MIN_GAIN``.  Words with two swapped pairs («املايل» for «المالي») need one pair
-    known before the other shows: the search runs ``rounds`` times on the words as read so far.
-    The first ``LIGATURE_SAMPLE_CHARS`` characters are measured, and only when they show the
-    signs of :func:`ligature_signs`.
-    """
-    sample = text[:LIGATURE_SAMPLE_CHARS]
-    if not ligature_signs(sample):
-        return LigatureCalibration()  # clean text, the common case: one regex scan
-    tokens = words(sample)
-    if not tokens:
-        return LigatureCalibration()
-    types = Counter(tokens)
-    first = _swap_candidates(types)
-    if sum(repaired for repaired, _ in first.values()) < max(LIGATURE_MIN_TOKENS, LIGATURE_MIN_GAIN * len(tokens)):
-        # Clean text, the common case: too few tokens any swap repairs for the gate below to pass.
-        return LigatureCalibration(tokens=len(tokens))
-    evidence, eligible = _eligible_pairs(types, rounds)
-    return _pooled_calibration(types, len(tokens), evidence, eligible)
-
-
-def _eligible_pairs(types: Counter, rounds: int) -> tuple[dict[str, LigatureEvidence], set[str]]:
-    """The evidence of every candidate pair, and the pairs eligible on their own (see
-    :func:`learn_ligature_pairs`): ``rounds`` searches, each on the words as read with the pairs found so far."""
-    rates = _lexicon_bigram_rates()
-    evidence: dict[str, LigatureEvidence] = {}
-    eligible: set[str] = set()
-    for _ in range(rounds):
-        pairs = frozenset(eligible)
-        current = Counter()
-        for word, count in types.items():
-            current[best_reading(word, pairs) if pairs else word] += count
-        bigrams = _bigrams(current)  # on the words as read so far: a swap elsewhere can fake a pair
-        total = sum(bigrams.values()) or 1
-        added = False
-        for pair, (repaired, strength) in sorted(_swap_candidates(current).items(), key=lambda item: -item[1][0]):
-            if pair in eligible:
-                continue
-            logical, reversed_count = _logical_count(current, pair), bigrams[pair[::-1]]
-            expected = rates.get(pair, 0.0) * total
-            ratio = logical / expected if expected else 1.0
-            broken = 0
-            if ratio <= LIGATURE_MAX_RATIO:  # only then can the pair be kept: count what it would break
-                trial = frozenset({pair})
-                broken = sum(
-                    count
-                    for word, count in current.items()
-                    if pair[::-1] in word and _ambiguous_change(word, best_reading(word, trial))
-                )
-            evidence[pair] = LigatureEvidence(
-                pair, repaired, broken, logical, reversed_count, round(ratio, 3), round(expected, 2), strength
-            )
-            if ratio <= LIGATURE_MAX_RATIO and repaired > broken:
-                eligible.add(pair)
-                added = True
-        if not added:
-            break
-    return evidence, eligible
-
-
-def _pooled_calibration(
-    types: Counter, tokens: int, evidence: dict[str, LigatureEvidence], eligible: set[str]
-) -> LigatureCalibration:
-    """The calibration: the eligible pairs, kept only when together they pass the pooled gate
-    (``LIGATURE_MIN_TOKENS``, ``LIGATURE_MIN_GAIN``, ``LIGATURE_MIN_STRENGTH``, ``LIGATURE_MIN_EXPECTED``,
-    ``LIGATURE_MAX_RATIO``); ``types`` are the sample's word counts, ``tokens`` its number of tokens."""
-    before = _share(types)
-    after = _share(types, frozenset(eligible))
-    ordered = sorted(evidence.values(), key=lambda item: (-item.repaired_tokens, item.pair))
-    chosen = [evidence[pair] for pair in eligible]
-    repaired_total = sum(item.repaired_tokens for item in chosen)
-    expected_total = sum(item.expected for item in chosen)
-    logical_total = sum(item.logical for item in chosen)
-    strength = sum(item.strength for item in chosen) / max(repaired_total, 1)
-    passed = (
-        repaired_total >= LIGATURE_MIN_TOKENS
-        and repaired_total >= LIGATURE_MIN_GAIN * tokens
-        and strength >= LIGATURE_MIN_STRENGTH
-        and expected_total >= LIGATURE_MIN_EXPECTED
-        and logical_total <= LIGATURE_MAX_RATIO * expected_total
-    )
-    result = LigatureCalibration(
-        pairs=frozenset(eligible) if passed else frozenset(),
-        share_before=before,
-        share_after=after if passed else before,
-        tokens=tokens,
-        evidence=ordered,
-    )
-    result.pooled = {
-        "repaired": repaired_total,
-        "expected_logical": round(expected_total, 2),
-        "logical": logical_total,
-        "mean_zipf_repaired": round(strength, 2),
-        "share_gain": round(after - before, 4),
-    }
-    return result
-
-
-def _logical_count(types: Counter, pair: str) -> int:
-    """Occurrences of ``pair`` in ``types`` that no swap of it can explain: not overlapping the
-    reversed pair («اللم» comes out as «المل», whose «لم» is the swap's neighbour, not a «لم»)."""
-    reverse = pair[::-1]
-    total = 0
-    for word, count in types.items():
-        start = word.find(pair)
-        while start >= 0:
-            if word[start + 1 : start + 3] != reverse and (start == 0 or word[start - 1 : start + 1] != reverse):
-                total += count
-            start = word.find(pair, start + 1)
-    return total
-
-
-def _bigrams(types: Counter) -> Counter:
-    bigrams: Counter = Counter()
-    for word, count in types.items():
-        for index in range(len(word) - 1):
-            bigrams[word[index : index + 2]] += count
-    return bigrams
-
+# -- signs of swapped ligature pairs --------------------------------------------------------
 
 # Spellings that clean Arabic (nearly) never has and swapped lam/feh ligatures make often: alef
 # before a hamza'd alef or lam-after-alef («األول», «اإلصالح», «االلتزام», «إال»), the article with a
-# swapped lam-meem / hah / jeem / khah at a word's start («املجلس», «احلكومات»), «يف» standing
-# alone, and alef maksura inside a word («عىل», «إىل»).
-_LIGATURE_SIGNS_RE = re.compile("[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل|يف )|\u0649[\u0621-\u064a]")
+# swapped lam-meem / hah / jeem / khah at a word's start («املجلس», «احلكومات»), «يف» or «ال»
+# standing alone, alef maksura inside a word («عىل», «إىل»), a word ending in «الل» («خالل»).
+_LIGATURE_SIGNS_RE = re.compile(
+    "[اإ](?:[أإآ]|ال)|(?<= )(?:ا[محجخ]ل|يف |ال(?= ))|\u0649[\u0621-\u064a]|الل(?![\u0621-\u064a\u064b-\u065f])"
+)
 
 
 # Literal-led versions of the signs, for a fast first look at clean text: «األ», «اإل», «يف» alone,
@@ -420,6 +235,8 @@ _FAST_SIGNS = tuple(
         "\u062d(?<= \u0627\u062d)\u0644",
         "\u062c(?<= \u0627\u062c)\u0644",
         "\u062e(?<= \u0627\u062e)\u0644",
+        "\u0627\u0644 (?<= \u0627\u0644 )",  # «ال» alone: a swapped «لا»
+        "\u0627\u0644\u0644(?![\u0621-\u064a\u064b-\u065f])",  # a word ending in «الل»: «خالل» for «خلال»
     )
 )
 
@@ -430,64 +247,3 @@ def ligature_signs(text: str) -> bool:
         return False
     signs = len(_LIGATURE_SIGNS_RE.findall(text))
     return signs >= max(LIGATURE_SIGNS_MIN, LIGATURE_SIGNS_SHARE * (text.count(" ") + 1))
-
-
-@lru_cache(maxsize=1)
-def _reversed_family() -> frozenset[str]:
-    """Every pair of the ligature family (:func:`_ligature_candidate`) as a damaged text shows it."""
-    letters = sorted(_JOINING | glyphs.NON_JOINERS - {"ء"})
-    return frozenset(second + first for first in letters for second in letters if _ligature_candidate(first + second))
-
-
-def _swap_candidates(types: Counter) -> dict[str, tuple[int, float]]:
-    """Logical-order pair -> (tokens of ``types`` that one swap of it turns into a far commoner word,
-    the sum of those words' zipf)."""
-    candidates: dict[str, tuple[int, float]] = {}
-    family = _reversed_family()
-    for word, count in types.items():
-        if len(word) < 2:
-            continue
-        # wordfreq lists some damaged forms from the web («يف» 2.9): a token counts as repaired when
-        # the swap makes a word that is known and far more frequent.
-        zipf = glyphs._key_zipf(word)
-        if zipf >= _DAMAGED_MAX_ZIPF:
-            continue  # a common word is no damaged form, even when a swap makes a commoner one
-        floor = max(_KNOWN_ZIPF, zipf + _REPAIR_MARGIN)
-        for index in range(len(word) - 1):
-            if word[index : index + 2] not in family:
-                continue
-            first, second = word[index], word[index + 1]
-            swapped = word[:index] + second + first + word[index + 2 :]
-            score = glyphs._key_zipf(swapped)
-            if score >= floor:
-                tokens, strength = candidates.get(second + first, (0, 0.0))
-                candidates[second + first] = (tokens + count, strength + count * score)
-    return candidates
-
-
-def _ligature_candidate(pair: str) -> bool:
-    """Whether fonts have a two-letter ligature for ``pair`` (logical order): lam or feh/qaf with
-    any letter after it, or a tooth letter (beh, teh, theh, nun, yeh) before a final yeh.
-
-    The per-document set is learnt from evidence; this family only bounds the search, so that a
-    name or a rare spelling in clean text cannot pass for a swapped pair of arbitrary letters.
-    """
-    first, second = pair
-    if first not in _JOINING or first == second:
-        return False  # the logical first letter must join the second to make a ligature
-    return first in "لفق" or (first in "بتثني" and second in "يى")
-
-
-def _ambiguous_change(word: str, reading: str) -> bool:
-    """Whether ``reading`` replaces a known ``word`` without beating it by ``_REPAIR_MARGIN``."""
-    if reading == word or not known(word):
-        return False
-    return glyphs._key_zipf(reading) < glyphs._key_zipf(word) + _REPAIR_MARGIN
-
-
-def _share(types: Counter, pairs: frozenset[str] = frozenset()) -> float:
-    total = sum(types.values())
-    if not total:
-        return 0.0
-    good = sum(count for word, count in types.items() if known(best_reading(word, pairs) if pairs else word))
-    return good / total

@@ -60,7 +60,6 @@ presentation forms, and repairing repaired text changes nothing.
 from __future__ import annotations
 
 import operator
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -152,6 +151,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     fix_mojibake: bool = True  # UTF-8 Arabic read as cp1252 («Ø§Ù„»), ftfy
     reverse_lines: bool = True  # whole lines in reversed (visual) character order
     fix_ligature_pairs: bool = True  # two-letter ligatures extracted in visual order («يف», «املجلس»)
+    # A word two of whose readings are words («عمل» / «علم»): "ngram" lets the word-bigram model
+    # (ngram.py) decide from the neighbours; "off": the more frequent word.
+    ligature_context: Literal["ngram", "off"] = "ngram"
 
     counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
@@ -166,6 +168,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _context: str = field(default="", init=False, repr=False, compare=False)
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
     # The document's damage profile (set by fit; None: not fitted, each text judged on its own).
     profile: dict | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -191,6 +195,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         text, self.profile = calibrate_document(self, text)
         self._ligatures = frozenset()
         self._ligature_cache = {}
+        self._ligature_choices = {}
         # Shared by the damage evidence (needed there only with «ی») and the certain stems.
         stripped = _strip_kashida(text) if FARSI_YEH in text else None
         self._document = DamageEvidence.of(text, stripped=stripped)
@@ -266,23 +271,63 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         return self._repair_ligatures(cached[0].replace(_SHIELD, TATWEEL))
 
     def _repair_ligatures(self, text: str) -> str:
-        """Put the document's learnt ligature pairs back in logical order, word by word."""
+        """Put the document's learnt ligature pairs back in logical order, word by word; a word two
+        of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``)."""
         if not self._ligatures:
             return text
-        from pipeline.stages.repair.calibrate import _WORD_WITH_MARKS_RE, repair_word
+        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
 
         cache = self._ligature_cache
-
-        def one(match: re.Match) -> str:
+        matches = list(_WORD_WITH_MARKS_RE.finditer(text))
+        readings = []
+        for match in matches:
             word = match.group()
             reading = cache.get(word)
             if reading is None:
                 reading = cache[word] = repair_word(word, self._ligatures)
-            if reading != word:
+            readings.append(reading)
+        if self.ligature_context == "ngram":
+            readings = self._ligatures_in_context(text, matches, readings)
+        pieces, position = [], 0
+        for match, reading in zip(matches, readings, strict=True):
+            if reading != match.group():
                 self.counts["fix_ligature_pairs"] += 1
-            return reading
+            pieces += [text[position : match.start()], reading]
+            position = match.end()
+        return "".join(pieces) + text[position:]
 
-        return _WORD_WITH_MARKS_RE.sub(one, text)
+    def _ligatures_in_context(self, text: str, matches: list, readings: list[str]) -> list[str]:
+        """``readings`` with each word whose readings hold more than one word decided by its
+        neighbours (:func:`ligature_context.reading_in_context`); the neighbours are the adjacent words
+        (only spaces between), as already read."""
+        from pipeline.stages.repair import ligature_context, ligatures, ngram
+
+        model = self._ligature_model
+        if model is None:
+            try:
+                model = self._ligature_model = ngram.load()
+            except FileNotFoundError:  # no model shipped: the lexicon decides alone
+                self._ligature_model = False
+                return readings
+        if model is False:
+            return readings
+        choices = self._ligature_choices
+        out = list(readings)
+        for index, match in enumerate(matches):
+            key = ligatures._KEY_DROP_RE.sub("", match.group())
+            found = choices.get(key)
+            if found is None:
+                found = choices[key] = tuple(ligature_context.known_readings(key, self._ligatures))
+            if not found:
+                continue
+
+            default = ligatures._KEY_DROP_RE.sub("", readings[index])
+            previous, following = (_word_neighbour(text, matches, readings, index, step) for step in (-1, 1))
+            chosen = ligature_context.reading_in_context(list(found), default, previous, following, model)
+            if chosen != default:
+                out[index] = ligatures.put_letters(match.group(), chosen)
+                self.counts["fix_ligature_context"] += 1
+        return out
 
     # -- lines ------------------------------------------------------------------------------
 
@@ -426,3 +471,17 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         seen.kashida_glyphs += evidence.kashida_glyphs
         repairer._document = seen
         yield repairer.repair(body) + ending
+
+
+def _word_neighbour(text: str, matches: list, readings: list[str], index: int, step: int) -> str:
+    """The folded reading of the word ``step`` (-1 or 1) from word ``index`` of ``text`` (``matches``
+    of its words, ``readings`` as read so far), or "" when none is adjacent (only spaces between)."""
+    from pipeline.stages.repair import ligatures, ngram
+
+    other = index + step
+    if not 0 <= other < len(matches):
+        return ""
+    first, second = (matches[index], matches[other]) if step > 0 else (matches[other], matches[index])
+    if text[first.end() : second.start()].strip():
+        return ""  # punctuation or a number between: no word neighbour
+    return ngram.fold(ligatures._KEY_DROP_RE.sub("", readings[other]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.repair import calibrate, glyphs
+from pipeline.stages.repair import calibrate, glyphs, ligatures
 
 if TYPE_CHECKING:
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
@@ -59,15 +59,19 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
             flagged[index] = calibrate.should_reverse(lines[index])
         if any(flagged):  # a document with reversed lines: check every line (see apply_calibrated_maps)
             flagged = [calibrate.should_reverse(line, always_check=True) for line in lines]
+        # How this producer wrote marks, from all its reversed lines (one line may show no evidence).
+        marks = calibrate.mark_convention(
+            [calibrate._reverse_keeping_ltr(line) for index, line in enumerate(lines) if flagged[index]]
+        )
         reversed_lines = 0
         for index, line in enumerate(lines):
             if flagged[index]:
-                lines[index] = calibrate.reverse_line(line)
+                lines[index] = calibrate.reverse_line(line, marks or "stream")
                 reversed_lines += 1
         if reversed_lines:
             text = "\n".join(lines)
             profile["profiles"].append("line_reversal")
-            profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines)}
+            profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines), "marks": marks or "stream"}
     if repairer.fold_presentation_forms and forms:
         forms = len(glyphs._PRESENTATION_RE.findall(text))
         text = glyphs._fold_presentation_forms(text)
@@ -87,7 +91,7 @@ def finish_profile(profile: dict) -> None:
 
 
 def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool) -> frozenset[str]:
-    """The document's ligature pairs (:func:`calibrate.learn_ligature_pairs`), recorded in the profile.
+    """The document's ligature pairs (:func:`ligatures.learn_ligature_pairs`), recorded in the profile.
 
     Not on a document that shows the seed font's glyph damage (``glyph_damaged``).
     """
@@ -95,18 +99,24 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
         # One producer's damage per document: the seed font's glyph map and a word processor's
         # ligatures do not meet in one text layer, and skipping keeps the damaged path as fast as it was.
         return frozenset()
-    found = calibrate.learn_ligature_pairs(text)
+    found = ligatures.learn_ligature_pairs(text)
     if not found.pairs:
         return frozenset()
     repairer.profile["profiles"].append("ligature_pairs")
     repairer.profile["ligature_pairs"] = {
-        "pairs": sorted(found.pairs),
+        "pairs": sorted({unit[:2] for unit in found.pairs}),
+        # Where each pair was learnt to be swapped (a font's ligature glyph is a contextual form).
+        "positions": {
+            pair: sorted(ligatures.POSITION_NAMES[unit[2]] for unit in found.pairs if unit[:2] == pair)
+            for pair in sorted({unit[:2] for unit in found.pairs})
+        },
         "tokens": found.tokens,
         "known_share_before": round(found.share_before, 4),
         "known_share_after": round(found.share_after, 4),
         "evidence": [
             {
-                "pair": item.pair,
+                "pair": item.pair[:2],
+                "position": ligatures.POSITION_NAMES.get(item.pair[2:], "any"),
                 "repaired": item.repaired_tokens,
                 "broken": item.broken_tokens,
                 "logical": item.logical,
@@ -157,7 +167,8 @@ def apply_calibrated_maps(repairer: PdfArtefactRepair, text: str) -> str:
         for index, line in enumerate(lines):
             # In a document with reversed lines every line is checked, not only those the pre-check flags.
             if calibrate.should_reverse(line, always_check=everywhere):
-                lines[index] = calibrate.reverse_line(line)
+                marks = repairer.profile["line_reversal"]["marks"] if everywhere else None
+                lines[index] = calibrate.reverse_line(line, marks)
                 repairer.counts["reverse_lines"] += 1
                 changed = True
         if changed:

@@ -1,0 +1,115 @@
+"""Ligature pairs extracted in visual order: fonts' ligature sets, learnt per position.
+
+A word processor's font ligates some pairs only where its glyph forms (the final «في», the final
+tooth + yeh of «المدني»), others wherever the letters join (lam-alef, lam-meem).  The simulation
+(``pipeline.evaluate.repair``) damages text that way, and the learner (``calibrate``) learns each
+pair with its position.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.evaluate.repair import (
+    FONT_LIGATURES,
+    OPTIONAL_LIGATURES,
+    evaluate,
+    font_ligature_set,
+    simulate_ligature_damage,
+)
+from pipeline.stages.repair import ligature_context, ligatures
+from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
+from tests.stages.test_repair import news_sample
+
+
+def test_font_ligatures_form_only_where_their_glyph_forms() -> None:
+    ligatures = {("في", "final"), ("ني", "final"), ("تح", "initial"), ("لم", "any")}
+    text = "فيما في المدني تحت يتحدث المجلس علم"
+    # «فيما»: no final «في»; «يتحدث»: «تح» does not start a joined run; «علم»: lam-meem anywhere.
+    assert simulate_ligature_damage(text, ligatures) == "فيما يف املدين حتت يتحدث املجلس عمل"
+    assert simulate_ligature_damage(text, {"في"}) == "يفما يف المدني تحت يتحدث المجلس علم"  # bare: anywhere
+
+
+def test_font_sets_always_hold_lam_alef_and_the_drawn_optional_ligatures() -> None:
+    assert len(FONT_LIGATURES) == 4 + len(OPTIONAL_LIGATURES)
+    for seed in range(20):
+        chosen = font_ligature_set(seed, 8)
+        assert len(chosen) == 12 and {("لا", "any"), ("لأ", "any")} <= chosen
+        assert len(font_ligature_set(seed, 8, lam_alef=False)) == 8
+    assert font_ligature_set(3, 8) == font_ligature_set(3, 8)  # seeded
+
+
+def test_position_marks() -> None:
+    # «المدني»: «ال», «لم» start joined runs (alef does not join the next letter), «ني» ends the word.
+    assert [ligatures.position("المدني", index) for index in range(5)] == ["^", "^", "-", "-", "$"]
+    assert ligatures.position("في", 0) == "$"  # a two-letter word: its pair ends it
+
+
+def test_a_final_only_ligature_is_learnt_at_its_position_and_leaves_medial_pairs_alone() -> None:
+    news = "\n".join(news_sample(12))
+    ligatures = {("لا", "any"), ("في", "final"), ("ني", "final")}
+    damaged = simulate_ligature_damage(news, ligatures)
+    repairer = PdfArtefactRepair().fit(damaged)
+    positions = repairer.profile["ligature_pairs"]["positions"]
+    assert positions["في"] == ["final"] and "final" in positions["ني"]
+    repaired = repairer.repair(damaged)
+    words = Counter(repaired.split())
+    assert words["في"] == Counter(news.split())["في"] > 20 and words["يف"] == 0
+    for word in ("فيها", "فيلم", "الفيلم"):  # an initial or medial «في» was never swapped
+        assert Counter(news.split())[word] == words[word] > 0
+
+
+def test_the_article_before_tatweel_is_no_swapped_lam_alef() -> None:
+    # «الـ 193»: tatweel never follows alef (it does not join), so «لاـ» cannot be the reading.
+    assert ligatures.repair_word("الـ", frozenset({"لا"})) == "الـ"
+    assert ligatures.repair_word("ال", frozenset({"لا"})) == "لا"
+
+
+def test_a_pair_made_by_another_swap_is_no_logical_occurrence() -> None:
+    # «الاجتماعي» with lam-alef and teh-meem ligated is «االجمتاعي»: its «لج» is the swapped «ال»'s lam.
+    types = Counter({"االجمتاعي": 3})
+    assert ligatures._logical_count(types, "لج^") == 3
+    assert ligatures._logical_count(types, "لج^", frozenset({"ال", "مت"})) == 0
+
+
+def test_font_set_damage_is_repaired_and_clean_news_is_left_alone() -> None:
+    documents = news_sample(60)
+    for size in (0, 8):
+        errors: Counter = Counter()
+        score = evaluate(documents, "ligature_pairs", ligature_size=size, errors=errors)
+        assert score.before / score.words < 0.95 and score.accuracy > 0.985, (size, score.accuracy)
+        assert score.invented == 0 and errors["misaligned_documents"] <= 1
+    clean = evaluate(documents, "none")
+    assert clean.accuracy == 1.0
+
+
+def _model(text: str):
+    from pipeline.evaluate.repair import bigram_model
+
+    return bigram_model([text] * 3)  # every pair seen three times (the pruning keeps two or more)
+
+
+def test_a_word_with_two_readings_is_decided_by_its_neighbours() -> None:
+    model = _model("طلب العلم فريضة\nبدأ العمل اليوم")
+    readings = ["العمل", "العلم"]
+    assert ligature_context.reading_in_context(readings, "العمل", "طلب", "فريضه", model) == "العلم"
+    assert ligature_context.reading_in_context(readings, "العلم", "بدا", "اليوم", model) == "العمل"
+    # Neighbours the model never saw with either reading leave the lexicon's choice.
+    assert ligature_context.reading_in_context(readings, "العمل", "قال", "", model) == "العمل"
+    assert ligature_context.known_readings("العمل", frozenset({"لم"})) == ("العمل", "العلم")
+    assert ligature_context.known_readings("املجلس", frozenset({"لم"})) == ()  # one reading is a word
+
+
+def test_the_stage_decides_ambiguous_ligature_readings_in_context() -> None:
+    # A font that ligates lam-meem: «العلم» comes out «العمل», a word too.
+    clean = "\n".join(["طلب العلم فريضة على كل مسلم", "المجلس الوطني يبحث المسائل المالية والملفات"] * 4)
+    damaged = simulate_ligature_damage(clean, {"لم", "لا", "لأ"})
+    assert "طلب العمل فريضة" in damaged
+    results = {}
+    for option in ("ngram", "off"):
+        repairer = PdfArtefactRepair(ligature_context=option)
+        repairer._ligature_model = _model("طلب العلم فريضة")
+        repairer.fit(damaged)
+        results[option] = (repairer.repair(damaged), repairer.counts["fix_ligature_context"])
+    assert results["ngram"][0] == clean and results["ngram"][1] == 4
+    assert "طلب العمل فريضة" in results["off"][0] and results["off"][1] == 0
