@@ -113,3 +113,28 @@ def test_the_stage_decides_ambiguous_ligature_readings_in_context() -> None:
         results[option] = (repairer.repair(damaged), repairer.counts["fix_ligature_context"])
     assert results["ngram"][0] == clean and results["ngram"][1] == 4
     assert "طلب العمل فريضة" in results["off"][0] and results["off"][1] == 0
+
+
+def test_ligature_evidence_ignores_lines_stored_reversed() -> None:
+    """A document holding both reversed lines and ligature damage (a new user's test file): the reversed
+    lines, once put back, spell «في» right, which read as "this font has no «في» ligature" and left every
+    «يف» of the other lines unrepaired."""
+    clean = [
+        "أكدت الحكومات أهمية تعزيز التعاون الدولي في مجال الأمن السيبراني",
+        "ودعا المجتمع المدني إلى إشراك جميع أصحاب المصلحة في العملية",
+        "وأشار المشاركون إلى أن المجلس يعمل في إطار الولاية الممنوحة له",
+        "نركز في المحور الثالث من الرؤية على القطاع العام والخدمات الحكومية",
+        "كما سنستمر في العمل على تطوير المهارات الرقمية في المدارس",
+        "وتقود الاستراتيجية في المحصلة إلى استثمار المقومات في المستقبل",
+        "وشدد الوزير على أهمية الاستثمار في البنية التحتية في المدن",
+        "وأكد المجلس في بيانه على ضرورة العمل في إطار القانون",
+    ]
+    damaged = [line[::-1] for line in clean[:3]] + [
+        simulate_ligature_damage(line, {("في", "any")}) for line in clean[3:]
+    ]
+    assert all("يف" in line for line in damaged[3:])
+    text = "\n".join(damaged)
+    repairer = PdfArtefactRepair().fit(text)
+    assert repairer.repair(text).split("\n") == clean
+    assert {"line_reversal", "ligature_pairs"} <= set(repairer.profile["profiles"])
+    assert "_reversed" not in repairer.profile  # nothing private reaches run.json
