@@ -137,4 +137,4 @@ def test_ligature_evidence_ignores_lines_stored_reversed() -> None:
     repairer = PdfArtefactRepair().fit(text)
     assert repairer.repair(text).split("\n") == clean
     assert {"line_reversal", "ligature_pairs"} <= set(repairer.profile["profiles"])
-    assert "_reversed" not in repairer.profile  # nothing private reaches run.json
+    assert repairer.reversed_lines_ == {0, 1, 2}

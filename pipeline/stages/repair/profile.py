@@ -37,6 +37,7 @@ def _head(text: str) -> str:
 def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dict]:
     """(``text`` with the maps that act before the glyph steps applied, the profile so far)."""
     profile: dict = {"profiles": []}
+    repairer.reversed_lines_ = frozenset()  # the lines put back here (ligature evidence leaves them out)
     head = _head(text)
     if repairer.fix_mojibake and ("Ø" in text or "Ù" in text):
         from pipeline.stages.mojibake import fix_mojibake
@@ -70,7 +71,7 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
                 reversed_lines += 1
         if reversed_lines:
             text = "\n".join(lines)
-            profile["_reversed"] = frozenset(i for i, f in enumerate(flagged) if f)  # popped by learn_ligatures
+            repairer.reversed_lines_ = frozenset(i for i, f in enumerate(flagged) if f)
             profile["profiles"].append("line_reversal")
             profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines), "marks": marks or "stream"}
     if repairer.fold_presentation_forms and forms:
@@ -96,15 +97,14 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
 
     Not on a document that shows the seed font's glyph damage (``glyph_damaged``).
     """
-    # Ligature evidence comes from the lines the document stored in order: a line stored reversed, once
-    # put back, spells its pairs right, which would read as "this font has no such ligature".
-    reversed_lines = repairer.profile.pop("_reversed", frozenset())
-    if reversed_lines:
-        text = "\n".join(line for i, line in enumerate(text.split("\n")) if i not in reversed_lines)
     if not repairer.fix_ligature_pairs or glyph_damaged:
         # One producer's damage per document: the seed font's glyph map and a word processor's
         # ligatures do not meet in one text layer, and skipping keeps the damaged path as fast as it was.
         return frozenset()
+    # Ligature evidence comes from the lines the document stored in order: a line stored reversed, once
+    # put back, spells its pairs right, which would read as "this font has no such ligature".
+    if repairer.reversed_lines_:
+        text = "\n".join(line for i, line in enumerate(text.split("\n")) if i not in repairer.reversed_lines_)
     found = ligatures.learn_ligature_pairs(text)
     if not found.pairs:
         return frozenset()
