@@ -59,8 +59,7 @@ class RunSummary:
     def lines(self) -> list[str]:
         structure = self.counts.get("structure", {})
         kinds = {k: v for k, v in structure.items() if not k.startswith(STRUCTURE_NOTES)}
-        # profile_* count documents per damage profile, not repairs; mojibake decoded at ingest is one
-        repairs = sum(v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_"))
+        repairs = sum(self._repair_steps().values())  # mojibake decoded at ingest is counted apart
         at_ingest = self.counts.get("ingest", {}).get("mojibake_fixed", 0)
         out = [
             f"documents: {self.documents} analysed, {len(self.failed)} failed",
@@ -99,9 +98,13 @@ class RunSummary:
             out.append(f"report: {self.report}")
         return out
 
+    def _repair_steps(self) -> dict[str, int]:
+        """The repair stage's counts per step (``profile_*`` count documents per damage profile, not repairs)."""
+        return {k: v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_")}
+
     def _top_repairs(self, n: int = 3) -> str:
         """The ``n`` commonest repair steps, «strip_kashida 1055, repair_kaf 12»: what the total is made of."""
-        steps = {k: v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_") and v}
+        steps = {k: v for k, v in self._repair_steps().items() if v}
         top = sorted(steps.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
         return ", ".join(f"{k} {v}" for k, v in top) + (", ..." if len(steps) > n else "")
 
