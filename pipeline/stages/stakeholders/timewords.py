@@ -41,12 +41,12 @@ def keyset(lexicon: _Lexicon, words: tuple[str, ...]) -> frozenset[str]:
 def time_words_end(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> int:
     """The end of the run of time adverbs starting at token ``j`` (``j`` itself when there is none)."""
     words, nouns = keyset(lexicon, TIME_WORDS), keyset(lexicon, TIME_NOUNS)
+    dates, months = keyset(lexicon, DATE_LEADS), keyset(lexicon, MONTHS)
     k = j
     while k < s_end:
         key = lexicon.key(m.doc[k].text)
-        if key in keyset(lexicon, DATE_LEADS) and k + 1 < s_end and m.doc[k + 1].text.isdigit():
+        if key in dates and k + 1 < s_end and m.doc[k + 1].text.isdigit():
             k += 1  # «بتاريخ 2 يوليو/تموز 2018»: the date's numbers, months and separators
-            months = keyset(lexicon, MONTHS)
             while k < s_end and (
                 m.doc[k].text.isdigit() or m.doc[k].text in "/-" or lexicon.key(m.doc[k].text) in months
             ):

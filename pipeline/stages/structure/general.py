@@ -408,8 +408,8 @@ def split_general(
                     last_paragraph = None
                     continue
                 paragraph(part)
-    words = sum(len(LETTER_WORD.findall(unit.text)) for unit in build.units)
-    if build.units and all(unit.kind == "heading" for unit in build.units) and words >= HEADINGS_AS_TEXT_WORDS:
+    only_headings = bool(build.units) and all(unit.kind == "heading" for unit in build.units)
+    if only_headings and sum(len(LETTER_WORD.findall(u.text)) for u in build.units) >= HEADINGS_AS_TEXT_WORDS:
         # Short lines alone (a one-line statement, slogans, a damaged line in visual order): nothing
         # they could be the titles of, so they are the text; as headings no theme or position would
         # be drawn from the document at all.  (A bare title page, «الرؤية العربية», stays a heading.)
