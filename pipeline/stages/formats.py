@@ -29,9 +29,12 @@ from pipeline.names import quoted
 
 # Elements whose text is page chrome, not the document (removed before reading).
 HTML_CHROME = (
-    "script, style, noscript, nav, header, footer, aside, form, menu, template, svg, iframe, [hidden], "
+    "script, style, noscript, nav, footer, aside, form, menu, template, svg, iframe, [hidden], "
     '[aria-hidden="true"], [role="navigation"], [style*="display:none"], [style*="display: none"]'
 )
+# A <header> inside one of these is the article's own (its title heading stays); any other <header>
+# is the site banner, read only for its headings when the page has no <h1> outside it.
+HTML_ARTICLE_TAGS = frozenset(["article", "main", "section"])
 # Elements that start a block of their own (HTML's block-level and list/table elements).
 HTML_BLOCK_TAGS = frozenset(
     [
@@ -101,9 +104,36 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
     body = tree.body or tree.root
     if body is None:
         raise InputError(f"{where}: HTML page has no body")
-    blocks: list[str] = []
+    blocks: list[str] = _banner_headings(body)
     _html_blocks(body, blocks)
     return "\n\n".join(blocks)
+
+
+def _banner_headings(body: Any) -> list[str]:
+    """Remove the page's banner ``<header>`` elements (site chrome: logo, menus) and return their
+    headings as ``#`` blocks when no ``<h1>`` stands outside them: a page whose only title heading
+    sits in its banner keeps it.  An article's own ``<header>`` (inside ``<article>``, ``<main>``
+    or ``<section>``) is left to be read in place."""
+    banners = [node for node in body.css("header") if not _inside(node, HTML_ARTICLE_TAGS | {"header"})]
+    outside_h1 = [h for h in body.css("h1") if not _inside(h, {"header"})]
+    headings = []
+    for banner in banners:
+        if not outside_h1:
+            for node in banner.css("h1, h2, h3, h4, h5, h6"):
+                if text := _squash(node.text(separator=" ")):
+                    headings.append("#" * HEADING_TAGS[node.tag] + " " + text)
+    for banner in banners:
+        banner.decompose()
+    return headings
+
+
+def _inside(node: Any, tags: set[str] | frozenset[str]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False
 
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)

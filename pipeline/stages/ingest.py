@@ -6,7 +6,7 @@ read with markdown-it-py, its front matter as metadata); ``.pdf`` through its te
 layer, with blank lines at the paragraph breaks its line geometry shows
 (:mod:`pipeline.stages.pdf_text`); ``.docx`` and ``.html``/``.htm``/``.xhtml``
 (:mod:`pipeline.stages.formats`: every block's text, tables as pipe rows; HTML
-navigation, headers, footers and scripts stripped).
+navigation, footers and scripts stripped; a banner `<header>` only for its title heading).
 Files with other extensions are skipped with a note (:func:`skipped_corpus_files`),
 never read.  A file that cannot be read is reported with a reason and skipped --
 one bad file never stops the others.

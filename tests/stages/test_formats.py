@@ -43,6 +43,24 @@ def test_html_headings_lists_and_tables_keep_their_structure():
     ]
 
 
+def test_html_banner_keeps_the_page_title_heading_and_an_article_header_is_read_in_place():
+    page = (
+        "<body><header><a href='/'>الشعار</a><nav>القائمة</nav><h1>سياسة البيانات</h1></header>"
+        "<p>فقرة أولى.</p><article><header><h2>عنوان المقال</h2><span>2024</span></header>"
+        "<p>نص المقال.</p></article><footer>الحقوق</footer></body>"
+    )
+    assert html_text(page.encode(), "p.html").split("\n\n") == [
+        "# سياسة البيانات",  # the only <h1> sits in the banner: kept, the logo and menu are not
+        "فقرة أولى.",
+        "## عنوان المقال",
+        "2024",
+        "نص المقال.",
+    ]
+    # an <h1> outside the banner is the page's title: the banner's own heading is site chrome
+    page = "<body><header><h1>اسم الموقع</h1></header><main><h1>العنوان</h1><p>نص.</p></main></body>"
+    assert html_text(page.encode(), "p.html").split("\n\n") == ["# العنوان", "نص."]
+
+
 def test_html_deeply_nested_page_does_not_recurse():
     page = "<div>" * 3000 + "نص عميق" + "</div>" * 3000
     assert html_text(page.encode(), "deep.html") == "نص عميق"
