@@ -19,6 +19,7 @@ from pipeline.config import Config
 from pipeline.run.commit import now
 from pipeline.run.incremental import Changes, describe_renamed
 from pipeline.stages.structure import STRUCTURE_NOTES, document_notes
+from pipeline.stages.structure.furniture import FURNITURE_LINE_COUNTS
 
 VERSION_PACKAGES = ("arabic-policy-pipeline", "camel-tools", "spacy", "gensim", "scikit-learn", "numpy", "wordfreq")
 
@@ -70,7 +71,7 @@ class RunSummary:
         ]
         layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
         if layouts:
-            removed = sum(v for k, v in structure.items() if k in ("furniture_repeated", "furniture_page_numbers"))
+            removed = sum(v for k, v in structure.items() if k in FURNITURE_LINE_COUNTS)
             blocks = structure.get("furniture_repeated_blocks", 0)  # boilerplate repeated in text without pages
             out.append(
                 f"layout: {', '.join(f'{k} {v}' for k, v in sorted(layouts.items()))}; furniture lines removed {removed}"

@@ -364,3 +364,27 @@ def test_a_document_of_short_lines_alone_is_text_not_headings():
         "d", "الأهداف\n\nتسعى الحكومة إلى حماية البيانات الشخصية للمواطنين في جميع القطاعات.\n"
     )
     assert [u.kind for u in units] == ["heading", "paragraph"] and "headings_as_paragraphs" not in counts
+
+
+def test_a_converters_page_markers_and_provenance_lines_are_furniture_not_headings():
+    """PDF-to-Markdown converters write «# Source: x.pdf», «**Type:** pdf» at the top and «# الصفحة 59» /
+    «## Page 4» / «(This page is blank.)» between pages: blanked and counted, never headings."""
+    from pipeline.stages.formats import markdown_text
+    from pipeline.stages.structure.general import split_general
+
+    source = (
+        "# Source: report.pdf\n\n**Type:** pdf\n\n---\n\n# الرؤية العربية\n\nفقرة أولى عن التنمية.\n\n"
+        "# الصفحة 59\n\nفقرة ثانية.\n\n## Page 4\n\n(This page is blank.)\n\n# الصفحة (الغلاف الخلفي)\n\n"
+        "# الصفحة الرئيسية\n\nالمصدر: البنك الدولي.\n\nType: a word in the body stays.\n"
+    )
+    text, _ = markdown_text(source, "r.md")
+    units, _, counts = split_general("d", text, markdown=True)
+    assert [(u.kind, u.text) for u in units] == [
+        ("heading", "الرؤية العربية"),
+        ("paragraph", "فقرة أولى عن التنمية."),
+        ("paragraph", "فقرة ثانية."),
+        ("heading", "الصفحة الرئيسية"),  # «the home page»: a title, no page number
+        ("paragraph", "المصدر: البنك الدولي."),
+        ("paragraph", "Type: a word in the body stays."),
+    ]
+    assert counts["furniture_page_markers"] == 4 and counts["furniture_converter_lines"] == 2

@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.outputs import number, split_list_cell
 from pipeline.stages.report.highlight import SeedHighlighter
 from pipeline.stages.structure import STRUCTURE_NOTES
+from pipeline.stages.structure.furniture import FURNITURE_LINE_COUNTS
 from pipeline.stages.structure.un import TOTAL_LABELS
 
 # Unit ids listed per candidate theme (its size counts them all).
@@ -146,7 +147,7 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
         # what this run did with the previous one: documents new/changed/removed, models reused or refitted
         "changes": info.get("changes") or {},
         "models": info.get("models") or {},
-        "furniture": sum(int(v) for k, v in kinds.items() if k in ("furniture_repeated", "furniture_page_numbers")),
+        "furniture": sum(int(v) for k, v in kinds.items() if k in FURNITURE_LINE_COUNTS),
         "furniture_blocks": int(kinds.get("furniture_repeated_blocks", 0)),  # boilerplate in text without pages
         "characters": ((stages.get("ingest") or {}).get("counts") or {}).get("characters"),
         "repair_ran": repair is not None,

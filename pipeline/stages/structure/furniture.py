@@ -28,6 +28,13 @@ RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
 MAX_FURNITURE_CHARS = 100  # a running header or footer is one short line
 MIN_HELD_CHARS = 20  # a repeated line this long, inside a longer edge line, makes that line furniture too
 EDGE_LINES = 3  # a running header/footer is among a page's first or last lines (seen: 0 to 2 lines in)
+# The counts of single lines removed as furniture (the run summary's «furniture lines removed»).
+FURNITURE_LINE_COUNTS = (
+    "furniture_repeated",
+    "furniture_page_numbers",
+    "furniture_page_markers",
+    "furniture_converter_lines",
+)
 
 
 # Repeated blocks (text without page breaks).  Seen: a site menu of 92-296 characters repeated 3-7 times
@@ -38,6 +45,43 @@ REPEATED_BLOCK_MAX_CHARS = 400  # ... when it is at most this long (a menu, a fo
 EDGE_TOKEN = re.compile(
     r"[0-9\u0660-\u0669\u06f0-\u06f9|/\\\-–—()\[\]#*]+"
 )  # a page number and its marks («| 16», «- 3 -»)
+
+# What a PDF-to-Markdown converter writes around the text (seen in every converted policy-ar file):
+# page markers («# الصفحة 59», «## Page 4», «# الصفحة (الغلاف الخلفي)», «(This page is blank.)») and, at
+# the top, provenance lines («# Source: report.pdf», «**Type:** pdf», «**Total Pages:** 54»).  Not text.
+PAGE_MARKER = re.compile(
+    r"^\s*(?:#+\s*)?(?:\*\*)?(?:الصفحة|صفحة|page)(?:\*\*)?\s*"
+    r"(?:[0-9\u0660-\u0669]{1,4}(?:\s*(?:من|of|/)\s*[0-9\u0660-\u0669]{1,4})?|\([^()\n]{1,30}\))\s*$"
+    r"|^\s*(?:#+\s*)?\(?(?:this page (?:is )?(?:intentionally )?(?:left )?blank|صفحة فارغة)\.?\)?\s*$",
+    re.IGNORECASE,
+)
+CONVERTER_META = re.compile(
+    r"^\s*(?:#+\s*)?(?:\*\*)?(?:source|type|total pages|scraped)\s*:\s*(?:\*\*)?\s*\S", re.IGNORECASE
+)
+CONVERTER_META_LINES = 6  # provenance lines stand among a file's first non-blank lines
+
+
+def remove_converter_lines(pages: list[list[str]]) -> tuple[list[list[str]], dict[str, int]]:
+    """Pages with a converter's page markers and its provenance lines at the top blanked out
+    (``PAGE_MARKER`` anywhere, ``CONVERTER_META`` among the first ``CONVERTER_META_LINES`` non-blank
+    lines), and their counts: ``furniture_page_markers``, ``furniture_converter_lines``."""
+    counts: Counter = Counter()
+    out: list[list[str]] = []
+    seen = 0
+    for page in pages:
+        kept = []
+        for line in page:
+            if line.strip():
+                seen += 1
+                if PAGE_MARKER.match(line):
+                    counts["furniture_page_markers"] += 1
+                    line = ""
+                elif seen <= CONVERTER_META_LINES and CONVERTER_META.match(line):
+                    counts["furniture_converter_lines"] += 1
+                    line = ""
+            kept.append(line)
+        out.append(kept)
+    return out, dict(sorted(counts.items()))
 
 
 def _key(line: str) -> str:

@@ -30,7 +30,13 @@ import re
 from typing import ClassVar
 
 from pipeline.records import Table, Unit
-from pipeline.stages.structure.furniture import RULE, page_lines, remove_furniture, remove_repeated_blocks
+from pipeline.stages.structure.furniture import (
+    RULE,
+    page_lines,
+    remove_converter_lines,
+    remove_furniture,
+    remove_repeated_blocks,
+)
 from pipeline.stages.structure.tables import LETTER, PIPE_SEPARATOR, clean, make_table, pipe_table
 from pipeline.text.arabic import ORDINALS
 
@@ -316,6 +322,8 @@ def split_general(
     the paragraph that introduces them).
     """
     pages, counts = remove_furniture(page_lines(text), min_pages=min_pages)
+    pages, converter = remove_converter_lines(pages)
+    counts = {**counts, **converter}
     paged = len(pages) > 1  # a PDF: blank lines come from line geometry, and may cut a paragraph
     build = _Builder(doc_id)
     last_paragraph: Unit | None = None
