@@ -388,3 +388,18 @@ def test_a_converters_page_markers_and_provenance_lines_are_furniture_not_headin
         ("paragraph", "Type: a word in the body stays."),
     ]
     assert counts["furniture_page_markers"] == 4 and counts["furniture_converter_lines"] == 2
+
+
+def test_a_table_without_a_title_takes_the_heading_or_caption_right_above_it():
+    from pipeline.stages.structure.general import split_general
+
+    text = (
+        "## مؤشرات الاتصال\n\n| المؤشر | 2020 |\n|---|---|\n| الإنترنت | 70 |\n\n"
+        "جدول 2: الإنفاق حسب القطاع\n\n| القطاع | 2020 |\n|---|---|\n| التعليم | 5 |\n\n"
+        "نص يسبق الجدول بجملة كاملة عن البيانات.\n\n| أ | ب |\n|---|---|\n| 1 | 2 |"
+    )
+    units, tables, _ = split_general("d", text, markdown=True)
+    assert [t.title for t in tables] == ["مؤشرات الاتصال", "جدول 2: الإنفاق حسب القطاع", ""]
+    # the heading and the caption stay units of their own; the table units hold no copy of them
+    assert [(u.kind, u.text) for u in units if u.kind == "table"] == [("table", "")] * 3
+    assert [u.text for u in units if u.kind == "heading"] == ["مؤشرات الاتصال", "جدول 2: الإنفاق حسب القطاع"]

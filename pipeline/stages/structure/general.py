@@ -48,6 +48,8 @@ HEADINGS_AS_TEXT_WORDS = 5  # a document of title-like lines only, this many wor
 # «#» lines are prose a converter marked (saudi_vision2030.md: 155-166 characters, cut mid-sentence) and a
 # scraped page's paragraph above a «=====» rule (arado_website.md: up to 2,179 characters).
 MARKED_HEADING_MAX_CHARS = 120
+# A caption line: «جدول 3: ...», «الجدول (2) - ...», «Table 3. ...» (short: a caption, not prose about a table).
+TABLE_CAPTION = re.compile(r"^(?:ال)?جدول\s*(?:رقم\s*)?\(?[0-9\u0660-\u0669]|^table\s+[0-9]", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)  # a line holding a web address is not a title
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
@@ -164,8 +166,16 @@ class _Builder:
         return unit
 
     def add_table(self, table: Table) -> None:
+        """Add a table unit; a table without a title of its own takes the line right above it when
+        that line is a heading or a caption («جدول 3: ...», «Table 3»): HTML's ``<caption>``, a
+        .docx caption and a Markdown heading over a table all arrive as such a line, which stays a
+        unit of its own (the table's unit holds only a title the table itself carried)."""
         unit = self.add("table", [table.title] if table.title else [])
         table.doc_id, table.unit_id = self.doc_id, unit.unit_id
+        above = self.units[-2] if len(self.units) >= 2 else None
+        if not table.title and above is not None:
+            if above.kind == "heading" or (above.kind == "paragraph" and TABLE_CAPTION.match(above.text)):
+                table.title = above.text
         self.tables.append(table)
 
 
