@@ -29,29 +29,8 @@ def source_text(row: dict, arts: dict) -> str:
     return (SHARED / row["source"]).read_text(encoding="utf-8")
 
 
-def main() -> None:
-    rows = [json.loads(line) for line in Path(OUT).read_text(encoding="utf-8").splitlines()]
-    themes_build.LABELS = LABELS  # same tsv format and checks as the first set
-    labels = themes_build.load_labels()
-    assert set(labels) == {r["id"] for r in rows}, "labels and sample differ"
-    arts = {}
-    with (SHARED / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            arts[d["id"]] = d["text"]
-    taken = used_spans()
-    out = []
-    for r in rows:
-        text = source_text(r, arts)[r["start"] : r["end"]]
-        assert text == r["text"], r["id"]
-        assert not overlaps((r["start"], r["end"]), taken.get((r["source"], r.get("article")), [])), r["id"]
-        ts, note = labels[r["id"]]
-        ref = dict(r, sha1=hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], themes=ts, note=note)
-        out.append({k: ref[k] for k in KEYS if k in ref})
-    with REFS.open("w", encoding="utf-8") as fh:
-        for r in out:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"wrote {len(out)} rows to {REFS}")
+def print_counts(out: list) -> None:
+    """Print the markdown table of theme counts per source group (policy doc, or all news) and the rows per doc."""
 
     def group(r: dict) -> str:
         return "news" if r["doc_type"] == "news" else r["doc"]
@@ -69,6 +48,38 @@ def main() -> None:
             cnt[group(r)] += bool(hit)
         print(f"| {t} | " + " | ".join(str(cnt[g]) for g in groups) + f" | {sum(cnt.values())} |")
     print("rows per group:", dict(Counter(group(r) for r in out)), "per doc:", dict(Counter(r["doc"] for r in out)))
+
+
+def build_refs(sample: Path, labels_dir: Path, taken: dict, refs: Path) -> list:
+    """Merge the sample rows (jsonl with texts) with the tsv labels of `labels_dir`, check that labels and
+    sample ids agree, that every text is its source span and overlaps nothing in `taken` ((source, article)
+    -> [(start, end)]); write the reference rows (KEYS, no text) to `refs` and return them."""
+    rows = [json.loads(line) for line in Path(sample).read_text(encoding="utf-8").splitlines()]
+    themes_build.LABELS = labels_dir  # same tsv format and checks as the first set
+    labels = themes_build.load_labels()
+    assert set(labels) == {r["id"] for r in rows}, "labels and sample differ"
+    arts = {}
+    with (SHARED / "news-ant" / "news_ant_v2.1_multisource_sample.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            arts[d["id"]] = d["text"]
+    out = []
+    for r in rows:
+        text = source_text(r, arts)[r["start"] : r["end"]]
+        assert text == r["text"], r["id"]
+        assert not overlaps((r["start"], r["end"]), taken.get((r["source"], r.get("article")), [])), r["id"]
+        ts, note = labels[r["id"]]
+        ref = dict(r, sha1=hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], themes=ts, note=note)
+        out.append({k: ref[k] for k in KEYS if k in ref})
+    with refs.open("w", encoding="utf-8") as fh:
+        for r in out:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"wrote {len(out)} rows to {refs}")
+    return out
+
+
+def main() -> None:
+    print_counts(build_refs(OUT, LABELS, used_spans(), REFS))
 
 
 if __name__ == "__main__":

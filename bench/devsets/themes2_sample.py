@@ -158,27 +158,23 @@ def water_fill(total: int, avail: list) -> list:
     return quota
 
 
-def main() -> None:
-    stats = "--stats" in sys.argv
-    rng = random.Random(SEED)
-    taken = used_spans()
-    rows = []
+def sample_policy(rng: random.Random, taken: dict, total: int, prefix: str, stats: bool) -> list:
+    """Policy rows: candidates not overlapping `taken`, water-filled over POLICY_DOCS, rng.sample per doc."""
     pools = []
     for stem in POLICY_DOCS:
-        src = f"policy-ar/{stem}.md"
         all_c = policy_candidates(stem)
-        pool = [c for c in all_c if not overlaps(c[:2], taken.get((src, None), []))]
+        pool = [c for c in all_c if not overlaps(c[:2], taken.get((f"policy-ar/{stem}.md", None), []))]
         pools.append(pool)
         if stats:
-            print(f"{stem}: {len(all_c)} candidates, {len(pool)} not in the first set", file=sys.stderr)
-    quotas = water_fill(POLICY_TOTAL, [len(p) for p in pools])
-    for stem, pool, k in zip(POLICY_DOCS, pools, quotas, strict=True):
+            print(f"{stem}: {len(all_c)} candidates, {len(pool)} not in earlier sets", file=sys.stderr)
+    rows = []
+    for stem, pool, k in zip(POLICY_DOCS, pools, water_fill(total, [len(p) for p in pools]), strict=True):
         if stats:
             print(f"{stem}: quota {k}", file=sys.stderr)
         for i, (s, e, text) in enumerate(rng.sample(pool, k), 1):
             rows.append(
                 {
-                    "id": f"h2:{stem}#{i}",
+                    "id": f"{prefix}{stem}#{i}",
                     "doc": stem,
                     "doc_type": "policy",
                     "source": f"policy-ar/{stem}.md",
@@ -187,51 +183,80 @@ def main() -> None:
                     "text": text,
                 }
             )
-    sdg = sdg_candidates()
+    return rows
+
+
+def sample_sdg(rng: random.Random, pool: list, quota: int, prefix: str, stats: bool) -> list:
+    """UN SDG target rows: rng.sample(pool, quota) of sdg_candidates() tuples."""
     if stats:
-        print(f"un_sdg_targets: {len(sdg)} candidates, quota {SDG_QUOTA}", file=sys.stderr)
-    for i, (s, e, text, target) in enumerate(rng.sample(sdg, SDG_QUOTA), 1):
-        rows.append(
-            {
-                "id": f"h2:un_sdg_targets#{i}",
-                "doc": "un_sdg_targets",
-                "doc_type": "policy",
-                "source": SDG_FILE,
-                "start": s,
-                "end": e,
-                "target": target,
-                "text": text,
-            }
-        )
+        print(f"un_sdg_targets: {len(pool)} candidates, quota {quota}", file=sys.stderr)
+    return [
+        {
+            "id": f"{prefix}un_sdg_targets#{i}",
+            "doc": "un_sdg_targets",
+            "doc_type": "policy",
+            "source": SDG_FILE,
+            "start": s,
+            "end": e,
+            "target": target,
+            "text": text,
+        }
+        for i, (s, e, text, target) in enumerate(rng.sample(pool, quota), 1)
+    ]
+
+
+def sample_news(rng: random.Random, quotas: list, prefix: str, paragraphs, extra, stats: bool) -> list:
+    """News rows: per (category, k) of `quotas`, the articles are rng.shuffle'd and each article whose
+    `paragraphs(art)` ([(start, end, text)]) is not empty gives one (rng.choice) until k are taken;
+    `extra(art)` is a dict of fields added to the row."""
     by_cat = news_articles()
-    for cat, k in NEWS_QUOTAS:
+    rows = []
+    for cat, k in quotas:
         arts = list(by_cat[cat])
         rng.shuffle(arts)
         n = 0
         for art in arts:
             if n >= k:
                 break
-            used = taken.get((NEWS_SOURCE, art["id"]), [])
-            paras = [c for c in article_candidates(art.get("text", "")) if not overlaps(c[:2], used)]
+            paras = paragraphs(art)
             if not paras:
                 continue
             n += 1
             s, e, text = rng.choice(paras)
-            rows.append(
-                {
-                    "id": f"h2:news:{cat}#{n}",
-                    "doc": f"news:{cat}",
-                    "doc_type": "news",
-                    "source": NEWS_SOURCE,
-                    "article": art["id"],
-                    "start": s,
-                    "end": e,
-                    "text": text,
-                    "in_first_set_article": bool(used),
-                }
-            )
+            row = {
+                "id": f"{prefix}news:{cat}#{n}",
+                "doc": f"news:{cat}",
+                "doc_type": "news",
+                "source": NEWS_SOURCE,
+                "article": art["id"],
+                "start": s,
+                "end": e,
+                "text": text,
+            }
+            rows.append(row | extra(art))
         if stats:
             print(f"news:{cat}: {len(arts)} articles, quota {k}, taken {n}", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    stats = "--stats" in sys.argv
+    rng = random.Random(SEED)
+    taken = used_spans()
+
+    def used(art: dict) -> list:
+        return taken.get((NEWS_SOURCE, art["id"]), [])
+
+    rows = sample_policy(rng, taken, POLICY_TOTAL, "h2:", stats)
+    rows += sample_sdg(rng, sdg_candidates(), SDG_QUOTA, "h2:", stats)
+    rows += sample_news(
+        rng,
+        NEWS_QUOTAS,
+        "h2:",
+        lambda art: [c for c in article_candidates(art.get("text", "")) if not overlaps(c[:2], used(art))],
+        lambda art: {"in_first_set_article": bool(used(art))},
+        stats,
+    )
     write_jsonl(OUT, rows)
 
 
