@@ -173,9 +173,11 @@ class _Builder:
         unit = self.add("table", [table.title] if table.title else [])
         table.doc_id, table.unit_id = self.doc_id, unit.unit_id
         above = self.units[-2] if len(self.units) >= 2 else None
-        if not table.title and above is not None:
-            if above.kind == "heading" or (above.kind == "paragraph" and TABLE_CAPTION.match(above.text)):
-                table.title = above.text
+        caption = above is not None and (
+            above.kind == "heading" or (above.kind == "paragraph" and TABLE_CAPTION.match(above.text) is not None)
+        )
+        if not table.title and caption:
+            table.title = above.text
         self.tables.append(table)
 
 
