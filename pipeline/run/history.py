@@ -38,7 +38,9 @@ from pipeline.outputs import number
 
 DB_DIR = "history"
 DB_NAME = "history.sqlite"
-TREND_COLUMNS = ["run_id", "started", "kind", "key", "value"]
+TREND_COLUMNS = ["run_id", "started", "kind", "key", "value", "n"]
+# Columns added after the first release: a history written before them gets them (NULL in its old rows).
+ADDED_COLUMNS = (("runs", "models", "TEXT"), ("positions", "n_scored", "INTEGER"))
 STOPPED = ("failed", "interrupted")  # runs that published nothing: recorded with their reason
 SHOWN_RUNS = 8  # run columns in the drift tables of describe()
 
@@ -118,8 +120,9 @@ def _connect(output_dir: str | Path, create: bool) -> Iterator[sqlite3.Connectio
         if why is not None:
             raise _refuse(path, why)
         conn.executescript(SCHEMA)
-        if "models" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:  # a history from before it
-            conn.execute("ALTER TABLE runs ADD COLUMN models TEXT")  # corpus-level models reused/refitted, why (JSON)
+        for table, column, kind in ADDED_COLUMNS:  # runs.models: models reused/refitted (JSON); positions.n_scored
+            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         yield conn
     finally:
         conn.close()
@@ -181,11 +184,11 @@ def read_shares(output_dir: str | Path) -> list[tuple[str, str | None, int | Non
 
 
 def read_positions(output_dir: str | Path) -> list[tuple]:
-    """(group, axis, score, ci_low, ci_high, n_statements) from ``positions.csv``."""
+    """(group, axis, score, ci_low, ci_high, n_statements, n_scored) from ``positions.csv``."""
     rows = _read_csv(output_dir, "positions", {"group", "axis", "score"})
     out = []
     for row in rows:
-        n = number(row.get("n_statements"))
+        n, scored = number(row.get("n_statements")), number(row.get("n_scored"))
         out.append(
             (
                 row["group"],
@@ -194,6 +197,7 @@ def read_positions(output_dir: str | Path) -> list[tuple]:
                 number(row.get("ci_low")),
                 number(row.get("ci_high")),
                 int(n) if n is not None else None,
+                int(scored) if scored is not None else None,
             )
         )
     return out
@@ -278,8 +282,8 @@ def _record(output_dir: str | Path, run: dict[str, Any], results: str | Path) ->
                 [(run_id, *row) for row in read_shares(results)],
             )
             conn.executemany(
-                "INSERT INTO positions (run_id, grp, axis, score, ci_low, ci_high, n_statements)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO positions (run_id, grp, axis, score, ci_low, ci_high, n_statements, n_scored)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, *row) for row in read_positions(results)],
             )
     return True
@@ -290,7 +294,8 @@ def trend(output_dir: str | Path) -> Any:
 
     Columns: ``run_id``, ``started`` (UTC, ISO 8601), ``kind`` (``"theme"`` or
     ``"position"``), ``key`` (theme id, or ``"group:axis"``), ``value`` (share
-    in [0, 1], or position score).  Only runs that produced results
+    in [0, 1], or position score), ``n`` (the theme's paragraphs, or the statements the position was
+    scored from; None in a history written before it was kept).  Only runs that produced results
     (status ok or unchanged) appear.  Empty (with these columns) when no run
     has been recorded.
     """
@@ -300,14 +305,14 @@ def trend(output_dir: str | Path) -> Any:
         if conn is None:
             return pd.DataFrame(columns=TREND_COLUMNS)
         rows = conn.execute(
-            "SELECT r.run_id, r.started, 'theme', t.theme, t.share, r.id FROM theme_shares t"
+            "SELECT r.run_id, r.started, 'theme', t.theme, t.share, t.paragraphs, r.id FROM theme_shares t"
             " JOIN runs r USING (run_id) WHERE t.share IS NOT NULL"
             " UNION ALL "
-            "SELECT r.run_id, r.started, 'position', p.grp || ':' || p.axis, p.score, r.id FROM positions p"
+            "SELECT r.run_id, r.started, 'position', p.grp || ':' || p.axis, p.score, p.n_scored, r.id FROM positions p"
             " JOIN runs r USING (run_id) WHERE p.score IS NOT NULL"
-            " ORDER BY 6, 3 DESC, 4"
+            " ORDER BY 7, 3 DESC, 4"
         ).fetchall()
-    frame = pd.DataFrame([row[:5] for row in rows], columns=TREND_COLUMNS)
+    frame = pd.DataFrame([row[:6] for row in rows], columns=TREND_COLUMNS)
     frame["value"] = frame["value"].astype(float)
     return frame
 
@@ -334,20 +339,30 @@ def runs(output_dir: str | Path) -> Any:
         return pd.read_sql_query("SELECT * FROM runs ORDER BY id", conn)
 
 
-def _drift_table(frame: Any, labels: dict[str, str], scale: float, fmt: str, numbers: dict[str, int]) -> list[str]:
-    """Key x run table (last SHOWN_RUNS runs) with the change from the first shown run to the last."""
+def _drift_table(
+    frame: Any, labels: dict[str, str], scale: float, fmt: str, numbers: dict[str, int], counts: bool = False
+) -> list[str]:
+    """Key x run table (last SHOWN_RUNS runs) with the change from the first shown run to the last;
+    ``counts``: each cell also shows ``n`` in brackets (a position's scored statements), so that a
+    score from one or two statements is not read as firm."""
     order = list(dict.fromkeys(frame["run_id"]))[-SHOWN_RUNS:]
     frame = frame[frame["run_id"].isin(order)]
     table = frame.pivot_table(index="key", columns="run_id", values="value", aggfunc="first")[order]
+    ns = frame.set_index(["key", "run_id"])["n"].to_dict() if counts else {}
     number = {run: f"#{numbers[run]}" for run in order}
+    cell_width = 11 if counts else 8
     width = max([len(k) + len(labels.get(k, "")) + 3 for k in table.index] + [10])
-    lines = ["  " + "".ljust(width) + "".join(number[r].rjust(8) for r in order) + "  change".rjust(10)]
+    lines = ["  " + "".ljust(width) + "".join(number[r].rjust(cell_width) for r in order) + "  change".rjust(10)]
     for key, row in table.iterrows():
         name = f"{key} {labels[key]}" if labels.get(key) else str(key)
-        cells = "".join((format(v * scale, fmt) if v == v else "-").rjust(8) for v in row)
+        cells = []
+        for run, v in zip(order, row, strict=True):
+            text = format(v * scale, fmt) if v == v else "-"
+            n = ns.get((key, run))
+            cells.append((text + (f" ({int(n)})" if v == v and n is not None and n == n else "")).rjust(cell_width))
         present = [v for v in row if v == v]
         change = format((present[-1] - present[0]) * scale, "+" + fmt) if len(present) > 1 else "-"
-        lines.append("  " + name.ljust(width) + cells + change.rjust(10))
+        lines.append("  " + name.ljust(width) + "".join(cells) + change.rjust(10))
     return lines
 
 
@@ -389,8 +404,13 @@ def describe(output_dir: str | Path) -> str:
         lines += ["", "theme shares: none recorded (no themes.csv in these runs)"]
     if not positions.empty:
         order = list(dict.fromkeys(positions["run_id"]))[-SHOWN_RUNS:]
-        lines += ["", "group positions (score), runs " + ", ".join(f"#{number[r]}" for r in order) + ":"]
-        lines += _drift_table(positions, {}, 1.0, ".2f", number)
+        lines += [
+            "",
+            "group positions (score, scored statements in brackets), runs "
+            + ", ".join(f"#{number[r]}" for r in order)
+            + ":",
+        ]
+        lines += _drift_table(positions, {}, 1.0, ".2f", number, counts=True)
     else:
         lines.append("group positions: none with a score in these runs (positions.csv says why for each row)")
     return "\n".join(lines)

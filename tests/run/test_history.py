@@ -26,7 +26,7 @@ def write_results(folder: Path, shares: dict[str, float], scores: dict[tuple[str
     atomic.write_csv(
         folder / "positions.csv",
         ["group", "axis", "score", "ci_low", "ci_high", "n_statements", "n_scored", "contributions", "method", "note"],
-        ([g, a, f"{v:.3f}", "", "", 4, 4, "", "wordscores", ""] for (g, a), v in scores.items()),
+        ([g, a, f"{v:.3f}", "", "", 4, 3, "", "wordscores", ""] for (g, a), v in scores.items()),
     )
 
 
@@ -61,13 +61,14 @@ def test_trend_and_describe_show_drift_across_runs(tmp_path: Path) -> None:
     assert not history.record(out, a_run("r2", "2026-01-12T03:00:00Z"))  # a replayed commit adds nothing
 
     frame = history.trend(out)
-    assert list(frame.columns) == ["run_id", "started", "kind", "key", "value"]
+    assert list(frame.columns) == ["run_id", "started", "kind", "key", "value", "n"]
     assert len(frame) == 6
     t1 = frame[(frame["kind"] == "theme") & (frame["key"] == "T1")]
     assert list(t1["run_id"]) == ["r1", "r2"] and list(t1["value"]) == [0.5, 0.4]
     position = frame[frame["kind"] == "position"]
     assert list(position["key"]) == ["governments:multilateral"] * 2
     assert list(position["value"]) == [0.4, 0.1]
+    assert list(position["n"]) == [3, 3] and list(t1["n"]) == [20, 16]  # scored statements; paragraphs
 
     text = history.describe(out)
     assert "runs recorded" in text and ": 2" in text
@@ -75,7 +76,7 @@ def test_trend_and_describe_show_drift_across_runs(tmp_path: Path) -> None:
     t1_line = next(line for line in text.splitlines() if line.strip().startswith("T1 Theme T1"))
     assert "50.0" in t1_line and "40.0" in t1_line and "-10.0" in t1_line
     position_line = next(line for line in text.splitlines() if "governments:multilateral" in line)
-    assert "0.40" in position_line and "-0.30" in position_line
+    assert "0.40 (3)" in position_line and "0.10 (3)" in position_line and "-0.30" in position_line
     assert history.theme_labels(out) == {"T1": "Theme T1", "T2": "Theme T2"}
 
 
@@ -173,3 +174,15 @@ def test_a_corrupt_history_is_moved_aside_and_runs_go_on(tmp_path) -> None:
     # the new history: the published run (its record kept in its run folder is replayed), then the two runs
     assert len(history.runs(cfg.output)) == 3
     assert not (cfg.output / ".commit.json").exists()
+
+
+def test_a_history_written_before_positions_kept_their_scored_count_gains_the_column(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    path = history.db_path(out)
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as conn:  # the tables as the first release wrote them
+        conn.executescript(history.SCHEMA)
+        assert "n_scored" not in {row[1] for row in conn.execute("PRAGMA table_info(positions)")}
+    write_results(out, {"T1": 0.5}, {("governments", "multilateral"): 0.4})
+    assert history.record(out, a_run("r1", "2026-01-05T03:00:00Z"))
+    assert list(history.trend(out).query("kind == 'position'")["n"]) == [3]

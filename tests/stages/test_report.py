@@ -769,16 +769,18 @@ def test_trend_from_recorded_runs_and_this_run(tmp_path):
 
     output = tmp_path / "out"
     staging = made_up_run(output / ".staging")  # this run: development 2/3, security 1/3
-    for run_id, started, shares, score in (
-        ("r1", "2026-01-05T03:00:00Z", ("0.2500", "0.7500"), "0.2000"),
-        ("r2", "2026-01-12T03:00:00Z", ("0.5000", "0.5000"), "-0.1000"),
+    for run_id, started, shares, score, scored in (
+        ("r1", "2026-01-05T03:00:00Z", ("0.2500", "0.7500"), "0.2000", "4"),
+        ("r2", "2026-01-12T03:00:00Z", ("0.5000", "0.5000"), "-0.1000", ""),  # no count: shown without one
     ):
         _write_csv(
             output / "themes.csv",
             ["theme", "label_en", "share"],
             [["development", "Development", shares[0]], ["security", "Security", shares[1]]],
         )
-        _write_csv(output / "positions.csv", ["group", "axis", "score"], [["governments", "multi", score]])
+        _write_csv(
+            output / "positions.csv", ["group", "axis", "score", "n_scored"], [["governments", "multi", score, scored]]
+        )
         record = {"run_id": run_id, "status": "ok", "started": started, "documents": [], "failed": []}
         assert history.record(output, record)
     history.record(output, {"run_id": "r3", "status": "failed", "started": "2026-01-19T03:00:00Z"})
@@ -793,8 +795,9 @@ def test_trend_from_recorded_runs_and_this_run(tmp_path):
     cells = {label: re.findall(r'<span class="ltr">([^<]+)</span>', row) for label, row in rows.items()}
     assert cells["التنمية"] == ["25.0%", "50.0%", "66.7%", "+41.7"]  # Arabic labels from the taxonomy
     assert cells["الأمن"] == ["75.0%", "50.0%", "33.3%", "-41.7"]
-    assert cells["الحكومات"] == ["0.20", "-0.10", "-0.40", "-0.60"]
-    assert cells["المجتمع المدني"] == ["—", "—", "0.50", "—"]
+    # a position shows the statements it was scored from
+    assert cells["الحكومات"] == ["0.20 (4)", "-0.10", "-0.40 (6)", "-0.60"]
+    assert cells["المجتمع المدني"] == ["—", "—", "0.50 (2)", "—"]
     assert list(rows).index("التنمية") < list(rows).index("الأمن")  # largest share in this run first
 
 

@@ -27,6 +27,7 @@ def _trend_rows(
     rows = []
     for key in keys:
         values = [p["values"].get((kind, key)) for p in points]
+        counts = [p.get("n", {}).get((kind, key)) for p in points][-shown:]
         tail = values[-shown:]
         present = [v for v in tail if v is not None]
         change = present[-1] - present[0] if len(present) > 1 else None
@@ -34,37 +35,56 @@ def _trend_rows(
             cells = ["—" if v is None else f"{v * 100:.1f}%" for v in tail]
             change_text = "—" if change is None else f"{change * 100:+.1f}"
         else:
-            cells = ["—" if v is None else f"{v:.2f}" for v in tail]
+            # a position shows the statements it was scored from: one or two make no firm position
+            cells = [
+                "—" if v is None else f"{v:.2f}" + (f" ({n})" if n is not None else "")
+                for v, n in zip(tail, counts, strict=True)
+            ]
             change_text = "—" if change is None else f"{change:+.2f}"
         rows.append({"key": key, "label": label(key), "values": values, "cells": cells, "change": change_text})
     return rows
 
 
 def _recorded_points(frame: Any, run_numbers: dict[str, int]) -> dict[str, dict[str, Any]]:
-    """Per recorded run id: its number, start time and ``{(kind, key): value}`` from the history's trend frame."""
+    """Per recorded run id: its number, start time, ``{(kind, key): value}`` and ``{(kind, key): n}``
+    (paragraphs of a theme, scored statements of a position) from the history's trend frame."""
     points: dict[str, dict[str, Any]] = {}
-    for run_id, started, kind, key, value in frame.itertuples(index=False, name=None):
+    for run_id, started, kind, key, value, n in frame.itertuples(index=False, name=None):
         point = points.setdefault(
             run_id,
-            {"run_id": run_id, "number": run_numbers.get(run_id, len(points) + 1), "started": started, "values": {}},
+            {
+                "run_id": run_id,
+                "number": run_numbers.get(run_id, len(points) + 1),
+                "started": started,
+                "values": {},
+                "n": {},
+            },
         )
         if value == value:  # NaN: no value
             point["values"].setdefault((kind, key), float(value))
+            if n is not None and n == n:
+                point["n"].setdefault((kind, key), int(n))
     return points
 
 
-def _unrecorded_values(folder: Path) -> dict[tuple[str, str], float]:
-    """This run's ``{(kind, key): value}`` from its own themes.csv / positions.csv (not yet in the history)."""
+def _unrecorded_values(folder: Path) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int]]:
+    """This run's ``{(kind, key): value}`` and ``{(kind, key): n}`` from its own themes.csv /
+    positions.csv (not yet in the history)."""
     from pipeline.run import history
 
     values: dict[tuple[str, str], float] = {}
-    for theme, _, _, share in history.read_shares(folder):
+    counts: dict[tuple[str, str], int] = {}
+    for theme, _, paragraphs, share in history.read_shares(folder):
         if share is not None:
             values.setdefault(("theme", theme), share)
-    for group, axis, score, *_ in history.read_positions(folder):
+            if paragraphs is not None:
+                counts.setdefault(("theme", theme), paragraphs)
+    for group, axis, score, _, _, _, scored in history.read_positions(folder):
         if score is not None:
             values.setdefault(("position", f"{group}:{axis}"), score)
-    return values
+            if scored is not None:
+                counts.setdefault(("position", f"{group}:{axis}"), scored)
+    return values, counts
 
 
 def section_trend(
@@ -95,13 +115,14 @@ def section_trend(
     points = _recorded_points(frame, number)
     current = (info or {}).get("run_id")
     if current is None or current not in number:  # this run is not recorded yet (the report runs inside it)
-        values = _unrecorded_values(folder)
+        values, counts = _unrecorded_values(folder)
         if values:
             points[current or ""] = {
                 "run_id": current or "",
                 "number": max([len(recorded), *(p["number"] for p in points.values())]) + 1,
                 "started": (info or {}).get("started"),
                 "values": values,
+                "n": counts,
                 "current": True,
             }
     ordered = sorted(points.values(), key=lambda p: p["number"])
