@@ -215,6 +215,9 @@ def test_which_verb_forms_read_as_passive(verb, passive):
         ("وقالت الشركة إنها أصلحت المشكلة.", "private_sector", "الشركة"),
         ("وقالت شركة نيسان إنها ستعيد فحص البيانات.", "private_sector", "شركة"),
         ("وقال الرئيس التنفيذي لشركة تويتر إن الخلل أصلح.", "private_sector", "الرئيس التنفيذي"),
+        ("وقالت غوغل إنها ستحذف البيانات.", "private_sector", "غوغل"),
+        ("وأعلنت مايكروسوفت أن الثغرة أغلقت.", "private_sector", "مايكروسوفت"),
+        ("وقال فيسبوك إن الحسابات أوقفت.", "private_sector", "فيسبوك"),
     ],
 )
 def test_organs_of_the_state_and_companies_are_groups(text, speaker, subject, tmp_path):
