@@ -403,3 +403,15 @@ def test_a_table_without_a_title_takes_the_heading_or_caption_right_above_it():
     # the heading and the caption stay units of their own; the table units hold no copy of them
     assert [(u.kind, u.text) for u in units if u.kind == "table"] == [("table", "")] * 3
     assert [u.text for u in units if u.kind == "heading"] == ["مؤشرات الاتصال", "جدول 2: الإنفاق حسب القطاع"]
+
+
+def test_a_sentence_stored_in_reversed_character_order_is_no_heading():
+    """Structure runs before repair: a short line stored reversed has its full stop at its start
+    («.نيموي قرغتستو ...»); it ends a sentence, so it is a paragraph (repair turns it back later)."""
+    from pipeline.stages.structure.general import split_general
+
+    title, sentence = "إعادة إصدار لوحة المركبة", "وقالت الوزارة إن الخدمة متاحة على مدار الساعة."
+    text = "\n\n".join([title[::-1], "نص الفقرة الأولى عن الخدمة الجديدة للمواطنين.", sentence[::-1]])
+    units, _, _ = split_general("d", text)
+    assert [u.kind for u in units] == ["heading", "paragraph", "paragraph"]
+    assert units[2].text == sentence[::-1]  # structure changes no letter

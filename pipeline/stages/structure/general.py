@@ -78,6 +78,9 @@ PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
 SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
 CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
+# A sentence end at the line's start, before an Arabic letter: a line stored in reversed character
+# order («.نيموي قرغتستو ...»), which repair turns back later; it ends a sentence, so it is no title.
+REVERSED_SENTENCE_END = re.compile(r"^[.!؟]+\s*[\u0621-\u064a]")
 BOILERPLATE_NEVER_ENDS = re.compile(r"[.!?؟…:]\s*$")  # a block ending a sentence or a lead-in is the author's text
 # A block of fewer words is a section's label («التوصيات», «مشاركة» over each chapter's part), not boilerplate;
 # the running titles, footers and menus seen have 3 words or more.
@@ -119,6 +122,7 @@ def _is_heading_line(line: str) -> bool:
         len(text) <= limit
         and len(text.split()) <= HEADING_MAX_WORDS + (6 if numbered else 0)
         and not CLAUSE_END.search(text.rstrip(".").rstrip() if text.endswith("..") else text)
+        and not REVERSED_SENTENCE_END.match(text)
         and re.search("[\u0621-\u064aA-Za-z]", text) is not None
         and not URL.search(text)
     )
