@@ -227,6 +227,23 @@ def test_organs_of_the_state_and_companies_are_groups(text, speaker, subject, tm
     assert (found_speaker, found_subject) == (speaker, subject)
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "subject"),
+    [
+        ("وقال رئيس الحكومة إن الوضع مستقر.", "governments", "رئيس الحكومة"),
+        ("وقالت رئيسة الحكومة إن الوضع مستقر.", "governments", "رئيسة الحكومة"),
+        ("وقال مجلس الأمن القومي إن الوضع خطير.", "governments", "مجلس الأمن القومي"),
+        ("وقالت غرفة التجارة والصناعة إن الاستثمار ينمو.", "private_sector", "غرفة التجارة والصناعة"),
+        ("وأكدت الهيئة الوطنية للبيانات أن المنصة آمنة.", "governments", "الهيئة الوطنية"),
+    ],
+)
+def test_a_construct_phrase_takes_its_heads_gender(text, speaker, subject, tmp_path):
+    """«رئيس الحكومة» is masculine (its head «رئيس»; «الحكومة» is a genitive, not an adjective): with
+    «وقال» it is the subject.  It was read as feminine, so the statement was dropped as an object."""
+    ((found_speaker, found_subject, _),) = _speakers(text, tmp_path)
+    assert (found_speaker, found_subject) == (speaker, subject)
+
+
 def test_a_company_as_object_is_no_speaker(tmp_path):
     assert [s for s, _, _ in _speakers("وطالب الوزير الشركة بدفع الغرامة.", tmp_path)] == ["governments"]
 

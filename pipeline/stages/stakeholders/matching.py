@@ -120,13 +120,21 @@ def _readings(key: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _feminine(keys: tuple[str, ...]) -> bool:
-    """Whether an alias (its folded, article-less keys) is a feminine noun phrase.
+def _feminine(keys: tuple[str, ...], alias: str = "") -> bool:
+    """Whether an alias (its folded, article-less keys; ``alias`` as written) is a feminine noun phrase.
 
     Its head ends in teh marbuta or the sound feminine plural («الحكومة», «الحكومات»), or
-    its last adjective agrees in the feminine («الأمم المتحدة»).  Used for verb-subject
-    agreement: a masculine verb («يدعو») cannot have such a phrase as its subject."""
-    return bool(keys) and (keys[0].endswith(("ه", "ات")) or (len(keys) > 1 and keys[-1].endswith("ه")))
+    its last adjective agrees in the feminine («الأمم المتحدة»).  A construct phrase -- an
+    indefinite head before a definite noun, «رئيس الحكومة», «مجلس الأمن» -- takes its head's gender:
+    its last word is a genitive, not an adjective.  Used for verb-subject agreement: a masculine
+    verb («يدعو») cannot have a feminine phrase as its subject."""
+    if not keys:
+        return False
+    if keys[0].endswith(("ه", "ات")):
+        return True
+    words = alias.split()
+    construct = len(words) > 1 and not words[0].startswith("ال") and words[1].startswith(("ال", "لل"))
+    return len(keys) > 1 and keys[-1].endswith("ه") and not construct
 
 
 def _masculine_forms(cues: list[CueSpec], keys: Callable[[str], tuple[str, ...]]) -> set[str]:
@@ -249,7 +257,7 @@ class _Lexicon:
                     f"{actors.where(group, alias)}: alias {alias!r} is given for both {seen[keys]!r} and {group!r}"
                 )
             seen[keys] = group
-            phrases["actors"].append((("actor", group, org, _feminine(keys)), keys))
+            phrases["actors"].append((("actor", group, org, _feminine(keys, alias)), keys))
         self.skip_keys: dict[int, set[str]] = {}
         self.masculine: set[str] = _masculine_forms(actors.cues, lambda form: self._phrase_keys(form, verb=True))
         for number, cue in enumerate(actors.cues):
