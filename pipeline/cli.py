@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A run that published its results but could not read some documents: not 0, so that a scheduler
+# (cron, systemd) notices; not 1, which means nothing was published.
+EXIT_SOME_FAILED = 3
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.run import runner
@@ -106,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary = runner.run(config, quiet=args.quiet, refit=args.refit)
     for line in summary.lines():
         print(line)
-    return 0
+    return EXIT_SOME_FAILED if summary.failed else 0
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -173,9 +178,10 @@ def cmd_reanalyse(args: argparse.Namespace) -> int:
     from pipeline.run import runner
 
     config = config_module.load(args.config)
-    for line in runner.reanalyse(config, quiet=args.quiet, refit=args.refit):
+    summary = runner.reanalyse_summary(config, quiet=args.quiet, refit=args.refit)
+    for line in runner.reanalyse_lines(summary, config):
         print(line)
-    return 0
+    return EXIT_SOME_FAILED if summary.failed else 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -203,3 +203,25 @@ def test_sigterm_is_one_line_and_exit_143(monkeypatch, capsys) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert capsys.readouterr().err == "terminated (SIGTERM)\n"
+
+
+def test_a_run_with_failed_documents_publishes_and_exits_3(tmp_path: Path) -> None:
+    """A scheduler must notice a document that could not be read: exit 3 (results published, some
+    documents failed), for run and reanalyse; 1 stays for nothing published."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("قالت الوزارة إن الخدمة متاحة للمواطنين في جميع المناطق.\n", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: t\ncorpus: {corpus}\noutput: {tmp_path / 'out'}\n"
+        "stages: {ingest: {impl: files}, structure: {impl: document}}\n",
+        encoding="utf-8",
+    )
+    first = cli("run", "--config", str(path), "--quiet")
+    assert first.returncode == 3, first.stderr
+    assert "empty.txt: file is empty" in first.stdout and (tmp_path / "out" / "units.jsonl").is_file()
+    again = cli("reanalyse", "--config", str(path), "--quiet")
+    assert again.returncode == 3 and "empty.txt" in again.stdout
+    (corpus / "empty.txt").unlink()
+    assert cli("reanalyse", "--config", str(path), "--quiet").returncode == 0

@@ -244,7 +244,17 @@ def run(
 def reanalyse(config: Config, quiet: bool = False, refit: bool = False) -> Iterator[str]:
     """Incremental re-run of ``config`` for schedules; yields the lines to print (what changed, the summary).
     ``refit``: refit the corpus-level models (see :func:`run`)."""
-    summary = run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=not refit, refit=refit)
+    yield from reanalyse_lines(reanalyse_summary(config, quiet, refit), config)
+
+
+def reanalyse_summary(config: Config, quiet: bool = False, refit: bool = False) -> RunSummary:
+    """The incremental re-run itself (see :func:`reanalyse`): its summary, for a caller that needs
+    more than the lines (the command line's exit code)."""
+    return run(config, quiet=quiet, kind="reanalyse", skip_if_unchanged=not refit, refit=refit)
+
+
+def reanalyse_lines(summary: RunSummary, config: Config) -> Iterator[str]:
+    """The lines ``reanalyse`` prints for ``summary``: what changed, the models, the summary, the run."""
     yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
     if summary.models:
         yield f"corpus-level models: {summary.models['reason']}"
