@@ -407,18 +407,18 @@ def test_a_stage_key_covers_the_modules_the_stage_imports(monkeypatch) -> None:
     """A stage's code is its module and every pipeline module it imports: an edit to formats.py (the HTML
     reader ingest calls) or to structure/general.py must miss the cache; before, only the stage's own
     file (structure/__init__.py, ingest.py) was hashed and such edits read back stale results."""
-    from pipeline.run import cache
+    from pipeline.run import codehash
 
     seen: dict[str, set[str]] = {}
 
     def spy(paths):
         paths = sorted(paths)
-        seen[name] = {str(p.relative_to(cache.PACKAGE)) for p in paths}
+        seen[name] = {str(p.relative_to(codehash.PACKAGE)) for p in paths}
         return "h"
 
-    monkeypatch.setattr(cache, "_files_hash", spy)
+    monkeypatch.setattr(codehash, "_files_hash", spy)
     for name in ("pipeline.stages.ingest", "pipeline.stages.structure", "pipeline.stages.repair.pdf_artefacts"):
-        cache._module_source_hash.__wrapped__(name)
+        codehash.module_source_hash.__wrapped__(name)
     assert {"stages/ingest.py", "stages/formats.py", "stages/pdf_text.py"} <= seen["pipeline.stages.ingest"]
     assert {"stages/structure/general.py", "stages/structure/furniture.py"} <= seen["pipeline.stages.structure"]
     # a module of a stage's sub-package brings the whole package, its data files too

@@ -110,10 +110,10 @@ def vectors_key(impl: str) -> str:
     encoder's version and the code of the themes package and of ``without_marks``."""
     import hashlib
 
-    from pipeline.run.cache import _module_source_hash
+    from pipeline.run.codehash import module_source_hash
     from pipeline.text.encoder import encoder_version
 
-    code = [_module_source_hash(m) for m in (__name__, "pipeline.text.arabic")]
+    code = [module_source_hash(m) for m in (__name__, "pipeline.text.arabic")]
     return hashlib.sha256(repr((impl, encoder_version(), code)).encode()).hexdigest()
 
 
