@@ -163,17 +163,22 @@ def rerun(
 ) -> Run:
     """Run ``config_path`` again with ``stages.<stage>.options`` updated by ``options``; results go to ``output``.
 
-    The per-document cache of the finished run in ``source`` (default: the
-    config's output folder) is copied into ``output`` first, so documents are
-    not processed again: a changed corpus-level option (themes, stakeholders,
-    report) re-runs only the corpus-level stages.  Options are validated like
-    the YAML (a wrong name or type is a :class:`ConfigError`).  The original
-    outputs are left alone; returns the new run.
+    ``source`` is the finished run to start from (default: the config's output folder); with it, its
+    corpus is re-read (as recorded in its ``run.json``: ``analyse(corpus=...)`` may have overridden the
+    config's).  Its per-document cache is copied into ``output`` first, so documents are not processed
+    again: a changed corpus-level option (themes, stakeholders, report) re-runs only the corpus-level
+    stages.  Options are validated like the YAML (a wrong name or type is a :class:`ConfigError`), and
+    so is ``output``: it must not be ``source``, nor a folder holding a run of another corpus.  The
+    original outputs are left alone; returns the new run.
     """
     from pipeline import config as config_module
     from pipeline.run import runner
 
-    config = config_module.load(config_path)
+    data = config_module.load_yaml(Path(config_path), "config file")
+    recorded = None  # the run started from is re-run: its corpus (``analyse(corpus=...)`` may have changed it)
+    if source is not None and isinstance(data, dict):
+        recorded = (read_json(results_folder(Path(source).resolve())) or {}).get("corpus")
+    config = config_module.parse({**data, "corpus": recorded} if recorded else data, Path(config_path))
     if stage not in config.stages:
         raise ConfigError(f"{config_path}: stages.{stage}: this config does not run that stage")
     raw_stage = dict(config.raw["stages"].get(stage) or {})
@@ -184,6 +189,12 @@ def rerun(
     config.output = Path(output).resolve()
     if config.output == previous:
         raise ConfigError(f"{config.output}: rerun needs another output folder than the run it starts from")
+    there = (read_json(results_folder(config.output)) or {}).get("corpus")
+    if there is not None and there != config.corpus:
+        raise ConfigError(
+            f"{config.output}: holds a run of another corpus ({there}); rerun writes its new run to `output` and "
+            f"starts from `source` ({previous}): give source={str(config.output)!r} and a new output folder"
+        )
     cache = previous / CACHE_DIR
     if cache.is_dir() and not (config.output / CACHE_DIR).exists():
         shutil.copytree(cache, config.output / CACHE_DIR)

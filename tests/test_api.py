@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -121,3 +122,14 @@ def test_analyse_runs_a_config_with_overrides_relative_to_the_caller(tmp_path, m
     with pytest.raises(ConfigError, match="corpuss"):
         analyse(config, corpuss="texts")
     assert pipeline.analyse is not None and callable(pipeline.analyse)
+
+    # rerun re-runs the run it starts from: its corpus, not the config's («nowhere»)
+    again = rerun(config, "structure", "out2", source="out", furniture_min_pages=4)
+    assert list(again.units["text"]) == list(run.units["text"]) and again.info["corpus"] == run.info["corpus"]
+    # the new run goes to `output`: a folder holding a run of another corpus is refused, not overwritten
+    shutil.copytree(corpus, tmp_path / "other")
+    whole = config.parent / "whole.yaml"  # a config of another corpus, as a user's default config is
+    whole.write_text(config.read_text(encoding="utf-8").replace("corpus: nowhere", "corpus: ../other"), "utf-8")
+    with pytest.raises(ConfigError, match=r"holds a run of another corpus .*give source='.*out'"):
+        rerun(whole, "structure", "out", furniture_min_pages=4)
+    assert load_run("out").info["run_id"] == run.info["run_id"]

@@ -162,6 +162,7 @@ def run_info(
         "name": config.name,
         "run_id": run_id,
         "config": str(Path(config.path).resolve()),  # absolute: a notebook re-runs it from anywhere
+        "corpus": config.corpus,  # as this run read it (``analyse(corpus=...)`` overrides the config's)
         "config_hash": config.content_hash,
         "versions": plan.versions,
         "started": now(started),
