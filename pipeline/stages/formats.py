@@ -261,6 +261,10 @@ def docx_text(path: Path, max_inflated_mb: float = 0, info: dict[str, str] | Non
 
     if max_inflated_mb > 0:
         _check_zip_sizes(path, int(max_inflated_mb * 2**20))
+    import zipfile
+
+    if not zipfile.is_zipfile(path):  # python-docx says «Package not found» of a file that is there
+        raise InputError(f"{quoted(path)}: not a .docx: not a zip package (truncated, or another format renamed)")
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types on damaged or non-docx zips

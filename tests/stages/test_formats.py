@@ -279,3 +279,22 @@ def test_markdown_text_under_a_rule_line_is_a_heading_only_when_it_is_a_short_ti
         "سطر أول\nسطر ثان",
         "فقرة بعد عنوان فارغ.",
     ]
+
+
+def test_a_damaged_or_renamed_docx_is_one_line_saying_what_it_is(tmp_path: Path):
+    from pipeline.errors import InputError
+
+    renamed = tmp_path / "notes.docx"
+    renamed.write_text("نص عادي حفظ باسم خاطئ", encoding="utf-8")
+    with pytest.raises(InputError, match=r"notes\.docx.*not a \.docx: not a zip package \(truncated"):
+        docx_text(renamed)
+    import docx
+
+    whole = tmp_path / "whole.docx"
+    document = docx.Document()
+    document.add_paragraph("فقرة كاملة.")
+    document.save(str(whole))
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # a download cut in half
+    with pytest.raises(InputError, match=r"cut\.docx.*not a \.docx: not a zip package"):
+        docx_text(cut)
