@@ -415,3 +415,25 @@ def test_a_sentence_stored_in_reversed_character_order_is_no_heading():
     units, _, _ = split_general("d", text)
     assert [u.kind for u in units] == ["heading", "paragraph", "paragraph"]
     assert units[2].text == sentence[::-1]  # structure changes no letter
+
+
+def test_a_layout_table_of_boxes_is_read_as_headings_and_paragraphs():
+    """A converter renders a page of boxes (a title beside a body) as a pipe table with an empty header:
+    its prose is text (themes and statements come from it), not a table; a data table stays a table."""
+    from pipeline.stages.structure.general import split_general
+
+    body = "يجب تحديد أهمية تبني الذكاء الاصطناعي ودوره المباشر في تعزيز أداء المؤسسة " * 3
+    text = (
+        f"| | |\n| :--- | :--- |\n| **فن السرد التنفيذي** | {body.strip()}. |\n"
+        f"| **دور القادة** | وقال الوزير إن {body.strip()}. |\n\n"
+        "| | |\n|---|---|\n| الإنترنت | 70 |\n| الهاتف | 95 |"
+    )
+    units, tables, counts = split_general("d", text, markdown=True)
+    assert [(u.kind, u.text[:20]) for u in units] == [
+        ("heading", "فن السرد التنفيذي"),
+        ("paragraph", body[:20]),
+        ("heading", "دور القادة"),
+        ("paragraph", "وقال الوزير إن يجب ت"),
+        ("table", ""),
+    ]
+    assert counts["tables_layout_as_text"] == 1 and [len(t.rows) for t in tables] == [2]

@@ -37,7 +37,7 @@ from pipeline.stages.structure.furniture import (
     remove_furniture,
     remove_repeated_blocks,
 )
-from pipeline.stages.structure.tables import LETTER, PIPE_SEPARATOR, clean, make_table, pipe_table
+from pipeline.stages.structure.tables import LETTER, PIPE_SEPARATOR, clean, layout_rows, make_table, pipe_table
 from pipeline.text.arabic import ORDINALS
 
 HEADING_MAX_CHARS = 70
@@ -405,6 +405,16 @@ def split_general(
                 if title:
                     build.add("heading", [title])
                     last_paragraph = None
+                continue
+            layout = layout_rows(lines) if kind == "pipe" else None
+            if layout is not None:  # a page laid out in boxes: its titles and prose are the text
+                for title, paragraphs in layout:
+                    if title:
+                        build.add("heading", [title])
+                    for text in paragraphs:
+                        paragraph([text])
+                counts["tables_layout_as_text"] = counts.get("tables_layout_as_text", 0) + 1
+                last_paragraph = None
                 continue
             if kind in ("pipe", "aligned") and (kind == "pipe" or len(lines) >= 2):
                 table = pipe_table(lines) if kind == "pipe" else make_table([_aligned_cells(x) for x in lines], "")

@@ -188,3 +188,38 @@ def pipe_table(lines: list[str]) -> Table | None:
     if separators:
         table.flags.insert(0, f"header: separator line at row {separators[0] + 1}, not under the first row")
     return table
+
+
+# A layout table: a converter's rendering of a page laid out in boxes (a title cell beside a body cell)
+# as a pipe table with an empty header row.  Seen in policy-ar markdown: «| | |» over rows whose second
+# cell is a paragraph of 600-840 characters.  Its prose is the document's text, not data.
+PROSE_CELL_WORDS = 25  # a cell of this many words that ends a sentence is a paragraph
+SENTENCE_END = re.compile(r"[.!؟?…]\s*$")
+
+
+def layout_rows(lines: list[str]) -> list[tuple[str, list[str]]] | None:
+    """The rows of a pipe table that is page layout, not data, or None when it is data.
+
+    A layout table has an empty header row and at least one prose cell (``PROSE_CELL_WORDS`` words or
+    more, ending a sentence).  Each row gives ``(title, paragraphs)``: its cells of fewer words joined
+    (a box's title, «01 المواءمة (Align)»; empty when none) and its cells of ``PROSE_CELL_WORDS`` words
+    or more, as :func:`pipe_table` reads cells (emphasis markers removed)."""
+    separators = [i for i, line in enumerate(lines) if PIPE_SEPARATOR.match(line)]
+    if separators != [1] or any(_pipe_cells(lines[0])):
+        return None
+    rows = [_pipe_cells(line) for line in lines[2:]]
+    words = [[len(cell.split()) for cell in cells] for cells in rows]
+
+    def prose(cell: str, n: int) -> bool:
+        return n >= PROSE_CELL_WORDS and SENTENCE_END.search(cell) is not None
+
+    if not any(prose(c, n) for cells, ns in zip(rows, words, strict=True) for c, n in zip(cells, ns, strict=True)):
+        return None
+    out = []
+    for cells, ns in zip(rows, words, strict=True):
+        kept = [(c, n) for c, n in zip(cells, ns, strict=True) if c]
+        title = " ".join(c for c, n in kept if n < PROSE_CELL_WORDS)
+        paragraphs = [c for c, n in kept if n >= PROSE_CELL_WORDS]
+        if title or paragraphs:
+            out.append((title, paragraphs))
+    return out
