@@ -62,12 +62,14 @@ class RunSummary:
         kinds = {k: v for k, v in structure.items() if not k.startswith(STRUCTURE_NOTES)}
         repairs = sum(self._repair_steps().values())  # mojibake decoded at ingest is counted apart
         at_ingest = self.counts.get("ingest", {}).get("mojibake_fixed", 0)
+        persian = self.counts.get("normalise", {}).get("persian_keyboard_letters", 0)
         out = [
             f"documents: {self.documents} analysed, {len(self.failed)} failed",
             f"units: {self.units} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})",
             f"repairs: {repairs}"
             + (f" ({self._top_repairs()})" if repairs else "")
-            + (f"; mojibake decoded as files were read {at_ingest}" if at_ingest else ""),
+            + (f"; mojibake decoded as files were read {at_ingest}" if at_ingest else "")
+            + (f"; Persian-keyboard letters read as Arabic {persian}" if persian else ""),
         ]
         layouts = {k[len("layout_") :]: v for k, v in structure.items() if k.startswith("layout_")}
         if layouts:

@@ -86,7 +86,15 @@ class _Compiled:
 # the author wrote: display text keeps them (arclean deletes them; the model text loses them).
 # Typographic quotation marks and dashes likewise («“الحكومة”» is what was printed; arclean's «"»
 # and «-» are look-alikes).  (The ellipsis «…» is NFKC's «...» before arclean sees it.)
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + "“”‘’„–—" + DISPLAY_MARKS)
+# Letters Arabic text borrows for other sounds and languages -- «ڤ» (veh: «ڤيتنام»), «گ», «پ», «چ», «ژ»,
+# the Maghrebi «ڨ» and «ڭ», Kurdish «ە ڕ ڵ ۆ ێ ۋ» -- are the author's letters too: arclean maps them to
+# the nearest Arabic letter («ڤ» -> «ف») or deletes them («ە»), which the model text may do, the
+# display text not.
+BORROWED_LETTERS = "ڤگپچژڨڭەڕڵۆێۋ"
+DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + "“”‘’„–—" + DISPLAY_MARKS + BORROWED_LETTERS)
+# A Persian keyboard types these for the Arabic letters the author meant («ی» for «ي»/«ى», «ک» for «ك»,
+# «ھ» for «ه»): display reads them as those letters, and the stage counts them.
+PERSIAN_KEYBOARD_LETTERS = "یکھۀےۃ"
 
 FARSI_YEH = "\u06cc"
 TATWEEL = "\u0640"
@@ -255,11 +263,14 @@ class CamelNormaliser(DocumentStage):
     fold_teh_marbuta: bool = False  # ة -> ه  (off: the stemmers strip ة themselves, and it merges little else)
 
     def process(self, state: DocumentState) -> dict[str, int]:
-        """Set each unit's model text (``norm``, folded) and display text; counts: units."""
+        """Set each unit's model text (``norm``, folded) and display text; counts: units, and
+        ``persian_keyboard_letters`` read as the Arabic letters meant (``PERSIAN_KEYBOARD_LETTERS``)."""
+        persian = 0
         for unit in state.units:
+            persian += sum(unit.text.count(letter) for letter in PERSIAN_KEYBOARD_LETTERS)
             unit.norm = self.normalise(unit.text)
             unit.text = self.display(unit.text)
-        return {"units": len(state.units)}
+        return {"units": len(state.units)} | ({"persian_keyboard_letters": persian} if persian else {})
 
     def display(self, text: str) -> str:
         """Cleaned text for display: the author's letters and diacritics (Persian-keyboard yeh read as

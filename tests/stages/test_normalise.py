@@ -151,3 +151,19 @@ def test_a_stray_mark_between_spaces_leaves_one_space_for_the_models():
 
     display = CamelNormaliser().display("كتابٌ \u064b جديد")
     assert display == "كتابٌ \u064b جديد" and without_marks(display) == "كتاب جديد"
+
+
+def test_display_keeps_borrowed_letters_and_counts_persian_keyboard_letters():
+    """«ڤيتنام» is what the author wrote (arclean made it «فيتنام», and deleted Kurdish «ە»); a Persian
+    keyboard's «ک» and «ی» are read as the Arabic letters meant, and counted for the run summary."""
+    from pipeline.records import Document, DocumentState, Unit
+
+    stage = CamelNormaliser()
+    text = "زار ڤيتنام وگوگل وپاريس وچين وأربيلە مدينة کبيرة فی"
+    state = DocumentState(
+        Document("d", "d.txt", text, "utf-8", "0"), units=[Unit("d", "d/p1", "paragraph", None, None, text)]
+    )
+    counts = stage.process(state)
+    assert state.units[0].text == "زار ڤيتنام وگوگل وپاريس وچين وأربيلە مدينة كبيرة في"
+    assert state.units[0].norm.startswith("زار فيتنام")  # the models fold them still
+    assert counts == {"units": 1, "persian_keyboard_letters": 2}
