@@ -25,6 +25,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -319,12 +320,19 @@ def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dic
         sub = depth.get(str(loc[0])) if loc else None
         key = loc[:2] if sub is not None and len(loc) > 1 else loc[:1]
         grouped.setdefault(key, []).append(error)
-    lines = []
+    lines = {}
     for key, errors in grouped.items():
         owner = depth[str(key[0])] if len(key) == 2 else model
         path = ".".join(shown(part, 40, quote=False) for part in key)
-        lines.append(f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}")
-    return lines
+        lines[path] = f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}"
+    # «corpsu: unknown key; did you mean 'corpus'?» says all: no second line «corpus: required key missing»
+    for path, line in list(lines.items()):
+        meant = re.search(r": unknown key; did you mean '([^']+)'\?", line)
+        if meant:
+            sibling = ".".join([*path.split(".")[:-1], meant.group(1)])
+            if lines.get(sibling, "").endswith(": required key missing"):
+                del lines[sibling]
+    return list(lines.values())
 
 
 def _validate(

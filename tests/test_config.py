@@ -59,6 +59,11 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     data = base(tmp_path)
     data["outptu"] = "x"
     expect_error(tmp_path, data, "outptu", "unknown key; did you mean 'output'? expected one of: ")
+    # a required key misspelt is one line (the guess), not a second «corpus: required key missing»
+    data = base(tmp_path)
+    data["corpsu"] = data.pop("corpus")
+    message = expect_error(tmp_path, data, "corpsu: unknown key; did you mean 'corpus'?")
+    assert "required key missing" not in message
 
 
 def test_unknown_stage_and_implementation(tmp_path: Path) -> None:
