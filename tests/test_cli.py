@@ -223,5 +223,6 @@ def test_a_run_with_failed_documents_publishes_and_exits_3(tmp_path: Path) -> No
     assert "empty.txt: file is empty" in first.stdout and (tmp_path / "out" / "units.jsonl").is_file()
     again = cli("reanalyse", "--config", str(path), "--quiet")
     assert again.returncode == 3 and "empty.txt" in again.stdout
+    assert "reused: 2 files (1 of them failed to read, as before) -- nothing changed" in again.stdout
     (corpus / "empty.txt").unlink()
     assert cli("reanalyse", "--config", str(path), "--quiet").returncode == 0

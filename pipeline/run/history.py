@@ -380,9 +380,9 @@ def describe(output_dir: str | Path) -> str:
         else:
             delta = ", ".join(
                 f"{name} {int(row[name])}"
-                for name in ("new", "changed", "removed", "reused")
-                if row[name] == row[name] and row[name] is not None
-            )
+                for name in ("new", "changed", "removed", "reused", "recomputed")
+                if row[name] == row[name] and row[name] is not None and (name != "recomputed" or row[name])
+            )  # recomputed: documents whose bytes did not change but a stage's config or code did
             n = int(row["documents"] or 0)
             # the changes count files, failed ones too: said apart from the documents analysed
             what = f"{n} document{'' if n == 1 else 's'} analysed, {int(row['failed'] or 0)} failed; files: {delta}"

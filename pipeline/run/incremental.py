@@ -124,8 +124,11 @@ def describe_renamed(renamed: list[str]) -> str:
     return f"renamed: {_plural(len(renamed))} ({', '.join(renamed[:LISTED])}{more}): a file of the same name appeared or went"
 
 
-def describe_changes(changes: Changes, corpus: str | None = None, unchanged: bool = False) -> list[str]:
-    """The lines ``reanalyse`` prints: new, changed, removed, reused (and recomputed)."""
+def describe_changes(
+    changes: Changes, corpus: str | None = None, unchanged: bool = False, failed: int = 0
+) -> list[str]:
+    """The lines ``reanalyse`` prints: new, changed, removed, reused (and recomputed); ``failed``: files
+    of the corpus that could not be read (an unchanged run counts them among its unchanged files)."""
     base = Path(corpus) if corpus and Path(corpus).is_dir() else None
     lines = [
         f"new: {_plural(len(changes.new))}{_names(changes.new, base)}",
@@ -133,7 +136,8 @@ def describe_changes(changes: Changes, corpus: str | None = None, unchanged: boo
         f"removed: {_plural(len(changes.removed))}{_names(changes.removed, base)}",
     ]
     if unchanged:
-        lines.append(f"reused: {_plural(len(changes.same))} -- nothing changed, previous results kept")
+        failing = f" ({failed} of them failed to read, as before)" if failed else ""
+        lines.append(f"reused: {_plural(len(changes.same), 'file')}{failing} -- nothing changed, previous results kept")
         return lines
     lines.append(f"reused: {_plural(changes.reused)} (every per-document stage from the cache)")
     if changes.resumed:

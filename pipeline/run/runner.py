@@ -255,7 +255,7 @@ def reanalyse_summary(config: Config, quiet: bool = False, refit: bool = False) 
 
 def reanalyse_lines(summary: RunSummary, config: Config) -> Iterator[str]:
     """The lines ``reanalyse`` prints for ``summary``: what changed, the models, the summary, the run."""
-    yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged)
+    yield from describe_changes(summary.changes or Changes(), config.corpus, summary.unchanged, len(summary.failed))
     if summary.models:
         yield f"corpus-level models: {summary.models['reason']}"
     if summary.unchanged:  # nothing was published: say whose results and figures these are

@@ -94,7 +94,9 @@ def test_rerun_reuses_every_document_and_gives_identical_files(setup) -> None:
     assert results(output) == before
     lines = list(runner.reanalyse(cfg, quiet=True))
     assert "new: 0 documents" in lines and "removed: 0 documents" in lines
-    assert any(line.startswith("reused: 6 documents -- nothing changed") for line in lines)
+    assert any(
+        line.startswith("reused: 6 files (1 of them failed to read, as before) -- nothing changed") for line in lines
+    )
     assert results(output) == before
 
 
@@ -239,7 +241,7 @@ def test_sigkill_at_any_point_keeps_previous_results_and_next_run_completes(setu
     assert killed.returncode == -9
     assert results(output) == expected
     lines = list(runner.reanalyse(config.load(changed), quiet=True))
-    assert "reused: 6 documents -- nothing changed, previous results kept" in lines
+    assert "reused: 6 files (1 of them failed to read, as before) -- nothing changed, previous results kept" in lines
     published = os.path.basename(os.readlink(output / "current"))
     assert f"kept: the results of run {published}; its figures:" in lines  # not this run's: it published nothing
     assert lines[-1].startswith("run: ") and "recorded in the history, nothing published" in lines[-1]

@@ -157,7 +157,7 @@ def test_no_change_reuses_everything(cold, tmp_path: Path) -> None:
     path = write_config(cold[0], corpus, output)
     before = results(output)
     lines = list(runner.reanalyse(config.load(path), quiet=True))
-    assert any(line.startswith(f"reused: {N_DOCS} documents -- nothing changed") for line in lines)
+    assert any(line.startswith(f"reused: {N_DOCS} files -- nothing changed") for line in lines)
     assert results(output) == before
     runner.run(config.load(path), quiet=True)  # `run` rewrites the results, with the saved models
     assert models_of(output) == {
