@@ -93,7 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how theme shares and positions moved across runs",
         description="how theme shares and positions moved across runs",
     )
-    p.add_argument("--config", required=True, type=Path, help="YAML config whose output folder holds the runs")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="YAML config whose output folder holds the runs")
+    where.add_argument(
+        "--output", type=Path, help="an output folder (e.g. one that pipeline.analyse(output=...) wrote)"
+    )
     _add_common(p)
     return parser
 
@@ -188,6 +192,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.run import history
 
+    if args.output is not None:
+        if not args.output.is_dir():
+            raise PipelineError(f"{args.output}: no such output folder")
+        print(history.describe(args.output))
+        return 0
     config = config_module.load(args.config)
     print(history.describe(config.output))
     return 0

@@ -226,3 +226,15 @@ def test_a_run_with_failed_documents_publishes_and_exits_3(tmp_path: Path) -> No
     assert "reused: 2 files (1 of them failed to read, as before) -- nothing changed" in again.stdout
     (corpus / "empty.txt").unlink()
     assert cli("reanalyse", "--config", str(path), "--quiet").returncode == 0
+
+
+def test_history_of_an_output_folder_without_its_config(tmp_path: Path) -> None:
+    from pipeline.run import history
+
+    out = tmp_path / "out"
+    history.record(out, {"run_id": "r1", "kind": "run", "status": "failed", "error": "no document", "started": "x"})
+    shown = cli("history", "--output", str(out))
+    assert shown.returncode == 0 and "runs recorded in" in shown.stdout and "failed: no document" in shown.stdout
+    missing = cli("history", "--output", str(tmp_path / "nope"))
+    assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'nope'}: no such output folder\n"
+    assert cli("history").returncode == 2  # one of --config / --output
