@@ -25,7 +25,6 @@ import glob
 import hashlib
 import json
 import os
-import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from pydantic import (
 )
 
 from pipeline import registry
-from pipeline.errors import ConfigError, shown, unknown_key
+from pipeline.errors import ConfigError, shown, unknown_key, without_meant_missing
 from pipeline.stages.base import CorpusStage, DocumentStage
 from pipeline.yamlfile import load_yaml
 
@@ -325,14 +324,7 @@ def _report(exc: ValidationError, where: str, model: type[BaseModel], depth: dic
         owner = depth[str(key[0])] if len(key) == 2 else model
         path = ".".join(shown(part, 40, quote=False) for part in key)
         lines[path] = f"{where}{path}: {_describe(errors, owner, str(key[-1]) if key else None)}"
-    # «corpsu: unknown key; did you mean 'corpus'?» says all: no second line «corpus: required key missing»
-    for path, line in list(lines.items()):
-        meant = re.search(r": unknown key; did you mean '([^']+)'\?", line)
-        if meant:
-            sibling = ".".join([*path.split(".")[:-1], meant.group(1)])
-            if lines.get(sibling, "").endswith(": required key missing"):
-                del lines[sibling]
-    return list(lines.values())
+    return without_meant_missing(lines)
 
 
 def _validate(

@@ -50,5 +50,20 @@ def unknown_key(key: Any, allowed: Iterable[str]) -> str:
     return f"unknown key; {hint}expected one of: {', '.join(names) or 'none'}"
 
 
+def without_meant_missing(lines: dict[str, str]) -> list[str]:
+    """The error lines of a config (key path -> line) without «required key missing» for a key that
+    another line's «did you mean» guesses: «corpsu: unknown key; did you mean 'corpus'?» says all."""
+    import re
+
+    lines = dict(lines)
+    for path, line in list(lines.items()):
+        meant = re.search(r": unknown key; did you mean '([^']+)'\?", line)
+        if meant:
+            sibling = ".".join([*path.split(".")[:-1], meant.group(1)])
+            if lines.get(sibling, "").endswith(": required key missing"):
+                del lines[sibling]
+    return list(lines.values())
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a scheduler's stop or timeout): unwinds like Ctrl-C, so the run cleans up the same way."""

@@ -93,7 +93,10 @@ def _pipeline_imports(path: Path) -> tuple[str, ...]:
     """Names of the ``pipeline`` modules (or names in them) that a source file imports."""
     import ast
 
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if not path.is_relative_to(PACKAGE.parent):  # a plugin's file: only its absolute imports of pipeline
+        module = path.stem
+    else:
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = module.removesuffix(".__init__") if path.name == "__init__.py" else module.rpartition(".")[0]
     names = []
     for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
