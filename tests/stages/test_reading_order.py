@@ -88,6 +88,18 @@ def test_a_number_taken_off_the_visual_end_is_a_prior_for_the_line() -> None:
         assert fix_visual_order_line(line, ".", "lm", visual_end=True) == line
 
 
+def test_a_line_drawn_left_to_right_is_searched_once_undone(seed_text: str) -> None:
+    # Seed line 10: glyph runs drawn left to right (the ѧ kashida glyphs); once the runs are undone the
+    # line is chunks in visual order with no seam the search looks for of its own («ائل» is a word
+    # of the table).  The undoing is the evidence: the line is searched as with the number prior.
+    line = seed_text.split("\n")[9]
+    assert "\u0467" in line
+    expected = "المسѧѧѧѧѧائل الاقتصѧѧѧѧѧادیة والبيئيѧѧѧѧѧة: تسѧѧѧѧѧخير العلѧѧѧѧѧم"
+    assert fix_visual_order_line(line, ".", "lm").strip() == expected
+    # The rules undo the runs only: the chunks stay in visual order.
+    assert fix_visual_order_line(line, ".", "rules").strip().startswith("تسѧѧѧѧѧخير العلѧѧѧѧѧم: ائل")
+
+
 def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     from pipeline.records import Document
     from pipeline.stages.structure import UnDocumentStructure

@@ -149,18 +149,23 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
         return fix_visual_order_rules(line, prior)
     counts = Counter() if counts is None else counts
     original = line
+    seam = prior > 0  # evidence from outside the line's own text that it is in visual order
     strong = _STRONG_RE.search(line)
     if strong is not None and strong.group() == KASHIDA_GLYPH:
         candidate = _undo_ltr_line(line)
         if _known_share(candidate) > _known_share(line):
             line = candidate
+            # A line drawn left to right glyph run by glyph run is visual order: its runs, once undone,
+            # can still be chunks in visual order («تسخير العلم: ائل … المس»), searched as a line with
+            # the paragraph-number prior is (the reading must still win by the margin).
+            seam = True
     indent, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
     body, prefix = line.strip(), ""
     parts = _GAP_SPLIT_RE.split(body)
     number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
     if number:  # «- 5» at the right edge: the paragraph number, printed last
         body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, gain = searcher.reorder(body, context, prior > 0)
+    rebuilt, cuts, gain = searcher.reorder(body, context, seam)
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
