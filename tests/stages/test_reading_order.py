@@ -100,6 +100,22 @@ def test_a_line_drawn_left_to_right_is_searched_once_undone(seed_text: str) -> N
     assert fix_visual_order_line(line, ".", "rules").strip().startswith("تسѧѧѧѧѧخير العلѧѧѧѧѧم: ائل")
 
 
+def test_a_letter_drawn_at_the_wrong_end_of_its_word_is_turned_round(seed_text: str) -> None:
+    # Seed line 361: «ت» of «النطاقات» drawn at the left of the rest, a chunk of its own.
+    line = seed_text.split("\n")[360]
+    assert line.endswith(". تالنطاقا")
+    assert fix_visual_order_line(line, "أسماء", "lm").startswith("النطاقات. وأشار بعض")
+    # Seed line 94 (ѧ-led): «لىع» is «لى» + «ع» of «على», glued to «بهدف».
+    line = seed_text.split("\n")[93]
+    assert fix_visual_order_line(line, ".", "lm").replace("\u0467", "").split()[-2:] == ["العملية”", "على"]
+    # A piece of a clean glued token whose other pieces are no words stays: «لأحفادنا» is not «لأ|ح…».
+    searcher = _reading_order()
+    assert [unit.text for unit in searcher._units('"مستقبل أفضل لأحفادنا" . 138')][3] != "لأ"
+    assert searcher.reorder('"مستقبل أفضل لأحفادنا" . 138')[1] == 0
+    # A token that re-joins another unit of the line is a cut piece, not a turned word («الان … تباه»).
+    assert "تباه" in [unit.text for unit in searcher._units("بين التحدیات تباه من جدید إلى التمييز الواردالان")]
+
+
 def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     from pipeline.records import Document
     from pipeline.stages.structure import UnDocumentStructure

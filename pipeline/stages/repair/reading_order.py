@@ -82,7 +82,7 @@ class ReadingOrder:
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
         self._logp = lru_cache(maxsize=1 << 17)(model.logp)
         self._units = lru_cache(maxsize=1 << 12)(
-            lambda text: self._resplit(_units(text, self.split_word, self.key_of, self.split_head))
+            lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
         self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
@@ -192,6 +192,52 @@ class ReadingOrder:
                 out[index] = _Unit(letter, self.key_of(letter), left.before)
                 out[index + 1] = _Unit(rest, self.key_of(rest), "")
         return out
+
+    def _rotate(self, units: list[_Unit]) -> list[_Unit]:
+        """An unknown word whose first or last letter was drawn at the wrong end of it split off that
+        letter, when the letter and the rest re-join the other way round into a known word: «تالنطاقا»
+        is «ت» + «النطاقا» (of «النطاقات»), «لىع» is «لى» + «ع» (of «على»): a letter drawn as a chunk
+        of its own, one glyph run in visual order.  The search decides whether to turn them round
+        (a cut inside a raw token costs nothing: the unknown token is the evidence).  A token that
+        re-joins another unit of the line is a piece cut at a seam instead («الان … تباه»), and stays;
+        so does a piece of a glued token whose other pieces are not all words («لأح|ف|ادنا»)."""
+        out: list[_Unit] = []
+        token = [0] * len(units)  # the raw token each unit is a piece of
+        for index in range(1, len(units)):
+            token[index] = token[index - 1] + (units[index].before != "")
+        for index, unit in enumerate(units):
+            text = unit.text
+            letters = text.replace("\u0467", "").replace("\u0640", "")
+            if not _arabic(unit) or len(letters) < 3 or not _WORD_RUN_RE.fullmatch(text) or self._word(text):
+                out.append(unit)
+                continue
+            glued = [other for at, other in enumerate(units) if at != index and token[at] == token[index]]
+            if any(len(other.text) < 2 or not self._word(other.text) for other in glued):
+                out.append(unit)
+                continue
+            others = [other.text for at, other in enumerate(units) if at != index and _arabic(other)]
+            if any(self.joins(other, text) or self.joins(text, other) for other in others):
+                out.append(unit)
+                continue
+            pieces = None
+            head, rest = text[0], text[1:]
+            if rest[0] not in "\u0467\u0640" and self.joins(rest, head) and self._rotated_word(rest + head):
+                pieces = (head, rest)
+            else:
+                rest, tail = text[:-1], text[-1]
+                if rest[-1] not in "\u0467\u0640" and self.joins(tail, rest) and self._rotated_word(tail + rest):
+                    pieces = (rest, tail)
+            if pieces is None:
+                out.append(unit)
+                continue
+            out.append(_Unit(pieces[0], self.key_of(pieces[0]), unit.before))
+            out.append(_Unit(pieces[1], self.key_of(pieces[1]), ""))
+        return out
+
+    def _rotated_word(self, word: str) -> bool:
+        """A word the table has seen, of three letters or more, that a rotated token is read as."""
+        key = self.key_of(word)
+        return len(key) >= 3 and self.model.known(key)
 
     def split_head(self, word: str, letters: frozenset = _HEAD_LETTERS) -> list[str]:
         """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
