@@ -405,3 +405,20 @@ def test_kneser_ney_scores_are_probabilities(tmp_path) -> None:
     assert model.logp("جديد", "الدولي") < model.logp("جديد", "العام") - 0.1
     stupid = ngram.load(tmp_path / "t", smoothing="stupid")
     assert stupid.logp("", "الدولي") == stupid.logp("", "العام")
+
+
+def test_an_unseen_pair_backs_off_to_its_stems(tmp_path) -> None:
+    # «وعبر طائفة» is unseen, but «عبر» before «الطائفة» was seen: the pair of stems (proclitics off)
+    # scores it above the unigram backoff; the plain score (the ligature context's) does not change.
+    texts = ["عبر الطائفة", "عبر الطائفة", "المنظمات عبر", "وعبر الحدود", "طائفة واسعة", "طائفة واسعة"]
+    ngram.write(tmp_path / "t", *ngram.count(texts), min_count=1)
+    model = ngram.load(tmp_path / "t")
+    conj, group, the_group, wide = (ngram.fold(word) for word in ("وعبر", "طائفة", "الطائفة", "واسعة"))
+    assert ngram.stem(conj) == "عبر" and ngram.stem(the_group) == group and ngram.stem("الي") == "الي"
+    assert f"{conj} {group}" not in model.bigrams
+    assert model.logp_stems(conj, group) > model.logp(conj, group)
+    assert model.logp_stems(conj, group) < model.logp("عبر", the_group)  # below the seen pair
+    assert model.logp_stems(conj, wide) == model.logp(conj, wide)  # no pair of stems seen either
+    assert model.logp_stems("عبر", the_group) == model.logp("عبر", the_group)  # a seen pair as it was
+    kn = ngram.load(tmp_path / "t", smoothing="kn")
+    assert kn.logp_stems(conj, group) == kn.logp(conj, group)  # stupid backoff only

@@ -3,7 +3,13 @@
 The model is a count table (unigrams and bigrams, each kept when seen at least ``min_count``
 times) scored with *stupid backoff* (Brants et al. 2007, "Large language models in machine
 translation", EMNLP): ``log10 c(v w) / c(v)`` for a seen bigram, else ``log10 0.4 * c(w) / N``,
-else a fixed out-of-vocabulary floor (the default), or with interpolated Kneser-Ney-style discounting
+else a fixed out-of-vocabulary floor (the default).  The reading-order search scores with
+:meth:`BigramModel.logp_stems`: a pair the table has not seen backs off first to the pair of its
+*stems* (proclitics taken off: «وعبر» -> «عبر», «بالانترنت» -> «انترنت»), ``log10 0.4 *
+P(stem w | stem v) * P(w | stem w)`` when that is higher than ``0.4 c(w) / N``, the generalised
+backoff of factored language models for Arabic (Bilmes & Kirchhoff 2003, "Factored language models
+and generalized parallel backoff", NAACL; Vergyri et al. 2004, "Morphology-based language modeling
+for Arabic speech recognition", ICSLP); or with interpolated Kneser-Ney-style discounting
 (``smoothing="kn"``, see :class:`BigramModel`; measured no better here).  Tokens are folded with the project's matching fold
 (``light_fold``: marks, tatweel and ѧ removed, hamza carriers and alef variants to bare letters, ى
 and ی to ي, ة to ه); a number is ``0``, and ``.`` ``،`` ``/`` are tokens; so damaged and clean
@@ -31,12 +37,20 @@ from pipeline.text.arabic import light_fold
 DATA = Path(__file__).resolve().parent / "data" / "ngram_ar.tsv.gz"
 BACKOFF = math.log10(0.4)
 _TOKEN_RE = re.compile(r"[\u0621-\u064a]+|\d+(?:[.,/]\d+)*|[.!?؟]|[،,؛;]|/")
+# Proclitics a stem backs off without: conjunction, preposition, article (three letters left at least).
+_PROCLITIC_RE = re.compile("^(?:[وف]?(?:بال|كال|لل|ال|[بلك])|[وف]|ال)(?=...)")
 _STOPS = {".": ".", "!": ".", "?": ".", "؟": ".", "،": "،", ",": "،", "؛": "،", ";": "،", "/": "/"}
 
 
 def fold(word: str) -> str:
     """The model's form of one word: the project's matching fold (:func:`pipeline.text.arabic.light_fold`)."""
     return light_fold(word)
+
+
+def stem(token: str) -> str:
+    """A folded token without its proclitics (conjunction, preposition, article), three letters left
+    at least: «وعبر» -> «عبر», «بالانترنت» -> «انترنت», «الي» stays."""
+    return _PROCLITIC_RE.sub("", token, count=1)
 
 
 def tokens(text: str) -> list[str]:
@@ -75,6 +89,8 @@ class BigramModel:
         self.bigrams = bigrams  # "v w" -> count
         self.total = total
         self.smoothing = smoothing
+        self._stem_unigrams: Counter | None = None  # stem -> count, stem pair -> count (_stem_backoff)
+        self._stem_bigrams: Counter | None = None
         self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word's unigram score
         left_types: Counter = Counter()  # N1+(. w): distinct words seen before w
         right_types: Counter = Counter()  # N1+(v .)
@@ -113,6 +129,32 @@ class BigramModel:
             return math.log10(lower)
         pair = self.bigrams.get(previous + " " + word, 0)
         return math.log10(max(pair - self.DISCOUNT, 0.0) / context + self._lambda[previous] * lower)
+
+    def logp_stems(self, previous: str, word: str) -> float:
+        """:meth:`logp`, with an unseen pair backed off to the pair of its stems first when that scores
+        higher (stupid backoff only; see the module doc).  The reading-order search scores with it;
+        the ligature context keeps :meth:`logp`."""
+        value = self.logp(previous, word)
+        if self.smoothing != "stupid" or not previous or previous + " " + word in self.bigrams:
+            return value
+        count = self.unigrams.get(word, 0)
+        return max(value, self._stem_backoff(previous, word, count)) if count else value
+
+    def _stem_backoff(self, previous: str, word: str, count: int) -> float:
+        """``log10 0.4 P(stem w | stem v) P(w | stem w)`` for an unseen pair (-inf when the stems'
+        pair is unseen too); the stem tables are counted on first use."""
+        if self._stem_unigrams is None:
+            self._stem_unigrams, self._stem_bigrams = Counter(), Counter()
+            for token, value in self.unigrams.items():
+                self._stem_unigrams[stem(token)] += value
+            for key, value in self.bigrams.items():
+                v, _, w = key.partition(" ")
+                self._stem_bigrams[stem(v) + " " + stem(w)] += value
+        left, right = stem(previous), stem(word)
+        pair = self._stem_bigrams.get(left + " " + right, 0)
+        if not pair:
+            return -math.inf
+        return BACKOFF + math.log10(pair / self._stem_unigrams[left] * count / self._stem_unigrams[right])
 
     def known(self, word: str) -> bool:
         return word in self.unigrams

@@ -80,7 +80,7 @@ class ReadingOrder:
         self.known = lru_cache(maxsize=1 << 16)(known)
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
-        self._logp = lru_cache(maxsize=1 << 17)(model.logp)
+        self._logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
         self._units = lru_cache(maxsize=1 << 12)(
             lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
