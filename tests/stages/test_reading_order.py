@@ -116,6 +116,20 @@ def test_a_letter_drawn_at_the_wrong_end_of_its_word_is_turned_round(seed_text: 
     assert "تباه" in [unit.text for unit in searcher._units("بين التحدیات تباه من جدید إلى التمييز الواردالان")]
 
 
+def test_a_conjunction_set_apart_ends_a_chunk_and_opens_the_word_read_after_it() -> None:
+    # Seed line 351 (paragraph 23's first): «و» of «وأشار» drawn at the line's left end, «ين» of
+    # «المساهم|ين» at its right; a lone «و» cut off is as cheap as a stop, and a plural ending that
+    # stands alone re-joins the word it ends.
+    line = "ين في المشاورات المفتوحة إلى تطور   أشار عدد من المساهم و"
+    expected = "وأشار عدد من المساهمين في المشاورات المفتوحة إلى تطور"
+    assert fix_visual_order_line(line, ".", "lm") == expected
+    # Seed line 523 (paragraph 37's first): the order was right, the «و» stood apart from «أُحيط».
+    line = "علما بمساهمة المنظمات الحكومية الدولية الأخرى على أساس          أُحيط  و"
+    assert fix_visual_order_line(line, ".", "lm").startswith("وأُحيط علما بمساهمة")
+    # A lone «و» in a line with no seam is not searched at all.
+    assert fix_visual_order_line("قال إن التعاون و التنمية مترابطان", ".", "lm") == "قال إن التعاون و التنمية مترابطان"
+
+
 def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     from pipeline.records import Document
     from pipeline.stages.structure import UnDocumentStructure

@@ -56,10 +56,15 @@ def _context_key(context: str, method: str) -> str:
 _PREFIX_PIECE_RE = re.compile("^(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)$")
 
 
+# Plural and pronoun endings that the lexicon knows as words of their own («ين», «ون»: in wordfreq from
+# other spellings and transliterations) but that stand alone only when cut from their word.
+_SUFFIX_PIECES = frozenset({"ين", "ون", "ات", "ها", "هم"})
+
+
 def _is_fragment(word: str) -> bool:
     """Whether a raw word could be one side of a word cut in two (:func:`_joins_pieces` needs one)."""
     key = _key(word)
-    return bool(_PREFIX_PIECE_RE.match(key)) or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
+    return bool(_PREFIX_PIECE_RE.match(key)) or key in _SUFFIX_PIECES or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
 
 
 def _joins_pieces(left: str, right: str) -> bool:
@@ -75,6 +80,9 @@ def _joins_pieces(left: str, right: str) -> bool:
         return False
     if _PREFIX_PIECE_RE.match(head):
         return _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
+    if tail in _SUFFIX_PIECES:  # «المساهم» + «ين»: a word that is commoner with its ending than without
+        whole = _key_zipf(head + tail)
+        return whole >= _JOIN_MIN_ZIPF and whole > _key_zipf(head)
     # A rare piece and a rare or two-letter one («تنب» + «غي»): a lexicon word they make is evidence.
     scores = sorted((_fragment_zipf(head), _fragment_zipf(tail)))
     weak = scores[0] < _FRAGMENT_MAX_ZIPF and (scores[1] < _FRAGMENT_MAX_ZIPF or min(len(head), len(tail)) <= 2)

@@ -322,6 +322,10 @@ class ReadingOrder:
             ):
                 return self.costs.edge
         left, right = units[index - 1], units[index]
+        if before and (left.text in _HEAD_LETTERS or right.text in _HEAD_LETTERS):
+            # A conjunction «و» / «ف» set apart from every word is a piece cut from the word it opens
+            # («… من المساهم و» of «و|أشار»): it ends a chunk as often as a stop does.
+            return self.costs.mark
         if _mirrored(units, index - 1) or _mirrored(units, index):
             return self.costs.mark  # a bracket drawn mirrored ends a chunk as often as a stop
         if not left.key or not right.key:
@@ -530,7 +534,10 @@ class ReadingOrder:
                 if match and " " in text:
                     text = f"{match.group(2)}/{match.group(1)}"  # «2 / 2010», drawn in visual order
                 if index == a and previous_end is not None:
-                    glue = "" if junctions.get((previous_end, a), (0.0, False))[1] else " "
+                    joined = junctions.get((previous_end, a), (0.0, False))[1]
+                    # A conjunction that was a chunk of its own opens the word read after it («و|أُحيط»).
+                    opens = units[previous_end].text in _HEAD_LETTERS and _arabic(unit)
+                    glue = "" if joined or opens else " "
                 else:
                     glue = unit.before if index > a else ""
                     glue = " " if len(glue) > 1 else glue
