@@ -47,6 +47,7 @@ def fold(word: str) -> str:
     return light_fold(word)
 
 
+@lru_cache(maxsize=1 << 14)
 def stem(token: str) -> str:
     """A folded token without its proclitics (conjunction, preposition, article), three letters left
     at least: «وعبر» -> «عبر», «بالانترنت» -> «انترنت», «الي» stays."""
@@ -89,8 +90,10 @@ class BigramModel:
         self.bigrams = bigrams  # "v w" -> count
         self.total = total
         self.smoothing = smoothing
-        self._stem_unigrams: Counter | None = None  # stem -> count, stem pair -> count (_stem_backoff)
-        self._stem_bigrams: Counter | None = None
+        self._stems: dict[str, tuple[float, str, float]] | None = None  # per word (logp_stems)
+        self._stem_of: dict[str, str] = {}  # word -> stem, stem -> count, stem pair -> count
+        self._stem_unigrams: Counter = Counter()
+        self._stem_bigrams: Counter = Counter()
         self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word's unigram score
         left_types: Counter = Counter()  # N1+(. w): distinct words seen before w
         right_types: Counter = Counter()  # N1+(v .)
@@ -134,27 +137,43 @@ class BigramModel:
         """:meth:`logp`, with an unseen pair backed off to the pair of its stems first when that scores
         higher (stupid backoff only; see the module doc).  The reading-order search scores with it;
         the ligature context keeps :meth:`logp`."""
-        value = self.logp(previous, word)
-        if self.smoothing != "stupid" or not previous or previous + " " + word in self.bigrams:
+        if not previous or self.smoothing != "stupid":
+            return self.logp(previous, word)
+        if self._stems is None:
+            self._count_stems()
+        found = self._stems.get(word)
+        if found is None:
+            return self.oov
+        pair = self.bigrams.get(previous + " " + word)
+        if pair:
+            return math.log10(pair / self.unigrams[previous])
+        value, right, share = found  # 0.4 c(w) / N, stem w, log10 P(w | stem w)
+        left = self._stem_of.get(previous) or stem(previous)  # stem(): a word the table has not seen
+        if right is word and left is previous:
+            return value  # no proclitic on either side: the stems' pair is the unseen pair itself
+        stems = self._stem_bigrams.get(left + " " + right)
+        if not stems:
             return value
-        count = self.unigrams.get(word, 0)
-        return max(value, self._stem_backoff(previous, word, count)) if count else value
+        # log10 0.4 P(stem w | stem v) P(w | stem w)
+        return max(value, BACKOFF + math.log10(stems / self._stem_unigrams[left]) + share)
 
-    def _stem_backoff(self, previous: str, word: str, count: int) -> float:
-        """``log10 0.4 P(stem w | stem v) P(w | stem w)`` for an unseen pair (-inf when the stems'
-        pair is unseen too); the stem tables are counted on first use."""
-        if self._stem_unigrams is None:
-            self._stem_unigrams, self._stem_bigrams = Counter(), Counter()
-            for token, value in self.unigrams.items():
-                self._stem_unigrams[stem(token)] += value
-            for key, value in self.bigrams.items():
-                v, _, w = key.partition(" ")
-                self._stem_bigrams[stem(v) + " " + stem(w)] += value
-        left, right = stem(previous), stem(word)
-        pair = self._stem_bigrams.get(left + " " + right, 0)
-        if not pair:
-            return -math.inf
-        return BACKOFF + math.log10(pair / self._stem_unigrams[left] * count / self._stem_unigrams[right])
+    def _count_stems(self) -> None:
+        """The stem of every word of the table and the counts of stems and stem pairs (first use only)."""
+        self._stem_of = {token: stem(token) for token in self.unigrams}
+        self._stem_unigrams, self._stem_bigrams = Counter(), Counter()
+        for token, value in self.unigrams.items():
+            self._stem_unigrams[self._stem_of[token]] += value
+        for key, value in self.bigrams.items():
+            v, _, w = key.partition(" ")
+            self._stem_bigrams[self._stem_of[v] + " " + self._stem_of[w]] += value
+        self._stems = {
+            token: (
+                BACKOFF + math.log10(value / self.total),
+                self._stem_of[token],
+                math.log10(value / self._stem_unigrams[self._stem_of[token]]),
+            )
+            for token, value in self.unigrams.items()
+        }
 
     def known(self, word: str) -> bool:
         return word in self.unigrams

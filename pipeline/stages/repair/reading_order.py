@@ -211,14 +211,6 @@ class ReadingOrder:
             if not _arabic(unit) or len(letters) < 3 or not _WORD_RUN_RE.fullmatch(text) or self._word(text):
                 out.append(unit)
                 continue
-            glued = [other for at, other in enumerate(units) if at != index and token[at] == token[index]]
-            if any(len(other.text) < 2 or not self._word(other.text) for other in glued):
-                out.append(unit)
-                continue
-            others = [other.text for at, other in enumerate(units) if at != index and _arabic(other)]
-            if any(self.joins(other, text) or self.joins(text, other) for other in others):
-                out.append(unit)
-                continue
             pieces = None
             head, rest = text[0], text[1:]
             if rest[0] not in "\u0467\u0640" and self.joins(rest, head) and self._rotated_word(rest + head):
@@ -227,7 +219,13 @@ class ReadingOrder:
                 rest, tail = text[:-1], text[-1]
                 if rest[-1] not in "\u0467\u0640" and self.joins(tail, rest) and self._rotated_word(tail + rest):
                     pieces = (rest, tail)
-            if pieces is None:
+            glued = [other for at, other in enumerate(units) if at != index and token[at] == token[index]]
+            others = [other.text for at, other in enumerate(units) if at != index and _arabic(other)]
+            if (
+                pieces is None
+                or any(len(other.text) < 2 or not self._word(other.text) for other in glued)
+                or any(self.joins(other, text) or self.joins(text, other) for other in others)
+            ):
                 out.append(unit)
                 continue
             out.append(_Unit(pieces[0], self.key_of(pieces[0]), unit.before))
