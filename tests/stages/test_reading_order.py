@@ -28,16 +28,18 @@ def test_bundled_report_reading_improves_on_the_rules() -> None:
     # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
     # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior,
     # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head,
-    # a smaller margin over a rules reading that leaves words glued).
+    # a smaller margin over a rules reading that leaves words glued; 0.953 with 3 before the sixth: a
+    # ѧ-led line searched once undone, a letter drawn at its word's wrong end turned round, the stem
+    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.95 and model["below"] <= 3
+    assert model["mean_bigram_f1"] >= 0.955 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.953 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.958 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
