@@ -28,16 +28,18 @@ def test_bundled_report_reading_improves_on_the_rules() -> None:
     # conjunction split off a fragment before a stop or inside a glued token, mirrored brackets, «إأن»;
     # 0.941 with 5 before the fifth: the paragraph number taken off a line's visual end as a prior,
     # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head,
-    # a smaller margin over a rules reading that leaves words glued).
+    # a smaller margin over a rules reading that leaves words glued; 0.953 with 3 before the sixth: a
+    # ѧ-led line searched once undone, a letter drawn at its word's wrong end turned round, the stem
+    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.95 and model["below"] <= 3
+    assert model["mean_bigram_f1"] >= 0.955 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.953 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.958 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
@@ -86,6 +88,48 @@ def test_a_number_taken_off_the_visual_end_is_a_prior_for_the_line() -> None:
     # A prior, not a verdict: a line with no other sign of visual order stays as it is.
     for line in ("آليات التعاون الدولي", "وأشار عدد من المشاركين إلى أهمية التعاون في هذا المجال"):
         assert fix_visual_order_line(line, ".", "lm", visual_end=True) == line
+
+
+def test_a_line_drawn_left_to_right_is_searched_once_undone(seed_text: str) -> None:
+    # Seed line 10: glyph runs drawn left to right (the ѧ kashida glyphs); once the runs are undone the
+    # line is chunks in visual order with no seam the search looks for of its own («ائل» is a word
+    # of the table).  The undoing is the evidence: the line is searched as with the number prior.
+    line = seed_text.split("\n")[9]
+    assert "\u0467" in line
+    expected = "المسѧѧѧѧѧائل الاقتصѧѧѧѧѧادیة والبيئيѧѧѧѧѧة: تسѧѧѧѧѧخير العلѧѧѧѧѧم"
+    assert fix_visual_order_line(line, ".", "lm").strip() == expected
+    # The rules undo the runs only: the chunks stay in visual order.
+    assert fix_visual_order_line(line, ".", "rules").strip().startswith("تسѧѧѧѧѧخير العلѧѧѧѧѧم: ائل")
+
+
+def test_a_letter_drawn_at_the_wrong_end_of_its_word_is_turned_round(seed_text: str) -> None:
+    # Seed line 361: «ت» of «النطاقات» drawn at the left of the rest, a chunk of its own.
+    line = seed_text.split("\n")[360]
+    assert line.endswith(". تالنطاقا")
+    assert fix_visual_order_line(line, "أسماء", "lm").startswith("النطاقات. وأشار بعض")
+    # Seed line 94 (ѧ-led): «لىع» is «لى» + «ع» of «على», glued to «بهدف».
+    line = seed_text.split("\n")[93]
+    assert fix_visual_order_line(line, ".", "lm").replace("\u0467", "").split()[-2:] == ["العملية”", "على"]
+    # A piece of a clean glued token whose other pieces are no words stays: «لأحفادنا» is not «لأ|ح…».
+    searcher = _reading_order()
+    assert [unit.text for unit in searcher._units('"مستقبل أفضل لأحفادنا" . 138')][3] != "لأ"
+    assert searcher.reorder('"مستقبل أفضل لأحفادنا" . 138')[1] == 0
+    # A token that re-joins another unit of the line is a cut piece, not a turned word («الان … تباه»).
+    assert "تباه" in [unit.text for unit in searcher._units("بين التحدیات تباه من جدید إلى التمييز الواردالان")]
+
+
+def test_a_conjunction_set_apart_ends_a_chunk_and_opens_the_word_read_after_it() -> None:
+    # Seed line 351 (paragraph 23's first): «و» of «وأشار» drawn at the line's left end, «ين» of
+    # «المساهم|ين» at its right; a lone «و» cut off is as cheap as a stop, and a plural ending that
+    # stands alone re-joins the word it ends.
+    line = "ين في المشاورات المفتوحة إلى تطور   أشار عدد من المساهم و"
+    expected = "وأشار عدد من المساهمين في المشاورات المفتوحة إلى تطور"
+    assert fix_visual_order_line(line, ".", "lm") == expected
+    # Seed line 523 (paragraph 37's first): the order was right, the «و» stood apart from «أُحيط».
+    line = "علما بمساهمة المنظمات الحكومية الدولية الأخرى على أساس          أُحيط  و"
+    assert fix_visual_order_line(line, ".", "lm").startswith("وأُحيط علما بمساهمة")
+    # A lone «و» in a line with no seam is not searched at all.
+    assert fix_visual_order_line("قال إن التعاون و التنمية مترابطان", ".", "lm") == "قال إن التعاون و التنمية مترابطان"
 
 
 def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
@@ -377,3 +421,20 @@ def test_kneser_ney_scores_are_probabilities(tmp_path) -> None:
     assert model.logp("جديد", "الدولي") < model.logp("جديد", "العام") - 0.1
     stupid = ngram.load(tmp_path / "t", smoothing="stupid")
     assert stupid.logp("", "الدولي") == stupid.logp("", "العام")
+
+
+def test_an_unseen_pair_backs_off_to_its_stems(tmp_path) -> None:
+    # «وعبر طائفة» is unseen, but «عبر» before «الطائفة» was seen: the pair of stems (proclitics off)
+    # scores it above the unigram backoff; the plain score (the ligature context's) does not change.
+    texts = ["عبر الطائفة", "عبر الطائفة", "المنظمات عبر", "وعبر الحدود", "طائفة واسعة", "طائفة واسعة"]
+    ngram.write(tmp_path / "t", *ngram.count(texts), min_count=1)
+    model = ngram.load(tmp_path / "t")
+    conj, group, the_group, wide = (ngram.fold(word) for word in ("وعبر", "طائفة", "الطائفة", "واسعة"))
+    assert ngram.stem(conj) == "عبر" and ngram.stem(the_group) == group and ngram.stem("الي") == "الي"
+    assert f"{conj} {group}" not in model.bigrams
+    assert model.logp_stems(conj, group) > model.logp(conj, group)
+    assert model.logp_stems(conj, group) < model.logp("عبر", the_group)  # below the seen pair
+    assert model.logp_stems(conj, wide) == model.logp(conj, wide)  # no pair of stems seen either
+    assert model.logp_stems("عبر", the_group) == model.logp("عبر", the_group)  # a seen pair as it was
+    kn = ngram.load(tmp_path / "t", smoothing="kn")
+    assert kn.logp_stems(conj, group) == kn.logp(conj, group)  # stupid backoff only

@@ -56,10 +56,15 @@ def _context_key(context: str, method: str) -> str:
 _PREFIX_PIECE_RE = re.compile("^(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)$")
 
 
+# Plural and pronoun endings that the lexicon knows as words of their own («ين», «ون»: in wordfreq from
+# other spellings and transliterations) but that stand alone only when cut from their word.
+_SUFFIX_PIECES = frozenset({"ين", "ون", "ات", "ها", "هم"})
+
+
 def _is_fragment(word: str) -> bool:
     """Whether a raw word could be one side of a word cut in two (:func:`_joins_pieces` needs one)."""
     key = _key(word)
-    return bool(_PREFIX_PIECE_RE.match(key)) or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
+    return bool(_PREFIX_PIECE_RE.match(key)) or key in _SUFFIX_PIECES or _fragment_zipf(key) < _FRAGMENT_MAX_ZIPF
 
 
 def _joins_pieces(left: str, right: str) -> bool:
@@ -75,6 +80,9 @@ def _joins_pieces(left: str, right: str) -> bool:
         return False
     if _PREFIX_PIECE_RE.match(head):
         return _key_zipf(head + tail) >= _JOIN_MIN_ZIPF
+    if tail in _SUFFIX_PIECES:  # «المساهم» + «ين»: a word that is commoner with its ending than without
+        whole = _key_zipf(head + tail)
+        return whole >= _JOIN_MIN_ZIPF and whole > _key_zipf(head)
     # A rare piece and a rare or two-letter one («تنب» + «غي»): a lexicon word they make is evidence.
     scores = sorted((_fragment_zipf(head), _fragment_zipf(tail)))
     weak = scores[0] < _FRAGMENT_MAX_ZIPF and (scores[1] < _FRAGMENT_MAX_ZIPF or min(len(head), len(tail)) <= 2)
@@ -149,18 +157,23 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
         return fix_visual_order_rules(line, prior)
     counts = Counter() if counts is None else counts
     original = line
+    seam = prior > 0  # evidence from outside the line's own text that it is in visual order
     strong = _STRONG_RE.search(line)
     if strong is not None and strong.group() == KASHIDA_GLYPH:
         candidate = _undo_ltr_line(line)
         if _known_share(candidate) > _known_share(line):
             line = candidate
+            # A line drawn left to right glyph run by glyph run is visual order: its runs, once undone,
+            # can still be chunks in visual order («تسخير العلم: ائل … المس»), searched as a line with
+            # the paragraph-number prior is (the reading must still win by the margin).
+            seam = True
     indent, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
     body, prefix = line.strip(), ""
     parts = _GAP_SPLIT_RE.split(body)
     number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
     if number:  # «- 5» at the right edge: the paragraph number, printed last
         body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, gain = searcher.reorder(body, context, prior > 0)
+    rebuilt, cuts, gain = searcher.reorder(body, context, seam)
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.

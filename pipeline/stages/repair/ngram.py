@@ -3,7 +3,13 @@
 The model is a count table (unigrams and bigrams, each kept when seen at least ``min_count``
 times) scored with *stupid backoff* (Brants et al. 2007, "Large language models in machine
 translation", EMNLP): ``log10 c(v w) / c(v)`` for a seen bigram, else ``log10 0.4 * c(w) / N``,
-else a fixed out-of-vocabulary floor (the default), or with interpolated Kneser-Ney-style discounting
+else a fixed out-of-vocabulary floor (the default).  The reading-order search scores with
+:meth:`BigramModel.logp_stems`: a pair the table has not seen backs off first to the pair of its
+*stems* (proclitics taken off: «وعبر» -> «عبر», «بالانترنت» -> «انترنت»), ``log10 0.4 *
+P(stem w | stem v) * P(w | stem w)`` when that is higher than ``0.4 c(w) / N``, the generalised
+backoff of factored language models for Arabic (Bilmes & Kirchhoff 2003, "Factored language models
+and generalized parallel backoff", NAACL; Vergyri et al. 2004, "Morphology-based language modeling
+for Arabic speech recognition", ICSLP); or with interpolated Kneser-Ney-style discounting
 (``smoothing="kn"``, see :class:`BigramModel`; measured no better here).  Tokens are folded with the project's matching fold
 (``light_fold``: marks, tatweel and ѧ removed, hamza carriers and alef variants to bare letters, ى
 and ی to ي, ة to ه); a number is ``0``, and ``.`` ``،`` ``/`` are tokens; so damaged and clean
@@ -31,12 +37,21 @@ from pipeline.text.arabic import light_fold
 DATA = Path(__file__).resolve().parent / "data" / "ngram_ar.tsv.gz"
 BACKOFF = math.log10(0.4)
 _TOKEN_RE = re.compile(r"[\u0621-\u064a]+|\d+(?:[.,/]\d+)*|[.!?؟]|[،,؛;]|/")
+# Proclitics a stem backs off without: conjunction, preposition, article (three letters left at least).
+_PROCLITIC_RE = re.compile("^(?:[وف]?(?:بال|كال|لل|ال|[بلك])|[وف]|ال)(?=...)")
 _STOPS = {".": ".", "!": ".", "?": ".", "؟": ".", "،": "،", ",": "،", "؛": "،", ";": "،", "/": "/"}
 
 
 def fold(word: str) -> str:
     """The model's form of one word: the project's matching fold (:func:`pipeline.text.arabic.light_fold`)."""
     return light_fold(word)
+
+
+@lru_cache(maxsize=1 << 14)
+def stem(token: str) -> str:
+    """A folded token without its proclitics (conjunction, preposition, article), three letters left
+    at least: «وعبر» -> «عبر», «بالانترنت» -> «انترنت», «الي» stays."""
+    return _PROCLITIC_RE.sub("", token, count=1)
 
 
 def tokens(text: str) -> list[str]:
@@ -75,6 +90,10 @@ class BigramModel:
         self.bigrams = bigrams  # "v w" -> count
         self.total = total
         self.smoothing = smoothing
+        self._stems: dict[str, tuple[float, str, float]] | None = None  # per word (logp_stems)
+        self._stem_of: dict[str, str] = {}  # word -> stem, stem -> count, stem pair -> count
+        self._stem_unigrams: Counter = Counter()
+        self._stem_bigrams: Counter = Counter()
         self.oov = BACKOFF + math.log10(0.5 / total)  # below any seen word's unigram score
         left_types: Counter = Counter()  # N1+(. w): distinct words seen before w
         right_types: Counter = Counter()  # N1+(v .)
@@ -113,6 +132,48 @@ class BigramModel:
             return math.log10(lower)
         pair = self.bigrams.get(previous + " " + word, 0)
         return math.log10(max(pair - self.DISCOUNT, 0.0) / context + self._lambda[previous] * lower)
+
+    def logp_stems(self, previous: str, word: str) -> float:
+        """:meth:`logp`, with an unseen pair backed off to the pair of its stems first when that scores
+        higher (stupid backoff only; see the module doc).  The reading-order search scores with it;
+        the ligature context keeps :meth:`logp`."""
+        if not previous or self.smoothing != "stupid":
+            return self.logp(previous, word)
+        if self._stems is None:
+            self._count_stems()
+        found = self._stems.get(word)
+        if found is None:
+            return self.oov
+        pair = self.bigrams.get(previous + " " + word)
+        if pair:
+            return math.log10(pair / self.unigrams[previous])
+        value, right, share = found  # 0.4 c(w) / N, stem w, log10 P(w | stem w)
+        left = self._stem_of.get(previous) or stem(previous)  # stem(): a word the table has not seen
+        if right is word and left is previous:
+            return value  # no proclitic on either side: the stems' pair is the unseen pair itself
+        stems = self._stem_bigrams.get(left + " " + right)
+        if not stems:
+            return value
+        # log10 0.4 P(stem w | stem v) P(w | stem w)
+        return max(value, BACKOFF + math.log10(stems / self._stem_unigrams[left]) + share)
+
+    def _count_stems(self) -> None:
+        """The stem of every word of the table and the counts of stems and stem pairs (first use only)."""
+        self._stem_of = {token: stem(token) for token in self.unigrams}
+        self._stem_unigrams, self._stem_bigrams = Counter(), Counter()
+        for token, value in self.unigrams.items():
+            self._stem_unigrams[self._stem_of[token]] += value
+        for key, value in self.bigrams.items():
+            v, _, w = key.partition(" ")
+            self._stem_bigrams[self._stem_of[v] + " " + self._stem_of[w]] += value
+        self._stems = {
+            token: (
+                BACKOFF + math.log10(value / self.total),
+                self._stem_of[token],
+                math.log10(value / self._stem_unigrams[self._stem_of[token]]),
+            )
+            for token, value in self.unigrams.items()
+        }
 
     def known(self, word: str) -> bool:
         return word in self.unigrams

@@ -80,9 +80,9 @@ class ReadingOrder:
         self.known = lru_cache(maxsize=1 << 16)(known)
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
-        self._logp = lru_cache(maxsize=1 << 17)(model.logp)
+        self._logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
         self._units = lru_cache(maxsize=1 << 12)(
-            lambda text: self._resplit(_units(text, self.split_word, self.key_of, self.split_head))
+            lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
         self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
         self.costs = costs or Costs()
@@ -193,6 +193,50 @@ class ReadingOrder:
                 out[index + 1] = _Unit(rest, self.key_of(rest), "")
         return out
 
+    def _rotate(self, units: list[_Unit]) -> list[_Unit]:
+        """An unknown word whose first or last letter was drawn at the wrong end of it split off that
+        letter, when the letter and the rest re-join the other way round into a known word: «تالنطاقا»
+        is «ت» + «النطاقا» (of «النطاقات»), «لىع» is «لى» + «ع» (of «على»): a letter drawn as a chunk
+        of its own, one glyph run in visual order.  The search decides whether to turn them round
+        (a cut inside a raw token costs nothing: the unknown token is the evidence).  A token that
+        re-joins another unit of the line is a piece cut at a seam instead («الان … تباه»), and stays;
+        so does a piece of a glued token whose other pieces are not all words («لأح|ف|ادنا»)."""
+        out: list[_Unit] = []
+        token = [0] * len(units)  # the raw token each unit is a piece of
+        for index in range(1, len(units)):
+            token[index] = token[index - 1] + (units[index].before != "")
+        for index, unit in enumerate(units):
+            text = unit.text
+            letters = text.replace("\u0467", "").replace("\u0640", "")
+            if not _arabic(unit) or len(letters) < 3 or not _WORD_RUN_RE.fullmatch(text) or self._word(text):
+                out.append(unit)
+                continue
+            pieces = None
+            head, rest = text[0], text[1:]
+            if rest[0] not in "\u0467\u0640" and self.joins(rest, head) and self._rotated_word(rest + head):
+                pieces = (head, rest)
+            else:
+                rest, tail = text[:-1], text[-1]
+                if rest[-1] not in "\u0467\u0640" and self.joins(tail, rest) and self._rotated_word(tail + rest):
+                    pieces = (rest, tail)
+            glued = [other for at, other in enumerate(units) if at != index and token[at] == token[index]]
+            others = [other.text for at, other in enumerate(units) if at != index and _arabic(other)]
+            if (
+                pieces is None
+                or any(len(other.text) < 2 or not self._word(other.text) for other in glued)
+                or any(self.joins(other, text) or self.joins(text, other) for other in others)
+            ):
+                out.append(unit)
+                continue
+            out.append(_Unit(pieces[0], self.key_of(pieces[0]), unit.before))
+            out.append(_Unit(pieces[1], self.key_of(pieces[1]), ""))
+        return out
+
+    def _rotated_word(self, word: str) -> bool:
+        """A word the table has seen, of three letters or more, that a rotated token is read as."""
+        key = self.key_of(word)
+        return len(key) >= 3 and self.model.known(key)
+
     def split_head(self, word: str, letters: frozenset = _HEAD_LETTERS) -> list[str]:
         """``word`` split before a last letter «و» or «ف» when the rest is a fragment: a conjunction cut
         from the word after a seam and glued to a fragment before it («التع|ف» in «التعف. التعاون»,
@@ -276,6 +320,10 @@ class ReadingOrder:
             ):
                 return self.costs.edge
         left, right = units[index - 1], units[index]
+        if before and (left.text in _HEAD_LETTERS or right.text in _HEAD_LETTERS):
+            # A conjunction «و» / «ف» set apart from every word is a piece cut from the word it opens
+            # («… من المساهم و» of «و|أشار»): it ends a chunk as often as a stop does.
+            return self.costs.mark
         if _mirrored(units, index - 1) or _mirrored(units, index):
             return self.costs.mark  # a bracket drawn mirrored ends a chunk as often as a stop
         if not left.key or not right.key:
@@ -484,7 +532,10 @@ class ReadingOrder:
                 if match and " " in text:
                     text = f"{match.group(2)}/{match.group(1)}"  # «2 / 2010», drawn in visual order
                 if index == a and previous_end is not None:
-                    glue = "" if junctions.get((previous_end, a), (0.0, False))[1] else " "
+                    joined = junctions.get((previous_end, a), (0.0, False))[1]
+                    # A conjunction that was a chunk of its own opens the word read after it («و|أُحيط»).
+                    opens = units[previous_end].text in _HEAD_LETTERS and _arabic(unit)
+                    glue = "" if joined or opens else " "
                 else:
                     glue = unit.before if index > a else ""
                     glue = " " if len(glue) > 1 else glue
