@@ -30,6 +30,7 @@ from pipeline import config as config_module  # noqa: E402
 from pipeline.evaluate import theme_supervised as sup  # noqa: E402
 from pipeline.evaluate import themes as ev  # noqa: E402
 from pipeline.evaluate.devsets import load_theme_devset  # noqa: E402
+from pipeline.evaluate.theme_table import ceiling, macro_auroc  # noqa: E402
 from pipeline.stages.themes.semantic import VectorCache, semantic_features  # noqa: E402
 from pipeline.stages.themes.stage import SemanticThemes, load_taxonomy  # noqa: E402
 
@@ -51,18 +52,20 @@ def features(config_path: Path, store: Path | None) -> dict:
                                   cache=cache, expand_terms=stage.expand_terms, expand_weight=stage.expand_weight,
                                   expand_confident=stage.expand_confident)  # fmt: skip
         vectors = cache.encode([t or " " for t in data.texts]).astype(np.float64)
+        centroids = np.array([cache.encode(group).astype(np.float64).mean(axis=0) for group in data.references])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
         decided = {}
         for name in ("keywords@v1", "keywords", "semantic"):
             method, options, override = ev.METHODS[name]
             pred, _ = ev.run_method(corpus, method, override or taxonomy, **options)
             decided[name] = ev.indicator([pred[r["id"]] for r in rows], ids)
     tax = sup.taxonomy_features(found.sim, found.none_sim, found.share, found.seeds, found.learned, found.score)
-    return {"rows": rows, "ids": ids, "found": found, "tax": tax, "vectors": vectors, "decided": decided,
+    return {"rows": rows, "ids": ids, "found": found, "tax": tax, "vectors": vectors, "decided": decided, "centroids": centroids,
             "truth": ev.indicator([r["themes"] for r in rows], ids)}  # fmt: skip
 
 
-def models(f: dict, quick: bool) -> dict[str, np.ndarray]:
-    """Name -> leave-one-document-out decisions ``(n, T)``."""
+def models(f: dict, quick: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(name -> leave-one-document-out decisions ``(n, T)``, name -> out-of-document scores ``(n, T)``)."""
     truth, groups, found = f["truth"], np.array([r["doc"] for r in f["rows"]]), f["found"]
     default, vectors, tax = f["decided"]["semantic"], f["vectors"], f["tax"]
     out = {"keywords@v1": f["decided"]["keywords@v1"], "keywords": f["decided"]["keywords"], "default": default}
@@ -71,18 +74,40 @@ def models(f: dict, quick: bool) -> dict[str, np.ndarray]:
         for cut in ("half",) if quick or kind == "all" else ("half", "inner"):
             pred, prob = sup.per_theme_lr(truth, groups, vectors, tax, default, kind=kind, C=0.1, cut=cut)
             out[f"per-theme LR [{kind}], cut {'0.5' if cut == 'half' else 'inner CV'}"] = pred
-            probs[kind] = prob
+            probs[f"per-theme LR [{kind}]"] = prob
     for kind in ("tax", "vec+tax"):
         out[f"per theme: default or LR [{kind}], chosen by inner CV"] = sup.per_theme_choice(
             truth, groups, vectors, tax, default, kind=kind
         )
     for kind in ("tax", "vec+tax"):
-        out[f"mean(default score, LR [{kind}]), Otsu"] = sup.blended(found.score, probs[kind])[1]
-    out["labelled paragraphs as references (k 10, w 0.5), Otsu"] = sup.labelled_prototypes(
+        out[f"mean(default score, LR [{kind}]), Otsu"] = sup.blended(found.score, probs[f"per-theme LR [{kind}]"])[1]
+    scores, out["labelled paragraphs as references (k 10, w 0.5), Otsu"] = sup.labelled_prototypes(
         truth, groups, vectors, found.sim, found.none_sim, found.seeds, found.learned
-    )[1]
-    out["pooled calibrated layer (C 0.01)"] = sup.pooled_calibrated(truth, groups, tax)[1]
-    return out
+    )
+    probs["labelled paragraphs as references"] = scores
+    bilinear = sup.pooled_bilinear(truth, groups, vectors, f["centroids"], tax)
+    out["pooled LR [vector x centroid, tax], cut 0.5"] = bilinear >= 0.5
+    out["mean(default score, that LR), Otsu"] = sup.blended(found.score, bilinear)[1]
+    probs["pooled LR [vector x centroid, tax]"] = bilinear
+    probs["pooled calibrated layer"], out["pooled calibrated layer (C 0.01)"] = sup.pooled_calibrated(
+        truth, groups, tax
+    )
+    return out, {"default score": found.score, **probs}
+
+
+def ranking(truth: np.ndarray, ids: list[str], scores: dict[str, np.ndarray], least: int = 10) -> str:
+    """Macro-AUROC and the in-sample ceiling of per-theme cuts of each model's out-of-document scores, over
+    the themes with at least ``least`` gold paragraphs (the per-theme models fall back to the default's
+    decision, without a score, for rarer themes in some folds)."""
+    keep = truth.sum(axis=0) >= least
+    names = ", ".join(i for i, k in zip(ids, keep, strict=True) if k)
+    lines = [
+        f"ranking of the out-of-document scores on the {int(keep.sum())} themes with >= {least} paragraphs ({names}):"
+    ]
+    for name, score in scores.items():
+        y, s = truth[:, keep], score[:, keep]
+        lines.append(f"  {name:<40} macro-AUROC {macro_auroc(y, s):.3f}   ceiling {ceiling(y, s):.3f}")
+    return "\n".join(lines)
 
 
 def report(f: dict, preds: dict[str, np.ndarray], n_boot: int) -> str:
@@ -134,7 +159,9 @@ def main() -> int:
     args = parser.parse_args()
     start = time.perf_counter()
     f = features(args.config, args.store)
-    print(report(f, models(f, args.quick), args.n_boot))
+    decided, scores = models(f, args.quick)
+    print(report(f, decided, args.n_boot))
+    print(ranking(f["truth"], f["ids"], scores))
     print(f"({time.perf_counter() - start:.0f} s)")
     return 0
 

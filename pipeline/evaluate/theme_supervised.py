@@ -24,6 +24,10 @@ paragraphs keeps the default's decision, ``fallback``):
   theme by Otsu's method (label-free, floor 0.35) as the default is.
 * ``labelled_prototypes`` (:func:`labelled_prototypes`): the training paragraphs become extra
   references of their themes (and of "no theme") inside the default's softmax; label-free Otsu cuts.
+* ``bilinear`` (:func:`pooled_bilinear`): one logistic regression pooled over the (paragraph, theme)
+  pairs on the elementwise product of the paragraph vector and the theme's reference centroid (a
+  learned weighting of the encoder's dimensions, theme-agnostic, so rare themes borrow strength) and
+  the six taxonomy features.
 * ``pooled`` (:func:`pooled_calibrated`): the shipped ``decision: calibrated`` layer
   (:class:`~pipeline.stages.themes.calibration.ThemeCalibrator`), refitted per held-out document.
 
@@ -241,3 +245,21 @@ def pooled_calibrated(truth: np.ndarray, groups: np.ndarray, tax: np.ndarray, C:
 
     both = leave_one_group_out(groups, one, (n, t, 2))
     return both[..., 1], both[..., 0].astype(bool)
+
+
+def pooled_bilinear(truth: np.ndarray, groups: np.ndarray, vectors: np.ndarray, centroids: np.ndarray,
+                    tax: np.ndarray, C: float = 0.01) -> np.ndarray:  # fmt: skip
+    """Leave-one-document-out P(theme) ``(n, T)`` of one logistic regression pooled over the (paragraph,
+    theme) pairs on ``vectors[i] * centroids[j]`` (``centroids`` ``(T, d)``: the mean of each theme's
+    reference vectors, unit length) joined with ``tax[i, j]``; standardised, L2 of strength ``C``."""
+    n, t = truth.shape
+
+    def pairs(rows: np.ndarray) -> np.ndarray:
+        product = vectors[rows][:, None, :] * centroids[None, :, :]
+        return np.concatenate([product, tax[rows]], axis=2).reshape(len(rows) * t, -1)
+
+    def one(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        prob = fit_predict(pairs(train), truth[train].reshape(-1), pairs(test), C)
+        return prob.reshape(len(test), t)
+
+    return leave_one_group_out(groups, one, (n, t))

@@ -121,3 +121,14 @@ def test_pooled_calibrated_gives_probabilities_and_decisions_per_document():
     prob, decided = sup.pooled_calibrated(data["truth"], data["groups"], data["tax"], C=1.0)
     assert prob.shape == decided.shape == data["truth"].shape and ((prob >= 0) & (prob <= 1)).all()
     assert (decided == data["truth"]).mean() > 0.9
+
+
+def test_pooled_bilinear_learns_which_dimensions_match_a_theme():
+    """Theme j is present when the paragraph vector points along centroid j: the pooled model finds it."""
+    rng = np.random.default_rng(2)
+    centroids = np.eye(3, 8)
+    truth = rng.random((120, 3)) < 0.3
+    vectors = rng.normal(0, 0.3, (120, 8)) + np.hstack([2.0 * truth, np.zeros((120, 5))])
+    groups = np.array([f"doc{i % 4}" for i in range(120)])
+    prob = sup.pooled_bilinear(truth, groups, vectors, centroids, np.zeros((120, 3, 6)), C=1.0)
+    assert prob.shape == truth.shape and ((prob >= 0.5) == truth).mean() > 0.9
