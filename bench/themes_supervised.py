@@ -6,7 +6,8 @@ default ``semantic`` stage and the keyword baselines run on it as in a run (labe
 :mod:`pipeline.evaluate.theme_supervised` is then fitted 12 times, each time without one document, and
 applied to it.  Printed: macro-F1 over the themes present with a 95% bootstrap interval over paragraphs
 (paired with the default and with ``keywords``), the figure per document type and per original split,
-and F1 per theme.
+F1 per theme; then how well each model's out-of-document scores rank (macro-AUROC, and the in-sample
+ceiling of per-theme cuts on them) on the themes with at least 10 paragraphs.
 
     PYTHONPATH=$PWD python bench/themes_supervised.py [--n-boot 2000] [--store /tmp/usem3.sqlite] [--quick]
 
