@@ -183,6 +183,19 @@ def test_stage_sets_themes_scores_and_writes_files(tmp_path, name):
     assert "كرة" in candidates[0]["top_terms"]
 
 
+def test_candidate_themes_leave_out_lines_too_short_to_be_a_topic(tmp_path):
+    """A heading or a figure line that structure kept as a paragraph (two words, no theme) is not
+    clustered into a candidate theme: discovery reads units with at least 3 features, as corpus fits do."""
+    units = _toy_units()
+    for n, line in enumerate(["كيف نحقق", "رؤيتنا الطموحة", "الملعب الكبير", "الجمهور"], start=100):
+        units.append(Unit("d", f"d/p{n}", "paragraph", n, None, line))
+        units[-1].norm = line
+    corpus = _toy_corpus(tmp_path, units)
+    th.lookup_stage("keywords")(taxonomy=_toy_taxonomy(tmp_path), n_candidates=1).apply(corpus)
+    candidates = atomic.read_jsonl(corpus.output / "candidate_themes.jsonl")
+    assert len(candidates) == 1 and candidates[0]["units"] == ["d/p3", "d/p6", "d/p9", "d/p12"]
+
+
 def test_otsu_threshold_cuts_at_the_gap_and_needs_two_values():
     low, high = [0.0, 0.01, 0.02, 0.05], [0.45, 0.5, 0.6]
     cut = theme_methods.otsu_threshold(np.array(low + high))

@@ -19,6 +19,8 @@ from pipeline.stages.themes.discovery import Candidate, class_tfidf, cluster
 from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn
 from pipeline.stages.themes.taxonomy import Theme
 
+FIT_FEATURES = 3  # units with fewer features are not clustered (as corpus-level fits leave them out: ThemeInput.fit)
+
 
 class ThemeDescription:
     """Candidate themes (:meth:`discover`) and top terms (:meth:`theme_terms`) of a theme stage."""
@@ -45,6 +47,9 @@ class ThemeDescription:
         with features.  Above ``discovery_sample`` such units, an evenly spaced sample of them
         is clustered."""
         cut = np.array([min(self.explained_below, thresholds[t.id]) for t in themes])
+        sizes = getattr(docs, "sizes", None)
+        if sizes is not None:  # a heading or a figure line ("how we achieve our vision?") is not a topic's paragraph
+            counted = np.asarray(counted, dtype=bool) & (np.asarray(sizes) >= FIT_FEATURES)
         explained = (np.round(scores, 4) >= cut).any(axis=1) if len(scores) else np.zeros(0, dtype=bool)
         poor = np.array(
             list(EvenSample(np.flatnonzero(np.asarray(counted, dtype=bool) & ~explained), self.discovery_sample))
