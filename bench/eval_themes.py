@@ -42,6 +42,7 @@ from pipeline import config as config_module  # noqa: E402
 from pipeline.evaluate import themes as ev  # noqa: E402
 from pipeline.registry import lookup  # noqa: E402
 from pipeline.run import runner  # noqa: E402
+from pipeline.stages.themes import discovery  # noqa: E402
 from pipeline.stages.themes import stage as th  # noqa: E402
 from pipeline.stages.themes.features import _FallbackAnalyzer  # noqa: E402
 
@@ -118,7 +119,7 @@ def news_nmi(per_class: int, seed: int, with_embedding: bool) -> list[tuple[str,
     docs = [analyzer(t) for t in texts]
     rows = []
     t = time.perf_counter()
-    labels, _ = th.cluster(docs, 6, seed)
+    labels, _ = discovery.cluster(docs, 6, seed)
     rows.append(("discovery (LSA + k-means)", normalized_mutual_info_score(cats, labels), time.perf_counter() - t))
     t = time.perf_counter()
     x = TfidfVectorizer(analyzer=lambda d: d).fit_transform(docs)
@@ -138,7 +139,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--methods", nargs="*", default=METHODS)
-    parser.add_argument("--split", choices=["dev", "heldout", "heldout2", "none"], default="dev")
+    parser.add_argument("--split", choices=["dev", "heldout", "heldout2", "heldout3", "none"], default="dev")
     parser.add_argument("--n-boot", type=int, default=2000)
     parser.add_argument("--news-per-class", type=int, default=150)
     parser.add_argument("--no-news", action="store_true")
