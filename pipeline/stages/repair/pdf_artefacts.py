@@ -96,6 +96,7 @@ from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order,
     _reading_order,
     fix_visual_order_line,
 )
+from pipeline.stages.repair.visual_order_rules import shows_visual_order
 from pipeline.stages.repair.words import WordRepair
 
 STEPS = (
@@ -170,6 +171,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
+    # Whether the document shows lines in visual order (set by fit; None: not fitted, every line is read).
+    _visual_order: bool | None = field(default=None, init=False, repr=False, compare=False)
     # The document's damage profile (set by fit; None: not fitted, each text judged on its own).
     profile: dict | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -199,12 +202,17 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         # Shared by the damage evidence (needed there only with «ی») and the certain stems.
         stripped = _strip_kashida(text) if FARSI_YEH in text else None
         self._document = DamageEvidence.of(text, stripped=stripped)
+        self._visual_order = None
         if self._document.damaged:
+            # Lines in visual order are read back only in a document where some line shows it.
+            visual = sum(map(shows_visual_order, text.split("\n"))) if self.fix_visual_order else 0
+            self._visual_order = visual > 0
             self.profile.setdefault("profiles", []).append("seed_glyphs")
             self.profile["seed_glyphs"] = {
                 "farsi_initial_yeh": self._document.farsi_initial_yeh,
                 "arabic_initial_yeh": self._document.arabic_initial_yeh,
                 "kashida_glyphs": self._document.kashida_glyphs,
+                "visual_order_lines": visual,
             }
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
         # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
@@ -254,7 +262,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         option_values = caches.options(self)
         evidence = caches.evidence_id(self, option_values)
         self._options_id = caches.options_id(option_values)
-        key = (text, yeh_damaged, evidence, visual_lines)
+        key = (text, yeh_damaged, evidence, visual_lines, self._visual_order)
         cached = caches.UNITS.get(key)
         if cached is None:
 
@@ -333,8 +341,10 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     def _repair_line(self, line: str, yeh_damaged: bool, evidence: int, visual_end: bool = False) -> str:
         """One line of a damaged unit; both steps are cached by what they read (:mod:`.caches`)."""
-        if self.fix_visual_order:
+        if self.fix_visual_order and (self._visual_order is not False or visual_end):
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
+            # Skipped in a fitted document no line of which shows visual order (``shows_visual_order``):
+            # there a number glued to a word («10مارس») or a numbered list is as the author typed it.
             method = self.visual_order_method
 
             def compute(line: str = line, context: str = self._context) -> tuple[str, tuple]:
@@ -458,9 +468,11 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
     """Repair a stream of lines (CLI use); line endings are kept.
 
     Without a whole document to fit on, each line is judged on its own evidence
-    plus the damage seen in earlier lines (a damaged document stays damaged).
+    plus the damage seen in earlier lines (a damaged document stays damaged); lines are read in
+    visual order once a line so far showed it (:func:`shows_visual_order`), as :meth:`fit` decides.
     """
     repairer = PdfArtefactRepair(**options)
+    repairer._visual_order = False
     seen = DamageEvidence()
     for line in lines:
         body = line.rstrip("\r\n")
@@ -470,6 +482,7 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         seen.arabic_initial_yeh += evidence.arabic_initial_yeh
         seen.kashida_glyphs += evidence.kashida_glyphs
         repairer._document = seen
+        repairer._visual_order = repairer._visual_order or shows_visual_order(body)
         yield repairer.repair(body) + ending
 
 

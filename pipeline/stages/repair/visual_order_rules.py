@@ -121,8 +121,11 @@ def _reverse_runs(segment: str) -> str:
     return " ".join(reversed(runs))
 
 
-def _visual_evidence(segments: list[str]) -> int:
-    """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown."""
+def _visual_evidence(segments: list[str], glued_digits: bool = True) -> int:
+    """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown.
+
+    ``glued_digits=False`` leaves out a number glued to a word («63/202وفي»): authors type that too
+    («10مارس»), so it is evidence only on a line that is otherwise suspect."""
     score = 0
     if _PARAGRAPH_NUMBER_RE.match(segments[-1]):
         score += VISUAL_END_PRIOR  # «- 5» printed at the right edge: the paragraph number of an RTL line
@@ -131,7 +134,8 @@ def _visual_evidence(segments: list[str]) -> int:
     for later in segments[1:]:
         if _CLAUSE_START_RE.match(later):
             score += 1  # «. التي ینبغي ...»: a clause end that was printed at the segment's left
-    score += sum(1 for segment in segments if _DIGIT_GLUE_RE.search(segment))
+    if glued_digits:
+        score += sum(1 for segment in segments if _DIGIT_GLUE_RE.search(segment))
     for first, second in itertools.pairwise(segments):
         first_tokens, second_tokens = first.split(), second.split()
         if not first_tokens or not second_tokens:
@@ -141,6 +145,29 @@ def _visual_evidence(segments: list[str]) -> int:
         if _joins(first_tokens[-1], second_tokens[0]):
             score -= 2
     return score
+
+
+def shows_visual_order(line: str) -> bool:
+    """Whether ``line`` by itself shows that its extractor wrote it in visual order: its first strong
+    character is ѧ (a paragraph laid out left to right), it opens with a stop or comma before a word
+    («. یتفق مع …»: the stop of its end, printed at its left), or its wide-gap segments have visual
+    evidence (:func:`_visual_evidence`) without counting numbers glued to words.
+
+    The repair stage reads lines in visual order only in a document where some line shows this
+    (:meth:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair.fit`): a number glued to a word
+    («10مارس») or a numbered list is no sign of it by itself, and text typed so is right as it is."""
+    if not line.strip() or _LATIN_RE.search(line):
+        return False  # the rules leave lines with Latin text alone
+    strong = _STRONG_RE.search(line)
+    if strong is not None and strong.group() == KASHIDA_GLYPH:
+        return True
+    body = line.strip()
+    if _LEADING_STOP_RE.match(body):
+        return True
+    if "  " not in body:
+        return False
+    segments = _GAP_SPLIT_RE.split(body)[0::2]
+    return len(segments) >= 2 and _visual_evidence(segments, glued_digits=False) > 0
 
 
 def _join_cut_words(segments: list[str]) -> str:
