@@ -224,6 +224,18 @@ def test_a_document_without_visual_order_keeps_its_lines() -> None:
     assert repairer.profile["seed_glyphs"]["visual_order_lines"] == 0
 
 
+def test_a_line_opening_with_a_list_number_or_a_year_is_not_a_number_printed_at_the_left() -> None:
+    # In a document that shows visual order (the first line), only a number glued to a word at the
+    # line's start («2010/2لمجلس», seed line 132) is moved to the end; a list number or a year is not.
+    document = ". یتفق مع الإجراءات\n1-\tالتقييم المؤسسي\n2018م: صالح بن سالم الحارثي\n2010/2لمجلس الاقتصادي والاجتماعي"
+    assert repair_text(document).split("\n") == [
+        "يتفق مع الإجراءات.",
+        "1-\tالتقييم المؤسسي",
+        "2018م: صالح بن سالم الحارثي",
+        "لمجلس الاقتصادي والاجتماعي 2010/2",
+    ]
+
+
 def test_visual_order_needs_damage() -> None:
     # Clean text is never reordered, whatever its gaps, stops or digits.
     for clean in ("، طلبت الجمعية       63/202وفي قرارها       - 5", ". يتفق مع الإجراءات", "عام 2010دعا"):

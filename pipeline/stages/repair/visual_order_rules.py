@@ -48,6 +48,11 @@ _ARABIC_LETTER_RE = re.compile(_ARABIC_LETTER)
 _GAP_SPLIT_RE = re.compile(r"( {2,})")
 _LATIN_RE = re.compile("[A-Za-z]")
 _STRONG_RE = re.compile(f"[A-Za-z{KASHIDA_GLYPH}{_LETTER_CLASS}{FARSI_YEH}]")
+# A line that opens with a number glued to a word of two letters or more: «2010/2لمجلس …», a number
+# printed at the left.  Not a list number («1-\tالتقييم …2-\t…») nor a year's era letter («2018م: …»).
+_OPENING_GLUED_NUMBER_RE = re.compile(
+    rf"^\d+(?:[/.,]\d+)*{KASHIDA_GLYPH}*{_ARABIC_LETTER}{KASHIDA_GLYPH}*{_ARABIC_LETTER}"
+)
 _DIGIT_GLUE_RE = re.compile(rf"\d{KASHIDA_GLYPH}*{_ARABIC_LETTER}|{_ARABIC_LETTER}{KASHIDA_GLYPH}*\d")
 # Runs of a segment in visual order: numbers (with their separators and note brackets), slashes, stops.
 _RUN_SPLIT_RE = re.compile(r"\s*([()]?\d{1,3}(?: \d{3})+[()]?|[()]?\d+(?:\s?[/.,]\s?\d+)*[()]?|/|\.)\s*")
@@ -237,7 +242,7 @@ def fix_visual_order_rules(line: str, prior: int = 0) -> str:
                 ordered.append(_fix_segment(segment))
         rebuilt = _join_cut_words(ordered)  # single spaces: no gap is left to re-trigger this
     else:
-        if len(segments) == 1 and _DIGIT_RE.match(segments[0]) and _DIGIT_GLUE_RE.search(segments[0]):
+        if len(segments) == 1 and _OPENING_GLUED_NUMBER_RE.match(segments[0]):
             segments[0] = _reverse_runs(segments[0])  # «2010/2لمجلس ...»: a number printed at the left
         segments = [_fix_segment(segment) for segment in segments]
         rebuilt = segments[0]
