@@ -8,7 +8,7 @@ import string
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
@@ -279,6 +279,7 @@ def test_never_raises_and_keeps_line_count(text: str) -> None:
 
 @PROPERTY_SETTINGS
 @given(TEXT)
+@example("ѧىءء0كزع")  # an ѧ-led line read back gives «ىءء0كزع», which holds one word reversed («عزك»)
 def test_idempotent(text: str) -> None:
     once = repair_text(text)
     assert repair_text(once) == once
