@@ -171,6 +171,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
+    ligature_parts_: bool = field(default=False, init=False, repr=False, compare=False)
+    _ligature_line: bool = field(default=False, init=False, repr=False, compare=False)
     # Whether the document shows lines in visual order (set by fit; None: not fitted, every line is read).
     _visual_order: bool | None = field(default=None, init=False, repr=False, compare=False)
     # The document's damage profile (set by fit; None: not fitted, each text judged on its own).
@@ -223,6 +225,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
+        self.ligature_parts_ = False  # set by learn_ligatures: the pairs hold in some lines only
+        self._ligature_line = False  # in such a file, whether the line before was damaged
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
@@ -280,9 +284,29 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
 
     def _repair_ligatures(self, text: str) -> str:
         """Put the document's learnt ligature pairs back in logical order, word by word; a word two
-        of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``)."""
+        of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``).
+
+        In a file only part of which shows the damage (``ligature_parts_``), only the lines whose own
+        evidence says so (:func:`ligatures.line_evidence`; a line without evidence follows the line
+        before it, in document order) are repaired."""
         if not self._ligatures:
             return text
+        if not self.ligature_parts_:
+            return self._put_back_ligatures(text)
+        from pipeline.stages.repair.ligatures import line_evidence
+
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            evidence = line_evidence(line, self._ligatures)
+            if evidence:
+                self._ligature_line = evidence > 0
+            if self._ligature_line:
+                lines[index] = self._put_back_ligatures(line)
+            elif evidence < 0:
+                self.counts["fix_ligature_pairs_intact_lines"] += 1  # lines of the file's other font, left
+        return "\n".join(lines)
+
+    def _put_back_ligatures(self, text: str) -> str:
         from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
 
         cache = self._ligature_cache
