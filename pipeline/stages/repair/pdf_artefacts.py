@@ -71,7 +71,7 @@ from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
 from pipeline.stages.repair import caches
 from pipeline.stages.repair.caches import clear_caches  # noqa: F401 -- re-exported (benchmarks)
-from pipeline.stages.repair.glyph_context import neighbour_key, word_gloss
+from pipeline.stages.repair.glyph_context import name_pairs, neighbour_key, word_gloss
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -84,6 +84,7 @@ from pipeline.stages.repair.glyphs import (
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
+    _clean_key,
     _fold_presentation_forms,
     _has_presentation_forms,
     _presentation_table,
@@ -163,6 +164,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Document evidence of names (glyph_context.name_pairs): («آل», «زيدان») -> count, and the first words.
+    _name_pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _name_words: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _options_id: int = field(default=-1, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
@@ -225,6 +229,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
+        self._name_pairs = name_pairs(stripped or text) if self._document.damaged else {}
+        self._name_words = frozenset(first for first, _ in self._name_pairs)
         self.ligature_parts_ = False  # set by learn_ligatures: the pairs hold in some lines only
         self._ligature_line = False  # in such a file, whether the line before was damaged
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
@@ -421,7 +427,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 pieces += [self._repair_plain_words(line[position : match.start()], yeh_damaged)]
                 alef.append((index, len(pieces)))
                 pieces += [self._repair_word(raw, yeh_damaged)]
-                if gaps.get((raw, yeh_damaged), close) < close:
+                if gaps.get((raw, yeh_damaged), close) < close or _clean_key(raw) in self._name_words:
                     open_words.append(raw)
                 position = match.end()
         pieces.append(self._repair_plain_words(line[position:], yeh_damaged))
@@ -444,7 +450,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 continue  # no free آ, or a split word
             start, end = matches[index].span()
             gloss = word_gloss(line, matches, index)  # a Latin gloss, or the letter of a spelled-out acronym
-            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
+            named = _clean_key(raw) in self._name_words
+            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach) and not named:
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
