@@ -221,7 +221,7 @@ def test_a_document_without_visual_order_keeps_its_lines() -> None:
     expected = [line.replace("آѧѧ", "ك").replace("ی", "ي") for line in lines]
     assert repaired == expected
     repairer = PdfArtefactRepair().fit("\n".join(lines))
-    assert repairer.profile["seed_glyphs"]["visual_order_lines"] == 0
+    assert repairer.profile["seed_glyphs"]["visual_order_line"] is None
 
 
 def test_a_line_opening_with_a_list_number_or_a_year_is_not_a_number_printed_at_the_left() -> None:

@@ -277,7 +277,8 @@ def word_gloss(line: str, words: Sequence[re.Match], index: int) -> str:
 NAME_REPEATS = 2  # a word with «آ» before the same word this often, in one document, may be a name ...
 NAME_MAX_ZIPF = 5.0  # ... when that word is below this zipf (a surname: «زيدان» 4.2; not «في», «أن») ...
 NAME_MIN_ZIPF = 3.0  # ... and the word is this common read with «آ» («آل» 5.3, «آنا» 4.4; not «آما» 2.6)
-_NAME_PAIR_RE = re.compile(f"(?<!\\S)[وف]?{glyphs.ALEF_MADDA}\\S*[ \t]+(?=([^\\W\\d_]+))")
+# Literal-led (``re`` scans for a literal first character in C); the word's start is checked apart.
+_NAME_PAIR_RE = re.compile(f"{glyphs.ALEF_MADDA}(\\S*)[ \t]+(?=([^\\W\\d_]+))")
 # No article and no pronoun suffix: «كل الأدوار», «كل أصدقائها» are no names.
 _NOT_A_NAME_RE = re.compile("^[وفبلك]?ال|(?:ها|هما|هم|هن|نا|كم|كما|ته|تها)$")
 
@@ -294,9 +295,14 @@ def name_pairs(text: str) -> dict[tuple[str, str], int]:
         return {}
     pairs: Counter = Counter()
     for match in _NAME_PAIR_RE.finditer(text):
-        following = glyphs._clean_key(match.group(1))
+        start = match.start()
+        if start and not text[start - 1].isspace():  # «آ» starts the word, or follows wa- / fa- there
+            if text[start - 1] not in "وف" or (start > 1 and not text[start - 2].isspace()):
+                continue
+            start -= 1
+        following = glyphs._clean_key(match.group(2))
         if glyphs._key_zipf(following) < NAME_MAX_ZIPF and not _NOT_A_NAME_RE.search(following):
-            pairs[glyphs._clean_key(match.group().strip()), following] += 1
+            pairs[glyphs._clean_key(text[start : match.start(1)] + match.group(1)), following] += 1
     return {pair: value for pair, value in sorted(pairs.items()) if value >= NAME_REPEATS}
 
 

@@ -211,14 +211,15 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._visual_order = None
         if self._document.damaged:
             # Lines in visual order are read back only in a document where some line shows it.
-            visual = sum(map(shows_visual_order, text.split("\n"))) if self.fix_visual_order else 0
-            self._visual_order = visual > 0
+            lines = text.split("\n") if self.fix_visual_order else []
+            visual = next((index for index, line in enumerate(lines) if shows_visual_order(line)), None)
+            self._visual_order = visual is not None
             self.profile.setdefault("profiles", []).append("seed_glyphs")
             self.profile["seed_glyphs"] = {
                 "farsi_initial_yeh": self._document.farsi_initial_yeh,
                 "arabic_initial_yeh": self._document.arabic_initial_yeh,
                 "kashida_glyphs": self._document.kashida_glyphs,
-                "visual_order_lines": visual,
+                "visual_order_line": visual,  # the first line that shows visual order (0-based), or None
             }
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
         # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
