@@ -276,7 +276,7 @@ def word_gloss(line: str, words: Sequence[re.Match], index: int) -> str:
 
 NAME_REPEATS = 2  # a word with «آ» before the same word this often, in one document, may be a name ...
 NAME_MAX_ZIPF = 5.0  # ... when that word is below this zipf (a surname: «زيدان» 4.2; not «في», «أن») ...
-NAME_MIN_ZIPF = 3.0  # ... and the word is this common read with «آ» («آل» 5.3, «آنا» 4.4; not «آما» 2.6)
+NAME_MIN_ZIPF = 3.5  # ... and the word is this common read with «آ» («آل» 5.3, «آنا» 4.4; not «آلم» 3.3 for «كلم», km)
 # Literal-led (``re`` scans for a literal first character in C); the word's start is checked apart.
 _NAME_PAIR_RE = re.compile(f"{glyphs.ALEF_MADDA}(\\S*)[ \t]+(?=([^\\W\\d_]+))")
 # No article and no pronoun suffix: «كل الأدوار», «كل أصدقائها» are no names.
