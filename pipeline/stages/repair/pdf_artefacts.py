@@ -92,6 +92,7 @@ from pipeline.stages.repair.glyphs import (
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
     zipf,  # noqa: F401
 )
+from pipeline.stages.repair.ligature_context import LigatureRepair
 from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order, fix_visual_order_line re-exported
     _context_key,
     _reading_order,
@@ -120,7 +121,7 @@ _FIRST_THREE = operator.itemgetter(slice(None, 3))  # a stem's head (its first t
 
 @register("repair", "pdf_artefacts")
 @dataclass
-class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
+class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     """Undo the PDF text-layer damage described in the module docstring.
 
     Call :meth:`fit` with the whole document (optional) so that paragraph-sized
@@ -289,85 +290,6 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         caches.replay(self.counts, cached[1])
         return self._repair_ligatures(cached[0].replace(_SHIELD, TATWEEL))
 
-    def _repair_ligatures(self, text: str) -> str:
-        """Put the document's learnt ligature pairs back in logical order, word by word; a word two
-        of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``).
-
-        In a file only part of which shows the damage (``ligature_parts_``), only the lines whose own
-        evidence says so (:func:`ligatures.line_evidence`; a line without evidence follows the line
-        before it, in document order) are repaired."""
-        if not self._ligatures:
-            return text
-        if not self.ligature_parts_:
-            return self._put_back_ligatures(text)
-        from pipeline.stages.repair.ligatures import line_evidence
-
-        lines = text.split("\n")
-        for index, line in enumerate(lines):
-            evidence = line_evidence(line, self._ligatures)
-            if evidence:
-                self._ligature_line = evidence > 0
-            if self._ligature_line:
-                lines[index] = self._put_back_ligatures(line)
-            elif evidence < 0:
-                self.counts["fix_ligature_pairs_intact_lines"] += 1  # lines of the file's other font, left
-        return "\n".join(lines)
-
-    def _put_back_ligatures(self, text: str) -> str:
-        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
-
-        cache = self._ligature_cache
-        matches = list(_WORD_WITH_MARKS_RE.finditer(text))
-        readings = []
-        for match in matches:
-            word = match.group()
-            reading = cache.get(word)
-            if reading is None:
-                reading = cache[word] = repair_word(word, self._ligatures)
-            readings.append(reading)
-        if self.ligature_context == "ngram":
-            readings = self._ligatures_in_context(text, matches, readings)
-        pieces, position = [], 0
-        for match, reading in zip(matches, readings, strict=True):
-            if reading != match.group():
-                self.counts["fix_ligature_pairs"] += 1
-            pieces += [text[position : match.start()], reading]
-            position = match.end()
-        return "".join(pieces) + text[position:]
-
-    def _ligatures_in_context(self, text: str, matches: list, readings: list[str]) -> list[str]:
-        """``readings`` with each word whose readings hold more than one word decided by its
-        neighbours (:func:`ligature_context.reading_in_context`); the neighbours are the adjacent words
-        (only spaces between), as already read."""
-        from pipeline.stages.repair import ligature_context, ligatures, ngram
-
-        model = self._ligature_model
-        if model is None:
-            try:
-                model = self._ligature_model = ngram.load()
-            except FileNotFoundError:  # no model shipped: the lexicon decides alone
-                self._ligature_model = False
-                return readings
-        if model is False:
-            return readings
-        choices = self._ligature_choices
-        out = list(readings)
-        for index, match in enumerate(matches):
-            key = ligatures._KEY_DROP_RE.sub("", match.group())
-            found = choices.get(key)
-            if found is None:
-                found = choices[key] = tuple(ligature_context.known_readings(key, self._ligatures))
-            if not found:
-                continue
-
-            default = ligatures._KEY_DROP_RE.sub("", readings[index])
-            previous, following = (_word_neighbour(text, matches, readings, index, step) for step in (-1, 1))
-            chosen = ligature_context.reading_in_context(list(found), default, previous, following, model)
-            if chosen != default:
-                out[index] = ligatures.put_letters(match.group(), chosen)
-                self.counts["fix_ligature_context"] += 1
-        return out
-
     # -- lines ------------------------------------------------------------------------------
 
     def _repair_line(self, line: str, yeh_damaged: bool, evidence: int, visual_end: bool = False) -> str:
@@ -516,17 +438,3 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         repairer._document = seen
         repairer._visual_order = repairer._visual_order or shows_visual_order(body)
         yield repairer.repair(body) + ending
-
-
-def _word_neighbour(text: str, matches: list, readings: list[str], index: int, step: int) -> str:
-    """The folded reading of the word ``step`` (-1 or 1) from word ``index`` of ``text`` (``matches``
-    of its words, ``readings`` as read so far), or "" when none is adjacent (only spaces between)."""
-    from pipeline.stages.repair import ligatures, ngram
-
-    other = index + step
-    if not 0 <= other < len(matches):
-        return ""
-    first, second = (matches[index], matches[other]) if step > 0 else (matches[other], matches[index])
-    if text[first.end() : second.start()].strip():
-        return ""  # punctuation or a number between: no word neighbour
-    return ngram.fold(ligatures._KEY_DROP_RE.sub("", readings[other]))

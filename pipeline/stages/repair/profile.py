@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.repair import calibrate, glyphs, ligatures
+from pipeline.stages.repair import calibrate, glyphs, ligature_parts, ligatures
 
 if TYPE_CHECKING:
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
@@ -109,8 +109,8 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
     if found.pairs or found.tokens:
         # Signs of the damage: is it a file of two parts (two fonts, files concatenated)?  The pairs
         # learnt on its damaged lines are spelt in logical order by some other lines.
-        parts = ligatures.learn_ligature_parts(text)
-        if parts.pairs and (not found.pairs or ligatures.has_intact_part(text, parts.pairs)):
+        parts = ligature_parts.learn_ligature_parts(text)
+        if parts.pairs and (not found.pairs or ligature_parts.has_intact_part(text, parts.pairs)):
             found = parts
     repairer.ligature_parts_ = found.parts
     if not found.pairs:
