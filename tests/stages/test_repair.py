@@ -216,12 +216,15 @@ def test_a_document_without_visual_order_keeps_its_lines() -> None:
         "2018م: صالح بن سالم الحارثي الناشر: النادي الأدبي",
         "قالت شبكة إن.بي.سي الأمريكية یوم الأربعاء.",
         "وذلك سندا للمواد 403 فقرة 2 و471 و454/471 و770، و376 و377 عقوبات.",
+        "2022:  0.6102",  # wide gaps and a segment opening with a number: no words, no evidence
+        "السكان   2020   2021",  # a table row: numbers after wide gaps are no evidence by themselves
     )
     repaired = repair_text("\n".join(lines)).split("\n")
     expected = [line.replace("آѧѧ", "ك").replace("ی", "ي") for line in lines]
     assert repaired == expected
     repairer = PdfArtefactRepair().fit("\n".join(lines))
     assert repairer.profile["seed_glyphs"]["visual_order_line"] is None
+    assert list(repair_lines(lines)) == expected  # the CLI on standard input: the same
 
 
 def test_a_line_opening_with_a_list_number_or_a_year_is_not_a_number_printed_at_the_left() -> None:

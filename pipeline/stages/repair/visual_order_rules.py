@@ -126,20 +126,21 @@ def _reverse_runs(segment: str) -> str:
     return " ".join(reversed(runs))
 
 
-def _visual_evidence(segments: list[str], glued_digits: bool = True) -> int:
+def _visual_evidence(segments: list[str], digits: bool = True) -> int:
     """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown.
 
-    ``glued_digits=False`` leaves out a number glued to a word («63/202وفي»): authors type that too
-    («10مارس»), so it is evidence only on a line that is otherwise suspect."""
+    ``digits=False`` leaves numbers out: one glued to a word («63/202وفي»), which authors type too
+    («10مارس»), and a segment that starts with one (a table row, «السكان   2020   2021»), so that they
+    are evidence only on a line that is otherwise suspect."""
     score = 0
     if _PARAGRAPH_NUMBER_RE.match(segments[-1]):
         score += VISUAL_END_PRIOR  # «- 5» printed at the right edge: the paragraph number of an RTL line
     if segments[0].startswith("،"):
         score += 1  # no logical line starts with a comma
     for later in segments[1:]:
-        if _CLAUSE_START_RE.match(later):
+        if _CLAUSE_START_RE.match(later) and (digits or not later[0].isdigit()):
             score += 1  # «. التي ینبغي ...»: a clause end that was printed at the segment's left
-    if glued_digits:
+    if digits:
         score += sum(1 for segment in segments if _DIGIT_GLUE_RE.search(segment))
     for first, second in itertools.pairwise(segments):
         first_tokens, second_tokens = first.split(), second.split()
@@ -156,13 +157,13 @@ def shows_visual_order(line: str) -> bool:
     """Whether ``line`` by itself shows that its extractor wrote it in visual order: its first strong
     character is ѧ (a paragraph laid out left to right), it opens with a stop or comma before a word
     («. یتفق مع …»: the stop of its end, printed at its left), or its wide-gap segments have visual
-    evidence (:func:`_visual_evidence`) without counting numbers glued to words.
+    evidence (:func:`_visual_evidence`) without counting numbers.
 
     The repair stage reads lines in visual order only in a document where some line shows this
     (:meth:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair.fit`): a number glued to a word
     («10مارس») or a numbered list is no sign of it by itself, and text typed so is right as it is."""
-    if not line.strip() or _LATIN_RE.search(line):
-        return False  # the rules leave lines with Latin text alone
+    if not _ARABIC_LETTER_RE.search(line) or _LATIN_RE.search(line):
+        return False  # no words, no evidence («2022:  0.6102»); the rules leave lines with Latin text alone
     strong = _STRONG_RE.search(line)
     if strong is not None and strong.group() == KASHIDA_GLYPH:
         return True
@@ -172,7 +173,7 @@ def shows_visual_order(line: str) -> bool:
     if "  " not in body:
         return False
     segments = _GAP_SPLIT_RE.split(body)[0::2]
-    return len(segments) >= 2 and _visual_evidence(segments, glued_digits=False) > 0
+    return len(segments) >= 2 and _visual_evidence(segments, digits=False) > 0
 
 
 def _join_cut_words(segments: list[str]) -> str:
