@@ -17,7 +17,8 @@ Prints:
 
 ``--ligatures dev|report`` measures only ligature damage, per font-set size (the lam-alef forms and
 0..37 optional ligatures, ``pipeline.evaluate.repair.FONT_LIGATURES``; one row without lam-alef, one
-with a size drawn per document), with 95% bootstrap intervals and the word errors by kind: dev = news
+with a size drawn per document, one of files in two parts whose second part only is damaged: two
+news articles per file, the other sets' documents cut at their middle line), with 95% bootstrap intervals and the word errors by kind: dev = news
 articles 0-1999 (or ``--articles N``) and the SDG texts in ~500-word parts; report = policy-ar.
 
 Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
@@ -201,11 +202,18 @@ def ligature_sizes(split: str, articles: int | None) -> None:
     print("| set | optional ligatures | words | before repair | after repair (95% CI) | errors by kind |")
     print("|---|---|---:|---:|---:|---|")
     for name, documents in sets.items():
-        for size in (*FONT_SET_SIZES, -8, "mixed"):
+        for size in (*FONT_SET_SIZES, -8, "mixed", "parts"):
             errors: Counter = Counter()
-            score = evaluate(documents, "ligature_pairs", ligature_size=size, errors=errors, ligature_model=model)
+            damage, files = "ligature_pairs", documents
+            if size == "parts":  # files of two parts, the second damaged (a font drawn per file)
+                damage, size = "ligature_part", "mixed"
+                if name == "news":  # one article is short and often one line: two articles per file
+                    files = ["\n".join(documents[index : index + 2]) for index in range(0, len(documents) - 1, 2)]
+            score = evaluate(files, damage, ligature_size=size, errors=errors, ligature_model=model)
             low, high = score.interval()
-            label = "8, no lam-alef" if size == -8 else str(size)
+            label = {-8: "8, no lam-alef", "mixed": "size drawn per document"}.get(size, str(size))
+            if damage == "ligature_part":
+                label = "two parts, the second damaged (size drawn per file)"
             kinds = ", ".join(f"{kind} {count}" for kind, count in errors.most_common())
             print(
                 f"| {name} | {label} | {score.words} | {score.before / score.words:.4f} | "

@@ -341,7 +341,14 @@ def damage_document(clean: str, damage: str, seed: int, ligature_size: int | str
     ``ligature_size``: None draws :func:`random_pairs` of the lam/feh pairs; a number n draws a font
     set (:func:`font_ligature_set`) of the lam-alef forms and n optional ligatures (-n: without
     lam-alef); ``"mixed"`` a size of :data:`FONT_SET_SIZES` per document.  ``visual_lines``: half the
-    lines in display order (:func:`visual_order`), odd seeds in presentation forms."""
+    lines in display order (:func:`visual_order`), odd seeds in presentation forms.  ``ligature_part``:
+    a file of two parts, only the second (the lines from the middle line on) damaged as
+    ``ligature_pairs`` (files concatenated, or text boxes of two fonts)."""
+    if damage == "ligature_part":
+        lines = clean.split("\n")
+        middle = len(lines) // 2
+        damaged, pairs = damage_document("\n".join(lines[middle:]), "ligature_pairs", seed, ligature_size)
+        return "\n".join([*lines[:middle], damaged]), pairs
     if damage == "seed_glyphs":
         return simulate_damage(clean, seed=seed), None
     if damage == "ligature_pairs":

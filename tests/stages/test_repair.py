@@ -8,7 +8,7 @@ import string
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.eval_repair import fixture_rows, fixture_scores, sdg_texts, simulated_accuracy, visual_order_scores
@@ -199,8 +199,44 @@ def test_visual_order_patterns() -> None:
     # No evidence either way: left as it is (gaps kept); a stop printed at the left goes to the end.
     assert repair_text("تعزیز التعاون       بشأن قضایا السياسة") == "تعزيز التعاون       بشأن قضايا السياسة"
     assert repair_text(". یتفق مع الإجراءات القانونية") == "يتفق مع الإجراءات القانونية."
-    assert repair_text("تعزیز 2010دیسمبر") == "تعزيز 2010 ديسمبر"
+    # A number glued to a word is split only in a document some line of which shows visual order
+    # (here the stop printed at the left of the first line); authors type «10مارس» too.
+    assert repair_text(". یتفق مع الإجراءات\nتعزیز 2010دیسمبر") == "يتفق مع الإجراءات.\nتعزيز 2010 ديسمبر"
+    assert repair_text("تعزیز 2010دیسمبر") == "تعزيز 2010ديسمبر"
     assert repair_text("، طلبت       63/202وفي قرارها", fix_visual_order=False) == "، طلبت       63/202وفي قرارها"
+
+
+def test_a_document_without_visual_order_keeps_its_lines() -> None:
+    # Seed-glyph damage on text typed in logical order (dev errors of the simulation): a number glued
+    # to a word, a numbered list with tabs, a line opening with a number, acronym dots, a list of
+    # numbers: no line shows visual order, so none is reordered or split.
+    lines = (
+        "وأآѧѧدت الوزارة في 10مارس الجاري أن تعزیز التعاون مستمر",
+        "1-\tالتقييم المؤسسي2-\tتقييم الأداء",
+        "2018م: صالح بن سالم الحارثي الناشر: النادي الأدبي",
+        "قالت شبكة إن.بي.سي الأمريكية یوم الأربعاء.",
+        "وذلك سندا للمواد 403 فقرة 2 و471 و454/471 و770، و376 و377 عقوبات.",
+        "2022:  0.6102",  # wide gaps and a segment opening with a number: no words, no evidence
+        "السكان   2020   2021",  # a table row: numbers after wide gaps are no evidence by themselves
+    )
+    repaired = repair_text("\n".join(lines)).split("\n")
+    expected = [line.replace("آѧѧ", "ك").replace("ی", "ي") for line in lines]
+    assert repaired == expected
+    repairer = PdfArtefactRepair().fit("\n".join(lines))
+    assert repairer.profile["seed_glyphs"]["visual_order_line"] is None
+    assert list(repair_lines(lines)) == expected  # the CLI on standard input: the same
+
+
+def test_a_line_opening_with_a_list_number_or_a_year_is_not_a_number_printed_at_the_left() -> None:
+    # In a document that shows visual order (the first line), only a number glued to a word at the
+    # line's start («2010/2لمجلس», seed line 132) is moved to the end; a list number or a year is not.
+    document = ". یتفق مع الإجراءات\n1-\tالتقييم المؤسسي\n2018م: صالح بن سالم الحارثي\n2010/2لمجلس الاقتصادي والاجتماعي"
+    assert repair_text(document).split("\n") == [
+        "يتفق مع الإجراءات.",
+        "1-\tالتقييم المؤسسي",
+        "2018م: صالح بن سالم الحارثي",
+        "لمجلس الاقتصادي والاجتماعي 2010/2",
+    ]
 
 
 def test_visual_order_needs_damage() -> None:
@@ -246,6 +282,7 @@ def test_never_raises_and_keeps_line_count(text: str) -> None:
 
 @PROPERTY_SETTINGS
 @given(TEXT)
+@example("ѧىءء0كزع")  # an ѧ-led line read back gives «ىءء0كزع», which holds one word reversed («عزك»)
 def test_idempotent(text: str) -> None:
     once = repair_text(text)
     assert repair_text(once) == once

@@ -201,3 +201,22 @@ def test_a_word_the_table_knows_elsewhere_is_no_evidence_here() -> None:
     assert glyph_context.char_model().preference("آوزماتيكس", 0) == "ك"
     assert repaired(f"{DAMAGE}\nأعلنت آوزماتيكس", table).splitlines()[1] == "أعلنت كوزماتيكس"
     assert repaired(f"{DAMAGE}\nشركة آوزماتيكس", table).splitlines()[1] == "شركة كوزماتيكس"
+
+
+def test_a_word_before_the_same_name_twice_is_read_as_a_name() -> None:
+    # «آنا» (Anna) or «كنا» (we were): the lexicon prefers «كنا»; before the same surname twice in the
+    # document it is a name.  «آل يوم» (no repeated name after it) is still «كل يوم».
+    document = (
+        "وأوضح بدر آل زيدان أن تعزیѧѧز التعاون مستمر\n"
+        "وقال آل زيدان إن آل يوم يحمل جديدا\n"
+        "وتحدثت آنا بونايوتو عن الفيلم، وقالت آنا بونايوتو إنها سعيدة"
+    )
+    repairer = PdfArtefactRepair().fit(document)
+    assert repairer.repair(document).split("\n") == [
+        "وأوضح بدر آل زيدان أن تعزيز التعاون مستمر",
+        "وقال آل زيدان إن كل يوم يحمل جديدا",
+        "وتحدثت آنا بونايوتو عن الفيلم، وقالت آنا بونايوتو إنها سعيدة",
+    ]
+    assert glyph_context.name_pairs(document) == {("آل", "زيدان"): 2, ("آنا", "بونايوتو"): 2}
+    # Not a name: a word with the article or a pronoun suffix after it, or a pair seen once.
+    assert glyph_context.name_pairs("آل الأدوار آل الأدوار آل أصدقائها آل أصدقائها آنا فريد") == {}

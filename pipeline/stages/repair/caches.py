@@ -91,11 +91,15 @@ def options(repairer: object) -> tuple:
 
 
 def evidence_id(repairer: Any, option_values: tuple) -> int:
-    """One id per distinct (options, certain stems and heads, glyph context table) of a fitted stage:
+    """One id per distinct (options, certain stems and heads, names, glyph context table) of a fitted stage:
     the document-level inputs of the word steps."""
     stems = repairer._stems_token
     if stems is None:
-        stems = repairer._stems_token = (frozenset(repairer._stems.items()), frozenset(repairer._heads.items()))
+        stems = repairer._stems_token = (
+            frozenset(repairer._stems.items()),
+            frozenset(repairer._heads.items()),
+            frozenset(repairer._name_pairs),
+        )
     return _intern((option_values, stems, repairer._glyph_table()))
 
 

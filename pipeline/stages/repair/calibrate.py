@@ -204,7 +204,16 @@ def should_reverse(line: str, always_check: bool = False) -> bool:
     if sum(len(token) > 2 for token in tokens) < (1 if always_check else REVERSAL_MIN_TOKENS):
         return False
     before, after = reversal_gain(line)
-    return after >= REVERSAL_MIN_SHARE and after - before >= REVERSAL_MIN_GAIN
+    if after < REVERSAL_MIN_SHARE or after - before < REVERSAL_MIN_GAIN:
+        return False
+    # A line checked on its own needs two words that reversal makes: one alone happens by chance
+    # («ىءء0كزع» holds «عزك» reversed), and repair must not then reverse its own output.
+    return always_check or _known_reversed(tokens) >= REVERSAL_MIN_TOKENS
+
+
+def _known_reversed(tokens: list[str]) -> int:
+    """How many of ``tokens`` (three letters or more) are known words once reversed."""
+    return sum(1 for token in tokens if len(token) > 2 and known(token[::-1]))
 
 
 # -- signs of swapped ligature pairs --------------------------------------------------------

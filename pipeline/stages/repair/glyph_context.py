@@ -274,6 +274,38 @@ def word_gloss(line: str, words: Sequence[re.Match], index: int) -> str:
     return gloss_letter(line[end : end + 12]) or spelled_letter(line, words, index)
 
 
+NAME_REPEATS = 2  # a word with «آ» before the same word this often, in one document, may be a name ...
+NAME_MAX_ZIPF = 5.0  # ... when that word is below this zipf (a surname: «زيدان» 4.2; not «في», «أن») ...
+NAME_MIN_ZIPF = 3.5  # ... and the word is this common read with «آ» («آل» 5.3, «آنا» 4.4; not «آلم» 3.3 for «كلم», km)
+# Literal-led (``re`` scans for a literal first character in C); the word's start is checked apart.
+_NAME_PAIR_RE = re.compile(f"{glyphs.ALEF_MADDA}(\\S*)[ \t]+(?=([^\\W\\d_]+))")
+# No article and no pronoun suffix: «كل الأدوار», «كل أصدقائها» are no names.
+_NOT_A_NAME_RE = re.compile("^[وفبلك]?ال|(?:ها|هما|هم|هن|نا|كم|كما|ته|تها)$")
+
+
+def name_pairs(text: str) -> dict[tuple[str, str], int]:
+    """(key of a word that starts with «آ», key of the word right after it) -> count, for the pairs
+    that stand at least ``NAME_REPEATS`` times in ``text`` and whose second word may be a name
+    (below ``NAME_MAX_ZIPF``, no article, no pronoun suffix).
+
+    Document evidence of a name: «آل زيدان» twice in an article is a family, «آنا بونايوتو» a person,
+    not «كل زيدان», «كنا بونايوتو»; the repair stage reads such a word without the lexicon's
+    preference for the common word (:meth:`~.glyphs.GlyphRepair._decide_kaf`)."""
+    if glyphs.ALEF_MADDA not in text:
+        return {}
+    pairs: Counter = Counter()
+    for match in _NAME_PAIR_RE.finditer(text):
+        start = match.start()
+        if start and not text[start - 1].isspace():  # «آ» starts the word, or follows wa- / fa- there
+            if text[start - 1] not in "وف" or (start > 1 and not text[start - 2].isspace()):
+                continue
+            start -= 1
+        following = glyphs._clean_key(match.group(2))
+        if glyphs._key_zipf(following) < NAME_MAX_ZIPF and not _NOT_A_NAME_RE.search(following):
+            pairs[glyphs._clean_key(text[start : match.start(1)] + match.group(1)), following] += 1
+    return {pair: value for pair, value in sorted(pairs.items()) if value >= NAME_REPEATS}
+
+
 def neighbour_key(gap: str, word: str, last: bool) -> str:
     """The glyph context table's token next to a word: the nearest token of ``gap`` (the text between
     the word and its neighbouring Arabic word) or, when the gap is blank, that repaired ``word``."""

@@ -346,6 +346,7 @@ class GlyphRepair:
             if slot.forced is not None:
                 key[slot.key_index] = slot.forced
         table = self._glyph_table() if context is not None else None
+        name = context is not None and self._named(raw, key, free, table, context[1])
         choices = list(itertools.product((ALEF_MADDA, KAF), repeat=len(free)))
         scores, gains, known, evidence = [], [], False, False
         for choice in choices:
@@ -354,8 +355,8 @@ class GlyphRepair:
             known = known or lexical > 0
             document = self._document_score(word, free)
             evidence = evidence or document > 0
-            scores.append(lexical + document)
-            if table is not None:
+            scores.append((0.0 if name else lexical) + document)
+            if table is not None and not name:
                 left, right, gloss = context
                 # What the neighbours add over the lexicon (the same constant for every reading).
                 gains.append(table.score(left, word, right) + 9.0 - _zipf_floor(lexical))
@@ -363,6 +364,8 @@ class GlyphRepair:
                 # merely knows (a name counted elsewhere) scores as an unseen one (the same floor for
                 # every reading), and would leave the decision to the kaf margin, not the character model.
                 evidence = evidence or table.seen(left, word, right)
+            if table is not None:
+                gloss = context[2]
                 if gloss and self.gloss_weight > 0:
                     scores[-1] += self.gloss_weight * sum((letter == KAF) == (gloss in "KCQ") for letter in choice)
                     evidence = True
@@ -393,6 +396,24 @@ class GlyphRepair:
         kaf_slots = [slot.raw_index for slot in slots if slot.forced == KAF]
         kaf_slots += [slot.raw_index for slot, letter in zip(free, best_choice, strict=True) if letter == KAF]
         return sorted(kaf_slots)
+
+    def _named(self, raw: str, key: list[str], free: list[_KafSlot], table: object, right: str) -> bool:
+        """Whether ``raw`` stands before ``right`` as a name does in this document
+        (:func:`.glyph_context.name_pairs`), so that the lexicon's preference for the common reading
+        («كل», «كنا») is left out of the decision.  Only a word that is common enough read with «آ»
+        (``NAME_MIN_ZIPF``: «آل», «آنا»; «كريستيانو» keeps its kaf), and whose kaf reading the context
+        table never saw before ``right`` («كما أن»)."""
+        if (_clean_key(raw), right) not in self._name_pairs:
+            return False
+        from pipeline.stages.repair.glyph_context import NAME_MIN_ZIPF
+
+        if _lexical_score(self._reading(key, free, (ALEF_MADDA,) * len(free))) < NAME_MIN_ZIPF:
+            return False
+        readings = (
+            self._reading(key, free, choice) for choice in itertools.product((ALEF_MADDA, KAF), repeat=len(free))
+        )
+        next(readings)  # all «آ»
+        return not (table is not None and any(table.seen("", word, right) for word in readings))
 
     def _glyph_table(self):
         """The glyph context table (:mod:`.glyph_context`), None when switched off or missing."""

@@ -223,6 +223,11 @@ class LigatureCalibration:
     tokens: int = 0
     evidence: list[LigatureEvidence] = field(default_factory=list)
     pooled: dict = field(default_factory=dict)  # the document-level gate's figures
+    # Learnt on the lines that show the damage, the document having parts that do not (see
+    # :func:`.ligature_parts.learn_ligature_parts`): the pairs are then put back only in lines that show it.
+    parts: bool = False
+    damaged_lines: int = 0  # lines the part calibration judged damaged (of ``lines``)
+    lines: int = 0
 
 
 def learn_ligature_pairs(text: str, rounds: int = 3) -> LigatureCalibration:

@@ -71,7 +71,7 @@ from pipeline.stages.base import DocumentStage
 from pipeline.stages.normalise import keep_orthography, shield_orthography
 from pipeline.stages.repair import caches
 from pipeline.stages.repair.caches import clear_caches  # noqa: F401 -- re-exported (benchmarks)
-from pipeline.stages.repair.glyph_context import neighbour_key, word_gloss
+from pipeline.stages.repair.glyph_context import name_pairs, neighbour_key, word_gloss
 from pipeline.stages.repair.glyphs import (
     _LEADING_LAM_ALEF_RE,
     _PRESENTATION_RE,
@@ -84,6 +84,7 @@ from pipeline.stages.repair.glyphs import (
     DamageEvidence,
     GlyphRepair,
     _certain_stems,
+    _clean_key,
     _fold_presentation_forms,
     _has_presentation_forms,
     _presentation_table,
@@ -91,11 +92,13 @@ from pipeline.stages.repair.glyphs import (
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
     zipf,  # noqa: F401
 )
+from pipeline.stages.repair.ligature_context import LigatureRepair
 from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order, fix_visual_order_line re-exported
     _context_key,
     _reading_order,
     fix_visual_order_line,
 )
+from pipeline.stages.repair.visual_order_rules import shows_visual_order
 from pipeline.stages.repair.words import WordRepair
 
 STEPS = (
@@ -118,7 +121,7 @@ _FIRST_THREE = operator.itemgetter(slice(None, 3))  # a stem's head (its first t
 
 @register("repair", "pdf_artefacts")
 @dataclass
-class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
+class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     """Undo the PDF text-layer damage described in the module docstring.
 
     Call :meth:`fit` with the whole document (optional) so that paragraph-sized
@@ -162,6 +165,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _word_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _context_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _kaf_gap: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Document evidence of names (glyph_context.name_pairs): («آل», «زيدان») -> count, and the first words.
+    _name_pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _name_words: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _options_id: int = field(default=-1, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
@@ -170,6 +176,10 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
+    ligature_parts_: bool = field(default=False, init=False, repr=False, compare=False)
+    _ligature_line: bool = field(default=False, init=False, repr=False, compare=False)
+    # Whether the document shows lines in visual order (set by fit; None: not fitted, every line is read).
+    _visual_order: bool | None = field(default=None, init=False, repr=False, compare=False)
     # The document's damage profile (set by fit; None: not fitted, each text judged on its own).
     profile: dict | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -199,12 +209,18 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         # Shared by the damage evidence (needed there only with «ی») and the certain stems.
         stripped = _strip_kashida(text) if FARSI_YEH in text else None
         self._document = DamageEvidence.of(text, stripped=stripped)
+        self._visual_order = None
         if self._document.damaged:
+            # Lines in visual order are read back only in a document where some line shows it.
+            lines = text.split("\n") if self.fix_visual_order else []
+            visual = next((index for index, line in enumerate(lines) if shows_visual_order(line)), None)
+            self._visual_order = visual is not None
             self.profile.setdefault("profiles", []).append("seed_glyphs")
             self.profile["seed_glyphs"] = {
                 "farsi_initial_yeh": self._document.farsi_initial_yeh,
                 "arabic_initial_yeh": self._document.arabic_initial_yeh,
                 "kashida_glyphs": self._document.kashida_glyphs,
+                "visual_order_line": visual,  # the first line that shows visual order (0-based), or None
             }
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
         # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
@@ -215,6 +231,10 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         self._word_cache = {}
         self._context_cache = {}
         self._kaf_gap = {}
+        self._name_pairs = name_pairs(stripped or text) if self._document.damaged else {}
+        self._name_words = frozenset(first for first, _ in self._name_pairs)
+        self.ligature_parts_ = False  # set by learn_ligatures: the pairs hold in some lines only
+        self._ligature_line = False  # in such a file, whether the line before was damaged
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
@@ -254,7 +274,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         option_values = caches.options(self)
         evidence = caches.evidence_id(self, option_values)
         self._options_id = caches.options_id(option_values)
-        key = (text, yeh_damaged, evidence, visual_lines)
+        key = (text, yeh_damaged, evidence, visual_lines, self._visual_order)
         cached = caches.UNITS.get(key)
         if cached is None:
 
@@ -270,71 +290,14 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
         caches.replay(self.counts, cached[1])
         return self._repair_ligatures(cached[0].replace(_SHIELD, TATWEEL))
 
-    def _repair_ligatures(self, text: str) -> str:
-        """Put the document's learnt ligature pairs back in logical order, word by word; a word two
-        of whose readings are words («عمل» / «علم») is decided by its neighbours (``ligature_context``)."""
-        if not self._ligatures:
-            return text
-        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
-
-        cache = self._ligature_cache
-        matches = list(_WORD_WITH_MARKS_RE.finditer(text))
-        readings = []
-        for match in matches:
-            word = match.group()
-            reading = cache.get(word)
-            if reading is None:
-                reading = cache[word] = repair_word(word, self._ligatures)
-            readings.append(reading)
-        if self.ligature_context == "ngram":
-            readings = self._ligatures_in_context(text, matches, readings)
-        pieces, position = [], 0
-        for match, reading in zip(matches, readings, strict=True):
-            if reading != match.group():
-                self.counts["fix_ligature_pairs"] += 1
-            pieces += [text[position : match.start()], reading]
-            position = match.end()
-        return "".join(pieces) + text[position:]
-
-    def _ligatures_in_context(self, text: str, matches: list, readings: list[str]) -> list[str]:
-        """``readings`` with each word whose readings hold more than one word decided by its
-        neighbours (:func:`ligature_context.reading_in_context`); the neighbours are the adjacent words
-        (only spaces between), as already read."""
-        from pipeline.stages.repair import ligature_context, ligatures, ngram
-
-        model = self._ligature_model
-        if model is None:
-            try:
-                model = self._ligature_model = ngram.load()
-            except FileNotFoundError:  # no model shipped: the lexicon decides alone
-                self._ligature_model = False
-                return readings
-        if model is False:
-            return readings
-        choices = self._ligature_choices
-        out = list(readings)
-        for index, match in enumerate(matches):
-            key = ligatures._KEY_DROP_RE.sub("", match.group())
-            found = choices.get(key)
-            if found is None:
-                found = choices[key] = tuple(ligature_context.known_readings(key, self._ligatures))
-            if not found:
-                continue
-
-            default = ligatures._KEY_DROP_RE.sub("", readings[index])
-            previous, following = (_word_neighbour(text, matches, readings, index, step) for step in (-1, 1))
-            chosen = ligature_context.reading_in_context(list(found), default, previous, following, model)
-            if chosen != default:
-                out[index] = ligatures.put_letters(match.group(), chosen)
-                self.counts["fix_ligature_context"] += 1
-        return out
-
     # -- lines ------------------------------------------------------------------------------
 
     def _repair_line(self, line: str, yeh_damaged: bool, evidence: int, visual_end: bool = False) -> str:
         """One line of a damaged unit; both steps are cached by what they read (:mod:`.caches`)."""
-        if self.fix_visual_order:
+        if self.fix_visual_order and (self._visual_order is not False or visual_end):
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
+            # Skipped in a fitted document no line of which shows visual order (``shows_visual_order``):
+            # there a number glued to a word («10مارس») or a numbered list is as the author typed it.
             method = self.visual_order_method
 
             def compute(line: str = line, context: str = self._context) -> tuple[str, tuple]:
@@ -387,7 +350,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 pieces += [self._repair_plain_words(line[position : match.start()], yeh_damaged)]
                 alef.append((index, len(pieces)))
                 pieces += [self._repair_word(raw, yeh_damaged)]
-                if gaps.get((raw, yeh_damaged), close) < close:
+                if gaps.get((raw, yeh_damaged), close) < close or _clean_key(raw) in self._name_words:
                     open_words.append(raw)
                 position = match.end()
         pieces.append(self._repair_plain_words(line[position:], yeh_damaged))
@@ -410,7 +373,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, DocumentStage):
                 continue  # no free آ, or a split word
             start, end = matches[index].span()
             gloss = word_gloss(line, matches, index)  # a Latin gloss, or the letter of a spelled-out acronym
-            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach):
+            named = _clean_key(raw) in self._name_words
+            if gap >= (max(reach, self.gloss_weight + self.kaf_margin) if gloss else reach) and not named:
                 continue  # a decision no neighbour could change
             before = line[matches[index - 1].end() if index else 0 : start]
             after = line[end : matches[index + 1].start() if index + 1 < len(matches) else len(line)]
@@ -458,9 +422,11 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
     """Repair a stream of lines (CLI use); line endings are kept.
 
     Without a whole document to fit on, each line is judged on its own evidence
-    plus the damage seen in earlier lines (a damaged document stays damaged).
+    plus the damage seen in earlier lines (a damaged document stays damaged); lines are read in
+    visual order once a line so far showed it (:func:`shows_visual_order`), as :meth:`fit` decides.
     """
     repairer = PdfArtefactRepair(**options)
+    repairer._visual_order = False
     seen = DamageEvidence()
     for line in lines:
         body = line.rstrip("\r\n")
@@ -470,18 +436,5 @@ def repair_lines(lines: Iterable[str], **options: object) -> Iterator[str]:
         seen.arabic_initial_yeh += evidence.arabic_initial_yeh
         seen.kashida_glyphs += evidence.kashida_glyphs
         repairer._document = seen
+        repairer._visual_order = repairer._visual_order or shows_visual_order(body)
         yield repairer.repair(body) + ending
-
-
-def _word_neighbour(text: str, matches: list, readings: list[str], index: int, step: int) -> str:
-    """The folded reading of the word ``step`` (-1 or 1) from word ``index`` of ``text`` (``matches``
-    of its words, ``readings`` as read so far), or "" when none is adjacent (only spaces between)."""
-    from pipeline.stages.repair import ligatures, ngram
-
-    other = index + step
-    if not 0 <= other < len(matches):
-        return ""
-    first, second = (matches[index], matches[other]) if step > 0 else (matches[other], matches[index])
-    if text[first.end() : second.start()].strip():
-        return ""  # punctuation or a number between: no word neighbour
-    return ngram.fold(ligatures._KEY_DROP_RE.sub("", readings[other]))

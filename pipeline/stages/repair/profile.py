@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.repair import calibrate, glyphs, ligatures
+from pipeline.stages.repair import calibrate, glyphs, ligature_parts, ligatures
 
 if TYPE_CHECKING:
     from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
@@ -106,6 +106,13 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
     if repairer.reversed_lines_:
         text = "\n".join(line for i, line in enumerate(text.split("\n")) if i not in repairer.reversed_lines_)
     found = ligatures.learn_ligature_pairs(text)
+    if found.pairs or found.tokens:
+        # Signs of the damage: is it a file of two parts (two fonts, files concatenated)?  The pairs
+        # learnt on its damaged lines are spelt in logical order by some other lines.
+        parts = ligature_parts.learn_ligature_parts(text)
+        if parts.pairs and (not found.pairs or ligature_parts.has_intact_part(text, parts.pairs)):
+            found = parts
+    repairer.ligature_parts_ = found.parts
     if not found.pairs:
         return frozenset()
     repairer.profile["profiles"].append("ligature_pairs")
@@ -117,6 +124,7 @@ def learn_ligatures(repairer: PdfArtefactRepair, text: str, glyph_damaged: bool)
             for pair in sorted({unit[:2] for unit in found.pairs})
         },
         "tokens": found.tokens,
+        **({"damaged_lines": found.damaged_lines, "of_lines": found.lines} if found.parts else {}),
         "known_share_before": round(found.share_before, 4),
         "known_share_after": round(found.share_after, 4),
         "evidence": [

@@ -48,6 +48,11 @@ _ARABIC_LETTER_RE = re.compile(_ARABIC_LETTER)
 _GAP_SPLIT_RE = re.compile(r"( {2,})")
 _LATIN_RE = re.compile("[A-Za-z]")
 _STRONG_RE = re.compile(f"[A-Za-z{KASHIDA_GLYPH}{_LETTER_CLASS}{FARSI_YEH}]")
+# A line that opens with a number glued to a word of two letters or more: «2010/2لمجلس …», a number
+# printed at the left.  Not a list number («1-\tالتقييم …2-\t…») nor a year's era letter («2018م: …»).
+_OPENING_GLUED_NUMBER_RE = re.compile(
+    rf"^\d+(?:[/.,]\d+)*{KASHIDA_GLYPH}*{_ARABIC_LETTER}{KASHIDA_GLYPH}*{_ARABIC_LETTER}"
+)
 _DIGIT_GLUE_RE = re.compile(rf"\d{KASHIDA_GLYPH}*{_ARABIC_LETTER}|{_ARABIC_LETTER}{KASHIDA_GLYPH}*\d")
 # Runs of a segment in visual order: numbers (with their separators and note brackets), slashes, stops.
 _RUN_SPLIT_RE = re.compile(r"\s*([()]?\d{1,3}(?: \d{3})+[()]?|[()]?\d+(?:\s?[/.,]\s?\d+)*[()]?|/|\.)\s*")
@@ -121,17 +126,22 @@ def _reverse_runs(segment: str) -> str:
     return " ".join(reversed(runs))
 
 
-def _visual_evidence(segments: list[str]) -> int:
-    """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown."""
+def _visual_evidence(segments: list[str], digits: bool = True) -> int:
+    """Evidence that ``segments`` (raw order) are in visual order: > 0 visual, < 0 logical, 0 unknown.
+
+    ``digits=False`` leaves numbers out: one glued to a word («63/202وفي»), which authors type too
+    («10مارس»), and a segment that starts with one (a table row, «السكان   2020   2021»), so that they
+    are evidence only on a line that is otherwise suspect."""
     score = 0
     if _PARAGRAPH_NUMBER_RE.match(segments[-1]):
         score += VISUAL_END_PRIOR  # «- 5» printed at the right edge: the paragraph number of an RTL line
     if segments[0].startswith("،"):
         score += 1  # no logical line starts with a comma
     for later in segments[1:]:
-        if _CLAUSE_START_RE.match(later):
+        if _CLAUSE_START_RE.match(later) and (digits or not later[0].isdigit()):
             score += 1  # «. التي ینبغي ...»: a clause end that was printed at the segment's left
-    score += sum(1 for segment in segments if _DIGIT_GLUE_RE.search(segment))
+    if digits:
+        score += sum(1 for segment in segments if _DIGIT_GLUE_RE.search(segment))
     for first, second in itertools.pairwise(segments):
         first_tokens, second_tokens = first.split(), second.split()
         if not first_tokens or not second_tokens:
@@ -141,6 +151,29 @@ def _visual_evidence(segments: list[str]) -> int:
         if _joins(first_tokens[-1], second_tokens[0]):
             score -= 2
     return score
+
+
+def shows_visual_order(line: str) -> bool:
+    """Whether ``line`` by itself shows that its extractor wrote it in visual order: its first strong
+    character is ѧ (a paragraph laid out left to right), it opens with a stop or comma before a word
+    («. یتفق مع …»: the stop of its end, printed at its left), or its wide-gap segments have visual
+    evidence (:func:`_visual_evidence`) without counting numbers.
+
+    The repair stage reads lines in visual order only in a document where some line shows this
+    (:meth:`~pipeline.stages.repair.pdf_artefacts.PdfArtefactRepair.fit`): a number glued to a word
+    («10مارس») or a numbered list is no sign of it by itself, and text typed so is right as it is."""
+    if not _ARABIC_LETTER_RE.search(line) or _LATIN_RE.search(line):
+        return False  # no words, no evidence («2022:  0.6102»); the rules leave lines with Latin text alone
+    strong = _STRONG_RE.search(line)
+    if strong is not None and strong.group() == KASHIDA_GLYPH:
+        return True
+    body = line.strip()
+    if _LEADING_STOP_RE.match(body):
+        return True
+    if "  " not in body:
+        return False
+    segments = _GAP_SPLIT_RE.split(body)[0::2]
+    return len(segments) >= 2 and _visual_evidence(segments, digits=False) > 0
 
 
 def _join_cut_words(segments: list[str]) -> str:
@@ -210,7 +243,7 @@ def fix_visual_order_rules(line: str, prior: int = 0) -> str:
                 ordered.append(_fix_segment(segment))
         rebuilt = _join_cut_words(ordered)  # single spaces: no gap is left to re-trigger this
     else:
-        if len(segments) == 1 and _DIGIT_RE.match(segments[0]) and _DIGIT_GLUE_RE.search(segments[0]):
+        if len(segments) == 1 and _OPENING_GLUED_NUMBER_RE.match(segments[0]):
             segments[0] = _reverse_runs(segments[0])  # «2010/2لمجلس ...»: a number printed at the left
         segments = [_fix_segment(segment) for segment in segments]
         rebuilt = segments[0]
