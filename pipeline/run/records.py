@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.run.commit import now
 from pipeline.run.incremental import Changes, describe_renamed
+from pipeline.stages.repair import REPAIR_NOTES
 from pipeline.stages.structure import STRUCTURE_NOTES, document_notes
 from pipeline.stages.structure.furniture import FURNITURE_LINE_COUNTS
 
@@ -102,8 +103,9 @@ class RunSummary:
         return out
 
     def _repair_steps(self) -> dict[str, int]:
-        """The repair stage's counts per step (``profile_*`` count documents per damage profile, not repairs)."""
-        return {k: v for k, v in self.counts.get("repair", {}).items() if not k.startswith("profile_")}
+        """The repair stage's counts per step, without its notes (``REPAIR_NOTES``: documents per damage
+        profile, which reading a searched line took, lines left alone)."""
+        return {k: v for k, v in self.counts.get("repair", {}).items() if not k.startswith(REPAIR_NOTES)}
 
     def _top_repairs(self, n: int = 3) -> str:
         """The ``n`` commonest repair steps, «strip_kashida 1055, repair_kaf 12»: what the total is made of."""

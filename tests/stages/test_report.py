@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from pipeline.errors import ConfigError
+from pipeline.stages.repair import REPAIR_NOTES
 from pipeline.stages.report import stage as report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,8 +212,10 @@ def test_repair_counts_from_run_json(report_run):
         assert NOT_RUN in html
         return
     cells = re.findall(r'<td class="n"><span class="ltr">(\d+)</span></td></tr>', html[html.index("repairs per fix") :])
-    # profile_* counts are documents per damage profile, shown per document rather than as fixes
-    fixes = {k: v for k, v in repair["counts"].items() if v and not k.startswith("profile_")}
+    # profile_* counts are documents per damage profile, shown per document rather than as fixes; which
+    # reading a searched line took is a note on a line counted once as fix_visual_order
+    fixes = {k: v for k, v in repair["counts"].items() if v and not k.startswith(REPAIR_NOTES)}
+    assert "fix_visual_order" in fixes and "fix_visual_order_model" in repair["counts"]
     assert sorted(int(c) for c in cells) == sorted(fixes.values())
     assert "خط التقرير المرفق" in html  # the bundled report's damage profile, in its document row
 

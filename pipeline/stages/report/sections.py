@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipeline.outputs import number, split_list_cell
+from pipeline.stages.repair import REPAIR_NOTES
 from pipeline.stages.report.highlight import SeedHighlighter
 from pipeline.stages.structure import STRUCTURE_NOTES
 from pipeline.stages.structure.furniture import FURNITURE_LINE_COUNTS
@@ -115,7 +116,7 @@ def section_corpus(info: dict | None) -> dict[str, Any]:
                 "count": int(count),
             }
             for step, count in sorted(counts.items(), key=lambda item: (-int(item[1]), item[0]))
-            if not step.startswith("profile_")  # documents per damage profile: shown per document
+            if not step.startswith(REPAIR_NOTES)  # notes, not repairs (profiles are shown per document)
         ]
         # mojibake decoded as the files were read (ingest) is repair too, counted by the ingest stage
         at_ingest = int(((stages.get("ingest") or {}).get("counts") or {}).get("mojibake_fixed", 0))
