@@ -136,7 +136,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.stages.ingest import FileIngestor
-    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair, repair_lines
+    from pipeline.stages.repair.pdf_artefacts import PdfArtefactRepair
 
     options = {}
     if args.config is not None:
@@ -146,16 +146,18 @@ def cmd_repair(args: argparse.Namespace) -> int:
         # read as the ingest stage reads (any encoding; PDF, .docx, HTML, Markdown), before repair
         reader = FileIngestor(min_arabic_letters=0, fix_mojibake=False)
         sources = [reader.read(path).text for path in args.files]
-        # Each file is one document: the repairer calibrates on all of it, then repairs it line by line.
-        repaired = (
-            line
-            for text in sources
-            for repairer in (PdfArtefactRepair(**options).fit(text),)
-            for line in text.splitlines()
-            for line in (repairer.repair(line),)
-        )
     else:
-        repaired = repair_lines((line.rstrip("\n") for line in sys.stdin), **options)
+        # stdin is one document too, read whole: a per-document calibration (a font's ligature set,
+        # visual order) needs all of it; line by line (repair_lines) it found no ligature set at all
+        sources = [sys.stdin.read()]
+    # Each document: the repairer calibrates on all of it, then repairs it line by line.
+    repaired = (
+        line
+        for text in sources
+        for repairer in (PdfArtefactRepair(**options).fit(text),)
+        for line in text.splitlines()
+        for line in (repairer.repair(line),)
+    )
     from pipeline.stages.normalise import farsi_yeh_as_arabic
 
     out = sys.stdout

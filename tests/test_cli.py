@@ -98,6 +98,20 @@ def test_repair_reads_stdin_and_keeps_lines() -> None:
     assert lines[:3] == ["وأكدت الجمعية أهمية تعزيز التعاون", "", "كانت الآليات القائمة كافية"]
 
 
+def test_repair_from_stdin_calibrates_on_the_whole_input_as_on_a_file(tmp_path: Path) -> None:
+    """A font's ligature set is learnt per document: stdin read line by line learnt none, and «يف»,
+    «عىل», «إىل» came back as they went in (new-user trial)."""
+    damaged = (
+        "قال الوزير يف المؤتمر إن الحكومة تعمل عىل تطوير الخدمات وتسعى إىل حماية البيانات يف كل المناطق.\n"
+        "وأكد أن المشروع يف مراحله الأخيرة عىل أن يكتمل يف العام المقبل.\n"
+    )
+    path = tmp_path / "lig.txt"
+    path.write_text(damaged, encoding="utf-8")
+    piped, read = cli("repair", stdin=damaged), cli("repair", str(path))
+    assert piped.returncode == 0 and piped.stdout == read.stdout
+    assert "يف" not in piped.stdout.split() and "قال الوزير في المؤتمر" in piped.stdout
+
+
 def test_repair_reads_files_in_any_encoding_and_takes_config_options(tmp_path: Path) -> None:
     path = tmp_path / "damaged.txt"
     # The ی (initial yeh glyph) shows the font damage; without such evidence text counts as clean.

@@ -224,7 +224,7 @@ def test_a_document_without_visual_order_keeps_its_lines() -> None:
     assert repaired == expected
     repairer = PdfArtefactRepair().fit("\n".join(lines))
     assert repairer.profile["seed_glyphs"]["visual_order_line"] is None
-    assert list(repair_lines(lines)) == expected  # the CLI on standard input: the same
+    assert list(repair_lines(lines)) == expected  # a stream of lines: the same
 
 
 def test_a_line_opening_with_a_list_number_or_a_year_is_not_a_number_printed_at_the_left() -> None:
