@@ -275,10 +275,10 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
         same = isinstance(saved, list) and len(saved) == len(top)
         kept = set()
         for j, entry in enumerate(saved if same else []):
-            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list):
-                if sorted(entry[0]) == sorted(top[j]):  # NPMI over all pairs: the order does not count
-                    out[j] = entry[1]
-                    kept.add(j)
+            # NPMI is over all pairs of the terms: their order does not count
+            if isinstance(entry, list) and len(entry) == 2 and sorted(entry[0] or []) == sorted(top[j]):
+                out[j] = entry[1]
+                kept.add(j)
         todo = [j for j in range(len(top)) if j not in kept]
         if todo:
             found = npmi_coherence([top[j] for j in todo], EvenSample(docs, self.coherence_sample))
