@@ -236,7 +236,7 @@ def test_reused_models_keep_the_theme_descriptions_whose_terms_did_not_change(co
     """Under reused models, the words shown for the terms and the coherence of a theme whose top
     terms are those of the fit come from the saved models: the units' sample is read again only for
     what the saved ones do not cover (and the coherence only of themes whose terms changed)."""
-    from pipeline.stages.themes import stage
+    from pipeline.stages.themes import reuse as stage
 
     corpus, output = copy(cold)
     saved = json.loads((output / CURRENT / MODELS_DIR / "models.json").read_text(encoding="utf-8"))["themes"]

@@ -46,8 +46,8 @@ from pipeline.records import Unit
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.themes.describe import ThemeDescription
-from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
-from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence, score_summary
+from pipeline.stages.themes.features import FeatureFile, UnitColumn, unit_features
+from pipeline.stages.themes.results import ThemeResult, ThemeRow, score_summary
 from pipeline.stages.themes.reuse import ModelReuse
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
 from pipeline.text.arabic import without_marks
@@ -58,7 +58,6 @@ def _identity(text: str) -> str:
 
 
 COUNTED_KINDS = ("paragraph", "summary")  # the units the shares are over
-WIDE = 3  # display words are saved for this many times top_terms per theme: what a small change can bring up
 # Option types: declared ranges, checked when the config is loaded (pipeline.config)
 Threshold = Literal["fixed", "otsu"]
 Decision = Literal["threshold", "calibrated"]  # semantic: how a score becomes an assignment
@@ -200,8 +199,7 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
             scores, cuts, changed = reused
         labelled = self._label_units(corpus, scores, themes, cuts)
         with_features = labelled.counted & (sizes > 0)
-        wide = self._wide_terms(docs, with_features, themes, labelled.weights, cuts)
-        top = [terms[: self.top_terms] for terms in wide]
+        wide, top = self._wide_terms(docs, with_features, themes, labelled.weights, cuts)
         saved = (models.saved.get("themes") or {}) if reused is not None else {}
         coherence = self._coherence(top, docs, saved.get("coherence"))
         if reused is None:
@@ -214,7 +212,7 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
         learned = list(getattr(self, "learned", None) or [[] for _ in themes])  # semantic: corpus-learned vocabulary
         # top terms are features (stems, learned phrases); files and the report show words
         asked = {f for terms in [*top, *learned] for f in terms} | {f for c in candidates for f in c.top_terms}
-        shown = self._display(corpus, data, asked, {f for terms in wide for f in terms}, saved.get("display"))
+        shown = self._display(corpus, data, asked, wide, saved.get("display"))
         for c in candidates:
             c.top_terms = [shown.get(f, f) for f in c.top_terms]
         if reused is not None:
@@ -226,8 +224,7 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
                 "thresholds": cuts,
                 "learned": learned,
                 "candidates": [c.to_json() for c in candidates],
-                # descriptions that are corpus-level too: reused with the model while the terms are the same
-                "display": dict(sorted(shown.items())),
+                "display": dict(sorted(shown.items())),  # reused with the model while the terms are the same
                 "coherence": [[list(terms), value] for terms, value in zip(top, coherence, strict=True)],
             }
             models.scores = scores
@@ -265,52 +262,6 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
             "paragraphs_without_theme": n_counted - labelled.with_theme,
             "candidates": len(candidates),
         }
-
-    def _coherence(self, top: list[list[str]], docs: FeatureFile, saved: Any) -> list[float | None]:
-        """NPMI coherence of each theme's top terms over an even sample of the units
-        (:func:`npmi_coherence`); under reused models (``saved``: [[terms, coherence], ...] of the fit),
-        a theme whose top terms are those saved keeps its saved figure and only the others are
-        computed (a topic's NPMI depends on its own set of terms only), so a small change costs no pass."""
-        out: list[float | None] = [None] * len(top)
-        same = isinstance(saved, list) and len(saved) == len(top)
-        kept = set()
-        for j, entry in enumerate(saved if same else []):
-            # NPMI is over all pairs of the terms: their order does not count
-            if isinstance(entry, list) and len(entry) == 2 and sorted(entry[0] or []) == sorted(top[j]):
-                out[j] = entry[1]
-                kept.add(j)
-        todo = [j for j in range(len(top)) if j not in kept]
-        if todo:
-            found = npmi_coherence([top[j] for j in todo], EvenSample(docs, self.coherence_sample))
-            for j, value in zip(todo, found, strict=True):
-                out[j] = value
-        return out
-
-    def _wide_terms(
-        self, docs: FeatureFile, counted: np.ndarray, themes: list[Theme], weights: np.ndarray, cuts: dict[str, float]
-    ) -> list[list[str]]:
-        """:meth:`theme_terms` with :data:`WIDE` times ``top_terms`` per theme, in the same one pass: the
-        first ``top_terms`` are the top terms (the ranking is a sort), the rest are the terms a small
-        change can bring up, whose display words are saved with the model (:meth:`_display`)."""
-        narrow = self.top_terms
-        self.top_terms = narrow * WIDE
-        try:
-            return self.theme_terms(docs, counted, themes, weights, cuts)
-        finally:
-            self.top_terms = narrow
-
-    def _display(self, corpus: Any, data: Any, asked: set[str], extra: set[str], saved: Any) -> dict[str, str]:
-        """Feature -> the words shown for it, for every feature in ``asked`` and ``extra`` (its own text
-        when never seen): :func:`display_words` over an even sample of the units (a feature's words do not
-        depend on the other features asked).  Under reused models (``saved``: the fit's map) the saved map
-        when it covers ``asked`` -- the sample is then not read: a small change costs no pass."""
-        if isinstance(saved, dict) and asked <= saved.keys():
-            return {str(f): str(w) for f, w in saved.items()}
-        wanted = asked | extra
-        found = display_words(
-            EvenSample(corpus.units, self.display_sample), data.featurize or (lambda text: text.split()), wanted
-        )
-        return {f: found.get(f, f) for f in wanted}
 
     def _label_units(self, corpus: Any, scores: np.ndarray, themes: list[Theme], cuts: dict[str, float]) -> _Labelled:
         """Set ``unit.themes`` and ``unit.theme_scores`` on every unit (one pass) and count the
