@@ -46,7 +46,7 @@ from pipeline.records import Unit
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.themes.describe import ThemeDescription
-from pipeline.stages.themes.features import FeatureFile, UnitColumn, unit_features
+from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features  # noqa: F401 (re-exported)
 from pipeline.stages.themes.results import ThemeResult, ThemeRow, score_summary
 from pipeline.stages.themes.reuse import ModelReuse
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
