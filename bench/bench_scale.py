@@ -252,7 +252,8 @@ def bench_size(
             row["rerun"] = again
             print(
                 f"  {size / MB:.1f} MB no-change reanalyse: {again['seconds']:5.2f} s "
-                f"= {100 * again['seconds'] / first['seconds']:.1f}% of the first run",
+                f"= {100 * again['seconds'] / first['seconds']:.1f}% of the first run (CPU {again['cpu']:.1f} s: "
+                "far below the wall time, the process waited, e.g. for the disk or other jobs)",
                 flush=True,
             )
     reference = result_files(work / f"out-{target_mb:g}mb-{kinds[0]}")

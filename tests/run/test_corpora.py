@@ -55,7 +55,9 @@ def test_annotations_survive_passes_early_stops_and_read_only_side_passes() -> N
     seen = {u.unit_id: (u.themes, u.theme_scores, u.speakers) for u in stream}
     assert seen["a-u0"] == (["t0"], {"x": 0.5}, ["governments"])
     assert seen["b-u1"] == (["t1"], {"x": 0.5}, [])
-    assert stream.notes(1)[1] == ((list, ("t1",)), (dict, (("x", 0.5),)), (list, ()))
+    assert stream.notes(1)[1] == ((list, ("t1",)), (dict, (("x",), (0.5,))), (list, ()))
+    # every unit's dict has the same keys: one tuple of them is kept, shared by the notes
+    assert stream.notes(0)[0][1][1][0] is stream.notes(1)[1][1][1][0]
     rendered = stream.document(0)
     assert [u.themes for u in rendered] == [["t0"], ["t1"], ["t2"]]
 

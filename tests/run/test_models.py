@@ -3,6 +3,7 @@ document's themes, a large one refits, ``--refit`` gives the cold result, and th
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -229,3 +230,59 @@ def test_one_edited_document_changes_no_other_documents_statements(tmp_path: Pat
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     runner.run(config.load(path), quiet=True)
     assert (output / "positions.csv").read_bytes() == (tmp_path / "fresh" / "positions.csv").read_bytes()
+
+
+def test_reused_models_keep_the_theme_descriptions_whose_terms_did_not_change(cold, tmp_path, monkeypatch) -> None:
+    """Under reused models, the words shown for the terms and the coherence of a theme whose top
+    terms are those of the fit come from the saved models: the units' sample is read again only for
+    what the saved ones do not cover (and the coherence only of themes whose terms changed)."""
+    from pipeline.stages.themes import reuse as stage
+
+    corpus, output = copy(cold)
+    saved = json.loads((output / CURRENT / MODELS_DIR / "models.json").read_text(encoding="utf-8"))["themes"]
+    assert set(saved["display"]) >= {f for terms, _ in saved["coherence"] for f in terms}
+    asked: dict[str, list] = {"display": [], "coherence": []}
+    real_display, real_coherence = stage.display_words, stage.npmi_coherence
+
+    def display(units, featurize, wanted):
+        asked["display"].append(wanted)
+        return real_display(units, featurize, wanted)
+
+    def coherence(top, texts):
+        asked["coherence"].append(top)
+        return real_coherence(top, texts)
+
+    monkeypatch.setattr(stage, "display_words", display)
+    monkeypatch.setattr(stage, "npmi_coherence", coherence)
+    with open(corpus / "part05.txt", "a", encoding="utf-8") as handle:  # words the corpus has: no theme gets new terms
+        handle.write("\n\n" + (corpus / "part00.txt").read_text(encoding="utf-8").split("\n\n")[0])
+    list(runner.reanalyse(config.load(write_config(cold[0], corpus, output)), quiet=True))
+    assert models_of(output)["decision"] == "reused"
+    now = json.loads((output / CURRENT / MODELS_DIR / "models.json").read_text(encoding="utf-8"))["themes"]
+    kept = [j for j, (terms, _) in enumerate(now["coherence"]) if sorted(terms) == sorted(saved["coherence"][j][0])]
+    assert kept  # the edit left some theme's top terms as they were
+    assert [now["coherence"][j][1] for j in kept] == [saved["coherence"][j][1] for j in kept]
+    moved = [terms for j, (terms, _) in enumerate(now["coherence"]) if j not in kept]
+    assert asked["coherence"] == ([moved] if moved else [])
+    covered = {f for terms, _ in now["coherence"] for f in terms} <= set(saved["display"])
+    assert covered and asked["display"] == []  # the fit saved words for the terms a small change brings up
+    assert now["display"] == saved["display"]
+    with open(output / "themes.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for j in kept:  # the file shows the saved words and coherence
+        value = saved["coherence"][j][1]
+        assert rows[j]["top_terms"] == ";".join(saved["display"][f] for f in now["coherence"][j][0])
+        assert (rows[j]["coherence_npmi"] or None) == (None if value is None else f"{value:.4f}")
+
+
+def test_a_topics_npmi_coherence_does_not_depend_on_the_other_topics() -> None:
+    """What lets reused models recompute the coherence of the changed themes only (gensim's sliding
+    windows keep the positions of untracked words)."""
+    from pipeline.stages.themes.results import npmi_coherence
+
+    texts = [["a", "b", "c", "d"], ["a", "x", "b"], ["c", "d", "e", "a"], ["b", "e"], ["x", "y", "a", "b"]] * 3
+    topics = [["a", "b"], ["c", "d", "e"], ["x", "y", "e"]]
+    whole = npmi_coherence(topics, texts)
+    assert [npmi_coherence([t], texts)[0] for t in topics] == whole
+    assert npmi_coherence([t[::-1] for t in topics], texts) == whole  # over all pairs: the order does not count
+    assert len(set(whole)) == 3

@@ -1,7 +1,8 @@
 """Reuse of a theme stage's saved corpus-level models (:class:`pipeline.run.incremental.Models`):
 documents scored before keep their saved score rows, new or changed ones are scored with the saved
-vocabulary and thresholds, saved candidate themes keep their unchanged units.  A mixin of the stage
-classes in :mod:`pipeline.stages.themes.stage`.
+vocabulary and thresholds, saved candidate themes keep their unchanged units, and the descriptions of
+the themes (display words, coherence) are kept while their terms are.  A mixin of the stage classes in
+:mod:`pipeline.stages.themes.stage`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import numpy as np
 
 from pipeline.run.corpora import UnitStream
 from pipeline.stages.themes.discovery import Candidate
-from pipeline.stages.themes.features import UnitColumn
+from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words
+from pipeline.stages.themes.results import npmi_coherence
 from pipeline.stages.themes.taxonomy import Theme
+
+WIDE = 3  # display words are saved for this many times top_terms per theme: what a small change can bring up
 
 
 class _Documents:
@@ -44,8 +48,14 @@ class ModelReuse:
 
     min_candidate_size: int
     learned: list[list[str]]
+    top_terms: int
+    coherence_sample: int
+    display_sample: int
 
     def score(self, data: Any) -> np.ndarray:  # pragma: no cover - the stage classes implement it
+        raise NotImplementedError
+
+    def theme_terms(self, *args: Any) -> list[list[str]]:  # pragma: no cover - ThemeDescription's
         raise NotImplementedError
 
     def _transform(
@@ -110,3 +120,50 @@ class ModelReuse:
                 )
             )  # fmt: skip
         return sorted(out, key=lambda c: (-c.size, c.id))
+
+    def _coherence(self, top: list[list[str]], docs: FeatureFile, saved: Any) -> list[float | None]:
+        """NPMI coherence of each theme's top terms over an even sample of the units
+        (:func:`npmi_coherence`); under reused models (``saved``: [[terms, coherence], ...] of the fit),
+        a theme whose top terms are those saved keeps its saved figure and only the others are
+        computed (a topic's NPMI depends on its own set of terms only), so a small change costs no pass."""
+        out: list[float | None] = [None] * len(top)
+        same = isinstance(saved, list) and len(saved) == len(top)
+        kept = set()
+        for j, entry in enumerate(saved if same else []):
+            # NPMI is over all pairs of the terms: their order does not count
+            if isinstance(entry, list) and len(entry) == 2 and sorted(entry[0] or []) == sorted(top[j]):
+                out[j] = entry[1]
+                kept.add(j)
+        todo = [j for j in range(len(top)) if j not in kept]
+        if todo:
+            found = npmi_coherence([top[j] for j in todo], EvenSample(docs, self.coherence_sample))
+            for j, value in zip(todo, found, strict=True):
+                out[j] = value
+        return out
+
+    def _wide_terms(
+        self, docs: FeatureFile, counted: np.ndarray, themes: list[Theme], weights: np.ndarray, cuts: dict[str, float]
+    ) -> tuple[set[str], list[list[str]]]:
+        """(the features of :meth:`theme_terms` with :data:`WIDE` times ``top_terms`` per theme, the top terms),
+        in the same one pass: the first ``top_terms`` are the top terms (the ranking is a sort), the rest
+        are the terms a small change can bring up, whose display words are saved with the model."""
+        narrow = self.top_terms
+        self.top_terms = narrow * WIDE
+        try:
+            wide = self.theme_terms(docs, counted, themes, weights, cuts)
+        finally:
+            self.top_terms = narrow
+        return {f for terms in wide for f in terms}, [terms[:narrow] for terms in wide]
+
+    def _display(self, corpus: Any, data: Any, asked: set[str], extra: set[str], saved: Any) -> dict[str, str]:
+        """Feature -> the words shown for it, for every feature in ``asked`` and ``extra`` (its own text
+        when never seen): :func:`display_words` over an even sample of the units (a feature's words do not
+        depend on the other features asked).  Under reused models (``saved``: the fit's map) the saved map
+        when it covers ``asked`` -- the sample is then not read: a small change costs no pass."""
+        if isinstance(saved, dict) and asked <= saved.keys():
+            return {str(f): str(w) for f, w in saved.items()}
+        wanted = asked | extra
+        found = display_words(
+            EvenSample(corpus.units, self.display_sample), data.featurize or (lambda text: text.split()), wanted
+        )
+        return {f: found.get(f, f) for f in wanted}

@@ -46,8 +46,8 @@ from pipeline.records import Unit
 from pipeline.registry import register
 from pipeline.stages.base import CorpusStage
 from pipeline.stages.themes.describe import ThemeDescription
-from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features
-from pipeline.stages.themes.results import ThemeResult, ThemeRow, npmi_coherence, score_summary
+from pipeline.stages.themes.features import EvenSample, FeatureFile, UnitColumn, display_words, unit_features  # noqa: F401 (re-exported)
+from pipeline.stages.themes.results import ThemeResult, ThemeRow, score_summary
 from pipeline.stages.themes.reuse import ModelReuse
 from pipeline.stages.themes.taxonomy import Theme, load_none_examples, load_taxonomy
 from pipeline.text.arabic import without_marks
@@ -199,8 +199,9 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
             scores, cuts, changed = reused
         labelled = self._label_units(corpus, scores, themes, cuts)
         with_features = labelled.counted & (sizes > 0)
-        top = self.theme_terms(docs, with_features, themes, labelled.weights, cuts)
-        coherence = npmi_coherence(top, EvenSample(docs, self.coherence_sample))
+        wide, top = self._wide_terms(docs, with_features, themes, labelled.weights, cuts)
+        saved = (models.saved.get("themes") or {}) if reused is not None else {}
+        coherence = self._coherence(top, docs, saved.get("coherence"))
         if reused is None:
             candidates = self.discover(corpus, docs, scores, themes, cuts, with_features)
         else:  # discovery is a corpus-level fit too: the saved candidates, without units that changed
@@ -210,11 +211,8 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
             candidates = []
         learned = list(getattr(self, "learned", None) or [[] for _ in themes])  # semantic: corpus-learned vocabulary
         # top terms are features (stems, learned phrases); files and the report show words
-        shown = display_words(
-            EvenSample(corpus.units, self.display_sample),
-            data.featurize or (lambda text: text.split()),
-            {f for terms in [*top, *learned] for f in terms} | {f for c in candidates for f in c.top_terms},
-        )
+        asked = {f for terms in [*top, *learned] for f in terms} | {f for c in candidates for f in c.top_terms}
+        shown = self._display(corpus, data, asked, wide, saved.get("display"))
         for c in candidates:
             c.top_terms = [shown.get(f, f) for f in c.top_terms]
         if reused is not None:
@@ -226,6 +224,8 @@ class _ThemeStage(ThemeDescription, ModelReuse, CorpusStage):
                 "thresholds": cuts,
                 "learned": learned,
                 "candidates": [c.to_json() for c in candidates],
+                "display": dict(sorted(shown.items())),  # reused with the model while the terms are the same
+                "coherence": [[list(terms), value] for terms, value in zip(top, coherence, strict=True)],
             }
             models.scores = scores
         n_counted = len(labelled.counted_ids)
