@@ -52,6 +52,23 @@ def test_the_document_decides_the_mark_convention_for_lines_without_evidence() -
     assert repairer.repair(displayed).split("\n") == lines
 
 
+def test_lines_reversed_as_whole_strings_get_their_numbers_back_in_order_too() -> None:
+    """A tool that reversed each line as a string reversed its numbers too («2019» -> «9102»): the
+    years and Latin words of the document tell it from a display's order, which keeps them."""
+    lines = [
+        "بلغ الناتج المحلي 1.4 تريليون ريال في عام 2019 وفق تقرير البنك الدولي.",
+        "وتوقع صندوق النقد (IMF) نموا بنسبة 2.5% في عام 2020 مقابل (1.85 مليار) دولار.",
+    ]
+    reversed_strings = "\n".join(line[::-1] for line in lines)
+    repairer = PdfArtefactRepair().fit(reversed_strings)
+    assert repairer.profile["line_reversal"]["ltr"] == "reversed"
+    assert repairer.repair(reversed_strings).split("\n") == lines
+    displayed = "\n".join(get_display(line, base_dir="R") for line in lines)
+    shown = PdfArtefactRepair().fit(displayed)
+    assert shown.profile["line_reversal"]["ltr"] == "kept" and shown.repair(displayed).split("\n") == lines
+    assert calibrate.ltr_convention(["بلا أرقام ولا لاتينية"]) is None
+
+
 def test_one_word_lines_are_checked_in_a_document_with_reversed_lines() -> None:
     lines = ["مقدمة", "أكدت الحكومات أهمية تعزيز التعاون الدولي في مجال الأمن السيبراني", "الخلاصة"]
     displayed = "\n".join(line[::-1] for line in lines)

@@ -76,7 +76,41 @@ _LATIN_TOKEN = "[0-9]*[A-Za-z][0-9A-Za-z]*(?:[/.,:_?=&#@-]+[0-9A-Za-z]+)*"  # a 
 _LTR_UNIT_RE = re.compile(f"{_LATIN_TOKEN}(?:[ ,.:;!?'&+/_-]+{_LTR_TOKEN})*%?|{_LTR_TOKEN}")
 
 
-def reverse_line(line: str, marks: str | None = None) -> str:
+_YEAR_RE = re.compile(r"^[0-9]{4}$")
+_LATIN_WORD_RE = re.compile("[A-Za-z]{3,}")
+
+
+def ltr_convention(lines: list[str]) -> str | None:
+    """Whether reversed ``lines`` (as extracted) kept their left-to-right runs in order, as a display
+    draws them (``"kept"``: «2019», «UN»), or were reversed as whole strings (``"reversed"``: «9102»,
+    «NU»), from the runs that tell: four-digit numbers that are years (1900-2100) one way and not the
+    other, Latin words that English knows (wordfreq, zipf >= 3) one way and not the other.  None when
+    nothing tells (the display reading is then taken)."""
+    kept = flipped = 0
+    for line in lines:
+        for match in _LTR_UNIT_RE.finditer(line):
+            for token in match.group().split():
+                if _YEAR_RE.match(token):
+                    as_is, back = 1900 <= int(token) <= 2100, 1900 <= int(token[::-1]) <= 2100
+                else:
+                    words = _LATIN_WORD_RE.findall(token)
+                    if not words:
+                        continue
+                    as_is, back = _english(words[0]), _english(words[0][::-1])
+                kept += as_is and not back
+                flipped += back and not as_is
+    if kept == flipped:
+        return None
+    return "kept" if kept > flipped else "reversed"
+
+
+def _english(word: str) -> bool:
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, "en") >= 3.0
+
+
+def reverse_line(line: str, marks: str | None = None, ltr: str = "kept") -> str:
     """``line`` (a right-to-left line as displayed, extracted left to right) in logical order.
 
     The characters are reversed, except the runs a display shows left to right (Latin text with
@@ -87,8 +121,12 @@ def reverse_line(line: str, marks: str | None = None) -> str:
     leaves it before its letter once reversed, and it is moved back; one that reversed a string
     (``"reversed"``) leaves it right.  ``None`` decides from the line (:func:`mark_convention`; no
     evidence: ``"stream"``).  Presentation forms are kept (fold afterwards): a lam-alef ligature
-    glyph is one character, so reversing before folding keeps «لا» in order.
+    glyph is one character, so reversing before folding keeps «لا» in order.  ``ltr="reversed"``
+    (:func:`ltr_convention`): the line is a whole string reversed, numbers and Latin too, and its
+    exact reversal is its logical order (brackets and marks come back as they were).
     """
+    if ltr == "reversed":
+        return line[::-1]
     reversed_line = _reverse_keeping_ltr(line)
     if any(bracket in reversed_line for bracket in "()[]{}<>«»"):
         mirrored = _mirror_outside_ltr(reversed_line)

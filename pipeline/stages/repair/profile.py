@@ -64,16 +64,23 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
         marks = calibrate.mark_convention(
             [calibrate._reverse_keeping_ltr(line) for index, line in enumerate(lines) if flagged[index]]
         )
+        # ... and numbers and Latin words: drawn left to right (a display's order) or reversed too
+        ltr = calibrate.ltr_convention([line for index, line in enumerate(lines) if flagged[index]]) or "kept"
         reversed_lines = 0
         for index, line in enumerate(lines):
             if flagged[index]:
-                lines[index] = calibrate.reverse_line(line, marks or "stream")
+                lines[index] = calibrate.reverse_line(line, marks or "stream", ltr)
                 reversed_lines += 1
         if reversed_lines:
             text = "\n".join(lines)
             repairer.reversed_lines_ = frozenset(i for i, f in enumerate(flagged) if f)
             profile["profiles"].append("line_reversal")
-            profile["line_reversal"] = {"lines": reversed_lines, "of_lines": len(lines), "marks": marks or "stream"}
+            profile["line_reversal"] = {
+                "lines": reversed_lines,
+                "of_lines": len(lines),
+                "marks": marks or "stream",
+                "ltr": ltr,
+            }
     if repairer.fold_presentation_forms and forms:
         forms = len(glyphs._PRESENTATION_RE.findall(text))
         text = glyphs._fold_presentation_forms(text)
@@ -181,8 +188,8 @@ def apply_calibrated_maps(repairer: PdfArtefactRepair, text: str) -> str:
         for index, line in enumerate(lines):
             # In a document with reversed lines every line is checked, not only those the pre-check flags.
             if calibrate.should_reverse(line, always_check=everywhere):
-                marks = repairer.profile["line_reversal"]["marks"] if everywhere else None
-                lines[index] = calibrate.reverse_line(line, marks)
+                reversal = repairer.profile["line_reversal"] if everywhere else {}
+                lines[index] = calibrate.reverse_line(line, reversal.get("marks"), reversal.get("ltr", "kept"))
                 repairer.counts["reverse_lines"] += 1
                 changed = True
         if changed:
