@@ -178,6 +178,8 @@ def run_info(
                 "sha256": r.sha256,
                 "encoding": r.encoding,
                 "units": r.n_units or len(r.units),
+                # mojibake decoded as the file was read: the ingest stage's repair, said per document too
+                **({"mojibake_fixed": n} if (n := r.counts.get("ingest", {}).get("mojibake_fixed", 0)) else {}),
                 **({"profile": r.profile} if r.profile else {}),
                 **({"meta": dict(sorted(r.meta.items()))} if getattr(r, "meta", None) else {}),
                 "layout": notes[r.source][0],

@@ -83,6 +83,23 @@ def test_mojibake_is_counted_by_ingest(tmp_path: Path) -> None:
     assert result.counts["ingest"]["feh_restored"] == 1
 
 
+def test_mojibake_decoded_at_ingest_is_said_in_the_documents_entry(tmp_path: Path) -> None:
+    from pipeline.run import runner
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(case_path("mojibake_utf8_as_cp1252.txt"), folder / "m.txt")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: t\ncorpus: {folder}\noutput: {tmp_path / 'out'}\n"
+        "stages: {ingest: {impl: files}, structure: {impl: document}}\n",
+        encoding="utf-8",
+    )
+    runner.run(config.load(path), quiet=True)
+    (entry,) = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["documents"]
+    assert entry["mojibake_fixed"] > 0
+
+
 def test_presentation_form_text_file_is_analysed_not_rejected(tmp_path: Path) -> None:
     (result,) = process_one(tmp_path, case_path("presentation_logical.txt"))
     assert result.error is None

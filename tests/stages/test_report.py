@@ -152,6 +152,12 @@ def test_mojibake_decoded_at_ingest_is_in_the_repairs_table(tmp_path):
     report.write_report(folder, plots=False)
     corpus = section((folder / "report.html").read_text(encoding="utf-8"), "corpus")
     assert "as the file was read" in corpus and "122" in corpus
+    # ... and in the document's row: which file it was (a new user saw «—» in its damage column)
+    info["documents"][0]["mojibake_fixed"] = 122
+    (folder / "run.json").write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+    report.write_report(folder, plots=False)
+    corpus = section((folder / "report.html").read_text(encoding="utf-8"), "corpus")
+    assert "ترميز مشوّه عند القراءة (122)" in corpus
 
 
 def test_the_theme_table_counts_the_paragraphs_with_no_theme(tmp_path):

@@ -89,10 +89,12 @@ def _damage_profile(document: dict) -> str:
     """«profile (known-word share before → after)» for a run.json document entry, or «—»."""
     profile = (document.get("profile") or {}).get("repair") or {}
     names = profile.get("profiles") or []
+    decoded = document.get("mojibake_fixed")  # at ingest, before repair measured anything
+    read_as = f"{DAMAGE_PROFILES['mojibake']} عند القراءة ({decoded})" if decoded else ""
     if not names:
-        return "—"
+        return read_as or "—"
     share = profile.get("known_share") or {}
-    label = "، ".join(DAMAGE_PROFILES.get(name, name) for name in names)
+    label = "، ".join([*([read_as] if read_as else []), *(DAMAGE_PROFILES.get(name, name) for name in names)])
     before, after = share.get("before"), share.get("after")
     if before is None or after is None:
         return label
