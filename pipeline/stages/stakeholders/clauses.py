@@ -116,14 +116,33 @@ def unnamed_subject(m: UnitMatches, lexicon: _Lexicon, j: int, s_end: int) -> tu
     k = j + 1
     if key.isdigit() and k < s_end and m.is_word[k] and not m.doc[k].text.isdigit():
         k += 1  # «14 خبيرا»: the counted noun belongs to the number
-    elif key in lexicon.view_after_refers or not any(
-        bare_in(lexicon, m.doc[t].text, keyset(lexicon, SAYS_THAT)) for t in range(k, min(s_end, k + SUBJECT_WORDS))
+    elif key in lexicon.view_after_refers or not (
+        any(
+            bare_in(lexicon, m.doc[t].text, keyset(lexicon, SAYS_THAT)) for t in range(k, min(s_end, k + SUBJECT_WORDS))
+        )
+        or _opens_after_aside(m, lexicon, k, s_end)
     ):
         # a pro-drop verb's object comes first just as well («وأكدت أهمية ...», «أكدت من جديد دور ...»):
         # a word is read as the subject only when the reported clause opens a few words later
         # («وقال ترمب إن», «وذكرت مصادر القمة أن»), and not when it is a noun of need or importance
         return None
     return j, noun_phrase_end(m.doc, lexicon, j, k, s_end, m.mention_at, m.cue_positions, 8)
+
+
+ASIDE_WORDS = 20  # words a subject with an apposition or an aside may take before «، إن»
+
+
+def _opens_after_aside(m: UnitMatches, lexicon: _Lexicon, k: int, s_end: int) -> bool:
+    """The reported clause opens with «إن» (the verb is «قال») right after a comma that closes an
+    apposition or an aside, within ``ASIDE_WORDS`` words and before any other cue: «قال كبير
+    الاقتصاديين في جدوى، الدكتور فهد التركي، في مقابلة مع "العربية"، إن ...»."""
+    says = keyset(lexicon, SAYS_THAT)
+    for t in range(k, min(s_end, k + ASIDE_WORDS)):
+        if t in m.cue_positions:
+            return False
+        if bare_in(lexicon, m.doc[t].text, says):  # «إنّ» after «قال» (other verbs take «أنّ», an object first)
+            return m.doc[t - 1].text in CLAUSE_PUNCTUATION and m.doc[t].text == "إن"
+    return False
 
 
 def reads_as_passive(verb: str) -> bool:
