@@ -359,3 +359,14 @@ def test_readme_axis_an_off_topic_statement_does_not_move_the_groups_position(tm
     assert protection["scores"][axis] > 0.5 and protection["evidence"][axis]["label"] == "protection"
     (gov,) = [p for p in corpus.results["stakeholders"].positions if p.group == "governments"]
     assert (gov.n_statements, gov.n_scored) == (2, 1) and gov.mean == protection["scores"][axis]
+
+
+def test_sovereign_debt_is_no_cue_of_state_sovereignty(tmp_path):
+    """«الديون السيادية» (sovereign debt) matched the shipped axis's cue «السيادية»: a credit-rating story
+    was scored on the Internet-governance axis (new-user trial).  «السيادية للدول» still is a cue."""
+    debt = "وقالت وكالة التصنيف إن الديون السيادية لتركيا تواجه مخاطر متزايدة."
+    (only,) = statements_of(make_corpus([debt], tmp_path))
+    assert only.statement.scores[AXIS] is None
+    states = "وأكدت الحكومات أن القرارات المتصلة بالإنترنت من الحقوق السيادية للدول."
+    (cued,) = statements_of(make_corpus([states], tmp_path))
+    assert cued.statement.scores[AXIS] is not None
