@@ -235,6 +235,8 @@ def test_organs_of_the_state_and_companies_are_groups(text, speaker, subject, tm
         ("وقال مجلس الأمن القومي إن الوضع خطير.", "governments", "مجلس الأمن القومي"),
         ("وقالت غرفة التجارة والصناعة إن الاستثمار ينمو.", "private_sector", "غرفة التجارة والصناعة"),
         ("وأكدت الهيئة الوطنية للبيانات أن المنصة آمنة.", "governments", "الهيئة الوطنية"),
+        ("أعلن الجانب الإيراني أن المفاوضات مستمرة.", "governments", "الجانب الإيراني"),  # «the Iranian side»
+        ("وقال الجانب الفني إن المشروع تأخر.", "unspecified", "الجانب الفني"),  # no country: no state
     ],
 )
 def test_a_construct_phrase_takes_its_heads_gender(text, speaker, subject, tmp_path):

@@ -171,8 +171,9 @@ def _names_by_code() -> tuple[tuple[str, str], ...]:
 # call a state's officials so («قال مسؤول أمريكي»); an official of a company is named by the company.
 STATE_TITLES = (
     "رئيس", "نائب رئيس", "أمير", "ملك", "عاهل", "ولي العهد", "ولي عهد", "سفير", "سفارة", "الرئاسة",
-    "نائب الرئيس", "الخارجية", "مسؤول", "مسؤولون", "مسؤولين",
+    "نائب الرئيس", "الخارجية", "مسؤول", "مسؤولون", "مسؤولين", "الجانب",
 )  # fmt: skip
+# «الجانب الإيراني» (the Iranian side) speaks for its state as a title does.
 # «أمير» with a country's name is its ruler («أمير قطر»), with an adjective any prince («الأمير السعودي»).
 NAME_ONLY_TITLES = ("أمير",)
 
