@@ -53,6 +53,10 @@ __all__ = [
 ]
 
 BODY_KINDS = ("paragraph", "summary")
+# Readers that write «- » before a list item so that structure sees the list (HTML's <li>, a .docx
+# list paragraph): the mark is taken off the units again, as the file holds no such characters.
+READER_MARKED_ITEMS = (".html", ".htm", ".xhtml", ".docx")
+READER_ITEM_MARK = re.compile(r"(?m)^- ")
 # Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables,
 # paragraphs joined across a PDF's column or page breaks, marked headings read as paragraphs).
 STRUCTURE_NOTES = ("layout_", "furniture_", "warn_", "list_", "tables_", "joined_", "headings_")
@@ -137,6 +141,10 @@ class DocumentStructure(DocumentStage):
         if structure is None:
             markdown = doc.source.lower().endswith((".md", ".markdown"))
             units, tables, extra = split_general(doc.doc_id, doc.text, self.furniture_min_pages, markdown)
+            if doc.source.lower().endswith(READER_MARKED_ITEMS):
+                for unit in units:  # the reader's «- » marked the items for structure; the file had none
+                    unit.raw = READER_ITEM_MARK.sub("", unit.raw)
+                    unit.text = " ".join(unit.raw.split())
             structure, counts = DocStructure(units=units, tables=tables), {"layout_general": 1, **extra}
         body = sum(_chars(u.raw) for u in structure.units if u.kind != "front")
         body += sum(_chars(" ".join(c for row in t.rows for c in [row.label, *row.printed])) for t in structure.tables)
