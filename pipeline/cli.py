@@ -155,8 +155,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
         line
         for text in sources
         for repairer in (PdfArtefactRepair(**options).fit(text),)
-        for line in text.splitlines()
-        for line in (repairer.repair(line),)
+        # lines end at «\n» only: str.splitlines also cuts at U+0085, which cp1252/latin-1 mojibake holds
+        for line in text.removesuffix("\n").split("\n")
+        for line in (repairer.repair(line.removesuffix("\r")),)
     )
     from pipeline.stages.normalise import farsi_yeh_as_arabic
 

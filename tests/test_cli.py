@@ -112,6 +112,15 @@ def test_repair_from_stdin_calibrates_on_the_whole_input_as_on_a_file(tmp_path: 
     assert "يف" not in piped.stdout.split() and "قال الوزير في المؤتمر" in piped.stdout
 
 
+def test_repair_keeps_a_line_whole_at_a_next_line_control(tmp_path: Path) -> None:
+    """UTF-8 read as Latin-1 holds U+0085 («م» is D9 85), which str.splitlines cuts at: the first word
+    was lost.  Lines end at «\n» only, and the mojibake is decoded."""
+    path = tmp_path / "m.txt"
+    path.write_text("حماية البيانات الشخصية".encode().decode("latin-1") + "\n", encoding="utf-8")
+    result = cli("repair", str(path))
+    assert result.returncode == 0 and result.stdout == "حماية البيانات الشخصية\n"
+
+
 def test_repair_reads_files_in_any_encoding_and_takes_config_options(tmp_path: Path) -> None:
     path = tmp_path / "damaged.txt"
     # The ی (initial yeh glyph) shows the font damage; without such evidence text counts as clean.

@@ -377,7 +377,7 @@ class FileIngestor(DocumentStage):
     min_arabic_letters: Annotated[int, Field(ge=0)] = (
         1  # a "document" with fewer Arabic letters is reported, not analysed
     )
-    fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„») decoded again with ftfy
+    fix_mojibake: bool = True  # UTF-8 Arabic read as Windows-1252 («Ø§Ù„», ftfy) or -1256 («ط§ظ„») decoded again
     # a PDF stream (page content, form, font) or a .docx part inflating to more is a decompression bomb: not read
     max_inflated_mb: Annotated[float, Field(ge=0)] = 64
     root: str = ""  # corpus folder document ids are relative to (set by the config loader from ``corpus``)

@@ -9,6 +9,11 @@ cp1252, so a strict decoder wrote U+FFFD for it.  After «Ù» (D9) the bytes cp
 undefined (81, 8D, 8F, 90, 9D) are «ف» and four marks or rare signs; in Arabic running text the
 letter is the only reading that occurs, so «Ù» + U+FFFD is taken as D9 81 before ftfy runs (and
 counted: ``feh_restored``).
+
+The commonest Arabic mojibake, UTF-8 read as Windows-1256 («ط§ظ„» for «ال»), is outside ftfy's
+encodings: its lead bytes D8/D9 read as the Arabic letters «ط»/«ظ».  A word that holds such a
+pair is encoded back to cp1256 and decoded as UTF-8, strictly: a clean Arabic word is never valid
+UTF-8 that way («طب» is D8 C8), so only mojibake changes (counted in the same ``mojibake_*`` counts).
 """
 
 from __future__ import annotations
@@ -21,6 +26,19 @@ _MOJIBAKE_RE = re.compile(
     "[ØÙÚÛ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122\ufffd]"
 )
 _LOST_FEH = "Ù\ufffd"
+# cp1256: a lead byte D8-DB (ط ظ ع غ) followed by what cp1256 shows for a continuation byte 80-BF.
+# Arabic letters are D8/D9: the look for the signature is led by those two literals (found in C).
+_CP1256_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1256")
+_CP1256_PAIR_RE = re.compile(f"[طظعغ][{re.escape(_CP1256_CONTINUATION)}]")
+_CP1256_LOOKS = tuple(re.compile(f"{lead}[{re.escape(_CP1256_CONTINUATION)}]") for lead in "طظ")
+_WORD_RE = re.compile(r"\S+")
+
+
+def may_hold_mojibake(text: str) -> bool:
+    """A cheap look: ``text`` shows the signature of either kind (cp1252 or cp1256 readings)."""
+    if "Ø" in text or "Ù" in text:
+        return True
+    return any(look.search(text) for look in _CP1256_LOOKS)
 
 
 def mojibake_pairs(text: str) -> int:
@@ -35,9 +53,10 @@ def fix_mojibake(text: str) -> tuple[str, dict[str, int]]:
     (pairs that ftfy turned back into Arabic) and ``feh_restored``.  Text without the signature
     comes back as it is.
     """
+    text, cp1256 = _fix_cp1256(text)
     pairs = mojibake_pairs(text)
     if not pairs:
-        return text, {}
+        return text, cp1256
     import ftfy  # deferred: only damaged files need it
 
     feh = text.count(_LOST_FEH)
@@ -50,4 +69,32 @@ def fix_mojibake(text: str) -> tuple[str, dict[str, int]]:
         counts["feh_restored"] = feh
     if left:
         counts["mojibake_unfixed"] = left
+    for key, n in cp1256.items():
+        counts[key] = counts.get(key, 0) + n
+    return fixed, counts
+
+
+def _fix_cp1256(text: str) -> tuple[str, dict[str, int]]:
+    """``text`` with its words of UTF-8-read-as-cp1256 mojibake decoded again (see the module doc)."""
+    if not any(look.search(text) for look in _CP1256_LOOKS):
+        return text, {}
+    counts = {"mojibake_pairs": 0, "mojibake_fixed": 0}
+
+    def word(match: re.Match) -> str:
+        token = match.group()
+        pairs = len(_CP1256_PAIR_RE.findall(token))
+        if not pairs:
+            return token
+        counts["mojibake_pairs"] += pairs
+        try:
+            decoded = token.encode("cp1256").decode("utf-8")
+        except UnicodeError:  # clean Arabic («ضبط،»), or mojibake with a byte lost: left as it is
+            counts["mojibake_pairs"] -= pairs  # not counted: clean words show such pairs too
+            return token
+        counts["mojibake_fixed"] += pairs
+        return decoded
+
+    fixed = _WORD_RE.sub(word, text)
+    if not counts["mojibake_fixed"]:  # no word decoded: clean text whose letters look like the signature
+        return text, {}
     return fixed, counts

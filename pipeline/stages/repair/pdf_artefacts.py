@@ -151,7 +151,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     gloss_weight: float = 2.0  # zipf a Latin gloss («(Aadhar)») adds to the reading its first letter agrees with
     # Calibrated maps (pipeline/stages/repair/calibrate.py): each is applied only where it raises
     # the known-word share of the document (or line) by a clear margin.
-    fix_mojibake: bool = True  # UTF-8 Arabic read as cp1252 («Ø§Ù„»), ftfy
+    fix_mojibake: bool = True  # UTF-8 Arabic read as cp1252 («Ø§Ù„», ftfy) or cp1256 («ط§ظ„»)
     reverse_lines: bool = True  # whole lines in reversed (visual) character order
     fix_ligature_pairs: bool = True  # two-letter ligatures extracted in visual order («يف», «املجلس»)
     # A word two of whose readings are words («عمل» / «علم»): "ngram" lets the word-bigram model

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipeline.stages.mojibake import may_hold_mojibake
 from pipeline.stages.repair import calibrate, glyphs, ligature_parts, ligatures
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
     profile: dict = {"profiles": []}
     repairer.reversed_lines_ = frozenset()  # the lines put back here (ligature evidence leaves them out)
     head = _head(text)
-    if repairer.fix_mojibake and ("Ø" in text or "Ù" in text):
+    if repairer.fix_mojibake and may_hold_mojibake(text):
         from pipeline.stages.mojibake import fix_mojibake
 
         text, counts = fix_mojibake(text)
@@ -171,7 +172,7 @@ def record_after(repairer: PdfArtefactRepair, repaired: str) -> None:
 
 def apply_calibrated_maps(repairer: PdfArtefactRepair, text: str) -> str:
     """``text`` with mojibake re-decoded and reversed lines put in order (counted)."""
-    if repairer.fix_mojibake and ("Ø" in text or "Ù" in text):
+    if repairer.fix_mojibake and may_hold_mojibake(text):
         from pipeline.stages.mojibake import fix_mojibake
 
         text, counts = fix_mojibake(text)

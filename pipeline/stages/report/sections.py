@@ -33,7 +33,7 @@ REPAIR_STEPS = {
     "repair_kaf": ("تصحيح الكاف", "آ restored to ك where it stands for kaf"),
     "split_glued_words": ("فصل الكلمات الملتصقة", "glued words split"),
     "rejoin_lam_alef": ("إعادة وصل لام ألف", "broken lam-alef rejoined"),
-    "fix_mojibake": ("فك الترميز المشوّه", "mojibake (UTF-8 read as Windows-1252) decoded again"),
+    "fix_mojibake": ("فك الترميز المشوّه", "mojibake (UTF-8 read as Windows-1252 or -1256) decoded again"),
     "reverse_lines": ("عكس الأسطر المقلوبة", "lines stored in reversed character order put back"),
     "fix_ligature_pairs": ("تصحيح ترتيب حروف الربط", "ligature letters extracted in visual order put back"),
     "fix_visual_order": (
