@@ -36,8 +36,10 @@ _WORD_RE = re.compile(r"\S+")
 
 def may_hold_mojibake(text: str) -> bool:
     """A cheap look: ``text`` shows the signature of either kind (cp1252 or cp1256 readings)."""
-    if "Ø" in text or "Ù" in text:
-        return True
+    return "Ø" in text or "Ù" in text or _shows_cp1256(text)
+
+
+def _shows_cp1256(text: str) -> bool:
     return any(look.search(text) for look in _CP1256_LOOKS)
 
 
@@ -76,7 +78,7 @@ def fix_mojibake(text: str) -> tuple[str, dict[str, int]]:
 
 def _fix_cp1256(text: str) -> tuple[str, dict[str, int]]:
     """``text`` with its words of UTF-8-read-as-cp1256 mojibake decoded again (see the module doc)."""
-    if not any(look.search(text) for look in _CP1256_LOOKS):
+    if not _shows_cp1256(text):
         return text, {}
     counts = {"mojibake_pairs": 0, "mojibake_fixed": 0}
 

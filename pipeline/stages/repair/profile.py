@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.stages.mojibake import may_hold_mojibake
+from pipeline.stages.mojibake import fix_mojibake, may_hold_mojibake  # ftfy is imported when needed
 from pipeline.stages.repair import calibrate, glyphs, ligature_parts, ligatures
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
     repairer.reversed_lines_ = frozenset()  # the lines put back here (ligature evidence leaves them out)
     head = _head(text)
     if repairer.fix_mojibake and may_hold_mojibake(text):
-        from pipeline.stages.mojibake import fix_mojibake
-
         text, counts = fix_mojibake(text)
         if counts.get("mojibake_fixed"):
             profile["profiles"].append("mojibake")
@@ -61,12 +59,11 @@ def calibrate_document(repairer: PdfArtefactRepair, text: str) -> tuple[str, dic
             flagged[index] = calibrate.should_reverse(lines[index])
         if any(flagged):  # a document with reversed lines: check every line (see apply_calibrated_maps)
             flagged = [calibrate.should_reverse(line, always_check=True) for line in lines]
-        # How this producer wrote marks, from all its reversed lines (one line may show no evidence).
-        marks = calibrate.mark_convention(
-            [calibrate._reverse_keeping_ltr(line) for index, line in enumerate(lines) if flagged[index]]
-        )
+        stored_reversed = [line for index, line in enumerate(lines) if flagged[index]]
+        # How this producer wrote marks, from all its reversed lines (one line may show no evidence) ...
+        marks = calibrate.mark_convention([calibrate._reverse_keeping_ltr(line) for line in stored_reversed])
         # ... and numbers and Latin words: drawn left to right (a display's order) or reversed too
-        ltr = calibrate.ltr_convention([line for index, line in enumerate(lines) if flagged[index]]) or "kept"
+        ltr = calibrate.ltr_convention(stored_reversed) or "kept"
         reversed_lines = 0
         for index, line in enumerate(lines):
             if flagged[index]:
@@ -173,8 +170,6 @@ def record_after(repairer: PdfArtefactRepair, repaired: str) -> None:
 def apply_calibrated_maps(repairer: PdfArtefactRepair, text: str) -> str:
     """``text`` with mojibake re-decoded and reversed lines put in order (counted)."""
     if repairer.fix_mojibake and may_hold_mojibake(text):
-        from pipeline.stages.mojibake import fix_mojibake
-
         text, counts = fix_mojibake(text)
         if counts.get("mojibake_fixed"):
             repairer.counts["fix_mojibake"] += counts["mojibake_fixed"]
