@@ -195,13 +195,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.run import history
 
-    if args.output is not None:
-        if not args.output.is_dir():
-            raise PipelineError(f"{args.output}: no such output folder")
-        print(history.describe(args.output))
-        return 0
-    config = config_module.load(args.config)
-    print(history.describe(config.output))
+    if args.output is not None and not args.output.is_dir():
+        raise PipelineError(f"{args.output}: no such output folder")
+    folder = args.output if args.output is not None else config_module.load(args.config).output
+    print(history.describe(folder))
     return 0
 
 
