@@ -194,7 +194,8 @@ def pipe_table(lines: list[str]) -> Table | None:
 # as a pipe table with an empty header row.  Seen in policy-ar markdown: «| | |» over rows whose second
 # cell is a paragraph of 600-840 characters.  Its prose is the document's text, not data.
 PROSE_CELL_WORDS = 25  # a cell of this many words that ends a sentence is a paragraph
-SENTENCE_END = re.compile(r"[.!؟?…]\s*$")
+# a prose cell ends in a stop (narrower than general.SENTENCE_END, which also takes a closing quote or bracket)
+PROSE_CELL_END = re.compile(r"[.!؟?…]\s*$")
 
 
 def layout_rows(lines: list[str]) -> list[tuple[str, list[str]]] | None:
@@ -211,7 +212,7 @@ def layout_rows(lines: list[str]) -> list[tuple[str, list[str]]] | None:
     words = [[len(cell.split()) for cell in cells] for cells in rows]
 
     def prose(cell: str, n: int) -> bool:
-        return n >= PROSE_CELL_WORDS and SENTENCE_END.search(cell) is not None
+        return n >= PROSE_CELL_WORDS and PROSE_CELL_END.search(cell) is not None
 
     if not any(prose(c, n) for cells, ns in zip(rows, words, strict=True) for c, n in zip(cells, ns, strict=True)):
         return None
