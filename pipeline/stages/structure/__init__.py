@@ -25,6 +25,7 @@ from pydantic import Field
 from pipeline.records import DocStructure, Document, DocumentState
 from pipeline.registry import register
 from pipeline.stages.base import DocumentStage
+from pipeline.stages.ingest import DOCX_SUFFIXES, HTML_SUFFIXES
 from pipeline.stages.structure.general import split_general
 from pipeline.stages.structure.un import (
     FOOTNOTE_SEPARATOR,
@@ -55,7 +56,7 @@ __all__ = [
 BODY_KINDS = ("paragraph", "summary")
 # Readers that write «- » before a list item so that structure sees the list (HTML's <li>, a .docx
 # list paragraph): the mark is taken off the units again, as the file holds no such characters.
-READER_MARKED_ITEMS = (".html", ".htm", ".xhtml", ".docx")
+READER_MARKED_ITEMS = (*HTML_SUFFIXES, *DOCX_SUFFIXES)
 READER_ITEM_MARK = re.compile(r"(?m)^- ")
 # Structure counts that are not unit kinds (layout chosen, furniture removed, warnings, lists, tables,
 # paragraphs joined across a PDF's column or page breaks, marked headings read as paragraphs).
