@@ -223,7 +223,7 @@ def _html_table(table: Any, blocks: list[str]) -> bool:
     caption = table.css_first("caption")
     title = _squash(caption.text(separator=" ")) if caption is not None else ""
     if title:
-        blocks.append(title)  # the table's title
+        blocks.append("Table: " + title)  # pandoc's caption: the structure stage makes it the table's title
     lines = ["| " + " | ".join(cells) + " |" for cells in rows if any(cells)]
     if header and lines:
         lines.insert(1, "|" + "---|" * len(rows[0]))
@@ -282,10 +282,13 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    captions = []  # blocks of «Caption» paragraphs
     for item in container.iter_inner_content():
         if isinstance(item, Paragraph):
             text = item.text.strip()
             style = (item.style.name or "").lower() if item.style is not None else ""
+            if text and style.startswith("caption"):
+                captions.append(len(blocks))
             if text and style.startswith(("heading", "title")):
                 text = "# " + text
             elif text and (style.startswith("list") or (item._p.pPr is not None and item._p.pPr.numPr is not None)):
@@ -303,6 +306,9 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
             rows = ["| " + " | ".join(_docx_cell(cell) for cell in row.cells) + " |" for row in item.rows]
             if rows:
                 blocks.append("\n".join(rows))
+    for index in captions:  # a table's caption (beside a table; a figure's stays text): pandoc's form
+        if any(0 <= j < len(blocks) and blocks[j].startswith("| ") for j in (index - 1, index + 1)):
+            blocks[index] = "Table: " + blocks[index]
 
 
 def _docx_cell(cell: Any) -> str:

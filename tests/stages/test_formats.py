@@ -186,7 +186,7 @@ def test_table_cells_keep_their_lines_marked_headers_and_captions():
         "<div hidden>نص مخفي</div><div style='display: none'>نص مخفي</div><div role='navigation'>القائمة</div>"
     )
     assert html_text(page.encode(), "t.html").split("\n\n") == [
-        "جدول 1: مؤشرات الأداء",
+        "Table: جدول 1: مؤشرات الأداء",  # pandoc's caption form: the structure stage makes it the title
         "| المؤشر | 2022 |\n|---|---|\n| الإيرادات | 10<br>20 |\n| أ<br>ب | 30 |",
     ]
     text, _ = markdown_text("| المؤشر | 2022 |\n|---|---|\n| الإيرادات | 10<br>20 |\n\nنص<br>سطر\n")

@@ -405,6 +405,47 @@ def test_a_table_without_a_title_takes_the_heading_or_caption_right_above_it():
     assert [u.text for u in units if u.kind == "heading"] == ["مؤشرات الاتصال", "جدول 2: الإنفاق حسب القطاع"]
 
 
+def test_a_table_caption_is_the_tables_title_and_no_section_heading(tmp_path):
+    """HTML's <caption>, a .docx «Caption» paragraph and pandoc's «Table: ...» line name their table:
+    the text after the table stays in the section it was in (a caption read as a heading took it)."""
+    import docx
+
+    from pipeline.stages.formats import docx_text, html_text
+    from pipeline.stages.structure.general import split_general
+
+    before, after = "نما الاقتصاد الرقمي نموا سريعا في العقد الماضي.", "ويظهر الجدول أن النمو تسارع في السنة الثانية."
+    page = (
+        f"<h2>الاقتصاد الرقمي</h2><p>{before}</p><table><caption>النمو حسب السنة</caption>"
+        f"<tr><th>السنة</th><th>النمو</th></tr><tr><td>2020</td><td>5</td></tr></table><p>{after}</p>"
+    )
+    document = docx.Document()
+    document.add_heading("الاقتصاد الرقمي", 1)
+    document.add_paragraph(before)
+    grid = document.add_table(rows=2, cols=2)
+    for r, (a, b) in enumerate([("السنة", "النمو"), ("2020", "5")]):
+        grid.cell(r, 0).text, grid.cell(r, 1).text = a, b
+    document.add_paragraph("النمو حسب السنة", style="Caption")  # a caption under its table
+    document.add_paragraph(after)
+    document.add_paragraph("شكل 1: خريطة المنطقة", style="Caption")  # a figure's caption: beside no table
+    document.save(tmp_path / "d.docx")
+    pandoc = (
+        f"## الاقتصاد الرقمي\n\n{before}\n\n: النمو حسب السنة\n\n| السنة | النمو |\n|---|---|\n| 2020 | 5 |\n\n{after}"
+    )
+    for text in (html_text(page.encode(), "p.html"), docx_text(tmp_path / "d.docx"), pandoc):
+        units, tables, _ = split_general("d", text, markdown=True)
+        assert [t.title for t in tables] == ["النمو حسب السنة"]
+        body = [(u.kind, u.section) for u in units if u.kind != "heading" or u.text == "الاقتصاد الرقمي"]
+        assert body[:4] == [("heading", None), ("paragraph", "d/h1"), ("table", "d/h1"), ("paragraph", "d/h1")]
+        assert not any(u.text.startswith(("Table:", ":")) for u in units)
+    assert units_texts(split_general("d", "Table: a line beside no table stays text.")[0]) == [
+        "Table: a line beside no table stays text."
+    ]
+
+
+def units_texts(units: list) -> list[str]:
+    return [u.text for u in units]
+
+
 def test_a_sentence_stored_in_reversed_character_order_is_no_heading():
     """Structure runs before repair: a short line stored reversed has its full stop at its start
     («.نيموي قرغتستو ...»); it ends a sentence, so it is a paragraph (repair turns it back later)."""

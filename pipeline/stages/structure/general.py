@@ -50,6 +50,10 @@ HEADINGS_AS_TEXT_WORDS = 5  # a document of title-like lines only, this many wor
 MARKED_HEADING_MAX_CHARS = 120
 # A caption line: «جدول 3: ...», «الجدول (2) - ...», «Table 3. ...» (short: a caption, not prose about a table).
 TABLE_CAPTION = re.compile(r"^(?:ال)?جدول\s*(?:رقم\s*)?\(?[0-9\u0660-\u0669]|^table\s+[0-9]", re.IGNORECASE)
+# A table caption in pandoc's markdown (extension ``table_captions``): a paragraph of its own that opens with
+# «Table:» or «:», right before or after the table.  The HTML and .docx readers write <caption> and a
+# «Caption» paragraph beside a table this way, so a caption is the table's title, not a section heading.
+PANDOC_CAPTION = re.compile(r"^\s*(?:[Tt]able:|:)\s+(?P<caption>\S.*?)\s*$")
 URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)  # a line holding a web address is not a title
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
@@ -233,6 +237,28 @@ def _segments(block: list[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _table_captions(blocks: list[list[str]]) -> tuple[dict[tuple[int, int], str], set[int]]:
+    """Pandoc-style captions (:data:`PANDOC_CAPTION`): ``{(block, segment): caption}`` for the pipe
+    tables they name, and the caption blocks, which are no units of their own.  A caption names the
+    table right after it (the first segment of the next block), else the one right before it (the last
+    segment of the previous block); a «Table:» line beside no table stays text."""
+    captions: dict[tuple[int, int], str] = {}
+    for index, block in enumerate(blocks):
+        caption = PANDOC_CAPTION.match(block[0]) if len(block) == 1 else None
+        if caption is None:
+            continue
+        after = _segments(blocks[index + 1]) if index + 1 < len(blocks) else []
+        before = _segments(blocks[index - 1]) if index > 0 else []
+        if after and after[0][0] == "pipe" and (index + 1, 0) not in captions:
+            captions[(index + 1, 0)] = caption.group("caption")
+        elif before and before[-1][0] == "pipe" and (index - 1, len(before) - 1) not in captions:
+            captions[(index - 1, len(before) - 1)] = caption.group("caption")
+        else:
+            continue
+        captions[(index, -1)] = ""  # the caption block itself
+    return {k: v for k, v in captions.items() if k[1] >= 0}, {k[0] for k in captions if k[1] < 0}
+
+
 def _wrapped(lines: list[str]) -> bool:
     """Whether the lines of a block are wrapped at a measure (a PDF page, hard-wrapped text) rather
     than one paragraph a line (news feeds, converted web pages).
@@ -393,9 +419,12 @@ def split_general(
     # blank-line paragraphs average 1.5 to 4 lines in the documents seen) -- is cut by its lines.
     line_mode = len(blocks) < 3 or sum(map(len, blocks)) >= LINE_MODE_LINES * len(blocks)
     items = _item_runs(blocks)
+    captions, caption_blocks = _table_captions(blocks)
     for index, block in enumerate(blocks):
+        if index in caption_blocks:
+            continue  # a table's caption: its title
         segments = _segments(block)
-        for kind, lines in segments:
+        for position, (kind, lines) in enumerate(segments):
             if kind == "heading":
                 title = clean(MD_HEADING.match(lines[0]).group("title"))
                 if len(title) > MARKED_HEADING_MAX_CHARS:  # a long line is never a heading: prose marked «#»
@@ -419,6 +448,7 @@ def split_general(
             if kind in ("pipe", "aligned") and (kind == "pipe" or len(lines) >= 2):
                 table = pipe_table(lines) if kind == "pipe" else make_table([_aligned_cells(x) for x in lines], "")
                 if table is not None:
+                    table.title = captions.get((index, position), table.title)
                     build.add_table(table)
                     counts[f"tables_{kind}"] = counts.get(f"tables_{kind}", 0) + 1
                     if table.flags:
