@@ -88,8 +88,10 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
     """Text of an HTML page: one block per block element, ``#`` headings, ``- `` list items,
     tables of two or more columns as pipe rows.  Raises InputError when the page has no body.
 
-    ``info``, when given, receives ``encoding`` (the charset the page was decoded with) and
-    ``title`` (the ``<title>``, white space collapsed, when the page has one)."""
+    ``info``, when given, receives ``encoding`` (the charset the page was decoded with),
+    ``title`` (the ``<title>``, white space collapsed, when the page has one) and ``date`` (the
+    ``datetime`` of the first ``<time>`` in a ``<header>``, else its text: a news page's date, whose
+    line stays in the text and is no heading there)."""
     from selectolax.lexbor import LexborHTMLParser
 
     decoded, charset = html_decoded(data, where)
@@ -101,6 +103,10 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
             info["title"] = text
     for node in tree.css(HTML_CHROME):
         node.decompose()
+    stamp = tree.css_first("header time")
+    if info is not None and stamp is not None:
+        if date := _squash(stamp.attributes.get("datetime") or stamp.text(separator=" ")):
+            info["date"] = date
     body = tree.body or tree.root
     if body is None:
         raise InputError(f"{where}: HTML page has no body")

@@ -26,6 +26,15 @@ HARAKAT = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670"  # tanween, 
 # («أولاً») and stretch them with tatweel («ثانيـا»): ORDINALS, a regex alternation, allows both
 # between and after the letters, so a match keeps the author's spelling for display.
 ORDINAL_WORDS = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا")
+# Month names: Gregorian (Egyptian and Gulf spellings) and Levantine/Iraqi («كانون الثاني», «تشرين الأول»,
+# whence «الأول», «الثاني»), and the weekdays, with and without the article: the words of a date line
+# («الأحد 12 مايو 2024») and of a date after «بتاريخ».
+MONTHS = (
+    "يناير", "فبراير", "مارس", "أبريل", "إبريل", "مايو", "يونيو", "يونيه", "يوليو", "يوليه", "أغسطس", "سبتمبر",
+    "أكتوبر", "نوفمبر", "ديسمبر", "كانون", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
+    "تشرين", "الأول", "الثاني",
+)  # fmt: skip
+WEEKDAYS = ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت")
 _ORDINAL_MARKS = "[\u0640\u064b-\u0652]*"
 ORDINALS = "|".join(_ORDINAL_MARKS.join(word) + _ORDINAL_MARKS for word in ORDINAL_WORDS)
 # The marks display text keeps as written (tanween, short vowels, shadda, sukun, superscript alef) and

@@ -442,6 +442,29 @@ def test_a_table_caption_is_the_tables_title_and_no_section_heading(tmp_path):
     ]
 
 
+def test_a_news_pages_date_line_is_no_heading_and_its_time_is_the_documents_date():
+    from pipeline.stages.formats import html_text
+    from pipeline.stages.structure.general import split_general
+
+    page = (
+        "<article><header><h1>افتتاح مركز البيانات</h1><p><time datetime='2024-05-12'>الأحد 12 مايو 2024</time></p>"
+        "</header><p>افتتحت الوزارة اليوم مركزا جديدا للبيانات في العاصمة.</p></article>"
+    )
+    info: dict[str, str] = {}
+    units, _, _ = split_general("d", html_text(page.encode(), "p.html", info), markdown=True)
+    assert info["date"] == "2024-05-12"
+    assert [(u.kind, u.text) for u in units] == [
+        ("heading", "افتتاح مركز البيانات"),
+        ("paragraph", "الأحد 12 مايو 2024"),  # kept, as a line of the page; no section heading
+        ("paragraph", "افتتحت الوزارة اليوم مركزا جديدا للبيانات في العاصمة."),
+    ]
+    for title in ("رؤية 2030", "الفصل 3: الاقتصاد الرقمي"):  # a number in a title does not make it a date
+        assert [u.kind for u in split_general("d", f"{title}\n\nنص الفقرة الأولى من الفصل.")[0]] == [
+            "heading",
+            "paragraph",
+        ]
+
+
 def units_texts(units: list) -> list[str]:
     return [u.text for u in units]
 

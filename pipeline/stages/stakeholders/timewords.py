@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipeline.text.arabic import MONTHS
+
 if TYPE_CHECKING:
     from pipeline.stages.stakeholders.attribution import UnitMatches
     from pipeline.stages.stakeholders.matching import _Lexicon
@@ -22,11 +24,6 @@ TIME_NOUNS = ("الأسبوع", "الشهر", "العام", "السنة", "ال�
 # A date after «بتاريخ» is a time adverb too: «كشفت بتاريخ 2 يوليو/تموز 2018 شركة ...»; its parts are
 # numbers, month names (Gregorian and Levantine) and the «/» or «-» between two names of a month.
 DATE_LEADS = ("بتاريخ",)
-MONTHS = (
-    "يناير", "فبراير", "مارس", "أبريل", "إبريل", "مايو", "يونيو", "يونيه", "يوليو", "يوليه", "أغسطس", "سبتمبر",
-    "أكتوبر", "نوفمبر", "ديسمبر", "كانون", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
-    "تشرين", "الأول", "الثاني",
-)  # fmt: skip
 
 
 def keyset(lexicon: _Lexicon, words: tuple[str, ...]) -> frozenset[str]:

@@ -38,7 +38,7 @@ from pipeline.stages.structure.furniture import (
     remove_repeated_blocks,
 )
 from pipeline.stages.structure.tables import LETTER, PIPE_SEPARATOR, clean, layout_rows, make_table, pipe_table
-from pipeline.text.arabic import ORDINALS
+from pipeline.text.arabic import MONTHS, ORDINALS, WEEKDAYS
 
 HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
@@ -54,6 +54,10 @@ TABLE_CAPTION = re.compile(r"^(?:ال)?جدول\s*(?:رقم\s*)?\(?[0-9\u0660-\u
 # «Table:» or «:», right before or after the table.  The HTML and .docx readers write <caption> and a
 # «Caption» paragraph beside a table this way, so a caption is the table's title, not a section heading.
 PANDOC_CAPTION = re.compile(r"^\s*(?:[Tt]able:|:)\s+(?P<caption>\S.*?)\s*$")
+# A date line («الأحد 12 مايو 2024», «12 أيار/مايو 2024م», «2024-05-12»): weekdays, numbers, month names and
+# separators only, with a number.  A news page's dateline under its title is no title of a section.
+_DATE_WORD = "|".join(sorted({*MONTHS, *WEEKDAYS}, key=len, reverse=True))
+DATE_LINE = re.compile(rf"^(?=.*[0-9\u0660-\u0669])(?:\s|[0-9\u0660-\u0669]+(?:هـ|م)?|[/\-–.,،:]|(?:{_DATE_WORD})\b)+$")
 URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)  # a line holding a web address is not a title
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
@@ -129,6 +133,7 @@ def _is_heading_line(line: str) -> bool:
         and not REVERSED_SENTENCE_END.match(text)
         and re.search("[\u0621-\u064aA-Za-z]", text) is not None
         and not URL.search(text)
+        and not DATE_LINE.match(text)
     )
 
 
