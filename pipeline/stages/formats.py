@@ -104,9 +104,9 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
     for node in tree.css(HTML_CHROME):
         node.decompose()
     stamp = tree.css_first("header time")
-    if info is not None and stamp is not None:
-        if date := _squash(stamp.attributes.get("datetime") or stamp.text(separator=" ")):
-            info["date"] = date
+    date = _squash(stamp.attributes.get("datetime") or stamp.text(separator=" ")) if stamp is not None else ""
+    if info is not None and date:
+        info["date"] = date
     body = tree.body or tree.root
     if body is None:
         raise InputError(f"{where}: HTML page has no body")
