@@ -66,6 +66,22 @@ def test_a_country_as_a_place_inside_the_subject_is_not_the_speaker(tmp_path):
     assert found.statement.speaker == "unspecified" and found.organisation is None
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("وقال كبير الاقتصاديين في البنك الدولي إن النمو سيتباطأ.", "intergovernmental"),
+        ("وقال مسؤول في الحكومة إن الخدمة ستتوسع.", "governments"),
+        ("وقالت ناشطة في منظمات المجتمع المدني إن الحوار ضروري.", "civil_society"),
+        ("وقال المتحدث في الرياض إن الخدمة ستتوسع.", "unspecified"),  # a seat of government: a place
+        ("وقال مصدر في الحكومة الكندية إن الخدمة ستتوسع.", "governments"),
+        ("وقال متحدث في اجتماع لمنظمات المجتمع المدني إن الحوار ضروري.", "unspecified"),  # an event's genitive
+    ],
+)
+def test_an_organisation_after_fi_is_whom_the_subject_works_for(text, speaker, tmp_path):
+    (found,) = _statements(text, tmp_path)
+    assert found.statement.speaker == speaker
+
+
 def test_country_names_come_from_cldr_and_leave_the_actors_file_alone():
     names = dict(country_names())
     assert names["مصر"] == "Egypt" and names["فرنسا"] == "France" and names["السعودية"] == "Saudi Arabia"

@@ -29,7 +29,13 @@ from pipeline.stages.stakeholders.clauses import (
     word_ends_at,
 )
 from pipeline.stages.stakeholders.cues import score_terms
-from pipeline.stages.stakeholders.gazetteer import country_adjective_at, is_state_title, state_mentions
+from pipeline.stages.stakeholders.gazetteer import (
+    country_adjective_at,
+    employers,
+    is_state_title,
+    place_organisations,
+    state_mentions,
+)
 from pipeline.stages.stakeholders.matching import (
     CLAUSE_OPENERS,
     CONTINUERS,
@@ -233,9 +239,14 @@ def _subject_after(
     if k > j:
         run_end = k
         k = noun_phrase_end(doc, lexicon, j, k, s_end, mention_at, m.cue_positions, limits.max_subject_tokens)
-        # «الفقرة 69 من جدول أعمال تونس»: the group named inside the phrase speaks; not after «في», a
-        # place: «الشركة في مصر»
-        found += [mention_at[t] for t in range(run_end, k) if t in mention_at and lexicon.key(doc[t - 1].text) != "في"]
+        # «الفقرة 69 من جدول أعمال تونس», «كبير الاقتصاديين في البنك الدولي»: the group named inside the
+        # phrase speaks; not a place after «في»: «الشركة في مصر»
+        places = place_organisations()
+        found += [
+            mention_at[t]
+            for t in range(run_end, k)
+            if t in mention_at and not (lexicon.key(doc[t - 1].text) == "في" and mention_at[t].organisation in places)
+        ]
     return k, found, is_object
 
 
@@ -319,7 +330,11 @@ def _speakers(
     unnamed = unnamed_subject(m, lexicon, j, s_end)
     if unnamed is not None:
         # «وقال ترمب», «وطالب 14 خبيرا», «وذكرت مصادر»: a subject that names no group is still the
-        # speaker: not the previous statement's
+        # speaker: not the previous statement's; «وقال مسؤول في الحكومة»: it speaks for its employer
+        keys = [lexicon.key(m.doc[t].text) for t in range(unnamed[1])]
+        named = employers(m.mention_at, keys, *unnamed)[:1]
+        if named:
+            return [(named[0].group, named[0].organisation)], "subject", unnamed
         return [(UNSPECIFIED, None)], "no_group", unnamed
     verb = m.doc[i]
     if (

@@ -299,6 +299,8 @@ def noun_phrase_end(
             nxt = lexicon.key(doc[k + 1].text)
             if k + 1 in mention_at:
                 k = mention_at[k + 1].end
+            elif k + 2 in mention_at and k + 2 < s_end and not nxt.startswith("ال") and k + 1 not in mention_at:
+                k = mention_at[k + 2].end  # «ناشطة في منظمات المجتمع المدني»: a construct noun before the alias
             elif nxt.startswith("ال") and len(nxt) >= 4:
                 k += 2
             else:

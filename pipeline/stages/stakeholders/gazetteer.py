@@ -69,6 +69,40 @@ def seat_names() -> tuple[tuple[str, str], ...]:
     return tuple(sorted((name, english[code]) for name, code in SEATS.items()))
 
 
+@functools.cache
+def place_organisations() -> frozenset[str]:
+    """The organisations of place mentions (countries and seats of government): their English names.
+    After «في» such a mention is where the subject is («الشركة في مصر»), not whom it works for
+    («كبير الاقتصاديين في البنك الدولي»)."""
+    return frozenset(english for _, english in (*country_names(), *seat_names()))
+
+
+AFFILIATION_WORDS = ("في", "من", "لدى", "باسم")  # «مسؤول في الحكومة», «خبير من البنك الدولي», «المتحدث باسم الوزارة»
+
+
+def employers(mention_at: dict[int, Mention], keys: list[str], start: int, end: int) -> list[Mention]:
+    """The mentions inside a subject span ``[start, end)`` that say whom its head speaks for: right after
+    one of ``AFFILIATION_WORDS`` (``keys``: the tokens' keys) and no place (:func:`place_organisations`):
+    «كبير الاقتصاديين في البنك الدولي» speaks for the World Bank, «المتحدث في الرياض» for nobody named."""
+    places = place_organisations()
+
+    def after_affiliation(t: int) -> bool:
+        # «في البنك الدولي», or a construct noun before a definite genitive: «في منظمات المجتمع المدني» (not
+        # «في اجتماع لوزراء الخارجية»: an event, the ministers its genitive)
+        return keys[t - 1] in AFFILIATION_WORDS or (
+            t - 2 > start
+            and keys[t - 2] in AFFILIATION_WORDS
+            and not keys[t - 1].startswith("ال")
+            and keys[t].startswith("ال")
+        )
+
+    return [
+        mention_at[t]
+        for t in range(start + 1, end)
+        if t in mention_at and after_affiliation(t) and mention_at[t].organisation not in places
+    ]
+
+
 def with_countries(actors: ActorSpec, group: str | None, body_group: str | None = "intergovernmental") -> ActorSpec:
     """``actors`` with every country name (:func:`country_names`) and seat of government (``SEATS``) as an
     alias of ``group``, state titles
