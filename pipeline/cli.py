@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="*",
         type=Path,
-        help="files read as the ingest stage reads them (text in any common encoding, .md, .pdf, .docx, .html); none = stdin",
+        help="files read as the ingest stage reads them (text in any common encoding, .md, .pdf, .docx, .html); none or - = stdin",
     )
     p.add_argument("--config", type=Path, help="take the repair options from this config's stages.repair")
     _add_common(p)
@@ -142,14 +142,11 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if args.config is not None:
         spec = config_module.load(args.config).stages.get("repair")
         options = dict(spec.options) if spec else {}
-    if args.files:
-        # read as the ingest stage reads (any encoding; PDF, .docx, HTML, Markdown), before repair
-        reader = FileIngestor(min_arabic_letters=0, fix_mojibake=False)
-        sources = [reader.read(path).text for path in args.files]
-    else:
-        # stdin is one document too, read whole: a per-document calibration (a font's ligature set,
-        # visual order) needs all of it; line by line (repair_lines) it found no ligature set at all
-        sources = [sys.stdin.read()]
+    # read as the ingest stage reads (any encoding; PDF, .docx, HTML, Markdown), before repair; «-» (the
+    # Unix convention) or no file is stdin, one document too, read whole: a per-document calibration (a
+    # font's ligature set, visual order) needs all of it; line by line it found no ligature set at all
+    reader = FileIngestor(min_arabic_letters=0, fix_mojibake=False)
+    sources = [sys.stdin.read() if str(path) == "-" else reader.read(path).text for path in args.files or [Path("-")]]
     # Each document: the repairer calibrates on all of it, then repairs it line by line.
     repaired = (
         line

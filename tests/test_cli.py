@@ -109,6 +109,8 @@ def test_repair_from_stdin_calibrates_on_the_whole_input_as_on_a_file(tmp_path: 
     path.write_text(damaged, encoding="utf-8")
     piped, read = cli("repair", stdin=damaged), cli("repair", str(path))
     assert piped.returncode == 0 and piped.stdout == read.stdout
+    dash = cli("repair", "-", stdin=damaged)  # «-» is stdin, as in other Unix tools
+    assert dash.returncode == 0 and dash.stdout == read.stdout
     assert "يف" not in piped.stdout.split() and "قال الوزير في المؤتمر" in piped.stdout
 
 
