@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, PipelineError, unknown_key
 from pipeline.outputs import CATALOGUE, frame, read_json, split_list_cell
 from pipeline.run.commit import CACHE_DIR, results_folder
 
@@ -142,6 +142,13 @@ def analyse(config_path: str | Path, *, refit: bool = False, quiet: bool = True,
     from pipeline import config as config_module
     from pipeline.run import runner
 
+    unknown = [key for key in overrides if key not in config_module.ConfigFile.model_fields]
+    if unknown:  # a mistyped keyword is the caller's, not the YAML file's
+        raise ConfigError(
+            "\n".join(
+                f"analyse(): {key}=: {unknown_key(key, config_module.ConfigFile.model_fields)}" for key in unknown
+            )
+        )
     path = Path(config_path)
     data = config_module.load_yaml(path, "config file")
     for key in ("corpus", "output"):  # relative to where the caller is, as on the command line

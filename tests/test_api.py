@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 import pipeline
-from pipeline.api import load_run, rerun
+from pipeline.api import analyse, load_run, rerun
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.outputs import CATALOGUE
 from tests.stages.test_report import made_up_run, make_report_run
@@ -87,6 +88,17 @@ def test_load_run_errors(tmp_path):
         load_run(tmp_path)
 
 
+def test_analyse_names_a_mistyped_keyword_not_the_yaml_file(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        analyse(
+            Path(__file__).resolve().parents[1] / "configs" / "default.yaml",
+            corpsu="corpora/un-igov-ar",
+            output=str(tmp_path / "out"),
+        )
+    assert str(error.value).startswith("analyse(): corpsu=: unknown key; did you mean 'corpus'?")
+    assert not (tmp_path / "out").exists()
+
+
 def test_rerun_checks_its_arguments(report_run, tmp_path):
     with pytest.raises(ConfigError, match="unknown key"):
         rerun(report_run.config, "report", tmp_path / "x", not_an_option=1)
@@ -100,7 +112,6 @@ def test_rerun_checks_its_arguments(report_run, tmp_path):
 
 
 def test_analyse_runs_a_config_with_overrides_relative_to_the_caller(tmp_path, monkeypatch):
-    from pipeline.api import analyse
 
     corpus = tmp_path / "texts"
     corpus.mkdir()
