@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.errors import PipelineError, Terminated, shown
@@ -107,14 +108,26 @@ def build_parser() -> argparse.ArgumentParser:
 EXIT_SOME_FAILED = 3
 
 
+def _print_summary(lines: Iterable[str], failed: list[str]) -> None:
+    """Print a run's summary lines to stdout.  Its failed documents are on stderr already (problems go
+    there, whatever stdout is redirected to): when both streams are one terminal, the summary counts them
+    instead of listing them a second time."""
+    same_terminal = sys.stdout.isatty() and sys.stderr.isatty()
+    for line in lines:
+        if same_terminal and line.startswith("failed: "):
+            if line == f"failed: {failed[0]}":
+                print(f"failed: {len(failed)} document{'s' if len(failed) > 1 else ''} (listed above)")
+            continue
+        print(line)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import config as config_module
     from pipeline.run import runner
 
     config = config_module.load(args.config)
     summary = runner.run(config, quiet=args.quiet, refit=args.refit)
-    for line in summary.lines():
-        print(line)
+    _print_summary(summary.lines(), summary.failed)
     return EXIT_SOME_FAILED if summary.failed else 0
 
 
@@ -183,8 +196,10 @@ def cmd_reanalyse(args: argparse.Namespace) -> int:
 
     config = config_module.load(args.config)
     summary = runner.reanalyse_summary(config, quiet=args.quiet, refit=args.refit)
-    for line in runner.reanalyse_lines(summary, config):
-        print(line)
+    if summary.unchanged:  # nothing was read again, so nothing logged them: the failures of the kept run
+        for failure in summary.failed:
+            print(f"failed: {failure} (as before)", file=sys.stderr)
+    _print_summary(runner.reanalyse_lines(summary, config), summary.failed)
     return EXIT_SOME_FAILED if summary.failed else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -246,9 +247,34 @@ def test_a_run_with_failed_documents_publishes_and_exits_3(tmp_path: Path) -> No
     first = cli("run", "--config", str(path), "--quiet")
     assert first.returncode == 3, first.stderr
     assert "empty.txt: file is empty" in first.stdout and (tmp_path / "out" / "units.jsonl").is_file()
+    assert first.stderr.count("empty.txt: file is empty") == 1  # problems go to stderr too
     again = cli("reanalyse", "--config", str(path), "--quiet")
     assert again.returncode == 3 and "empty.txt" in again.stdout
+    assert "empty.txt: file is empty (as before)" in again.stderr  # nothing read again: said all the same
     assert "reused: 2 files (1 of them failed to read, as before) -- nothing changed" in again.stdout
+    # on a terminal (stdout and stderr one screen) each failure shows once, and the summary counts it
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--config", str(path), "--quiet"],
+        cwd=ROOT,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert process.wait(timeout=300) == 3
+    text = screen.decode()
+    assert text.count("empty.txt: file is empty") == 1 and "failed: 1 document (listed above)" in text
     (corpus / "empty.txt").unlink()
     assert cli("reanalyse", "--config", str(path), "--quiet").returncode == 0
 
