@@ -138,6 +138,28 @@ def test_rtl_layout_mirrors_the_axes():
     assert labels == ["second", "first"]  # the first theme is the rightmost column
 
 
+def test_salience_cells_show_their_counts_and_rows_of_few_statements_are_greyed():
+    """A 100% cell made of one statement must say so (issue 16): «67%» over «2/3», «(n=3)» by the group,
+    and a group with fewer than ``min_statements`` statements greyed out."""
+    heat = plots.salience_figure(
+        ["الحكومات", "غير محدد"],
+        ["الأمن", "التنمية"],
+        [[1.0, 0.0], [0.25, 0.75]],
+        counts=[[1, 0], [1, 3]],
+        totals=[1, 4],
+        min_statements=3,
+    )
+    ax = heat.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "0%\n0/1" in texts and "100%\n1/1" in texts and "75%\n3/4" in texts
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        plots.arabic_label(g) for g in ("الحكومات (n=1)", "غير محدد (n=4)")
+    ]
+    grey = [p for p in ax.patches if p.get_facecolor()[:3] == pytest.approx((0xD9 / 255,) * 3)]
+    assert len(grey) == 1 and grey[0].get_y() == pytest.approx(-0.5)  # the first row only (1 statement)
+    assert {t.get_color() for t in ax.texts if t.get_position()[1] == 0} == {"#6b6b6b"}
+
+
 @pytest.mark.parametrize("shares", [[], [0.0]])
 def test_degenerate_data_still_draws(shares):
     fig = plots.theme_shares_figure(["x"][: len(shares)], shares)

@@ -186,6 +186,14 @@ def test_arabic_counts_take_the_form_the_number_asks_for():
     assert count_ar(12, "تشغيل", "تشغيلات", "تشغيلاً") == "12 تشغيلاً"
 
 
+def test_statements_with_no_named_speaker_are_labelled_unspecified(report_run):
+    """«unspecified» reads «غير محدد» in the stakeholder section (it read «بعض المساهمين», a subject that
+    passive sentences with no speaker do not have)."""
+    html = section((report_run.output / "report.html").read_text(encoding="utf-8"), "stakeholders")
+    assert "غير محدد" in html
+    assert not re.search(r"<t[dh][^>]*>\s*بعض المساهمين", html)  # no group cell named after a subject phrase
+
+
 def test_position_notes_read_in_arabic_too(report_run):
     import csv
     import io
