@@ -139,7 +139,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--methods", nargs="*", default=METHODS)
-    parser.add_argument("--split", choices=["dev", "heldout", "heldout2", "heldout3", "none"], default="dev")
+    parser.add_argument(
+        "--split", choices=["dev", "heldout", "heldout2", "heldout3", "heldout4", "none"], default="dev"
+    )
     parser.add_argument("--n-boot", type=int, default=2000)
     parser.add_argument("--news-per-class", type=int, default=150)
     parser.add_argument("--no-news", action="store_true")

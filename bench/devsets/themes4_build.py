@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Merge the hand labels of the fourth held-aside set (theme_labels4/*.tsv) with its sample
 ($DEVSET_WORK/themes4/sample_raw.jsonl, written by themes4_sample.py), check them, and write the
-references bench/devsets/themes_heldout4_refs.jsonl (no texts: source, span, sha1, themes, note).
+references tests/fixtures/dev/themes_heldout4_refs.jsonl (no texts: source, span, sha1, themes, note).
 
 Checks (AssertionError on failure): the labels cover exactly the sampled ids and use only taxonomy
 ids; every text is the exact span of its source (policy/SDG file, or the news article's `text`); no
@@ -22,7 +22,7 @@ from themes_build import THEMES
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "theme_labels4"
-REFS = HERE / "themes_heldout4_refs.jsonl"
+REFS = HERE.parent.parent / "tests" / "fixtures" / "dev" / "themes_heldout4_refs.jsonl"
 MIN_SOURCES = 4
 
 

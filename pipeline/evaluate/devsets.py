@@ -32,7 +32,9 @@ def _news_texts(path: Path, wanted: set[str]) -> dict[str, str]:
     return out
 
 
-def load_theme_devset(split: Literal["dev", "heldout", "heldout2"], shared: Path | None = None) -> list[dict[str, Any]]:
+def load_theme_devset(
+    split: Literal["dev", "heldout", "heldout2", "heldout3", "heldout4"], shared: Path | None = None
+) -> list[dict[str, Any]]:
     """Rows of the theme development set with their ``text``: dicts with ``id``, ``doc``, ``doc_type``
     (``policy`` | ``news``), ``text``, ``themes`` (gold ids, possibly empty), ``note``.
 

@@ -622,3 +622,13 @@ def test_macro_f1_is_over_themes_present_and_bootstrap_brackets_it():
     table = ev.compare(rows, {"keywords": {"0": ["a"], "1": ["b"], "2": ["c"]}}, ["a", "b", "c"], "x", n_boot=50)
     assert table.absent == ["c"] and "[doc_type=news]" in table.text()
     assert table.macro["all"]["keywords"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("split", "rows"), [("dev", 167), ("heldout", 81), ("heldout2", 100), ("heldout3", 120), ("heldout4", 150)]
+)
+def test_every_labelled_theme_set_still_holds_its_paragraphs(split, rows):
+    """Each labelled set references spans of ../shared; a changed source would silently change the set."""
+    found = load_theme_devset(split)  # raises ValueError when a span no longer holds its paragraph
+    assert len(found) == rows and all(r["text"].strip() for r in found)
+    assert len({r["id"] for r in found}) == rows
