@@ -465,6 +465,26 @@ def test_a_news_pages_date_line_is_no_heading_and_its_time_is_the_documents_date
         ]
 
 
+def test_a_stray_word_inside_a_pdf_paragraph_does_not_cut_it():
+    """Vision 2030 p. 7: a graphic's one-word label extracted between two parts of a paragraph made a
+    heading that cut it («... بالفرص التي تتاح» | «أي» | «للجميع، والخدمات ...»)."""
+    from pipeline.stages.structure.general import split_general
+
+    first = [
+        "ما نطمح إليه ليس تعويض النقص في المداخيل فقط، أو المحافظة على",
+        "المكتسبات، ولكن طموحنا أن نبني وطنا أكثر ازدهارا يجد فيه كل مواطن",
+        "ما يتمناه، في مقدمة دول العالم، بالتعليم والتأهيل، بالفرص التي تتاح",
+    ]
+    rest = ["للجميع، والخدمات المتطورة، في التوظيف والرعاية الصحية والسكن.", "ونلتزم أمامكم بالأداء الحكومي الفعال."]
+    pages = ["\n".join(first) + "\n\nأي\n\n" + "\n".join(rest), "نص الصفحة الثانية كاملا.", "نص الصفحة الثالثة كاملا."]
+    units, _, counts = split_general("d", "\f".join(pages))
+    assert units[0].kind == "paragraph" and units[0].text == " ".join(first + rest)
+    assert counts["furniture_stray_words"] == 1 and not any(u.text == "أي" for u in units)
+    # without a page break (not a PDF) the line stays: plain text has no graphic labels
+    units, _, counts = split_general("d", pages[0])
+    assert "furniture_stray_words" not in counts and any(u.text == "أي" for u in units)
+
+
 def units_texts(units: list) -> list[str]:
     return [u.text for u in units]
 

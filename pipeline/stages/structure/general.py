@@ -354,6 +354,18 @@ def _runs_on(before: list[str], after: list[str]) -> bool:
     return len(last) >= RUN_ON_LINE * measure
 
 
+def _stray_word(block: list[str], before: list[str] | bool, after: list[list[str]]) -> bool:
+    """PDF text: whether ``block`` is one word standing alone between the two parts of a paragraph cut
+    by it (``before``: the last paragraph's lines; ``after``: the next block), which run on
+    (:func:`_runs_on`): a label of a graphic or a text box that the extraction put inside the paragraph's
+    flow.  Vision 2030 p. 7: «بالفرص التي تتاح» | «أي» | «للجميع، والخدمات المتطورة ...»."""
+    if not before or not after or len(block) != 1 or len(clean(block[0]).split()) != 1:
+        return False
+    if not LETTER.search(block[0]):
+        return False  # a bare number: no prose, counted as such (``furniture_no_letters``)
+    return _runs_on(before, [clean(line) for line in after[0]])
+
+
 def split_general(
     doc_id: str, text: str, min_pages: int = 3, markdown: bool = False
 ) -> tuple[list[Unit], list[Table], dict[str, int]]:
@@ -428,6 +440,9 @@ def split_general(
     for index, block in enumerate(blocks):
         if index in caption_blocks:
             continue  # a table's caption: its title
+        if paged and _stray_word(block, last_paragraph is not None and last_lines, blocks[index + 1 : index + 2]):
+            counts["furniture_stray_words"] = counts.get("furniture_stray_words", 0) + 1
+            continue  # «... بالفرص التي تتاح | أي | للجميع، ...»: a word of a graphic between a paragraph's parts
         segments = _segments(block)
         for position, (kind, lines) in enumerate(segments):
             if kind == "heading":
