@@ -485,6 +485,17 @@ def test_a_stray_word_inside_a_pdf_paragraph_does_not_cut_it():
     assert "furniture_stray_words" not in counts and any(u.text == "أي" for u in units)
 
 
+@pytest.mark.parametrize("end", [".\u200f", ".\u200e", ".\u061c", '."', ".»", "؟\u200f"])
+def test_a_sentence_ending_in_a_direction_mark_or_a_closing_quote_is_no_heading(end):
+    """Text copied from Word or the web keeps an RLM after the stop, and news closes a quote after it:
+    both made one-line paragraphs headings, and their statements were lost (new-user trial)."""
+    from pipeline.stages.structure.general import split_general
+
+    lines = [f"قال وزير المالية إن العجز سينخفض هذا العام{end}", f"وأكدت منظمات المجتمع المدني أن الحوار مهم{end}"]
+    units, _, _ = split_general("d", "\n\n".join(lines))
+    assert [u.kind for u in units] == ["paragraph", "paragraph"]
+
+
 def units_texts(units: list) -> list[str]:
     return [u.text for u in units]
 

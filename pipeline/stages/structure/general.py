@@ -84,8 +84,12 @@ LIST_ITEM = re.compile(
 )
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 ALIGNED_GAP = re.compile(r"\S(?: {3,}|\t+)\S")
-SENTENCE_END = re.compile(r"[.!?؟…»\"”)]\s*$")
-CLAUSE_END = re.compile(r"[.!?؟…،,:;؛]\s*$")
+# Invisible direction marks (LRM, RLM, ALM, embeddings and isolates) that Word and web pages leave after a
+# stop: «… جدا.\u200f» still ends its sentence.
+_MARKS = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+SENTENCE_END = re.compile(rf"[.!?؟…»\"”)][{_MARKS}]*\s*$")
+# a stop before closing quotes or brackets ends the clause too: «قال الوزير: "سنخفض العجز هذا العام."»
+CLAUSE_END = re.compile(rf"[.!?؟…،,:;؛][\"”»’')\]{_MARKS}]*\s*$")
 # A sentence end at the line's start, before an Arabic letter: a line stored in reversed character
 # order («.نيموي قرغتستو ...»), which repair turns back later; it ends a sentence, so it is no title.
 REVERSED_SENTENCE_END = re.compile(r"^[.!؟]+\s*[\u0621-\u064a]")
