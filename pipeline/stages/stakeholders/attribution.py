@@ -28,11 +28,13 @@ from pipeline.stages.stakeholders.clauses import (
     unnamed_subject,
     word_ends_at,
 )
+from pipeline.stages.stakeholders.context import DocumentContext, names_no_subject, short_forms
 from pipeline.stages.stakeholders.cues import score_terms
 from pipeline.stages.stakeholders.gazetteer import (
     country_adjective_at,
     employers,
     is_state_title,
+    opens_with_title,
     place_organisations,
     state_mentions,
 )
@@ -220,7 +222,7 @@ def _subject_after(
         found
         and found[0].start == j
         and not found[0].feminine
-        and is_state_title(doc, lexicon, found[0])
+        and opens_with_title(doc, lexicon, found[0])
         and feminine_verb(lexicon, doc[hit.index])
     ):
         # «ودعت ولي العهد السعودي إلى ...»: a feminine verb does not agree with a masculine title either
@@ -278,7 +280,9 @@ def _speakers(
         return [(UNSPECIFIED, None)], "passive", subject_span
     if named:
         return [(mention.group, mention.organisation) for mention in named], "subject", subject_span
-    if subject_span is not None and subject_span[1] - subject_span[0] == 1:
+    # a short form is definite, an anaphor: «منظمة هيومن رايتس ووتش» is another body than an earlier «منظمة ...»
+    head = lexicon.key(m.doc[subject_span[0]].text) if subject_span is not None else ""
+    if subject_span is not None and subject_span[1] - subject_span[0] == 1 and _definite_noun(head):
         before_verb = [speaker for end, speaker in short_forms.get(m.doc[subject_span[0]].lemma_, []) if end <= i]
         if before_verb:
             return [before_verb[-1]], "short_form", subject_span
@@ -331,6 +335,8 @@ def _speakers(
     if unnamed is not None:
         # «وقال ترمب», «وطالب 14 خبيرا», «وذكرت مصادر»: a subject that names no group is still the
         # speaker: not the previous statement's; «وقال مسؤول في الحكومة»: it speaks for its employer
+        if unnamed[1] == unnamed[0] + 1 and unnamed[1] in m.mention_at:  # «محافظ البنك المركزي»: a construct
+            unnamed = (unnamed[0], m.mention_at[unnamed[1]].end)
         keys = [lexicon.key(m.doc[t].text) for t in range(unnamed[1])]
         named = employers(m.mention_at, keys, *unnamed)[:1]
         if named:
@@ -355,39 +361,19 @@ def _speakers(
     return previous, "continued", None
 
 
-def short_forms(
-    m: UnitMatches, lexicon: _Lexicon, earlier: dict[str, tuple[str, str | None]]
-) -> dict[str, list[tuple[int, tuple[str, str | None]]]]:
-    """Short forms of the named groups' multi-word aliases: head word -> [(token from which it holds,
-    (group, organisation))], in text order.
-
-    A document that has named «الجمعية العامة» or «المجلس الاقتصادي والاجتماعي» goes on with «الجمعية»,
-    «المجلس»: a subject that is just such a head word speaks for the group of the last alias it began.
-    ``earlier``: head -> speaker from the document's previous units (held from token 0 of this one)."""
-    out = {head: [(0, speaker)] for head, speaker in earlier.items()}
-    for mention in m.mentions:
-        # not a state title: «الرئيس» after «الرئيس الأمريكي» may be another country's president
-        if (
-            mention.group != UNSPECIFIED
-            and mention.end - mention.start >= 2
-            and not is_state_title(m.doc, lexicon, mention)
-        ):
-            out.setdefault(m.doc[mention.start].lemma_, []).append((mention.end, (mention.group, mention.organisation)))
-    return out
-
-
 def _resolve(
     m: UnitMatches,
     lexicon: _Lexicon,
     limits: AttributionLimits,
-    earlier: dict[str, tuple[str, str | None]] | None = None,
+    earlier: DocumentContext | None = None,
 ) -> tuple[list[tuple[CueHit, Speakers, str, tuple[int, int] | None]], dict[str, int]]:
     """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``.
 
-    ``earlier``: the short forms of the document's previous units (see :func:`short_forms`)."""
-    shorts = short_forms(m, lexicon, earlier or {})
+    ``earlier``: what the document's previous units tell (:class:`.context.DocumentContext`)."""
+    shorts = short_forms(m, lexicon, earlier.short_forms if earlier else {})
     resolved = []
-    previous: Speakers | None = None
+    # «وأضاف أن ...» opening a paragraph goes on with the speaker of the paragraphs before it
+    previous: Speakers | None = earlier.speakers if earlier else None
     previous_sentence: int | None = None
     skipped = table_cells = objects = 0
     not_views = dict.fromkeys(("definitions", "data_references", "classifications"), 0)
@@ -411,6 +397,8 @@ def _resolve(
             continue
         objects += is_object
         span = (j, k) if k > j else None
+        if previous is not None and previous_sentence is None and not names_no_subject(m, lexicon, j, s_end):
+            previous = None  # the speaker carried from earlier paragraphs goes only to a verb with no subject
         attributed = _speakers(m, lexicon, hit, j, found, span, previous, limits, shorts, previous_sentence)
         if attributed is None:
             skipped += 1
@@ -501,16 +489,16 @@ def unit_statements(
     actors: ActorSpec,
     axes: list[AxisSpec],
     limits: AttributionLimits,
-    earlier: dict[str, tuple[str, str | None]] | None = None,
+    earlier: DocumentContext | None = None,
 ) -> tuple[list[AttributedStatement], dict[str, int]]:
     """The statements of one unit and the counts of reporting verbs left out (by reason).
 
-    ``earlier``: head word -> speaker, the short forms of aliases in the document's previous units
-    (:func:`short_forms`); updated in place with this unit's, so the caller passes one dict per document."""
+    ``earlier``: what the document's previous units tell (:class:`.context.DocumentContext`); updated in
+    place with this unit's, so the caller passes one per document."""
     m = match_unit(unit.text, lexicon, actors)
     if m is None:
         return [], {}
     resolved, counts = _resolve(m, lexicon, limits, earlier)
     if earlier is not None:
-        earlier.update({head: found[-1][1] for head, found in short_forms(m, lexicon, {}).items()})
+        earlier.follow(short_forms(m, lexicon, {}), resolved[-1][1:3] if resolved else None)
     return _statements(unit, m, lexicon, axes, resolved, limits), counts

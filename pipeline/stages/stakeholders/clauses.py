@@ -295,7 +295,7 @@ def noun_phrase_end(
             break  # «وزير النقل المصري اليوم الاثنين»: the time adverb is not part of the subject
         if key.isdigit() or (key.startswith("ال") and len(key) >= 4 and key not in CLAUSE_OPENERS):
             k += 1
-        elif key in ("في", "من") and k + 1 < s_end and k + 1 not in cue_positions:
+        elif key in ("في", "من", "لدى", "باسم") and k + 1 < s_end and k + 1 not in cue_positions:
             nxt = lexicon.key(doc[k + 1].text)
             if k + 1 in mention_at:
                 k = mention_at[k + 1].end

@@ -88,7 +88,10 @@ def employers(mention_at: dict[int, Mention], keys: list[str], start: int, end: 
 
     def after_affiliation(t: int) -> bool:
         # «في البنك الدولي», or a construct noun before a definite genitive: «في منظمات المجتمع المدني» (not
-        # «في اجتماع لوزراء الخارجية»: an event, the ministers its genitive)
+        # «في اجتماع لوزراء الخارجية»: an event, the ministers its genitive); or the genitive of an office
+        # itself: «محافظ البنك المركزي», «رئيس اتحاد الصناعات»
+        if t == start + 1:
+            return not keys[start].startswith("ال")
         return keys[t - 1] in AFFILIATION_WORDS or (
             t - 2 > start
             and keys[t - 2] in AFFILIATION_WORDS
@@ -384,6 +387,12 @@ def is_state_title(doc: Any, lexicon: _Lexicon, mention: Mention) -> bool:
     return mention.organisation in tables.countries and bool(
         tables.title_first.intersection(_readings(lexicon.key(doc[mention.start].text)))
     )
+
+
+def opens_with_title(doc: Any, lexicon: _Lexicon, mention: Mention) -> bool:
+    """``mention`` opens with a word of a state title (``STATE_TITLES``), with or without its country:
+    «ولي العهد السعودي», and the actors file's «ولي العهد», «رئيس الجمهورية»: a person's title."""
+    return bool(_tables(lexicon).title_first.intersection(_readings(lexicon.key(doc[mention.start].text))))
 
 
 def _title_at(doc: Any, lexicon: _Lexicon, t: int, tables: _Tables, covered: dict, group: str) -> Mention | None:

@@ -11,18 +11,16 @@ and produces
   when reference texts are configured, a Wordscores estimate with analytic SEs);
 * ``salience.csv`` -- group x theme: how many of a group's statements raise it;
 
-and sets ``unit.speakers``.  Both CSVs carry the number of contributions each
-group sent (the contributions table), so a position shows how much stands behind it.
+and sets ``unit.speakers``.  Both CSVs carry each group's contributions count (how much stands behind it).
 
 Attribution is rule-based and conservative: a view is attributed to a group only
 when an alias of the group is the grammatical subject of the reporting verb
 (the run of words right after the verb -- Arabic reports are verb-first -- made
 of quantifiers, generic heads and aliases: «وأشار عدد من أصحاب المصلحة
 الحكوميين»).  Passive verbs («وأشير», «لوحظ») and subjects without a group
-(«بعض المساهمين», «آخرون») give ``unspecified``; a plural pronoun subject
-(«وطالبوا») continues the previous statement of the same unit; an active verb
-whose subject is no actor at all («وأكدت الجمعية», «تؤكد الفقرة 69») is not a
-stakeholder statement and is only counted.
+(«بعض المساهمين», «آخرون») give ``unspecified``; a plural pronoun subject («وطالبوا») or a
+conjoined verb with none («وأضاف أن») continues the previous statement, also across paragraphs up to a
+heading (:mod:`.context`); an active verb whose subject is no actor («تؤكد الفقرة 69») is only counted.
 
 Two concessions to PDF-extracted text whose lines were split into visual-order
 runs (A/66/77): a reporting verb that ends its sentence (impossible in intact
@@ -36,9 +34,8 @@ yeh and teh marbuta variants, diacritics, tatweel).  They are matched with
 spaCy's ``Matcher`` on token attributes that hold every reading of a token with
 the proclitics و ف ب ك ل and the article ال removed.
 
-The stage is split by concern: :mod:`.actors` reads the two YAML files, :mod:`.attribution`
-finds statements and their speakers, :mod:`.stance` scores them, :mod:`.aggregation` places
-the groups; this module is the registered stage and writes the outputs.
+Split by concern: :mod:`.actors` reads the YAML files, :mod:`.attribution` finds statements and their
+speakers, :mod:`.stance` scores them, :mod:`.aggregation` places the groups; this module writes the outputs.
 """
 
 from __future__ import annotations
@@ -75,6 +72,7 @@ from pipeline.stages.stakeholders.attribution import (
     score_terms,
     unit_statements,
 )
+from pipeline.stages.stakeholders.context import DocumentContext
 from pipeline.stages.stakeholders.gazetteer import with_countries
 from pipeline.stages.stakeholders.matching import _Lexicon, fold, readings
 from pipeline.stages.stakeholders.stance import PoleSpace, StanceParams, encode, score_texts
@@ -213,11 +211,13 @@ class StakeholderPositions(CorpusStage):
         lexicon = self._lexicon_for(normalize)
         found: dict[str, list] = {}
         skipped: Counter = Counter()
-        earlier: dict = {}  # short forms of the document's aliases met so far («الجمعية» after «الجمعية العامة»)
+        earlier = DocumentContext()  # short forms met so far («الجمعية» after «الجمعية العامة»), the running speaker
         for unit in units:
             if unit.kind in self.unit_kinds:
                 found[unit.unit_id], k = self._unit_statements(unit, lexicon, lexicon.actors, lexicon.axes, earlier)
                 skipped.update(k)
+            else:  # a heading, a table, a footnote: the next paragraph's speaker is not carried over
+                earlier.interrupt()
         clauses = {s.statement_id: s for statements in found.values() for s in statements}
         return found, dict(skipped), self.clause_vectors(list(clauses.values()))
 
@@ -281,7 +281,7 @@ class StakeholderPositions(CorpusStage):
         )
 
     def _unit_statements(
-        self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list[AxisSpec], earlier: dict | None = None
+        self, unit: Unit, lexicon: _Lexicon, actors: ActorSpec, axes: list, earlier: Any = None
     ) -> tuple:
         return unit_statements(unit, lexicon, actors, axes, self.attribution_limits, earlier)
 
