@@ -10,7 +10,8 @@ reader: text is never dropped because of the element it sits in.
   the current one.  Page chrome (navigation, header, footer, scripts, forms) is removed first.
   A table with two or more columns becomes pipe rows; a one-column table (a layout table) is read
   as blocks.
-* .docx (python-docx): paragraphs and tables in document order; heading styles become ``#``; a
+* .docx (python-docx): paragraphs and tables in document order, tracked changes accepted (inserted text
+  in, deleted text out), text boxes after their anchor paragraph; heading styles become ``#``; a
   table of one column (layout: a box holding prose) is read as its paragraphs.
 * Markdown (markdown-it-py, CommonMark + tables): headings, paragraphs, list items and tables
   keep their structure; links keep their text, images, HTML comments, link definitions,
@@ -291,7 +292,8 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
     captions = []  # blocks of «Caption» paragraphs
     for item in container.iter_inner_content():
         if isinstance(item, Paragraph):
-            text = item.text.strip()
+            text, boxes = _docx_paragraph_text(item._p)
+            text = text.strip()
             style = (item.style.name or "").lower() if item.style is not None else ""
             if text and style.startswith("caption"):
                 captions.append(len(blocks))
@@ -301,6 +303,7 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
                 text = "- " + text  # «List Bullet», «List Number» or a numbered paragraph: an item, not a title
             if text:
                 blocks.append(text)
+            blocks.extend(box for box in boxes if box)  # a text box («إطار جانبي») after its anchor paragraph
         elif isinstance(item, DocxTable):
             # merged cells repeat the same cell: count the distinct ones per row
             columns = max((len({id(cell._tc) for cell in row.cells}) for row in item.rows), default=0)
@@ -317,9 +320,42 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
             blocks[index] = "Table: " + blocks[index]
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Markup that holds no text of the document as it stands: deleted or moved-away tracked changes, and
+# the fallback copy of a drawing (its text box is read from the drawing itself).
+_DOCX_SKIPPED = (_W + "del", _W + "moveFrom", "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback")
+
+
+def _docx_paragraph_text(paragraph: Any) -> tuple[str, list[str]]:
+    """``(text, text boxes)`` of a ``<w:p>`` element, as Word shows it with tracked changes accepted:
+    runs inside ``<w:ins>``, ``<w:moveTo>``, hyperlinks and fields count (python-docx's ``Paragraph.text``
+    reads only the paragraph's direct runs and lost inserted clauses), deleted ones do not; each text
+    box's paragraphs come apart, in order, as blocks of their own."""
+    parts: list[str] = []
+    boxes: list[str] = []
+    stack = list(reversed(list(paragraph)))
+    while stack:
+        node = stack.pop()
+        tag = node.tag
+        if tag in _DOCX_SKIPPED:
+            continue
+        if tag == _W + "txbxContent":
+            boxes.extend(_docx_paragraph_text(p)[0].strip() for p in node.iter(_W + "p"))
+        elif tag == _W + "t":
+            parts.append(node.text or "")
+        elif tag == _W + "tab":
+            parts.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            parts.append("\n")
+        else:
+            stack.extend(reversed(list(node)))
+    return "".join(parts), boxes
+
+
 def _docx_cell(cell: Any) -> str:
     """A cell's paragraphs kept apart by ``<br>`` (a line break inside a cell for the structure stage)."""
-    return "<br>".join(_squash(p.text).replace("|", "\\|") for p in cell.paragraphs if p.text.strip())
+    texts = (_docx_paragraph_text(p._p)[0] for p in cell.paragraphs)
+    return "<br>".join(_squash(text).replace("|", "\\|") for text in texts if text.strip())
 
 
 BOMB_RATIO = 50  # XML compresses 5-20 times; a run of one byte 1000 times

@@ -298,3 +298,34 @@ def test_a_damaged_or_renamed_docx_is_one_line_saying_what_it_is(tmp_path: Path)
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # a download cut in half
     with pytest.raises(InputError, match=r"cut\.docx.*not a \.docx: not a zip package"):
         docx_text(cut)
+
+
+def test_docx_tracked_insertions_count_deletions_do_not_and_text_boxes_are_read(tmp_path):
+    """New-user trial: a clause inserted with Word's track changes was dropped (python-docx's
+    ``Paragraph.text`` reads only direct runs) and a text box vanished, without a warning."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from pipeline.stages.formats import docx_text
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    paragraph = document.add_paragraph("أكدت الوزارة أن ")
+    paragraph._p.append(parse_xml(f'<w:ins {w} w:id="1" w:author="x"><w:r><w:t>الخطة ستطبق</w:t></w:r></w:ins>'))
+    paragraph._p.append(parse_xml(f'<w:del {w} w:id="2" w:author="x"><w:r><w:delText>قريبا</w:delText></w:r></w:del>'))
+    paragraph.add_run(" اعتبارا من العام المقبل.")
+    boxed = document.add_paragraph()
+    boxed._p.append(
+        parse_xml(
+            f'<w:r {w}><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox><w:txbxContent>'
+            "<w:p><w:r><w:t>إطار جانبي: نسبة البطالة ثلاثون في المئة.</w:t></w:r></w:p>"
+            "</w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+        )
+    )
+    document.add_paragraph("فقرة أخيرة.")
+    document.save(tmp_path / "tracked.docx")
+    assert docx_text(tmp_path / "tracked.docx").split("\n\n") == [
+        "أكدت الوزارة أن الخطة ستطبق اعتبارا من العام المقبل.",
+        "إطار جانبي: نسبة البطالة ثلاثون في المئة.",
+        "فقرة أخيرة.",
+    ]
