@@ -134,6 +134,8 @@ def test_a_missing_space_after_a_real_sentence_end_still_ends_it(tmp_path):
         "ويعتبر المجتمع المدني من أهم الشركاء في التنمية.",
         "ويعتبر هذا الهجوم الأكثر دموية منذ سنوات.",
         "اعتبر المشروع أحد أكبر المشاريع في المنطقة.",
+        # «إلى» opens no reported clause after «اعتبر» (new-user trial: it made this a statement)
+        "تعتبر البنية التحتية الرقمية عاملا أساسيا لجذب المستثمرين إلى المملكة.",
     ],
 )
 def test_classifications_with_yuatabar_are_not_views(text, tmp_path):

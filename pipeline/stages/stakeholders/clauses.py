@@ -91,6 +91,7 @@ SAYS_THAT = (
     "بأنهم",
     "إلى",
 )  # open the reported clause
+THAT_CLAUSE = tuple(word for word in SAYS_THAT if word != "إلى")  # «أن», «إن» and their forms
 SUBJECT_WORDS = 6  # words an unnamed subject may have before the clause opens
 NOT_SUBJECTS = (
     "ذلك", "هذا", "هذه", "تلك", "ما", "كما", "قائلا", "قائلة", "مضيفا", "مضيفة", "لا", "ليس",
@@ -260,7 +261,7 @@ CLASS_WORDS = ("أحد", "إحدى", "واحد", "واحدة", "بين")  # «م
 def _classifies(m: UnitMatches, lexicon: _Lexicon, i: int, s_end: int, verb: str, named: bool) -> bool:
     """The «اعتبر» verb at ``i`` is the copula of a classification (see ``CONSIDER_VERBS``); ``named``:
     its subject names a group (then a past form is that group's view: «واعتبرت الحكومة الاتفاق أحد ...»)."""
-    says = keyset(lexicon, SAYS_THAT)
+    says = keyset(lexicon, THAT_CLAUSE)  # not «إلى»: «عاملا أساسيا لجذب المستثمرين إلى المملكة»
     if any(bare_in(lexicon, m.doc[t].text, says) for t in range(i + 1, s_end)):
         return False
     if verb[:1] in ("ي", "ت"):
