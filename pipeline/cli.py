@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.errors import PipelineError, Terminated, shown
+from pipeline.errors import InputError, PipelineError, Terminated, shown
 
 EXIT_ENVIRONMENT = 1  # an OSError or MemoryError: disk full, no permission, out of memory
 EXIT_INTERNAL = 70  # an unexpected error (a bug: please report it with the --debug traceback); sysexits EX_SOFTWARE
@@ -159,7 +159,13 @@ def cmd_repair(args: argparse.Namespace) -> int:
     # Unix convention) or no file is stdin, one document too, read whole: a per-document calibration (a
     # font's ligature set, visual order) needs all of it; line by line it found no ligature set at all
     reader = FileIngestor(min_arabic_letters=0, fix_mojibake=False)
-    sources = [sys.stdin.read() if str(path) == "-" else reader.read(path).text for path in args.files or [Path("-")]]
+    sources, failed = [], 0
+    for path in args.files or [Path("-")]:
+        try:
+            sources.append(sys.stdin.read() if str(path) == "-" else reader.read(path).text)
+        except InputError as exc:  # as cat does: say it, repair the others, exit 1
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
     # Each document: the repairer calibrates on all of it, then repairs it line by line.
     repaired = (
         line
@@ -178,7 +184,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
         out.write(farsi_yeh_as_arabic(line).replace("\ufeff", ""))
         out.write("\n")
     out.flush()
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_evaluate_themes(args: argparse.Namespace) -> int:

@@ -115,6 +115,16 @@ def test_repair_from_stdin_calibrates_on_the_whole_input_as_on_a_file(tmp_path: 
     assert "يف" not in piped.stdout.split() and "قال الوزير في المؤتمر" in piped.stdout
 
 
+def test_repair_says_which_file_it_could_not_read_and_repairs_the_others(tmp_path: Path) -> None:
+    """As cat does: one missing file among several printed nothing at all (new-user trial)."""
+    good = tmp_path / "good.txt"
+    good.write_text("وأآدت الجمعية أهمية التعاون\n", encoding="utf-8")
+    result = cli("repair", str(good), str(tmp_path / "missing.txt"), str(good))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout == cli("repair", str(good)).stdout * 2 and result.stdout.strip()
+    assert result.stderr.count("error: ") == 1 and "missing.txt" in result.stderr
+
+
 def test_repair_keeps_a_line_whole_at_a_next_line_control(tmp_path: Path) -> None:
     """UTF-8 read as Latin-1 holds U+0085 («م» is D9 85), which str.splitlines cuts at: the first word
     was lost.  Lines end at «\n» only, and the mojibake is decoded."""
