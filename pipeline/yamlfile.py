@@ -50,6 +50,19 @@ class BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A mapping whose keys are unique (YAML 1.2 requires it; PyYAML keeps the last silently, so a
+        second ``threshold:`` overrode the first without a word)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key in seen:
+                    problem = f"duplicate key {shown(key, 40)} (first on line {seen[key].line + 1})"
+                    raise _YamlRefused(problem=problem, problem_mark=key_node.start_mark)
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
 
 def parse_yaml(text: str) -> Any:
     """``text`` parsed by :class:`BoundedLoader` (no aliases, nesting at most MAX_YAML_DEPTH);

@@ -85,6 +85,15 @@ def test_alias_bomb_as_config_description_is_one_line_and_fast(tmp_path: Path) -
     assert line == f"error: {path}: line 2, column 14: YAML alias *a9 is not allowed; write the value out"
 
 
+def test_a_duplicate_key_is_one_line_naming_both_lines(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys silently: a second ``seed:`` overrode the first (new-user
+    trial: ``threshold:`` twice in a theme taxonomy, and check-config said OK)."""
+    path = write(tmp_path / "c.yaml", "name: x\nseed: 1\ncorpus: .\noutput: out\nseed: 2\nstages: {}\n")
+    line = one_line(cli("check-config", "--config", str(path)), 2)
+    assert line == f"error: {path}: line 5, column 1: duplicate key 'seed' (first on line 2)"
+    assert yamlfile.parse_yaml("a: {b: 1}\nc: {b: 2}\n") == {"a": {"b": 1}, "c": {"b": 2}}  # per mapping
+
+
 @pytest.mark.parametrize(
     ("option", "source", "old", "new"),
     [
