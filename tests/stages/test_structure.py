@@ -496,6 +496,17 @@ def test_a_sentence_ending_in_a_direction_mark_or_a_closing_quote_is_no_heading(
     assert [u.kind for u in units] == ["paragraph", "paragraph"]
 
 
+def test_decimals_and_shares_in_a_table_are_flagged_not_silently_null():
+    """New-user trial: «120.5», «١٢٠٫٥», «60%» had value null and the table no flag, so it read as validated."""
+    from pipeline.stages.structure.tables import make_table
+
+    table = make_table([["البند", "2022", "2023"], ["الإيرادات", "120.5", "١٢٠٫٥"], ["النمو", "60%", "7"]], "", True)
+    assert [r.values for r in table.rows] == [[None, None], [None, 7]]
+    (flag,) = table.flags
+    assert flag.startswith("numbers that are no whole count") and "النمو: 60%" in flag and "١٢٠٫٥" in flag
+    assert make_table([["البند", "2022"], ["الإيرادات", "1,250"]], "", True).flags == []
+
+
 def units_texts(units: list) -> list[str]:
     return [u.text for u in units]
 

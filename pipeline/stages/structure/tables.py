@@ -47,6 +47,9 @@ def _pipe_cells(line: str) -> list[str]:
 GROUPED_NUMBER = re.compile(r"^[0-9\u0660-\u0669]{1,3}(?:[,٬ ][0-9\u0660-\u0669]{3})+$|^[0-9\u0660-\u0669]+$")
 
 
+# A number that is no whole count: a decimal («120.5», «١٢٠٫٥»), a share («60%», «٦٠٪») or signed; its value is
+# null (values are integer counts, checked against totals) and the table says so.
+NOT_A_COUNT = re.compile(r"^[-+−]?[0-9\u0660-\u0669][0-9\u0660-\u0669,٬]*(?:[.٫][0-9\u0660-\u0669]+)?\s*[%٪]?$")
 SEVERAL_NUMBERS = re.compile(
     r"^\s*[0-9\u0660-\u0669][0-9\u0660-\u0669.,٫٬]*(?:\n\s*[0-9\u0660-\u0669][0-9\u0660-\u0669.,٫٬]*)+\s*$"
 )
@@ -161,6 +164,16 @@ def make_table(rows_cells: list[list[str]], title: str, has_header: bool | None 
     ]
     if several:
         flags.append(f"cells holding several numbers, not read as a value: {'; '.join(several[:5])}")
+    fractions = [
+        f"{r.label or i + 1}: {c}"
+        for i, r in enumerate(rows)
+        for c, v in zip(r.printed, r.values, strict=False)
+        if v is None and NOT_A_COUNT.match(c.strip())
+    ]
+    if fractions:  # «120.5», «60%»: shown as printed, no value; sums over such a column are not checked
+        flags.append(
+            f"numbers that are no whole count (decimals, shares, signs), value null: {'; '.join(fractions[:5])}"
+        )
     markup = sorted({tag for cells in [header, *rows_cells] for c in cells for tag in HTML_TAG.findall(c)})
     if markup:
         flags.append(f"markup left as text in cells: {' '.join(markup[:5])}")
