@@ -31,7 +31,11 @@ from pipeline.names import quoted
 # Elements whose text is page chrome, not the document (removed before reading).
 HTML_CHROME = (
     "script, style, noscript, nav, footer, aside, form, menu, template, svg, iframe, [hidden], "
-    '[aria-hidden="true"], [role="navigation"], [style*="display:none"], [style*="display: none"]'
+    '[aria-hidden="true"], [role="navigation"], [style*="display:none"], [style*="display: none"], '
+    # a news page's widgets inside its <main>/<article>, by the class or id names CMSs give them:
+    # share buttons, breadcrumbs, «اقرأ أيضاً» boxes, tag lists, readers' comments
+    '[class*="share"], [class*="social"], [class*="breadcrumb"], [class*="related"], [class*="comment"], '
+    '[id*="comment"], [class~="tags"], [class*="tag-list"], [role="complementary"]'
 )
 # A <header> inside one of these is the article's own (its title heading stays); any other <header>
 # is the site banner, read only for its headings when the page has no <h1> outside it.
@@ -92,7 +96,8 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
     ``info``, when given, receives ``encoding`` (the charset the page was decoded with),
     ``title`` (the ``<title>``, white space collapsed, when the page has one) and ``date`` (the
     ``datetime`` of the first ``<time>`` in a ``<header>``, else its text: a news page's date, whose
-    line stays in the text and is no heading there)."""
+    line stays in the text and is no heading there) and ``author`` (a byline's text, which leaves the
+    text)."""
     from selectolax.lexbor import LexborHTMLParser
 
     decoded, charset = html_decoded(data, where)
@@ -104,6 +109,10 @@ def html_text(data: bytes, where: str, info: dict[str, str] | None = None) -> st
             info["title"] = text
     for node in tree.css(HTML_CHROME):
         node.decompose()
+    for byline in tree.css('[class*="byline"], [rel="author"]'):  # «بقلم: ...»: the author, no heading
+        if info is not None and (author := _squash(byline.text(separator=" "))):
+            info.setdefault("author", author)
+        byline.decompose()
     stamp = tree.css_first("header time")
     date = _squash(stamp.attributes.get("datetime") or stamp.text(separator=" ")) if stamp is not None else ""
     if info is not None and date:

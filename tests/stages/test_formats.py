@@ -329,3 +329,22 @@ def test_docx_tracked_insertions_count_deletions_do_not_and_text_boxes_are_read(
         "إطار جانبي: نسبة البطالة ثلاثون في المئة.",
         "فقرة أخيرة.",
     ]
+
+
+def test_a_news_pages_widgets_inside_its_article_are_chrome_and_its_byline_is_the_author():
+    """New-user trial: breadcrumb, byline, share buttons, «اقرأ أيضاً», tags and comments inside <main> were
+    read as headings and paragraphs (the share line became the section of the article's paragraphs)."""
+    page = (
+        "<main><div class='breadcrumb'><a>الرئيسية</a> › <a>اقتصاد</a></div><article><h1>قانون البيانات</h1>"
+        "<div class='byline'>بقلم: سارة أحمد</div><div class='share-buttons'><a>فيسبوك</a> <a>تويتر</a></div>"
+        "<p>أقر مجلس الوزراء مشروع القانون.</p><div class='related'>اقرأ أيضاً: <a>خبر آخر</a></div>"
+        "<p>ورحبت منظمات المجتمع المدني بالقانون.</p><div class='tags'>الوسوم: <a>البيانات</a></div></article>"
+        "<section id='comments'><h3>التعليقات</h3><p>تعليق: قانون ممتاز!</p></section></main>"
+    )
+    info: dict[str, str] = {}
+    assert html_text(page.encode(), "n.html", info).split("\n\n") == [
+        "# قانون البيانات",
+        "أقر مجلس الوزراء مشروع القانون.",
+        "ورحبت منظمات المجتمع المدني بالقانون.",
+    ]
+    assert info["author"] == "بقلم: سارة أحمد"
