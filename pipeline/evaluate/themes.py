@@ -159,7 +159,14 @@ def evaluate_run(output_dir: Path, gold_path: Path) -> str:
     for record in atomic.read_jsonl(units_path):
         predicted[record["unit_id"]] = record.get("themes") or []
         scores[record["unit_id"]] = record.get("theme_scores") or {}
-    theme_ids = sorted({t for s in scores.values() for t in s} | {t for ts in gold.values() for t in ts})
+    run_themes = {t for s in scores.values() for t in s}
+    unknown = sorted({t for ts in gold.values() for t in ts} - run_themes)
+    if run_themes and unknown:  # a typo in the gold would be scored as a theme the run never predicts
+        raise InputError(
+            f"{gold_path}: theme ids not in this run's taxonomy: {', '.join(unknown[:10])}; "
+            f"the run's themes: {', '.join(sorted(run_themes))}"
+        )
+    theme_ids = sorted(run_themes | {t for ts in gold.values() for t in ts})
     return evaluate(predicted, scores, gold, theme_ids).table()
 
 

@@ -312,6 +312,10 @@ def test_evaluate_run_reads_units_and_gold(tmp_path):
     gold.write_text("not json\n", encoding="utf-8")
     with pytest.raises(ev.InputError, match=r"gold\.jsonl:1"):
         ev.evaluate_run(tmp_path, gold)
+    # a theme id the run's taxonomy lacks is a typo in the gold, not a theme scored 0 (new-user trial)
+    gold.write_text('{"unit_id": "a", "themes": ["x_typo"]}\n', encoding="utf-8")
+    with pytest.raises(ev.InputError, match=r"theme ids not in this run's taxonomy: x_typo; the run's themes: x$"):
+        ev.evaluate_run(tmp_path, gold)
 
 
 def test_gold_labels_cover_the_seed_paragraphs_and_summaries():
