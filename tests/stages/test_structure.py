@@ -458,6 +458,12 @@ def test_a_news_pages_date_line_is_no_heading_and_its_time_is_the_documents_date
         ("paragraph", "الأحد 12 مايو 2024"),  # kept, as a line of the page; no section heading
         ("paragraph", "افتتحت الوزارة اليوم مركزا جديدا للبيانات في العاصمة."),
     ]
+    for line in ("التاريخ: 15/3/2025", "تاريخ النشر: 12 مايو 2024"):  # a memo's labelled date line
+        assert [u.kind for u in split_general("d", f"مذكرة\n\n{line}\n\nنص المذكرة كاملا.")[0]] == [
+            "heading",
+            "paragraph",
+            "paragraph",
+        ]
     for title in ("رؤية 2030", "الفصل 3: الاقتصاد الرقمي"):  # a number in a title does not make it a date
         assert [u.kind for u in split_general("d", f"{title}\n\nنص الفقرة الأولى من الفصل.")[0]] == [
             "heading",

@@ -57,7 +57,10 @@ PANDOC_CAPTION = re.compile(r"^\s*(?:[Tt]able:|:)\s+(?P<caption>\S.*?)\s*$")
 # A date line («الأحد 12 مايو 2024», «12 أيار/مايو 2024م», «2024-05-12»): weekdays, numbers, month names and
 # separators only, with a number.  A news page's dateline under its title is no title of a section.
 _DATE_WORD = "|".join(sorted({*MONTHS, *WEEKDAYS}, key=len, reverse=True))
-DATE_LINE = re.compile(rf"^(?=.*[0-9\u0660-\u0669])(?:\s|[0-9\u0660-\u0669]+(?:هـ|م)?|[/\-–.,،:]|(?:{_DATE_WORD})\b)+$")
+DATE_LINE = re.compile(
+    r"^(?:(?:ال)?تاريخ(?:\s+(?:النشر|الإصدار|التحديث))?\s*:?|بتاريخ|نشر في|صدر في)?"  # «التاريخ: 15/3/2025»
+    rf"(?=.*[0-9\u0660-\u0669])(?:\s|[0-9\u0660-\u0669]+(?:هـ|م)?|[/\-–.,،:]|(?:{_DATE_WORD})\b)+$"
+)
 URL = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)  # a line holding a web address is not a title
 ALIGNED_CELL_CHARS = 30  # a cell of an aligned-columns table is short
 LINE_MODE_LINES = 10  # blocks this long on average: the text has no blank lines between paragraphs
