@@ -395,3 +395,45 @@ def keyword_table(sets: list[LabelledSet], decided: dict[str, list[np.ndarray]],
                 + " ".join(f"{p:7.3f}" for p in parts)
             )
     return "\n".join(lines)
+
+
+def diagnostics(sets: list[LabelledSet], scored: list[tuple[np.ndarray, np.ndarray]]) -> str:
+    """Where a variant's errors are, from its (scores, decisions) on each set: macro-AUROC and the
+    in-sample ceiling of per-theme cuts chosen per set on its labels; the mean macro-F1 of per-theme cuts
+    chosen once on all sets' labels (in-sample: upper bounds, not estimates); per document type and theme
+    the gold, predicted and right counts and the best single cut; the paragraphs with an error and how
+    many of them the labeller marked borderline."""
+    from pipeline.evaluate.theme_table import ceiling, macro_auroc
+
+    ids = sets[0].vectors.theme_ids
+    truth = np.vstack([s.truth for s in sets])
+    scores = np.round(np.vstack([sc for sc, _ in scored]), 4)
+    pred = np.vstack([d for _, d in scored])
+    cuts = np.array([tv.f1_cut(scores[:, j], truth[:, j])[0] for j in range(len(ids))])
+    pooled_cut, start = [], 0
+    for s in sets:
+        pooled_cut.append(ev.macro_f1(s.truth, scores[start : start + len(s.rows)] >= cuts))
+        start += len(s.rows)
+    lines = [
+        "per set: macro-AUROC "
+        + ", ".join(f"{s.split} {macro_auroc(s.truth, sc):.3f}" for s, (sc, _) in zip(sets, scored, strict=True))
+        + "; ceiling of per-theme cuts chosen per set "
+        + ", ".join(f"{ceiling(s.truth, sc):.3f}" for s, (sc, _) in zip(sets, scored, strict=True))
+        + f"; per-theme cuts chosen once on all labels: mean macro-F1 {np.mean(pooled_cut):.3f}"
+    ]
+    kinds = np.array([r["doc_type"] for s in sets for r in s.rows])
+    for kind in ("policy", "news"):
+        m = kinds == kind
+        for j, theme in enumerate(ids):
+            if truth[m, j].any() or pred[m, j].any():
+                cut, f1 = tv.f1_cut(scores[m, j], truth[m, j])
+                lines.append(
+                    f"  {kind:<6} {theme:<20} gold {int(truth[m, j].sum()):3d}  predicted {int(pred[m, j].sum()):3d}  "
+                    f"right {int((truth[m, j] & pred[m, j]).sum()):3d}  best single cut {cut:.2f} (F1 {f1:.2f})"
+                )
+    wrong = (truth != pred).any(axis=1)
+    borderline = np.array(["borderline" in (r.get("note") or "") for s in sets for r in s.rows])
+    lines.append(
+        f"paragraphs with an error: {int(wrong.sum())}, of them marked borderline: {int((wrong & borderline).sum())}"
+    )
+    return "\n".join(lines)

@@ -101,6 +101,12 @@ def test_cross_table_pairs_the_differences_and_pools_the_common_themes():
     again = cs.resamples([30, 25], 3)
     assert all((a == b).all() for r, q in zip(draws, again, strict=True) for a, b in zip(r, q, strict=True))
     assert all(d[0].max() < 30 and d[1].max() < 25 for d in draws)
+    scored = [(t.astype(float), t) for t in truth]
+    report = cs.diagnostics(sets, scored)
+    assert "macro-AUROC" in report and "paragraphs with an error: 0, of them marked borderline: 0" in report
+    assert "per-theme cuts chosen once on all labels: mean macro-F1 1.000" in report
+    wrong = [(t.astype(float), ~t) for t in truth]
+    assert f"paragraphs with an error: {55}" in cs.diagnostics(sets, wrong)
     table = cs.keyword_table(sets, decided, ["default"], n_boot=50)
     assert "s1" in table and "+1.000" in table  # perfect decisions against empty keyword ones
 
