@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/eval_themes.py [--config configs/default.yaml] [--split dev] [--news-per-class 150]
 
-Table 0 (``--split dev``, the default; ``--split heldout`` and ``heldout2`` only once, at the end; ``--split none``
+Table 0 (``--split dev``, the default; ``--split heldout``, ``heldout2``, ``heldout3``, ``heldout4`` only once, at the end; ``--split none``
 skips it): every method on the blind-labelled development paragraphs (six policy documents and ANT
 news, ../shared), macro-F1 over the themes present with bootstrap 95% intervals and paired
 differences to the keyword baselines (current seeds, and the seed lists the issue measured:
@@ -139,7 +139,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--methods", nargs="*", default=METHODS)
-    parser.add_argument("--split", choices=["dev", "heldout", "heldout2", "heldout3", "none"], default="dev")
+    parser.add_argument(
+        "--split", choices=["dev", "heldout", "heldout2", "heldout3", "heldout4", "none"], default="dev"
+    )
     parser.add_argument("--n-boot", type=int, default=2000)
     parser.add_argument("--news-per-class", type=int, default=150)
     parser.add_argument("--no-news", action="store_true")
