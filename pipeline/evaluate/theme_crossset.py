@@ -400,7 +400,8 @@ def keyword_table(sets: list[LabelledSet], decided: dict[str, list[np.ndarray]],
 def diagnostics(sets: list[LabelledSet], scored: list[tuple[np.ndarray, np.ndarray]]) -> str:
     """Where a variant's errors are, from its (scores, decisions) on each set: macro-AUROC and the
     in-sample ceiling of per-theme cuts chosen per set on its labels; the mean macro-F1 of per-theme cuts
-    chosen once on all sets' labels (in-sample: upper bounds, not estimates); per document type and theme
+    chosen once on all sets' labels (in-sample: upper bounds, not estimates); the Otsu cuts of each set's
+    scores; per document type and theme
     the gold, predicted and right counts and the best single cut; the paragraphs with an error and how
     many of them the labeller marked borderline."""
     from pipeline.evaluate.theme_table import ceiling, macro_auroc
@@ -421,6 +422,10 @@ def diagnostics(sets: list[LabelledSet], scored: list[tuple[np.ndarray, np.ndarr
         + ", ".join(f"{ceiling(s.truth, sc):.3f}" for s, (sc, _) in zip(sets, scored, strict=True))
         + f"; per-theme cuts chosen once on all labels: mean macro-F1 {np.mean(pooled_cut):.3f}"
     ]
+    otsu = [otsu_cuts(sc, s.vectors.fit) for s, (sc, _) in zip(sets, scored, strict=True)]
+    lines.append(
+        "Otsu cuts per set: " + ", ".join(f"{t} " + "/".join(f"{c[j]:.2f}" for c in otsu) for j, t in enumerate(ids))
+    )
     kinds = np.array([r["doc_type"] for s in sets for r in s.rows])
     for kind in ("policy", "news"):
         m = kinds == kind
