@@ -78,7 +78,9 @@ def test_otsu_cuts_decide_as_the_default_and_prevalence_cuts_assign_the_estimate
 
 def _set(name: str, truth: np.ndarray, keywords: np.ndarray) -> cs.LabelledSet:
     rows = [{"id": f"{name}{i}", "doc_type": "policy" if i % 2 else "news", "themes": []} for i in range(len(truth))]
-    return cs.LabelledSet(name, rows, toy_vectors(), truth, keywords)
+    vectors = toy_vectors()
+    vectors.fit = np.ones(len(truth), dtype=bool)  # the set's units (the toy vectors stand in for their scores' inputs)
+    return cs.LabelledSet(name, rows, vectors, truth, keywords)
 
 
 def test_cross_table_pairs_the_differences_and_pools_the_common_themes():
@@ -105,6 +107,7 @@ def test_cross_table_pairs_the_differences_and_pools_the_common_themes():
     report = cs.diagnostics(sets, scored)
     assert "macro-AUROC" in report and "paragraphs with an error: 0, of them marked borderline: 0" in report
     assert "per-theme cuts chosen once on all labels: mean macro-F1 1.000" in report
+    assert "Otsu cuts per set: t0 " in report
     wrong = [(t.astype(float), ~t) for t in truth]
     assert f"paragraphs with an error: {55}" in cs.diagnostics(sets, wrong)
     table = cs.keyword_table(sets, decided, ["default"], n_boot=50)
