@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/eval_themes.py [--config configs/default.yaml] [--split dev] [--news-per-class 150]
 
-Table 0 (``--split dev``, the default; ``--split heldout`` and ``heldout2`` only once, at the end; ``--split none``
+Table 0 (``--split dev``, the default; ``--split heldout``, ``heldout2``, ``heldout3``, ``heldout4`` only once, at the end; ``--split none``
 skips it): every method on the blind-labelled development paragraphs (six policy documents and ANT
 news, ../shared), macro-F1 over the themes present with bootstrap 95% intervals and paired
 differences to the keyword baselines (current seeds, and the seed lists the issue measured:

@@ -1,7 +1,7 @@
 """Supervised theme models against the label-free default, by leave-one-document-out cross-validation.
 
-All labelled development paragraphs (dev, heldout, heldout2: 348 rows, 7 policy documents and 5 ANT
-news categories = 12 groups) are made one corpus, as ``pipeline.evaluate.themes`` makes a split; the
+All consumed labelled paragraphs (dev, heldout, heldout2, heldout3: 468 rows, 7 policy documents and 5 ANT
+news categories = 12 groups; ``--splits dev heldout heldout2`` gives the 348 rows of the first run) are made one corpus, as ``pipeline.evaluate.themes`` makes a split; the
 default ``semantic`` stage and the keyword baselines run on it as in a run (label-free).  Each model of
 :mod:`pipeline.evaluate.theme_supervised` is then fitted 12 times, each time without one document, and
 applied to it.  Printed: macro-F1 over the themes present with a 95% bootstrap interval over paragraphs
@@ -11,7 +11,7 @@ ceiling of per-theme cuts on them) on the themes with at least 10 paragraphs.
 
     PYTHONPATH=$PWD python bench/themes_supervised.py [--n-boot 2000] [--store /tmp/usem3.sqlite] [--quick]
 
-The blind held-aside set of the lead (``themes_heldout3``) is never read here.
+A set labelled after these (``themes_heldout4``, the lead's blind set) is never read here.
 """
 
 from __future__ import annotations
@@ -35,14 +35,16 @@ from pipeline.evaluate.theme_table import ceiling, macro_auroc  # noqa: E402
 from pipeline.stages.themes.semantic import VectorCache, semantic_features  # noqa: E402
 from pipeline.stages.themes.stage import SemanticThemes, load_taxonomy  # noqa: E402
 
-SPLITS = ("dev", "heldout", "heldout2")  # never heldout3: the lead's blind set
+SPLITS = ("dev", "heldout", "heldout2", "heldout3")  # the consumed sets; never heldout4: the lead's blind set
 
 
-def features(config_path: Path, store: Path | None) -> dict:
+def features(
+    config_path: Path, store: Path | None, shared: Path | None = None, splits: tuple[str, ...] = SPLITS
+) -> dict:
     """Rows, gold, the default's features and decisions, the keyword baselines, paragraph vectors."""
     config = config_module.load(config_path)
     taxonomy = Path(config.stages["themes"].options["taxonomy"])
-    rows = [dict(r, split=s) for s in SPLITS for r in load_theme_devset(s)]  # type: ignore[arg-type]
+    rows = [dict(r, split=s) for s in splits for r in load_theme_devset(s, shared)]  # type: ignore[arg-type]
     ids = [t.id for t in load_taxonomy(taxonomy)]
     with tempfile.TemporaryDirectory(prefix="themes-supervised-") as tmp:
         corpus = ev.devset_corpus(rows, config, Path(tmp))
@@ -118,7 +120,9 @@ def report(f: dict, preds: dict[str, np.ndarray], n_boot: int) -> str:
     p = {k: v[:, present] for k, v in preds.items()}
     boots = ev.bootstrap_macro_f1(y, p, n_boot, 0)
     subsets = {kind: np.array([r["doc_type"] == kind for r in rows]) for kind in ("policy", "news")}
-    subsets |= {split: np.array([r["split"] == split for r in rows]) for split in SPLITS}
+    subsets |= {
+        split: np.array([r["split"] == split for r in rows]) for split in dict.fromkeys(r["split"] for r in rows)
+    }
     names = [i for i, keep in zip(ids, present, strict=True) if keep]
     lines = [
         f"{len(rows)} paragraphs, {len(set(r['doc'] for r in rows))} documents (groups); macro-F1 over the "
@@ -156,10 +160,12 @@ def main() -> int:
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--n-boot", type=int, default=2000)
     parser.add_argument("--store", type=Path, default=None, help="an SQLite usem3 vector cache (re-runs encode less)")
+    parser.add_argument("--shared", type=Path, default=None, help="the shared data folder (default ../shared/data)")
+    parser.add_argument("--splits", nargs="*", default=list(SPLITS), choices=list(SPLITS))
     parser.add_argument("--quick", action="store_true", help="no inner-CV cuts (a few seconds instead of minutes)")
     args = parser.parse_args()
     start = time.perf_counter()
-    f = features(args.config, args.store)
+    f = features(args.config, args.store, args.shared, tuple(args.splits))
     decided, scores = models(f, args.quick)
     print(report(f, decided, args.n_boot))
     print(ranking(f["truth"], f["ids"], scores))
