@@ -27,6 +27,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.names import quoted
+from pipeline.stages.docx_xml import docx_paragraph_text
 
 # Elements whose text is page chrome, not the document (removed before reading).
 HTML_CHROME = (
@@ -301,7 +302,7 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
     captions = []  # blocks of «Caption» paragraphs
     for item in container.iter_inner_content():
         if isinstance(item, Paragraph):
-            text, boxes = _docx_paragraph_text(item._p)
+            text, boxes = docx_paragraph_text(item._p)
             text = text.strip()
             style = (item.style.name or "").lower() if item.style is not None else ""
             if text and style.startswith("caption"):
@@ -329,41 +330,9 @@ def _docx_blocks(container: Any, blocks: list[str], depth: int = 0) -> None:
             blocks[index] = "Table: " + blocks[index]
 
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-# Markup that holds no text of the document as it stands: deleted or moved-away tracked changes, and
-# the fallback copy of a drawing (its text box is read from the drawing itself).
-_DOCX_SKIPPED = (_W + "del", _W + "moveFrom", "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback")
-
-
-def _docx_paragraph_text(paragraph: Any) -> tuple[str, list[str]]:
-    """``(text, text boxes)`` of a ``<w:p>`` element, as Word shows it with tracked changes accepted:
-    runs inside ``<w:ins>``, ``<w:moveTo>``, hyperlinks and fields count (python-docx's ``Paragraph.text``
-    reads only the paragraph's direct runs and lost inserted clauses), deleted ones do not; each text
-    box's paragraphs come apart, in order, as blocks of their own."""
-    parts: list[str] = []
-    boxes: list[str] = []
-    stack = list(reversed(list(paragraph)))
-    while stack:
-        node = stack.pop()
-        tag = node.tag
-        if tag in _DOCX_SKIPPED:
-            continue
-        if tag == _W + "txbxContent":
-            boxes.extend(_docx_paragraph_text(p)[0].strip() for p in node.iter(_W + "p"))
-        elif tag == _W + "t":
-            parts.append(node.text or "")
-        elif tag == _W + "tab":
-            parts.append("\t")
-        elif tag in (_W + "br", _W + "cr"):
-            parts.append("\n")
-        else:
-            stack.extend(reversed(list(node)))
-    return "".join(parts), boxes
-
-
 def _docx_cell(cell: Any) -> str:
     """A cell's paragraphs kept apart by ``<br>`` (a line break inside a cell for the structure stage)."""
-    texts = (_docx_paragraph_text(p._p)[0] for p in cell.paragraphs)
+    texts = (docx_paragraph_text(p._p)[0] for p in cell.paragraphs)
     return "<br>".join(_squash(text).replace("|", "\\|") for text in texts if text.strip())
 
 
