@@ -360,3 +360,63 @@ def test_a_heading_ends_the_running_speaker():
     context.follow({}, ([("civil_society", None)], "subject"))
     context.follow({}, ([("unspecified", None)], "passive"))
     assert context.speakers is None
+
+
+def _paragraphs(texts: list[str], tmp_path) -> list[tuple[str, str, str]]:
+    from tests.stages.test_stakeholders import make_corpus
+
+    corpus = make_corpus(texts, tmp_path)
+    STAGE.apply(corpus)
+    return [(s.statement.unit_id[-2:], s.statement.speaker, s.voice) for s in corpus.results["stakeholders"].statements]
+
+
+def test_a_person_named_after_a_group_speaks_for_it_when_named_alone_later(tmp_path):
+    """«قال وزير الخارجية المغربي، كريم العلوي، إن ...» | «وأكد العلوي أن ...»: news introduce a person once with
+    the body they speak for (here in an apposition set off by commas) and then name them alone."""
+    found = _paragraphs(
+        [
+            "قال وزير الخارجية المغربي، كريم العلوي، إن الحوار ضروري.",
+            "وأكد العلوي أن المفاوضات ستستمر.",
+            "وقال كريم العلوي إن الاتفاق قريب.",
+        ],
+        tmp_path,
+    )
+    assert found == [("p1", "governments", "subject"), ("p2", "governments", "name"), ("p3", "governments", "name")]
+
+
+def test_a_name_never_met_after_a_group_stays_unspecified(tmp_path):
+    found = _paragraphs(["قال وزير الخارجية المغربي إن الحوار ضروري.", "وأكد العلوي أن المفاوضات ستستمر."], tmp_path)
+    assert found == [("p1", "governments", "subject"), ("p2", "unspecified", "no_group")]
+
+
+def test_a_name_after_a_reported_clause_is_not_the_groups(tmp_path):
+    # «إن» ends the reach: «سمير» is named inside what the minister said, not as the minister
+    found = _paragraphs(
+        ["قال وزير الخارجية المغربي إن سمير البناء سيزور الرباط.", "وأكد البناء أن الزيارة مهمة."], tmp_path
+    )
+    assert found[-1] == ("p2", "unspecified", "no_group")
+
+
+def test_a_spokesperson_of_a_body_named_later_by_the_office_alone(tmp_path):
+    """«استعرض المتحدث باسم الجيش ...» (no reporting verb) | «وأشار المتحدث إلى أن ...»: the office speaks for the body."""
+    found = _paragraphs(
+        ["استعرض المتحدث باسم الجيش العقيد سامي الفهد نتائج العمليات.", "وأشار المتحدث إلى أن العمليات مستمرة."],
+        tmp_path,
+    )
+    assert found == [("p2", "governments", "name")]
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("وقال المبعوث الأميركي إن الحوار ضروري.", "المبعوث الأميركي"),
+        ("وقالت القوات الروسية إن الهجوم انتهى.", "القوات الروسية"),
+        ("وقال دبلوماسيون فرنسيون إن الحوار ضروري.", "دبلوماسيون فرنسيون"),
+        ("وقال مشرعون إن القانون سيصدر قريبا.", "مشرعون"),
+        ("وقالت مؤسسة النقد إن التضخم تراجع.", "مؤسسة النقد"),
+        ("وقال المتحدث باسم قوات التحالف إن العمليات مستمرة.", "المتحدث باسم قوات التحالف"),
+    ],
+)
+def test_more_offices_of_the_state_name_a_government(text, subject, tmp_path):
+    (found,) = [(s.statement.speaker, s.subject) for s in _statements(text, tmp_path)]
+    assert found == ("governments", subject)

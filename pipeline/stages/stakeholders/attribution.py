@@ -28,7 +28,13 @@ from pipeline.stages.stakeholders.clauses import (
     unnamed_subject,
     word_ends_at,
 )
-from pipeline.stages.stakeholders.context import DocumentContext, names_no_subject, short_forms
+from pipeline.stages.stakeholders.context import (
+    DocumentContext,
+    affiliation_of_name,
+    name_affiliations,
+    names_no_subject,
+    short_forms,
+)
 from pipeline.stages.stakeholders.cues import score_terms
 from pipeline.stages.stakeholders.gazetteer import (
     country_adjective_at,
@@ -63,7 +69,9 @@ class AttributedStatement:
     statement_id: str  # unit id + clause number; shared by the groups of one clause
     subject: str  # the subject words as printed ("" for passive / pronoun subjects)
     organisation: str | None  # named organisation of the subject, if one was named
-    voice: str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group, continued, short_form
+    voice: (
+        str  # how the speaker was found: subject, passive, pronoun, before_verb, no_group, continued, short_form, name
+    )
     evidence: dict[str, dict[str, list[str]]]  # axis -> pole id -> matched cue terms
     start: int  # character span of ``statement.text`` in the unit's display text
     end: int
@@ -266,11 +274,13 @@ def _speakers(
     limits: AttributionLimits,
     short_forms: dict[str, list[tuple[int, tuple[str, str | None]]]],
     previous_sentence: int | None = None,
+    names: dict[str, tuple[int, tuple[str, str | None]]] | None = None,
 ) -> tuple[Speakers, str, tuple[int, int] | None] | None:
     """``(speakers, how they were found, subject span)`` of a reporting verb; None when its subject is no actor.
 
     ``j`` is where a subject after the verb would start, ``found`` the mentions of that subject;
-    ``short_forms``: see :func:`short_forms`; ``previous_sentence``: the sentence of the unit's previous statement."""
+    ``short_forms``: see :func:`short_forms`; ``previous_sentence``: the sentence of the unit's previous statement;
+    ``names``: see :func:`.context.name_affiliations` (a subject that is a name met after a named group)."""
     i = hit.index
     s_start, s_end = m.sentences[m.sentence_of[i]]
     named = [mention for mention in found if mention.group != UNSPECIFIED]
@@ -287,7 +297,8 @@ def _speakers(
         if before_verb:
             return [before_verb[-1]], "short_form", subject_span
     if subject_span is not None:
-        return [(UNSPECIFIED, None)], "no_group", subject_span
+        person = affiliation_of_name(m, lexicon, subject_span, names or {})
+        return [person or (UNSPECIFIED, None)], "name" if person else "no_group", subject_span
     verb_gender = None if voice == "pronoun" else feminine_verb(lexicon, m.doc[i])
     first = subject_first(m, lexicon, hit, verb_gender)
     if first is not None:
@@ -341,7 +352,8 @@ def _speakers(
         named = employers(m.mention_at, keys, *unnamed)[:1]
         if named:
             return [(named[0].group, named[0].organisation)], "subject", unnamed
-        return [(UNSPECIFIED, None)], "no_group", unnamed
+        person = affiliation_of_name(m, lexicon, unnamed, names or {})
+        return [person or (UNSPECIFIED, None)], "name" if person else "no_group", unnamed
     verb = m.doc[i]
     if (
         not previous
@@ -371,6 +383,7 @@ def _resolve(
 
     ``earlier``: what the document's previous units tell (:class:`.context.DocumentContext`)."""
     shorts = short_forms(m, lexicon, earlier.short_forms if earlier else {})
+    names = name_affiliations(m, lexicon, earlier.names if earlier else {}, earlier.met if earlier else frozenset())
     resolved = []
     # «وأضاف أن ...» opening a paragraph goes on with the speaker of the paragraphs before it
     previous: Speakers | None = earlier.speakers if earlier else None
@@ -399,7 +412,7 @@ def _resolve(
         span = (j, k) if k > j else None
         if previous is not None and previous_sentence is None and not names_no_subject(m, lexicon, j, s_end):
             previous = None  # the speaker carried from earlier paragraphs goes only to a verb with no subject
-        attributed = _speakers(m, lexicon, hit, j, found, span, previous, limits, shorts, previous_sentence)
+        attributed = _speakers(m, lexicon, hit, j, found, span, previous, limits, shorts, previous_sentence, names)
         if attributed is None:
             skipped += 1
             continue
@@ -500,5 +513,5 @@ def unit_statements(
         return [], {}
     resolved, counts = _resolve(m, lexicon, limits, earlier)
     if earlier is not None:
-        earlier.follow(short_forms(m, lexicon, {}), resolved[-1][1:3] if resolved else None)
+        earlier.take(m, lexicon, resolved[-1][1:3] if resolved else None)
     return _statements(unit, m, lexicon, axes, resolved, limits), counts

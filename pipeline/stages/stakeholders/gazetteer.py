@@ -209,7 +209,10 @@ def _names_by_code() -> tuple[tuple[str, str], ...]:
 STATE_TITLES = (
     "رئيس", "نائب رئيس", "أمير", "ملك", "عاهل", "ولي العهد", "ولي عهد", "سفير", "سفارة", "الرئاسة",
     "نائب الرئيس", "الخارجية", "مسؤول", "مسؤولون", "مسؤولين", "الجانب",
+    "مبعوث", "دبلوماسي", "دبلوماسيون", "دبلوماسيين", "جيش", "شرطة", "برلمان", "قوات", "سلطات",
 )  # fmt: skip
+# «قوات», «سلطات»: plurals of things, which take a feminine singular adjective («القوات الروسية»).
+FEMININE_PLURAL_TITLES = ("قوات", "سلطات")
 # «الجانب الإيراني» (the Iranian side) speaks for its state as a title does.
 # «أمير» with a country's name is its ruler («أمير قطر»), with an adjective any prince («الأمير السعودي»).
 NAME_ONLY_TITLES = ("أمير",)
@@ -298,7 +301,9 @@ def _tables(lexicon: _Lexicon) -> _Tables:
         adjective_first=frozenset(k[0] for k in adjectives),
         titles=titles,
         title_first=frozenset(t[0] for t in titles),
-        feminine_titles=frozenset(t for t in titles if t[0].endswith("ه")),
+        feminine_titles=frozenset(
+            t for t in titles if t[0].endswith("ه") or t in {keys(w) for w in FEMININE_PLURAL_TITLES}
+        ),
         name_only=frozenset(keys(t) for t in NAME_ONLY_TITLES),
         countries=frozenset(english for _, english in country_names()),
         heads=heads,
