@@ -91,7 +91,14 @@ class _Compiled:
 # the nearest Arabic letter («ڤ» -> «ف») or deletes them («ە»), which the model text may do, the
 # display text not.
 BORROWED_LETTERS = "ڤگپچژڨڭەڕڵۆێۋ"
-DISPLAY_KEEP = frozenset("،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640" + "“”‘’„–—" + DISPLAY_MARKS + BORROWED_LETTERS)
+# ZWNJ (U+200C) is orthography in Persian and Urdu words quoted in Arabic text («می‌شود»): display keeps it.
+DISPLAY_KEEP = frozenset(
+    "،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640\u200c" + "“”‘’„–—" + DISPLAY_MARKS + BORROWED_LETTERS + "\ufdd0"
+)
+# NFKC writes the ellipsis «…» as three stops; display keeps the author's character. It stands in for
+# «…» through the cleaning as a noncharacter (U+FDD0) that NFKC keeps and real text does not hold (a text
+# holding it keeps the NFKC form: nothing is invented).
+ELLIPSIS, ELLIPSIS_STAND_IN = "\u2026", "\ufdd0"
 # A Persian keyboard types these for the Arabic letters the author meant («ی» for «ي»/«ى», «ک» for «ك»,
 # «ھ» for «ه»): display reads them as those letters, and the stage counts them.
 PERSIAN_KEYBOARD_LETTERS = "یکھۀےۃ"
@@ -178,7 +185,9 @@ def _compiled(alef: bool, alef_maksura: bool, teh_marbuta: bool, keep: frozenset
 
     identity: set[str] = set()
     images = _Images()
-    for char, value in _arclean_map().items():
+    charmap = _arclean_map()
+    # a kept character arclean does not know (and so would delete) is kept too
+    for char, value in [*charmap.items(), *((char, None) for char in sorted(keep) if char not in charmap)]:
         image = char if char in keep else dediac_ar(char if value is None else value)
         if image == char:
             identity.add(char)
@@ -274,8 +283,13 @@ class CamelNormaliser(DocumentStage):
 
     def display(self, text: str) -> str:
         """Cleaned text for display: the author's letters and diacritics (Persian-keyboard yeh read as
-        Arabic yeh), Arabic punctuation, separators and orthographic tatweel kept, whitespace collapsed."""
-        return " ".join(fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP).split())
+        Arabic yeh), Arabic punctuation, separators, orthographic tatweel, the ellipsis «…» and ZWNJ kept,
+        whitespace collapsed."""
+        protect = ELLIPSIS in text and ELLIPSIS_STAND_IN not in text
+        if protect:
+            text = text.replace(ELLIPSIS, ELLIPSIS_STAND_IN)
+        text = " ".join(fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP).split())
+        return text.replace(ELLIPSIS_STAND_IN, ELLIPSIS) if protect else text
 
     def normalise(self, text: str) -> str:
         """Cleaned and folded text for the models (whitespace kept as is: tokenisation ignores it)."""

@@ -40,11 +40,13 @@ ORDINALS = "|".join(_ORDINAL_MARKS.join(word) + _ORDINAL_MARKS for word in ORDIN
 # The marks display text keeps as written (tanween, short vowels, shadda, sukun, superscript alef) and
 # arclean deletes: models read the display text without them, as it was before display kept them.
 DISPLAY_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
-_NO_DISPLAY_MARKS = str.maketrans("", "", DISPLAY_MARKS)
+# What display text keeps and the models never read: the marks, and the ellipsis and ZWNJ, which the
+# models read as camel-tools' cleaning leaves them («...», a space).
+_NO_DISPLAY_MARKS = str.maketrans({**dict.fromkeys(DISPLAY_MARKS), "\u2026": "...", "\u200c": " "})
 
 
 def without_marks(text: str) -> str:
-    """Display text as a model reads it: without :data:`DISPLAY_MARKS`, whitespace collapsed
+    """Display text as a model reads it: without :data:`DISPLAY_MARKS`, «…» as «...», ZWNJ as a space, whitespace collapsed
     (a stray mark between two spaces leaves one space, as display text has)."""
     return " ".join(text.translate(_NO_DISPLAY_MARKS).split())
 

@@ -141,7 +141,9 @@ def test_models_read_the_display_text_without_its_marks_as_before_display_kept_t
     from pipeline.text.arabic import DISPLAY_MARKS, without_marks
 
     before = " ".join(
-        fast_clean(keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP - set(DISPLAY_MARKS)).split()
+        fast_clean(
+            keep_orthography(farsi_yeh_as_arabic(text)), keep=DISPLAY_KEEP - set(DISPLAY_MARKS) - {"\u200c", "\ufdd0"}
+        ).split()
     )
     assert without_marks(CamelNormaliser().display(text)) == before
 
@@ -167,3 +169,21 @@ def test_display_keeps_borrowed_letters_and_counts_persian_keyboard_letters():
     assert state.units[0].text == "زار ڤيتنام وگوگل وپاريس وچين وأربيلە مدينة كبيرة في"
     assert state.units[0].norm.startswith("زار فيتنام")  # the models fold them still
     assert counts == {"units": 1, "persian_keyboard_letters": 2}
+
+
+def test_display_keeps_the_ellipsis_and_zwnj_the_model_text_folds_them():
+    """«…» is the author's character (NFKC writes three stops) and ZWNJ is orthography in quoted Persian;
+    the model text folds both as camel-tools does, and the encoders read them as before (``without_marks``)."""
+    from pipeline.text.arabic import without_marks
+
+    stage = CamelNormaliser()
+    text = "قال الوزير… إن عبارة «بنده‌نوازي» فارسية"
+    assert stage.display(text) == text
+    assert "…" not in stage.normalise(text) and "\u200c" not in stage.normalise(text)
+    assert without_marks(stage.display(text)) == "قال الوزير... إن عبارة «بنده نوازي» فارسية"
+
+
+def test_the_ellipsis_stand_in_never_turns_into_an_ellipsis():
+    # a text that already holds the stand-in (U+FDD0) keeps NFKC's three stops: nothing is invented
+    stage = CamelNormaliser()
+    assert stage.display("نص \ufdd0 و… هنا") == "نص \ufdd0 و... هنا"

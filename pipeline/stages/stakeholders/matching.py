@@ -14,7 +14,15 @@ from pipeline.errors import ConfigError
 from pipeline.stages.stakeholders.actors import ActorSpec, AxisSpec, CueSpec
 from pipeline.text.arabic import light_fold
 
-SENTENCE_END = {".", "؟", "?", "!", "؛", ";"}
+SENTENCE_END = {
+    ".",
+    "…",
+    "؟",
+    "?",
+    "!",
+    "؛",
+    ";",
+}  # «…»: display keeps the ellipsis, which ends a sentence as «...» does
 RELATIVE_PRONOUNS = frozenset(light_fold(w) for w in ("الذي", "التي", "الذين", "اللذين", "اللتين", "اللواتي", "اللاتي"))
 # URLs, e-mail addresses and decimals are single tokens, so their dots never end a sentence;
 # then words (digits apart: «2010دعا» is two tokens), then single punctuation marks.
