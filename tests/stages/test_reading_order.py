@@ -30,19 +30,39 @@ def test_bundled_report_reading_improves_on_the_rules() -> None:
     # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head,
     # a smaller margin over a rules reading that leaves words glued; 0.953 with 3 before the sixth: a
     # ѧ-led line searched once undone, a letter drawn at its word's wrong end turned round, the stem
-    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3).
+    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3; the
+    # next line's first word read after a line's last, in a second pass: 0.961 with 3).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.955 and model["below"] <= 3
+    assert model["mean_bigram_f1"] >= 0.96 and model["below"] <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.958 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.961 (3 units below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
+
+
+def test_the_next_lines_first_word_chooses_a_lines_last() -> None:
+    # Seed line 424 of paragraph 28 («… ومع ذلك أُشير إلى أن العكس صحيح أيضا.»): alone, «العكس» or «إلى
+    # أن» may end the line; the next line's first word as a first pass read it («صحيح») chooses.
+    line = "لى أن العكس إأن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير "
+    assert fix_visual_order_line(line, "الإنترنت", "lm").split()[-3:] == ["العكس", "إلى", "أن"]
+    after = fix_visual_order_line(line, "الإنترنت", "lm", after="صحيح أيضا. فالقانون الدولي")
+    assert " ".join(after.split()) == "أن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير إلى أن العكس"
+    # Seed line 481 (paragraph 34): «… هي حق من الحقوق» before «السيادية للدول».
+    line = "حقوق المتعلقة بقضایا السياسة العامة المتصلة بالإنترنت هي حق من ال       "
+    assert fix_visual_order_line(line, "السلطة", "lm", after="السيادية للدول.").split()[-3:] == ["حق", "من", "الحقوق"]
+    # It weighs half and never keeps a line in raw order that wins by the margin without it (seed line
+    # 538: «… جدول أعمال تونس» before «بين» is a pair seen twice in the news, «الأنشطة بين» is unseen).
+    line = " الأنشطة  تيسير  الذي دعا الأمين العام إلى وذلك تمشيا مع جدول أعمال تونس  "
+    alone = fix_visual_order_line(line, "القدرات،", "lm")
+    assert alone != line and fix_visual_order_line(line, "القدرات،", "lm", after="بين مختلف أصحاب") == alone
+    # Clean text: nothing to choose.
+    assert fix_visual_order_line("آليات التعاون الدولي", method="lm", after="في مجال") == "آليات التعاون الدولي"
 
 
 def test_no_evidence_no_reordering() -> None:
@@ -143,7 +163,10 @@ def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     with_prior = " ".join(repairer.repair(eight.raw, eight.visual_lines).split())
     without = " ".join(repairer.repair(eight.raw).split())  # the unit cache must tell the two apart
     assert with_prior.startswith("استجابة لقرار المجلس 2010/2 ، أجرى وكيل الأمين العام للشؤون الاقتصادية")
-    assert without.startswith("، أجرى وكيل الأمين العام للشؤون 2010/2 استجابة لقرار المجلس")
+    # Without the prior the line is still read (its comma glued to the next word shows a seam), the
+    # next line's first word choosing among readings, but not as with it.
+    assert without != with_prior
+    assert without.startswith("2010/2 استجابة لقرار المجلس، أجرى وكيل الأمين العام للشؤون الاقتصادية")
 
 
 def test_a_wide_gap_between_words_is_a_chunk_edge_even_on_a_tie() -> None:

@@ -33,6 +33,9 @@ class Costs:
     margin: float = 1.0  # the best reading must beat the raw order by this much
     # ... and the rules' reading by this much when that reading leaves more words glued than it does
     unread_margin: float = 0.25
+    # Weight of the pair «a line's last unit, the next line's first» (the next line as a first pass read
+    # it: a guess, so half weight; 0.3 to 0.7 measure the same but for one tie, 1.0 loses p39).
+    after_weight: float = 0.5
 
 
 @dataclass

@@ -268,29 +268,39 @@ class ReadingOrder(PieceSplits):
             return 0.0  # a mark the model does not see
         return self._logp(previous.key if previous is not None and previous.key else "", unit.key)
 
-    def _context_unit(self, context: str) -> _Unit | None:
+    def _context_unit(self, context: str, first: bool = False) -> _Unit | None:
         """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
-        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»."""
+        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»; with
+        ``first``, the first unit of ``context`` (the next line's, read before it)."""
         matches = _UNIT_RE.findall(context)
         if not matches:
             return None
-        last = matches[-1]
+        last = matches[0] if first else matches[-1]
         if last in _PUNCT_TOKENS:
             return _Unit(last, _PUNCT_TOKENS[last], " ")
         if last[0].isdigit() or (last[0].isascii() and last[0].isalpha()):
             return _Unit(last, "0", " ")
         return _Unit(last, self.key_of(last), " ") if len(last) > 1 or "\u0621" <= last <= "\u064a" else None
 
-    def score(self, text: str, context: str = "") -> float:
-        """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
-        text that together are a known word count as one word."""
+    def score(self, text: str, context: str = "", after: str = "") -> float:
+        """log10 score of ``text`` read as it stands (after ``context``, and before ``after`` at
+        :attr:`Costs.after_weight`), per unit; pieces glued in the text that together are a known
+        word count as one word."""
         units = self._units(text.strip())
         if not units:
             return 0.0
-        total = self._pair(self._context_unit(context), units[0])
+        total = self._pair(self._context_unit(context), units[0]) + self._closing(units[-1], after)
         for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
+
+    def _closing(self, unit: _Unit, after: str) -> float:
+        """A line's last unit read before the next line's first (``after``, a first pass's reading of
+        that line: a guess, so it weighs :attr:`Costs.after_weight`)."""
+        following = self._context_unit(after, first=True) if after else None
+        if following is None or not unit.key or not following.key:
+            return 0.0
+        return self.costs.after_weight * self._pair(unit, following)
 
     def glued_words(self, text: str) -> int:
         """How many pairs of words of two letters or more are glued in ``text`` with no space
@@ -369,10 +379,14 @@ class ReadingOrder(PieceSplits):
             right = self._logp(whole, units[y + 1].key) - self._logp(units[y].key, units[y + 1].key)
         return whole, right
 
-    def reorder(self, line: str, context: str = "", seam: bool = False) -> tuple[str, int, float]:
+    def reorder(self, line: str, context: str = "", seam: bool = False, after: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin.  ``seam``: search the line even when it shows
-        no seam of its own (the structure stage saw its paragraph number at the visual end)."""
+        no seam of its own (the structure stage saw its paragraph number at the visual end).
+        ``after``: the next line as a first pass read it; its first unit is read after the line's
+        last (:meth:`_closing`).  It chooses among readings and can tip one over the margin, but a
+        reading that wins by the margin without it is not given up for the raw order because of it
+        (the next line's first unit is a guess; «… جدول أعمال تونس» before «بين» is seen twice)."""
         analysed = self._analyse(line, seam)
         if analysed is None:
             return line, 0, 0.0
@@ -386,6 +400,7 @@ class ReadingOrder(PieceSplits):
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
 
+        closing = [self._closing(unit, after) for unit in units]  # each unit read last, before the next line
         identity = self._pair(context_unit, units[0]) + internal(0, n)
         # best[a][b]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed);
         # states are final once every chunk after them in the raw line has been expanded (b descending).
@@ -437,8 +452,13 @@ class ReadingOrder(PieceSplits):
                     if value > best[start][a]:
                         best[start][a] = value
                         back[start][a] = b
-        final_b = max(range(1, n + 1), key=lambda end: best[0][end])
-        gain = best[0][final_b] - identity
+        final_b = max(range(1, n + 1), key=lambda end: best[0][end] + closing[end - 1])
+        gain = best[0][final_b] + closing[final_b - 1] - identity - closing[n - 1]
+        if gain < self.costs.margin and after:
+            alone = max(range(1, n + 1), key=lambda end: best[0][end])  # the reading without the next line
+            if alone != n and best[0][alone] - identity >= self.costs.margin:
+                final_b = max(range(1, n), key=lambda end: best[0][end] + closing[end - 1])
+                gain = best[0][alone] - identity
         if final_b == n or gain < self.costs.margin:
             return line, 0, gain
         chunks = []
