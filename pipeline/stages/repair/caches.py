@@ -99,8 +99,14 @@ def evidence_id(repairer: Any, option_values: tuple) -> int:
             frozenset(repairer._stems.items()),
             frozenset(repairer._heads.items()),
             frozenset(repairer._name_pairs),
+            frozenset(repairer._pairs),
         )
     return _intern((option_values, stems, repairer._glyph_table()))
+
+
+def pairs_id(pairs: dict[str, float]) -> int:
+    """One id per distinct set of a document's word pairs (the reading-order search's cache model)."""
+    return _intern(("pairs", frozenset(pairs.items())))
 
 
 def options_id(option_values: tuple) -> int:

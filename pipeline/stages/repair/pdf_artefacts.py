@@ -93,7 +93,7 @@ from pipeline.stages.repair.glyphs import (
     zipf,  # noqa: F401
 )
 from pipeline.stages.repair.ligature_context import LigatureRepair
-from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order, fix_visual_order_line re-exported
+from pipeline.stages.repair.line_order import (  # _reading_order, fix_visual_order_line: re-exported too
     _after_key,
     _context_key,
     _reading_order,
@@ -170,6 +170,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     _name_pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _name_words: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    # The document's own word pairs (ngram.document_pairs), the reading-order search's cache model, and their id.
+    _pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _pairs_token: int | None = field(default=None, init=False, repr=False, compare=False)
     _options_id: int = field(default=-1, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
@@ -223,6 +226,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
                 "kashida_glyphs": self._document.kashida_glyphs,
                 "visual_order_line": visual,  # the first line that shows visual order (0-based), or None
             }
+        # The document's own word pairs, a cache model for the reading-order search (``document_pairs``).
+        self._pairs = {}
+        if self._visual_order and self.visual_order_method == "lm":
+            from pipeline.stages.repair.ngram import document_pairs  # deferred, as the model's table is
+
+            self._pairs = document_pairs(text)
+        self._pairs_token = caches.pairs_id(self._pairs) if self._pairs else None
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
         # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
         # mapping check of Counter(iterable).
@@ -294,13 +304,22 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
         """The unit's lines in reading order (``fix_visual_order``).  With the model, in two passes: the
         second reads each line after the previous line's reading and before the next line's first
         reading, whose first unit is evidence for this line's last (:meth:`ReadingOrder.reorder`)."""
-        first = self._order_pass(lines, visual_lines, None)
-        if not self.fix_visual_order or self.visual_order_method != "lm":
-            return first
-        following = [""] * len(lines)  # the next non-blank line as the first pass read it
-        for index in range(len(lines) - 2, -1, -1):
-            following[index] = first[index + 1] if first[index + 1].strip() else following[index + 1]
-        return self._order_pass(lines, visual_lines, following)
+        searcher = _reading_order() if self.fix_visual_order and self.visual_order_method == "lm" else None
+        if searcher is None:
+            return self._order_pass(lines, visual_lines, None)
+        searcher.use_document(self._pairs, self._pairs_id())
+        try:
+            first = self._order_pass(lines, visual_lines, None)
+            following = [""] * len(lines)  # the next non-blank line as the first pass read it
+            for index in range(len(lines) - 2, -1, -1):
+                following[index] = first[index + 1] if first[index + 1].strip() else following[index + 1]
+            return self._order_pass(lines, visual_lines, following)
+        finally:
+            searcher.use_document(None)  # lines read outside a fitted document are read alone
+
+    def _pairs_id(self) -> int | None:
+        """An id of the document's pairs (:attr:`_pairs`), part of what the reading of a line reads."""
+        return self._pairs_token
 
     def _order_pass(self, lines: list[str], visual_lines: frozenset[int], following: list[str] | None) -> list[str]:
         self._context = "."  # a unit starts a sentence: its first line is read after a stop
@@ -326,6 +345,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
             key = f"{method}+end" if visual_end else method  # the prior is part of what the step reads
             if after:
                 key = f"{key}<{_after_key(after)}"  # so is the next line's first unit
+            if self._pairs:
+                key = f"{key}#{self._pairs_id()}"  # and the document's pairs
             fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), key, compute)
             if counted:
                 caches.replay(self.counts, delta)

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pipeline.stages.repair.ngram import BigramModel, fold
 from pipeline.stages.repair.order_pieces import _PROCLITICS, _WORD_RUN_RE, PieceSplits
 from pipeline.stages.repair.order_units import (  # the units a search moves, and the seams it looks for
+    _HEAD_LETTERS,
     _MARK_KEYS,
     _PUNCT_TOKENS,
     _UNIT_RE,
@@ -38,6 +39,7 @@ from pipeline.stages.repair.order_units import (  # the units a search moves, an
     _mirrored,
     _Unit,
     _units,
+    render,
 )
 
 # Units: a number (with its separators), an Arabic word, any other single visible character.
@@ -47,13 +49,9 @@ from pipeline.stages.repair.order_units import (  # the units a search moves, an
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)|(?<!\S)[إأ][إأ]")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
-_SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
-_HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
 _PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
 _LOW = -1e18  # a pair the main loop of the search never takes
-_NO_SPACE_BEFORE = frozenset(".،؛:)”")
-_NO_SPACE_AFTER = frozenset("(“")
 
 
 class ReadingOrder(PieceSplits):
@@ -78,18 +76,39 @@ class ReadingOrder(PieceSplits):
         self.known = lru_cache(maxsize=1 << 16)(known)
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
-        self._logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
+        self._model_logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
+        self._document: dict[str, float] = {}  # pairs of the document being read (:meth:`use_document`)
+        self._document_id: object = None
         self._units = lru_cache(maxsize=1 << 12)(
             lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
-        self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
+        self._analysed = lru_cache(maxsize=1 << 12)(self._analyse_line)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
 
     def clear_memos(self) -> None:
         """Empty the memos of words, pairs and lines (benchmarks: no timed run reads an earlier one's)."""
-        for memo in (self.known, self.joins, self.fragment, self._logp, self._units, self._analyse):
+        for memo in (self.known, self.joins, self.fragment, self._model_logp, self._units, self._analysed):
             memo.cache_clear()
+
+    def use_document(self, pairs: dict[str, float] | None, token: object = None) -> None:
+        """Read the next lines with a document's own pairs (:func:`~.ngram.document_pairs`, interned
+        as ``token``) as a cache model: a pair the table has not seen scores as the document's share
+        when that is higher.  ``None``: no document (lines read alone)."""
+        if not pairs:
+            self._document, self._document_id = {}, None
+            return
+        if token != self._document_id:
+            self._document = {key: value for key, value in pairs.items() if key not in self.model.bigrams}
+            self._document_id = token
+
+    def _logp(self, previous: str, word: str) -> float:
+        value = self._model_logp(previous, word)
+        if self._document:
+            found = self._document.get(previous + " " + word)
+            if found is not None and found > value:
+                return found
+        return value
 
     # -- units ------------------------------------------------------------------------------
 
@@ -331,6 +350,10 @@ class ReadingOrder(PieceSplits):
         return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
 
     def _analyse(self, line: str, seam: bool = False) -> tuple | None:
+        """:meth:`_analyse_line`, memoised per document (its pair scores read the document's pairs)."""
+        return self._analysed(line, seam, self._document_id)
+
+    def _analyse_line(self, line: str, seam: bool, document: object) -> tuple | None:
         """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
         line twice): its units, the prefix sums of their raw-order pair scores, the cost of a cut
         before each unit, each unit's scores as read before every earlier unit (0 where the two
@@ -470,30 +493,4 @@ class ReadingOrder(PieceSplits):
             a, b = b, back[a][b]
         chunks.reverse()  # reading order: chunks[0] is the first chunk read
         junction_cache = {key: (0.0, True) for key in joined}
-        return self._render(units, chunks, junction_cache), len(chunks) - 1, gain
-
-    def _render(self, units: list[_Unit], chunks: list[tuple[int, int]], junctions: dict) -> str:
-        out: list[str] = []
-        previous_end = None
-        for a, b in chunks:
-            for index in range(a, b):
-                unit = units[index]
-                text = unit.text
-                match = _SPACED_SLASH_RE.match(text)
-                if match and " " in text:
-                    text = f"{match.group(2)}/{match.group(1)}"  # «2 / 2010», drawn in visual order
-                if index == a and previous_end is not None:
-                    joined = junctions.get((previous_end, a), (0.0, False))[1]
-                    # A conjunction that was a chunk of its own opens the word read after it («و|أُحيط»).
-                    opens = units[previous_end].text in _HEAD_LETTERS and _arabic(unit)
-                    glue = "" if joined or opens else " "
-                else:
-                    glue = unit.before if index > a else ""
-                    glue = " " if len(glue) > 1 else glue
-                if out and (text[0] in _NO_SPACE_BEFORE or out[-1][-1:] in _NO_SPACE_AFTER or text == "/"):
-                    glue = ""
-                if out and out[-1] == "/":
-                    glue = ""
-                out.append(glue + text if out else text)
-            previous_end = b - 1
-        return "".join(out)
+        return render(units, chunks, junction_cache), len(chunks) - 1, gain
