@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipeline.stages.repair.ngram import BigramModel, fold
+from pipeline.stages.repair.ngram import BACKOFF, BigramModel, fold
 from pipeline.stages.repair.order_pieces import _PROCLITICS, _WORD_RUN_RE, PieceSplits
 from pipeline.stages.repair.order_units import (  # the units a search moves, and the seams it looks for
     _HEAD_LETTERS,
@@ -52,6 +52,13 @@ _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
 _PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
 _LOW = -1e18  # a pair the main loop of the search never takes
+
+
+def _case_forms(word: str) -> list[str]:
+    """A word ending in a sound plural's case ending, with the other one («الآخرون» -> «الآخرين»)."""
+    if len(word) >= 5 and word[-2:] in ("ون", "ين"):
+        return [word, word[:-2] + ("ين" if word[-2] == "و" else "ون")]
+    return [word]
 
 
 class ReadingOrder(PieceSplits):
@@ -106,6 +113,14 @@ class ReadingOrder(PieceSplits):
         value = self._model_logp(previous, word)
         if self._document:
             found = self._document.get(previous + " " + word)
+            if found is None:
+                # The same phrase in another case: a sound plural's «ون» / «ين» («أصحاب المصلحة الآخرين»
+                # of the document for «… المصلحة الآخرون»), backed off as stupid backoff backs off.
+                found = max(
+                    (self._document.get(f"{v} {w}", _LOW) for v in _case_forms(previous) for w in _case_forms(word)),
+                    default=_LOW,
+                )
+                found = found + BACKOFF if found > _LOW else None
             if found is not None and found > value:
                 return found
         return value
