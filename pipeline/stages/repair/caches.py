@@ -81,6 +81,8 @@ def clear_caches() -> None:
     glyphs._key.cache_clear()
     glyphs._key_zipf.cache_clear()
     line_order._context_key.cache_clear()
+    line_order._after_key.cache_clear()
+    line_order._rules_reading.cache_clear()
     if line_order._reading_order.cache_info().currsize and line_order._reading_order() is not None:
         line_order._reading_order().clear_memos()
 

@@ -118,6 +118,9 @@ def _detached_lam_alef(line: str) -> bool:
     return any(len(word) <= 2 or not _known_raw(word) for word in words)
 
 
+# The rules' reading of a line the search reads, memoised: a unit's second pass asks it again.
+_rules_reading = lru_cache(maxsize=1 << 12)(fix_visual_order_rules)
+
 _STABLE_ROUNDS = 3  # readings of a changed line read again, until the line no longer changes
 
 
@@ -195,7 +198,7 @@ def _fix_visual_order_once(
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
-    ruled = fix_visual_order_rules(original, prior)
+    ruled = _rules_reading(original, prior)
     # A rules reading that leaves more words glued than the model's («… والاجتماعيعن طریق.» against
     # «عن طریق … والاجتماعي.») left a seam unread: the model's reading needs a smaller margin over it.
     margin = searcher.costs.margin

@@ -26,7 +26,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from pipeline.stages.repair.ngram import BACKOFF, BigramModel, fold
+from pipeline.stages.repair.ngram import BigramModel, fold
+from pipeline.stages.repair.order_document import DocumentPairs
 from pipeline.stages.repair.order_pieces import _PROCLITICS, _WORD_RUN_RE, PieceSplits
 from pipeline.stages.repair.order_units import (  # the units a search moves, and the seams it looks for
     _HEAD_LETTERS,
@@ -54,14 +55,7 @@ _PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued t
 _LOW = -1e18  # a pair the main loop of the search never takes
 
 
-def _case_forms(word: str) -> list[str]:
-    """A word ending in a sound plural's case ending, with the other one («الآخرون» -> «الآخرين»)."""
-    if len(word) >= 5 and word[-2:] in ("ون", "ين"):
-        return [word, word[:-2] + ("ين" if word[-2] == "و" else "ون")]
-    return [word]
-
-
-class ReadingOrder(PieceSplits):
+class ReadingOrder(PieceSplits, DocumentPairs):
     """Choose the reading order of lines with a bigram model (see module doc).
 
     ``known(raw_word) -> bool`` says whether a raw (possibly damaged) word is a word; ``joins(left,
@@ -86,44 +80,22 @@ class ReadingOrder(PieceSplits):
         self._model_logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
         self._document: dict[str, float] = {}  # pairs of the document being read (:meth:`use_document`)
         self._document_id: object = None
+        self._document_memo: dict[tuple[str, str], float] = {}
+        self._last_document: tuple[object, dict, dict] = (None, {}, {})
         self._units = lru_cache(maxsize=1 << 12)(
             lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
         self._analysed = lru_cache(maxsize=1 << 12)(self._analyse_line)
+        self._searched = lru_cache(maxsize=1 << 12)(self._search)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
 
     def clear_memos(self) -> None:
         """Empty the memos of words, pairs and lines (benchmarks: no timed run reads an earlier one's)."""
-        for memo in (self.known, self.joins, self.fragment, self._model_logp, self._units, self._analysed):
+        memos = (self.known, self.joins, self.fragment, self._model_logp, self._units, self._analysed, self._searched)
+        for memo in memos:
             memo.cache_clear()
-
-    def use_document(self, pairs: dict[str, float] | None, token: object = None) -> None:
-        """Read the next lines with a document's own pairs (:func:`~.ngram.document_pairs`, interned
-        as ``token``) as a cache model: a pair the table has not seen scores as the document's share
-        when that is higher.  ``None``: no document (lines read alone)."""
-        if not pairs:
-            self._document, self._document_id = {}, None
-            return
-        if token != self._document_id:
-            self._document = {key: value for key, value in pairs.items() if key not in self.model.bigrams}
-            self._document_id = token
-
-    def _logp(self, previous: str, word: str) -> float:
-        value = self._model_logp(previous, word)
-        if self._document:
-            found = self._document.get(previous + " " + word)
-            if found is None:
-                # The same phrase in another case: a sound plural's «ون» / «ين» («أصحاب المصلحة الآخرين»
-                # of the document for «… المصلحة الآخرون»), backed off as stupid backoff backs off.
-                found = max(
-                    (self._document.get(f"{v} {w}", _LOW) for v in _case_forms(previous) for w in _case_forms(word)),
-                    default=_LOW,
-                )
-                found = found + BACKOFF if found > _LOW else None
-            if found is not None and found > value:
-                return found
-        return value
+        self._last_document[2].clear()
 
     # -- units ------------------------------------------------------------------------------
 
@@ -306,10 +278,14 @@ class ReadingOrder(PieceSplits):
         """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
         so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»; with
         ``first``, the first unit of ``context`` (the next line's, read before it)."""
-        matches = _UNIT_RE.findall(context)
+        if first:
+            match = _UNIT_RE.search(context)
+            matches = [match.group()] if match else []
+        else:
+            matches = _UNIT_RE.findall(context)
         if not matches:
             return None
-        last = matches[0] if first else matches[-1]
+        last = matches[-1]
         if last in _PUNCT_TOKENS:
             return _Unit(last, _PUNCT_TOKENS[last], " ")
         if last[0].isdigit() or (last[0].isascii() and last[0].isalpha()):
@@ -323,18 +299,10 @@ class ReadingOrder(PieceSplits):
         units = self._units(text.strip())
         if not units:
             return 0.0
-        total = self._pair(self._context_unit(context), units[0]) + self._closing(units[-1], after)
+        total = self._pair(self._context_unit(context), units[0]) + self._closing(units[-1], self._after_unit(after))
         for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
-
-    def _closing(self, unit: _Unit, after: str) -> float:
-        """A line's last unit read before the next line's first (``after``, a first pass's reading of
-        that line: a guess, so it weighs :attr:`Costs.after_weight`)."""
-        following = self._context_unit(after, first=True) if after else None
-        if following is None or not unit.key or not following.key:
-            return 0.0
-        return self.costs.after_weight * self._pair(unit, following)
 
     def glued_words(self, text: str) -> int:
         """How many pairs of words of two letters or more are glued in ``text`` with no space
@@ -425,12 +393,45 @@ class ReadingOrder(PieceSplits):
         last (:meth:`_closing`).  It chooses among readings and can tip one over the margin, but a
         reading that wins by the margin without it is not given up for the raw order because of it
         (the next line's first unit is a guess; «… جدول أعمال تونس» before «بين» is seen twice)."""
+        context_unit = self._context_unit(context)
+        searched = self._searched(line, context_unit.key if context_unit is not None else "", seam, self._document_id)
+        if searched is None:
+            return line, 0, 0.0
+        units, best, back, identity, joined = searched
+        n = len(units)
+        following = self._after_unit(after)
+        closing = [self._closing(unit, following) for unit in units]  # each unit read last, before the next line
+        final_b = max(range(1, n + 1), key=lambda end: best[0][end] + closing[end - 1])
+        gain = best[0][final_b] + closing[final_b - 1] - identity - closing[n - 1]
+        if gain < self.costs.margin and after:
+            alone = max(range(1, n + 1), key=lambda end: best[0][end])  # the reading without the next line
+            if alone != n and best[0][alone] - identity >= self.costs.margin:
+                final_b = max(range(1, n), key=lambda end: best[0][end] + closing[end - 1])
+                gain = best[0][alone] - identity
+        if final_b == n or gain < self.costs.margin:
+            return line, 0, gain
+        chunks = []
+        a, b = 0, final_b
+        while True:
+            chunks.append((a, b))
+            if b == n:
+                break
+            a, b = b, back[a][b]
+        chunks.reverse()  # reading order: chunks[0] is the first chunk read
+        junction_cache = {key: (0.0, True) for key in joined}
+        return render(units, chunks, junction_cache), len(chunks) - 1, gain
+
+    def _search(self, line: str, context_key: str, seam: bool, document: object) -> tuple | None:
+        """The dynamic programme of :meth:`reorder` for a line read after a unit of model token
+        ``context_key`` (memoised per document: a unit's second pass reads the line again with only
+        the next line's first word new, which the programme does not read): (units, best, back
+        pointers, the raw order's score, the re-joined junctions), or None for a line not searched."""
         analysed = self._analyse(line, seam)
         if analysed is None:
-            return line, 0, 0.0
+            return None
         units, prefix, cut, rows, joined = analysed
         n = len(units)
-        context_unit = self._context_unit(context)
+        context_unit = _Unit("", context_key, " ") if context_key else None
         joins_after: list[list[int]] = [[] for _ in range(n)]
         for x, y in sorted(joined):
             joins_after[x].append(y)
@@ -438,7 +439,6 @@ class ReadingOrder(PieceSplits):
         def internal(a: int, b: int) -> float:  # chunk units[a:b] read as printed
             return prefix[b] - prefix[a + 1]
 
-        closing = [self._closing(unit, after) for unit in units]  # each unit read last, before the next line
         identity = self._pair(context_unit, units[0]) + internal(0, n)
         # best[a][b]: best score of a reading whose latest chunk is units[a:b] (units[a:] all placed);
         # states are final once every chunk after them in the raw line has been expanded (b descending).
@@ -490,22 +490,4 @@ class ReadingOrder(PieceSplits):
                     if value > best[start][a]:
                         best[start][a] = value
                         back[start][a] = b
-        final_b = max(range(1, n + 1), key=lambda end: best[0][end] + closing[end - 1])
-        gain = best[0][final_b] + closing[final_b - 1] - identity - closing[n - 1]
-        if gain < self.costs.margin and after:
-            alone = max(range(1, n + 1), key=lambda end: best[0][end])  # the reading without the next line
-            if alone != n and best[0][alone] - identity >= self.costs.margin:
-                final_b = max(range(1, n), key=lambda end: best[0][end] + closing[end - 1])
-                gain = best[0][alone] - identity
-        if final_b == n or gain < self.costs.margin:
-            return line, 0, gain
-        chunks = []
-        a, b = 0, final_b
-        while True:
-            chunks.append((a, b))
-            if b == n:
-                break
-            a, b = b, back[a][b]
-        chunks.reverse()  # reading order: chunks[0] is the first chunk read
-        junction_cache = {key: (0.0, True) for key in joined}
-        return render(units, chunks, junction_cache), len(chunks) - 1, gain
+        return units, best, back, identity, joined
