@@ -201,7 +201,9 @@ def document_pairs(text: str, min_lines: int = 2) -> dict[str, float]:
     occurrences that w follows, for the word pairs found inside the wide-gap-free stretches of at
     least ``min_lines`` lines of ``text``.  A stretch of a line extracted in visual order is still
     cut at single spaces, so one line's pairs may be cross-chunk; a pair repeated in two lines is
-    the document's phrase («جدول أعمال», «أعمال تونس», «وكيل الأمين»), which the news never had."""
+    the document's phrase («جدول أعمال», «أعمال تونس», «وكيل الأمين»), which the news never had.
+    The same for the pairs of their *stems* (:func:`stem`, proclitics off), keyed ``"~v w"``: «بأدوارها
+    ومسؤولياتها» and «أدوارها ومسؤولياتها» are one phrase."""
     lines: Counter = Counter()
     words: Counter = Counter()
     for line in text.split("\n"):
@@ -210,13 +212,16 @@ def document_pairs(text: str, min_lines: int = 2) -> dict[str, float]:
             sequence = tokens(stretch)
             words.update(sequence)
             found.update(itertools.pairwise(sequence))
+            stems = [stem(token) for token in sequence]
+            words.update("~" + token for token in stems)
+            found.update(("~" + v, w) for v, w in itertools.pairwise(stems))
         lines.update(found)
     # Not after a stop or comma: one opens a stretch where a chunk was drawn in visual order («. أصحاب
     # المصلحة»); a stop after its word is where the author put it.  Nor numbers (drawn token by token).
     return {
         f"{v} {w}": math.log10(n / words[v])
         for (v, w), n in lines.items()
-        if n >= min_lines and v not in _STOPS.values() and v != "0" and w != "0"
+        if n >= min_lines and v.lstrip("~") not in _STOPS.values() and v.lstrip("~") != "0" and w != "0"
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.stages.repair.ngram import BACKOFF
+from pipeline.stages.repair.ngram import BACKOFF, stem
 from pipeline.stages.repair.order_units import _Unit
 
 _LOW = -1e18
@@ -73,6 +73,9 @@ class DocumentPairs:
                 default=_LOW,
             )
             found = found + BACKOFF if found > _LOW else None
+        if found is None:  # the pair of their stems, backed off as the table's stem pairs are
+            found = self._document.get(f"~{stem(previous)} {stem(word)}")
+            found = found + BACKOFF if found is not None else None
         return found if found is not None and found > value else value
 
     def _after_unit(self, after: str) -> _Unit | None:
