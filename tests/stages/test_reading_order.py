@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -30,19 +31,119 @@ def test_bundled_report_reading_improves_on_the_rules() -> None:
     # a wide gap between two words a chunk edge on a tie, a glued token re-split after a cut word head,
     # a smaller margin over a rules reading that leaves words glued; 0.953 with 3 before the sixth: a
     # ѧ-led line searched once undone, a letter drawn at its word's wrong end turned round, the stem
-    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3).
+    # backoff, a lone conjunction as a chunk edge and plural endings as pieces: 0.958 with 3; the
+    # next line's first word read after a line's last, in a second pass: 0.961 with 3; the document's
+    # own pairs as a cache model: 0.965 with 2; their sound plurals in either case: 0.966 with 2;
+    # and their stems' pairs: 0.967 with 1).
     _, rules = evaluate(visual_order_method="rules")
     _, model = evaluate(visual_order_method="lm")
     assert model["units"] == 41
     assert model["mean_bigram_f1"] >= rules["mean_bigram_f1"] + 0.01
     assert model["below"] <= rules["below"] - 5
-    assert model["mean_bigram_f1"] >= 0.955 and model["below"] <= 3
+    assert model["mean_bigram_f1"] >= 0.965 and model["below"] <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.958 (3 units below 0.9)")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not reached yet: measured 0.967 (1 unit below 0.9)")
 def test_bundled_report_reading_meets_the_target() -> None:
     _, totals = evaluate(visual_order_method="lm")
     assert totals["mean_bigram_f1"] >= 0.97 and totals["below"] <= 3
+
+
+def test_the_next_lines_first_word_chooses_a_lines_last() -> None:
+    # Seed line 424 of paragraph 28 («… ومع ذلك أُشير إلى أن العكس صحيح أيضا.»): alone, «العكس» or «إلى
+    # أن» may end the line; the next line's first word as a first pass read it («صحيح») chooses.
+    line = "لى أن العكس إأن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير "
+    assert fix_visual_order_line(line, "الإنترنت", "lm").split()[-3:] == ["العكس", "إلى", "أن"]
+    after = fix_visual_order_line(line, "الإنترنت", "lm", after="صحيح أيضا. فالقانون الدولي")
+    assert " ".join(after.split()) == "أن تكون متسقة مع القانون الدولي الساري؛ ومع ذلك أُشير إلى أن العكس"
+    # Seed line 481 (paragraph 34): «… هي حق من الحقوق» before «السيادية للدول».
+    line = "حقوق المتعلقة بقضایا السياسة العامة المتصلة بالإنترنت هي حق من ال       "
+    assert fix_visual_order_line(line, "السلطة", "lm", after="السيادية للدول.").split()[-3:] == ["حق", "من", "الحقوق"]
+    # It weighs half and never keeps a line in raw order that wins by the margin without it (seed line
+    # 538: «… جدول أعمال تونس» before «بين» is a pair seen twice in the news, «الأنشطة بين» is unseen).
+    line = " الأنشطة  تيسير  الذي دعا الأمين العام إلى وذلك تمشيا مع جدول أعمال تونس  "
+    alone = fix_visual_order_line(line, "القدرات،", "lm")
+    assert alone != line and fix_visual_order_line(line, "القدرات،", "lm", after="بين مختلف أصحاب") == alone
+    # Clean text: nothing to choose.
+    assert fix_visual_order_line("آليات التعاون الدولي", method="lm", after="في مجال") == "آليات التعاون الدولي"
+
+
+def test_document_pairs_are_the_phrases_of_two_lines_or_more() -> None:
+    text = "\n".join(
+        (
+            "واعترف جدول أعمال تونس بضرورة      . التعاون الدولي",
+            "في جدول أعمال تونس       الدولي التعاون",
+            "جدول أعمال القمة",
+        )
+    )
+    pairs = ngram.document_pairs(text)
+    # «جدول أعمال» in three lines, «أعمال تونس» in two: log10 of the share of «جدول» it follows.
+    assert pairs["جدول اعمال"] == pytest.approx(0.0)
+    assert pairs["اعمال تونس"] == pytest.approx(math.log10(2 / 3))
+    assert "تونس بضروره" not in pairs  # one line only
+    assert "بضروره ." not in pairs and "تونس الدولي" not in pairs  # never across a wide gap
+    assert ". التعاون" not in pairs  # a stop opening a stretch is drawn in visual order
+    assert ngram.document_pairs("جدول أعمال تونس") == {}
+    # The pairs of stems (proclitics off) too, keyed «~»: «بجدول أعمال» and «جدول أعمال» are one phrase.
+    stems = ngram.document_pairs("بجدول أعمال تونس\nجدول أعمال القمة")
+    assert "~جدول اعمال" in stems and "بجدول اعمال" not in stems
+
+
+def test_the_documents_pairs_read_its_lines_and_only_its_own(seed_text: str) -> None:
+    from pipeline.records import Document
+    from pipeline.stages.structure import UnDocumentStructure
+
+    units = UnDocumentStructure().split(Document("seed", str(SEED), seed_text, "utf-8", "")).units
+    thirteen = next(u for u in units if u.kind == "paragraph" and u.number == 13)
+    repairer = PdfArtefactRepair().fit(seed_text)
+    assert repairer._pairs["الدوليه المتعلقه"] > -1  # «الدولية المتعلقة», in two lines of the report
+    # Seed line 226, «وعبر  المتعلقة بالإنترنت … من المنظمات»: «وعبر» is read last once «الدولية
+    # المتعلقة» is a pair of the document (every pair that differs was unseen: a tie, raw order kept).
+    assert "الدولية المتعلقة بالإنترنت" in " ".join(repairer.repair(thirteen.raw, thirteen.visual_lines).split())
+    # A line read alone, outside a fitted document, does not read the last document's pairs.
+    searcher = _reading_order()
+    assert searcher._document == {} and searcher._document_id is None
+    # A clean document has none, and is not searched at all.
+    assert PdfArtefactRepair().fit("جدول أعمال تونس\nجدول أعمال تونس")._pairs == {}
+
+
+def test_a_document_pair_of_stems_backs_off(seed_text: str) -> None:
+    searcher = _reading_order()
+    searcher.use_document({"~ادوارها مسوولياتها": -0.5}, "test-stems")
+    try:
+        # «بادوارها ومسوولياتها» is unseen; the document's stems pair scores it, times 0.4.
+        assert searcher._logp("بادوارها", "ومسوولياتها") == pytest.approx(-0.5 + ngram.BACKOFF)
+    finally:
+        searcher.use_document(None)
+    # Paragraph 2, seed line 51 («وأشير … بأدوارها . دوره»): «دوره.» is read first, «بأدوارها» last,
+    # before «ومسؤولياتها» (the document has «… بأدوارها ومسؤولياتها» and «أدوارها ومسؤولياتها»).
+    from pipeline.records import Document
+    from pipeline.stages.structure import UnDocumentStructure
+
+    units = UnDocumentStructure().split(Document("seed", str(SEED), seed_text, "utf-8", "")).units
+    two = next(u for u in units if u.kind == "paragraph" and u.number == 2)
+    read = " ".join(PdfArtefactRepair().fit(seed_text).repair(two.raw, two.visual_lines).split())
+    assert "دوره. وأشير أيضا إشارة محددة إلى ضرورة قيام الحكومات بأدوارها ومسؤولياتها" in read
+
+
+def test_a_document_pair_backs_off_over_a_sound_plurals_case_ending(seed_text: str) -> None:
+    searcher = _reading_order()
+    searcher.use_document({"المصلحه الاخرين": -0.9}, "test")
+    try:
+        # «المصلحة الآخرون» is unseen in the table; the document says «المصلحة الآخرين».
+        assert searcher._logp("المصلحه", "الاخرون") == pytest.approx(-0.9 + ngram.BACKOFF)
+        assert searcher._logp("المصلحه", "الاخرين") == pytest.approx(-0.9)
+        assert searcher._logp("المصلحه", "الاخر") == searcher._model_logp("المصلحه", "الاخر")
+    finally:
+        searcher.use_document(None)
+    # Summary, seed line 26: «الآخرون، و|طلب …» is read after «… وأصحاب المصلحة».
+    from pipeline.records import Document
+    from pipeline.stages.structure import UnDocumentStructure
+
+    units = UnDocumentStructure().split(Document("seed", str(SEED), seed_text, "utf-8", "")).units
+    summary = next(u for u in units if u.kind == "summary")
+    read = " ".join(PdfArtefactRepair().fit(seed_text).repair(summary.raw, summary.visual_lines).split())
+    assert "وأصحاب المصلحة الآخرون، وطلب إرسال تقرير عن نتائج هذه المشاورات، من خلال المجلس" in read
 
 
 def test_no_evidence_no_reordering() -> None:
@@ -143,7 +244,10 @@ def test_repair_reads_a_units_visual_lines(seed_text: str) -> None:
     with_prior = " ".join(repairer.repair(eight.raw, eight.visual_lines).split())
     without = " ".join(repairer.repair(eight.raw).split())  # the unit cache must tell the two apart
     assert with_prior.startswith("استجابة لقرار المجلس 2010/2 ، أجرى وكيل الأمين العام للشؤون الاقتصادية")
-    assert without.startswith("، أجرى وكيل الأمين العام للشؤون 2010/2 استجابة لقرار المجلس")
+    # Without the prior the line is still read (its comma glued to the next word shows a seam), the
+    # next line's first word choosing among readings, but not as with it.
+    assert without != with_prior
+    assert without.startswith("2010/2 استجابة لقرار المجلس، أجرى وكيل الأمين العام للشؤون الاقتصادية")
 
 
 def test_a_wide_gap_between_words_is_a_chunk_edge_even_on_a_tie() -> None:

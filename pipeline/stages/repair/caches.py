@@ -81,6 +81,8 @@ def clear_caches() -> None:
     glyphs._key.cache_clear()
     glyphs._key_zipf.cache_clear()
     line_order._context_key.cache_clear()
+    line_order._after_key.cache_clear()
+    line_order._rules_reading.cache_clear()
     if line_order._reading_order.cache_info().currsize and line_order._reading_order() is not None:
         line_order._reading_order().clear_memos()
 
@@ -99,8 +101,14 @@ def evidence_id(repairer: Any, option_values: tuple) -> int:
             frozenset(repairer._stems.items()),
             frozenset(repairer._heads.items()),
             frozenset(repairer._name_pairs),
+            frozenset(repairer._pairs),
         )
     return _intern((option_values, stems, repairer._glyph_table()))
+
+
+def pairs_id(pairs: dict[str, float]) -> int:
+    """One id per distinct set of a document's word pairs (the reading-order search's cache model)."""
+    return _intern(("pairs", frozenset(pairs.items())))
 
 
 def options_id(option_values: tuple) -> int:

@@ -52,6 +52,14 @@ def _context_key(context: str, method: str) -> str:
     return unit.key if unit is not None else ""
 
 
+@lru_cache(maxsize=1 << 16)
+def _after_key(after: str) -> str:
+    """The model token of the word a line is read before: all of ``after`` (the next line) the search reads."""
+    searcher = _reading_order()
+    unit = searcher._context_unit(after, first=True) if searcher is not None else None
+    return unit.key if unit is not None else ""
+
+
 # Prefix letters that never stand alone: a piece made only of them is a fragment («و», «وب», «فال»).
 _PREFIX_PIECE_RE = re.compile("^(?:[وف]?[بلك]?(?:ال)?|[وف]?لل)$")
 
@@ -110,11 +118,19 @@ def _detached_lam_alef(line: str) -> bool:
     return any(len(word) <= 2 or not _known_raw(word) for word in words)
 
 
+# The rules' reading of a line the search reads, memoised: a unit's second pass asks it again.
+_rules_reading = lru_cache(maxsize=1 << 12)(fix_visual_order_rules)
+
 _STABLE_ROUNDS = 3  # readings of a changed line read again, until the line no longer changes
 
 
 def fix_visual_order_line(
-    line: str, context: str = "", method: str = "rules", counts: Counter | None = None, visual_end: bool = False
+    line: str,
+    context: str = "",
+    method: str = "rules",
+    counts: Counter | None = None,
+    visual_end: bool = False,
+    after: str = "",
 ) -> str:
     """One line back in reading order (``method="lm"``: :mod:`.reading_order`; ``"rules"``: the rules below).
 
@@ -135,18 +151,23 @@ def fix_visual_order_line(
     no seam of its own, and either reading must still win as usual (the model's by the margin), so
     a line whose chunks are one stretch in reading order stays as it is.  Only the raw line has it:
     a reading read again is read without it.
+
+    ``after``: the next line as a first pass read it (``method="lm"`` only): its first unit is read
+    after this line's last (:meth:`~.reading_order.ReadingOrder.reorder`).
     """
-    fixed = _fix_visual_order_once(line, context, method, counts, VISUAL_END_PRIOR if visual_end else 0)
+    fixed = _fix_visual_order_once(line, context, method, counts, VISUAL_END_PRIOR if visual_end else 0, after)
     if method == "rules":
         return fixed
     for _ in range(_STABLE_ROUNDS):
         if fixed == line:
             return fixed
-        line, fixed = fixed, _fix_visual_order_once(fixed, context, method, None)
+        line, fixed = fixed, _fix_visual_order_once(fixed, context, method, None, 0, after)
     return fixed
 
 
-def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter | None, prior: int = 0) -> str:
+def _fix_visual_order_once(
+    line: str, context: str, method: str, counts: Counter | None, prior: int = 0, after: str = ""
+) -> str:
     if not _ARABIC_LETTER_RE.search(line):
         return line  # «2022:  0.6102»: without words there is no evidence of visual order
     if method == "rules" or _detached_lam_alef(line):
@@ -173,17 +194,19 @@ def _fix_visual_order_once(line: str, context: str, method: str, counts: Counter
     number = _PARAGRAPH_NUMBER_RE.match(parts[-1]) if len(parts) > 1 else None
     if number:  # «- 5» at the right edge: the paragraph number, printed last
         body, prefix = "".join(parts[:-2]), f"{number.group(1)} - "
-    rebuilt, cuts, gain = searcher.reorder(body, context, seam)
+    rebuilt, cuts, gain = searcher.reorder(body, context, seam, after)
     rebuilt = _separate_glued_digits(prefix + rebuilt)
     # The rules' reading (paragraph numbers, numbers in visual order, rotations) competes: the
     # model's reading replaces it only when the model scores it higher by the margin.
-    ruled = fix_visual_order_rules(original, prior)
+    ruled = _rules_reading(original, prior)
     # A rules reading that leaves more words glued than the model's («… والاجتماعيعن طریق.» against
     # «عن طریق … والاجتماعي.») left a seam unread: the model's reading needs a smaller margin over it.
     margin = searcher.costs.margin
     if cuts and searcher.glued_words(rebuilt) < searcher.glued_words(ruled):
         margin = searcher.costs.unread_margin
-    if ruled != original and (not cuts or searcher.score(rebuilt, context) < searcher.score(ruled, context) + margin):
+    if ruled != original and (
+        not cuts or searcher.score(rebuilt, context, after) < searcher.score(ruled, context, after) + margin
+    ):
         counts["fix_visual_order_rules"] += 1
         return ruled
     if cuts:

@@ -193,6 +193,38 @@ def count(texts: Iterable[str], tokenize: Callable[[str], list[str]] | None = No
     return unigrams, bigrams
 
 
+_GAP_RE = re.compile(r" {2,}")
+
+
+def document_pairs(text: str, min_lines: int = 2) -> dict[str, float]:
+    """A cache model of one document (Kuhn & De Mori 1990): ``"v w"`` -> log10 of the share of v's
+    occurrences that w follows, for the word pairs found inside the wide-gap-free stretches of at
+    least ``min_lines`` lines of ``text``.  A stretch of a line extracted in visual order is still
+    cut at single spaces, so one line's pairs may be cross-chunk; a pair repeated in two lines is
+    the document's phrase («جدول أعمال», «أعمال تونس», «وكيل الأمين»), which the news never had.
+    The same for the pairs of their *stems* (:func:`stem`, proclitics off), keyed ``"~v w"``: «بأدوارها
+    ومسؤولياتها» and «أدوارها ومسؤولياتها» are one phrase."""
+    lines: Counter = Counter()
+    words: Counter = Counter()
+    for line in text.split("\n"):
+        found = set()
+        for stretch in _GAP_RE.split(line):
+            sequence = tokens(stretch)
+            words.update(sequence)
+            found.update(itertools.pairwise(sequence))
+            stems = [stem(token) for token in sequence]
+            words.update("~" + token for token in stems)
+            found.update(("~" + v, w) for v, w in itertools.pairwise(stems))
+        lines.update(found)
+    # Not after a stop or comma: one opens a stretch where a chunk was drawn in visual order («. أصحاب
+    # المصلحة»); a stop after its word is where the author put it.  Nor numbers (drawn token by token).
+    return {
+        f"{v} {w}": math.log10(n / words[v])
+        for (v, w), n in lines.items()
+        if n >= min_lines and v.lstrip("~") not in _STOPS.values() and v.lstrip("~") != "0" and w != "0"
+    }
+
+
 def write(path: Path, unigrams: Counter, bigrams: Counter, min_count: int = 2) -> None:
     """Write the pruned table: a total line, then ``token<TAB>count`` rows, sorted (byte-identical rebuilds)."""
     total = sum(unigrams.values())

@@ -93,7 +93,8 @@ from pipeline.stages.repair.glyphs import (
     zipf,  # noqa: F401
 )
 from pipeline.stages.repair.ligature_context import LigatureRepair
-from pipeline.stages.repair.line_order import (  # noqa: F401 -- _reading_order, fix_visual_order_line re-exported
+from pipeline.stages.repair.line_order import (  # _reading_order, fix_visual_order_line: re-exported too
+    _after_key,
     _context_key,
     _reading_order,
     fix_visual_order_line,
@@ -169,6 +170,9 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     _name_pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _name_words: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _stems_token: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    # The document's own word pairs (ngram.document_pairs), the reading-order search's cache model, and their id.
+    _pairs: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _pairs_token: int | None = field(default=None, init=False, repr=False, compare=False)
     _options_id: int = field(default=-1, init=False, repr=False, compare=False)
     _context_table: object = field(default=None, init=False, repr=False, compare=False)
     _context: str = field(default="", init=False, repr=False, compare=False)
@@ -222,6 +226,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
                 "kashida_glyphs": self._document.kashida_glyphs,
                 "visual_order_line": visual,  # the first line that shows visual order (0-based), or None
             }
+        # The document's own word pairs, a cache model for the reading-order search (``document_pairs``).
+        self._pairs = {}
+        if self._visual_order and self.visual_order_method == "lm":
+            from pipeline.stages.repair.ngram import document_pairs  # deferred, as the model's table is
+
+            self._pairs = document_pairs(text)
+        self._pairs_token = caches.pairs_id(self._pairs) if self._pairs else None
         stems = list(_certain_stems(text, stripped)) if self._document.damaged else []
         # Counted in C, in the order of the loop they replaced; clean text (no stems) skips the
         # mapping check of Counter(iterable).
@@ -279,11 +290,8 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
         if cached is None:
 
             def lines(text: str = text) -> str:
-                self._context = "."  # a unit starts a sentence: its first line is read after a stop
-                return "\n".join(
-                    self._repair_line(line, yeh_damaged, evidence, index in visual_lines)
-                    for index, line in enumerate(text.split("\n"))
-                )
+                ordered = self._order_lines(text.split("\n"), visual_lines)
+                return "\n".join(self._word_line(line, yeh_damaged, evidence) for line in ordered)
 
             cached = caches.counted(self, lines)
             caches.UNITS.put(key, cached)
@@ -292,8 +300,38 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
 
     # -- lines ------------------------------------------------------------------------------
 
-    def _repair_line(self, line: str, yeh_damaged: bool, evidence: int, visual_end: bool = False) -> str:
-        """One line of a damaged unit; both steps are cached by what they read (:mod:`.caches`)."""
+    def _order_lines(self, lines: list[str], visual_lines: frozenset[int]) -> list[str]:
+        """The unit's lines in reading order (``fix_visual_order``).  With the model, in two passes: the
+        second reads each line after the previous line's reading and before the next line's first
+        reading, whose first unit is evidence for this line's last (:meth:`ReadingOrder.reorder`)."""
+        searcher = _reading_order() if self.fix_visual_order and self.visual_order_method == "lm" else None
+        if searcher is None:
+            return self._order_pass(lines, visual_lines, None)
+        searcher.use_document(self._pairs, self._pairs_id())
+        try:
+            first = self._order_pass(lines, visual_lines, None)
+            following = [""] * len(lines)  # the next non-blank line as the first pass read it
+            for index in range(len(lines) - 2, -1, -1):
+                following[index] = first[index + 1] if first[index + 1].strip() else following[index + 1]
+            return self._order_pass(lines, visual_lines, following)
+        finally:
+            searcher.use_document(None)  # lines read outside a fitted document are read alone
+
+    def _pairs_id(self) -> int | None:
+        """An id of the document's pairs (:attr:`_pairs`), part of what the reading of a line reads."""
+        return self._pairs_token
+
+    def _order_pass(self, lines: list[str], visual_lines: frozenset[int], following: list[str] | None) -> list[str]:
+        self._context = "."  # a unit starts a sentence: its first line is read after a stop
+        last_pass = following is not None or self.visual_order_method != "lm"
+        return [
+            self._order_line(line, index in visual_lines, following[index] if following else "", last_pass)
+            for index, line in enumerate(lines)
+        ]
+
+    def _order_line(self, line: str, visual_end: bool, after: str, counted: bool) -> str:
+        """One line of a damaged unit in reading order, cached by what it reads (:mod:`.caches`);
+        ``counted``: the pass whose readings are kept adds to :attr:`counts`."""
         if self.fix_visual_order and (self._visual_order is not False or visual_end):
             # First: it needs the ѧ positions and the wide gaps, which the other steps remove or blur.
             # Skipped in a fitted document no line of which shows visual order (``shows_visual_order``):
@@ -302,16 +340,25 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
 
             def compute(line: str = line, context: str = self._context) -> tuple[str, tuple]:
                 delta: Counter = Counter()
-                return fix_visual_order_line(line, context, method, delta, visual_end), tuple(delta.items())
+                return fix_visual_order_line(line, context, method, delta, visual_end, after), tuple(delta.items())
 
             key = f"{method}+end" if visual_end else method  # the prior is part of what the step reads
+            if after:
+                key = f"{key}<{_after_key(after)}"  # so is the next line's first unit
+            if self._pairs:
+                key = f"{key}#{self._pairs_id()}"  # and the document's pairs
             fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), key, compute)
-            caches.replay(self.counts, delta)
-            if fixed != line:
-                self.counts["fix_visual_order"] += 1
-                line = fixed
+            if counted:
+                caches.replay(self.counts, delta)
+                if fixed != line:
+                    self.counts["fix_visual_order"] += 1
+            line = fixed
             if last is not None:  # the previous line's last word is evidence for the next line's first
                 self._context = last
+        return line
+
+    def _word_line(self, line: str, yeh_damaged: bool, evidence: int) -> str:
+        """The word steps of one line of a damaged unit, cached by what they read."""
         key = (line, yeh_damaged, evidence)
         cached = caches.WORD_STEPS.get(key)
         if cached is None:

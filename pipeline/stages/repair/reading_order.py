@@ -27,8 +27,10 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from pipeline.stages.repair.ngram import BigramModel, fold
+from pipeline.stages.repair.order_document import DocumentPairs
 from pipeline.stages.repair.order_pieces import _PROCLITICS, _WORD_RUN_RE, PieceSplits
 from pipeline.stages.repair.order_units import (  # the units a search moves, and the seams it looks for
+    _HEAD_LETTERS,
     _MARK_KEYS,
     _PUNCT_TOKENS,
     _UNIT_RE,
@@ -38,6 +40,7 @@ from pipeline.stages.repair.order_units import (  # the units a search moves, an
     _mirrored,
     _Unit,
     _units,
+    render,
 )
 
 # Units: a number (with its separators), an Arabic word, any other single visible character.
@@ -47,16 +50,12 @@ from pipeline.stages.repair.order_units import (  # the units a search moves, an
 _DAMAGE_HINT_RE = re.compile(r"\S {2,}\S|^\s*[.،/]|[.،][^\s\d.،]| \.\s+\S|\((?:\s|$)|(?:^|\s)\)|(?<!\S)[إأ][إأ]")
 # Proclitics before a stem: conjunction, preposition, article («و», «ب», «وال», «لل»); group 2 is the stem.
 _PROCLITIC_RE = re.compile("^((?:[وف]?(?:لل|[بلك]?ال|[بلك]))|[وف])(.{3,})$")
-_SPACED_SLASH_RE = re.compile(r"^(\d+) ?/ ?(\d+)$")
 _COMMON_PIECE = -5.5  # log10 unigram score a piece of a glued word needs (about 13 in the table)
-_HEAD_LETTERS = frozenset("وف")  # one-letter words that never end a word they are glued to
 _PROCLITIC_HEADS = frozenset("وفب")  # the same, and «ب», inside a glued token
 _LOW = -1e18  # a pair the main loop of the search never takes
-_NO_SPACE_BEFORE = frozenset(".،؛:)”")
-_NO_SPACE_AFTER = frozenset("(“")
 
 
-class ReadingOrder(PieceSplits):
+class ReadingOrder(PieceSplits, DocumentPairs):
     """Choose the reading order of lines with a bigram model (see module doc).
 
     ``known(raw_word) -> bool`` says whether a raw (possibly damaged) word is a word; ``joins(left,
@@ -78,18 +77,25 @@ class ReadingOrder(PieceSplits):
         self.known = lru_cache(maxsize=1 << 16)(known)
         self.joins = lru_cache(maxsize=1 << 16)(joins)
         self.fragment = lru_cache(maxsize=1 << 16)(fragment)
-        self._logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
+        self._model_logp = lru_cache(maxsize=1 << 17)(model.logp_stems)  # proclitic-stripped pairs back off
+        self._document: dict[str, float] = {}  # pairs of the document being read (:meth:`use_document`)
+        self._document_id: object = None
+        self._document_memo: dict[tuple[str, str], float] = {}
+        self._last_document: tuple[object, dict, dict] = (None, {}, {})
         self._units = lru_cache(maxsize=1 << 12)(
             lambda text: self._rotate(self._resplit(_units(text, self.split_word, self.key_of, self.split_head)))
         )
-        self._analyse = lru_cache(maxsize=1 << 12)(self._analyse)
+        self._analysed = lru_cache(maxsize=1 << 12)(self._analyse_line)
+        self._searched = lru_cache(maxsize=1 << 12)(self._search)
         self.costs = costs or Costs()
         self.max_units = max_units  # longer lines are left alone (O(n^3))
 
     def clear_memos(self) -> None:
         """Empty the memos of words, pairs and lines (benchmarks: no timed run reads an earlier one's)."""
-        for memo in (self.known, self.joins, self.fragment, self._logp, self._units, self._analyse):
+        memos = (self.known, self.joins, self.fragment, self._model_logp, self._units, self._analysed, self._searched)
+        for memo in memos:
             memo.cache_clear()
+        self._last_document[2].clear()
 
     # -- units ------------------------------------------------------------------------------
 
@@ -268,10 +274,15 @@ class ReadingOrder(PieceSplits):
             return 0.0  # a mark the model does not see
         return self._logp(previous.key if previous is not None and previous.key else "", unit.key)
 
-    def _context_unit(self, context: str) -> _Unit | None:
+    def _context_unit(self, context: str, first: bool = False) -> _Unit | None:
         """The unit a line is read after: the last unit of ``context`` (the previous line's last word),
-        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»."""
-        matches = _UNIT_RE.findall(context)
+        so a trailing stop or comma is the model's «.» or «،», not an unknown word «دقيقة،»; with
+        ``first``, the first unit of ``context`` (the next line's, read before it)."""
+        if first:
+            match = _UNIT_RE.search(context)
+            matches = [match.group()] if match else []
+        else:
+            matches = _UNIT_RE.findall(context)
         if not matches:
             return None
         last = matches[-1]
@@ -281,13 +292,14 @@ class ReadingOrder(PieceSplits):
             return _Unit(last, "0", " ")
         return _Unit(last, self.key_of(last), " ") if len(last) > 1 or "\u0621" <= last <= "\u064a" else None
 
-    def score(self, text: str, context: str = "") -> float:
-        """log10 score of ``text`` read as it stands (after ``context``), per unit; pieces glued in the
-        text that together are a known word count as one word."""
+    def score(self, text: str, context: str = "", after: str = "") -> float:
+        """log10 score of ``text`` read as it stands (after ``context``, and before ``after`` at
+        :attr:`Costs.after_weight`), per unit; pieces glued in the text that together are a known
+        word count as one word."""
         units = self._units(text.strip())
         if not units:
             return 0.0
-        total = self._pair(self._context_unit(context), units[0])
+        total = self._pair(self._context_unit(context), units[0]) + self._closing(units[-1], self._after_unit(after))
         for left, right in itertools.pairwise(units):
             total += self._pair(left, right)
         return total
@@ -321,6 +333,10 @@ class ReadingOrder(PieceSplits):
         return 2 <= len(units) <= self.max_units and ((hint and _damage_shown(units)) or self._wrapped(units))
 
     def _analyse(self, line: str, seam: bool = False) -> tuple | None:
+        """:meth:`_analyse_line`, memoised per document (its pair scores read the document's pairs)."""
+        return self._analysed(line, seam, self._document_id)
+
+    def _analyse_line(self, line: str, seam: bool, document: object) -> tuple | None:
         """What the search needs of a line whatever its neighbours (memoised: the repair stage reads a
         line twice): its units, the prefix sums of their raw-order pair scores, the cost of a cut
         before each unit, each unit's scores as read before every earlier unit (0 where the two
@@ -369,16 +385,53 @@ class ReadingOrder(PieceSplits):
             right = self._logp(whole, units[y + 1].key) - self._logp(units[y].key, units[y + 1].key)
         return whole, right
 
-    def reorder(self, line: str, context: str = "", seam: bool = False) -> tuple[str, int, float]:
+    def reorder(self, line: str, context: str = "", seam: bool = False, after: str = "") -> tuple[str, int, float]:
         """(the line in reading order, number of cuts, score gain over the raw order); the line itself
         with 0 cuts when no reading wins by the margin.  ``seam``: search the line even when it shows
-        no seam of its own (the structure stage saw its paragraph number at the visual end)."""
+        no seam of its own (the structure stage saw its paragraph number at the visual end).
+        ``after``: the next line as a first pass read it; its first unit is read after the line's
+        last (:meth:`_closing`).  It chooses among readings and can tip one over the margin, but a
+        reading that wins by the margin without it is not given up for the raw order because of it
+        (the next line's first unit is a guess; «… جدول أعمال تونس» before «بين» is seen twice)."""
+        context_unit = self._context_unit(context)
+        searched = self._searched(line, context_unit.key if context_unit is not None else "", seam, self._document_id)
+        if searched is None:
+            return line, 0, 0.0
+        units, best, back, identity, joined = searched
+        n = len(units)
+        following = self._after_unit(after)
+        closing = [self._closing(unit, following) for unit in units]  # each unit read last, before the next line
+        final_b = max(range(1, n + 1), key=lambda end: best[0][end] + closing[end - 1])
+        gain = best[0][final_b] + closing[final_b - 1] - identity - closing[n - 1]
+        if gain < self.costs.margin and after:
+            alone = max(range(1, n + 1), key=lambda end: best[0][end])  # the reading without the next line
+            if alone != n and best[0][alone] - identity >= self.costs.margin:
+                final_b = max(range(1, n), key=lambda end: best[0][end] + closing[end - 1])
+                gain = best[0][alone] - identity
+        if final_b == n or gain < self.costs.margin:
+            return line, 0, gain
+        chunks = []
+        a, b = 0, final_b
+        while True:
+            chunks.append((a, b))
+            if b == n:
+                break
+            a, b = b, back[a][b]
+        chunks.reverse()  # reading order: chunks[0] is the first chunk read
+        junction_cache = {key: (0.0, True) for key in joined}
+        return render(units, chunks, junction_cache), len(chunks) - 1, gain
+
+    def _search(self, line: str, context_key: str, seam: bool, document: object) -> tuple | None:
+        """The dynamic programme of :meth:`reorder` for a line read after a unit of model token
+        ``context_key`` (memoised per document: a unit's second pass reads the line again with only
+        the next line's first word new, which the programme does not read): (units, best, back
+        pointers, the raw order's score, the re-joined junctions), or None for a line not searched."""
         analysed = self._analyse(line, seam)
         if analysed is None:
-            return line, 0, 0.0
+            return None
         units, prefix, cut, rows, joined = analysed
         n = len(units)
-        context_unit = self._context_unit(context)
+        context_unit = _Unit("", context_key, " ") if context_key else None
         joins_after: list[list[int]] = [[] for _ in range(n)]
         for x, y in sorted(joined):
             joins_after[x].append(y)
@@ -437,43 +490,4 @@ class ReadingOrder(PieceSplits):
                     if value > best[start][a]:
                         best[start][a] = value
                         back[start][a] = b
-        final_b = max(range(1, n + 1), key=lambda end: best[0][end])
-        gain = best[0][final_b] - identity
-        if final_b == n or gain < self.costs.margin:
-            return line, 0, gain
-        chunks = []
-        a, b = 0, final_b
-        while True:
-            chunks.append((a, b))
-            if b == n:
-                break
-            a, b = b, back[a][b]
-        chunks.reverse()  # reading order: chunks[0] is the first chunk read
-        junction_cache = {key: (0.0, True) for key in joined}
-        return self._render(units, chunks, junction_cache), len(chunks) - 1, gain
-
-    def _render(self, units: list[_Unit], chunks: list[tuple[int, int]], junctions: dict) -> str:
-        out: list[str] = []
-        previous_end = None
-        for a, b in chunks:
-            for index in range(a, b):
-                unit = units[index]
-                text = unit.text
-                match = _SPACED_SLASH_RE.match(text)
-                if match and " " in text:
-                    text = f"{match.group(2)}/{match.group(1)}"  # «2 / 2010», drawn in visual order
-                if index == a and previous_end is not None:
-                    joined = junctions.get((previous_end, a), (0.0, False))[1]
-                    # A conjunction that was a chunk of its own opens the word read after it («و|أُحيط»).
-                    opens = units[previous_end].text in _HEAD_LETTERS and _arabic(unit)
-                    glue = "" if joined or opens else " "
-                else:
-                    glue = unit.before if index > a else ""
-                    glue = " " if len(glue) > 1 else glue
-                if out and (text[0] in _NO_SPACE_BEFORE or out[-1][-1:] in _NO_SPACE_AFTER or text == "/"):
-                    glue = ""
-                if out and out[-1] == "/":
-                    glue = ""
-                out.append(glue + text if out else text)
-            previous_end = b - 1
-        return "".join(out)
+        return units, best, back, identity, joined
