@@ -44,7 +44,9 @@ of :class:`PdfArtefactRepair` and counts what it changes:
     would have been the intact medial form.
 ``split_glued_words``
     Words glued across a column gap, ``الاجتماعيالمجلس`` and ``آافةشيء``, are
-    split where both halves are common words and the whole is not a word.
+    split where both halves are common words and the whole is not a word; in a fitted
+    document only when some line of it shows visual order (the same layout damage glues
+    them): elsewhere a glued word is as the author typed it («المنظمةأدوار» in a menu).
 ``rejoin_lam_alef``
     The lam-alef ligature sometimes lands away from its word:
     ``لكترونية  لإت والتجارة ا`` holds ``الإلكترونية`` (and the ``ت`` of
@@ -270,8 +272,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
                 text = kept
             return self._repair_ligatures(text)
         if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
-            text = shield_orthography(text, _SHIELD)
-        option_values = caches.options(self)
+            # A kaf prefix in the seed font's initial form («آـ"قلب» for «كـ"قلب») is a prefix too.
+            text = shield_orthography(text, _SHIELD, text.replace(ALEF_MADDA, KAF))
+            if ALEF_MADDA + _SHIELD in text:  # joined to the tatweel after it: a kaf, as before any tatweel
+                self.counts["repair_kaf"] += text.count(ALEF_MADDA + _SHIELD)
+                text = text.replace(ALEF_MADDA + _SHIELD, KAF + _SHIELD)
+        # The glued-word split reads whether the document shows visual order (``_splits_glued``).
+        option_values = (*caches.options(self), self._splits_glued())
         evidence = caches.evidence_id(self, option_values)
         self._options_id = caches.options_id(option_values)
         key = (text, yeh_damaged, evidence, visual_lines, self._visual_order)
