@@ -159,6 +159,12 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     # A word two of whose readings are words («عمل» / «علم»): "ngram" lets the word-bigram model
     # (ngram.py) decide from the neighbours; "off": the more frequent word.
     ligature_context: Literal["ngram", "off"] = "ngram"
+    # A word the neighbours cannot decide where it stands reads as the document's other occurrences
+    # of it read where they can (``ligature_context.document_votes``).
+    ligature_votes: bool = True
+    # A word the learnt pairs leave unknown takes a clear reading of the whole ligature family
+    # (``ligature_context.rescue_word``).
+    ligature_rescue: bool = True
 
     counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
@@ -177,6 +183,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ligature_votes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
     ligature_parts_: bool = field(default=False, init=False, repr=False, compare=False)
     _ligature_line: bool = field(default=False, init=False, repr=False, compare=False)
@@ -238,6 +245,11 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
         self.ligature_parts_ = False  # set by learn_ligatures: the pairs hold in some lines only
         self._ligature_line = False  # in such a file, whether the line before was damaged
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
+        self._ligature_votes = {}
+        if self._ligatures and self.ligature_context == "ngram" and self.ligature_votes:
+            from pipeline.stages.repair.ligature_context import document_votes
+
+            self._ligature_votes = document_votes(self, text)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
             self.counts[f"profile_{name}"] += 1  # documents with each damage profile, summed by the run
