@@ -162,6 +162,7 @@ class LigatureRepair:
 
 RESCUE_MIN_ZIPF = 3.0  # a rescued reading must be at least this common ...
 RESCUE_MARGIN = 1.0  # ... and beat every other reading by this much ...
+RESCUE_MAX_WORD_ZIPF = 3.0  # only a rare word is rescued (a damaged form is rare: the web's «يف» is 2.9) ...
 RESCUE_OVER_WORD = 2.0  # ... and the word itself by this much (wordfreq lists damaged forms from the web: «خالل»)
 
 
@@ -178,16 +179,14 @@ def rescue_word(raw: str, learnt: frozenset[str]) -> str:
     swaps of any pair of the ligature family make a common word («الفيمل» -> «الفيلم» where the
     document's short text did not show «لم» often enough to learn it), when one reading clearly wins;
     else ``raw``.  A word that is common itself is left: the ambiguity of two words stays with the learnt pairs."""
-    from pipeline.stages.repair import ligatures
+    from pipeline.stages.repair import glyphs, ligatures
 
     key = ligatures._KEY_DROP_RE.sub("", raw)
-    if len(key) < 3:
+    if len(key) < 3 or glyphs._key_zipf(key) >= RESCUE_MAX_WORD_ZIPF:  # most words: one lookup
         return raw
     readings = ligatures.swap_readings(key, _family_pairs())
     if len(readings) == 1:
         return raw
-    from pipeline.stages.repair import glyphs
-
     scored = sorted(((glyphs._key_zipf(reading), reading) for reading in readings[1:]), reverse=True)
     best, reading = scored[0]
     floor = max(RESCUE_MIN_ZIPF, glyphs._key_zipf(key) + RESCUE_OVER_WORD)
@@ -209,17 +208,30 @@ def document_votes(repairer, text: str) -> dict[str, str]:
     if model is None:
         return {}
     pairs, choices = repairer._ligatures, repairer._ligature_choices
+    # Only a word with two readings that are words, and that stands twice or more, can take a vote
+    # from elsewhere: the lines holding one are read (most lines hold none).
+    keys: Counter = Counter()
+    for word, count in Counter(ligatures._WORD_WITH_MARKS_RE.findall(text)).items():
+        keys[ligatures._KEY_DROP_RE.sub("", word)] += count
+    repeated = set()
+    for key, count in keys.items():
+        if count > 1:
+            found = choices.get(key)
+            if found is None:
+                found = choices[key] = tuple(known_readings(key, pairs))
+            if found:
+                repeated.add(key)
+    if not repeated:
+        return {}
     votes: dict[str, Counter] = {}
     for line in text.split("\n"):
         matches = list(ligatures._WORD_WITH_MARKS_RE.finditer(line))
         readings = None
         for index, match in enumerate(matches):
             key = ligatures._KEY_DROP_RE.sub("", match.group())
-            found = choices.get(key)
-            if found is None:
-                found = choices[key] = tuple(known_readings(key, pairs))
-            if not found:
+            if key not in repeated:
                 continue
+            found = choices[key]
             if readings is None:
                 readings = repairer._word_readings(matches)
             default = ligatures._KEY_DROP_RE.sub("", readings[index])
