@@ -97,7 +97,7 @@ def _decode_cp1256_words(text: str, counts: dict[str, int], min_pairs: int) -> t
     def word(match: re.Match) -> str:
         token = match.group()
         pairs = len(_CP1256_PAIR_RE.findall(token))
-        if pairs < max(1, min_pairs):
+        if not pairs or pairs < min_pairs:  # most tokens hold no pair
             return token
         try:
             decoded = token.encode("cp1256").decode("utf-8")
