@@ -21,7 +21,9 @@ with a size drawn per document, one of files in two parts whose second part only
 news articles per file, the other sets' documents cut at their middle line), with 95% bootstrap intervals and the word errors by kind: dev = news
 articles 0-1999 (or ``--articles N``) and the SDG texts in ~500-word parts; report = policy-ar.
 
-Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles).
+Usage: ``.venv/bin/python bench/eval_repair.py [--articles N]`` (default: all 4,764 articles);
+``--profiles [--damage seed_glyphs --damage ligature_pairs]`` prints only the profile table (or its rows
+of those damage profiles).
 
 ``--glyphs dev|heldout`` measures only the kaf / alef-madda decisions on the seed-glyph damage, against
 the naive rule (the spelling more frequent in wordfreq) and with the context table switched off, with
@@ -148,6 +150,9 @@ def simulated_accuracy(texts: Iterator[str], seed: int = 0) -> dict[str, float]:
     return {"accuracy": score.accuracy, "before": score.before / score.words, "words": score.words}
 
 
+PROFILES = ("none", "seed_glyphs", "ligature_pairs", "line_reversal", "visual_lines")
+
+
 def policy_documents() -> list[str]:
     """The clean policy-ar markdown documents, cut into ~2,000-word documents (the report set)."""
     return [
@@ -155,15 +160,15 @@ def policy_documents() -> list[str]:
     ]
 
 
-def profile_table(articles: int | None) -> None:
-    """Word accuracy per damage profile, tuning set (news, SDG) and report set (policy-ar), with 95% CIs."""
+def profile_table(articles: int | None, damages: tuple[str, ...] = PROFILES) -> None:
+    """Word accuracy per damage profile (``damages``), tuning set (news) and report set (policy-ar), with 95% CIs."""
     sets = {"news (tuning)": list(news_texts(articles)), "policy-ar (report)": policy_documents()}
     model = measure_model()
     print(
         "| damage profile | set | words | before repair | after repair (95% CI) | alef madda kept | all kaf decisions | invented | lines reordered |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for damage in ("none", "seed_glyphs", "ligature_pairs", "line_reversal", "visual_lines"):
+    for damage in damages:
         for name, documents in sets.items():
             # Ligature damage: a font set per document, of a size drawn from FONT_SET_SIZES.
             score = evaluate(
@@ -284,9 +289,10 @@ def main() -> None:
     parser.add_argument("--glyphs", choices=["dev", "sdg", "heldout"], help="only the kaf decisions on this split")
     parser.add_argument("--ligatures", choices=["dev", "report"], help="only ligature damage per font-set size")
     parser.add_argument("--profiles", action="store_true", help="only the table per damage profile")
+    parser.add_argument("--damage", choices=PROFILES, action="append", help="with --profiles: only these rows")
     args = parser.parse_args()
     if args.profiles:
-        profile_table(args.articles)
+        profile_table(args.articles, tuple(args.damage or PROFILES))
         return
     if args.glyphs:
         glyph_decisions(args.glyphs)

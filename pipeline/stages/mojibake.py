@@ -77,26 +77,35 @@ def fix_mojibake(text: str) -> tuple[str, dict[str, int]]:
 
 
 def _fix_cp1256(text: str) -> tuple[str, dict[str, int]]:
-    """``text`` with its words of UTF-8-read-as-cp1256 mojibake decoded again (see the module doc)."""
+    """``text`` with its words of UTF-8-read-as-cp1256 mojibake decoded again (see the module doc).
+
+    A token of one pair («ط،», a listed letter and its comma, would read as «ء») is decoded only in a
+    text where a longer token decodes too: one pair alone is no evidence."""
     if not _shows_cp1256(text):
         return text, {}
     counts = {"mojibake_pairs": 0, "mojibake_fixed": 0}
+    fixed, longer = _decode_cp1256_words(text, counts, min_pairs=2)
+    if not longer:
+        return text, {}  # no word decoded: clean text whose letters look like the signature
+    return _decode_cp1256_words(fixed, counts, min_pairs=1)[0], counts
+
+
+def _decode_cp1256_words(text: str, counts: dict[str, int], min_pairs: int) -> tuple[str, int]:
+    """``text`` with each token of ``min_pairs`` pairs or more that decodes strictly decoded; the pairs decoded."""
+    before = counts["mojibake_fixed"]
 
     def word(match: re.Match) -> str:
         token = match.group()
         pairs = len(_CP1256_PAIR_RE.findall(token))
-        if not pairs:
+        if not pairs or pairs < min_pairs:  # most tokens hold no pair
             return token
-        counts["mojibake_pairs"] += pairs
         try:
             decoded = token.encode("cp1256").decode("utf-8")
         except UnicodeError:  # clean Arabic («ضبط،»), or mojibake with a byte lost: left as it is
-            counts["mojibake_pairs"] -= pairs  # not counted: clean words show such pairs too
-            return token
+            return token  # not counted: clean words show such pairs too
+        counts["mojibake_pairs"] += pairs
         counts["mojibake_fixed"] += pairs
         return decoded
 
     fixed = _WORD_RE.sub(word, text)
-    if not counts["mojibake_fixed"]:  # no word decoded: clean text whose letters look like the signature
-        return text, {}
-    return fixed, counts
+    return fixed, counts["mojibake_fixed"] - before

@@ -138,11 +138,13 @@ def orthographic(text: str, run: re.Match) -> bool:
     )
 
 
-def shield_orthography(text: str, shield: str) -> str:
-    """``text`` with each orthographic tatweel run written as one ``shield`` character."""
+def shield_orthography(text: str, shield: str, read: str | None = None) -> str:
+    """``text`` with each orthographic tatweel run written as one ``shield`` character; ``read`` (as long
+    as ``text``): the text the prefix test reads instead (repair reads a damaged initial kaf «آ» as «ك»)."""
     if TATWEEL not in text:
         return text
-    return _TATWEEL_RUN_RE.sub(lambda match: shield if orthographic(text, match) else match.group(), text)
+    read = text if read is None else read
+    return _TATWEEL_RUN_RE.sub(lambda match: shield if orthographic(read, match) else match.group(), text)
 
 
 def farsi_yeh_as_arabic(text: str) -> str:

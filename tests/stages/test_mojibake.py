@@ -37,3 +37,12 @@ def test_clean_arabic_never_changes(words):
     («ضبط،»: «ط» before «،»)."""
     text = " ".join(words)
     assert fix_mojibake(text) == (text, {})
+
+
+def test_a_token_of_one_pair_is_decoded_only_beside_longer_mojibake():
+    # «ط،» (a listed letter and its comma) is also UTF-8 «ء» read as cp1256: alone it is clean text
+    # (found by the repair invariants' hypothesis test); in a text that holds mojibake it decodes.
+    for clean in ("ط،", "أ، ب، ج، ط، ي"):
+        assert fix_mojibake(clean) == (clean, {})
+    damaged = "مرحبا بالعالم".encode().decode("cp1256")
+    assert fix_mojibake(f"{damaged} ط،")[0] == "مرحبا بالعالم ء"

@@ -168,3 +168,48 @@ def test_files_of_two_parts_are_repaired_and_wholly_damaged_ones_as_before() -> 
     score = evaluate(documents, "ligature_part", ligature_size="mixed")
     assert score.accuracy > 0.99 and score.invented == 0, score.accuracy
     assert evaluate(documents, "none").accuracy == 1.0
+
+
+_NAME_LINES = [
+    "قال اللاعب محمد صلاح إن الفريق سيلعب خلال الأسبوع المقبل",
+    "وأضاف صلاح أن الإعلام لا يعرف الكثير عن الاستعداد",
+    "وأكد صلاح للصحفيين أن الاتحاد لا يريد الإعلان عن الأسماء",
+    "ولا يزال الفريق يستعد للمباراة الأولى خلال الأيام المقبلة",
+]
+
+
+def test_a_word_its_neighbours_cannot_decide_reads_as_the_document_reads_it_elsewhere() -> None:
+    # «صلاح» comes out «صالح» (a commoner word) under a lam-alef ligature; the model saw «محمد صلاح»
+    # only.  Where no neighbour was seen («وأكد صالح للصحفيين»), the document's other occurrences
+    # decide (``ligature_votes``), not the lexicon.
+    clean = "\n".join(_NAME_LINES)
+    damaged = simulate_ligature_damage(clean, {"لا", "لأ", "لإ"})
+    assert damaged.count("صالح") == 3
+    results = {}
+    for votes in (True, False):
+        repairer = PdfArtefactRepair(ligature_votes=votes)
+        repairer._ligature_model = _model("قال محمد صلاح إن الفريق")
+        repairer.fit(damaged)
+        results[votes] = repairer.repair(damaged)
+    assert results[True] == clean
+    assert "وأكد صالح للصحفيين" in results[False]
+
+
+def test_an_unknown_word_the_learnt_pairs_leave_is_rescued_by_the_ligature_family() -> None:
+    # A short document's font ligates pairs it shows too rarely to learn: an unknown word with one clear
+    # reading by a pair of the ligature family takes it; a common word itself stays.
+    assert ligature_context.rescue_word("الفيمل", frozenset({"لا"})) == "الفيلم"
+    assert ligature_context.rescue_word("االجمتاعي", frozenset({"لا"})) == "الاجتماعي"  # two swaps
+    assert ligature_context.rescue_word("خالل", frozenset({"لم"})) == "خلال"  # the web lists «خالل» (1.2)
+    assert ligature_context.rescue_word("سالم", frozenset({"لا"})) == "سالم"
+    assert ligature_context.rescue_word("كريستيانو", frozenset({"لا"})) == "كريستيانو"  # no reading known
+    # In a document the pairs damaged: «المجتمع» spelt «الجمتمع» where «مج» is also intact.
+    clean = "\n".join([*_NAME_LINES, "وقال المجلس إن المجموعة تعمل مع المجتمع المدني"])
+    damaged = simulate_ligature_damage(clean, {"لا", "لأ", "لإ"}).replace("المجتمع", "الجمتمع")
+    repairer = PdfArtefactRepair()
+    repairer._ligature_model = _model("قال محمد صلاح إن الفريق")
+    assert repairer.fit(damaged).repair(damaged) == clean
+    assert not any(pair.startswith("مج") for pair in repairer._ligatures)
+    kept = PdfArtefactRepair(ligature_rescue=False)
+    kept._ligature_model = repairer._ligature_model
+    assert "الجمتمع" in kept.fit(damaged).repair(damaged)

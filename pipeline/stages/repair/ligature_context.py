@@ -29,6 +29,12 @@ def reading_in_context(readings: list[str], default: str, previous: str, followi
     log10 P(reading | previous) and log10 P(following | reading).  ``default`` (the reading the
     lexicon chose) stands unless some reading's bigram with a neighbour was seen in the model's
     corpus: two unigram guesses do not overrule wordfreq's."""
+    chosen = seen_in_context(readings, default, previous, following, model)
+    return default if chosen is None else chosen
+
+
+def seen_in_context(readings: list[str], default: str, previous: str, following: str, model) -> str | None:
+    """:func:`reading_in_context`'s choice, or None when no reading's bigram with a neighbour was seen."""
     from pipeline.stages.repair import ngram
 
     folded = {reading: ngram.fold(reading) for reading in readings}
@@ -36,7 +42,7 @@ def reading_in_context(readings: list[str], default: str, previous: str, followi
         (previous and f"{previous} {form}" in model.bigrams) or (following and f"{form} {following}" in model.bigrams)
         for form in folded.values()
     ):
-        return default
+        return None
 
     def score(reading: str) -> float:
         form = folded[reading]
@@ -77,18 +83,43 @@ class LigatureRepair:
                 self.counts["fix_ligature_pairs_intact_lines"] += 1  # lines of the file's other font, left
         return "\n".join(lines)
 
-    def _put_back_ligatures(self, text: str) -> str:
-        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE, repair_word
+    def _ligature_reading(self, word: str) -> str:
+        """``word`` with the learnt pairs put back (:func:`.ligatures.repair_word`), or rescued by the
+        whole ligature family when they leave it (:func:`rescue_word`, option ``ligature_rescue``)."""
+        from pipeline.stages.repair.ligatures import repair_word
 
-        cache = self._ligature_cache
-        matches = list(_WORD_WITH_MARKS_RE.finditer(text))
-        readings = []
+        reading = repair_word(word, self._ligatures)
+        if reading == word and self.ligature_rescue:
+            reading = rescue_word(word, self._ligatures)
+        return reading
+
+    def _word_readings(self, matches: list) -> list[str]:
+        """The reading of each matched word without context (:meth:`_ligature_reading`), cached per document."""
+        cache, readings = self._ligature_cache, []
         for match in matches:
             word = match.group()
             reading = cache.get(word)
             if reading is None:
-                reading = cache[word] = repair_word(word, self._ligatures)
+                reading = cache[word] = self._ligature_reading(word)
             readings.append(reading)
+        return readings
+
+    def _bigram_model(self):
+        """The word-bigram model for readings in context (shipped, unless set), or None when missing."""
+        from pipeline.stages.repair import ngram
+
+        if self._ligature_model is None:
+            try:
+                self._ligature_model = ngram.load()
+            except FileNotFoundError:  # no model shipped: the lexicon decides alone
+                self._ligature_model = False
+        return self._ligature_model or None
+
+    def _put_back_ligatures(self, text: str) -> str:
+        from pipeline.stages.repair.ligatures import _WORD_WITH_MARKS_RE
+
+        matches = list(_WORD_WITH_MARKS_RE.finditer(text))
+        readings = self._word_readings(matches)
         if self.ligature_context == "ngram":
             readings = self._ligatures_in_context(text, matches, readings)
         pieces, position = [], 0
@@ -103,16 +134,10 @@ class LigatureRepair:
         """``readings`` with each word whose readings hold more than one word decided by its
         neighbours (:func:`reading_in_context`); the neighbours are the adjacent words
         (only spaces between), as already read."""
-        from pipeline.stages.repair import ligatures, ngram
+        from pipeline.stages.repair import ligatures
 
-        model = self._ligature_model
+        model = self._bigram_model()
         if model is None:
-            try:
-                model = self._ligature_model = ngram.load()
-            except FileNotFoundError:  # no model shipped: the lexicon decides alone
-                self._ligature_model = False
-                return readings
-        if model is False:
             return readings
         choices = self._ligature_choices
         out = list(readings)
@@ -126,11 +151,100 @@ class LigatureRepair:
 
             default = ligatures._KEY_DROP_RE.sub("", readings[index])
             previous, following = (_word_neighbour(text, matches, readings, index, step) for step in (-1, 1))
-            chosen = reading_in_context(list(found), default, previous, following, model)
+            chosen = seen_in_context(list(found), default, previous, following, model)
+            if chosen is None:  # no neighbour seen: the document's other occurrences, then the lexicon
+                chosen = self._ligature_votes.get(key, default)
             if chosen != default:
                 out[index] = ligatures.put_letters(match.group(), chosen)
                 self.counts["fix_ligature_context"] += 1
         return out
+
+
+RESCUE_MIN_ZIPF = 3.0  # a rescued reading must be at least this common ...
+RESCUE_MARGIN = 1.0  # ... and beat every other reading by this much ...
+RESCUE_MAX_WORD_ZIPF = 3.0  # only a rare word is rescued (a damaged form is rare: the web's «يف» is 2.9) ...
+RESCUE_OVER_WORD = 2.0  # ... and the word itself by this much (wordfreq lists damaged forms from the web: «خالل»)
+
+
+@lru_cache(maxsize=1)
+def _family_pairs() -> frozenset[str]:
+    """Every pair of the ligature family (``ligatures._ligature_candidate``), in logical order, any position."""
+    from pipeline.stages.repair import ligatures
+
+    return frozenset(pair[::-1] for pair in ligatures._reversed_family())
+
+
+def rescue_word(raw: str, learnt: frozenset[str]) -> str:
+    """A word the learnt pairs leave unknown, in a document with the ligature damage: the reading that
+    swaps of any pair of the ligature family make a common word («الفيمل» -> «الفيلم» where the
+    document's short text did not show «لم» often enough to learn it), when one reading clearly wins;
+    else ``raw``.  A word that is common itself is left: the ambiguity of two words stays with the learnt pairs."""
+    from pipeline.stages.repair import glyphs, ligatures
+
+    key = ligatures._KEY_DROP_RE.sub("", raw)
+    if len(key) < 3 or glyphs._key_zipf(key) >= RESCUE_MAX_WORD_ZIPF:  # most words: one lookup
+        return raw
+    readings = ligatures.swap_readings(key, _family_pairs())
+    if len(readings) == 1:
+        return raw
+    scored = sorted(((glyphs._key_zipf(reading), reading) for reading in readings[1:]), reverse=True)
+    best, reading = scored[0]
+    floor = max(RESCUE_MIN_ZIPF, glyphs._key_zipf(key) + RESCUE_OVER_WORD)
+    if best < floor or (len(scored) > 1 and scored[1][0] > best - RESCUE_MARGIN):
+        return raw
+    return ligatures.put_letters(raw, reading) if key != raw else reading
+
+
+def document_votes(repairer, text: str) -> dict[str, str]:
+    """Damaged word (its key) -> the reading the neighbours chose at most of its occurrences in ``text``
+    where they were seen beside one (:func:`seen_in_context`), when that reading won strictly more of them
+    than any other: a word the model cannot decide in one place («صالح» / «صلاح» alone) reads as the
+    document's same word reads where it can (one spelling per document, as a name keeps its own)."""
+    from collections import Counter
+
+    from pipeline.stages.repair import ligatures
+
+    model = repairer._bigram_model()
+    if model is None:
+        return {}
+    pairs, choices = repairer._ligatures, repairer._ligature_choices
+    # Only a word with two readings that are words, and that stands twice or more, can take a vote
+    # from elsewhere: the lines holding one are read (most lines hold none).
+    keys: Counter = Counter()
+    for word, count in Counter(ligatures._WORD_WITH_MARKS_RE.findall(text)).items():
+        keys[ligatures._KEY_DROP_RE.sub("", word)] += count
+    repeated = set()
+    for key, count in keys.items():
+        if count > 1:
+            found = choices.get(key)
+            if found is None:
+                found = choices[key] = tuple(known_readings(key, pairs))
+            if found:
+                repeated.add(key)
+    if not repeated:
+        return {}
+    votes: dict[str, Counter] = {}
+    for line in text.split("\n"):
+        matches = list(ligatures._WORD_WITH_MARKS_RE.finditer(line))
+        readings = None
+        for index, match in enumerate(matches):
+            key = ligatures._KEY_DROP_RE.sub("", match.group())
+            if key not in repeated:
+                continue
+            found = choices[key]
+            if readings is None:
+                readings = repairer._word_readings(matches)
+            default = ligatures._KEY_DROP_RE.sub("", readings[index])
+            previous, following = (_word_neighbour(line, matches, readings, index, step) for step in (-1, 1))
+            chosen = seen_in_context(list(found), default, previous, following, model)
+            if chosen is not None:
+                votes.setdefault(key, Counter())[chosen] += 1
+    out = {}
+    for key, counter in votes.items():
+        ranked = counter.most_common(2)
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            out[key] = ranked[0][0]
+    return out
 
 
 def _word_neighbour(text: str, matches: list, readings: list[str], index: int, step: int) -> str:

@@ -44,7 +44,9 @@ of :class:`PdfArtefactRepair` and counts what it changes:
     would have been the intact medial form.
 ``split_glued_words``
     Words glued across a column gap, ``الاجتماعيالمجلس`` and ``آافةشيء``, are
-    split where both halves are common words and the whole is not a word.
+    split where both halves are common words and the whole is not a word; in a fitted
+    document only when some line of it shows visual order (the same layout damage glues
+    them): elsewhere a glued word is as the author typed it («المنظمةأدوار» in a menu).
 ``rejoin_lam_alef``
     The lam-alef ligature sometimes lands away from its word:
     ``لكترونية  لإت والتجارة ا`` holds ``الإلكترونية`` (and the ``ت`` of
@@ -158,6 +160,12 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     # A word two of whose readings are words («عمل» / «علم»): "ngram" lets the word-bigram model
     # (ngram.py) decide from the neighbours; "off": the more frequent word.
     ligature_context: Literal["ngram", "off"] = "ngram"
+    # A word the neighbours cannot decide where it stands reads as the document's other occurrences
+    # of it read where they can (``ligature_context.document_votes``).
+    ligature_votes: bool = True
+    # A word the learnt pairs leave unknown takes a clear reading of the whole ligature family
+    # (``ligature_context.rescue_word``).
+    ligature_rescue: bool = True
 
     counts: Counter = field(default_factory=Counter, init=False, repr=False, compare=False)
     _document: DamageEvidence = field(default_factory=DamageEvidence, init=False, repr=False, compare=False)
@@ -179,6 +187,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
     _ligatures: frozenset = field(default_factory=frozenset, init=False, repr=False, compare=False)
     _ligature_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_choices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _ligature_votes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _ligature_model: object = field(default=None, init=False, repr=False, compare=False)
     ligature_parts_: bool = field(default=False, init=False, repr=False, compare=False)
     _ligature_line: bool = field(default=False, init=False, repr=False, compare=False)
@@ -247,6 +256,11 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
         self.ligature_parts_ = False  # set by learn_ligatures: the pairs hold in some lines only
         self._ligature_line = False  # in such a file, whether the line before was damaged
         self._ligatures = learn_ligatures(self, text, self._document.damaged)
+        self._ligature_votes = {}
+        if self._ligatures and self.ligature_context == "ngram" and self.ligature_votes:
+            from pipeline.stages.repair.ligature_context import document_votes
+
+            self._ligature_votes = document_votes(self, text)
         finish_profile(self.profile)
         for name in self.profile["profiles"]:
             self.counts[f"profile_{name}"] += 1  # documents with each damage profile, summed by the run
@@ -281,8 +295,13 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
                 text = kept
             return self._repair_ligatures(text)
         if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
-            text = shield_orthography(text, _SHIELD)
-        option_values = caches.options(self)
+            # A kaf prefix in the seed font's initial form («آـ"قلب» for «كـ"قلب») is a prefix too.
+            text = shield_orthography(text, _SHIELD, text.replace(ALEF_MADDA, KAF))
+            if ALEF_MADDA + _SHIELD in text:  # joined to the tatweel after it: a kaf, as before any tatweel
+                self.counts["repair_kaf"] += text.count(ALEF_MADDA + _SHIELD)
+                text = text.replace(ALEF_MADDA + _SHIELD, KAF + _SHIELD)
+        # The glued-word split reads whether the document shows visual order (``_splits_glued``).
+        option_values = (*caches.options(self), self._splits_glued())
         evidence = caches.evidence_id(self, option_values)
         self._options_id = caches.options_id(option_values)
         key = (text, yeh_damaged, evidence, visual_lines, self._visual_order)

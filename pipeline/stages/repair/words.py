@@ -51,10 +51,17 @@ class WordRepair:
     :meth:`~pipeline.stages.repair.glyphs.GlyphRepair._repair_single` for each part of a word.
     """
 
+    def _splits_glued(self) -> bool:
+        """Whether glued words are split: not in a fitted document no line of which shows visual order.
+        Words glued across a column gap come with the layout damage that draws segments out of order
+        (the bundled report); text typed in reading order keeps its author's glued words («مساءالسبت»,
+        menu items run together, «المنظمةأدوار»), as the clean path keeps them."""
+        return self.split_glued_words and self._visual_order is not False
+
     def _repair_glued(self, raw: str, yeh_damaged: bool, changes: dict[str, int]) -> str:
         """Repair one word; split it in two first when it is two words glued together."""
         word = self._repair_single(raw, yeh_damaged, changes)
-        if not self.split_glued_words or len(word) < 7 or _key_zipf(_clean_key(word)) >= self.glued_max_zipf:
+        if not self._splits_glued() or len(word) < 7 or _key_zipf(_clean_key(word)) >= self.glued_max_zipf:
             return word
         best, best_parts = self.glued_min_zipf, None
         # A split needs both parts above the lower of the two zipf thresholds, a left part of
@@ -133,7 +140,7 @@ class WordRepair:
         runs = 0
         if KASHIDA_GLYPH in text or TATWEEL in text:
             text, runs = _KASHIDA_RE.subn("", text)
-        if self.split_glued_words:
+        if self._splits_glued():
             threshold = self.glued_max_zipf
             if any(_key_zipf(_clean_key(word)) < threshold for word in _LONG_WORD_RE.findall(text)):
                 return None
