@@ -17,7 +17,7 @@ So a changed ``tokenise`` option misses only the tokenise snapshot and resumes f
 cached ``normalise`` one.  Files live under ``<output>/.cache/<key[:2]>/<key>.dc`` and are
 written to a temp file and renamed, so a killed run leaves whole files or none.
 
-**Data only.**  A file is msgpack holding zlib-compressed msgpack: plain lists, dicts, strings
+**Data only.**  A file is msgpack holding compressed msgpack (zlib; xz for the snapshots' body): plain lists, dicts, strings
 and numbers (records as in :mod:`pipeline.run.plain`), never pickle, so a file someone else
 wrote in the output folder (a shared folder for Dask workers) can at worst be wrong, never run
 code.  Whatever does not read back -- torn, foreign, another format version, the wrong shape, an
@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import lzma
 import os
 import tempfile
 import time
@@ -132,6 +133,13 @@ SUFFIX = ".dc"
 MAX_INFLATE = 64 << 20  # bytes a part may inflate to, at least (and 200x its compressed size)
 MEMO_MEMORY = 64 << 20  # bytes of memos (compressed) a process keeps from the files it read
 LEVEL = 6  # zlib level: 1 is 10% larger and no faster to read
+# The snapshots' body (the document's text in every stage's form) is LZMA2 (xz): its repeats lie
+# further apart than zlib's 32 KB window, and it takes 0.57x zlib's bytes (2 MB of news: 2.19 ->
+# 1.26 MB) in as much CPU to write (0.4 s) and 0.07 s against 0.03 s to read.  Preset 3 (fast mode)
+# with a 1 MiB dictionary: a few MB of memory to write, not 32.  Head and memos stay zlib (the
+# summaries are read alone and often; the memos' vectors do not compress further).
+XZ_FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 3, "dict_size": 1 << 20}]
+XZ_MAGIC = b"\xfd7zXZ\x00"
 # Write errors after which this process writes no more cache files (the rest would fail too,
 # and on a full disk the result files need the room that is left).
 STOP_WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -146,20 +154,32 @@ def _write_bytes(handle: Any, data: bytes) -> None:
 TEXT = "surrogatepass"
 
 
-def _pack(plain: Any) -> bytes:
-    return zlib.compress(msgpack.packb(plain, use_bin_type=True, unicode_errors=TEXT), LEVEL)
+def _pack(plain: Any, xz: bool = False) -> bytes:
+    """msgpack, compressed: zlib, or with ``xz`` LZMA2 (:data:`XZ_FILTERS`) for the snapshots' body."""
+    data = msgpack.packb(plain, use_bin_type=True, unicode_errors=TEXT)
+    if xz:
+        return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=XZ_FILTERS)
+    return zlib.compress(data, LEVEL)
 
 
 def _unpack(data: Any) -> Any:
+    """What :func:`_pack` packed, whichever the compression (an xz stream starts with its magic bytes)."""
     if not isinstance(data, bytes):
         raise CacheDataError("a part is not bytes")
-    inflater = zlib.decompressobj()
+    limit = max(MAX_INFLATE, 200 * len(data))
     try:
-        raw = inflater.decompress(data, max(MAX_INFLATE, 200 * len(data)))
-        if inflater.unconsumed_tail or not inflater.eof:
-            raise CacheDataError("part inflates past the limit, or is cut short")
+        if data.startswith(XZ_MAGIC):
+            inflater = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+            raw = inflater.decompress(data, limit)
+            if not inflater.eof or inflater.unused_data:
+                raise CacheDataError("part inflates past the limit, is cut short or has bytes after it")
+        else:
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(data, limit)
+            if inflater.unconsumed_tail or not inflater.eof:
+                raise CacheDataError("part inflates past the limit, or is cut short")
         return msgpack.unpackb(raw, raw=False, strict_map_key=False, unicode_errors=TEXT)
-    except (zlib.error, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+    except (zlib.error, lzma.LZMAError, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
         raise CacheDataError(f"part does not unpack: {exc}") from None
 
 
@@ -374,7 +394,7 @@ class DocumentCache:
                 "key": key,
                 "slots": [[s.slot, s.chain] for s in snapshots],
                 "head": _pack([s.head for s in snapshots]),
-                "body": _pack(encode_snapshots(snapshots)),
+                "body": _pack(encode_snapshots(snapshots), xz=True),
                 "memo": {},
             }
         except (TypeError, ValueError, OverflowError) as exc:  # e.g. a set in a profile, an int past 64 bits

@@ -33,6 +33,7 @@ from pipeline.run.documents import (
 )
 from pipeline.run.executor import Session
 from pipeline.run.incremental import REFIT_DRIFT, Changes, Models, compare, models_key, plan_models
+from pipeline.run.lean import give_back_memory, release_encoder
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id, run_info
 from pipeline.run.spool import Spool
@@ -289,10 +290,13 @@ class CorpusOutputs:
                 self.write_units(self.streamed(), staging, counts)
                 written = True
                 atomic.write_json(result_path(staging, "run"), info())
+            if spec.cls.reads_results:  # the report encodes nothing: the sentence encoder's memory goes back
+                release_encoder()
             t = time.perf_counter()
             LOGGER.info(f"stage {slot} ({spec.impl})")
             counts[slot] = Counter(spec.build().apply(corpus) or {})
             seconds[slot] = time.perf_counter() - t
+            give_back_memory()
         if not written:
             self.write_units(self.streamed(), staging, counts)
         self.processor.read_ahead.clear()  # what no pass asked for (a stage that stopped early)

@@ -57,6 +57,7 @@ from pipeline.run.documents import (
 from pipeline.run.executor import Session, session
 from pipeline.run.finish import finish
 from pipeline.run.incremental import Changes, compare, describe_changes
+from pipeline.run.lean import skip_pandas_in_sklearn
 from pipeline.run.plan import Plan, make_plan
 from pipeline.run.records import RunSummary, history_record, new_run_id
 from pipeline.run.spool import Spool, SpoolWriter, predicted_order, spoolable
@@ -194,6 +195,7 @@ def run(
     """
     started, cpu_start = time.time(), time.process_time()
     run_id = new_run_id(started)
+    skip_pandas_in_sklearn()  # 63 MB of RSS (pipeline/run/lean.py)
     if lock_timeout is None and LOCK_TIMEOUT_ENV not in os.environ:
         lock_timeout = config.lock_timeout
     with quieted(quiet), output_lock(config.output, lock_timeout):

@@ -65,3 +65,10 @@ def encode(texts: Sequence[str], threads: int | None = None) -> np.ndarray:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     vectors = sentence_encoder(threads).encode([t or " " for t in texts])
     return np.asarray(vectors, dtype=np.float32)
+
+
+def release() -> None:
+    """Let go of the encoders this process loaded (the next :func:`sentence_encoder` call loads one
+    again, in about a second, with the same weights): the run calls it before the report, which
+    encodes nothing, so that the 65 MB table and the weights are not resident while the report draws."""
+    sentence_encoder.cache_clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
+import lzma
 import os
 import pickle
 import zlib
@@ -214,6 +215,10 @@ def test_unreadable_entries_are_misses_counted_never_errors(tmp_path: Path) -> N
         "other key": lambda key: outer("b" * 64, head=b"", body=b""),
         "wrong shape": lambda key: outer(key, head=zlib.compress(msgpack.packb([1, 2])), body=zlib.compress(b"")),
         "bomb": lambda key: outer(key, head=zlib.compress(b"\x00" * (70 << 20), 9), body=b""),  # 70 KB -> 70 MB
+        # the snapshots' body is xz: the same limits hold for it
+        "xz bomb": lambda key: outer(key, head=lzma.compress(b"\x00" * (70 << 20)), body=b""),  # 10 KB -> 70 MB
+        "xz torn": lambda key: outer(key, head=lzma.compress(msgpack.packb([[1]]))[:-5], body=b""),
+        "xz and more": lambda key: outer(key, head=lzma.compress(msgpack.packb([[1]])) + b"x", body=b""),
     }
     for name, make in cases.items():
         key = hashlib.sha256(name.encode()).hexdigest()

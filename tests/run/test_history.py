@@ -69,6 +69,10 @@ def test_trend_and_describe_show_drift_across_runs(tmp_path: Path) -> None:
     assert list(position["key"]) == ["governments:multilateral"] * 2
     assert list(position["value"]) == [0.4, 0.1]
     assert list(position["n"]) == [3, 3] and list(t1["n"]) == [20, 16]  # scored statements; paragraphs
+    # the report reads the same rows without pandas
+    assert history.trend_rows(out) == list(frame.itertuples(index=False, name=None))
+    assert history.run_ids(out) == list(history.runs(out)["run_id"]) == ["r1", "r2"]
+    assert history.trend_rows(tmp_path / "elsewhere") == [] and history.run_ids(tmp_path / "elsewhere") == []
 
     text = history.describe(out)
     assert "runs recorded" in text and ": 2" in text

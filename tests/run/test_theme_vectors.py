@@ -141,7 +141,8 @@ def test_workers_encode_in_the_document_pass_and_tag_only_what_it_left(tmp_path:
 
 
 class DamagedMemo:
-    """A per-document cache whose entries are spoilt: one cut short, one not finite, one of the wrong type."""
+    """A per-document cache whose entries are spoilt: one cut short, one not a quantised vector (a row
+    of zeros, no code of magnitude 127), one unit's entry missing."""
 
     def __init__(self, good: list[list[bytes]]) -> None:
         self.good, self.stored = good, []
@@ -154,9 +155,9 @@ class DamagedMemo:
         if d == 0:
             blobs[0] = blobs[0][:-2]
         elif d == 1:
-            nan = np.frombuffer(blobs[-1], dtype=np.float16).copy()
-            nan[5] = np.nan
-            blobs[-1] = nan.tobytes()
+            codes = np.frombuffer(blobs[-1], dtype=np.int8).copy()
+            codes[:512] = 0
+            blobs[-1] = codes.tobytes()
         else:
             blobs = blobs[:-1]  # one unit's entry missing
         return blobs
@@ -179,8 +180,8 @@ def test_damaged_cached_vectors_are_encoded_again() -> None:
     ]
     good = [document_vectors([u.text for u in units]) for units in docs]  # the texts have no marks
     for units, blobs in zip(docs, good, strict=True):
-        for unit, blob in zip(units, blobs, strict=True):  # paragraph + sentences, 1,024 bytes each
-            assert len(blob) == (1 + len(sentences(unit.text))) * 1024
+        for unit, blob in zip(units, blobs, strict=True):  # paragraph + sentences, 512 int8 codes each
+            assert len(blob) == (1 + len(sentences(unit.text))) * 512
     stream = UnitStream([lambda units=units: list(units) for units in docs], 6, memo=DamagedMemo(good))
     stage = SemanticThemes(taxonomy=TAXONOMY)
     stage.vectors_refused_ = 0

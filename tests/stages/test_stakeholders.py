@@ -397,3 +397,21 @@ def test_tag_document_builds_its_matchers_once_per_normaliser(monkeypatch) -> No
         found, *_ = stage.tag_document([unit], processor.normalize)
     assert len(built) == 1
     assert [s.statement.speaker for s in found["d/p1"]] == ["governments"]
+
+
+def test_pooled_bootstrap_in_blocks_gives_what_the_whole_resample_gives() -> None:
+    """The hierarchical model's bootstrap draws each group's resamples a block of replicates at a
+    time (memory): the same draws and sums as the whole samples x n array."""
+    import numpy as np
+
+    from pipeline.stages.stakeholders import pooling
+
+    rs = np.random.default_rng(3)
+    for sizes in ([1], [5, 3000], [7000, 12, 1, 400]):
+        data = [rs.uniform(-1, 1, n) for n in sizes]
+        whole = np.random.default_rng([0, 7])
+        expected = pooling._within([d[whole.integers(0, len(d), (999, len(d)))] for d in data])
+        blocks = np.random.default_rng([0, 7])
+        got = pooling._resampled_within(data, 999, blocks)
+        assert all(np.array_equal(a, b) for a, b in zip(expected, got, strict=True))
+        assert np.array_equal(whole.random(3), blocks.random(3))  # the generator is where it was

@@ -180,6 +180,22 @@ def test_phrases_are_deterministic_and_order_independent(seed_text):
     assert [first.transform(p) for p in paragraphs] == [first.transform(p) for p in paragraphs]
 
 
+def test_saved_phrases_join_as_gensims_frozen_phrases(seed_text):
+    """A re-run applies saved phrases without gensim: the same tokens as gensim's FrozenPhrases, on
+    the bundled report and on made-up sequences (runs of phrase parts, empty tokens)."""
+    fitted = FeatureTokeniser()
+    paragraphs = _seed_paragraph_features(seed_text, fitted)
+    fitted.fit_phrases(paragraphs)
+    saved = FeatureTokeniser().use_phrases(fitted.phrase_model())
+    assert "gensim" not in type(saved._phraser).__module__
+    assert saved.phrase_terms() == fitted.phrase_terms()
+    parts = sorted({w for term in fitted.phrase_terms() for w in term.split("_")})[:12]
+    made = [[parts[(i * 7 + j * 3) % len(parts)] for j in range(i % 9)] for i in range(200)]
+    made += [["", parts[0]], [parts[0], "", parts[1]], ["مجتمع", "مدني", "مدني"], []]
+    for tokens in [*paragraphs, *made]:
+        assert saved.transform(tokens) == fitted.transform(tokens), tokens
+
+
 def test_transform_is_identity_without_phrases():
     data = [["مجتمع", "مدني"]] * 10
     assert FeatureTokeniser().transform(["مجتمع", "مدني"]) == ["مجتمع", "مدني"]

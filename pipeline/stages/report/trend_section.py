@@ -45,11 +45,11 @@ def _trend_rows(
     return rows
 
 
-def _recorded_points(frame: Any, run_numbers: dict[str, int]) -> dict[str, dict[str, Any]]:
+def _recorded_points(rows: list[tuple], run_numbers: dict[str, int]) -> dict[str, dict[str, Any]]:
     """Per recorded run id: its number, start time, ``{(kind, key): value}`` and ``{(kind, key): n}``
-    (paragraphs of a theme, scored statements of a position) from the history's trend frame."""
+    (paragraphs of a theme, scored statements of a position) from the history's trend rows."""
     points: dict[str, dict[str, Any]] = {}
-    for run_id, started, kind, key, value, n in frame.itertuples(index=False, name=None):
+    for run_id, started, kind, key, value, n in rows:
         point = points.setdefault(
             run_id,
             {
@@ -105,14 +105,14 @@ def section_trend(
 
     out: dict[str, Any] = {"shown": False, "runs": 0, "error": "", "points": [], "themes": [], "positions": []}
     try:
-        frame = history.trend(history_dir)
-        recorded = list(history.runs(history_dir).get("run_id", []))
+        rows = history.trend_rows(history_dir)
+        recorded = history.run_ids(history_dir)
         db_labels = history.theme_labels(history_dir)
     except Exception as exc:  # a damaged or foreign database must not sink the report
         out["error"] = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
         return out
     number = {run_id: i + 1 for i, run_id in enumerate(recorded)}  # as `python -m pipeline history` counts
-    points = _recorded_points(frame, number)
+    points = _recorded_points(rows, number)
     current = (info or {}).get("run_id")
     if current is None or current not in number:  # this run is not recorded yet (the report runs inside it)
         values, counts = _unrecorded_values(folder)

@@ -74,6 +74,32 @@ def _within(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     return sigma2, means, sizes
 
 
+RESAMPLE_CELLS = 1 << 20  # resampled values held at once per group (8 MB), whatever the group's size
+
+
+def _resampled_within(data: Sequence[np.ndarray], samples: int, rng: np.random.Generator) -> tuple:
+    """:func:`_within` of ``samples`` resamples with replacement of each group in ``data`` (one
+    ``rng.integers(0, n_g, (samples, n_g))`` draw per group, in order), computed a block of replicates at
+    a time: the same numbers as the whole R x n_g arrays at once (the same draws from the generator,
+    the same sums per row) without holding them -- the unspecified group of 10 MB of news made them
+    77 MB at once."""
+    means, within = [], []
+    for d in data:
+        rows = max(1, RESAMPLE_CELLS // len(d))
+        block_means, block_within = [], []
+        for start in range(0, samples, rows):
+            g = d[rng.integers(0, len(d), (min(rows, samples - start), len(d)))]
+            block_means.append(g.mean(axis=1))
+            block_within.append(((g - g.mean(axis=1, keepdims=True)) ** 2).sum(axis=1))
+            del g
+        means.append(np.concatenate(block_means))
+        within.append(np.concatenate(block_within))
+    sizes = np.array([len(d) for d in data], dtype=float)
+    n_total, k = float(sizes.sum()), len(data)
+    sigma2 = (PRIOR_DF * PRIOR_SIGMA2 + sum(within)) / (PRIOR_DF + n_total - k)
+    return sigma2, np.stack(means, axis=1), sizes
+
+
 def _conditionals(
     sigma2: np.ndarray, means: np.ndarray, sizes: np.ndarray, tau_scale: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -115,9 +141,8 @@ def pooled_positions(
     point = (weights[:, :, None] * mean).sum(axis=1)[0]  # posterior means, k
     share = (weights[:, :, None] * b).sum(axis=1)[0]
     rng = np.random.default_rng(list(seed))
-    # every replicate resamples each group's statements with replacement (R x n_g at once)
-    resampled = [d[rng.integers(0, len(d), (samples, len(d)))] for d in data]
-    weights, mean, var, _ = _conditionals(*_within(resampled), tau_scale)
+    # every replicate resamples each group's statements with replacement
+    weights, mean, var, _ = _conditionals(*_resampled_within(data, samples, rng), tau_scale)
     # one tau from its posterior per replicate (inverse CDF on the grid), then one theta given it
     at = (weights.cumsum(axis=1) < rng.random((samples, 1))).sum(axis=1).clip(0, len(TAU_GRID) - 1)
     rows = np.arange(samples)

@@ -363,7 +363,7 @@ class StakeholderPositions(CorpusStage):
             for _, group in itertools.groupby(missing, key=lambda s: s.statement.doc_id):
                 vectors = {**vectors, **self.clause_vectors(list(group))}
         matrix = np.stack([_clause_vector(vectors[s.statement_id]) for s in order]).astype(np.float64)
-        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return np.divide(matrix, np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12), out=matrix)
 
     # -- aggregation ---------------------------------------------------------------------------
 

