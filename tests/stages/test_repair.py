@@ -283,6 +283,7 @@ def test_never_raises_and_keeps_line_count(text: str) -> None:
 @PROPERTY_SETTINGS
 @given(TEXT)
 @example("ѧىءء0كزع")  # an ѧ-led line read back gives «ىءء0كزع», which holds one word reversed («عزك»)
+@example("بﻛѧبـ4آ")  # «كѧبـ4»: the ѧ is inside the word, so «ب» is no lone prefix and its tatweel goes at once
 def test_idempotent(text: str) -> None:
     once = repair_text(text)
     assert repair_text(once) == once

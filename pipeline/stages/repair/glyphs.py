@@ -90,6 +90,20 @@ _LAM_ALEF_LIGATURES = ("لإ", "لأ")
 # Tatweel that is orthography («الـ 193», «لـ COVID»): kept; shielded from the word steps by a
 # private-use character that is put back before the text leaves :meth:`PdfArtefactRepair.repair`.
 _SHIELD = "\ue000"
+_KASHIDA_RUN_RE = re.compile(f"(.){KASHIDA_GLYPH}+(?=[{_LETTER_CLASS}])")  # between letters: inside a word
+
+
+def prefix_reading(text: str) -> str:
+    """``text`` as the orthographic-tatweel test reads it (same length): a damaged initial kaf «آ» as «ك»,
+    and each run of ѧ between two letters as the letter before it repeated, so a letter drawn before a kashida is still
+    joined to the next one («كѧبـ4» is the word «كبـ4», whose «ب» is no lone prefix; reading the ѧ as a
+    word break kept the tatweel once and dropped it on a second repair)."""
+    text = text.replace(ALEF_MADDA, KAF)
+    if KASHIDA_GLYPH not in text:
+        return text
+    return _KASHIDA_RUN_RE.sub(lambda m: m.group(1) * len(m.group()), text)
+
+
 # A word that starts with a lam-alef ligature: the only words _rejoin_lam_alef acts on.
 _LEADING_LAM_ALEF_RE = re.compile(f"ل[إأ](?<!{_WORD_CHARS}ل[إأ])")
 _ARABIC_LETTER = f"[{_LETTER_CLASS}{FARSI_YEH}]"

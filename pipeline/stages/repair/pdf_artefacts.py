@@ -92,6 +92,7 @@ from pipeline.stages.repair.glyphs import (
     _presentation_table,
     _strip_kashida,
     lexicon,  # noqa: F401 -- re-exported: bench scripts, tests and other stages import it from here
+    prefix_reading,
     zipf,  # noqa: F401
 )
 from pipeline.stages.repair.ligature_context import LigatureRepair
@@ -296,7 +297,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
             return self._repair_ligatures(text)
         if TATWEEL in text:  # orthographic tatweel («الـ 193») is shielded from the word steps
             # A kaf prefix in the seed font's initial form («آـ"قلب» for «كـ"قلب») is a prefix too.
-            text = shield_orthography(text, _SHIELD, text.replace(ALEF_MADDA, KAF))
+            text = shield_orthography(text, _SHIELD, prefix_reading(text))
             if ALEF_MADDA + _SHIELD in text:  # joined to the tatweel after it: a kaf, as before any tatweel
                 self.counts["repair_kaf"] += text.count(ALEF_MADDA + _SHIELD)
                 text = text.replace(ALEF_MADDA + _SHIELD, KAF + _SHIELD)
