@@ -91,14 +91,14 @@ class _Compiled:
 # the nearest Arabic letter («ڤ» -> «ف») or deletes them («ە»), which the model text may do, the
 # display text not.
 BORROWED_LETTERS = "ڤگپچژڨڭەڕڵۆێۋ"
-# ZWNJ (U+200C) is orthography in Persian and Urdu words quoted in Arabic text («می‌شود»): display keeps it.
-DISPLAY_KEEP = frozenset(
-    "،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640\u200c" + "“”‘’„–—" + DISPLAY_MARKS + BORROWED_LETTERS + "\ufdd0"
-)
 # NFKC writes the ellipsis «…» as three stops; display keeps the author's character. It stands in for
 # «…» through the cleaning as a noncharacter (U+FDD0) that NFKC keeps and real text does not hold (a text
 # holding it keeps the NFKC form: nothing is invented).
 ELLIPSIS, ELLIPSIS_STAND_IN = "\u2026", "\ufdd0"
+# ZWNJ (U+200C) is orthography in Persian and Urdu words quoted in Arabic text («می‌شود»): display keeps it.
+DISPLAY_KEEP = frozenset(
+    "،؛؟«»٪٠١٢٣٤٥٦٧٨٩\u066b\u066c\u0640\u200c" + "“”‘’„–—" + DISPLAY_MARKS + BORROWED_LETTERS + ELLIPSIS_STAND_IN
+)
 # A Persian keyboard types these for the Arabic letters the author meant («ی» for «ي»/«ى», «ک» for «ك»,
 # «ھ» for «ه»): display reads them as those letters, and the stage counts them.
 PERSIAN_KEYBOARD_LETTERS = "یکھۀےۃ"

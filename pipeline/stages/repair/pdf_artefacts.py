@@ -327,7 +327,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
         searcher = _reading_order() if self.fix_visual_order and self.visual_order_method == "lm" else None
         if searcher is None:
             return self._order_pass(lines, visual_lines, None)
-        searcher.use_document(self._pairs, self._pairs_id())
+        searcher.use_document(self._pairs, self._pairs_token)
         try:
             first = self._order_pass(lines, visual_lines, None)
             following = [""] * len(lines)  # the next non-blank line as the first pass read it
@@ -336,10 +336,6 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
             return self._order_pass(lines, visual_lines, following)
         finally:
             searcher.use_document(None)  # lines read outside a fitted document are read alone
-
-    def _pairs_id(self) -> int | None:
-        """An id of the document's pairs (:attr:`_pairs`), part of what the reading of a line reads."""
-        return self._pairs_token
 
     def _order_pass(self, lines: list[str], visual_lines: frozenset[int], following: list[str] | None) -> list[str]:
         self._context = "."  # a unit starts a sentence: its first line is read after a stop
@@ -366,7 +362,7 @@ class PdfArtefactRepair(GlyphRepair, WordRepair, LigatureRepair, DocumentStage):
             if after:
                 key = f"{key}<{_after_key(after)}"  # so is the next line's first unit
             if self._pairs:
-                key = f"{key}#{self._pairs_id()}"  # and the document's pairs
+                key = f"{key}#{self._pairs_token}"  # and the document's pairs
             fixed, last, delta = caches.visual_order(line, _context_key(self._context, method), key, compute)
             if counted:
                 caches.replay(self.counts, delta)

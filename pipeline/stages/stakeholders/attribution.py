@@ -378,12 +378,14 @@ def _resolve(
     lexicon: _Lexicon,
     limits: AttributionLimits,
     earlier: DocumentContext | None = None,
+    own_names: dict[str, tuple[int, tuple[str, str | None]]] | None = None,
 ) -> tuple[list[tuple[CueHit, Speakers, str, tuple[int, int] | None]], dict[str, int]]:
     """Each reporting verb's speakers: ``([(hit, speakers, how, subject span)], counts of verbs left out)``.
 
-    ``earlier``: what the document's previous units tell (:class:`.context.DocumentContext`)."""
+    ``earlier``: what the document's previous units tell (:class:`.context.DocumentContext`); ``own_names``:
+    the unit's own introductions of names (:func:`.context.name_affiliations`)."""
     shorts = short_forms(m, lexicon, earlier.short_forms if earlier else {})
-    names = name_affiliations(m, lexicon, earlier.names if earlier else {}, earlier.met if earlier else frozenset())
+    names = {**(earlier.names if earlier else {}), **(own_names or {})}
     resolved = []
     # «وأضاف أن ...» opening a paragraph goes on with the speaker of the paragraphs before it
     previous: Speakers | None = earlier.speakers if earlier else None
@@ -511,7 +513,8 @@ def unit_statements(
     m = match_unit(unit.text, lexicon, actors)
     if m is None:
         return [], {}
-    resolved, counts = _resolve(m, lexicon, limits, earlier)
+    own_names, words = name_affiliations(m, lexicon, earlier.met if earlier else frozenset())
+    resolved, counts = _resolve(m, lexicon, limits, earlier, own_names)
     if earlier is not None:
-        earlier.take(m, lexicon, resolved[-1][1:3] if resolved else None)
+        earlier.follow(short_forms(m, lexicon, {}), resolved[-1][1:3] if resolved else None, own_names, words)
     return _statements(unit, m, lexicon, axes, resolved, limits), counts

@@ -35,7 +35,7 @@ class DocumentContext:
 
     short_forms: dict[str, Speaker] = field(default_factory=dict)
     speakers: list[Speaker] | None = None
-    names: dict[str, Speaker] = field(default_factory=dict)
+    names: dict[str, tuple[int, Speaker]] = field(default_factory=dict)  # name word -> (0, speaker), see below
     met: set[str] = field(default_factory=set)  # the words of the units so far (a name is introduced once)
 
     def follow(
@@ -50,15 +50,10 @@ class DocumentContext:
         between).  A passive statement has no speaker to go on with."""
         self.short_forms.update({head: found[-1][1] for head, found in shorts.items()})
         for word, (_, speaker) in (names or {}).items():
-            self.names.setdefault(word, speaker)
+            self.names.setdefault(word, (0, speaker))  # held from token 0 of the next units
         self.met.update(words or ())
         if last is not None:
             self.speakers = None if last[1] == "passive" else last[0]
-
-    def take(self, m: UnitMatches, lexicon: _Lexicon, last: tuple[list[Speaker], str] | None) -> None:
-        """:meth:`follow` one matched unit: its short forms, names and words, and its last statement's speakers."""
-        names = name_affiliations(m, lexicon, {}, self.met)
-        self.follow(short_forms(m, lexicon, {}), last, names, unit_words(m, lexicon))
 
     def interrupt(self) -> None:
         """A heading (or a table, a footnote) ends the running speaker: the next section starts afresh."""
@@ -111,9 +106,10 @@ NAME_STOPS = RELATIVE_PRONOUNS | frozenset(
 
 
 def name_affiliations(
-    m: UnitMatches, lexicon: _Lexicon, earlier: dict[str, Speaker], met: set[str] | frozenset[str] = frozenset()
-) -> dict[str, tuple[int, Speaker]]:
-    """Words that may name a person of a named group: word key -> (token from which it holds, (group, organisation)).
+    m: UnitMatches, lexicon: _Lexicon, met: set[str] | frozenset[str] = frozenset()
+) -> tuple[dict[str, tuple[int, Speaker]], set[str]]:
+    """The unit's introductions of names, and its words: ``({word key: (token from which it holds, (group,
+    organisation))}, {key of every word of the unit})``; the words go to :attr:`DocumentContext.met`.
 
     News introduce a person once with the body they speak for and then name them alone: «استعرض المتحدث
     باسم قوات التحالف في اليمن العقيد الركن تركي المالكي، ...» | «وقال المالكي إن ...». Each word up to
@@ -122,12 +118,11 @@ def name_affiliations(
     opener («أن», «إن»), a relative pronoun or a reporting verb, is taken as a possible part of such a name
     -- but only where the word is met for the first time in the document (an introduction; ``met``: the
     words of the previous units), and not after a country named as a place («الأزمة في أفغانستان ...
-    حسين»: only a state title or a country as the subject's own word introduces). ``earlier``: the names
-    of the previous units. Only a subject that names no group and consists of such words reads it
+    حسين»: only a state title or a country as the subject's own word introduces). Only a subject that names no group and consists of such words reads it
     (:func:`affiliation_of_name`), so a common word caught here («الخاص» of «المبعوث الأميركي الخاص») does
     no harm: it is never a subject alone. A coreference heuristic of our own; measured on the blind ANT
     gold (``bench/news_attribution_blind.py``)."""
-    out = {word: (0, speaker) for word, speaker in earlier.items()}
+    out: dict[str, tuple[int, Speaker]] = {}
     first_at: dict[str, int] = {}
     for t, tok in enumerate(m.doc):
         first_at.setdefault(lexicon.key(tok.text), t)
@@ -156,7 +151,7 @@ def name_affiliations(
                 seen += 1
                 _introduce(out, m, lexicon, t, speaker, met, first_at)
             t += 1
-    return out
+    return out, set(first_at)
 
 
 # Offices a person holds: a name after them is the holder's («وزيرة الصحة البريطانية، إدوينا كاري»), where
@@ -192,11 +187,6 @@ def _introduce(out: dict, m: UnitMatches, lexicon: _Lexicon, t: int, speaker: Sp
         out.setdefault(key, (t, speaker))
 
 
-def unit_words(m: UnitMatches, lexicon: _Lexicon) -> set[str]:
-    """The keys of a unit's words (what :func:`name_affiliations` calls met)."""
-    return {lexicon.key(tok.text) for tok in m.doc}
-
-
 def affiliation_of_name(
     m: UnitMatches, lexicon: _Lexicon, span: tuple[int, int], names: dict[str, tuple[int, Speaker]]
 ) -> Speaker | None:
@@ -205,9 +195,8 @@ def affiliation_of_name(
     words = [t for t in range(*span) if m.is_word[t]]
     if not 1 <= len(words) <= 3:
         return None
-    found = {
-        names[key][1] for key in (lexicon.key(m.doc[t].text) for t in words) if key in names and names[key][0] < span[0]
-    }
-    if len(found) != 1 or len(words) != sum(lexicon.key(m.doc[t].text) in names for t in words):
+    keys = [lexicon.key(m.doc[t].text) for t in words]
+    if not all(key in names for key in keys):
         return None
-    return found.pop()
+    found = {names[key][1] for key in keys if names[key][0] < span[0]}
+    return found.pop() if len(found) == 1 else None
